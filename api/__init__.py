@@ -1,0 +1,44 @@
+"""The Flask app: create_app(), the REST blueprints (flask-smorest + marshmallow), health and
+metrics, and the CLI. Views are thin: validate, call a use case in a unit of work, render."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+from marketplace.bootstrap import Platform, bootstrap
+from marketplace.settings import Settings
+
+
+def create_app(test_config: dict | None = None, platform: Platform | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    settings = platform.settings if platform else Settings.from_env()
+    app.config.from_mapping(
+        SECRET_KEY=settings.secret_key,
+        API_TITLE="Floorboard",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",  # served from the swagger-ui-bundle package
+        API_SPEC_OPTIONS={
+            "info": {"description": "Tasks priced by category fee floors, never by auction."},
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+        },
+        JSON_SORT_KEYS=False,
+    )
+    if test_config:
+        app.config.update(test_config)
+    if not app.config["SECRET_KEY"]:
+        raise RuntimeError("SECRET_KEY is not set. Export SECRET_KEY (any long random string); "
+                           "`floorboard dev` makes one for you.")
+    app.extensions["floorboard"] = platform or bootstrap(settings)
+
+    from api import accounts, catalog, errors, ops, tasks
+
+    api = Api(app)
+    for module in (accounts, catalog, tasks):
+        api.register_blueprint(module.blp)
+    errors.init_app(app)
+    ops.init_app(app)
+    return app

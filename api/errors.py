@@ -1,0 +1,59 @@
+"""Every error is JSON with a message and, where a field is at fault, field errors. Never a 500
+page, never a traceback: an unexpected error is logged and answered as a plain JSON 500."""
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from flask import jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from marketplace.tasks import DomainError
+from pricing import FloorRuleError
+
+log = logging.getLogger(__name__)
+
+
+def error_response(status: int, message: str, errors: dict | None = None):
+    body = {"code": status, "status": _reason(status), "message": message}
+    if errors:
+        body["errors"] = {"json": errors}
+    return jsonify(body), status
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def init_app(app) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        return error_response(exc.status, exc.message, exc.errors)
+
+    @app.errorhandler(FloorRuleError)
+    def _floor(exc: FloorRuleError):
+        return error_response(422, "The floor rule was refused.", exc.errors)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        # flask-smorest's abort() carries field errors in exc.data; keep them.
+        data = getattr(exc, "data", None) or {}
+        body = {"code": exc.code, "status": exc.name, "message": data.get("message") or exc.description}
+        errors = data.get("errors") or data.get("messages")  # webargs calls them messages
+        if errors:
+            body["errors"] = errors
+        response = jsonify(body)
+        response.status_code = exc.code or 500
+        for name, value in (data.get("headers") or {}).items():
+            response.headers[name] = value
+        if exc.code == 401:
+            response.headers.setdefault("WWW-Authenticate", 'Bearer realm="floorboard"')
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "Something went wrong on our side. It has been logged.")

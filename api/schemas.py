@@ -1,0 +1,108 @@
+"""The public contract's request and response shapes. Money fields are integer cents."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+Cents = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0, max=100_000_000), **kw)  # noqa: E731
+SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,63}$", error="Must be a lowercase slug, e.g. yard-work.")
+
+
+class SignupSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=200))
+    role = fields.String(required=True, validate=validate.OneOf(["client", "tasker"],
+                         error="Must be client or tasker (operators are created with the CLI)."))
+    display_name = fields.String(validate=validate.Length(max=80))
+
+
+class UserSchema(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    role = fields.String()
+    display_name = fields.String()
+
+
+class TokenRequestSchema(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+
+
+class TokenSchema(Schema):
+    token = fields.String()
+    token_type = fields.String()
+    user = fields.Nested(UserSchema)
+
+
+class QuoteSchema(Schema):
+    rate = fields.Integer()
+    billable_minutes = fields.Integer()
+    subtotal = fields.Integer()
+    service_fee = fields.Integer()
+    trust_fee = fields.Integer()
+    commission = fields.Integer()
+    total = fields.Integer()
+    payout = fields.Integer()
+    platform = fields.Integer()
+    rule_version = fields.Integer()
+
+
+class TaskCreateSchema(Schema):
+    category = fields.String(required=True, validate=SLUG)
+    region = fields.String(required=True, validate=SLUG)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    description = fields.String(load_default="", validate=validate.Length(max=5000))
+    estimated_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=7 * 24 * 60))
+    starts_at = fields.AwareDateTime(required=True)
+    offered_rate = Cents(load_default=None, allow_none=True)
+
+
+class TaskSchema(Schema):
+    id = fields.Integer()
+    status = fields.String()
+    category = fields.String()
+    region = fields.String()
+    title = fields.String()
+    description = fields.String()
+    estimated_minutes = fields.Integer()
+    starts_at = fields.AwareDateTime()
+    offered_rate = fields.Integer(allow_none=True)
+    posted_at = fields.AwareDateTime()
+    priced_at = fields.AwareDateTime(allow_none=True)
+    rule_version = fields.Integer(allow_none=True)
+    rejection_reason = fields.String(allow_none=True)
+    tasker_id = fields.Integer(allow_none=True)
+    quote = fields.Nested(QuoteSchema, allow_none=True)
+
+
+class CategorySchema(Schema):
+    slug = fields.String()
+    name = fields.String()
+    level = fields.String()
+    description = fields.String()
+
+
+class RegionArgsSchema(Schema):
+    region = fields.String(validate=SLUG)
+
+
+class FloorSchema(Schema):
+    category = fields.String()
+    region = fields.String()
+    version = fields.Integer()
+    hourly_floor = fields.Integer()
+    per_task_floor = fields.Integer()
+    min_billable_minutes = fields.Integer()
+    billing_increment_minutes = fields.Integer()
+    service_fee_bps = fields.Integer()
+    trust_fee_bps = fields.Integer()
+    tasker_commission_bps = fields.Integer()
+    effective_from = fields.AwareDateTime()
+    author = fields.String()
+    reason = fields.String()
+
+
+class QuoteRequestSchema(Schema):
+    category = fields.String(required=True, validate=SLUG)
+    region = fields.String(required=True, validate=SLUG)
+    estimated_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=7 * 24 * 60))
+    offered_rate = Cents(load_default=None, allow_none=True)

@@ -1,0 +1,144 @@
+"""Event types: each has a topic, a schema version and a marshmallow schema for its `data`.
+
+`encode()` validates the payload on the way out, `decode()` on the way in, so a malformed event
+is refused by its producer and, if one slips through, dead-lettered by its consumer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from events.envelope import CloudEvent, InvalidEvent, envelope_from_json, envelope_to_json
+
+Cents = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0), **kw)  # noqa: E731
+Slug = lambda **kw: fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,63}$"), **kw)  # noqa: E731
+
+
+class Payload(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class TaskPosted(Payload):
+    task_id = fields.Integer(required=True, strict=True)
+    client_id = fields.Integer(required=True, strict=True)
+    category = fields.String(required=True)
+    region = fields.String(required=True)
+    title = fields.String(required=True)
+    estimated_minutes = fields.Integer(required=True, strict=True)
+    starts_at = fields.AwareDateTime(required=True)
+    offered_rate = fields.Integer(required=True, allow_none=True, strict=True)
+    posted_at = fields.AwareDateTime(required=True)
+
+
+class QuotePayload(Payload):
+    rate = Cents(required=True)
+    billable_minutes = fields.Integer(required=True, strict=True)
+    subtotal = Cents(required=True)
+    service_fee = Cents(required=True)
+    trust_fee = Cents(required=True)
+    commission = Cents(required=True)
+    total = Cents(required=True)
+    payout = Cents(required=True)
+    platform = Cents(required=True)
+    rule_version = fields.Integer(required=True, strict=True)
+
+
+class TaskPriced(Payload):
+    task_id = fields.Integer(required=True, strict=True)
+    status = fields.String(required=True, validate=validate.OneOf(["priced", "rejected"]))
+    category = fields.String(required=True)
+    region = fields.String(required=True)
+    quote = fields.Nested(QuotePayload, required=True, allow_none=True)
+    reason = fields.String(required=True, allow_none=True)
+    priced_at = fields.AwareDateTime(required=True)
+
+
+class FloorRulePayload(Payload):
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    hourly_floor = Cents(required=True)
+    per_task_floor = Cents(required=True)
+    min_billable_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    billing_increment_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    service_fee_bps = fields.Integer(required=True, strict=True, validate=validate.Range(0, 10_000))
+    trust_fee_bps = fields.Integer(required=True, strict=True, validate=validate.Range(0, 10_000))
+    tasker_commission_bps = fields.Integer(required=True, strict=True, validate=validate.Range(0, 10_000))
+    effective_from = fields.AwareDateTime(required=True)
+    author = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+class FloorsChanged(Payload):
+    """The state of one (category, region) key: every version, so that compaction, which keeps
+    only the latest message per key, still leaves the rule in force at any past posting time."""
+
+    category = Slug(required=True)
+    region = Slug(required=True)
+    versions = fields.List(fields.Nested(FloorRulePayload), required=True, validate=validate.Length(min=1))
+
+
+class DeadLetter(Payload):
+    original_topic = fields.String(required=True)
+    original_partition = fields.Integer(required=True)
+    original_offset = fields.Integer(required=True)
+    original_key = fields.String(required=True, allow_none=True)
+    original_value = fields.String(required=True)  # the raw bytes as UTF-8 (replacement for junk)
+    original_event_id = fields.String(required=True, allow_none=True)
+    consumer = fields.String(required=True)
+    error = fields.String(required=True)
+    attempts = fields.Integer(required=True)
+    failed_at = fields.AwareDateTime(required=True)
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    topic: str
+    schema: type[Payload]
+    version: int = 1
+
+
+EVENT_TYPES: dict[str, EventType] = {t.name: t for t in [
+    EventType("task.posted", "tasks.posted", TaskPosted),
+    EventType("task.priced", "tasks.priced", TaskPriced),
+    EventType("floors.changed", "pricing.floors", FloorsChanged),
+    EventType("deadletter", "*.dlq", DeadLetter),
+]}
+
+
+def register(event_type: EventType) -> None:
+    EVENT_TYPES[event_type.name] = event_type
+
+
+def _type_of(name: str) -> EventType:
+    try:
+        return EVENT_TYPES[name]
+    except KeyError:
+        raise InvalidEvent(f"unknown event type {name!r}") from None
+
+
+def encode(event: CloudEvent) -> bytes:
+    """Validate the payload against its schema and serialise the whole envelope."""
+    etype = _type_of(event.type)
+    schema = etype.schema()
+    try:
+        payload = schema.dump(schema.load(schema.dump(event.data)))
+    except ValidationError as exc:
+        raise InvalidEvent(f"{event.type} payload refused: {exc.messages}") from None
+    return envelope_to_json(event, payload)
+
+
+def decode(raw: bytes) -> CloudEvent:
+    """Parse and validate an envelope and its payload; raise InvalidEvent if either is bad."""
+    doc = envelope_from_json(raw)
+    etype = _type_of(doc["type"])
+    if doc["schemaversion"] != etype.version:
+        raise InvalidEvent(f"{doc['type']} schema version {doc['schemaversion']} is not supported "
+                           f"(expected {etype.version})")
+    try:
+        data = etype.schema().load(doc["data"])
+    except ValidationError as exc:
+        raise InvalidEvent(f"{doc['type']} payload invalid: {exc.messages}") from None
+    return CloudEvent(type=doc["type"], subject=doc["subject"], data=data, id=doc["id"],
+                      source=doc["source"], time=doc["time"], schemaversion=doc["schemaversion"])

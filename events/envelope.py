@@ -1,0 +1,64 @@
+"""The CloudEvents 1.0 JSON envelope, validated with marshmallow on the way in and out."""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from events.sqltypes import utcnow
+
+SOURCE = "urn:floorboard"
+
+
+class InvalidEvent(ValueError):
+    """An event that can never be processed: bad JSON, bad envelope, or a bad payload."""
+
+
+@dataclass(frozen=True)
+class CloudEvent:
+    type: str
+    subject: str
+    data: dict
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    source: str = SOURCE
+    time: datetime = field(default_factory=utcnow)
+    schemaversion: int = 1
+    datacontenttype: str = "application/json"
+    specversion: str = "1.0"
+
+
+class EnvelopeSchema(Schema):
+    specversion = fields.String(required=True, validate=validate.Equal("1.0"))
+    id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    source = fields.String(required=True, validate=validate.Length(min=1))
+    type = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    subject = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    time = fields.AwareDateTime(required=True, format="iso")
+    datacontenttype = fields.String(required=True, validate=validate.Equal("application/json"))
+    # An extension attribute (lowercase alphanumerics, as CloudEvents requires).
+    schemaversion = fields.Integer(required=True, validate=validate.Range(min=1))
+    data = fields.Dict(required=True)
+
+
+_envelope = EnvelopeSchema()
+
+
+def envelope_to_json(event: CloudEvent, data: dict) -> bytes:
+    doc = _envelope.dump({**event.__dict__, "data": data})
+    return json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()
+
+
+def envelope_from_json(raw: bytes) -> dict:
+    try:
+        doc = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidEvent(f"not JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise InvalidEvent("not a JSON object")
+    try:
+        return _envelope.load(doc)
+    except ValidationError as exc:
+        raise InvalidEvent(f"bad CloudEvents envelope: {exc.messages}") from None

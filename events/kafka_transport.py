@@ -1,0 +1,199 @@
+"""The Kafka transport, on kafka-python.
+
+Topics are created by the admin client (6 partitions by default; `pricing.floors` compacted).
+Group consumers never auto-commit: the runner commits after its database transaction.
+The relay publishes with an idempotent producer and acks=all.
+"""
+from __future__ import annotations
+
+import logging
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
+from kafka.errors import CommitFailedError, IllegalStateError, KafkaError, RebalanceInProgressError
+
+from events.topics import TOPICS, all_topic_names
+from events.transport import CommitLost, Record
+
+log = logging.getLogger(__name__)
+
+
+def _record(msg) -> Record:
+    key = msg.key.decode() if msg.key is not None else None
+    return Record(msg.topic, msg.partition, msg.offset, key, msg.value)
+
+
+class KafkaGroupConsumer:
+    def __init__(self, bootstrap: str, group: str, topics: list[str], session_timeout_ms: int):
+        self._consumer = KafkaConsumer(
+            *topics,
+            bootstrap_servers=bootstrap,
+            group_id=group,
+            client_id=f"floorboard-{group}",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=session_timeout_ms,
+            heartbeat_interval_ms=max(1000, session_timeout_ms // 3),
+            max_poll_interval_ms=300_000,
+        )
+
+    def poll(self, timeout_s: float, max_records: int) -> list[Record]:
+        batches = self._consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
+        return [_record(m) for messages in batches.values() for m in messages]
+
+    def commit(self, records: list[Record]) -> None:
+        latest: dict[TopicPartition, int] = {}
+        for r in records:
+            tp = TopicPartition(r.topic, r.partition)
+            latest[tp] = max(r.offset, latest.get(tp, -1))
+        offsets = {tp: OffsetAndMetadata(offset + 1, "", -1) for tp, offset in latest.items()}
+        try:
+            self._consumer.commit(offsets)
+        except (CommitFailedError, RebalanceInProgressError, IllegalStateError) as exc:
+            raise CommitLost(str(exc)) from exc
+
+    def close(self) -> None:
+        self._consumer.close(autocommit=False)
+
+
+class KafkaTopicReader:
+    """Reads a whole topic from the beginning (no group), then whatever arrived since.
+
+    Each read goes up to the end offsets taken when it starts, so a reader that has caught up
+    has seen every message the relay had published before the read began.
+    """
+
+    def __init__(self, bootstrap: str, topic: str):
+        self.topic = topic
+        self._consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                                       client_id="floorboard-topic-reader")
+        parts = self._consumer.partitions_for_topic(topic) or set()
+        self._partitions = [TopicPartition(topic, p) for p in sorted(parts)]
+        if self._partitions:
+            self._consumer.assign(self._partitions)
+            self._consumer.seek_to_beginning(*self._partitions)
+
+    def read_new(self) -> list[Record]:
+        if not self._partitions:
+            return []
+        end = self._consumer.end_offsets(self._partitions)
+        records: list[Record] = []
+        while any(self._consumer.position(tp) < end[tp] for tp in self._partitions):
+            for messages in self._consumer.poll(timeout_ms=200).values():
+                records.extend(_record(m) for m in messages)
+        return records
+
+    def close(self) -> None:
+        self._consumer.close(autocommit=False)
+
+
+class KafkaTransport:
+    name = "kafka"
+
+    def __init__(self, bootstrap: str, partitions: int = 6, session_timeout_ms: int = 10_000):
+        self.bootstrap = bootstrap
+        self.partitions = partitions
+        self.session_timeout_ms = session_timeout_ms
+        self._admin: KafkaAdminClient | None = None
+        self._reader: KafkaConsumer | None = None
+
+    @property
+    def admin(self) -> KafkaAdminClient:
+        if self._admin is None:
+            self._admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id="floorboard-admin",
+                                           request_timeout_ms=15_000)
+        return self._admin
+
+    @property
+    def reader(self) -> KafkaConsumer:
+        """A group-less consumer for whole-topic reads and end offsets."""
+        if self._reader is None:
+            self._reader = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None,
+                                         enable_auto_commit=False, client_id="floorboard-reader")
+        return self._reader
+
+    def ensure_topics(self) -> None:
+        existing = set(self.admin.list_topics())
+        missing = {}
+        for name in all_topic_names():
+            if name in existing:
+                continue
+            topic = TOPICS.get(name)
+            configs = {"cleanup.policy": "compact"} if topic and topic.compacted else {}
+            missing[name] = {"num_partitions": self.partitions, "configs": configs}
+        if missing:
+            self.admin.create_topics(missing, timeout_ms=30_000, raise_errors=False, wait_for_metadata=True)
+            log.info("created topics: %s", ", ".join(sorted(missing)))
+
+    def consumer(self, group: str, topics: list[str]) -> KafkaGroupConsumer:
+        return KafkaGroupConsumer(self.bootstrap, group, topics, self.session_timeout_ms)
+
+    def _partitions(self, topic: str) -> list[TopicPartition]:
+        parts = self.reader.partitions_for_topic(topic) or set()
+        return [TopicPartition(topic, p) for p in sorted(parts)]
+
+    def topic_reader(self, topic: str) -> "KafkaTopicReader":
+        return KafkaTopicReader(self.bootstrap, topic)
+
+    def read_topic(self, topic: str) -> list[Record]:
+        reader = self.topic_reader(topic)
+        try:
+            return reader.read_new()
+        finally:
+            reader.close()
+
+    def count(self, topic: str) -> int:
+        partitions = self._partitions(topic)
+        if not partitions:
+            return 0
+        end = self.reader.end_offsets(partitions)
+        start = self.reader.beginning_offsets(partitions)
+        return sum(end[tp] - start[tp] for tp in partitions)
+
+    def lag(self, group: str, topics: list[str]) -> dict[str, int]:
+        partitions = [tp for t in topics for tp in self._partitions(t)]
+        end = self.reader.end_offsets(partitions) if partitions else {}
+        committed = self.admin.list_group_offsets({group: partitions}).get(group, {}) if partitions else {}
+        lag = {t: 0 for t in topics}
+        for tp in partitions:
+            done = committed.get(tp)
+            done_offset = done.offset if done is not None and done.offset >= 0 else 0
+            lag[tp.topic] += max(0, end.get(tp, 0) - done_offset)
+        return lag
+
+    def ready(self) -> bool:
+        try:
+            self.admin.list_topics()
+            return True
+        except KafkaError:
+            return False
+
+    def close(self) -> None:
+        for client in (self._admin, self._reader):
+            if client is not None:
+                client.close()
+        self._admin = self._reader = None
+
+
+class KafkaPublisher:
+    """The relay's producer: idempotent, acks=all, keyed so a key keeps its partition and order."""
+
+    def __init__(self, bootstrap: str):
+        self._producer = KafkaProducer(
+            bootstrap_servers=bootstrap,
+            client_id="floorboard-relay",
+            enable_idempotence=True,
+            acks="all",
+            linger_ms=5,
+            batch_size=256 * 1024,
+            max_in_flight_requests_per_connection=5,
+        )
+
+    def publish(self, messages: list[tuple[str, str, bytes]]) -> None:
+        """Send (topic, key, value) messages and block until every one is acknowledged."""
+        futures = [self._producer.send(topic, key=key.encode(), value=value) for topic, key, value in messages]
+        self._producer.flush()
+        for future in futures:
+            future.get(timeout=30)  # raises the send's error, if it had one
+
+    def close(self) -> None:
+        self._producer.close()

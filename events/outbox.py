@@ -1,0 +1,35 @@
+"""The transactional outbox: an event is added in the same transaction as the state it reports."""
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from events.contracts import EVENT_TYPES, encode
+from events.envelope import CloudEvent
+from events.tables import EventLogRow
+from events.topics import is_known, partition_for
+
+# Any constant works; it only has to be the same in every process that appends.
+_LOG_APPEND_LOCK = 0x466C6F6F72
+
+
+class Outbox:
+    def __init__(self, partitions: int, serialize_appends: bool = False):
+        self.partitions = partitions
+        # On PostgreSQL the embedded log's readers follow `seq`, so a row must never become
+        # visible after a higher seq: appends take a transaction-scoped lock to commit in order.
+        self.serialize_appends = serialize_appends
+
+    def add(self, session: Session, event: CloudEvent, key: str, topic: str | None = None) -> EventLogRow:
+        return self.add_raw(session, topic or EVENT_TYPES[event.type].topic, key, event.id, encode(event))
+
+    def add_raw(self, session: Session, topic: str, key: str, event_id: str, value: bytes) -> EventLogRow:
+        """Append bytes as they are (DLQ replay puts an original event back unchanged)."""
+        if not is_known(topic):
+            raise ValueError(f"unknown topic {topic!r}")
+        if self.serialize_appends and session.get_bind().dialect.name == "postgresql":
+            session.exec(text("SELECT pg_advisory_xact_lock(:k)"), params={"k": _LOG_APPEND_LOCK})
+        row = EventLogRow(event_id=event_id, topic=topic, key=key,
+                          partition=partition_for(key, self.partitions), value=value)
+        session.add(row)
+        return row

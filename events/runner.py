@@ -1,0 +1,172 @@
+"""The one consumer runner every worker uses.
+
+For each poll batch: decode, skip what this group has already processed, run the handlers, record
+`processed_events`, commit the database, and only then commit the offsets. A crash anywhere means
+redelivery, never loss, and redelivery has no second effect.
+
+A batch that fails is retried one event at a time with backoff; an event that still fails goes to
+`<topic>.dlq` with its error, in the same transaction that marks it processed, and the events
+behind it keep flowing. An event that cannot even be decoded goes to the DLQ at once.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from prometheus_client import Counter, Histogram
+from sqlmodel import select
+
+from events.contracts import decode
+from events.envelope import CloudEvent, InvalidEvent
+from events.sqltypes import utcnow
+from events.tables import ProcessedEvent
+from events.topics import dlq_topic
+from events.transport import CommitLost, Consumer, Record
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[CloudEvent, Any], None]  # (event, unit of work)
+
+PROCESSED = Counter("floorboard_events_processed_total", "Events handled", ["group", "topic"])
+DUPLICATES = Counter("floorboard_events_duplicate_total", "Redelivered events skipped", ["group", "topic"])
+DEAD_LETTERED = Counter("floorboard_events_dead_lettered_total", "Events sent to a DLQ", ["group", "topic"])
+BATCH_SECONDS = Histogram("floorboard_consumer_batch_seconds", "Time to handle one poll batch", ["group"])
+
+
+def processed_key(record: Record, event: CloudEvent | InvalidEvent) -> str:
+    if isinstance(event, CloudEvent):
+        return event.id
+    return f"{record.topic}/{record.partition}/{record.offset}"
+
+
+class ConsumerRunner:
+    def __init__(self, group: str, handlers: dict[str, Handler], consumer_factory: Callable[[], Consumer],
+                 uow_factory: Callable[[], Any], *, batch_size: int = 500, max_attempts: int = 3,
+                 backoff_s: float = 0.2, before_batch: Callable[[], None] | None = None,
+                 after_db_commit: Callable[[list[Record]], None] | None = None):
+        self.group = group
+        self.handlers = handlers
+        self.consumer_factory = consumer_factory
+        self.uow_factory = uow_factory
+        self.batch_size = batch_size
+        self.max_attempts = max_attempts
+        self.backoff_s = backoff_s
+        self.before_batch = before_batch  # e.g. the pricing stage catching up on floors
+        self.after_db_commit = after_db_commit  # a seam for crash tests
+        self._consumer: Consumer | None = None
+
+    @property
+    def consumer(self) -> Consumer:
+        if self._consumer is None:
+            self._consumer = self.consumer_factory()
+        return self._consumer
+
+    def run_once(self, timeout_s: float = 0.5) -> int:
+        records = self.consumer.poll(timeout_s, self.batch_size)
+        if not records:
+            return 0
+        if self.before_batch is not None:
+            self.before_batch()
+        with BATCH_SECONDS.labels(self.group).time():
+            items = [(r, self._decode(r)) for r in records]
+            try:
+                with self.uow_factory() as uow:
+                    self._apply(uow, items)
+                    uow.commit()
+            except Exception as exc:
+                log.warning("%s: batch of %d failed (%s); retrying one event at a time",
+                            self.group, len(items), exc)
+                for item in items:
+                    self._apply_alone(item)
+        if self.after_db_commit is not None:
+            self.after_db_commit(records)
+        try:
+            self.consumer.commit(records)
+        except CommitLost as exc:
+            # The partitions moved to another member, which will redeliver; effects are recorded.
+            log.info("%s: offset commit lost to a rebalance (%s)", self.group, exc)
+        return len(records)
+
+    def _decode(self, record: Record) -> CloudEvent | InvalidEvent:
+        try:
+            return decode(record.value)
+        except InvalidEvent as exc:
+            return exc
+
+    def _apply(self, uow, items: list[tuple[Record, CloudEvent | InvalidEvent]]) -> None:
+        keys = [processed_key(r, e) for r, e in items]
+        done = set(uow.session.exec(select(ProcessedEvent.event_id).where(
+            ProcessedEvent.consumer == self.group, ProcessedEvent.event_id.in_(keys))))
+        for (record, event), key in zip(items, keys):
+            if key in done:
+                DUPLICATES.labels(self.group, record.topic).inc()
+                continue
+            if isinstance(event, InvalidEvent):
+                self._dead_letter(uow, record, None, str(event), attempts=1)
+            else:
+                handler = self.handlers.get(event.type)
+                if handler is None:
+                    continue  # a type this group does not consume shares the topic
+                handler(event, uow)
+                PROCESSED.labels(self.group, record.topic).inc()
+            uow.session.add(ProcessedEvent(consumer=self.group, event_id=key))
+            done.add(key)
+
+    def _apply_alone(self, item: tuple[Record, CloudEvent | InvalidEvent]) -> None:
+        record, event = item
+        error: Exception | None = None
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                with self.uow_factory() as uow:
+                    self._apply(uow, [item])
+                    uow.commit()
+                return
+            except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
+                error = exc
+                log.warning("%s: %s/%d@%d failed (attempt %d/%d): %s", self.group, record.topic,
+                            record.partition, record.offset, attempt, self.max_attempts, exc)
+                if attempt < self.max_attempts:
+                    time.sleep(self.backoff_s * 2 ** (attempt - 1))
+        # If even this fails (the database is gone), the error propagates and nothing is committed.
+        with self.uow_factory() as uow:
+            event_id = event.id if isinstance(event, CloudEvent) else None
+            self._dead_letter(uow, record, event_id, f"{type(error).__name__}: {error}", self.max_attempts)
+            uow.session.add(ProcessedEvent(consumer=self.group, event_id=processed_key(record, event)))
+            uow.commit()
+
+    def _dead_letter(self, uow, record: Record, event_id: str | None, error: str, attempts: int) -> None:
+        log.error("%s: dead-lettering %s/%d@%d: %s", self.group, record.topic, record.partition,
+                  record.offset, error)
+        DEAD_LETTERED.labels(self.group, record.topic).inc()
+        subject = record.key or f"{record.topic}/{record.partition}/{record.offset}"
+        uow.emit(CloudEvent(type="deadletter", subject=subject, data={
+            "original_topic": record.topic, "original_partition": record.partition,
+            "original_offset": record.offset, "original_key": record.key,
+            "original_value": record.value.decode("utf-8", errors="replace"),
+            "original_event_id": event_id, "consumer": self.group, "error": error[:2000],
+            "attempts": attempts, "failed_at": utcnow(),
+        }), key=record.key or subject, topic=dlq_topic(record.topic))
+
+    def run(self, stop: threading.Event) -> None:
+        log.info("%s: consuming", self.group)
+        while not stop.is_set():
+            try:
+                self.run_once()
+            except Exception:
+                # Rejoin from the committed offsets so nothing polled but unhandled is skipped.
+                log.exception("%s: runner error; rejoining the group in 1s", self.group)
+                self.close()
+                stop.wait(1.0)
+        self.close()
+        log.info("%s: stopped", self.group)
+
+    def close(self) -> None:
+        if self._consumer is not None:
+            try:
+                self._consumer.close()
+            except Exception:  # noqa: BLE001 - closing a broken consumer must not mask the cause
+                log.warning("%s: error while closing consumer", self.group, exc_info=True)
+            self._consumer = None

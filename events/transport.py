@@ -1,0 +1,59 @@
+"""What a transport offers the runner: consumers in groups, with commits the runner controls."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Record:
+    topic: str
+    partition: int
+    offset: int  # Kafka's offset, or the embedded log's seq
+    key: str | None
+    value: bytes
+
+
+class Consumer(Protocol):
+    def poll(self, timeout_s: float, max_records: int) -> list[Record]: ...
+
+    def commit(self, records: list[Record]) -> None:
+        """Mark everything up to and including these records as consumed by the group."""
+
+    def close(self) -> None:
+        """Leave the group (its partitions go to the other members) without committing."""
+
+
+class TopicReader(Protocol):
+    def read_new(self) -> list[Record]:
+        """The whole topic on the first call; after that, whatever arrived since."""
+
+    def close(self) -> None: ...
+
+
+class Transport(Protocol):
+    name: str
+
+    def ensure_topics(self) -> None: ...
+
+    def consumer(self, group: str, topics: list[str]) -> Consumer: ...
+
+    def topic_reader(self, topic: str) -> TopicReader: ...
+
+    def read_topic(self, topic: str) -> list[Record]:
+        """Every record currently in a topic, from the beginning, without a group."""
+
+    def count(self, topic: str) -> int:
+        """How many records the topic holds now."""
+
+    def lag(self, group: str, topics: list[str]) -> dict[str, int]:
+        """Records not yet committed by the group, per topic."""
+
+    def ready(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+class CommitLost(RuntimeError):
+    """The group rebalanced before the commit: another member will see these records again,
+    which is safe because every effect is recorded in processed_events."""

@@ -1,0 +1,50 @@
+"""Wiring: build the engine, the outbox and the transport from settings, once per process.
+
+Defaults are built inside `bootstrap()`, never as default arguments. The Kafka transport is
+imported only when KAFKA_BOOTSTRAP_SERVERS is set, so the domain never imports kafka-python.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from events.embedded import EmbeddedTransport
+from events.outbox import Outbox
+from marketplace.db import UnitOfWork, make_engine
+from marketplace.settings import Settings
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    engine: Engine
+    outbox: Outbox
+    transport: object
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, self.outbox)
+
+    def publisher(self):
+        """The relay's producer (Kafka only: on the embedded log the outbox is already the log)."""
+        kafka = importlib.import_module("events.kafka_transport")
+        return kafka.KafkaPublisher(self.settings.kafka_bootstrap_servers)
+
+    def close(self) -> None:
+        self.transport.close()
+        self.engine.dispose()
+
+
+def bootstrap(settings: Settings | None = None) -> Platform:
+    settings = settings or Settings.from_env()
+    engine = make_engine(settings.database_url)
+    if settings.kafka_bootstrap_servers:
+        kafka = importlib.import_module("events.kafka_transport")
+        transport = kafka.KafkaTransport(settings.kafka_bootstrap_servers, settings.topic_partitions,
+                                         settings.kafka_session_timeout_ms)
+    else:
+        transport = EmbeddedTransport(engine, settings.topic_partitions,
+                                      settings.kafka_session_timeout_ms / 1000)
+    outbox = Outbox(settings.topic_partitions, serialize_appends=transport.name == "embedded")
+    return Platform(settings, engine, outbox, transport)

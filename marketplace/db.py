@@ -1,0 +1,79 @@
+"""The database engine and the unit of work.
+
+A unit of work is a context manager that rolls back unless `commit()` is called, so a handler
+that raises leaves nothing behind.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+from events.envelope import CloudEvent
+from events.outbox import Outbox
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+
+        @sa_event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_conn, _record):
+            # pysqlite's own transaction handling is turned off so that "begin" below decides.
+            dbapi_conn.isolation_level = None
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @sa_event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            # Take the write lock at BEGIN so two writers queue instead of failing on upgrade.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+class UnitOfWork:
+    """`with uow_factory() as uow: ...; uow.commit()`: rolls back unless committed.
+
+    `emit()` adds an event to the outbox in the same transaction as the state it reports.
+    """
+
+    def __init__(self, engine: Engine, outbox: Outbox):
+        self.engine = engine
+        self.outbox = outbox
+        self.session: Session | None = None
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = Session(self.engine, expire_on_commit=False)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        assert self.session is not None
+        # close() rolls back anything uncommitted; unlike rollback() it leaves loaded objects
+        # readable, so a view can serialise what the use case returned.
+        self.session.close()
+
+    def commit(self) -> None:
+        assert self.session is not None
+        self.session.commit()
+
+    def emit(self, event: CloudEvent, key: str, topic: str | None = None) -> None:
+        assert self.session is not None
+        self.outbox.add(self.session, event, key, topic)
+
+    def rollback(self) -> None:
+        assert self.session is not None
+        self.session.rollback()
+
+
+UowFactory = Callable[[], UnitOfWork]

@@ -1,0 +1,170 @@
+"""Floors: the versioned rules operators set, and the table the pricing stage prices from.
+
+The database keeps every version (the audit history). Each change is also published on the
+compacted `pricing.floors` topic, keyed by category/region and carrying every version of that
+key, which is what the pricing stage rebuilds its table from.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, fields as dc_fields
+from datetime import datetime
+
+from sqlmodel import Session, func, select
+
+from events.contracts import decode
+from events.envelope import CloudEvent, InvalidEvent
+from events.sqltypes import utcnow
+from marketplace.models import Category, FloorRuleVersion, Region
+from pricing import FloorRule, FloorRuleError, LegalMinimum, validate_rule
+from pricing.rules import rule_in_force
+
+log = logging.getLogger(__name__)
+
+RULE_FIELDS = ("hourly_floor", "per_task_floor", "min_billable_minutes", "billing_increment_minutes",
+               "service_fee_bps", "trust_fee_bps", "tasker_commission_bps")
+DEFAULTS = {f.name: f.default for f in dc_fields(FloorRule) if f.name in RULE_FIELDS}
+
+
+def floor_key(category: str, region: str) -> str:
+    return f"{category}/{region}"
+
+
+def legal_minimum(region: Region) -> LegalMinimum:
+    return LegalMinimum(per_hour=region.legal_min_per_hour, per_minute=region.legal_min_per_minute,
+                        per_task=region.legal_min_per_task, source=region.legal_source)
+
+
+def to_rule(row: FloorRuleVersion) -> FloorRule:
+    return FloorRule(category=row.category, region=row.region, version=row.version,
+                     effective_from=row.effective_from, author=row.author, reason=row.reason,
+                     **{name: getattr(row, name) for name in RULE_FIELDS})
+
+
+def versions_of(session: Session, category: str, region: str) -> list[FloorRuleVersion]:
+    return list(session.exec(select(FloorRuleVersion).where(
+        FloorRuleVersion.category == category, FloorRuleVersion.region == region,
+    ).order_by(FloorRuleVersion.version)))
+
+
+def current_rule(session: Session, category: str, region: str, at: datetime | None = None) -> FloorRule | None:
+    return rule_in_force([to_rule(v) for v in versions_of(session, category, region)], at or utcnow())
+
+
+def floors_changed_event(category: str, region: str, versions: list[FloorRuleVersion]) -> CloudEvent:
+    return CloudEvent(type="floors.changed", subject=floor_key(category, region), data={
+        "category": category, "region": region,
+        "versions": [{"version": v.version, "effective_from": v.effective_from, "author": v.author,
+                      "reason": v.reason, **{name: getattr(v, name) for name in RULE_FIELDS}}
+                     for v in versions],
+    })
+
+
+@dataclass(frozen=True)
+class FloorChange:
+    category: str
+    region: str
+    reason: str
+    values: dict  # any of RULE_FIELDS; missing ones carry over from the current version
+    effective_from: datetime | None = None
+
+
+def set_floor(uow, change: FloorChange, author_id: int | None, author: str) -> FloorRuleVersion:
+    """Add a new version of a (category, region) rule. Raises FloorRuleError with field errors."""
+    session = uow.session
+    now = utcnow()
+    errors: dict[str, list[str]] = {}
+    category = session.get(Category, change.category)
+    region = session.get(Region, change.region)
+    if category is None:
+        errors["category"] = [f"Unknown category {change.category!r}."]
+    if region is None:
+        errors["region"] = [f"Unknown region {change.region!r}."]
+    if not change.reason or not change.reason.strip():
+        errors["reason"] = ["A reason is required for every floor change."]
+    effective_from = change.effective_from or now
+    if effective_from.tzinfo is None:
+        errors["effective_from"] = ["Give a time zone (e.g. 2026-12-01T09:00:00Z)."]
+    elif change.effective_from is not None and effective_from < now:
+        errors["effective_from"] = ["A change cannot take effect in the past; omit it to apply now."]
+    unknown = set(change.values) - set(RULE_FIELDS)
+    for name in unknown:
+        errors[name] = ["Not a floor rule field."]
+    if errors:
+        raise FloorRuleError(errors)
+
+    previous = versions_of(session, change.category, change.region)
+    base = to_rule(previous[-1]) if previous else None
+    values = {name: change.values.get(name, getattr(base, name) if base else DEFAULTS[name])
+              for name in RULE_FIELDS}
+    if "hourly_floor" not in change.values and base is None:
+        raise FloorRuleError({"hourly_floor": ["Required for a category and region with no floor yet."]})
+    candidate = FloorRule(category=change.category, region=change.region, **values)
+    validate_rule(candidate, legal_minimum(region))
+
+    # Lock the region so two concurrent changes cannot both become version N+1 (the unique
+    # constraint would refuse the second anyway; the lock makes it wait instead of fail).
+    session.exec(select(Region).where(Region.slug == change.region).with_for_update()).one()
+    next_version = (session.exec(select(func.max(FloorRuleVersion.version)).where(
+        FloorRuleVersion.category == change.category, FloorRuleVersion.region == change.region,
+    )).one() or 0) + 1
+    row = FloorRuleVersion(category=change.category, region=change.region, version=next_version,
+                           effective_from=effective_from, author_id=author_id, author=author,
+                           reason=change.reason.strip(), created_at=now, **values)
+    session.add(row)
+    session.flush()
+    uow.emit(floors_changed_event(change.category, change.region, previous + [row]),
+             key=floor_key(change.category, change.region))
+    return row
+
+
+class FloorTable:
+    """The pricing stage's in-memory rules, rebuilt from the compacted `pricing.floors` topic."""
+
+    def __init__(self):
+        self._versions: dict[tuple[str, str], list[FloorRule]] = {}
+
+    def apply(self, event: CloudEvent) -> None:
+        d = event.data
+        self._versions[(d["category"], d["region"])] = [
+            FloorRule(category=d["category"], region=d["region"], version=v["version"],
+                      effective_from=v["effective_from"], author=v["author"], reason=v["reason"],
+                      **{name: v[name] for name in RULE_FIELDS})
+            for v in d["versions"]
+        ]
+
+    def rule_in_force(self, category: str, region: str, at: datetime) -> FloorRule | None:
+        return rule_in_force(self._versions.get((category, region), []), at)
+
+    def rule_version(self, category: str, region: str, version: int) -> FloorRule | None:
+        return next((r for r in self._versions.get((category, region), []) if r.version == version), None)
+
+    def keys(self) -> list[tuple[str, str]]:
+        return sorted(self._versions)
+
+    def __len__(self) -> int:
+        return len(self._versions)
+
+
+class FloorFeed:
+    """Keeps a FloorTable current by reading `pricing.floors` up to its end before each batch.
+
+    The relay publishes in commit order, so a change committed before a posting is on the topic
+    before the posting: catching up first means a task is never priced with a stale table.
+    """
+
+    def __init__(self, transport, table: FloorTable | None = None):
+        self.table = table or FloorTable()
+        self._reader = transport.topic_reader("pricing.floors")
+
+    def catch_up(self) -> int:
+        records = self._reader.read_new()
+        for record in records:
+            try:
+                self.table.apply(decode(record.value))
+            except InvalidEvent as exc:  # producers validate, so this is a bug worth shouting about
+                log.error("pricing.floors@%d is invalid and was skipped: %s", record.offset, exc)
+        return len(records)
+
+    def close(self) -> None:
+        self._reader.close()

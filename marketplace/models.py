@@ -1,0 +1,210 @@
+"""The marketplace's tables. Money columns are integer cents; times are aware UTC."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from events.sqltypes import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    client = "client"
+    tasker = "tasker"
+    operator = "operator"
+
+
+class Level(StrEnum):
+    general = "general"
+    skilled = "skilled"
+    licensed = "licensed"
+
+
+class TaskStatus(StrEnum):
+    posted = "posted"
+    priced = "priced"
+    rejected = "rejected"
+    accepted = "accepted"
+    in_progress = "in_progress"
+    completed = "completed"
+    cancelled = "cancelled"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=16)
+    display_name: str = Field(default="", max_length=80)
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ApiToken(SQLModel, table=True):
+    """Bearer tokens are stored as their SHA-256; the token itself is shown once."""
+
+    __tablename__ = "api_tokens"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Region(SQLModel, table=True):
+    __tablename__ = "regions"
+    slug: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=120)
+    currency: str = Field(default="USD", max_length=3)
+    legal_min_per_hour: int | None = None
+    legal_min_per_minute: int | None = None
+    legal_min_per_task: int | None = None
+    legal_source: str = Field(default="", max_length=200)
+
+
+class Category(SQLModel, table=True):
+    __tablename__ = "categories"
+    slug: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=120)
+    level: str = Field(default=Level.general, max_length=16)
+    description: str = Field(default="", max_length=500)
+
+
+class FloorRuleVersion(SQLModel, table=True):
+    """A version of a (category, region) floor. Versions are never edited, only added."""
+
+    __tablename__ = "floor_rules"
+    __table_args__ = (UniqueConstraint("category", "region", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    category: str = Field(foreign_key="categories.slug", max_length=64, index=True)
+    region: str = Field(foreign_key="regions.slug", max_length=64, index=True)
+    version: int
+    hourly_floor: int
+    per_task_floor: int = 0
+    min_billable_minutes: int = 60
+    billing_increment_minutes: int = 15
+    service_fee_bps: int = 0
+    trust_fee_bps: int = 0
+    tasker_commission_bps: int = 0
+    effective_from: datetime = Field(sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    author_id: int | None = Field(default=None, foreign_key="users.id")
+    author: str = Field(default="", max_length=254)
+    reason: str = Field(default="", max_length=500)
+
+
+class Task(SQLModel, table=True):
+    __tablename__ = "tasks"
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="users.id", index=True)
+    category: str = Field(foreign_key="categories.slug", max_length=64, index=True)
+    region: str = Field(foreign_key="regions.slug", max_length=64, index=True)
+    title: str = Field(max_length=120)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    estimated_minutes: int
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    offered_rate: int | None = None
+    status: str = Field(default=TaskStatus.posted, max_length=16, index=True)
+    posted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    priced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    rule_version: int | None = None
+    rejection_reason: str | None = Field(default=None, max_length=300)
+    tasker_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancelled_by: str | None = Field(default=None, max_length=16)
+    minutes_worked: int | None = None
+
+
+class Quote(SQLModel, table=True):
+    """A task's price. `kind` is 'posted' (at pricing) or 'final' (recomputed at completion)."""
+
+    __tablename__ = "quotes"
+    __table_args__ = (UniqueConstraint("task_id", "kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="tasks.id", index=True)
+    kind: str = Field(default="posted", max_length=16)
+    rate: int
+    billable_minutes: int
+    subtotal: int
+    service_fee: int
+    trust_fee: int
+    commission: int
+    total: int
+    payout: int
+    platform: int
+    rule_version: int
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TaskerSkill(SQLModel, table=True):
+    __tablename__ = "tasker_skills"
+    tasker_id: int = Field(foreign_key="users.id", primary_key=True)
+    category: str = Field(foreign_key="categories.slug", primary_key=True, max_length=64)
+    rate: int  # the tasker's own rate, cents an hour, never below the floor
+    raised_from: int | None = None  # set when a floor rise lifted the rate, so the tasker is told
+    raised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class TaskerRegion(SQLModel, table=True):
+    __tablename__ = "tasker_regions"
+    tasker_id: int = Field(foreign_key="users.id", primary_key=True)
+    region: str = Field(foreign_key="regions.slug", primary_key=True, max_length=64)
+
+
+class Review(SQLModel, table=True):
+    __tablename__ = "reviews"
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="tasks.id", unique=True)
+    client_id: int = Field(foreign_key="users.id")
+    tasker_id: int = Field(foreign_key="users.id", index=True)
+    rating: int
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Tip(SQLModel, table=True):
+    __tablename__ = "tips"
+    id: int | None = Field(default=None, primary_key=True)
+    category: str = Field(foreign_key="categories.slug", max_length=64, index=True)
+    author_id: int = Field(foreign_key="users.id", index=True)
+    title: str = Field(max_length=120)
+    body_markdown: str = Field(sa_column=Column(Text, nullable=False))
+    body_html: str = Field(sa_column=Column(Text, nullable=False))
+    helpful: int = 0
+    unhelpful: int = 0
+    hidden: bool = False
+    hidden_reason: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TipVote(SQLModel, table=True):
+    __tablename__ = "tip_votes"
+    __table_args__ = (UniqueConstraint("tip_id", "voter_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    tip_id: int = Field(foreign_key="tips.id", index=True)
+    voter_id: int = Field(foreign_key="users.id")
+    helpful: bool
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Reputation(SQLModel, table=True):
+    """A projection rebuilt from events: `floorboard replay reputation` must reproduce it."""
+
+    __tablename__ = "reputation"
+    tasker_id: int = Field(foreign_key="users.id", primary_key=True)
+    category: str = Field(primary_key=True, max_length=64)
+    rating_sum: int = 0
+    rating_count: int = 0
+    accepted: int = 0
+    completed: int = 0
+    tasker_cancelled: int = 0
+    tip_karma: float = 0.0
+    score: int = 0
+    tier: str = Field(default="newcomer", max_length=16)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

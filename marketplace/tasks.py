@@ -1,0 +1,93 @@
+"""Use cases for a task's life: post it, price it (the pricing stage), and read it back."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from events.envelope import CloudEvent
+from events.sqltypes import utcnow
+from marketplace.floors import FloorTable
+from marketplace.models import Category, Quote, Region, Task, TaskStatus
+from pricing import QuoteError, quote
+from pricing.quote import MAX_ESTIMATED_MINUTES
+
+
+class DomainError(Exception):
+    """A request the marketplace refuses. `errors` maps fields to messages; `status` is HTTP's."""
+
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None, status: int = 422):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+        self.status = status
+
+
+@dataclass(frozen=True)
+class TaskDraft:
+    category: str
+    region: str
+    title: str
+    description: str
+    estimated_minutes: int
+    starts_at: datetime
+    offered_rate: int | None = None
+
+
+def post_task(uow, client_id: int, draft: TaskDraft) -> Task:
+    """Record a posting and emit `task.posted`; pricing happens downstream (answer: 202)."""
+    session = uow.session
+    errors: dict[str, list[str]] = {}
+    if session.get(Category, draft.category) is None:
+        errors["category"] = [f"Unknown category {draft.category!r}."]
+    if session.get(Region, draft.region) is None:
+        errors["region"] = [f"Unknown region {draft.region!r}."]
+    if draft.starts_at.tzinfo is None:
+        errors["starts_at"] = ["Give a time zone, e.g. 2026-12-01T09:00:00Z."]
+    elif draft.starts_at < utcnow() - timedelta(minutes=5):
+        errors["starts_at"] = ["The start must not be in the past."]
+    if not 1 <= draft.estimated_minutes <= MAX_ESTIMATED_MINUTES:
+        errors["estimated_minutes"] = [f"Must be between 1 and {MAX_ESTIMATED_MINUTES}."]
+    if errors:
+        raise DomainError("The task could not be posted.", errors)
+    task = Task(client_id=client_id, category=draft.category, region=draft.region, title=draft.title,
+                description=draft.description, estimated_minutes=draft.estimated_minutes,
+                starts_at=draft.starts_at, offered_rate=draft.offered_rate, status=TaskStatus.posted)
+    session.add(task)
+    session.flush()
+    uow.emit(CloudEvent(type="task.posted", subject=str(task.id), data={
+        "task_id": task.id, "client_id": client_id, "category": task.category, "region": task.region,
+        "title": task.title, "estimated_minutes": task.estimated_minutes, "starts_at": task.starts_at,
+        "offered_rate": task.offered_rate, "posted_at": task.posted_at,
+    }), key=str(task.id))
+    return task
+
+
+def price_posted_task(uow, event: CloudEvent, floors: FloorTable) -> None:
+    """The pricing stage: price with the rule in force at posting time, or reject with a reason."""
+    d = event.data
+    task = uow.session.get(Task, d["task_id"])
+    if task is None:
+        raise LookupError(f"task {d['task_id']} is on tasks.posted but not in the database")
+    if task.status != TaskStatus.posted:
+        return  # already priced (or moved on): pricing twice must change nothing
+    rule = floors.rule_in_force(d["category"], d["region"], d["posted_at"])
+    now = utcnow()
+    result, reason = None, None
+    if rule is None:
+        reason = f"No fee floor is set for {d['category']} in {d['region']} at the posting time."
+    else:
+        try:
+            result = quote(rule, d["estimated_minutes"], d["offered_rate"])
+        except QuoteError as exc:
+            reason = f"{exc.field}: {exc.message}"
+    task.priced_at = now
+    if result is None:
+        task.status, task.rejection_reason = TaskStatus.rejected, reason
+    else:
+        task.status, task.rule_version = TaskStatus.priced, result.rule_version
+        uow.session.add(Quote(task_id=task.id, kind="posted", **result.as_dict()))
+    uow.session.add(task)
+    uow.emit(CloudEvent(type="task.priced", subject=str(task.id), data={
+        "task_id": task.id, "status": task.status, "category": task.category, "region": task.region,
+        "quote": result.as_dict() if result else None, "reason": reason, "priced_at": now,
+    }), key=str(task.id))

@@ -1,0 +1,39 @@
+"""One module per consumer group. Each is thin: decode the event, call the domain in a unit of
+work, return. `WORKERS` maps the names `floorboard worker NAME` accepts to their builders."""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    name: str
+    build: Callable  # (platform) -> an object with run(stop) and close()
+    kafka_only: bool = False
+    description: str = ""
+
+
+def registry() -> dict[str, WorkerSpec]:
+    from workers import pricing, relay  # each module declares its own SPEC
+
+    return {spec.name: spec for spec in (relay.SPEC, pricing.SPEC)}
+
+
+def workers_for(platform) -> list[WorkerSpec]:
+    """The workers this deployment runs: the relay only when there is a broker to relay to."""
+    return [s for s in registry().values() if platform.transport.name == "kafka" or not s.kafka_only]
+
+
+def run_in_threads(platform, specs: list[WorkerSpec], stop: threading.Event) -> list[threading.Thread]:
+    threads = []
+    for spec in specs:
+        worker = spec.build(platform)
+        thread = threading.Thread(target=worker.run, args=(stop,), name=f"worker-{spec.name}", daemon=True)
+        thread.start()
+        threads.append(thread)
+    return threads
