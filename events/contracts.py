@@ -6,6 +6,7 @@ is refused by its producer and, if one slips through, dead-lettered by its consu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
@@ -118,12 +119,23 @@ def _type_of(name: str) -> EventType:
         raise InvalidEvent(f"unknown event type {name!r}") from None
 
 
+def _jsonable(value):
+    """Python values as JSON would carry them, so that load() validates what consumers will see."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
 def encode(event: CloudEvent) -> bytes:
     """Validate the payload against its schema and serialise the whole envelope."""
     etype = _type_of(event.type)
     schema = etype.schema()
     try:
-        payload = schema.dump(schema.load(schema.dump(event.data)))
+        payload = schema.dump(schema.load(_jsonable(event.data)))
     except ValidationError as exc:
         raise InvalidEvent(f"{event.type} payload refused: {exc.messages}") from None
     return envelope_to_json(event, payload)

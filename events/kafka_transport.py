@@ -17,15 +17,16 @@ from events.transport import CommitLost, Record
 log = logging.getLogger(__name__)
 
 
-def _record(msg) -> Record:
+def _record(msg, prefix: str) -> Record:
     key = msg.key.decode() if msg.key is not None else None
-    return Record(msg.topic, msg.partition, msg.offset, key, msg.value)
+    return Record(msg.topic.removeprefix(prefix), msg.partition, msg.offset, key, msg.value)
 
 
 class KafkaGroupConsumer:
-    def __init__(self, bootstrap: str, group: str, topics: list[str], session_timeout_ms: int):
+    def __init__(self, bootstrap: str, group: str, topics: list[str], session_timeout_ms: int, prefix: str = ""):
+        self.prefix = prefix
         self._consumer = KafkaConsumer(
-            *topics,
+            *[prefix + t for t in topics],
             bootstrap_servers=bootstrap,
             group_id=group,
             client_id=f"floorboard-{group}",
@@ -38,12 +39,12 @@ class KafkaGroupConsumer:
 
     def poll(self, timeout_s: float, max_records: int) -> list[Record]:
         batches = self._consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
-        return [_record(m) for messages in batches.values() for m in messages]
+        return [_record(m, self.prefix) for messages in batches.values() for m in messages]
 
     def commit(self, records: list[Record]) -> None:
         latest: dict[TopicPartition, int] = {}
         for r in records:
-            tp = TopicPartition(r.topic, r.partition)
+            tp = TopicPartition(self.prefix + r.topic, r.partition)
             latest[tp] = max(r.offset, latest.get(tp, -1))
         offsets = {tp: OffsetAndMetadata(offset + 1, "", -1) for tp, offset in latest.items()}
         try:
@@ -62,8 +63,10 @@ class KafkaTopicReader:
     has seen every message the relay had published before the read began.
     """
 
-    def __init__(self, bootstrap: str, topic: str):
+    def __init__(self, bootstrap: str, topic: str, prefix: str = ""):
         self.topic = topic
+        self.prefix = prefix
+        topic = prefix + topic
         self._consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                                        client_id="floorboard-topic-reader")
         parts = self._consumer.partitions_for_topic(topic) or set()
@@ -79,7 +82,7 @@ class KafkaTopicReader:
         records: list[Record] = []
         while any(self._consumer.position(tp) < end[tp] for tp in self._partitions):
             for messages in self._consumer.poll(timeout_ms=200).values():
-                records.extend(_record(m) for m in messages)
+                records.extend(_record(m, self.prefix) for m in messages)
         return records
 
     def close(self) -> None:
@@ -89,8 +92,9 @@ class KafkaTopicReader:
 class KafkaTransport:
     name = "kafka"
 
-    def __init__(self, bootstrap: str, partitions: int = 6, session_timeout_ms: int = 10_000):
+    def __init__(self, bootstrap: str, partitions: int = 6, session_timeout_ms: int = 10_000, prefix: str = ""):
         self.bootstrap = bootstrap
+        self.prefix = prefix
         self.partitions = partitions
         self.session_timeout_ms = session_timeout_ms
         self._admin: KafkaAdminClient | None = None
@@ -115,24 +119,24 @@ class KafkaTransport:
         existing = set(self.admin.list_topics())
         missing = {}
         for name in all_topic_names():
-            if name in existing:
+            if self.prefix + name in existing:
                 continue
             topic = TOPICS.get(name)
             configs = {"cleanup.policy": "compact"} if topic and topic.compacted else {}
-            missing[name] = {"num_partitions": self.partitions, "configs": configs}
+            missing[self.prefix + name] = {"num_partitions": self.partitions, "configs": configs}
         if missing:
             self.admin.create_topics(missing, timeout_ms=30_000, raise_errors=False, wait_for_metadata=True)
             log.info("created topics: %s", ", ".join(sorted(missing)))
 
     def consumer(self, group: str, topics: list[str]) -> KafkaGroupConsumer:
-        return KafkaGroupConsumer(self.bootstrap, group, topics, self.session_timeout_ms)
+        return KafkaGroupConsumer(self.bootstrap, group, topics, self.session_timeout_ms, self.prefix)
 
     def _partitions(self, topic: str) -> list[TopicPartition]:
-        parts = self.reader.partitions_for_topic(topic) or set()
-        return [TopicPartition(topic, p) for p in sorted(parts)]
+        parts = self.reader.partitions_for_topic(self.prefix + topic) or set()
+        return [TopicPartition(self.prefix + topic, p) for p in sorted(parts)]
 
     def topic_reader(self, topic: str) -> "KafkaTopicReader":
-        return KafkaTopicReader(self.bootstrap, topic)
+        return KafkaTopicReader(self.bootstrap, topic, self.prefix)
 
     def read_topic(self, topic: str) -> list[Record]:
         reader = self.topic_reader(topic)
@@ -157,7 +161,7 @@ class KafkaTransport:
         for tp in partitions:
             done = committed.get(tp)
             done_offset = done.offset if done is not None and done.offset >= 0 else 0
-            lag[tp.topic] += max(0, end.get(tp, 0) - done_offset)
+            lag[tp.topic.removeprefix(self.prefix)] += max(0, end.get(tp, 0) - done_offset)
         return lag
 
     def ready(self) -> bool:
@@ -177,7 +181,8 @@ class KafkaTransport:
 class KafkaPublisher:
     """The relay's producer: idempotent, acks=all, keyed so a key keeps its partition and order."""
 
-    def __init__(self, bootstrap: str):
+    def __init__(self, bootstrap: str, prefix: str = ""):
+        self.prefix = prefix
         self._producer = KafkaProducer(
             bootstrap_servers=bootstrap,
             client_id="floorboard-relay",
@@ -190,7 +195,8 @@ class KafkaPublisher:
 
     def publish(self, messages: list[tuple[str, str, bytes]]) -> None:
         """Send (topic, key, value) messages and block until every one is acknowledged."""
-        futures = [self._producer.send(topic, key=key.encode(), value=value) for topic, key, value in messages]
+        futures = [self._producer.send(self.prefix + topic, key=key.encode(), value=value)
+                   for topic, key, value in messages]
         self._producer.flush()
         for future in futures:
             future.get(timeout=30)  # raises the send's error, if it had one

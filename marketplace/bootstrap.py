@@ -29,7 +29,7 @@ class Platform:
     def publisher(self):
         """The relay's producer (Kafka only: on the embedded log the outbox is already the log)."""
         kafka = importlib.import_module("events.kafka_transport")
-        return kafka.KafkaPublisher(self.settings.kafka_bootstrap_servers)
+        return kafka.KafkaPublisher(self.settings.kafka_bootstrap_servers, self.settings.topic_prefix)
 
     def close(self) -> None:
         self.transport.close()
@@ -42,7 +42,7 @@ def bootstrap(settings: Settings | None = None) -> Platform:
     if settings.kafka_bootstrap_servers:
         kafka = importlib.import_module("events.kafka_transport")
         transport = kafka.KafkaTransport(settings.kafka_bootstrap_servers, settings.topic_partitions,
-                                         settings.kafka_session_timeout_ms)
+                                         settings.kafka_session_timeout_ms, settings.topic_prefix)
     else:
         transport = EmbeddedTransport(engine, settings.topic_partitions,
                                       settings.kafka_session_timeout_ms / 1000)

@@ -17,6 +17,7 @@ class Settings:
     kafka_bootstrap_servers: str | None
     secret_key: str | None
     topic_partitions: int = 6
+    topic_prefix: str = ""  # Kafka only: namespaces the topics, e.g. per environment on a shared cluster
     kafka_session_timeout_ms: int = 10_000
     consumer_batch_size: int = 500
     consumer_max_attempts: int = 3
@@ -35,6 +36,7 @@ class Settings:
             kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
             secret_key=env.get("SECRET_KEY") or None,
             topic_partitions=int(env.get("FLOORBOARD_TOPIC_PARTITIONS", 6)),
+            topic_prefix=env.get("FLOORBOARD_TOPIC_PREFIX", ""),
             kafka_session_timeout_ms=int(env.get("FLOORBOARD_KAFKA_SESSION_TIMEOUT_MS", 10_000)),
             consumer_batch_size=int(env.get("FLOORBOARD_CONSUMER_BATCH_SIZE", 500)),
             consumer_max_attempts=int(env.get("FLOORBOARD_CONSUMER_MAX_ATTEMPTS", 3)),

@@ -6,8 +6,7 @@ from events.runner import ConsumerRunner
 
 def build_runner(platform, group: str, topics: list[str], handlers: dict, **kwargs) -> ConsumerRunner:
     s = platform.settings
-    return ConsumerRunner(
-        group, handlers, lambda: platform.transport.consumer(group, topics), platform.uow,
-        batch_size=s.consumer_batch_size, max_attempts=s.consumer_max_attempts,
-        backoff_s=s.consumer_retry_backoff_s, **kwargs,
-    )
+    options = {"batch_size": s.consumer_batch_size, "max_attempts": s.consumer_max_attempts,
+               "backoff_s": s.consumer_retry_backoff_s, **kwargs}
+    return ConsumerRunner(group, handlers, lambda: platform.transport.consumer(group, topics),
+                          platform.uow, **options)

@@ -1,0 +1,39 @@
+# The two commands a newcomer runs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test bench install services-up services-down clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+## run: the web app and every worker in one process, on SQLite and the embedded event log
+run: install
+	$(BIN)/floorboard dev
+
+## test: start PostgreSQL and Kafka on 127.0.0.1, run the whole suite, stop them
+test: install
+	services/with-services.sh $(BIN)/pytest $(PYTEST_ARGS)
+
+## bench: throughput figures, as ratios measured in one run against the same services
+bench: install
+	services/with-services.sh $(BIN)/python -m bench $(BENCH_ARGS)
+
+## services-up / services-down: keep the test services running while you work
+services-up:
+	@services/postgres.sh start
+	@services/kafka.sh start
+	@echo "export FLOORBOARD_TEST_POSTGRES_URL=$$(services/postgres.sh status) FLOORBOARD_TEST_KAFKA=$$(services/kafka.sh status)"
+
+services-down:
+	services/kafka.sh stop
+	services/postgres.sh stop
+
+clean: services-down
+	rm -rf $(VENV) .services floorboard.db* .pytest_cache .hypothesis

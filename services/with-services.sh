@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Start the services the tests and benchmarks need, run a command with their addresses in the
+# environment, and stop the services afterwards, even when the command fails.
+#   services/with-services.sh CMD [ARGS...]
+set -uo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+
+cleanup() {
+  "$HERE/kafka.sh" stop || true
+  "$HERE/postgres.sh" stop || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+PG_URL=$("$HERE/postgres.sh" start) || { echo "could not start PostgreSQL" >&2; exit 1; }
+"$HERE/kafka.sh" start || { echo "could not start Kafka" >&2; exit 1; }
+export FLOORBOARD_TEST_POSTGRES_URL="$PG_URL"
+export FLOORBOARD_TEST_KAFKA="$("$HERE/kafka.sh" status)"
+
+"$@"

@@ -1,0 +1,140 @@
+"""Shared fixtures. PostgreSQL and Kafka are REQUIRED: `make test` starts them and exports
+FLOORBOARD_TEST_POSTGRES_URL and FLOORBOARD_TEST_KAFKA. A test that needs one and cannot
+reach it fails; it never skips.
+
+Every test gets its own database, cloned from a template migrated with `alembic upgrade head`
+(the schema is never made with create_all), and its own Kafka topic prefix.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import uuid
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from marketplace.bootstrap import Platform, bootstrap
+from marketplace.migrate import upgrade
+from marketplace.settings import Settings
+
+os.environ.setdefault("SECRET_KEY", "test-" + secrets.token_urlsafe(24))
+PG_URL = os.environ.get("FLOORBOARD_TEST_POSTGRES_URL")
+KAFKA = os.environ.get("FLOORBOARD_TEST_KAFKA")
+HOW_TO = "run the suite with `make test`, which starts PostgreSQL and Kafka on 127.0.0.1"
+
+
+def _pg_conninfo(url: str, dbname: str | None = None) -> str:
+    u = make_url(url)
+    return f"host={u.host} port={u.port} user={u.username} dbname={dbname or u.database}"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    if not PG_URL:
+        pytest.fail(f"PostgreSQL is required but FLOORBOARD_TEST_POSTGRES_URL is not set: {HOW_TO}")
+    try:
+        psycopg.connect(_pg_conninfo(PG_URL), connect_timeout=5).close()
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL at {PG_URL} is unreachable ({exc}): {HOW_TO}")
+    return PG_URL
+
+
+def _admin(url: str):
+    return psycopg.connect(_pg_conninfo(url, "postgres"), autocommit=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server) -> str:
+    name = f"fb_template_{uuid.uuid4().hex[:8]}"
+    with _admin(postgres_server) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    upgrade(make_url(postgres_server).set(database=name).render_as_string(hide_password=False))
+    yield name
+    with _admin(postgres_server) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_url(postgres_server, postgres_template) -> str:
+    name = f"fb_test_{uuid.uuid4().hex[:12]}"
+    with _admin(postgres_server) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
+    yield make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
+    with _admin(postgres_server) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template, tmp_path) -> str:
+    path = tmp_path / "floorboard.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def kafka_server() -> str:
+    if not KAFKA:
+        pytest.fail(f"Kafka is required but FLOORBOARD_TEST_KAFKA is not set: {HOW_TO}")
+    from kafka import KafkaAdminClient
+    from kafka.errors import KafkaError
+
+    try:
+        KafkaAdminClient(bootstrap_servers=KAFKA, request_timeout_ms=10_000).close()
+    except KafkaError as exc:
+        pytest.fail(f"Kafka at {KAFKA} is unreachable ({exc}): {HOW_TO}")
+    return KAFKA
+
+
+def test_settings(database_url: str, kafka: str | None = None, **overrides) -> Settings:
+    base = Settings.from_env({"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": kafka or "",
+                              "SECRET_KEY": os.environ["SECRET_KEY"]})
+    values = {**base.__dict__, "topic_prefix": f"t{uuid.uuid4().hex[:10]}." if kafka else "",
+              "kafka_session_timeout_ms": 6000, "consumer_retry_backoff_s": 0.01, **overrides}
+    return Settings(**values)
+
+
+@pytest.fixture
+def make_platform():
+    """make_platform(database_url, kafka=None, **settings) -> a Platform, closed after the test."""
+    made: list[Platform] = []
+
+    def make(database_url: str, kafka: str | None = None, **overrides) -> Platform:
+        platform = bootstrap(test_settings(database_url, kafka, **overrides))
+        if kafka:
+            platform.transport.ensure_topics()
+        made.append(platform)
+        return platform
+
+    yield make
+    for platform in made:
+        if platform.transport.name == "kafka" and platform.settings.topic_prefix:
+            from events.topics import all_topic_names
+
+            try:
+                platform.transport.admin.delete_topics(
+                    [platform.settings.topic_prefix + t for t in all_topic_names()], timeout_ms=30_000)
+            except Exception:  # noqa: BLE001 - cleanup is best effort; the broker is thrown away after
+                pass
+        platform.close()
+
+
+BACKBONES = ["embedded+sqlite", "embedded+postgres", "kafka+postgres"]
+
+
+@pytest.fixture(params=BACKBONES)
+def backbone(request, make_platform) -> Platform:
+    """The same test on each transport (and the embedded log on each database)."""
+    transport, database = request.param.split("+")
+    url = request.getfixturevalue(f"{database}_url")
+    kafka = request.getfixturevalue("kafka_server") if transport == "kafka" else None
+    return make_platform(url, kafka)

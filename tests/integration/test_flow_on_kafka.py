@@ -1,0 +1,46 @@
+"""A posting over HTTP flows through real Kafka to the pricing stage and back, on PostgreSQL."""
+from __future__ import annotations
+
+import threading
+
+from api import create_app
+from marketplace.seed import seed_demo
+from tests.support import wait_until
+from workers import run_in_threads, workers_for
+
+
+def test_post_over_http_is_priced_through_kafka(postgres_url, kafka_server, make_platform):
+    platform = make_platform(postgres_url, kafka_server)
+    with platform.uow() as uow:
+        seed_demo(uow, demo_users=True)
+        uow.commit()
+    client = create_app({"TESTING": True}, platform=platform).test_client()
+    assert {s.name for s in workers_for(platform)} == {"relay", "pricing"}
+    stop = threading.Event()
+    threads = run_in_threads(platform, workers_for(platform), stop)
+    try:
+        token = client.post("/api/v1/auth/token", json={"email": "client@demo.floorboard.test",
+                                                        "password": "demo-client-password"}).json["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        ids = []
+        for minutes in (30, 61, 95, 240):
+            r = client.post("/api/v1/tasks", headers=auth, json={
+                "category": "mounting", "region": "nyc", "title": "Hang shelves",
+                "estimated_minutes": minutes, "starts_at": "2030-01-01T10:00:00Z"})
+            assert r.status_code == 202
+            ids.append(r.json["id"])
+
+        def all_priced():
+            return all(client.get(f"/api/v1/tasks/{i}", headers=auth).json["status"] == "priced" for i in ids)
+
+        wait_until(all_priced, timeout=60, message="the postings to be priced through Kafka")
+        ready = client.get("/readyz").json
+        assert ready["transport"] == "kafka" and ready["status"] == "ready"
+        for task_id, minutes in zip(ids, (30, 61, 95, 240)):
+            preview = client.post("/api/v1/quotes", json={"category": "mounting", "region": "nyc",
+                                                          "estimated_minutes": minutes}).json
+            assert client.get(f"/api/v1/tasks/{task_id}", headers=auth).json["quote"] == preview
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)

@@ -1,0 +1,88 @@
+"""Helpers for tests: emitting events, draining runners, and a sink table for test handlers."""
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+
+from events.envelope import CloudEvent
+from events.relay import Relay
+from events.sqltypes import utcnow
+
+# Not part of the schema: a place for test handlers to record their effects.
+sink_metadata = MetaData()
+effects = Table("test_effects", sink_metadata,
+                Column("id", Integer, primary_key=True, autoincrement=True),
+                Column("event_id", String(64), nullable=False),
+                Column("task_id", Integer, nullable=False),
+                Column("seq", Integer, nullable=False),
+                Column("member", String(40), nullable=False))
+
+
+def create_sink(platform) -> None:
+    sink_metadata.create_all(platform.engine)
+
+
+def posted_event(task_id: int, seq: int = 0) -> CloudEvent:
+    now = utcnow()
+    return CloudEvent(type="task.posted", subject=str(task_id), data={
+        "task_id": task_id, "client_id": 1, "category": "yard-work", "region": "springfield",
+        "title": f"task {task_id}", "estimated_minutes": seq + 1, "starts_at": now + timedelta(days=1),
+        "offered_rate": None, "posted_at": now,
+    })
+
+
+def emit_posted(platform, specs: list[tuple[int, int]]) -> None:
+    """Append task.posted events (task_id, seq) through the outbox, in order, in one transaction."""
+    with platform.uow() as uow:
+        for task_id, seq in specs:
+            uow.emit(posted_event(task_id, seq), key=str(task_id))
+        uow.commit()
+
+
+def relay_all(platform) -> int:
+    """On Kafka, publish everything in the outbox now. On the embedded log there is nothing to do."""
+    if platform.transport.name != "kafka":
+        return 0
+    relay = Relay(platform.engine, platform.publisher())
+    total = 0
+    try:
+        while (n := relay.run_once()):
+            total += n
+    finally:
+        relay.publisher.close()
+    return total
+
+
+def recording_handler(member: str, fail_for: set[int] | None = None):
+    fail_for = fail_for if fail_for is not None else set()
+
+    def handle(event, uow):
+        if event.data["task_id"] in fail_for:
+            raise RuntimeError(f"cannot handle task {event.data['task_id']}")
+        uow.session.exec(insert(effects).values(event_id=event.id, task_id=event.data["task_id"],
+                                                seq=event.data["estimated_minutes"] - 1, member=member))
+
+    return handle
+
+
+def effect_rows(platform) -> list:
+    with platform.engine.connect() as conn:
+        return list(conn.execute(select(effects).order_by(effects.c.id)))
+
+
+def effect_count(platform) -> int:
+    with platform.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(effects)).scalar_one()
+
+
+def wait_until(condition, timeout: float = 60, step=None, message: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        if step is not None:
+            step()
+        else:
+            time.sleep(0.05)
