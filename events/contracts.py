@@ -108,8 +108,20 @@ EVENT_TYPES: dict[str, EventType] = {t.name: t for t in [
 ]}
 
 
+_SCHEMAS: dict[str, Payload] = {}
+
+
 def register(event_type: EventType) -> None:
     EVENT_TYPES[event_type.name] = event_type
+    _SCHEMAS.pop(event_type.name, None)
+
+
+def _schema(etype: EventType) -> Payload:
+    # Building a marshmallow schema costs more than loading with one: build each once.
+    schema = _SCHEMAS.get(etype.name)
+    if schema is None:
+        schema = _SCHEMAS[etype.name] = etype.schema()
+    return schema
 
 
 def _type_of(name: str) -> EventType:
@@ -132,8 +144,7 @@ def _jsonable(value):
 
 def encode(event: CloudEvent) -> bytes:
     """Validate the payload against its schema and serialise the whole envelope."""
-    etype = _type_of(event.type)
-    schema = etype.schema()
+    schema = _schema(_type_of(event.type))
     try:
         payload = schema.dump(schema.load(_jsonable(event.data)))
     except ValidationError as exc:
@@ -149,7 +160,7 @@ def decode(raw: bytes) -> CloudEvent:
         raise InvalidEvent(f"{doc['type']} schema version {doc['schemaversion']} is not supported "
                            f"(expected {etype.version})")
     try:
-        data = etype.schema().load(doc["data"])
+        data = _schema(etype).load(doc["data"])
     except ValidationError as exc:
         raise InvalidEvent(f"{doc['type']} payload invalid: {exc.messages}") from None
     return CloudEvent(type=doc["type"], subject=doc["subject"], data=data, id=doc["id"],

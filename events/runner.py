@@ -17,7 +17,8 @@ from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import Counter, Histogram
-from sqlmodel import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from events.contracts import decode
 from events.envelope import CloudEvent, InvalidEvent
@@ -96,24 +97,43 @@ class ConsumerRunner:
         except InvalidEvent as exc:
             return exc
 
+    def _claim(self, uow, keys: list[str]) -> set[str]:
+        """Mark these events processed by this group; return the keys that were not already.
+
+        INSERT .. ON CONFLICT DO NOTHING RETURNING claims a whole batch in one statement that
+        always probes the unique index, and rolls back with the handlers' effects if they fail.
+        """
+        if not keys:
+            return set()
+        session = uow.session
+        insert_for = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        table = ProcessedEvent.__table__
+        statement = insert_for(table).on_conflict_do_nothing(
+            index_elements=[table.c.consumer, table.c.event_id]).returning(table.c.event_id)
+        now = utcnow()
+        rows = session.connection().execute(
+            statement, [{"consumer": self.group, "event_id": key, "processed_at": now} for key in keys])
+        return {row.event_id for row in rows}
+
     def _apply(self, uow, items: list[tuple[Record, CloudEvent | InvalidEvent]]) -> None:
-        keys = [processed_key(r, e) for r, e in items]
-        done = set(uow.session.exec(select(ProcessedEvent.event_id).where(
-            ProcessedEvent.consumer == self.group, ProcessedEvent.event_id.in_(keys))))
-        for (record, event), key in zip(items, keys):
-            if key in done:
+        keys: dict[str, tuple[Record, CloudEvent | InvalidEvent]] = {}
+        for record, event in items:
+            key = processed_key(record, event)
+            if key in keys:  # a relay re-send inside one batch
                 DUPLICATES.labels(self.group, record.topic).inc()
-                continue
-            if isinstance(event, InvalidEvent):
+            else:
+                keys[key] = (record, event)
+        fresh = self._claim(uow, list(keys))
+        for key, (record, event) in keys.items():
+            if key not in fresh:
+                DUPLICATES.labels(self.group, record.topic).inc()
+            elif isinstance(event, InvalidEvent):
                 self._dead_letter(uow, record, None, str(event), attempts=1)
             else:
                 handler = self.handlers.get(event.type)
-                if handler is None:
-                    continue  # a type this group does not consume shares the topic
-                handler(event, uow)
-                PROCESSED.labels(self.group, record.topic).inc()
-            uow.session.add(ProcessedEvent(consumer=self.group, event_id=key))
-            done.add(key)
+                if handler is not None:  # other types may share the topic
+                    handler(event, uow)
+                    PROCESSED.labels(self.group, record.topic).inc()
 
     def _apply_alone(self, item: tuple[Record, CloudEvent | InvalidEvent]) -> None:
         record, event = item
@@ -134,7 +154,7 @@ class ConsumerRunner:
         with self.uow_factory() as uow:
             event_id = event.id if isinstance(event, CloudEvent) else None
             self._dead_letter(uow, record, event_id, f"{type(error).__name__}: {error}", self.max_attempts)
-            uow.session.add(ProcessedEvent(consumer=self.group, event_id=processed_key(record, event)))
+            self._claim(uow, [processed_key(record, event)])
             uow.commit()
 
     def _dead_letter(self, uow, record: Record, event_id: str | None, error: str, attempts: int) -> None:

@@ -4,24 +4,31 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy import Integer, String, func, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from events.envelope import CloudEvent
 from events.relay import Relay
 from events.sqltypes import utcnow
 
-# Not part of the schema: a place for test handlers to record their effects.
-sink_metadata = MetaData()
-effects = Table("test_effects", sink_metadata,
-                Column("id", Integer, primary_key=True, autoincrement=True),
-                Column("event_id", String(64), nullable=False),
-                Column("task_id", Integer, nullable=False),
-                Column("seq", Integer, nullable=False),
-                Column("member", String(40), nullable=False))
+class SinkBase(DeclarativeBase):
+    """Not part of the schema (its own metadata): where test handlers record their effects."""
+
+
+class Effect(SinkBase):
+    __tablename__ = "test_effects"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(64))
+    task_id: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    member: Mapped[str] = mapped_column(String(40))
+
+
+effects = Effect.__table__
 
 
 def create_sink(platform) -> None:
-    sink_metadata.create_all(platform.engine)
+    SinkBase.metadata.create_all(platform.engine)
 
 
 def posted_event(task_id: int, seq: int = 0) -> CloudEvent:
@@ -61,8 +68,8 @@ def recording_handler(member: str, fail_for: set[int] | None = None):
     def handle(event, uow):
         if event.data["task_id"] in fail_for:
             raise RuntimeError(f"cannot handle task {event.data['task_id']}")
-        uow.session.exec(insert(effects).values(event_id=event.id, task_id=event.data["task_id"],
-                                                seq=event.data["estimated_minutes"] - 1, member=member))
+        uow.session.add(Effect(event_id=event.id, task_id=event.data["task_id"],
+                               seq=event.data["estimated_minutes"] - 1, member=member))
 
     return handle
 

@@ -60,3 +60,14 @@ def test_topic_registry_matches_the_product_brief():
 def test_embedded_partitioner_is_stable_and_spreads_keys():
     assert partition_for("42", 6) == partition_for("42", 6)
     assert len({partition_for(str(k), 6) for k in range(100)}) == 6
+
+
+@pytest.mark.parametrize("attribute, value", [
+    ("id", "x" * 65), ("type", ""), ("subject", 7), ("time", "2026-01-01T00:00:00"), ("time", "yesterday"),
+    ("schemaversion", 0), ("data", []), ("datacontenttype", "text/plain"),
+])
+def test_the_fast_envelope_check_refuses_what_the_schema_refuses(attribute, value):
+    doc = json.loads(encode(posted_event(7)))
+    doc[attribute] = value
+    with pytest.raises(InvalidEvent, match="bad CloudEvents envelope"):
+        decode(json.dumps(doc).encode())

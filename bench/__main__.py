@@ -1,0 +1,101 @@
+"""python -m bench [--events N] [--only pipeline|pricing]: run by `make bench` with the services up."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+import psycopg
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.engine import make_url
+
+from marketplace.migrate import upgrade
+from marketplace.settings import PROJECT_DIR, Settings
+
+console = Console()
+
+
+class Steps:
+    """A progress bar per step: steps(desc, total) starts one; steps.advance(k) moves it."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.current = None
+
+    def __call__(self, description: str, total):
+        if self.current is not None:
+            self.progress.update(self.current, completed=self.progress.tasks[self.current].total or 1, total=
+                                 self.progress.tasks[self.current].total or 1)
+        self.current = self.progress.add_task(description, total=total)
+
+    def advance(self, k: int) -> None:
+        self.progress.advance(self.current, k)
+
+    def finish(self) -> None:
+        self("done", 1)
+        self.progress.advance(self.current, 1)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="make bench")
+    parser.add_argument("--events", type=int, default=100_000)
+    args = parser.parse_args()
+    pg = os.environ.get("FLOORBOARD_TEST_POSTGRES_URL")
+    kafka = os.environ.get("FLOORBOARD_TEST_KAFKA")
+    if not pg or not kafka:
+        console.print("[red]error:[/red] the benchmark needs PostgreSQL and Kafka: run it with `make bench`.")
+        return 2
+    tmp = Path(tempfile.mkdtemp(prefix="floorboard-bench-"))
+    prefix = f"bench{uuid.uuid4().hex[:6]}."
+    created: list[str] = []
+
+    def settings_for(database: str, kafka: bool) -> Settings:
+        if database == "postgres":
+            name = f"fb_bench_{uuid.uuid4().hex[:8]}"
+            u = make_url(pg)
+            with psycopg.connect(f"host={u.host} port={u.port} user={u.username} dbname=postgres",
+                                 autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            created.append(name)
+            url = u.set(database=name).render_as_string(hide_password=False)
+        else:
+            url = f"sqlite:///{tmp / (uuid.uuid4().hex + '.db')}"
+        upgrade(url)
+        base = Settings.from_env({"DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": os.environ["FLOORBOARD_TEST_KAFKA"]
+                                  if kafka else "", "SECRET_KEY": "bench"})
+        return replace(base, topic_prefix=prefix if kafka else "")
+
+    from bench import pipeline
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=console) as progress:
+        steps = Steps(progress)
+        results = {"pipeline": pipeline.run(settings_for, args.events, steps)}
+        steps.finish()
+
+    p = results["pipeline"]
+    table = Table(title=f"Event pipeline, N = {p['n']:,} events (one run, same broker and database)")
+    table.add_column("figure")
+    table.add_column("rate", justify="right")
+    table.add_row("(a) raw kafka-python consumption", f"{p['a_raw_kafka_python_msgs_per_s']:,.0f} msg/s")
+    table.add_row("(b) runner on Kafka -> PostgreSQL row per event", f"{p['b_runner_kafka_postgres_events_per_s']:,.0f} ev/s")
+    table.add_row("(c) runner on the embedded log (PostgreSQL)", f"{p['c_runner_embedded_postgres_events_per_s']:,.0f} ev/s")
+    table.add_row("(c) runner on the embedded log (SQLite)", f"{p['c_runner_embedded_sqlite_events_per_s']:,.0f} ev/s")
+    table.add_row("b / a (target >= 0.3)", f"{p['ratio_b_over_a']:.2f}")
+    console.print(table)
+    out = PROJECT_DIR / "bench-results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(results, indent=2))
+    console.print(f"written to {out / 'latest.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""Issue 2's figures: raw kafka-python consumption (a), the runner on Kafka writing one
+PostgreSQL row per event (b), the same on the embedded log (c), and b/a."""
+from __future__ import annotations
+
+import time
+import uuid
+
+from kafka import KafkaConsumer, KafkaProducer
+from sqlalchemy import insert
+
+from events.contracts import encode
+from events.tables import EventLogRow
+from events.topics import partition_for
+from marketplace.bootstrap import bootstrap
+from tests.support import Effect, create_sink, effect_count, posted_event
+from workers.consumer import build_runner
+
+
+def make_events(n: int) -> list[tuple[str, bytes]]:
+    return [(str(i), encode(posted_event(i % 5000 + 1, seq=i % 100))) for i in range(n)]
+
+
+def produce_to_kafka(bootstrap_servers: str, topic: str, events, progress) -> None:
+    producer = KafkaProducer(bootstrap_servers=bootstrap_servers, acks="all", enable_idempotence=True,
+                             linger_ms=20, batch_size=512 * 1024)
+    for i, (key, value) in enumerate(events):
+        producer.send(topic, key=key.encode(), value=value)
+        if i % 5000 == 0:
+            progress(5000)
+    producer.flush()
+    producer.close()
+
+
+def raw_consume_rate(bootstrap_servers: str, topic: str, n: int) -> float:
+    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap_servers, group_id=f"raw-{uuid.uuid4().hex[:6]}",
+                             enable_auto_commit=False, auto_offset_reset="earliest")
+    seen = 0
+    consumer.poll(timeout_ms=0)  # join the group before the clock starts
+    start = time.perf_counter()
+    while seen < n:
+        for messages in consumer.poll(timeout_ms=1000, max_records=500).values():
+            seen += len(messages)
+    elapsed = time.perf_counter() - start
+    consumer.close(autocommit=False)
+    return n / elapsed
+
+
+def runner_rate(platform, n: int) -> float:
+    """The runner's end-to-end rate: decode, dedupe, one handler row per event, commit, offsets."""
+    create_sink(platform)
+
+    def handle(event, uow):
+        uow.session.add(Effect(event_id=event.id, task_id=event.data["task_id"],
+                               seq=event.data["estimated_minutes"], member="bench"))
+
+    runner = build_runner(platform, f"bench-{uuid.uuid4().hex[:6]}", ["tasks.posted"],
+                          {"task.posted": handle}, batch_size=500)
+    done = 0
+    while done == 0:  # join the group and handle a first batch before the clock starts
+        done = runner.run_once(timeout_s=5)
+    start = time.perf_counter()
+    timed = 0
+    while done + timed < n:
+        timed += runner.run_once(timeout_s=1)
+    elapsed = time.perf_counter() - start
+    runner.close()
+    assert effect_count(platform) == n, "the runner lost or duplicated events"
+    return timed / elapsed
+
+
+def fill_embedded_log(platform, events) -> None:
+    partitions = platform.settings.topic_partitions
+    rows = [{"event_id": uuid.uuid4().hex, "topic": "tasks.posted", "key": key,
+             "partition": partition_for(key, partitions), "value": value} for key, value in events]
+    with platform.engine.begin() as conn:
+        for start in range(0, len(rows), 5000):
+            conn.execute(insert(EventLogRow), rows[start:start + 5000])
+
+
+def run(settings_for, n: int, progress) -> dict:
+    events = make_events(n)
+    results = {"n": n}
+
+    kafka_platform = bootstrap(settings_for("postgres", kafka=True))
+    kafka_platform.transport.ensure_topics()
+    topic = kafka_platform.settings.topic_prefix + "tasks.posted"
+    progress("producing events to Kafka", n)
+    produce_to_kafka(kafka_platform.settings.kafka_bootstrap_servers, topic, events, progress.advance)
+    progress("(a) raw kafka-python consumption", None)
+    results["a_raw_kafka_python_msgs_per_s"] = raw_consume_rate(kafka_platform.settings.kafka_bootstrap_servers,
+                                                               topic, n)
+    progress("(b) runner on Kafka, one PostgreSQL row per event", None)
+    results["b_runner_kafka_postgres_events_per_s"] = runner_rate(kafka_platform, n)
+    kafka_platform.close()
+
+    for database in ("postgres", "sqlite"):
+        platform = bootstrap(settings_for(database, kafka=False))
+        progress(f"(c) runner on the embedded log ({database})", None)
+        fill_embedded_log(platform, events)
+        results[f"c_runner_embedded_{database}_events_per_s"] = runner_rate(platform, n)
+        platform.close()
+
+    results["ratio_b_over_a"] = results["b_runner_kafka_postgres_events_per_s"] / results["a_raw_kafka_python_msgs_per_s"]
+    return results
