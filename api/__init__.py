@@ -34,10 +34,10 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
                            "`floorboard dev` makes one for you.")
     app.extensions["floorboard"] = platform or bootstrap(settings)
 
-    from api import accounts, catalog, errors, ops, tasks
+    from api import accounts, catalog, errors, floors, ops, tasks
 
     api = Api(app)
-    for module in (accounts, catalog, tasks):
+    for module in (accounts, catalog, floors, tasks):
         api.register_blueprint(module.blp)
     errors.init_app(app)
     ops.init_app(app)

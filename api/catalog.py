@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from sqlmodel import select
 
 from api.platform import uow
-from api.schemas import CategorySchema, FloorSchema, QuoteRequestSchema, QuoteSchema, RegionArgsSchema
+from api.schemas import CategorySchema, QuoteRequestSchema, QuoteSchema
 from marketplace.floors import current_rule
-from marketplace.models import Category, Region
+from marketplace.models import Category
 from marketplace.tasks import DomainError
 from pricing import QuoteError, quote
 
-blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Categories, floors and quotes")
+blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Categories and quote previews")
 
 
 @blp.route("/categories")
@@ -22,24 +22,6 @@ class Categories(MethodView):
         """List the categories tasks can be posted in"""
         with uow() as unit:
             return list(unit.session.exec(select(Category).order_by(Category.slug)))
-
-
-@blp.route("/floors")
-class Floors(MethodView):
-    @blp.arguments(RegionArgsSchema, location="query")
-    @blp.response(200, FloorSchema(many=True))
-    def get(self, args):
-        """The floor rule in force now for every category (in one region, or all)"""
-        with uow() as unit:
-            session = unit.session
-            regions = list(session.exec(select(Region.slug).order_by(Region.slug)))
-            if args.get("region"):
-                if args["region"] not in regions:
-                    abort(404, message=f"Unknown region {args['region']!r}.")
-                regions = [args["region"]]
-            categories = list(session.exec(select(Category.slug).order_by(Category.slug)))
-            rules = [current_rule(session, c, r) for r in regions for c in categories]
-        return [rule for rule in rules if rule is not None]
 
 
 @blp.route("/quotes")

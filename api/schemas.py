@@ -106,3 +106,70 @@ class QuoteRequestSchema(Schema):
     region = fields.String(required=True, validate=SLUG)
     estimated_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=7 * 24 * 60))
     offered_rate = Cents(load_default=None, allow_none=True)
+
+
+class FloorChangeSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    effective_from = fields.AwareDateTime(load_default=None, allow_none=True)
+    hourly_floor = Cents()
+    per_task_floor = Cents()
+    min_billable_minutes = fields.Integer(strict=True, validate=validate.Range(min=0, max=1440))
+    billing_increment_minutes = fields.Integer(strict=True, validate=validate.Range(min=1, max=1440))
+    service_fee_bps = fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000))
+    trust_fee_bps = fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000))
+    tasker_commission_bps = fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000))
+
+
+class HistoryArgsSchema(Schema):
+    category = fields.String(validate=SLUG)
+    region = fields.String(validate=SLUG)
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+
+
+class FieldChangeSchema(Schema):
+    old = fields.Integer(allow_none=True)
+    new = fields.Integer()
+
+
+class FloorHistorySchema(Schema):
+    category = fields.String()
+    region = fields.String()
+    version = fields.Integer()
+    author = fields.String()
+    reason = fields.String()
+    created_at = fields.AwareDateTime()
+    effective_from = fields.AwareDateTime()
+    changes = fields.Dict(keys=fields.String(), values=fields.Nested(FieldChangeSchema))
+
+
+class ProposedFloorSchema(FloorChangeSchema):
+    """A proposed change: the rule fields to try, for one category/region (or all, if omitted)."""
+
+    class Meta:
+        exclude = ("reason", "effective_from")
+
+    category = fields.String(load_default=None, validate=SLUG)
+    region = fields.String(load_default=None, validate=SLUG)
+
+
+class SimulateSchema(Schema):
+    changes = fields.List(fields.Nested(ProposedFloorSchema), required=True,
+                          validate=validate.Length(min=1, max=100))
+    days = fields.Integer(load_default=30, strict=True, validate=validate.Range(min=1, max=366))
+
+
+class CategoryImpactSchema(Schema):
+    category = fields.String()
+    postings = fields.Integer()
+    affected = fields.Integer()
+    unpriceable = fields.Integer()
+    client_delta_total = fields.Integer()
+    client_delta_avg = fields.Integer()
+    payout_delta_total = fields.Integer()
+    payout_delta_avg = fields.Integer()
+
+
+class SimulationSchema(Schema):
+    days = fields.Integer()
+    postings = fields.Integer()
+    categories = fields.List(fields.Nested(CategoryImpactSchema))
