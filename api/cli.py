@@ -282,5 +282,10 @@ def dlq_replay(topic):
                   f"undecodable (left in the DLQ) {result.undecodable}")
 
 
+from api.floors_cli import floors  # noqa: E402 - registered on the group defined above
+
+cli.add_command(floors)
+
+
 def main() -> None:
     cli(prog_name="floorboard")

@@ -118,7 +118,11 @@ def simulate_proposals(session: Session, proposals: list[ProposedFloor], days: i
 
 
 def export_csv(session: Session, at: datetime | None = None) -> str:
-    """The rules in force at `at` (now), one row per category and region."""
+    """The rules in force at `at` (now), one row per category and region, ready to edit and import.
+
+    effective_from and reason are left blank: a re-import applies now unless a time is filled in,
+    and each change needs its own reason (the originals stay in the history).
+    """
     at = at or utcnow()
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
@@ -126,8 +130,7 @@ def export_csv(session: Session, at: datetime | None = None) -> str:
     for (category, region), rules in sorted(_all_versions(session).items()):
         rule = rule_in_force(rules, at)
         if rule is not None:
-            writer.writerow({"category": category, "region": region, "reason": rule.reason,
-                             "effective_from": rule.effective_from.isoformat(),
+            writer.writerow({"category": category, "region": region, "reason": "", "effective_from": "",
                              **{name: getattr(rule, name) for name in RULE_FIELDS}})
     return out.getvalue()
 

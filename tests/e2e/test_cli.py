@@ -1,0 +1,64 @@
+"""The `floorboard` CLI: floors commands, clear errors with non-zero exits."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from api.cli import cli
+
+
+@pytest.fixture
+def run(platform, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", platform.settings.database_url)
+    monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
+    runner = CliRunner()
+
+    def invoke(*args, **kwargs):
+        return runner.invoke(cli, list(args), catch_exceptions=False, **kwargs)
+
+    return invoke
+
+
+def test_floors_set_refuses_bad_values_with_a_message_and_exit_1(run):
+    r = run("floors", "set", "yard-work", "seattle", "hourly_floor=2000", "--reason", "cut")
+    assert r.exit_code == 1 and "legal minimum" in r.output
+    r = run("floors", "set", "yard-work", "seattle", "hourly_floor=lots", "--reason", "x")
+    assert r.exit_code == 1 and "whole number" in r.output
+    r = run("floors", "set", "yard-work", "seattle", "hourly_floor=3000")
+    assert r.exit_code == 2 and "--reason" in r.output
+    r = run("floors", "set", "yard-work", "seattle", "hourly_floor=3000", "--reason", "up")
+    assert r.exit_code == 0 and "version 2" in r.output
+    r = run("floors", "history", "--category", "yard-work", "--region", "seattle")
+    assert r.exit_code == 0 and "2700→3000" in r.output.replace("\n", "").replace(" ", "")
+
+
+def test_export_then_import_round_trips_and_bad_csv_imports_nothing(run, tmp_path):
+    exported = run("floors", "export").output
+    assert exported.startswith("category,region,hourly_floor")
+    raised = exported.replace("yard-work,springfield,2400", "yard-work,springfield,2500")
+    path = tmp_path / "floors.csv"
+    path.write_text(raised)
+    r = run("floors", "import", str(path), "--reason", "yearly review")
+    assert r.exit_code == 0 and "imported 20 floor versions" in r.output, r.output
+    assert "yard-work,springfield,2500" in run("floors", "export").output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("category,region,hourly_floor,reason\nyard-work,nyc,2600,ok\nyard-work,seattle,10,too low\n")
+    r = run("floors", "import", str(bad))
+    assert r.exit_code == 1 and "line 3" in r.output and "nothing was imported" in r.output
+    assert "yard-work,nyc,2400" in run("floors", "export").output  # the good row was not applied either
+
+
+def test_simulate_and_list(run):
+    r = run("floors", "simulate", "hourly_floor=3000", "--region", "nyc", "--days", "7")
+    assert r.exit_code == 0 and "Simulated over 0 postings" in r.output
+    assert run("floors", "simulate", "hourly_floor=100", "--region", "nyc").exit_code == 1
+    r = run("floors", "list", "--region", "nyc")
+    assert r.exit_code == 0 and "nyc" in r.output and "24.00" in r.output and "seattle" not in r.output
+    assert run("floors", "list", "--region", "atlantis").exit_code == 1
+
+
+def test_unknown_worker_and_dlq_topic_are_clear_errors(run):
+    r = run("worker", "nope")
+    assert r.exit_code == 1 and "pricing" in r.output
+    r = run("dlq", "list", "no.such.topic")
+    assert r.exit_code == 1 and "unknown topic" in r.output
