@@ -56,7 +56,7 @@ def main() -> int:
     prefix = f"bench{uuid.uuid4().hex[:6]}."
     created: list[str] = []
 
-    def settings_for(database: str, kafka: bool) -> Settings:
+    def settings_for(database: str, kafka: bool, topic_prefix: str = prefix) -> Settings:
         if database == "postgres":
             name = f"fb_bench_{uuid.uuid4().hex[:8]}"
             u = make_url(pg)
@@ -70,14 +70,23 @@ def main() -> int:
         upgrade(url)
         base = Settings.from_env({"DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": os.environ["FLOORBOARD_TEST_KAFKA"]
                                   if kafka else "", "SECRET_KEY": "bench"})
-        return replace(base, topic_prefix=prefix if kafka else "")
+        return replace(base, topic_prefix=topic_prefix if kafka else "")
 
-    from bench import pipeline
+    from bench import pipeline, pricing_bench
+    from marketplace.bootstrap import bootstrap
 
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), console=console) as progress:
         steps = Steps(progress)
         results = {"pipeline": pipeline.run(settings_for, args.events, steps)}
+        steps("engine quotes against the inline formula", None)
+        results["engine"] = pricing_bench.engine_ratio(200_000)
+        steps("floor propagation on Kafka (50 changes)", 50)
+        # Its own topics: the pipeline's synthetic postings are not tasks in this database.
+        platform = bootstrap(settings_for("postgres", kafka=True, topic_prefix=f"prop{uuid.uuid4().hex[:6]}."))
+        platform.transport.ensure_topics()
+        results["propagation"] = pricing_bench.propagation(platform, 50, steps.advance)
+        platform.close()
         steps.finish()
 
     p = results["pipeline"]
@@ -89,6 +98,16 @@ def main() -> int:
     table.add_row("(c) runner on the embedded log (PostgreSQL)", f"{p['c_runner_embedded_postgres_events_per_s']:,.0f} ev/s")
     table.add_row("(c) runner on the embedded log (SQLite)", f"{p['c_runner_embedded_sqlite_events_per_s']:,.0f} ev/s")
     table.add_row("b / a (target >= 0.3)", f"{p['ratio_b_over_a']:.2f}")
+    console.print(table)
+    e, f = results["engine"], results["propagation"]
+    table = Table(title="Pricing")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_row("engine quotes/s (one core)", f"{e['engine_quotes_per_s']:,.0f}")
+    table.add_row("inline formula quotes/s", f"{e['inline_quotes_per_s']:,.0f}")
+    table.add_row("overhead inline/engine (target <= 3x)", f"{e['overhead_ratio']:.2f}x")
+    table.add_row(f"floor propagation p50 over {f['changes']} changes", f"{f['p50_s'] * 1000:,.0f} ms")
+    table.add_row("floor propagation p99 (target < 1 s)", f"{f['p99_s'] * 1000:,.0f} ms")
     console.print(table)
     out = PROJECT_DIR / "bench-results"
     out.mkdir(exist_ok=True)

@@ -1,7 +1,7 @@
 """Floor rules and the regional legal minimums no floor may go below."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 MAX_BPS = 10_000
@@ -44,7 +44,6 @@ class FloorRule:
     version: int = 0
     author: str = ""
     reason: str = ""
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 MONEY_FIELDS = ("hourly_floor", "per_task_floor")
