@@ -47,6 +47,7 @@ class ConsumerRunner:
     def __init__(self, group: str, handlers: dict[str, Handler], consumer_factory: Callable[[], Consumer],
                  uow_factory: Callable[[], Any], *, batch_size: int = 500, max_attempts: int = 3,
                  backoff_s: float = 0.2, before_batch: Callable[[], None] | None = None,
+                 on_idle: Callable[[], None] | None = None,
                  after_db_commit: Callable[[list[Record]], None] | None = None):
         self.group = group
         self.handlers = handlers
@@ -56,6 +57,7 @@ class ConsumerRunner:
         self.max_attempts = max_attempts
         self.backoff_s = backoff_s
         self.before_batch = before_batch  # e.g. the pricing stage catching up on floors
+        self.on_idle = on_idle  # periodic work, run when a poll comes back empty
         self.after_db_commit = after_db_commit  # a seam for crash tests
         self._consumer: Consumer | None = None
 
@@ -68,6 +70,8 @@ class ConsumerRunner:
     def run_once(self, timeout_s: float = 0.5) -> int:
         records = self.consumer.poll(timeout_s, self.batch_size)
         if not records:
+            if self.on_idle is not None:
+                self.on_idle()
             return 0
         if self.before_batch is not None:
             self.before_batch()

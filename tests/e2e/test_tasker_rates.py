@@ -1,0 +1,65 @@
+"""A floor that rises above a tasker's own rate raises the rate, now or when it takes effect."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from events.sqltypes import utcnow
+from marketplace.accounts import create_user
+from marketplace.floors import FloorChange, set_floor
+from marketplace.models import TaskerRegion, TaskerSkill
+from marketplace.rates import raise_rates_to_floors
+from workers import tasker_rates
+
+
+def make_tasker(platform, rate: int) -> int:
+    with platform.uow() as uow:
+        tasker = create_user(uow.session, "t@example.test", "a long password", "tasker")
+        uow.session.add_all([TaskerRegion(tasker_id=tasker.id, region="springfield"),
+                             TaskerRegion(tasker_id=tasker.id, region="riverside"),
+                             TaskerSkill(tasker_id=tasker.id, category="yard-work", rate=rate)])
+        uow.commit()
+        return tasker.id
+
+
+def skill(platform, tasker_id) -> TaskerSkill:
+    with platform.uow() as uow:
+        return uow.session.get(TaskerSkill, (tasker_id, "yard-work"))
+
+
+def change(platform, region, hourly, effective_from=None):
+    with platform.uow() as uow:
+        set_floor(uow, FloorChange("yard-work", region, "test", {"hourly_floor": hourly}, effective_from),
+                  None, "test")
+        uow.commit()
+
+
+def drain(platform):
+    runner = tasker_rates.build(platform)
+    try:
+        while runner.run_once(timeout_s=0.1):
+            pass
+    finally:
+        runner.close()
+
+
+def test_a_rising_floor_raises_a_rate_below_it_and_says_so(platform):
+    tasker = make_tasker(platform, rate=2500)  # floors start at 2400
+    change(platform, "springfield", 2450)  # still below the rate: nothing to do
+    drain(platform)
+    assert (skill(platform, tasker).rate, skill(platform, tasker).raised_from) == (2500, None)
+    change(platform, "riverside", 2800)  # the highest floor among the tasker's regions binds
+    drain(platform)
+    s = skill(platform, tasker)
+    assert (s.rate, s.raised_from) == (2800, 2500) and s.raised_at is not None
+
+
+def test_a_scheduled_rise_raises_the_rate_only_when_it_takes_effect(platform):
+    tasker = make_tasker(platform, rate=2500)
+    when = utcnow() + timedelta(days=2)
+    change(platform, "springfield", 3000, effective_from=when)
+    drain(platform)
+    assert skill(platform, tasker).rate == 2500
+    with platform.uow() as uow:  # what the worker's idle sweep does once the time has come
+        raised = raise_rates_to_floors(uow, when + timedelta(seconds=1))
+        uow.commit()
+    assert [s.rate for s in raised] == [3000] and skill(platform, tasker).raised_from == 2500
