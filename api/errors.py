@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
-from flask import jsonify, request
+from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from marketplace.tasks import DomainError
@@ -39,6 +39,9 @@ def init_app(app) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
+        if wants_html():
+            return render_template("error.html", code=exc.code, title=exc.name,
+                                   message=exc.description), exc.code or 500
         # flask-smorest's abort() carries field errors in exc.data; keep them.
         data = getattr(exc, "data", None) or {}
         body = {"code": exc.code, "status": exc.name, "message": data.get("message") or exc.description}
@@ -56,4 +59,13 @@ def init_app(app) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
+        if wants_html():
+            return render_template("error.html", code=500, title="Something went wrong",
+                                   message="It has been logged."), 500
         return error_response(500, "Something went wrong on our side. It has been logged.")
+
+
+def wants_html() -> bool:
+    """Web pages get HTML errors; the API, webhooks and operational endpoints get JSON."""
+    return not request.path.startswith(("/api/", "/webhooks/", "/healthz", "/readyz", "/metrics")) \
+        and request.accept_mimetypes.accept_html

@@ -1,0 +1,138 @@
+"""The operators' console: floors by category x region, change a floor (a reason is required,
+scheduling optional), the audit history, and a what-if simulation drawn as a server-side SVG."""
+from __future__ import annotations
+
+from datetime import timezone
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from sqlmodel import select
+from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from api.platform import uow
+from api.web_auth import web_requires, web_user
+from marketplace.floor_admin import ProposedFloor, floor_history, simulate_proposals
+from marketplace.floors import RULE_FIELDS, FloorChange, current_rule, set_floor
+from marketplace.models import Category, Region
+from pricing import FloorRuleError
+from pricing.money import format_cents
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+
+LABELS = {"hourly_floor": "Hourly floor (cents)", "per_task_floor": "Per-task floor (cents)",
+          "min_billable_minutes": "Minimum billable minutes", "billing_increment_minutes": "Billing increment (minutes)",
+          "service_fee_bps": "Service fee (basis points)", "trust_fee_bps": "Trust fee (basis points)",
+          "tasker_commission_bps": "Tasker commission (basis points)"}
+
+
+class FloorForm(FlaskForm):
+    reason = StringField("Reason (kept in the audit history)", validators=[DataRequired(), Length(max=500)])
+    effective_from = DateTimeLocalField("Takes effect (UTC; empty = now)", validators=[Optional()],
+                                        format="%Y-%m-%dT%H:%M")
+
+
+for _name in RULE_FIELDS:
+    setattr(FloorForm, _name, IntegerField(LABELS[_name], validators=[InputRequired(), NumberRange(min=0)]))
+
+
+class SimulationForm(FlaskForm):
+    category = SelectField("Category", validators=[Optional()])
+    region = SelectField("Region", validators=[Optional()])
+    hourly_floor = IntegerField("Proposed hourly floor (cents)", validators=[InputRequired(), NumberRange(min=0)])
+    days = IntegerField("Replay the last N days", default=30, validators=[InputRequired(), NumberRange(1, 366)])
+
+
+@bp.get("/")
+@bp.get("/floors")
+@web_requires("operator")
+def floors():
+    with uow() as unit:
+        s = unit.session
+        regions = list(s.exec(select(Region).order_by(Region.slug)))
+        categories = list(s.exec(select(Category).order_by(Category.slug)))
+        table = {(c.slug, r.slug): current_rule(s, c.slug, r.slug) for c in categories for r in regions}
+    return render_template("console/floors.html", regions=regions, categories=categories, table=table,
+                           money=format_cents, user=web_user())
+
+
+@bp.route("/floors/<category>/<region>", methods=["GET", "POST"])
+@web_requires("operator")
+def edit(category: str, region: str):
+    with uow() as unit:
+        rule = current_rule(unit.session, category, region)
+    form = FloorForm(data={name: getattr(rule, name) for name in RULE_FIELDS} if rule else None)
+    status = 200
+    if form.validate_on_submit():
+        when = form.effective_from.data
+        change = FloorChange(category, region, form.reason.data,
+                             {name: getattr(form, name).data for name in RULE_FIELDS},
+                             when.replace(tzinfo=timezone.utc) if when else None)
+        user = web_user()
+        try:
+            with uow() as unit:
+                row = set_floor(unit, change, user.id, user.email)
+                unit.commit()
+        except FloorRuleError as exc:
+            for name, messages in exc.errors.items():
+                field = getattr(form, name, None)
+                (field.errors if field is not None else form.form_errors).extend(messages)
+            status = 422
+        else:
+            flash(f"{category}/{region} is now version {row.version}, in force from "
+                  f"{row.effective_from:%Y-%m-%d %H:%M} UTC.")
+            return redirect(url_for("console.floors"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("console/edit.html", form=form, category=category, region=region, rule=rule,
+                           user=web_user()), status
+
+
+@bp.get("/history")
+@web_requires("operator")
+def history():
+    with uow() as unit:
+        entries = floor_history(unit.session, request.args.get("category") or None,
+                                request.args.get("region") or None, 300)
+    return render_template("console/history.html", entries=entries, user=web_user())
+
+
+@bp.route("/simulate", methods=["GET", "POST"])
+@web_requires("operator")
+def simulate():
+    form = SimulationForm()
+    with uow() as unit:
+        form.category.choices = [("", "every category")] + [
+            (c, c) for c in unit.session.exec(select(Category.slug).order_by(Category.slug))]
+        form.region.choices = [("", "every region")] + [
+            (r, r) for r in unit.session.exec(select(Region.slug).order_by(Region.slug))]
+        result, status = None, 200
+        if form.validate_on_submit():
+            proposal = ProposedFloor({"hourly_floor": form.hourly_floor.data}, form.category.data or None,
+                                     form.region.data or None)
+            try:
+                result = simulate_proposals(unit.session, [proposal], form.days.data)
+            except FloorRuleError as exc:
+                for name, messages in exc.errors.items():
+                    (getattr(form, name).errors if hasattr(form, name) else form.form_errors).extend(messages)
+                status = 422
+        elif request.method == "POST":
+            status = 422
+    return render_template("console/simulate.html", form=form, result=result, chart=chart(result) if result else None,
+                           money=format_cents, user=web_user()), status
+
+
+def chart(result) -> dict:
+    """Geometry for a grouped bar chart (average client price and payout change per category)."""
+    rows = result.rows()
+    biggest = max([abs(r.client_delta_avg) for r in rows] + [abs(r.payout_delta_avg) for r in rows] + [1])
+    width, row_h, left, half = 640, 44, 170, 220
+    bars = []
+    for i, r in enumerate(rows):
+        y = 30 + i * row_h
+        for j, (label, value) in enumerate((("client", r.client_delta_avg), ("payout", r.payout_delta_avg))):
+            length = round(abs(value) / biggest * half)
+            x = left + half if value >= 0 else left + half - length
+            bars.append({"x": x, "y": y + j * 16, "w": max(length, 1), "kind": label, "value": value})
+    return {"width": width, "height": 40 + len(rows) * row_h, "axis": left + half, "rows": rows,
+            "row_h": row_h, "bars": bars}

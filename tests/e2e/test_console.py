@@ -1,0 +1,86 @@
+"""The operators' web console: sign-in with CSRF, roles, floors table, edit, history, simulation."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from marketplace.accounts import create_user
+
+PASSWORD = "a long operator password"
+
+
+def csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture
+def csrf_app(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    return app
+
+
+@pytest.fixture
+def browser(csrf_app, platform):
+    with platform.uow() as uow:
+        create_user(uow.session, "ops@example.test", PASSWORD, "operator")
+        create_user(uow.session, "client@example.test", PASSWORD, "client")
+        uow.commit()
+    return csrf_app.test_client()
+
+
+def sign_in(browser, email):
+    token = csrf(browser.get("/login").get_data(as_text=True))
+    return browser.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+
+
+def test_console_needs_an_operator_session(browser):
+    r = browser.get("/console/floors")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+    r = browser.post("/login", data={"email": "ops@example.test", "password": PASSWORD})  # no CSRF token
+    assert r.status_code == 400 and "/console" not in r.headers.get("Location", "")
+    token = csrf(browser.get("/login").get_data(as_text=True))
+    r = browser.post("/login", data={"email": "ops@example.test", "password": "wrong", "csrf_token": token})
+    assert r.status_code == 400 and "Wrong email or password" in r.get_data(as_text=True), re.findall(r"class=\"error\">[^<]*", r.get_data(as_text=True))
+    assert sign_in(browser, "client@example.test").status_code == 302
+    r = browser.get("/console/floors", headers={"Accept": "text/html"})
+    assert r.status_code == 403 and "<h1>403" in r.get_data(as_text=True)
+
+
+def test_operator_sees_floors_changes_one_and_reads_history(browser):
+    r = sign_in(browser, "ops@example.test")
+    assert r.status_code == 302 and r.headers["Location"].endswith("/console/floors")
+    page = browser.get("/console/floors").get_data(as_text=True)
+    assert "Seattle, WA" in page and "Yard work" in page and "27.00 USD/h" in page
+    form = browser.get("/console/floors/yard-work/nyc").get_data(as_text=True)
+    token = csrf(form)
+    fields = {"hourly_floor": "2100", "per_task_floor": "1500", "min_billable_minutes": "60",
+              "billing_increment_minutes": "15", "service_fee_bps": "1500", "trust_fee_bps": "500",
+              "tasker_commission_bps": "0", "reason": "", "csrf_token": token}
+    r = browser.post("/console/floors/yard-work/nyc", data=fields)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "This field is required" in html  # the reason
+    r = browser.post("/console/floors/yard-work/nyc", data={**fields, "reason": "cut"})
+    assert r.status_code == 422 and "legal minimum of 2213 cents" in r.get_data(as_text=True)
+    r = browser.post("/console/floors/yard-work/nyc", data={**fields, "hourly_floor": "2600", "reason": "Review",
+                                                            "effective_from": "2031-01-01T09:00"})
+    assert r.status_code == 302
+    assert "version 2" in browser.get("/console/floors").get_data(as_text=True)
+    history = browser.get("/console/history").get_data(as_text=True)
+    assert "Review" in history and "hourly_floor: 2400 → 2600" in history and "2031-01-01 09:00" in history
+
+
+def test_simulation_page_draws_a_chart(browser, api):
+    me = api.signup("client")
+    api.post_task(me, estimated_minutes=60)
+    api.price_pending()
+    sign_in(browser, "ops@example.test")
+    token = csrf(browser.get("/console/simulate").get_data(as_text=True))
+    r = browser.post("/console/simulate", data={"category": "yard-work", "region": "springfield",
+                                                "hourly_floor": "3000", "days": "7", "csrf_token": token})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "<svg" in html and "1 postings replayed" in html
+    assert 'class="bar-client"' in html and "7.20 USD" in html  # 2880 -> 3600
+    r = browser.post("/console/simulate", data={"region": "seattle", "hourly_floor": "100", "days": "7",
+                                                "csrf_token": token})
+    assert r.status_code == 422 and "legal minimum" in r.get_data(as_text=True)
