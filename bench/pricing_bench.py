@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 import threading
 import time
-from datetime import timedelta
+
 
 from pricing import FloorRule, quote
 

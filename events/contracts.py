@@ -111,11 +111,6 @@ EVENT_TYPES: dict[str, EventType] = {t.name: t for t in [
 _SCHEMAS: dict[str, Payload] = {}
 
 
-def register(event_type: EventType) -> None:
-    EVENT_TYPES[event_type.name] = event_type
-    _SCHEMAS.pop(event_type.name, None)
-
-
 def _schema(etype: EventType) -> Payload:
     # Building a marshmallow schema costs more than loading with one: build each once.
     schema = _SCHEMAS.get(etype.name)

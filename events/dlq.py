@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import delete, select
+from sqlmodel import delete
 
 from events.contracts import decode
 from events.envelope import InvalidEvent

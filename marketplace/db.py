@@ -5,8 +5,6 @@ that raises leaves nothing behind.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
@@ -36,10 +34,6 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
-
-
-def is_postgres(engine: Engine) -> bool:
-    return engine.dialect.name == "postgresql"
 
 
 class UnitOfWork:
@@ -75,5 +69,3 @@ class UnitOfWork:
         assert self.session is not None
         self.session.rollback()
 
-
-UowFactory = Callable[[], UnitOfWork]

@@ -136,9 +136,6 @@ class FloorTable:
     def rule_in_force(self, category: str, region: str, at: datetime) -> FloorRule | None:
         return rule_in_force(self._versions.get((category, region), []), at)
 
-    def rule_version(self, category: str, region: str, version: int) -> FloorRule | None:
-        return next((r for r in self._versions.get((category, region), []) if r.version == version), None)
-
     def keys(self) -> list[tuple[str, str]]:
         return sorted(self._versions)
 

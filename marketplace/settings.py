@@ -24,10 +24,6 @@ class Settings:
     consumer_retry_backoff_s: float = 0.2
     log_level: str = "INFO"
 
-    @property
-    def transport_name(self) -> str:
-        return "kafka" if self.kafka_bootstrap_servers else "embedded"
-
     @classmethod
     def from_env(cls, environ: dict | None = None) -> "Settings":
         env = os.environ if environ is None else environ
