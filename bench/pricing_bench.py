@@ -6,7 +6,6 @@ import statistics
 import threading
 import time
 
-
 from pricing import FloorRule, quote
 
 RULE = FloorRule("c", "r", hourly_floor=2400, per_task_floor=1500, service_fee_bps=1500, trust_fee_bps=500,
