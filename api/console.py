@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from api.platform import uow
 from api.web_auth import web_requires, web_user
 from marketplace.floor_admin import ProposedFloor, floor_history, simulate_proposals
-from marketplace.floors import RULE_FIELDS, FloorChange, current_rule, set_floor
+from marketplace.floors import RULE_FIELDS, FloorChange, current_rule, rules_in_force, set_floor
 from marketplace.models import Category, Region
 from pricing import FloorRuleError
 from pricing.money import format_cents
@@ -51,7 +51,7 @@ def floors():
         s = unit.session
         regions = list(s.exec(select(Region).order_by(Region.slug)))
         categories = list(s.exec(select(Category).order_by(Category.slug)))
-        table = {(c.slug, r.slug): current_rule(s, c.slug, r.slug) for c in categories for r in regions}
+        table = rules_in_force(s)
     return render_template("console/floors.html", regions=regions, categories=categories, table=table,
                            money=format_cents, user=web_user())
 

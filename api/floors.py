@@ -12,8 +12,8 @@ from api.platform import uow
 from api.schemas import (FloorChangeSchema, FloorHistorySchema, FloorSchema, HistoryArgsSchema,
                          RegionArgsSchema, SimulateSchema, SimulationSchema)
 from marketplace.floor_admin import ProposedFloor, floor_history, simulate_proposals
-from marketplace.floors import FloorChange, current_rule, set_floor
-from marketplace.models import Category, Region
+from marketplace.floors import FloorChange, rules_in_force, set_floor
+from marketplace.models import Region
 
 blp = Blueprint("floors", __name__, url_prefix="/api/v1/floors", description="Fee floors (operators)")
 
@@ -33,9 +33,9 @@ class Floors(MethodView):
                 if args["region"] not in regions:
                     abort(404, message=f"Unknown region {args['region']!r}.")
                 regions = [args["region"]]
-            categories = list(session.exec(select(Category.slug).order_by(Category.slug)))
-            rules = [current_rule(session, c, r) for r in regions for c in categories]
-        return [rule for rule in rules if rule is not None]
+            in_force = rules_in_force(session)
+        return [rule for (_, region), rule in sorted(in_force.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+                if region in regions]
 
 
 @blp.route("/<string:category>/<string:region>")

@@ -46,6 +46,7 @@ def propagation(platform, changes: int, progress) -> dict:
     """p50/p99 from the PUT returning to the first posting priced with the new version."""
     from api import create_app
     from marketplace.seed import seed_demo
+    from tests.support import login
     from workers import run_in_threads, workers_for
 
     with platform.uow() as uow:
@@ -53,12 +54,8 @@ def propagation(platform, changes: int, progress) -> dict:
         uow.commit()
     client = create_app({"TESTING": True}, platform=platform).test_client()
 
-    def login(email, password):
-        token = client.post("/api/v1/auth/token", json={"email": email, "password": password}).json["token"]
-        return {"Authorization": f"Bearer {token}"}
-
-    op = login("operator@demo.floorboard.test", "demo-operator-password")
-    me = login("client@demo.floorboard.test", "demo-client-password")
+    op = login(client, "operator@demo.floorboard.test", "demo-operator-password")
+    me = login(client, "client@demo.floorboard.test", "demo-client-password")
     stop = threading.Event()
     threads = run_in_threads(platform, workers_for(platform), stop)
     latencies = []

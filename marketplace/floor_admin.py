@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
 from events.sqltypes import utcnow
-from marketplace.floors import RULE_FIELDS, FloorChange, legal_minimum, set_floor, to_rule
+from marketplace.floors import RULE_FIELDS, FloorChange, all_versions, legal_minimum, rules_in_force, set_floor
 from marketplace.models import Category, FloorRuleVersion, Region, Task
 from pricing import FloorRuleError, validate_rule
 from pricing.rules import FloorRule, rule_in_force
@@ -42,13 +41,6 @@ def floor_history(session: Session, category: str | None = None, region: str | N
         previous[(row.category, row.region)] = row
     entries.sort(key=lambda e: (e["created_at"], e["version"]), reverse=True)
     return entries[:limit]
-
-
-def _all_versions(session: Session) -> dict[tuple[str, str], list[FloorRule]]:
-    versions: dict[tuple[str, str], list[FloorRule]] = defaultdict(list)
-    for row in session.exec(select(FloorRuleVersion).order_by(FloorRuleVersion.version)):
-        versions[(row.category, row.region)].append(to_rule(row))
-    return versions
 
 
 @dataclass(frozen=True)
@@ -86,7 +78,7 @@ def simulate_proposals(session: Session, proposals: list[ProposedFloor], days: i
     if errors:
         raise FloorRuleError(errors)
 
-    versions = _all_versions(session)
+    versions = all_versions(session)
     # Refuse a proposal that could never be published, whether or not a posting would reach it.
     for p in proposals:
         for (category, region), rules in versions.items():
@@ -123,15 +115,12 @@ def export_csv(session: Session, at: datetime | None = None) -> str:
     effective_from and reason are left blank: a re-import applies now unless a time is filled in,
     and each change needs its own reason (the originals stay in the history).
     """
-    at = at or utcnow()
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for (category, region), rules in sorted(_all_versions(session).items()):
-        rule = rule_in_force(rules, at)
-        if rule is not None:
-            writer.writerow({"category": category, "region": region, "reason": "", "effective_from": "",
-                             **{name: getattr(rule, name) for name in RULE_FIELDS}})
+    for (category, region), rule in sorted(rules_in_force(session, at).items()):
+        writer.writerow({"category": category, "region": region, "reason": "", "effective_from": "",
+                         **{name: getattr(rule, name) for name in RULE_FIELDS}})
     return out.getvalue()
 
 

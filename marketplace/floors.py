@@ -51,6 +51,21 @@ def current_rule(session: Session, category: str, region: str, at: datetime | No
     return rule_in_force([to_rule(v) for v in versions_of(session, category, region)], at or utcnow())
 
 
+def all_versions(session: Session) -> dict[tuple[str, str], list[FloorRule]]:
+    """Every version of every (category, region), in one query."""
+    versions: dict[tuple[str, str], list[FloorRule]] = {}
+    for row in session.exec(select(FloorRuleVersion).order_by(FloorRuleVersion.version)):
+        versions.setdefault((row.category, row.region), []).append(to_rule(row))
+    return versions
+
+
+def rules_in_force(session: Session, at: datetime | None = None) -> dict[tuple[str, str], FloorRule]:
+    """The rule in force at `at` (now) for every (category, region) that has one."""
+    at = at or utcnow()
+    in_force = {key: rule_in_force(rules, at) for key, rules in all_versions(session).items()}
+    return {key: rule for key, rule in in_force.items() if rule is not None}
+
+
 def floors_changed_event(category: str, region: str, versions: list[FloorRuleVersion]) -> CloudEvent:
     return CloudEvent(type="floors.changed", subject=floor_key(category, region), data={
         "category": category, "region": region,

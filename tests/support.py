@@ -84,6 +84,12 @@ def effect_count(platform) -> int:
         return conn.execute(select(func.count()).select_from(effects)).scalar_one()
 
 
+def login(client, email: str, password: str) -> dict:
+    """Bearer headers for an account, through POST /api/v1/auth/token."""
+    token = client.post("/api/v1/auth/token", json={"email": email, "password": password}).json["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
 def wait_until(condition, timeout: float = 60, step=None, message: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while not condition():

@@ -12,13 +12,8 @@ from api import create_app
 from events.sqltypes import utcnow
 from marketplace.floors import FloorFeed
 from marketplace.seed import seed_demo
-from tests.support import relay_all, wait_until
+from tests.support import login, relay_all, wait_until
 from workers import run_in_threads, workers_for
-
-
-def login(client, email, password):
-    token = client.post("/api/v1/auth/token", json={"email": email, "password": password}).json["token"]
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_floor_changes_reach_pricing_through_kafka(postgres_url, kafka_server, make_platform):

@@ -5,7 +5,7 @@ import threading
 
 from api import create_app
 from marketplace.seed import seed_demo
-from tests.support import wait_until
+from tests.support import login, wait_until
 from workers import run_in_threads, workers_for
 
 
@@ -19,9 +19,7 @@ def test_post_over_http_is_priced_through_kafka(postgres_url, kafka_server, make
     stop = threading.Event()
     threads = run_in_threads(platform, workers_for(platform), stop)
     try:
-        token = client.post("/api/v1/auth/token", json={"email": "client@demo.floorboard.test",
-                                                        "password": "demo-client-password"}).json["token"]
-        auth = {"Authorization": f"Bearer {token}"}
+        auth = login(client, "client@demo.floorboard.test", "demo-client-password")
         ids = []
         for minutes in (30, 61, 95, 240):
             r = client.post("/api/v1/tasks", headers=auth, json={
