@@ -2,7 +2,7 @@
 metrics, and the CLI. Views are thin: validate, call a use case in a unit of work, render."""
 from __future__ import annotations
 
-from flask import Flask, redirect, url_for
+from flask import Flask
 from flask_smorest import Api
 from flask_wtf.csrf import CSRFProtect
 
@@ -35,21 +35,19 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
                            "`floorboard dev` makes one for you.")
     app.extensions["floorboard"] = platform or bootstrap(settings)
 
-    from api import accounts, catalog, console, errors, floors, ops, tasks, web_auth
+    from api import accounts, boards, catalog, console, errors, floors, limits, ops, taskers, tasks, web, web_auth
 
     csrf = CSRFProtect(app)  # every web form; the JSON API authenticates by bearer token, not cookies
+    limits.init_app(app)
     api = Api(app)
-    for module in (accounts, catalog, floors, tasks):
+    for module in (accounts, catalog, floors, tasks, taskers, boards):
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)
     app.register_blueprint(web_auth.bp)
     app.register_blueprint(console.bp)
+    app.register_blueprint(web.bp)
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-
-    @app.get("/")
-    def home():
-        return redirect(url_for("web_auth.login"))
 
     errors.init_app(app)
     ops.init_app(app)

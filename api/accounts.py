@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from api.auth import SECURITY, requires
+from api.limits import login_limit, signup_limit
 from api.platform import uow
 from api.schemas import SignupSchema, TokenRequestSchema, TokenSchema, UserSchema
 from marketplace.accounts import authenticate, create_user, issue_token, revoke_token
@@ -18,6 +19,8 @@ class Users(MethodView):
     @blp.arguments(SignupSchema)
     @blp.response(201, UserSchema)
     @blp.alt_response(409, description="An account with this email already exists")
+    @blp.alt_response(429, description="Too many signups from this address")
+    @signup_limit
     def post(self, data):
         """Sign up as a client or a tasker"""
         with uow() as unit:
@@ -32,6 +35,8 @@ class Tokens(MethodView):
     @blp.arguments(TokenRequestSchema)
     @blp.response(201, TokenSchema)
     @blp.alt_response(401, description="Wrong email or password")
+    @blp.alt_response(429, description="Too many failed sign-ins for this email from this address")
+    @login_limit
     def post(self, data):
         """Exchange an email and password for a bearer token (shown once; stored hashed)"""
         with uow() as unit:

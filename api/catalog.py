@@ -7,10 +7,8 @@ from sqlmodel import select
 
 from api.platform import uow
 from api.schemas import CategorySchema, QuoteRequestSchema, QuoteSchema
-from marketplace.floors import current_rule
 from marketplace.models import Category
-from marketplace.tasks import DomainError
-from pricing import QuoteError, quote
+from marketplace.tasks import preview_quote
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Categories and quote previews")
 
@@ -31,11 +29,5 @@ class Quotes(MethodView):
     def post(self, data):
         """Preview a price now, computed by the same engine that prices postings"""
         with uow() as unit:
-            rule = current_rule(unit.session, data["category"], data["region"])
-        if rule is None:
-            raise DomainError("No floor applies.", {"category": [
-                f"No fee floor is set for {data['category']!r} in {data['region']!r}."]})
-        try:
-            return quote(rule, data["estimated_minutes"], data["offered_rate"])
-        except QuoteError as exc:
-            raise DomainError("The quote was refused.", {exc.field: [exc.message]}) from None
+            return preview_quote(unit.session, data["category"], data["region"], data["estimated_minutes"],
+                                 data["offered_rate"])

@@ -5,6 +5,7 @@ serve        the web app under gunicorn, for production on PostgreSQL and Kafka
 worker NAME  one consumer group (or the relay), for production
 db upgrade   apply the Alembic migrations
 seed         regions, categories and floors (and with --demo, the demo logins)
+replay       rebuild the reputation or tips projection from the event log
 """
 from __future__ import annotations
 
@@ -280,6 +281,21 @@ def dlq_replay(topic):
                                      progress=lambda: progress.advance(bar))
     console.print(f"replayed {result.replayed}, already replayed {result.already_replayed}, "
                   f"undecodable (left in the DLQ) {result.undecodable}")
+
+
+@cli.command()
+@click.argument("projection", type=click.Choice(["reputation", "tips"]))
+def replay(projection):
+    """Rebuild PROJECTION (reputation or tips) from the event log. Stop its worker first."""
+    from workers.replay import replay as run_replay
+
+    platform = _platform()
+    with Progress(console=console) as progress:
+        bar = progress.add_task(f"replaying {projection}", total=None)
+        result = run_replay(platform, projection,
+                            on_progress=lambda done, total: progress.update(bar, completed=done, total=total))
+    console.print(f"{projection}: {result.events} events read, {result.applied} applied, "
+                  f"{result.skipped} skipped (undecodable or failing; see `floorboard dlq list`)")
 
 
 from api.floors_cli import floors  # noqa: E402 - registered on the group defined above

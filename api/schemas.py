@@ -71,7 +71,173 @@ class TaskSchema(Schema):
     rule_version = fields.Integer(allow_none=True)
     rejection_reason = fields.String(allow_none=True)
     tasker_id = fields.Integer(allow_none=True)
-    quote = fields.Nested(QuoteSchema, allow_none=True)
+    accepted_at = fields.AwareDateTime(allow_none=True)
+    started_at = fields.AwareDateTime(allow_none=True)
+    completed_at = fields.AwareDateTime(allow_none=True)
+    cancelled_at = fields.AwareDateTime(allow_none=True)
+    cancelled_by = fields.String(allow_none=True)
+    minutes_worked = fields.Integer(allow_none=True)
+    quote = fields.Nested(QuoteSchema, allow_none=True, metadata={"description": "The price when posted"})
+    final_quote = fields.Nested(QuoteSchema, allow_none=True, metadata={"description": "The price on completion"})
+    cancellation_fee = fields.Nested(QuoteSchema, allow_none=True,
+                                     metadata={"description": "What a late cancellation costs the client"})
+
+
+class TaskListArgsSchema(Schema):
+    open = fields.Boolean(load_default=False, metadata={
+        "description": "Taskers: the feed of priced tasks you may accept now"})
+    status = fields.String(load_default=None, validate=validate.OneOf(
+        ["posted", "priced", "rejected", "accepted", "in_progress", "completed", "cancelled"]))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class TaskPageSchema(Schema):
+    items = fields.List(fields.Nested(TaskSchema))
+    page = fields.Integer()
+    page_size = fields.Integer()
+    total = fields.Integer()
+
+
+class CompleteSchema(Schema):
+    minutes_worked = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=7 * 24 * 60))
+
+
+class CancelSchema(Schema):
+    reason = fields.String(load_default="", validate=validate.Length(max=300))
+
+
+class ReviewCreateSchema(Schema):
+    rating = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    comment = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class ReviewSchema(Schema):
+    id = fields.Integer()
+    task_id = fields.Integer()
+    tasker_id = fields.Integer()
+    rating = fields.Integer()
+    comment = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class SkillSchema(Schema):
+    category = fields.String(required=True, validate=SLUG)
+    rate = Cents(required=True, metadata={"description": "Your own rate, cents an hour; never below the floor"})
+
+
+class SkillsUpdateSchema(Schema):
+    regions = fields.List(fields.String(validate=SLUG), required=True, validate=validate.Length(max=50))
+    skills = fields.List(fields.Nested(SkillSchema), required=True, validate=validate.Length(max=50))
+
+
+class SkillViewSchema(Schema):
+    category = fields.String()
+    rate = fields.Integer()
+    level = fields.String()
+    unlocked = fields.Boolean()
+    floor = fields.Integer(allow_none=True)
+    raised_from = fields.Integer(allow_none=True, metadata={"description": "Set when a floor rise raised your rate"})
+    raised_at = fields.AwareDateTime(allow_none=True)
+
+
+class SkillsViewSchema(Schema):
+    regions = fields.List(fields.String())
+    skills = fields.List(fields.Nested(SkillViewSchema))
+    skilled_unlocked = fields.Boolean()
+    licensed = fields.List(fields.String())
+
+
+class CategoryReputationSchema(Schema):
+    category = fields.String()
+    score = fields.Integer()
+    tier = fields.String()
+    rating = fields.Float()
+    reviews = fields.Integer()
+    reliability = fields.Float(allow_none=True)
+    tip_karma = fields.Float()
+    accepted = fields.Integer()
+    completed = fields.Integer()
+    tasker_cancelled = fields.Integer()
+
+
+class ReputationSchema(Schema):
+    id = fields.Integer()
+    display_name = fields.String()
+    tier = fields.String()
+    score = fields.Integer()
+    completed = fields.Integer()
+    levels = fields.List(fields.String())
+    licensed_categories = fields.List(fields.String())
+    categories = fields.List(fields.Nested(CategoryReputationSchema))
+
+
+class LicenseCreateSchema(Schema):
+    category = fields.String(required=True, validate=SLUG)
+    note = fields.String(load_default="", validate=validate.Length(max=300))
+
+
+class LicenseSchema(Schema):
+    tasker_id = fields.Integer()
+    category = fields.String()
+    verified_by = fields.Integer()
+    note = fields.String()
+    verified_at = fields.AwareDateTime()
+
+
+class TipCreateSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    body = fields.String(required=True, validate=validate.Length(min=1, max=5000),
+                         metadata={"description": "Markdown; raw HTML is shown as text and links are sanitized"})
+
+
+class TipSchema(Schema):
+    id = fields.Integer()
+    category = fields.String()
+    author_id = fields.Integer()
+    title = fields.String()
+    body_html = fields.String()
+    hidden = fields.Boolean()
+    created_at = fields.AwareDateTime()
+
+
+class VoteCreateSchema(Schema):
+    helpful = fields.Boolean(required=True)
+
+
+class VoteSchema(Schema):
+    tip_id = fields.Integer()
+    voter_id = fields.Integer()
+    helpful = fields.Boolean()
+    created_at = fields.AwareDateTime()
+
+
+class HideSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
+
+
+class BoardArgsSchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class BoardTipSchema(Schema):
+    tip_id = fields.Integer()
+    title = fields.String()
+    body_html = fields.String()
+    author_id = fields.Integer()
+    helpful = fields.Integer()
+    unhelpful = fields.Integer()
+    rank = fields.Float(metadata={"description": "Wilson lower bound of the helpful share, with time decay"})
+    posted_at = fields.AwareDateTime()
+
+
+class BoardSchema(Schema):
+    category = fields.String()
+    total = fields.Integer()
+    page = fields.Integer()
+    page_size = fields.Integer()
+    tips = fields.List(fields.Nested(BoardTipSchema))
 
 
 class CategorySchema(Schema):

@@ -1,31 +1,48 @@
-"""Tasks: clients post (202, priced downstream) and anyone entitled reads one back."""
+"""Tasks: clients post (202, priced downstream), taskers find them in their feed and work them
+(accept, start, complete, cancel), clients cancel and review. Role and ownership are checked on
+every route: a client sees only their own tasks, a tasker acts only on the tasks they hold."""
 from __future__ import annotations
 
 from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from sqlmodel import select
+from sqlmodel import func, select
 
 from api.auth import SECURITY, requires
-from api.platform import uow
-from api.schemas import TaskCreateSchema, TaskSchema
-from marketplace.models import Quote, Role, Task, TaskStatus
+from api.limits import posting_limit
+from api.platform import platform, uow
+from api.schemas import (CancelSchema, CompleteSchema, ReviewCreateSchema, ReviewSchema, TaskCreateSchema,
+                         TaskListArgsSchema, TaskPageSchema, TaskSchema)
+from events.sqltypes import utcnow
+from marketplace.models import Role, Task
+from marketplace.task_flow import (accept_task, cancel_by_client, cancel_by_tasker, complete_task, quotes_of,
+                                   review_task, start_task)
+from marketplace.taskers import feed, is_open_to
 from marketplace.tasks import TaskDraft, post_task
 
-blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Posting and following tasks")
+blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Posting, finding and working tasks")
 
 
 def task_view(session, task: Task) -> dict:
-    q = session.exec(select(Quote).where(Quote.task_id == task.id, Quote.kind == "posted")).first()
-    return {**task.model_dump(), "quote": q}
+    quotes = quotes_of(session, task.id)
+    return {**task.model_dump(), "quote": quotes.get("posted"), "final_quote": quotes.get("final"),
+            "cancellation_fee": quotes.get("cancellation")}
 
 
-def may_see(user, task: Task) -> bool:
+def may_see(session, user, task: Task) -> bool:
     if user.role == Role.operator:
         return True
     if user.role == Role.client:
         return task.client_id == user.id
-    return task.tasker_id == user.id or task.status == TaskStatus.priced
+    return task.tasker_id == user.id or is_open_to(session, user.id, task.id, window(), utcnow())
+
+
+def window():
+    return platform().settings.priority_window
+
+
+def _page(args, items, total) -> dict:
+    return {"items": items, "page": args["page"], "page_size": args["page_size"], "total": total}
 
 
 @blp.route("")
@@ -34,12 +51,40 @@ class TaskList(MethodView):
     @blp.arguments(TaskCreateSchema)
     @blp.response(202, TaskSchema)
     @blp.doc(security=SECURITY)
+    @posting_limit
     def post(self, data):
         """Post a task; it is priced asynchronously (status `posted`, then `priced` or `rejected`)"""
         with uow() as unit:
             task = post_task(unit, g.user.id, TaskDraft(**data))
             unit.commit()
             return task_view(unit.session, task)
+
+    @requires()
+    @blp.arguments(TaskListArgsSchema, location="query")
+    @blp.response(200, TaskPageSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, args):
+        """`?open=true`: a tasker's feed (tasks they may accept now, soonest start first).
+        Otherwise: a client's own tasks, a tasker's held tasks, or every task for an operator."""
+        user = g.user
+        with uow() as unit:
+            s = unit.session
+            if args["open"]:
+                if user.role != Role.tasker:
+                    abort(403, message="The feed (open=true) is for taskers.")
+                tasks, total = feed(s, user.id, window(), utcnow(), args["page"], args["page_size"])
+                return _page(args, [task_view(s, t) for t in tasks], total)
+            query = select(Task)
+            if user.role == Role.client:
+                query = query.where(Task.client_id == user.id)
+            elif user.role == Role.tasker:
+                query = query.where(Task.tasker_id == user.id)
+            if args["status"]:
+                query = query.where(Task.status == args["status"])
+            total = s.exec(select(func.count()).select_from(query.subquery())).one()
+            tasks = s.exec(query.order_by(Task.id.desc()).offset((args["page"] - 1) * args["page_size"])
+                           .limit(args["page_size"])).all()
+            return _page(args, [task_view(s, t) for t in tasks], total)
 
 
 @blp.route("/<int:task_id>")
@@ -48,9 +93,80 @@ class TaskItem(MethodView):
     @blp.response(200, TaskSchema)
     @blp.doc(security=SECURITY)
     def get(self, task_id: int):
-        """A task, with its quote once it is priced"""
+        """A task, with its quote once it is priced (and its final price once completed)"""
         with uow() as unit:
             task = unit.session.get(Task, task_id)
-            if task is None or not may_see(g.user, task):
+            if task is None or not may_see(unit.session, g.user, task):
                 abort(404, message=f"No task {task_id} that you can see.")
             return task_view(unit.session, task)
+
+
+def _act(use_case, *args):
+    with uow() as unit:
+        task = use_case(unit, g.user, *args)
+        unit.commit()
+        return task_view(unit.session, task)
+
+
+@blp.route("/<int:task_id>/accept")
+class Accept(MethodView):
+    @requires("tasker")
+    @blp.response(200, TaskSchema)
+    @blp.alt_response(409, description="Someone else took the task first, or it is no longer open")
+    @blp.doc(security=SECURITY)
+    def post(self, task_id: int):
+        """Accept a task from your feed. Atomic: exactly one tasker wins, the rest get a 409"""
+        return _act(accept_task, task_id, window())
+
+
+@blp.route("/<int:task_id>/start")
+class Start(MethodView):
+    @requires("tasker")
+    @blp.response(200, TaskSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, task_id: int):
+        """Start a task you hold"""
+        return _act(start_task, task_id)
+
+
+@blp.route("/<int:task_id>/complete")
+class Complete(MethodView):
+    @requires("tasker")
+    @blp.arguments(CompleteSchema)
+    @blp.response(200, TaskSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, data, task_id: int):
+        """Complete a task you hold; the final price is recomputed for the minutes worked with the
+        task's own rule version, and never goes below the floor"""
+        return _act(complete_task, task_id, data["minutes_worked"])
+
+
+@blp.route("/<int:task_id>/cancel")
+class Cancel(MethodView):
+    @requires("client", "tasker")
+    @blp.arguments(CancelSchema)
+    @blp.response(200, TaskSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, data, task_id: int):
+        """Cancel. A client: free more than 24 h before the start (or before anyone accepted),
+        otherwise one billable hour goes to the tasker. A tasker: the task goes back on offer, and
+        it counts against your reliability"""
+        if g.user.role == Role.client:
+            return _act(lambda unit, user, tid: cancel_by_client(unit, user, tid, data["reason"])[0], task_id)
+        return _act(cancel_by_tasker, task_id, data["reason"])
+
+
+@blp.route("/<int:task_id>/review")
+class ReviewTask(MethodView):
+    @requires("client")
+    @blp.arguments(ReviewCreateSchema)
+    @blp.response(201, ReviewSchema)
+    @blp.alt_response(409, description="Not completed yet, or already reviewed")
+    @blp.doc(security=SECURITY)
+    def post(self, data, task_id: int):
+        """Review the tasker of your completed task: 1 to 5 stars and a comment"""
+        with uow() as unit:
+            review = review_task(unit, g.user, task_id, data["rating"], data["comment"])
+            unit.commit()
+            return review
+

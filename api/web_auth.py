@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from api.limits import login_limit
 from api.platform import uow
 from marketplace.accounts import authenticate
 from marketplace.models import User
@@ -47,6 +48,7 @@ def web_requires(*roles: str):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_limit
 def login():
     form = LoginForm()
     if form.validate_on_submit():

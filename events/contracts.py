@@ -79,6 +79,74 @@ class FloorsChanged(Payload):
     versions = fields.List(fields.Nested(FloorRulePayload), required=True, validate=validate.Length(min=1))
 
 
+class TaskLifecycle(Payload):
+    """What every lifecycle event says: whose task, held by whom, in which category, and when."""
+
+    task_id = fields.Integer(required=True, strict=True)
+    client_id = fields.Integer(required=True, strict=True)
+    tasker_id = fields.Integer(required=True, strict=True, allow_none=True)
+    category = Slug(required=True)
+    region = Slug(required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class TaskCompleted(TaskLifecycle):
+    minutes_worked = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    quote = fields.Nested(QuotePayload, required=True)
+
+
+class TaskCancelled(TaskLifecycle):
+    cancelled_by = fields.String(required=True, validate=validate.OneOf(["client", "tasker"]))
+    reason = fields.String(required=True)
+    fee = fields.Nested(QuotePayload, required=True, allow_none=True)  # a late client cancellation
+    reopened = fields.Boolean(required=True)  # a tasker's cancellation puts the task back on offer
+
+
+class ReviewSubmitted(Payload):
+    review_id = fields.Integer(required=True, strict=True)
+    task_id = fields.Integer(required=True, strict=True)
+    tasker_id = fields.Integer(required=True, strict=True)
+    client_id = fields.Integer(required=True, strict=True)
+    category = Slug(required=True)
+    rating = fields.Integer(required=True, strict=True, validate=validate.Range(1, 5))
+    comment = fields.String(required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class TipEvent(Payload):
+    tip_id = fields.Integer(required=True, strict=True)
+    category = Slug(required=True)
+    author_id = fields.Integer(required=True, strict=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class TipPosted(TipEvent):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    body_html = fields.String(required=True)  # already sanitized by the producer
+
+
+class TipVoted(TipEvent):
+    voter_id = fields.Integer(required=True, strict=True)
+    helpful = fields.Boolean(required=True)
+
+
+class TipHidden(TipEvent):
+    hidden_by = fields.Integer(required=True, strict=True)
+    reason = fields.String(required=True)
+
+
+class ReputationChanged(Payload):
+    tasker_id = fields.Integer(required=True, strict=True)
+    category = Slug(required=True)
+    score = fields.Integer(required=True, strict=True, validate=validate.Range(0, 100))
+    tier = fields.String(required=True)
+    rating = fields.Float(required=True)
+    reliability = fields.Float(required=True, allow_none=True)
+    tip_karma = fields.Float(required=True)
+    completed = fields.Integer(required=True, strict=True)
+    at = fields.AwareDateTime(required=True)
+
+
 class DeadLetter(Payload):
     original_topic = fields.String(required=True)
     original_partition = fields.Integer(required=True)
@@ -104,6 +172,15 @@ EVENT_TYPES: dict[str, EventType] = {t.name: t for t in [
     EventType("task.posted", "tasks.posted", TaskPosted),
     EventType("task.priced", "tasks.priced", TaskPriced),
     EventType("floors.changed", "pricing.floors", FloorsChanged),
+    EventType("task.accepted", "tasks.lifecycle", TaskLifecycle),
+    EventType("task.started", "tasks.lifecycle", TaskLifecycle),
+    EventType("task.completed", "tasks.lifecycle", TaskCompleted),
+    EventType("task.cancelled", "tasks.lifecycle", TaskCancelled),
+    EventType("review.submitted", "reviews.submitted", ReviewSubmitted),
+    EventType("tip.posted", "tips.activity", TipPosted),
+    EventType("tip.voted", "tips.activity", TipVoted),
+    EventType("tip.hidden", "tips.activity", TipHidden),
+    EventType("reputation.changed", "reputation.changes", ReputationChanged),
     EventType("deadletter", "*.dlq", DeadLetter),
 ]}
 

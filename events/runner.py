@@ -43,6 +43,24 @@ def processed_key(record: Record, event: CloudEvent | InvalidEvent) -> str:
     return f"{record.topic}/{record.partition}/{record.offset}"
 
 
+def claim(session, group: str, keys: list[str]) -> set[str]:
+    """Mark these events processed by `group`; return the keys that were not already.
+
+    INSERT .. ON CONFLICT DO NOTHING RETURNING claims a whole batch in one statement that
+    always probes the unique index, and rolls back with the handlers' effects if they fail.
+    """
+    if not keys:
+        return set()
+    insert_for = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = ProcessedEvent.__table__
+    statement = insert_for(table).on_conflict_do_nothing(
+        index_elements=[table.c.consumer, table.c.event_id]).returning(table.c.event_id)
+    now = utcnow()
+    rows = session.connection().execute(
+        statement, [{"consumer": group, "event_id": key, "processed_at": now} for key in keys])
+    return {row.event_id for row in rows}
+
+
 class ConsumerRunner:
     def __init__(self, group: str, handlers: dict[str, Handler], consumer_factory: Callable[[], Consumer],
                  uow_factory: Callable[[], Any], *, batch_size: int = 500, max_attempts: int = 3,
@@ -102,22 +120,7 @@ class ConsumerRunner:
             return exc
 
     def _claim(self, uow, keys: list[str]) -> set[str]:
-        """Mark these events processed by this group; return the keys that were not already.
-
-        INSERT .. ON CONFLICT DO NOTHING RETURNING claims a whole batch in one statement that
-        always probes the unique index, and rolls back with the handlers' effects if they fail.
-        """
-        if not keys:
-            return set()
-        session = uow.session
-        insert_for = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        table = ProcessedEvent.__table__
-        statement = insert_for(table).on_conflict_do_nothing(
-            index_elements=[table.c.consumer, table.c.event_id]).returning(table.c.event_id)
-        now = utcnow()
-        rows = session.connection().execute(
-            statement, [{"consumer": self.group, "event_id": key, "processed_at": now} for key in keys])
-        return {row.event_id for row in rows}
+        return claim(uow.session, self.group, keys)
 
     def _apply(self, uow, items: list[tuple[Record, CloudEvent | InvalidEvent]]) -> None:
         keys: dict[str, tuple[Record, CloudEvent | InvalidEvent]] = {}

@@ -69,3 +69,12 @@ class UnitOfWork:
         assert self.session is not None
         self.session.rollback()
 
+
+
+def insert_if_absent(session: Session, model, **values) -> None:
+    """INSERT .. ON CONFLICT DO NOTHING: creates a projection row without racing another worker."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    insert_for = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.connection().execute(insert_for(model.__table__).values(**values).on_conflict_do_nothing())

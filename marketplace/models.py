@@ -175,9 +175,7 @@ class Tip(SQLModel, table=True):
     author_id: int = Field(foreign_key="users.id", index=True)
     title: str = Field(max_length=120)
     body_markdown: str = Field(sa_column=Column(Text, nullable=False))
-    body_html: str = Field(sa_column=Column(Text, nullable=False))
-    helpful: int = 0
-    unhelpful: int = 0
+    body_html: str = Field(sa_column=Column(Text, nullable=False))  # sanitized when written
     hidden: bool = False
     hidden_reason: str | None = Field(default=None, max_length=300)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -191,6 +189,44 @@ class TipVote(SQLModel, table=True):
     voter_id: int = Field(foreign_key="users.id")
     helpful: bool
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TaskerLicense(SQLModel, table=True):
+    """An operator's verification that unlocks one licensed category for one tasker."""
+
+    __tablename__ = "tasker_licenses"
+    tasker_id: int = Field(foreign_key="users.id", primary_key=True)
+    category: str = Field(foreign_key="categories.slug", primary_key=True, max_length=64)
+    verified_by: int = Field(foreign_key="users.id")
+    note: str = Field(default="", max_length=300)
+    verified_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class BoardEntry(SQLModel, table=True):
+    """The tips-board projection (group "tips"), rebuilt from tips.activity alone."""
+
+    __tablename__ = "board_entries"
+    tip_id: int = Field(primary_key=True)
+    category: str = Field(max_length=64, index=True)
+    author_id: int
+    title: str = Field(max_length=120)
+    body_html: str = Field(sa_column=Column(Text, nullable=False))
+    helpful: int = 0
+    unhelpful: int = 0
+    hidden: bool = False
+    posted_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class KarmaTip(SQLModel, table=True):
+    """The reputation projection's own vote counts per tip, from which tip karma is summed."""
+
+    __tablename__ = "karma_tips"
+    tip_id: int = Field(primary_key=True)
+    tasker_id: int = Field(index=True)
+    category: str = Field(max_length=64)
+    helpful: int = 0
+    unhelpful: int = 0
+    hidden: bool = False
 
 
 class Reputation(SQLModel, table=True):
@@ -207,4 +243,4 @@ class Reputation(SQLModel, table=True):
     tip_karma: float = 0.0
     score: int = 0
     tier: str = Field(default="newcomer", max_length=16)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # the latest event's time

@@ -23,6 +23,9 @@ class Settings:
     consumer_max_attempts: int = 3
     consumer_retry_backoff_s: float = 0.2
     log_level: str = "INFO"
+    # Seconds after pricing before a task shows in the feed of a tasker of each tier
+    # (reputation buys earlier sight, never a lower price).
+    priority_window: tuple[tuple[str, int], ...] = (("elite", 0), ("trusted", 60), ("newcomer", 180))
 
     @classmethod
     def from_env(cls, environ: dict | None = None) -> "Settings":
@@ -38,4 +41,17 @@ class Settings:
             consumer_max_attempts=int(env.get("FLOORBOARD_CONSUMER_MAX_ATTEMPTS", 3)),
             consumer_retry_backoff_s=float(env.get("FLOORBOARD_CONSUMER_RETRY_BACKOFF_S", 0.2)),
             log_level=env.get("LOG_LEVEL", "INFO"),
+            priority_window=parse_priority_window(env.get("FLOORBOARD_PRIORITY_WINDOW",
+                                                          "elite=0,trusted=60,newcomer=180")),
         )
+
+
+def parse_priority_window(text: str) -> tuple[tuple[str, int], ...]:
+    """"elite=0,trusted=60,newcomer=180" -> (("elite", 0), ...); refuses anything else."""
+    window = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        tier, _, seconds = part.partition("=")
+        if not seconds.strip().isdigit():
+            raise ValueError(f"FLOORBOARD_PRIORITY_WINDOW: {part!r} is not tier=seconds")
+        window.append((tier.strip(), int(seconds)))
+    return tuple(window)

@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 
 from events.envelope import CloudEvent
 from events.sqltypes import utcnow
-from marketplace.floors import FloorTable
+from marketplace.floors import FloorTable, current_rule
 from marketplace.models import Category, Quote, Region, Task, TaskStatus
+from pricing import Quote as PriceQuote
 from pricing import QuoteError, quote
 from pricing.quote import MAX_ESTIMATED_MINUTES
 
@@ -91,3 +92,16 @@ def price_posted_task(uow, event: CloudEvent, floors: FloorTable) -> None:
         "task_id": task.id, "status": task.status, "category": task.category, "region": task.region,
         "quote": result.as_dict() if result else None, "reason": reason, "priced_at": now,
     }), key=str(task.id))
+
+
+def preview_quote(session, category: str, region: str, estimated_minutes: int,
+                  offered_rate: int | None) -> PriceQuote:
+    """What a posting would cost now, from the same engine and the rule in force now."""
+    rule = current_rule(session, category, region)
+    if rule is None:
+        raise DomainError("No floor applies.", {"category": [
+            f"No fee floor is set for {category!r} in {region!r}."]})
+    try:
+        return quote(rule, estimated_minutes, offered_rate)
+    except QuoteError as exc:
+        raise DomainError("The quote was refused.", {exc.field: [exc.message]}) from None

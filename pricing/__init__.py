@@ -4,10 +4,10 @@ Pure by design: no I/O, no Flask, no Kafka, no imports from the other packages. 
 here takes plain values and returns plain values, so it can be property-tested to exhaustion.
 """
 from pricing.money import round_half_up
-from pricing.quote import Quote, QuoteError, quote
+from pricing.quote import Quote, QuoteError, cancellation_fee, quote
 from pricing.rules import FloorRule, FloorRuleError, LegalMinimum, validate_rule
 
 __all__ = [
     "FloorRule", "FloorRuleError", "LegalMinimum", "Quote", "QuoteError",
-    "quote", "round_half_up", "validate_rule",
+    "cancellation_fee", "quote", "round_half_up", "validate_rule",
 ]

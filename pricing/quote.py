@@ -74,3 +74,14 @@ def quote(rule: FloorRule, estimated_minutes: int, offered_rate: int | None = No
         trust_fee=trust_fee, commission=commission, total=subtotal + service_fee + trust_fee,
         payout=payout, platform=platform, rule_version=rule.version,
     )
+
+
+def cancellation_fee(rule: FloorRule, offered_rate: int | None = None) -> Quote:
+    """A late client cancellation: the tasker is paid one billable hour at the task's rate.
+
+    The whole fee goes to the tasker (no service, trust fee or commission on a task that did not
+    happen), so `payout == subtotal == total` and `platform == 0`.
+    """
+    rate = max(rule.hourly_floor, offered_rate or 0)
+    return Quote(rate=rate, billable_minutes=60, subtotal=rate, service_fee=0, trust_fee=0, commission=0,
+                 total=rate, payout=rate, platform=0, rule_version=rule.version)

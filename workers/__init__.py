@@ -19,9 +19,9 @@ class WorkerSpec:
 
 
 def registry() -> dict[str, WorkerSpec]:
-    from workers import pricing, relay, tasker_rates  # each module declares its own SPEC
+    from workers import pricing, relay, reputation, tasker_rates, tips  # each declares its own SPEC
 
-    return {spec.name: spec for spec in (relay.SPEC, pricing.SPEC, tasker_rates.SPEC)}
+    return {spec.name: spec for spec in (relay.SPEC, pricing.SPEC, tasker_rates.SPEC, reputation.SPEC, tips.SPEC)}
 
 
 def workers_for(platform) -> list[WorkerSpec]:

@@ -1,0 +1,79 @@
+"""Tips boards: read a category's board (anyone), post and vote (taskers), hide (operators)."""
+from __future__ import annotations
+
+from flask import g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.auth import SECURITY, requires
+from api.platform import uow
+from api.schemas import (BoardArgsSchema, BoardSchema, HideSchema, TipCreateSchema, TipSchema, VoteCreateSchema,
+                         VoteSchema)
+from events.sqltypes import utcnow
+from marketplace.boards import ranked_board
+from marketplace.models import Category
+from marketplace.tasks import DomainError
+from marketplace.tips import hide_tip, post_tip, vote_tip
+
+blp = Blueprint("boards", __name__, url_prefix="/api/v1", description="Tips boards, one per category")
+
+
+def board_view(session, category: str, page: int, page_size: int) -> dict:
+    if session.get(Category, category) is None:
+        raise DomainError(f"No board {category!r}.", status=404)
+    ranked, total = ranked_board(session, category, utcnow(), page_size, (page - 1) * page_size)
+    return {"category": category, "total": total, "page": page, "page_size": page_size,
+            "tips": [{**r.entry.model_dump(), "rank": round(r.rank, 6)} for r in ranked]}
+
+
+@blp.route("/boards/<category>")
+class Board(MethodView):
+    @blp.arguments(BoardArgsSchema, location="query")
+    @blp.response(200, BoardSchema)
+    def get(self, args, category: str):
+        """A category's board, best first: the Wilson lower bound of the helpful share, decayed with age"""
+        with uow() as unit:
+            return board_view(unit.session, category, args["page"], args["page_size"])
+
+
+@blp.route("/boards/<category>/tips")
+class BoardTips(MethodView):
+    @requires("tasker")
+    @blp.arguments(TipCreateSchema)
+    @blp.response(201, TipSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, data, category: str):
+        """Post a tip: a title (at most 120 characters) and a Markdown body (at most 5,000)"""
+        with uow() as unit:
+            tip = post_tip(unit, g.user, category, data["title"], data["body"])
+            unit.commit()
+            return tip
+
+
+@blp.route("/tips/<int:tip_id>/votes")
+class TipVotes(MethodView):
+    @requires("tasker")
+    @blp.arguments(VoteCreateSchema)
+    @blp.response(201, VoteSchema)
+    @blp.alt_response(409, description="You have already voted on this tip")
+    @blp.doc(security=SECURITY)
+    def post(self, data, tip_id: int):
+        """Vote a tip helpful or not: once per tip, never on your own"""
+        with uow() as unit:
+            vote = vote_tip(unit, g.user, tip_id, data["helpful"])
+            unit.commit()
+            return vote
+
+
+@blp.route("/tips/<int:tip_id>/hide")
+class HideTip(MethodView):
+    @requires("operator")
+    @blp.arguments(HideSchema)
+    @blp.response(200, TipSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, data, tip_id: int):
+        """Operators: hide a tip from its board, with a reason"""
+        with uow() as unit:
+            tip = hide_tip(unit, g.user, tip_id, data["reason"])
+            unit.commit()
+            return tip

@@ -1,0 +1,50 @@
+"""Rate limits on signing in, signing up and posting (flask-limiter, in-process memory storage).
+
+Counters are kept per app instance, per client address and, for sign-in, per email, so a
+password-guessing run is stopped without locking out everyone behind one address. Sign-in
+counts failures only. The limits are app config, so an operator can tune them:
+RATELIMIT_LOGIN, RATELIMIT_SIGNUP, RATELIMIT_POSTING. Behind several gunicorn workers set
+RATELIMIT_STORAGE_URI to a shared store (e.g. redis://) so the limit holds across processes.
+"""
+from __future__ import annotations
+
+from flask import current_app, g, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+DEFAULTS = {"RATELIMIT_LOGIN": "10 per minute", "RATELIMIT_SIGNUP": "20 per hour",
+            "RATELIMIT_POSTING": "30 per minute", "RATELIMIT_STORAGE_URI": "memory://",
+            "RATELIMIT_HEADERS_ENABLED": True}
+
+
+def _scope() -> str:
+    return f"{id(current_app._get_current_object())}:{get_remote_address()}"
+
+
+def _login_key() -> str:
+    body = request.get_json(silent=True) if request.is_json else request.form
+    email = body.get("email", "") if isinstance(body, dict) or hasattr(body, "get") else ""
+    return f"{_scope()}:{str(email).strip().lower()[:254]}"
+
+
+def _user_key() -> str:
+    user = g.get("user") or g.get("web_user")
+    return f"{_scope()}:user:{user.id}" if user is not None else _scope()
+
+
+limiter = Limiter(key_func=_scope)
+
+
+def _limit(config_key: str, **kwargs):
+    return limiter.limit(lambda: current_app.config[config_key], **kwargs)
+
+
+login_limit = _limit("RATELIMIT_LOGIN", key_func=_login_key, deduct_when=lambda r: r.status_code in (400, 401))
+signup_limit = _limit("RATELIMIT_SIGNUP", deduct_when=lambda r: r.status_code < 400)
+posting_limit = _limit("RATELIMIT_POSTING", key_func=_user_key, deduct_when=lambda r: r.status_code < 400)
+
+
+def init_app(app) -> None:
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    limiter.init_app(app)

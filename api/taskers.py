@@ -1,0 +1,62 @@
+"""Taskers: their skills and own rates, their public reputation, and operators' licence checks."""
+from __future__ import annotations
+
+from flask import g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.auth import SECURITY, requires
+from api.platform import uow
+from api.schemas import LicenseCreateSchema, LicenseSchema, ReputationSchema, SkillsUpdateSchema, SkillsViewSchema
+from marketplace.reputation import public_reputation
+from marketplace.taskers import SkillSpec, set_skills, skills_view, verify_license
+
+blp = Blueprint("taskers", __name__, url_prefix="/api/v1/taskers", description="Taskers' skills and reputation")
+
+
+@blp.route("/me/skills")
+class MySkills(MethodView):
+    @requires("tasker")
+    @blp.response(200, SkillsViewSchema)
+    @blp.doc(security=SECURITY)
+    def get(self):
+        """Your regions and skills, each with its floor, whether its level is unlocked, and any
+        raise a floor increase made to your rate"""
+        with uow() as unit:
+            return skills_view(unit.session, g.user.id)
+
+    @requires("tasker")
+    @blp.arguments(SkillsUpdateSchema)
+    @blp.response(200, SkillsViewSchema)
+    @blp.alt_response(422, description="A rate is below its floor (the error names the floor)")
+    @blp.doc(security=SECURITY)
+    def put(self, data):
+        """Replace your regions and skills. A rate below the floor of any of your regions is refused"""
+        with uow() as unit:
+            set_skills(unit, g.user.id, data["regions"], [SkillSpec(**s) for s in data["skills"]])
+            unit.commit()
+            return skills_view(unit.session, g.user.id)
+
+
+@blp.route("/<int:tasker_id>")
+class TaskerReputation(MethodView):
+    @blp.response(200, ReputationSchema)
+    def get(self, tasker_id: int):
+        """A tasker's public reputation: rating, reliability, tip karma, score and tier per
+        category, and the levels they have unlocked"""
+        with uow() as unit:
+            return public_reputation(unit.session, tasker_id)
+
+
+@blp.route("/<int:tasker_id>/licenses")
+class Licenses(MethodView):
+    @requires("operator")
+    @blp.arguments(LicenseCreateSchema)
+    @blp.response(201, LicenseSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, data, tasker_id: int):
+        """Operators: record a tasker's verified licence for a licensed category, which opens it"""
+        with uow() as unit:
+            row = verify_license(unit, g.user.id, tasker_id, data["category"], data["note"])
+            unit.commit()
+            return row

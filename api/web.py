@@ -1,0 +1,281 @@
+"""Clients on the web: sign up, post a task with a live quote preview, follow it, cancel it,
+review the tasker; and everyone can read the tips boards. Server-rendered forms with CSRF; a
+little JavaScript (static/app.js) refreshes the preview and the task's status, and every page
+works without it."""
+from __future__ import annotations
+
+from datetime import timezone
+from decimal import Decimal
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from wtforms import (DateTimeLocalField, DecimalField, EmailField, IntegerField, PasswordField, RadioField,
+                     SelectField, StringField, TextAreaField)
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
+
+from api.boards import board_view
+from api.limits import posting_limit, signup_limit
+from api.platform import uow
+from api.web_auth import web_requires, web_user
+from events.sqltypes import utcnow
+from marketplace.accounts import create_user
+from marketplace.models import Category, Region, Review, Role, Task, TaskStatus, User
+from marketplace.reputation import public_reputation
+from marketplace.task_flow import cancel_by_client, cancellation_terms, quotes_of, review_task
+from marketplace.taskers import skills_view
+from marketplace.tasks import DomainError, TaskDraft, post_task, preview_quote
+from marketplace.tips import sanitize_html
+from pricing.money import format_cents
+from pricing.quote import MAX_ESTIMATED_MINUTES, MAX_OFFERED_RATE
+
+bp = Blueprint("web", __name__)
+
+TERMINAL = {TaskStatus.completed, TaskStatus.cancelled, TaskStatus.rejected}
+
+
+class SignupForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254),
+                                            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Give an email address.")])
+    display_name = StringField("Your name (shown to others)", validators=[Optional(), Length(max=80)])
+    password = PasswordField("Password (at least 10 characters)", validators=[DataRequired(), Length(min=10, max=200)])
+    confirm = PasswordField("Password again", validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
+    role = RadioField("I want to", choices=[("client", "post tasks (client)"), ("tasker", "do tasks (tasker)")],
+                      default="client", validators=[DataRequired()])
+
+
+class TaskForm(FlaskForm):
+    category = SelectField("Category", validators=[DataRequired()])
+    region = SelectField("Region", validators=[DataRequired()])
+    title = StringField("Title", validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    estimated_minutes = IntegerField("Estimated time (minutes)", default=60,
+                                     validators=[InputRequired(), NumberRange(1, MAX_ESTIMATED_MINUTES)])
+    starts_at = DateTimeLocalField("Start (UTC)", format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
+    offered_rate = DecimalField("Offer more than the floor (dollars an hour, optional)", places=2,
+                                validators=[Optional(), NumberRange(0, Decimal(MAX_OFFERED_RATE) / 100)])
+
+
+class CancelForm(FlaskForm):
+    reason = StringField("Reason (optional)", validators=[Optional(), Length(max=300)])
+
+
+class ReviewForm(FlaskForm):
+    rating = RadioField("Rating", choices=[(str(n), "★" * n) for n in range(5, 0, -1)], validators=[DataRequired()])
+    comment = TextAreaField("Comment", validators=[Optional(), Length(max=2000)])
+
+
+def cents(amount: Decimal | None) -> int | None:
+    return None if amount is None else int((amount * 100).to_integral_value())
+
+
+def _choices(form: TaskForm, s) -> None:
+    form.category.choices = [(c.slug, f"{c.name} ({c.level})") for c in s.exec(select(Category).order_by(Category.name))]
+    form.region.choices = [(r.slug, r.name) for r in s.exec(select(Region).order_by(Region.name))]
+
+
+def _render(template: str, status: int = 200, **context):
+    return render_template(template, user=web_user(), money=format_cents, **context), status
+
+
+@bp.app_template_filter("sanitized")
+def sanitized(html: str) -> Markup:
+    """Tip bodies were sanitized when written; cleaning again on the way out costs little."""
+    return Markup(sanitize_html(html))
+
+
+@bp.get("/")
+def home():
+    user = web_user()
+    if user is None:
+        return _render("web/home.html")
+    target = {Role.client: "web.my_tasks", Role.tasker: "web.me", Role.operator: "console.floors"}[user.role]
+    return redirect(url_for(target))
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@signup_limit
+def signup():
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            with uow() as unit:
+                user = create_user(unit.session, form.email.data, form.password.data, form.role.data,
+                                   form.display_name.data or "")
+                unit.commit()
+        except (DomainError, IntegrityError):
+            form.email.errors.append("An account with this email already exists. Sign in instead.")
+        else:
+            session.clear()
+            session["user_id"] = user.id
+            flash("Welcome to Floorboard.")
+            return redirect(url_for("web.home"))
+    return _render("web/signup.html", 422 if request.method == "POST" else 200, form=form)
+
+
+@bp.get("/tasks")
+@web_requires("client")
+def my_tasks():
+    with uow() as unit:
+        s = unit.session
+        tasks = s.exec(select(Task).where(Task.client_id == web_user().id).order_by(Task.id.desc()).limit(200)).all()
+        rows = [(t, quotes_of(s, t.id)) for t in tasks]
+    return _render("web/tasks.html", rows=rows)
+
+
+def _preview(s, form: TaskForm):
+    """The quote for what the form says now, or the reason there is none yet."""
+    try:
+        minutes = int(form.estimated_minutes.raw_data[0]) if form.estimated_minutes.raw_data else None
+        offered = cents(Decimal(form.offered_rate.raw_data[0])) if form.offered_rate.raw_data and \
+            form.offered_rate.raw_data[0].strip() else None
+    except (ValueError, ArithmeticError):
+        return None, "Enter the time in whole minutes and the offer in dollars, e.g. 30.00."
+    if not minutes or not form.category.data or not form.region.data:
+        return None, "Choose a category and region and enter the time to see the price."
+    try:
+        return preview_quote(s, form.category.data, form.region.data, minutes, offered), None
+    except DomainError as exc:
+        return None, " ".join(m for ms in exc.errors.values() for m in ms) or exc.message
+
+
+@bp.get("/tasks/preview")
+@web_requires("client")
+def quote_preview():
+    """The live preview's fragment: the same engine that prices postings."""
+    form = TaskForm(request.args, meta={"csrf": False})
+    with uow() as unit:
+        _choices(form, unit.session)
+        result, problem = _preview(unit.session, form)
+    return render_template("web/_quote.html", quote=result, problem=problem, money=format_cents)
+
+
+@bp.route("/tasks/new", methods=["GET", "POST"])
+@web_requires("client")
+@posting_limit
+def new_task():
+    form = TaskForm()
+    status = 200
+    with uow() as unit:
+        _choices(form, unit.session)
+        if request.method == "POST" and request.form.get("action") != "preview" and form.validate_on_submit():
+            draft = TaskDraft(category=form.category.data, region=form.region.data, title=form.title.data,
+                              description=form.description.data or "",
+                              estimated_minutes=form.estimated_minutes.data,
+                              starts_at=form.starts_at.data.replace(tzinfo=timezone.utc),
+                              offered_rate=cents(form.offered_rate.data))
+            try:
+                task = post_task(unit, web_user().id, draft)
+                unit.commit()
+            except DomainError as exc:
+                for name, messages in exc.errors.items():
+                    getattr(form, name).errors = list(getattr(form, name).errors) + messages
+                status = 422
+            else:
+                flash("Posted. The price is being worked out; this page updates by itself.")
+                return redirect(url_for("web.task_page", task_id=task.id))
+        elif request.method == "POST" and request.form.get("action") != "preview":
+            status = 422
+        result, problem = _preview(unit.session, form)
+    return _render("web/new_task.html", status, form=form, quote=result, problem=problem)
+
+
+def _own_task(s, task_id: int) -> Task:
+    task = s.get(Task, task_id)
+    if task is None or task.client_id != web_user().id:
+        abort(404, description=f"No task {task_id} of yours.")
+    return task
+
+
+def _task_context(s, task: Task) -> dict:
+    tasker = s.get(User, task.tasker_id) if task.tasker_id else None
+    fee_due, policy = cancellation_terms(task, utcnow())
+    reviewed = s.exec(select(Review).where(Review.task_id == task.id)).first()
+    return {"task": task, "quotes": quotes_of(s, task.id), "tasker": tasker, "fee_due": fee_due,
+            "policy": policy, "review": reviewed, "terminal": task.status in TERMINAL,
+            "cancellable": task.status in (TaskStatus.posted, TaskStatus.priced, TaskStatus.rejected,
+                                           TaskStatus.accepted)}
+
+
+@bp.get("/tasks/<int:task_id>")
+@web_requires("client")
+def task_page(task_id: int):
+    with uow() as unit:
+        context = _task_context(unit.session, _own_task(unit.session, task_id))
+    return _render("web/task.html", cancel_form=CancelForm(), review_form=ReviewForm(), **context)
+
+
+@bp.get("/tasks/<int:task_id>/status")
+@web_requires("client")
+def task_status(task_id: int):
+    with uow() as unit:
+        context = _task_context(unit.session, _own_task(unit.session, task_id))
+    return render_template("web/_task_status.html", money=format_cents, **context)
+
+
+@bp.post("/tasks/<int:task_id>/cancel")
+@web_requires("client")
+def cancel_task(task_id: int):
+    form = CancelForm()
+    if not form.validate_on_submit():
+        abort(400, description="The cancel form was incomplete or expired; reload the page and try again.")
+    with uow() as unit:
+        _own_task(unit.session, task_id)
+        try:
+            _, fee = cancel_by_client(unit, web_user(), task_id, form.reason.data or "")
+            unit.commit()
+        except DomainError as exc:
+            flash(exc.message)
+        else:
+            flash(f"Cancelled. The tasker is paid {format_cents(fee.total)} for the late cancellation."
+                  if fee else "Cancelled, free of charge.")
+    return redirect(url_for("web.task_page", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/review")
+@web_requires("client")
+def review(task_id: int):
+    form = ReviewForm()
+    with uow() as unit:
+        task = _own_task(unit.session, task_id)
+        if form.validate_on_submit():
+            try:
+                review_task(unit, web_user(), task_id, int(form.rating.data), form.comment.data or "")
+                unit.commit()
+            except DomainError as exc:
+                flash(exc.message)
+            else:
+                flash("Thank you: your review is in.")
+            return redirect(url_for("web.task_page", task_id=task_id))
+        context = _task_context(unit.session, task)
+    return _render("web/task.html", 422, cancel_form=CancelForm(), review_form=form, **context)
+
+
+@bp.get("/boards")
+def boards():
+    with uow() as unit:
+        categories = unit.session.exec(select(Category).order_by(Category.name)).all()
+    return _render("web/boards.html", categories=categories)
+
+
+@bp.get("/boards/<category>")
+def board(category: str):
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    with uow() as unit:
+        cat = unit.session.get(Category, category)
+        if cat is None:
+            abort(404, description=f"No board {category!r}.")
+        view = board_view(unit.session, category, page, 20)
+    return _render("web/board.html", category=cat, board=view)
+
+
+@bp.get("/me")
+@web_requires("tasker")
+def me():
+    with uow() as unit:
+        reputation = public_reputation(unit.session, web_user().id)
+        skills = skills_view(unit.session, web_user().id)
+    return _render("web/me.html", reputation=reputation, skills=skills)

@@ -1,0 +1,179 @@
+"""A priced task's life after pricing: accept (atomic), start, complete (final price from the
+engine), cancel (the policy from PRODUCT.md), and the client's review. Each step is a use case
+that changes the task and emits its event to the outbox in the same transaction.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select, update
+
+from events.envelope import CloudEvent
+from events.sqltypes import utcnow
+from marketplace.floors import to_rule, versions_of
+from marketplace.models import Quote, Review, Role, Task, TaskStatus, User
+from marketplace.taskers import Window, is_open_to
+from marketplace.tasks import DomainError
+from pricing import Quote as PriceQuote
+from pricing import cancellation_fee, quote
+from pricing.quote import MAX_ESTIMATED_MINUTES
+from pricing.rules import FloorRule
+
+FREE_CANCELLATION = timedelta(hours=24)
+MAX_COMMENT = 2000
+
+
+def _lifecycle(uow, kind: str, task: Task, at: datetime, tasker_id: int | None = None, **extra) -> None:
+    data = {"task_id": task.id, "client_id": task.client_id,
+            "tasker_id": task.tasker_id if tasker_id is None else tasker_id,
+            "category": task.category, "region": task.region, "at": at, **extra}
+    uow.emit(CloudEvent(type=f"task.{kind}", subject=str(task.id), data=data), key=str(task.id))
+
+
+def _task(session: Session, task_id: int) -> Task:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise DomainError(f"No task {task_id}.", status=404)
+    return task
+
+
+def _held_by(session: Session, task_id: int, tasker_id: int) -> Task:
+    task = _task(session, task_id)
+    if task.tasker_id != tasker_id:
+        raise DomainError(f"Task {task_id} is not held by you.", status=403)
+    return task
+
+
+def task_rule(session: Session, task: Task) -> FloorRule:
+    """The rule version the task was priced with: it travels with the task forever."""
+    for row in versions_of(session, task.category, task.region):
+        if row.version == task.rule_version:
+            return to_rule(row)
+    raise LookupError(f"task {task.id}: rule version {task.rule_version} of {task.category}/{task.region} is missing")
+
+
+def _save_quote(session: Session, task: Task, kind: str, result: PriceQuote) -> None:
+    session.add(Quote(task_id=task.id, kind=kind, **result.as_dict()))
+
+
+def accept_task(uow, tasker: User, task_id: int, window: Window) -> Task:
+    """Exactly one tasker wins: the UPDATE only matches while the task is still `priced`, and the
+    database lets one transaction through; everyone else sees no row changed and gets a 409."""
+    session = uow.session
+    task = _task(session, task_id)
+    now = utcnow()
+    if task.status != TaskStatus.priced:
+        raise DomainError(f"Task {task_id} is no longer open (it is {task.status}).", status=409)
+    if not is_open_to(session, tasker.id, task_id, window, now):
+        raise DomainError(f"Task {task_id} is not open to you: check your skills, regions, level and rate "
+                          "against the feed (GET /api/v1/tasks?open=true).", status=403)
+    won = session.exec(update(Task).where(Task.id == task_id, Task.status == TaskStatus.priced)
+                       .values(status=TaskStatus.accepted, tasker_id=tasker.id, accepted_at=now))
+    if won.rowcount != 1:
+        raise DomainError(f"Task {task_id} was just taken by another tasker.", status=409)
+    session.refresh(task)
+    _lifecycle(uow, "accepted", task, now)
+    return task
+
+
+def start_task(uow, tasker: User, task_id: int) -> Task:
+    task = _held_by(uow.session, task_id, tasker.id)
+    if task.status != TaskStatus.accepted:
+        raise DomainError(f"Only an accepted task can start; this one is {task.status}.", status=409)
+    task.status, task.started_at = TaskStatus.in_progress, utcnow()
+    uow.session.add(task)
+    _lifecycle(uow, "started", task, task.started_at)
+    return task
+
+
+def complete_task(uow, tasker: User, task_id: int, minutes_worked: int) -> Task:
+    """The final price is the engine's quote for the minutes worked, under the task's own rule
+    version, so it is never below the floor for the billable time."""
+    session = uow.session
+    task = _held_by(session, task_id, tasker.id)
+    if task.status != TaskStatus.in_progress:
+        raise DomainError(f"Only a task in progress can be completed; this one is {task.status}.", status=409)
+    if not 1 <= minutes_worked <= MAX_ESTIMATED_MINUTES:
+        raise DomainError("Check the minutes worked.",
+                          {"minutes_worked": [f"Must be between 1 and {MAX_ESTIMATED_MINUTES}."]})
+    final = quote(task_rule(session, task), minutes_worked, task.offered_rate)
+    task.status, task.completed_at, task.minutes_worked = TaskStatus.completed, utcnow(), minutes_worked
+    session.add(task)
+    _save_quote(session, task, "final", final)
+    _lifecycle(uow, "completed", task, task.completed_at, minutes_worked=minutes_worked, quote=final.as_dict())
+    return task
+
+
+def cancellation_terms(task: Task, now: datetime) -> tuple[bool, str]:
+    """(is a fee due, the policy as the client reads it) for a client cancelling now."""
+    if task.status in (TaskStatus.posted, TaskStatus.priced, TaskStatus.rejected) or task.tasker_id is None:
+        return False, "No tasker has accepted yet, so cancelling is free."
+    if task.starts_at - now > FREE_CANCELLATION:
+        return False, "The start is more than 24 hours away, so cancelling is free."
+    return True, ("The start is less than 24 hours away and a tasker has accepted, so cancelling pays "
+                  "the tasker one billable hour at the task's rate.")
+
+
+def cancel_by_client(uow, client: User, task_id: int, reason: str = "") -> tuple[Task, PriceQuote | None]:
+    session = uow.session
+    task = _task(session, task_id)
+    if task.client_id != client.id:
+        raise DomainError(f"No task {task_id} of yours.", status=404)
+    if task.status not in (TaskStatus.posted, TaskStatus.priced, TaskStatus.rejected, TaskStatus.accepted):
+        raise DomainError(f"A task that is {task.status} cannot be cancelled.", status=409)
+    now = utcnow()
+    fee_due, policy = cancellation_terms(task, now)
+    fee = cancellation_fee(task_rule(session, task), task.offered_rate) if fee_due else None
+    if fee is not None:
+        _save_quote(session, task, "cancellation", fee)
+    task.status, task.cancelled_at, task.cancelled_by = TaskStatus.cancelled, now, Role.client
+    session.add(task)
+    _lifecycle(uow, "cancelled", task, now, cancelled_by="client", reason=reason or policy,
+               fee=fee.as_dict() if fee else None, reopened=False)
+    return task, fee
+
+
+def cancel_by_tasker(uow, tasker: User, task_id: int, reason: str = "") -> Task:
+    """The tasker steps back: the task goes back on offer to others, and the tasker's
+    reliability counts it against them (the reputation projector sees `cancelled_by: tasker`)."""
+    session = uow.session
+    task = _held_by(session, task_id, tasker.id)
+    if task.status not in (TaskStatus.accepted, TaskStatus.in_progress):
+        raise DomainError(f"A task that is {task.status} cannot be cancelled.", status=409)
+    now = utcnow()
+    task.status, task.tasker_id, task.accepted_at, task.started_at = TaskStatus.priced, None, None, None
+    task.priced_at = now  # back in the feed, behind the priority window again
+    session.add(task)
+    _lifecycle(uow, "cancelled", task, now, tasker_id=tasker.id, cancelled_by="tasker",
+               reason=reason or "Cancelled by the tasker.", fee=None, reopened=True)
+    return task
+
+
+def review_task(uow, client: User, task_id: int, rating: int, comment: str) -> Review:
+    session = uow.session
+    task = _task(session, task_id)
+    if task.client_id != client.id:
+        raise DomainError(f"No task {task_id} of yours.", status=404)
+    if task.status != TaskStatus.completed:
+        raise DomainError("You can review a tasker once the task is completed.", status=409)
+    errors = {}
+    if not 1 <= rating <= 5:
+        errors["rating"] = ["Give 1 to 5 stars."]
+    if len(comment) > MAX_COMMENT:
+        errors["comment"] = [f"At most {MAX_COMMENT} characters."]
+    if errors:
+        raise DomainError("Check your review.", errors)
+    if session.exec(select(Review).where(Review.task_id == task_id)).first() is not None:
+        raise DomainError("You have already reviewed this task.", status=409)
+    review = Review(task_id=task_id, client_id=client.id, tasker_id=task.tasker_id, rating=rating, comment=comment)
+    session.add(review)
+    session.flush()
+    uow.emit(CloudEvent(type="review.submitted", subject=str(task.tasker_id), data={
+        "review_id": review.id, "task_id": task_id, "tasker_id": task.tasker_id, "client_id": client.id,
+        "category": task.category, "rating": rating, "comment": comment, "at": review.created_at,
+    }), key=str(task.tasker_id))
+    return review
+
+
+def quotes_of(session: Session, task_id: int) -> dict[str, Quote]:
+    return {q.kind: q for q in session.exec(select(Quote).where(Quote.task_id == task_id))}
