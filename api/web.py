@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from wtforms import (DateTimeLocalField, DecimalField, EmailField, IntegerField, PasswordField, RadioField,
                      SelectField, StringField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
 
 from api.boards import board_view
@@ -42,7 +43,8 @@ class SignupForm(FlaskForm):
     display_name = StringField("Your name (shown to others)", validators=[Optional(), Length(max=80)])
     password = PasswordField("Password (at least 10 characters)", validators=[DataRequired(), Length(min=10, max=200)])
     confirm = PasswordField("Password again", validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
-    role = RadioField("I want to", choices=[("client", "post tasks (client)"), ("tasker", "do tasks (tasker)")],
+    role = RadioField("I want to", choices=[SelectChoice("client", "post tasks (client)"),
+                                          SelectChoice("tasker", "do tasks (tasker)")],
                       default="client", validators=[DataRequired()])
 
 
@@ -63,7 +65,7 @@ class CancelForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    rating = RadioField("Rating", choices=[(str(n), "★" * n) for n in range(5, 0, -1)], validators=[DataRequired()])
+    rating = RadioField("Rating", choices=[SelectChoice(str(n), "★" * n) for n in range(5, 0, -1)], validators=[DataRequired()])
     comment = TextAreaField("Comment", validators=[Optional(), Length(max=2000)])
 
 
@@ -72,8 +74,9 @@ def cents(amount: Decimal | None) -> int | None:
 
 
 def _choices(form: TaskForm, s) -> None:
-    form.category.choices = [(c.slug, f"{c.name} ({c.level})") for c in s.exec(select(Category).order_by(Category.name))]
-    form.region.choices = [(r.slug, r.name) for r in s.exec(select(Region).order_by(Region.name))]
+    form.category.choices = [SelectChoice(c.slug, f"{c.name} ({c.level})")
+                             for c in s.exec(select(Category).order_by(Category.name))]
+    form.region.choices = [SelectChoice(r.slug, r.name) for r in s.exec(select(Region).order_by(Region.name))]
 
 
 def _render(template: str, status: int = 200, **context):

@@ -65,6 +65,9 @@ def accept_task(uow, tasker: User, task_id: int, window: Window) -> Task:
     if task.status != TaskStatus.priced:
         raise DomainError(f"Task {task_id} is no longer open (it is {task.status}).", status=409)
     if not is_open_to(session, tasker.id, task_id, window, now):
+        session.refresh(task)
+        if task.status != TaskStatus.priced:  # taken between our two reads
+            raise DomainError(f"Task {task_id} was just taken by another tasker.", status=409)
         raise DomainError(f"Task {task_id} is not open to you: check your skills, regions, level and rate "
                           "against the feed (GET /api/v1/tasks?open=true).", status=403)
     won = session.exec(update(Task).where(Task.id == task_id, Task.status == TaskStatus.priced)

@@ -1,15 +1,20 @@
 """Helpers for tests: emitting events, draining runners, and a sink table for test handlers."""
 from __future__ import annotations
 
+import re
+import threading
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy import Integer, String, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from werkzeug.serving import make_server
 
 from events.envelope import CloudEvent
 from events.relay import Relay
 from events.sqltypes import utcnow
+
 
 class SinkBase(DeclarativeBase):
     """Not part of the schema (its own metadata): where test handlers record their effects."""
@@ -99,3 +104,65 @@ def wait_until(condition, timeout: float = 60, step=None, message: str = "condit
             step()
         else:
             time.sleep(0.05)
+
+
+class Pipeline:
+    """The workers a test needs, driven by hand: `pump()` relays (on Kafka) and polls each once."""
+
+    def __init__(self, platform, groups: list[str]):
+        from workers import registry
+
+        self.platform = platform
+        relay_all(platform)  # the pricing stage rebuilds its floors from the topic when built
+        self.runners = [registry()[group].build(platform) for group in groups]
+
+    def pump(self) -> None:
+        relay_all(self.platform)
+        for runner in self.runners:
+            runner.run_once(timeout_s=0.1)
+
+    def until(self, condition, message: str, timeout: float = 60) -> None:
+        wait_until(condition, timeout, step=self.pump, message=message)
+
+    def drain(self) -> None:
+        """Pump until every runner comes back empty twice in a row (nothing left in flight)."""
+        quiet = 0
+        while quiet < 2:
+            relay_all(self.platform)
+            quiet = quiet + 1 if sum(r.run_once(timeout_s=0.3) for r in self.runners) == 0 else 0
+
+    def close(self) -> None:
+        for runner in self.runners:
+            runner.close()
+
+
+@contextmanager
+def live_server(app):
+    """Serve a Flask app on 127.0.0.1 (a free port, a thread per request) for real HTTP clients."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(10)
+        server.server_close()
+
+
+def make_tasker(platform, email: str, skills: dict[str, int], regions: list[str]) -> tuple[int, str]:
+    """A tasker with skills and a bearer token, made directly (no HTTP): (user id, token)."""
+    from marketplace.accounts import create_user, issue_token
+    from marketplace.taskers import SkillSpec, set_skills
+
+    with platform.uow() as uow:
+        user = create_user(uow.session, email, "correct horse battery", "tasker")
+        set_skills(uow, user.id, regions, [SkillSpec(c, r) for c, r in skills.items()])
+        token = issue_token(uow.session, user)
+        uow.commit()
+    return user.id, token
+
+
+def csrf(html: str) -> str:
+    """The CSRF token a rendered form carries."""
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)

@@ -6,12 +6,9 @@ import re
 import pytest
 
 from marketplace.accounts import create_user
+from tests.support import csrf
 
 PASSWORD = "a long operator password"
-
-
-def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
 
 
 @pytest.fixture

@@ -1,0 +1,145 @@
+"""Every API endpoint x {anonymous, client, other client, tasker, other tasker, operator}, each
+with the status it must answer. The state is built once (a client's tasks in every stage, held
+by the tasker; a tip of the tasker's), and every case runs on a fresh copy of that database.
+
+A test also checks that the matrix covers every operation in the OpenAPI spec, so a new
+endpoint cannot ship without its row."""
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timezone
+
+import pytest
+
+from api import create_app
+from marketplace.accounts import create_user, issue_token
+from marketplace.bootstrap import bootstrap
+from marketplace.models import User
+from marketplace.seed import seed_demo
+from marketplace.task_flow import accept_task, complete_task, start_task
+from marketplace.taskers import SkillSpec, set_skills
+from marketplace.tasks import TaskDraft, post_task
+from marketplace.tips import post_tip
+from tests import conftest
+from tests.support import Pipeline
+
+NO_WINDOW = (("elite", 0), ("trusted", 0), ("newcomer", 0))
+PERSONAS = ["anonymous", "client", "other_client", "tasker", "other_tasker", "operator"]
+SKILLS = {"regions": ["springfield"], "skills": [{"category": "yard-work", "rate": 2500}]}
+TASK = {"category": "yard-work", "region": "springfield", "title": "Weed the beds",
+        "estimated_minutes": 60, "starts_at": "2031-05-01T09:00:00Z"}
+FLOOR = {"reason": "matrix", "hourly_floor": 2600}
+TASK_START = datetime(2031, 5, 1, 9, tzinfo=timezone.utc)
+
+
+def codes(anonymous, client, other_client, tasker, other_tasker, operator) -> dict[str, int]:
+    return dict(zip(PERSONAS, (anonymous, client, other_client, tasker, other_tasker, operator)))
+
+
+OPERATOR_ONLY = codes(401, 403, 403, 403, 403, 200)
+ANYONE = codes(200, 200, 200, 200, 200, 200)
+SIGNED_IN = codes(401, 200, 200, 200, 200, 200)
+TASKERS = codes(401, 403, 403, 200, 200, 403)
+
+# (method, path, body, expected). {accepted}, {open}, {completed}, {working}: the client's tasks,
+# held by the tasker except {open}; {tip}: the tasker's tip; {tasker}: the tasker's id.
+MATRIX = [
+    ("POST", "/api/v1/users", {"email": "someone@example.test", "password": "long enough pw", "role": "client"},
+     codes(201, 201, 201, 201, 201, 201)),
+    ("POST", "/api/v1/auth/token", {"email": "nobody@example.test", "password": "wrong"}, codes(401, 401, 401, 401, 401, 401)),
+    ("DELETE", "/api/v1/auth/token", None, codes(401, 204, 204, 204, 204, 204)),
+    ("GET", "/api/v1/categories", None, ANYONE),
+    ("POST", "/api/v1/quotes", {"category": "yard-work", "region": "springfield", "estimated_minutes": 60}, ANYONE),
+    ("GET", "/api/v1/floors?region=springfield", None, OPERATOR_ONLY),
+    ("PUT", "/api/v1/floors/yard-work/springfield", FLOOR, codes(401, 403, 403, 403, 403, 201)),
+    ("GET", "/api/v1/floors/history", None, OPERATOR_ONLY),
+    ("POST", "/api/v1/floors/simulate", {"changes": [{"hourly_floor": 3000}]}, OPERATOR_ONLY),
+    ("POST", "/api/v1/tasks", TASK, codes(401, 202, 202, 403, 403, 403)),
+    ("GET", "/api/v1/tasks", None, SIGNED_IN),
+    ("GET", "/api/v1/tasks?open=true", None, codes(401, 403, 403, 200, 200, 403)),
+    ("GET", "/api/v1/tasks/{accepted}", None, codes(401, 200, 404, 200, 404, 200)),
+    ("GET", "/api/v1/tasks/{open}", None, codes(401, 200, 404, 200, 404, 200)),  # open to the tasker's skills
+    ("POST", "/api/v1/tasks/{open}/accept", None, codes(401, 403, 403, 200, 403, 403)),
+    ("POST", "/api/v1/tasks/{accepted}/start", None, codes(401, 403, 403, 200, 403, 403)),
+    ("POST", "/api/v1/tasks/{working}/complete", {"minutes_worked": 75}, codes(401, 403, 403, 200, 403, 403)),
+    ("POST", "/api/v1/tasks/{accepted}/cancel", {"reason": "matrix"}, codes(401, 200, 404, 200, 403, 403)),
+    ("POST", "/api/v1/tasks/{completed}/review", {"rating": 4}, codes(401, 201, 404, 403, 403, 403)),
+    ("GET", "/api/v1/taskers/me/skills", None, TASKERS),
+    ("PUT", "/api/v1/taskers/me/skills", SKILLS, TASKERS),
+    ("GET", "/api/v1/taskers/{tasker}", None, ANYONE),
+    ("POST", "/api/v1/taskers/{tasker}/licenses", {"category": "electrical"}, codes(401, 403, 403, 403, 403, 201)),
+    ("GET", "/api/v1/boards/yard-work", None, ANYONE),
+    ("POST", "/api/v1/boards/yard-work/tips", {"title": "Gloves", "body": "Wear them."}, codes(401, 403, 403, 201, 201, 403)),
+    ("POST", "/api/v1/tips/{tip}/votes", {"helpful": True}, codes(401, 403, 403, 403, 201, 403)),
+    ("POST", "/api/v1/tips/{tip}/hide", {"reason": "spam"}, codes(401, 403, 403, 403, 403, 200)),
+]
+
+
+@pytest.fixture(scope="module")
+def world(sqlite_template, tmp_path_factory):
+    """The shared starting state, in a SQLite file each case copies."""
+    path = tmp_path_factory.mktemp("authz") / "world.db"
+    shutil.copy(sqlite_template, path)
+    platform = bootstrap(conftest.test_settings(f"sqlite:///{path}", priority_window=NO_WINDOW))
+    ids, tokens = {}, {}
+    with platform.uow() as uow:
+        seed_demo(uow, demo_users=False)
+        for persona in PERSONAS[1:]:
+            role = persona.removeprefix("other_")
+            user = create_user(uow.session, f"{persona}@example.test", "correct horse battery", role)
+            ids[persona], tokens[persona] = user.id, issue_token(uow.session, user)
+        set_skills(uow, ids["tasker"], ["springfield"], [SkillSpec("yard-work", 2400)])
+        drafts = {name: post_task(uow, ids["client"], TaskDraft(
+            category="yard-work", region="springfield", title=name, description="", estimated_minutes=60,
+            starts_at=TASK_START)).id for name in ("accepted", "working", "completed", "open")}
+        uow.commit()
+    pipeline = Pipeline(platform, ["pricing"])
+    pipeline.drain()
+    pipeline.close()
+    with platform.uow() as uow:
+        tasker = uow.session.get(User, ids["tasker"])
+        for name in ("accepted", "working", "completed"):
+            accept_task(uow, tasker, drafts[name], NO_WINDOW)
+        for name in ("working", "completed"):
+            start_task(uow, tasker, drafts[name])
+        complete_task(uow, tasker, drafts["completed"], 60)
+        ids["tip"] = post_tip(uow, tasker, "yard-work", "Edges first", "Then the middle.").id
+        uow.commit()
+    platform.close()
+    return {"path": path, "ids": {**drafts, **ids}, "tokens": tokens}
+
+
+def _case_id(case) -> str:
+    return f"{case[0]} {case[1]}"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("case", MATRIX, ids=_case_id)
+def test_authorization(world, tmp_path, make_platform, case, persona):
+    method, path, body, expected = case
+    db = tmp_path / "case.db"
+    shutil.copy(world["path"], db)
+    platform = make_platform(f"sqlite:///{db}", priority_window=NO_WINDOW)
+    client = create_app({"TESTING": True}, platform=platform).test_client()
+    ids = world["ids"]
+    url = path.format(accepted=ids["accepted"], open=ids["open"], completed=ids["completed"], working=ids["working"],
+                      tip=ids["tip"], tasker=ids["tasker"])
+    headers = {"Authorization": f"Bearer {world['tokens'][persona]}"} if persona != "anonymous" else {}
+    response = client.open(url, method=method, json=body, headers=headers)
+    assert response.status_code == expected[persona], (persona, method, url, response.get_json())
+    assert response.is_json or response.status_code == 204
+
+
+def test_the_matrix_covers_every_operation(client):
+    spec = client.get("/api/openapi.json").json
+    documented = {(method.upper(), path) for path, item in spec["paths"].items() for method in item
+                  if method in ("get", "post", "put", "patch", "delete")}
+    covered = set()
+    for method, path, _, _ in MATRIX:
+        path = path.split("?")[0]
+        for name, param in (("{accepted}", "{task_id}"), ("{open}", "{task_id}"), ("{completed}", "{task_id}"),
+                            ("{working}", "{task_id}"), ("{tip}", "{tip_id}"), ("{tasker}", "{tasker_id}"),
+                            ("yard-work/springfield", "{category}/{region}"), ("boards/yard-work", "boards/{category}")):
+            path = path.replace(name, param)
+        covered.add((method, path))
+    assert documented - covered == set()

@@ -1,0 +1,135 @@
+"""The whole marketplace over HTTP, on each backbone: signup, post, priced, feed, accept, start,
+complete, review, reputation updated, tip posted and voted, board ranked; then both projections
+rebuilt by replay and compared with the live ones."""
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from api import create_app
+from marketplace.models import BoardEntry, KarmaTip, Reputation
+from marketplace.seed import seed_demo
+from tests.e2e.conftest import ApiHelper
+from tests.support import Pipeline
+from workers.replay import replay
+
+NO_WINDOW = (("elite", 0), ("trusted", 0), ("newcomer", 0))
+
+
+@pytest.fixture(params=["embedded+sqlite", "kafka+postgres"])
+def market(request, make_platform):
+    transport, database = request.param.split("+")
+    url = request.getfixturevalue(f"{database}_url")
+    kafka = request.getfixturevalue("kafka_server") if transport == "kafka" else None
+    platform = make_platform(url, kafka, priority_window=NO_WINDOW)
+    with platform.uow() as uow:
+        seed_demo(uow, demo_users=False)
+        uow.commit()
+    app = create_app({"TESTING": True}, platform=platform)
+    pipeline = Pipeline(platform, ["pricing", "reputation", "tips"])
+    yield ApiHelper(app.test_client(), platform), pipeline
+    pipeline.close()
+
+
+def status_of(api, who, task_id) -> str:
+    return api.client.get(f"/api/v1/tasks/{task_id}", headers=api.headers(who)).json["status"]
+
+
+def snapshot(platform, model, key) -> list[dict]:
+    with platform.uow() as uow:
+        return [row.model_dump() for row in uow.session.exec(select(model).order_by(*key))]
+
+
+def test_the_whole_flow_then_replay_matches_live(market):
+    api, pipeline = market
+    c = api.client
+    client, tasker, rival = api.signup("client"), api.signup("tasker"), api.signup("tasker")
+
+    # Skills: a rate under the floor is refused, and the error names the floor.
+    low = c.put("/api/v1/taskers/me/skills", headers=api.headers(tasker),
+                json={"regions": ["springfield"], "skills": [{"category": "yard-work", "rate": 1000}]})
+    assert low.status_code == 422
+    assert "floor of 24.00 USD/h" in low.json["errors"]["json"]["skills"]["0"]["rate"][0]
+    for who in (tasker, rival):
+        ok = c.put("/api/v1/taskers/me/skills", headers=api.headers(who),
+                   json={"regions": ["springfield"], "skills": [{"category": "yard-work", "rate": 2400}]})
+        assert ok.status_code == 200, ok.json
+    assert ok.json["skills"][0] == {**ok.json["skills"][0], "floor": 2400, "unlocked": True}
+
+    # Post; the pipeline prices it.
+    posted = api.post_task(client, estimated_minutes=95)
+    assert posted.status_code == 202 and posted.json["status"] == "posted"
+    task_id = posted.json["id"]
+    pipeline.until(lambda: status_of(api, client, task_id) == "priced", "the task to be priced")
+    priced = c.get(f"/api/v1/tasks/{task_id}", headers=api.headers(client)).json
+    assert priced["quote"]["billable_minutes"] == 105 and priced["quote"]["rate"] == 2400
+
+    # The feed, then an atomic accept: the rival is too late.
+    feed = c.get("/api/v1/tasks?open=true", headers=api.headers(tasker)).json
+    assert [t["id"] for t in feed["items"]] == [task_id] and feed["total"] == 1
+    assert c.post(f"/api/v1/tasks/{task_id}/accept", headers=api.headers(tasker)).status_code == 200
+    late = c.post(f"/api/v1/tasks/{task_id}/accept", headers=api.headers(rival))
+    assert late.status_code == 409 and "no longer open" in late.json["message"]
+    assert c.get("/api/v1/tasks?open=true", headers=api.headers(rival)).json["items"] == []
+
+    # Work it: start, complete with the minutes worked; the final price uses the task's rule version.
+    assert c.post(f"/api/v1/tasks/{task_id}/start", headers=api.headers(tasker)).json["status"] == "in_progress"
+    done = c.post(f"/api/v1/tasks/{task_id}/complete", headers=api.headers(tasker), json={"minutes_worked": 130})
+    assert done.status_code == 200, done.json
+    final = done.json["final_quote"]
+    assert done.json["status"] == "completed" and final["billable_minutes"] == 135
+    assert final["rule_version"] == priced["quote"]["rule_version"]
+    assert final["subtotal"] == 2400 * 135 // 60 and final["total"] == final["payout"] + final["platform"]
+
+    # The client reviews; the reputation projector picks up accept, complete and review.
+    review = c.post(f"/api/v1/tasks/{task_id}/review", headers=api.headers(client),
+                    json={"rating": 5, "comment": "Spotless."})
+    assert review.status_code == 201, review.json
+    again = c.post(f"/api/v1/tasks/{task_id}/review", headers=api.headers(client), json={"rating": 1})
+    assert again.status_code == 409
+
+    def yard_work():
+        rep = c.get(f"/api/v1/taskers/{tasker['id']}").json
+        return next((r for r in rep["categories"] if r["category"] == "yard-work"), None)
+
+    pipeline.until(lambda: (r := yard_work()) and r["completed"] == 1 and r["reviews"] == 1,
+                   "reputation to count the completed, reviewed task")
+    rep = yard_work()
+    assert rep["accepted"] == 1 and rep["reliability"] == 1.0 and rep["rating"] == round((5 * 4 + 5) / 6, 2)
+
+    # Tips: post, vote (never on one's own, once each), and the board ranks them.
+    good = c.post("/api/v1/boards/yard-work/tips", headers=api.headers(tasker),
+                  json={"title": "Rake with the wind", "body": "Start **upwind**, bag as you go."})
+    meh = c.post("/api/v1/boards/yard-work/tips", headers=api.headers(rival),
+                 json={"title": "Leaf blowers", "body": "Loud, but fast."})
+    assert good.status_code == meh.status_code == 201
+    good_id, meh_id = good.json["id"], meh.json["id"]
+    assert "<strong>upwind</strong>" in good.json["body_html"]
+    assert c.post(f"/api/v1/tips/{good_id}/votes", headers=api.headers(tasker), json={"helpful": True}).status_code == 403
+    assert c.post(f"/api/v1/tips/{good_id}/votes", headers=api.headers(rival), json={"helpful": True}).status_code == 201
+    assert c.post(f"/api/v1/tips/{good_id}/votes", headers=api.headers(rival), json={"helpful": False}).status_code == 409
+    assert c.post(f"/api/v1/tips/{meh_id}/votes", headers=api.headers(tasker), json={"helpful": False}).status_code == 201
+
+    def board():
+        return c.get("/api/v1/boards/yard-work").json
+
+    pipeline.until(lambda: sum(t["helpful"] + t["unhelpful"] for t in board()["tips"]) == 2, "the board to count votes")
+    ranked = board()["tips"]
+    assert [t["tip_id"] for t in ranked] == [good_id, meh_id]
+    assert ranked[0]["rank"] > 0 and ranked[1]["rank"] == 0
+    pipeline.until(lambda: yard_work()["tip_karma"] > 0, "tip karma to reach the tasker's reputation")
+
+    # Replay both projections from the log: identical to what the live workers built.
+    pipeline.drain()
+    live = {"reputation": snapshot(api.platform, Reputation, [Reputation.tasker_id, Reputation.category]),
+            "karma": snapshot(api.platform, KarmaTip, [KarmaTip.tip_id]),
+            "board": snapshot(api.platform, BoardEntry, [BoardEntry.tip_id])}
+    assert live["reputation"] and live["karma"] and live["board"]
+    assert replay(api.platform, "reputation").applied > 0
+    assert replay(api.platform, "tips").applied > 0
+    assert snapshot(api.platform, Reputation, [Reputation.tasker_id, Reputation.category]) == live["reputation"]
+    assert snapshot(api.platform, KarmaTip, [KarmaTip.tip_id]) == live["karma"]
+    assert snapshot(api.platform, BoardEntry, [BoardEntry.tip_id]) == live["board"]
+    # ...and the live group skips what the replay applied.
+    pipeline.drain()
+    assert snapshot(api.platform, Reputation, [Reputation.tasker_id, Reputation.category]) == live["reputation"]

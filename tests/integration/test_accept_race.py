@@ -1,0 +1,62 @@
+"""Fifty taskers accept the same task at once over real HTTP: exactly one wins, 49 get a 409."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+import requests
+from sqlmodel import select
+
+from api import create_app
+from events.tables import EventLogRow
+from marketplace.models import Task, TaskStatus
+from marketplace.seed import seed_demo
+from tests.e2e.conftest import ApiHelper
+from tests.support import Pipeline, live_server, make_tasker
+
+RACERS = 50
+NO_WINDOW = (("elite", 0), ("trusted", 0), ("newcomer", 0))
+
+
+@pytest.mark.parametrize("database", ["postgres", "sqlite"])
+def test_fifty_taskers_race_for_one_task(request, make_platform, database):
+    platform = make_platform(request.getfixturevalue(f"{database}_url"), priority_window=NO_WINDOW)
+    with platform.uow() as uow:
+        seed_demo(uow, demo_users=False)
+        uow.commit()
+    app = create_app({"TESTING": True}, platform=platform)
+    api = ApiHelper(app.test_client(), platform)
+    client = api.signup("client")
+    task_id = api.post_task(client).json["id"]
+    pipeline = Pipeline(platform, ["pricing"])
+    pipeline.until(lambda: api.client.get(f"/api/v1/tasks/{task_id}", headers=api.headers(client))
+                   .json["status"] == "priced", "pricing")
+    pipeline.close()
+    racers = [make_tasker(platform, f"racer{i}@example.test", {"yard-work": 2400}, ["springfield"])
+              for i in range(RACERS)]
+
+    results: list[tuple[int, int]] = []
+    start = threading.Barrier(RACERS)
+    with live_server(app) as base:
+        def race(tasker_id: int, token: str) -> None:
+            with requests.Session() as http:
+                start.wait()
+                r = http.post(f"{base}/api/v1/tasks/{task_id}/accept",
+                              headers={"Authorization": f"Bearer {token}"}, timeout=60)
+                results.append((tasker_id, r.status_code))
+
+        threads = [threading.Thread(target=race, args=racer) for racer in racers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+
+    codes = sorted(code for _, code in results)
+    assert len(results) == RACERS
+    assert codes == [200] + [409] * (RACERS - 1), codes
+    winner = next(tasker_id for tasker_id, code in results if code == 200)
+    with platform.uow() as uow:
+        task = uow.session.get(Task, task_id)
+        assert (task.status, task.tasker_id) == (TaskStatus.accepted, winner)
+        accepted = uow.session.exec(select(EventLogRow).where(EventLogRow.topic == "tasks.lifecycle")).all()
+        assert len(accepted) == 1  # one task.accepted event, for the winner only
