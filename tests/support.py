@@ -124,12 +124,13 @@ class Pipeline:
     def until(self, condition, message: str, timeout: float = 60) -> None:
         wait_until(condition, timeout, step=self.pump, message=message)
 
-    def drain(self) -> None:
-        """Pump until every runner comes back empty twice in a row (nothing left in flight)."""
-        quiet = 0
-        while quiet < 2:
-            relay_all(self.platform)
-            quiet = quiet + 1 if sum(r.run_once(timeout_s=0.3) for r in self.runners) == 0 else 0
+    def drain(self, timeout: float = 60) -> None:
+        """Pump until the outbox is relayed and every group has committed up to the end of its topics."""
+        def settled() -> bool:
+            return relay_all(self.platform) == 0 and all(
+                sum(self.platform.transport.lag(r.group, r.topics).values()) == 0 for r in self.runners)
+
+        wait_until(settled, timeout, step=self.pump, message="the pipeline to drain")
 
     def close(self) -> None:
         for runner in self.runners:

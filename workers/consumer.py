@@ -8,5 +8,7 @@ def build_runner(platform, group: str, topics: list[str], handlers: dict, **kwar
     s = platform.settings
     options = {"batch_size": s.consumer_batch_size, "max_attempts": s.consumer_max_attempts,
                "backoff_s": s.consumer_retry_backoff_s, **kwargs}
-    return ConsumerRunner(group, handlers, lambda: platform.transport.consumer(group, topics),
-                          platform.uow, **options)
+    runner = ConsumerRunner(group, handlers, lambda: platform.transport.consumer(group, topics),
+                            platform.uow, **options)
+    runner.topics = topics  # for lag reports
+    return runner
