@@ -5,9 +5,21 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from marketplace.bootstrap import Platform, bootstrap
 from marketplace.settings import Settings
+
+
+class RowId(IntegerConverter):
+    """`<int:...>` in every route: an id larger than the database's integer is a 404, not an
+    overflow error (PostgreSQL's integer columns stop at 2**31 - 1)."""
+
+    MAX = 2**31 - 1
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's parameter name
+        kwargs.setdefault("max", self.MAX)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(test_config: dict | None = None, platform: Platform | None = None) -> Flask:
@@ -39,7 +51,9 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
 
     csrf = CSRFProtect(app)  # every web form; the JSON API authenticates by bearer token, not cookies
     limits.init_app(app)
+    app.url_map.converters["int"] = RowId
     api = Api(app)
+    api.register_converter(RowId, lambda _: {"type": "integer", "minimum": 0, "maximum": RowId.MAX})
     for module in (accounts, catalog, floors, tasks, taskers, boards):
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)

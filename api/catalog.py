@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from sqlmodel import select
 
 from api.platform import uow
-from api.schemas import CategorySchema, QuoteRequestSchema, QuoteSchema
+from api.schemas import CategoryArgsSchema, CategorySchema, QuoteRequestSchema, QuoteSchema
 from marketplace.models import Category
 from marketplace.tasks import preview_quote
 
@@ -15,11 +15,15 @@ blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Categori
 
 @blp.route("/categories")
 class Categories(MethodView):
+    @blp.arguments(CategoryArgsSchema, location="query")
     @blp.response(200, CategorySchema(many=True))
-    def get(self):
-        """List the categories tasks can be posted in"""
+    def get(self, args):
+        """List the categories tasks can be posted in (optionally one level: general, skilled, licensed)"""
+        query = select(Category).order_by(Category.slug)
+        if args.get("level"):
+            query = query.where(Category.level == args["level"])
         with uow() as unit:
-            return list(unit.session.exec(select(Category).order_by(Category.slug)))
+            return list(unit.session.exec(query))
 
 
 @blp.route("/quotes")

@@ -46,6 +46,8 @@ def init_app(app) -> None:
         data = getattr(exc, "data", None) or {}
         body = {"code": exc.code, "status": exc.name, "message": data.get("message") or exc.description}
         errors = data.get("errors") or data.get("messages")  # webargs calls them messages
+        if errors == {"json": ["Invalid JSON body."]}:
+            body["message"] = "The request body is not valid JSON."
         if errors:
             body["errors"] = errors
         response = jsonify(body)

@@ -247,6 +247,11 @@ class CategorySchema(Schema):
     description = fields.String()
 
 
+class CategoryArgsSchema(Schema):
+    level = fields.String(validate=validate.OneOf(["general", "skilled", "licensed"]),
+                          metadata={"description": "Only the categories at this level"})
+
+
 class RegionArgsSchema(Schema):
     region = fields.String(validate=SLUG)
 
