@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start the services the tests and benchmarks need, run a command with their addresses in the
+# Start the services the tests and benchmarks need (and make sure Debian's chromium is there), run a command with their addresses in the
 # environment, and stop the services afterwards, even when the command fails.
 #   services/with-services.sh CMD [ARGS...]
 set -uo pipefail
@@ -14,6 +14,7 @@ trap 'exit 130' INT TERM
 
 PG_URL=$("$HERE/postgres.sh" start) || { echo "could not start PostgreSQL" >&2; exit 1; }
 "$HERE/kafka.sh" start || { echo "could not start Kafka" >&2; exit 1; }
+export FLOORBOARD_CHROMIUM="$("$HERE/browser.sh" ensure)" || { echo "could not install chromium" >&2; exit 1; }
 export FLOORBOARD_TEST_POSTGRES_URL="$PG_URL"
 export FLOORBOARD_TEST_KAFKA="$("$HERE/kafka.sh" status)"
 

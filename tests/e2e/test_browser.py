@@ -1,0 +1,110 @@
+"""A real browser: Playwright driving Debian's Chromium against the app on 127.0.0.1, with the
+pricing worker running. Screenshots go to test-artifacts/ (gitignored).
+
+Chromium is required: `make test` installs it (services/browser.sh). If it is missing the
+tests fail, they never skip."""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from api import create_app
+from marketplace.seed import seed_demo
+from tests.support import live_server
+from workers import registry, run_in_threads
+
+CHROMIUM = os.environ.get("FLOORBOARD_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture
+def site(make_platform, sqlite_url):
+    platform = make_platform(sqlite_url)
+    with platform.uow() as uow:
+        logins = seed_demo(uow, demo_users=True)
+        uow.commit()
+    app = create_app({"TESTING": True}, platform=platform)
+    stop = threading.Event()
+    threads = run_in_threads(platform, [registry()["pricing"]], stop)
+    with live_server(app) as base:
+        yield base, {role: (email, password) for email, password, role in logins}
+    stop.set()
+    for thread in threads:
+        thread.join(10)
+
+
+@pytest.fixture
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"Chromium is required at {CHROMIUM}: run the suite with `make test`, which installs it")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_client_signs_up_previews_posts_and_sees_the_task_priced(site, browser):
+    base, _ = site
+    page = browser.new_page()
+    page.goto(f"{base}/signup")
+    page.get_by_label("Email").fill("robin@example.test")
+    page.get_by_label("Your name (shown to others)").fill("Robin")
+    page.get_by_label("Password (at least 10 characters)").fill("a long browser password")
+    page.get_by_label("Password again").fill("a long browser password")
+    page.get_by_label("post tasks (client)").check()
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="My tasks")).to_be_visible()
+
+    page.get_by_role("link", name="Post a task").first.click()
+    page.get_by_label("Category").select_option("yard-work")
+    page.get_by_label("Region").select_option("springfield")
+    page.get_by_label("Title").fill("Clear the gutters")
+    page.get_by_label("Description").fill("Two storeys, ladder on site.")
+    page.get_by_label("Start (UTC)").fill("2031-04-02T10:00")
+    minutes = page.get_by_label("Estimated time (minutes)")
+    minutes.fill("95")
+    preview = page.locator("#quote-preview")
+    expect(preview).to_contain_text("105 minutes")  # the live preview, updated as the client types
+    minutes.fill("200")
+    expect(preview).to_contain_text("210 minutes")
+    page.get_by_label("Offer more than the floor (dollars an hour, optional)").fill("30")
+    expect(preview).to_contain_text("30.00 USD an hour")
+    shot(page, "client-quote-preview")
+
+    page.get_by_role("button", name="Post the task").click()
+    expect(page.get_by_role("heading", name="Clear the gutters")).to_be_visible()
+    # The status box polls the server: it turns to priced once the pricing worker has run.
+    expect(page.locator("[data-status]")).to_have_attribute("data-status", "priced", timeout=30_000)
+    expect(page.locator("#task-status")).to_contain_text("Price when posted")
+    shot(page, "client-task-priced")
+
+    # The same page on a phone's width: nothing runs off the side.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(page, "client-task-phone")
+    page.close()
+
+
+def test_operator_signs_in_to_the_console(site, browser):
+    base, logins = site
+    email, password = logins["operator"]
+    page = browser.new_page()
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Fee floors in force")).to_be_visible()
+    expect(page.locator("table")).to_contain_text("Yard work")
+    shot(page, "operator-console")
+    page.close()
