@@ -12,7 +12,7 @@ from datetime import datetime
 RATING_PRIOR_WEIGHT = 5  # C: a new tasker's rating behaves as if they had 5 reviews of...
 RATING_PRIOR_MEAN = 4.0  # m: ...four stars each
 WILSON_Z = 1.96  # 95% confidence
-EXPERIENCE_FOR_FULL_WEIGHT = 10  # completed tasks before rating and reliability count in full
+EXPERIENCE_FOR_FULL_WEIGHT = 8  # completed tasks before rating and reliability count in full
 KARMA_FOR_FULL_WEIGHT = 3.0
 BOARD_HALF_LIFE_DAYS = 30.0
 

@@ -167,3 +167,16 @@ def make_tasker(platform, email: str, skills: dict[str, int], regions: list[str]
 def csrf(html: str) -> str:
     """The CSRF token a rendered form carries."""
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+NO_WINDOW = (("elite", 0), ("trusted", 0), ("newcomer", 0))  # every tier sees a task at once
+
+
+def seeded(platform, demo_users: bool = False):
+    """Seed the demo regions, categories and floors into a platform's database; return it."""
+    from marketplace.seed import seed_demo
+
+    with platform.uow() as uow:
+        seed_demo(uow, demo_users=demo_users)
+        uow.commit()
+    return platform

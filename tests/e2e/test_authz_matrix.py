@@ -21,9 +21,8 @@ from marketplace.taskers import SkillSpec, set_skills
 from marketplace.tasks import TaskDraft, post_task
 from marketplace.tips import post_tip
 from tests import conftest
-from tests.support import Pipeline
+from tests.support import NO_WINDOW, Pipeline
 
-NO_WINDOW = (("elite", 0), ("trusted", 0), ("newcomer", 0))
 PERSONAS = ["anonymous", "client", "other_client", "tasker", "other_tasker", "operator"]
 SKILLS = {"regions": ["springfield"], "skills": [{"category": "yard-work", "rate": 2500}]}
 TASK = {"category": "yard-work", "region": "springfield", "title": "Weed the beds",

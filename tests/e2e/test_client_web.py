@@ -12,9 +12,8 @@ from sqlmodel import select
 from events.sqltypes import utcnow
 from marketplace.models import Task, User
 from marketplace.task_flow import accept_task, complete_task, start_task
-from tests.support import Pipeline, csrf, make_tasker
+from tests.support import NO_WINDOW, Pipeline, csrf, make_tasker
 
-NO_WINDOW = (("elite", 0), ("trusted", 0), ("newcomer", 0))
 PASSWORD = "a long client password"
 
 

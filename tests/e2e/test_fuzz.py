@@ -19,9 +19,8 @@ from marketplace.task_flow import accept_task
 from marketplace.taskers import SkillSpec, set_skills
 from marketplace.tasks import TaskDraft, post_task
 from marketplace.tips import post_tip
-from tests.support import Pipeline
+from tests.support import NO_WINDOW, Pipeline
 
-NO_WINDOW = (("elite", 0), ("trusted", 0), ("newcomer", 0))
 EXAMPLES = 100
 OPERATOR_PATHS = ("/api/v1/floors", "/licenses", "/hide")
 CLIENT_ROUTES = {("POST", "/api/v1/tasks"), ("POST", "/api/v1/tasks/{task_id}/review")}

@@ -10,10 +10,9 @@ from api import create_app
 from marketplace.models import BoardEntry, KarmaTip, Reputation
 from marketplace.seed import seed_demo
 from tests.e2e.conftest import ApiHelper
-from tests.support import Pipeline
+from tests.support import NO_WINDOW, Pipeline
 from workers.replay import replay
 
-NO_WINDOW = (("elite", 0), ("trusted", 0), ("newcomer", 0))
 
 
 @pytest.fixture(params=["embedded+sqlite", "kafka+postgres"])

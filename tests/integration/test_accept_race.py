@@ -12,10 +12,9 @@ from events.tables import EventLogRow
 from marketplace.models import Task, TaskStatus
 from marketplace.seed import seed_demo
 from tests.e2e.conftest import ApiHelper
-from tests.support import Pipeline, live_server, make_tasker
+from tests.support import NO_WINDOW, Pipeline, live_server, make_tasker
 
 RACERS = 50
-NO_WINDOW = (("elite", 0), ("trusted", 0), ("newcomer", 0))
 
 
 @pytest.mark.parametrize("database", ["postgres", "sqlite"])
