@@ -62,3 +62,26 @@ def test_unknown_worker_and_dlq_topic_are_clear_errors(run):
     assert r.exit_code == 1 and "pricing" in r.output
     r = run("dlq", "list", "no.such.topic")
     assert r.exit_code == 1 and "unknown topic" in r.output
+
+
+def test_replay_rebuilds_a_projection_with_a_progress_bar(run, api, platform):
+    from sqlmodel import select
+
+    from marketplace.models import BoardEntry
+    from tests.support import Pipeline
+
+    tasker, voter = api.signup("tasker"), api.signup("tasker")
+    tip = api.client.post("/api/v1/boards/yard-work/tips", headers=api.headers(tasker),
+                          json={"title": "Sharp blades", "body": "Cut, don't tear."}).json["id"]
+    api.client.post(f"/api/v1/tips/{tip}/votes", headers=api.headers(voter), json={"helpful": True})
+    pipeline = Pipeline(platform, ["tips"])
+    pipeline.drain()
+    pipeline.close()
+    with platform.uow() as uow:
+        live = [e.model_dump() for e in uow.session.exec(select(BoardEntry))]
+    r = run("replay", "tips")
+    assert r.exit_code == 0 and "tips: 2 events read, 2 applied, 0 skipped" in r.output
+    with platform.uow() as uow:
+        assert [e.model_dump() for e in uow.session.exec(select(BoardEntry))] == live
+    bad = run("replay", "everything")
+    assert bad.exit_code == 2 and "reputation" in bad.output

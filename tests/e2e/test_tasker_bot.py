@@ -1,0 +1,37 @@
+"""The README's example client, examples/tasker_bot.py, run against a live server: it signs in,
+sets its skills, reads the feed and accepts."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from api import create_app
+from tests.e2e.conftest import ApiHelper
+from tests.support import NO_WINDOW, live_server, seeded
+
+BOT = Path(__file__).resolve().parents[2] / "examples" / "tasker_bot.py"
+
+
+def load_bot():
+    spec = importlib.util.spec_from_file_location("tasker_bot", BOT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_example_bot_accepts_a_task(make_platform, sqlite_url, capsys):
+    platform = seeded(make_platform(sqlite_url, priority_window=NO_WINDOW), demo_users=True)
+    app = create_app({"TESTING": True}, platform=platform)
+    api = ApiHelper(app.test_client(), platform)
+    client = api.signup("client")
+    task_id = api.post_task(client).json["id"]
+    api.price_pending()
+    with live_server(app) as base:
+        code = load_bot().main(["--base", base, "--email", "tasker@demo.floorboard.test",
+                                "--password", "demo-tasker-password", "--region", "springfield",
+                                "--skill", "yard-work=2400", "--once"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert f"accepted task {task_id}" in out and "floor 2400" in out
+    task = api.client.get(f"/api/v1/tasks/{task_id}", headers=api.headers(client)).json
+    assert task["status"] == "accepted"
