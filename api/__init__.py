@@ -47,19 +47,22 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
                            "`floorboard dev` makes one for you.")
     app.extensions["floorboard"] = platform or bootstrap(settings)
 
-    from api import accounts, boards, catalog, console, errors, floors, limits, ops, taskers, tasks, web, web_auth
+    from api import (accounts, boards, catalog, console, errors, floors, limits, ops, payments, taskers, tasks, web,
+                     web_auth)
 
     csrf = CSRFProtect(app)  # every web form; the JSON API authenticates by bearer token, not cookies
     limits.init_app(app)
     app.url_map.converters["int"] = RowId
     api = Api(app)
     api.register_converter(RowId, lambda _: {"type": "integer", "minimum": 0, "maximum": RowId.MAX})
-    for module in (accounts, catalog, floors, tasks, taskers, boards):
+    for module in (accounts, catalog, floors, tasks, taskers, boards, payments):
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)
     app.register_blueprint(web_auth.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(web.bp)
+    app.register_blueprint(payments.webhooks)
+    csrf.exempt(payments.webhooks)  # Stripe signs its webhooks; there is no session to forge
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
 

@@ -298,6 +298,37 @@ def replay(projection):
                   f"{result.skipped} skipped (undecodable or failing; see `floorboard dlq list`)")
 
 
+@cli.group()
+def payments():
+    """Payments: check the ledger against Stripe."""
+
+
+@payments.command("reconcile")
+def payments_reconcile():
+    """Compare every task's ledger with its PaymentIntent and transfer at Stripe; exit 1 on any difference."""
+    from marketplace.models import Payment
+    from marketplace.reconcile import reconcile
+
+    platform = _platform()
+    if platform.gateway.name != "stripe":
+        _fail("no Stripe account is configured (set STRIPE_SECRET_KEY); there is nothing to reconcile against")
+    with platform.uow() as uow, Progress(console=console) as progress:
+        from sqlmodel import func, select
+
+        bar = progress.add_task("reconciling", total=uow.session.exec(select(func.count()).select_from(Payment)).one())
+        differences = reconcile(uow.session, platform.gateway, progress=lambda: progress.advance(bar))
+    if not differences:
+        console.print("ledger and Stripe agree: no differences")
+        return
+    table = Table(title=f"{len(differences)} difference(s)")
+    for column in ("task", "what", "ledger", "stripe"):
+        table.add_column(column)
+    for d in differences:
+        table.add_row(str(d.task_id), d.what, d.ledger, d.stripe)
+    console.print(table)
+    sys.exit(1)
+
+
 from api.floors_cli import floors  # noqa: E402 - registered on the group defined above
 
 cli.add_command(floors)

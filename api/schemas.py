@@ -56,6 +56,15 @@ class TaskCreateSchema(Schema):
     offered_rate = Cents(load_default=None, allow_none=True)
 
 
+class PaymentSchema(Schema):
+    status = fields.String(metadata={"description": "pending, authorized, failed, captured, released or refunded"})
+    amount_authorized = fields.Integer()
+    amount_captured = fields.Integer()
+    amount_refunded = fields.Integer()
+    amount_transferred = fields.Integer()
+    failure_message = fields.String(allow_none=True)
+
+
 class TaskSchema(Schema):
     id = fields.Integer()
     status = fields.String()
@@ -81,6 +90,31 @@ class TaskSchema(Schema):
     final_quote = fields.Nested(QuoteSchema, allow_none=True, metadata={"description": "The price on completion"})
     cancellation_fee = fields.Nested(QuoteSchema, allow_none=True,
                                      metadata={"description": "What a late cancellation costs the client"})
+    payment_status = fields.String(allow_none=True)
+    payment = fields.Nested(PaymentSchema, allow_none=True)
+
+
+class BookSchema(Schema):
+    payment_method = fields.String(required=True, validate=validate.Length(min=1, max=255), metadata={
+        "description": "A Stripe PaymentMethod id from Stripe.js (in test mode e.g. pm_card_visa)"})
+
+
+class BookingSchema(Schema):
+    task = fields.Nested(lambda: TaskSchema())
+    client_secret = fields.String(allow_none=True, metadata={
+        "description": "When the bank asks for 3-D Secure: confirm it with Stripe.js, then GET the task"})
+
+
+class RefundCreateSchema(Schema):
+    amount = fields.Integer(load_default=None, allow_none=True, strict=True,
+                            validate=validate.Range(min=1, max=100_000_000),
+                            metadata={"description": "Cents; all that is left to refund if omitted"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
+
+
+class PayoutAccountSchema(Schema):
+    account_id = fields.String(allow_none=True)
+    onboarding_url = fields.String(allow_none=True)
 
 
 class TaskListArgsSchema(Schema):

@@ -14,7 +14,7 @@ from api.platform import platform, uow
 from api.schemas import (CancelSchema, CompleteSchema, ReviewCreateSchema, ReviewSchema, TaskCreateSchema,
                          TaskListArgsSchema, TaskPageSchema, TaskSchema)
 from events.sqltypes import utcnow
-from marketplace.models import Role, Task
+from marketplace.models import Payment, Role, Task
 from marketplace.task_flow import (accept_task, cancel_by_client, cancel_by_tasker, complete_task, quotes_of,
                                    review_task, start_task)
 from marketplace.taskers import feed, is_open_to
@@ -26,7 +26,7 @@ blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Post
 def task_view(session, task: Task) -> dict:
     quotes = quotes_of(session, task.id)
     return {**task.model_dump(), "quote": quotes.get("posted"), "final_quote": quotes.get("final"),
-            "cancellation_fee": quotes.get("cancellation")}
+            "cancellation_fee": quotes.get("cancellation"), "payment": session.get(Payment, task.id)}
 
 
 def may_see(session, user, task: Task) -> bool:

@@ -7,24 +7,26 @@ from __future__ import annotations
 from datetime import timezone
 from decimal import Decimal
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
-from wtforms import (DateTimeLocalField, DecimalField, EmailField, IntegerField, PasswordField, RadioField,
+from wtforms import (DateTimeLocalField, DecimalField, EmailField, HiddenField, IntegerField, PasswordField, RadioField,
                      SelectField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
 
 from api.boards import board_view
 from api.limits import posting_limit, signup_limit
-from api.platform import uow
+from api.platform import platform, uow
 from api.web_auth import web_requires, web_user
 from events.sqltypes import utcnow
 from marketplace.accounts import create_user
-from marketplace.models import Category, Region, Review, Role, Task, TaskStatus, User
+from marketplace.models import Category, Payment, PaymentStatus, Region, Review, Role, Task, TaskStatus, User
+from marketplace.payments import book_task, sync_payment
 from marketplace.reputation import public_reputation
+from marketplace.stripe_gateway import GatewayError
 from marketplace.task_flow import cancel_by_client, cancellation_terms, quotes_of, review_task
 from marketplace.taskers import skills_view
 from marketplace.tasks import DomainError, TaskDraft, post_task, preview_quote
@@ -194,9 +196,11 @@ def _own_task(s, task_id: int) -> Task:
 
 def _task_context(s, task: Task) -> dict:
     tasker = s.get(User, task.tasker_id) if task.tasker_id else None
+    payment = s.get(Payment, task.id)
     fee_due, policy = cancellation_terms(task, utcnow())
     reviewed = s.exec(select(Review).where(Review.task_id == task.id)).first()
-    return {"task": task, "quotes": quotes_of(s, task.id), "tasker": tasker, "fee_due": fee_due,
+    return {"task": task, "quotes": quotes_of(s, task.id), "tasker": tasker, "fee_due": fee_due, "payment": payment,
+            "bookable": task.status == TaskStatus.priced and task.payment_status in (None, "failed", "pending"),
             "policy": policy, "review": reviewed, "terminal": task.status in TERMINAL,
             "cancellable": task.status in (TaskStatus.posted, TaskStatus.priced, TaskStatus.rejected,
                                            TaskStatus.accepted)}
@@ -207,7 +211,66 @@ def _task_context(s, task: Task) -> dict:
 def task_page(task_id: int):
     with uow() as unit:
         context = _task_context(unit.session, _own_task(unit.session, task_id))
-    return _render("web/task.html", cancel_form=CancelForm(), review_form=ReviewForm(), **context)
+    return _render("web/task.html", cancel_form=CancelForm(), review_form=ReviewForm(), pay_form=PayForm(),
+                   stripe=_stripe_page_settings(), **context)
+
+
+def _stripe_page_settings() -> dict | None:
+    settings = platform().settings
+    if platform().gateway.name != "stripe":
+        return None
+    return {"js_url": settings.stripe_js_url, "publishable_key": settings.stripe_publishable_key or ""}
+
+
+class PayForm(FlaskForm):
+    token = HiddenField()  # from Stripe.js: the card never touches this server
+
+
+def _pay_answer(task_id: int, ok: bool, message: str, extra: dict | None = None):
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"ok": ok, "message": message, **(extra or {})}), 200 if ok else 402
+    flash(message)
+    return redirect(url_for("web.task_page", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/pay")
+@web_requires("client")
+def pay(task_id: int):
+    form = PayForm()
+    if not form.validate_on_submit():
+        abort(400, description="The payment form was incomplete or expired; reload the page and try again.")
+    gateway = platform().gateway
+    if gateway.name == "stripe" and not form.token.data:
+        return _pay_answer(task_id, False, "Enter your card details.")
+    with uow() as unit:
+        _own_task(unit.session, task_id)
+        try:
+            payment, client_secret = book_task(unit, gateway, web_user(), task_id,
+                                               payment_method=None if form.token.data else "pm_null",
+                                               token=form.token.data or None)
+            unit.commit()
+        except (DomainError, GatewayError) as exc:
+            return _pay_answer(task_id, False, getattr(exc, "message", str(exc)))
+    if payment.status == PaymentStatus.failed:
+        return _pay_answer(task_id, False, f"{payment.failure_message} Try another card.")
+    if payment.status == PaymentStatus.pending:
+        return _pay_answer(task_id, True, "Your bank wants you to confirm the payment.",
+                           {"client_secret": client_secret, "sync": url_for("web.pay_sync", task_id=task_id)})
+    return _pay_answer(task_id, True, "Booked: the amount is held on your card, and taskers can now accept the task.")
+
+
+@bp.post("/tasks/<int:task_id>/pay/sync")
+@web_requires("client")
+def pay_sync(task_id: int):
+    if not PayForm().validate_on_submit():
+        abort(400, description="The payment form was incomplete or expired; reload the page and try again.")
+    with uow() as unit:
+        _own_task(unit.session, task_id)
+        payment = sync_payment(unit, platform().gateway, task_id)
+        unit.commit()
+    ok = payment.status == PaymentStatus.authorized
+    return _pay_answer(task_id, ok, "Booked: the amount is held on your card." if ok else
+                       f"The payment did not go through: {payment.failure_message or payment.status}. Try another card.")
 
 
 @bp.get("/tasks/<int:task_id>/status")

@@ -147,6 +147,16 @@ class ReputationChanged(Payload):
     at = fields.AwareDateTime(required=True)
 
 
+class PaymentEvent(Payload):
+    task_id = fields.Integer(required=True, strict=True)
+    intent_id = fields.String(required=True)
+    amount = Cents(required=True)
+    reference = fields.String(required=True)  # the Stripe object: intent, refund or transfer id
+    source = fields.String(required=True, validate=validate.OneOf(["api", "webhook"]))
+    stripe_event_id = fields.String(required=True, allow_none=True)
+    at = fields.AwareDateTime(required=True)
+
+
 class DeadLetter(Payload):
     original_topic = fields.String(required=True)
     original_partition = fields.Integer(required=True)
@@ -181,6 +191,8 @@ EVENT_TYPES: dict[str, EventType] = {t.name: t for t in [
     EventType("tip.voted", "tips.activity", TipVoted),
     EventType("tip.hidden", "tips.activity", TipHidden),
     EventType("reputation.changed", "reputation.changes", ReputationChanged),
+    *(EventType(f"payment.{kind}", "payments.events", PaymentEvent)
+      for kind in ("authorized", "captured", "failed", "refunded", "transferred", "released")),
     EventType("deadletter", "*.dlq", DeadLetter),
 ]}
 

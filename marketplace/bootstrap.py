@@ -14,6 +14,7 @@ from events.embedded import EmbeddedTransport
 from events.outbox import Outbox
 from marketplace.db import UnitOfWork, make_engine
 from marketplace.settings import Settings
+from marketplace.stripe_gateway import make_gateway
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Platform:
     engine: Engine
     outbox: Outbox
     transport: object
+    gateway: object = None  # payments: StripeGateway, or NullGateway without STRIPE_SECRET_KEY
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.outbox)
@@ -47,4 +49,4 @@ def bootstrap(settings: Settings | None = None) -> Platform:
         transport = EmbeddedTransport(engine, settings.topic_partitions,
                                       settings.kafka_session_timeout_ms / 1000)
     outbox = Outbox(settings.topic_partitions, serialize_appends=transport.name == "embedded")
-    return Platform(settings, engine, outbox, transport)
+    return Platform(settings, engine, outbox, transport, make_gateway(settings))

@@ -26,6 +26,14 @@ class Settings:
     # Seconds after pricing before a task shows in the feed of a tasker of each tier
     # (reputation buys earlier sight, never a lower price).
     priority_window: tuple[tuple[str, int], ...] = (("elite", 0), ("trusted", 60), ("newcomer", 180))
+    # Stripe: unset secret key = the null gateway (no card, holds "authorize" at once; for dev).
+    stripe_secret_key: str | None = None
+    stripe_publishable_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str | None = None  # e.g. localstripe in tests; unset = api.stripe.com
+    stripe_connect_api_base: str | None = None  # accounts and transfers; defaults to the above
+    stripe_js_url: str = "https://js.stripe.com/v3/"
+    hold_reauthorize_after_s: int = 6 * 24 * 3600  # a card hold lapses after about 7 days
 
     @classmethod
     def from_env(cls, environ: dict | None = None) -> "Settings":
@@ -41,6 +49,13 @@ class Settings:
             consumer_max_attempts=int(env.get("FLOORBOARD_CONSUMER_MAX_ATTEMPTS", 3)),
             consumer_retry_backoff_s=float(env.get("FLOORBOARD_CONSUMER_RETRY_BACKOFF_S", 0.2)),
             log_level=env.get("LOG_LEVEL", "INFO"),
+            stripe_secret_key=env.get("STRIPE_SECRET_KEY") or None,
+            stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or None,
+            stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
+            stripe_api_base=env.get("STRIPE_API_BASE") or None,
+            stripe_connect_api_base=env.get("STRIPE_CONNECT_API_BASE") or None,
+            stripe_js_url=env.get("STRIPE_JS_URL") or "https://js.stripe.com/v3/",
+            hold_reauthorize_after_s=int(env.get("FLOORBOARD_HOLD_REAUTHORIZE_AFTER_S", 6 * 24 * 3600)),
             priority_window=parse_priority_window(env.get("FLOORBOARD_PRIORITY_WINDOW",
                                                           "elite=0,trusted=60,newcomer=180")),
         )

@@ -1,8 +1,9 @@
 """Taskers: their skills and own rates, the levels they have unlocked, and the feed of tasks
 open to them.
 
-A task is open to a tasker who has its category and region, has unlocked the category's level,
-asks no more than the task's rate, and whose tier's priority window has passed since pricing.
+A task is open to a tasker once the client's card hold is authorized, if the tasker has its
+category and region, has unlocked the category's level, asks no more than the task's rate, and
+their tier's priority window has passed since pricing.
 """
 from __future__ import annotations
 
@@ -163,8 +164,8 @@ def _open_clauses(session: Session, tasker_id: int, window: Window, now: datetim
                                 Task.priced_at <= cutoff))
     if not regions or not by_category:
         return None
-    return and_(Task.status == TaskStatus.priced, Task.starts_at > now, Task.region.in_(regions),
-                or_(*by_category))
+    return and_(Task.status == TaskStatus.priced, Task.payment_status == "authorized", Task.starts_at > now,
+                Task.region.in_(regions), or_(*by_category))
 
 
 def _with_quote(query):

@@ -6,6 +6,7 @@ set -uo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 
 cleanup() {
+  "$HERE/stripe.sh" stop || true
   "$HERE/kafka.sh" stop || true
   "$HERE/postgres.sh" stop || true
 }
@@ -17,5 +18,8 @@ PG_URL=$("$HERE/postgres.sh" start) || { echo "could not start PostgreSQL" >&2; 
 export FLOORBOARD_CHROMIUM="$("$HERE/browser.sh" ensure)" || { echo "could not install chromium" >&2; exit 1; }
 export FLOORBOARD_TEST_POSTGRES_URL="$PG_URL"
 export FLOORBOARD_TEST_KAFKA="$("$HERE/kafka.sh" status)"
+read -r FLOORBOARD_TEST_LOCALSTRIPE FLOORBOARD_TEST_STRIPE_MOCK < <("$HERE/stripe.sh" start) \
+  || { echo "could not start the Stripe API servers" >&2; exit 1; }
+export FLOORBOARD_TEST_LOCALSTRIPE FLOORBOARD_TEST_STRIPE_MOCK
 
 "$@"

@@ -23,7 +23,9 @@ from marketplace.settings import Settings
 os.environ.setdefault("SECRET_KEY", "test-" + secrets.token_urlsafe(24))
 PG_URL = os.environ.get("FLOORBOARD_TEST_POSTGRES_URL")
 KAFKA = os.environ.get("FLOORBOARD_TEST_KAFKA")
-HOW_TO = "run the suite with `make test`, which starts PostgreSQL and Kafka on 127.0.0.1"
+LOCALSTRIPE = os.environ.get("FLOORBOARD_TEST_LOCALSTRIPE")
+STRIPE_MOCK = os.environ.get("FLOORBOARD_TEST_STRIPE_MOCK")
+HOW_TO = "run the suite with `make test`, which starts PostgreSQL, Kafka and the Stripe API servers on 127.0.0.1"
 
 
 def _pg_conninfo(url: str, dbname: str | None = None) -> str:
@@ -93,6 +95,37 @@ def kafka_server() -> str:
     except KafkaError as exc:
         pytest.fail(f"Kafka at {KAFKA} is unreachable ({exc}): {HOW_TO}")
     return KAFKA
+
+
+def _reachable(name: str, url: str | None, variable: str) -> str:
+    import requests
+
+    if not url:
+        pytest.fail(f"{name} is required but {variable} is not set: {HOW_TO}")
+    try:
+        requests.get(url, timeout=5)
+    except requests.RequestException as exc:
+        pytest.fail(f"{name} at {url} is unreachable ({exc}): {HOW_TO}")
+    return url
+
+
+@pytest.fixture(scope="session")
+def localstripe_server() -> str:
+    return _reachable("localstripe", LOCALSTRIPE, "FLOORBOARD_TEST_LOCALSTRIPE")
+
+
+@pytest.fixture(scope="session")
+def stripe_mock_server() -> str:
+    return _reachable("stripe-mock", STRIPE_MOCK, "FLOORBOARD_TEST_STRIPE_MOCK")
+
+
+@pytest.fixture
+def stripe_settings(localstripe_server, stripe_mock_server) -> dict:
+    """Settings overrides: card holds on localstripe, Connect accounts and transfers on stripe-mock."""
+    return {"stripe_secret_key": "sk_test_floorboard", "stripe_publishable_key": "pk_test_floorboard",
+            "stripe_webhook_secret": "whsec_" + secrets.token_hex(16), "stripe_api_base": localstripe_server,
+            "stripe_connect_api_base": stripe_mock_server,
+            "stripe_js_url": f"{localstripe_server}/js.stripe.com/v3/"}
 
 
 def test_settings(database_url: str, kafka: str | None = None, **overrides) -> Settings:

@@ -180,3 +180,15 @@ def seeded(platform, demo_users: bool = False):
         seed_demo(uow, demo_users=demo_users)
         uow.commit()
     return platform
+
+
+def book(platform, task_id: int) -> None:
+    """Book a priced task through the platform's gateway, as its client would."""
+    from marketplace.models import Task, User
+    from marketplace.payments import book_task
+
+    with platform.uow() as uow:
+        client = uow.session.get(User, uow.session.get(Task, task_id).client_id)
+        payment, _ = book_task(uow, platform.gateway, client, task_id, payment_method="pm_card_visa")
+        assert payment.status == "authorized", payment
+        uow.commit()

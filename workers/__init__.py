@@ -19,9 +19,10 @@ class WorkerSpec:
 
 
 def registry() -> dict[str, WorkerSpec]:
-    from workers import pricing, relay, reputation, tasker_rates, tips  # each declares its own SPEC
+    from workers import payments, pricing, relay, reputation, tasker_rates, tips  # each declares its SPEC
 
-    return {spec.name: spec for spec in (relay.SPEC, pricing.SPEC, tasker_rates.SPEC, reputation.SPEC, tips.SPEC)}
+    return {spec.name: spec for spec in (relay.SPEC, pricing.SPEC, tasker_rates.SPEC, reputation.SPEC, tips.SPEC,
+                                         payments.SPEC)}
 
 
 def workers_for(platform) -> list[WorkerSpec]:

@@ -49,7 +49,52 @@
     }, 2000);
   }
 
+  // 3. Paying on the task page with Stripe.js card Elements: the card goes from the browser to
+  //    Stripe; this server only sees a token, and asks for 3-D Secure when the bank wants it.
+  function stripePayment(form) {
+    if (!form.dataset.stripeKey || typeof window.Stripe !== "function") return;
+    var stripe = window.Stripe(form.dataset.stripeKey);
+    var card = stripe.elements().create("card");
+    card.mount("#card-element");
+    var errors = document.getElementById("card-errors");
+    var csrf = form.querySelector("[name=csrf_token]").value;
+
+    function post(url, fields) {
+      var body = new FormData();
+      body.append("csrf_token", csrf);
+      Object.keys(fields).forEach(function (k) { body.append(k, fields[k]); });
+      return fetch(url, {method: "POST", body: body, credentials: "same-origin",
+                         headers: {"Accept": "application/json"}})
+        .then(function (r) { return r.json(); });
+    }
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      errors.textContent = "";
+      var button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      stripe.createToken(card).then(function (result) {
+        if (result.error) throw new Error(result.error.message || "Check your card details.");
+        return post(form.action, {token: result.token.id});
+      }).then(function (answer) {
+        if (!answer.ok) throw new Error(answer.message);
+        if (!answer.client_secret) return answer;
+        return stripe.confirmCardPayment(answer.client_secret).then(function () {
+          return post(answer.sync, {});
+        });
+      }).then(function (answer) {
+        if (!answer.ok) throw new Error(answer.message);
+        window.location.reload();
+      }).catch(function (error) {
+        errors.textContent = error.message;
+        button.disabled = false;
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var pay = document.getElementById("pay-form");
+    if (pay) stripePayment(pay);
     var form = document.getElementById("task-form");
     if (form) livePreview(form);
     var box = document.getElementById("task-status");

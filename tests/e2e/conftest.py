@@ -59,6 +59,13 @@ class ApiHelper:
                 "starts_at": "2030-06-01T09:00:00Z", **overrides}
         return self.client.post("/api/v1/tasks", json=body, headers=self.headers(who))
 
+    def book(self, who, task_id: int, payment_method: str = "pm_card_visa"):
+        """Book a priced task (a card hold), which opens it to taskers."""
+        r = self.client.post(f"/api/v1/tasks/{task_id}/book", headers=self.headers(who),
+                             json={"payment_method": payment_method})
+        assert r.status_code == 200, r.json
+        return r
+
     def price_pending(self) -> None:
         """Run the pricing stage over everything posted so far (what the worker does)."""
         runner = pricing.build(self.platform)

@@ -21,7 +21,7 @@ from marketplace.taskers import SkillSpec, set_skills
 from marketplace.tasks import TaskDraft, post_task
 from marketplace.tips import post_tip
 from tests import conftest
-from tests.support import NO_WINDOW, Pipeline
+from tests.support import NO_WINDOW, Pipeline, book
 
 PERSONAS = ["anonymous", "client", "other_client", "tasker", "other_tasker", "operator"]
 SKILLS = {"regions": ["springfield"], "skills": [{"category": "yard-work", "rate": 2500}]}
@@ -71,6 +71,10 @@ MATRIX = [
     ("POST", "/api/v1/boards/yard-work/tips", {"title": "Gloves", "body": "Wear them."}, codes(401, 403, 403, 201, 201, 403)),
     ("POST", "/api/v1/tips/{tip}/votes", {"helpful": True}, codes(401, 403, 403, 403, 201, 403)),
     ("POST", "/api/v1/tips/{tip}/hide", {"reason": "spam"}, codes(401, 403, 403, 403, 403, 200)),
+    ("POST", "/api/v1/tasks/{unbooked}/book", {"payment_method": "pm_card_visa"}, codes(401, 200, 404, 403, 403, 403)),
+    ("POST", "/api/v1/tasks/{completed}/refunds", {"reason": "matrix"}, codes(401, 403, 403, 403, 403, 201)),
+    ("GET", "/api/v1/taskers/me/payouts", None, TASKERS),
+    ("POST", "/api/v1/taskers/me/payouts", None, codes(401, 403, 403, 201, 201, 403)),
 ]
 
 
@@ -90,11 +94,13 @@ def world(sqlite_template, tmp_path_factory):
         set_skills(uow, ids["tasker"], ["springfield"], [SkillSpec("yard-work", 2400)])
         drafts = {name: post_task(uow, ids["client"], TaskDraft(
             category="yard-work", region="springfield", title=name, description="", estimated_minutes=60,
-            starts_at=TASK_START)).id for name in ("accepted", "working", "completed", "open")}
+            starts_at=TASK_START)).id for name in ("accepted", "working", "completed", "open", "unbooked")}
         uow.commit()
     pipeline = Pipeline(platform, ["pricing"])
     pipeline.drain()
     pipeline.close()
+    for name in ("accepted", "working", "completed", "open"):
+        book(platform, drafts[name])
     with platform.uow() as uow:
         tasker = uow.session.get(User, ids["tasker"])
         for name in ("accepted", "working", "completed"):
@@ -104,6 +110,9 @@ def world(sqlite_template, tmp_path_factory):
         complete_task(uow, tasker, drafts["completed"], 60)
         ids["tip"] = post_tip(uow, tasker, "yard-work", "Edges first", "Then the middle.").id
         uow.commit()
+    payments = Pipeline(platform, ["payments"])  # captures the completed task
+    payments.drain()
+    payments.close()
     platform.close()
     return {"path": path, "ids": {**drafts, **ids}, "tokens": tokens}
 
@@ -122,7 +131,7 @@ def test_authorization(world, tmp_path, make_platform, case, persona):
     client = create_app({"TESTING": True}, platform=platform).test_client()
     ids = world["ids"]
     url = path.format(accepted=ids["accepted"], open=ids["open"], completed=ids["completed"], working=ids["working"],
-                      tip=ids["tip"], tasker=ids["tasker"])
+                      unbooked=ids["unbooked"], tip=ids["tip"], tasker=ids["tasker"])
     headers = {"Authorization": f"Bearer {world['tokens'][persona]}"} if persona != "anonymous" else {}
     response = client.open(url, method=method, json=body, headers=headers)
     assert response.status_code == expected[persona], (persona, method, url, response.get_json())
@@ -137,6 +146,7 @@ def test_the_matrix_covers_every_operation(client):
     for method, path, _, _ in MATRIX:
         path = path.split("?")[0]
         for name, param in (("{accepted}", "{task_id}"), ("{open}", "{task_id}"), ("{completed}", "{task_id}"),
+                            ("{unbooked}", "{task_id}"),
                             ("{working}", "{task_id}"), ("{tip}", "{tip_id}"), ("{tasker}", "{tasker_id}"),
                             ("yard-work/springfield", "{category}/{region}"), ("boards/yard-work", "boards/{category}")):
             path = path.replace(name, param)

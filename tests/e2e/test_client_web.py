@@ -12,7 +12,7 @@ from sqlmodel import select
 from events.sqltypes import utcnow
 from marketplace.models import Task, User
 from marketplace.task_flow import accept_task, complete_task, start_task
-from tests.support import NO_WINDOW, Pipeline, csrf, make_tasker
+from tests.support import NO_WINDOW, Pipeline, book, csrf, make_tasker
 
 PASSWORD = "a long client password"
 
@@ -92,6 +92,7 @@ def _priced_task(web, platform, starts_in: timedelta) -> int:
 
 
 def _tasker_takes(platform, task_id: int, minutes: int | None = None) -> None:
+    book(platform, task_id)
     tasker_id, _ = make_tasker(platform, f"t{task_id}@example.test", {"yard-work": 2400}, ["springfield"])
     with platform.uow() as uow:
         tasker = uow.session.get(User, tasker_id)

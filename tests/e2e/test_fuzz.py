@@ -19,11 +19,12 @@ from marketplace.task_flow import accept_task
 from marketplace.taskers import SkillSpec, set_skills
 from marketplace.tasks import TaskDraft, post_task
 from marketplace.tips import post_tip
-from tests.support import NO_WINDOW, Pipeline
+from tests.support import NO_WINDOW, Pipeline, book
 
 EXAMPLES = 100
-OPERATOR_PATHS = ("/api/v1/floors", "/licenses", "/hide")
-CLIENT_ROUTES = {("POST", "/api/v1/tasks"), ("POST", "/api/v1/tasks/{task_id}/review")}
+OPERATOR_PATHS = ("/api/v1/floors", "/licenses", "/hide", "/refunds")
+CLIENT_ROUTES = {("POST", "/api/v1/tasks"), ("POST", "/api/v1/tasks/{task_id}/review"),
+                 ("POST", "/api/v1/tasks/{task_id}/book")}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -45,6 +46,7 @@ def fuzz_app(request, make_platform):
     pipeline = Pipeline(platform, ["pricing"])
     pipeline.drain()
     pipeline.close()
+    book(platform, 1)
     with platform.uow() as uow:
         accept_task(uow, uow.session.get(User, users["tasker"].id), 1, NO_WINDOW)
         uow.commit()

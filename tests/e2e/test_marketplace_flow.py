@@ -62,6 +62,9 @@ def test_the_whole_flow_then_replay_matches_live(market):
     pipeline.until(lambda: status_of(api, client, task_id) == "priced", "the task to be priced")
     priced = c.get(f"/api/v1/tasks/{task_id}", headers=api.headers(client)).json
     assert priced["quote"]["billable_minutes"] == 105 and priced["quote"]["rate"] == 2400
+    assert c.get("/api/v1/tasks?open=true", headers=api.headers(tasker)).json["items"] == []  # not booked yet
+    booked = api.book(client, task_id).json["task"]
+    assert booked["payment_status"] == "authorized" and booked["payment"]["amount_authorized"] == priced["quote"]["total"]
 
     # The feed, then an atomic accept: the rival is too late.
     feed = c.get("/api/v1/tasks?open=true", headers=api.headers(tasker)).json

@@ -38,8 +38,10 @@ def feed_ids(api, who) -> list[int]:
 
 
 def priced(api, client, **task) -> int:
+    """Posted, priced and booked: open to taskers."""
     task_id = api.post_task(client, **task).json["id"]
     api.price_pending()
+    api.book(client, task_id)
     return task_id
 
 
@@ -49,6 +51,8 @@ def test_feed_filters_by_skill_region_level_and_rate(open_api):
     plain = priced(api, client)  # yard-work, springfield, at the floor: 24.00/h
     generous = priced(api, client, offered_rate=3000)
     elsewhere = priced(api, client, region="riverside")
+    unbooked = api.post_task(client).json["id"]
+    api.price_pending()
     moving = priced(api, client, category="moving-help")
     skilled = priced(api, client, category="mounting")
 
@@ -60,6 +64,7 @@ def test_feed_filters_by_skill_region_level_and_rate(open_api):
     assert feed_ids(api, picky) == [generous]  # asks 25.00/h: only the task paying 30.00/h
     assert sorted(feed_ids(api, broad)) == sorted([plain, generous, moving])  # mounting is locked
     assert elsewhere not in feed_ids(api, broad) and skilled not in feed_ids(api, broad)
+    assert unbooked not in feed_ids(api, broad)  # priced, but no card hold yet
     assert api.client.post(f"/api/v1/tasks/{plain}/accept", headers=api.headers(picky)).status_code == 403
 
     page = api.client.get("/api/v1/tasks?open=true&page=2&page_size=2", headers=api.headers(broad)).json

@@ -26,6 +26,7 @@ def test_the_example_bot_accepts_a_task(make_platform, sqlite_url, capsys):
     client = api.signup("client")
     task_id = api.post_task(client).json["id"]
     api.price_pending()
+    api.book(client, task_id)
     with live_server(app) as base:
         code = load_bot().main(["--base", base, "--email", "tasker@demo.floorboard.test",
                                 "--password", "demo-tasker-password", "--region", "springfield",

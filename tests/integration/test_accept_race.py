@@ -31,6 +31,7 @@ def test_fifty_taskers_race_for_one_task(request, make_platform, database):
     pipeline.until(lambda: api.client.get(f"/api/v1/tasks/{task_id}", headers=api.headers(client))
                    .json["status"] == "priced", "pricing")
     pipeline.close()
+    api.book(client, task_id)
     racers = [make_tasker(platform, f"racer{i}@example.test", {"yard-work": 2400}, ["springfield"])
               for i in range(RACERS)]
 

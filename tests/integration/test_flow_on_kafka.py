@@ -15,7 +15,7 @@ def test_post_over_http_is_priced_through_kafka(postgres_url, kafka_server, make
         seed_demo(uow, demo_users=True)
         uow.commit()
     client = create_app({"TESTING": True}, platform=platform).test_client()
-    assert {s.name for s in workers_for(platform)} == {"relay", "pricing", "tasker-rates", "reputation", "tips"}
+    assert {s.name for s in workers_for(platform)} == {"relay", "pricing", "tasker-rates", "reputation", "tips", "payments"}
     stop = threading.Event()
     threads = run_in_threads(platform, workers_for(platform), stop)
     try:

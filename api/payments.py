@@ -1,0 +1,101 @@
+"""Payments over the API: a client books (a card hold), an operator refunds, a tasker onboards a
+payout account; and Stripe's webhooks, verified by signature, at POST /webhooks/stripe."""
+from __future__ import annotations
+
+from flask import Blueprint as FlaskBlueprint
+from flask import g, jsonify, request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.auth import SECURITY, requires
+from api.platform import platform, uow
+from api.schemas import BookingSchema, BookSchema, PayoutAccountSchema, RefundCreateSchema, TaskSchema
+from api.tasks import task_view
+from marketplace.models import PaymentStatus, PayoutAccount, Task
+from marketplace.payments import book_task, handle_webhook, onboard_tasker, pay_outstanding, refund
+from marketplace.tasks import DomainError
+
+blp = Blueprint("payments", __name__, url_prefix="/api/v1", description="Card holds, refunds and payouts")
+webhooks = FlaskBlueprint("webhooks", __name__)
+
+
+def gateway():
+    return platform().gateway
+
+
+def book(task_id: int, payment_method: str | None = None, token: str | None = None) -> dict:
+    """Book for the signed-in client; a declined card is a 402 with the card's message."""
+    with uow() as unit:
+        payment, client_secret = book_task(unit, gateway(), g.user, task_id, payment_method, token)
+        unit.commit()
+        if payment.status == PaymentStatus.failed:
+            raise DomainError(payment.failure_message or "Your card was declined.",
+                              {"payment_method": [payment.failure_message or "Declined."]}, status=402)
+        return {"task": task_view(unit.session, unit.session.get(Task, task_id)), "client_secret": client_secret}
+
+
+@blp.route("/tasks/<int:task_id>/book")
+class Book(MethodView):
+    @requires("client")
+    @blp.arguments(BookSchema)
+    @blp.response(200, BookingSchema)
+    @blp.alt_response(402, description="The card was declined: try another")
+    @blp.doc(security=SECURITY)
+    def post(self, data, task_id: int):
+        """Book a priced task: hold the quoted total on the card (captured on completion). The task
+        is offered to taskers once the hold is authorized"""
+        return book(task_id, payment_method=data["payment_method"])
+
+
+@blp.route("/tasks/<int:task_id>/refunds")
+class Refunds(MethodView):
+    @requires("operator")
+    @blp.arguments(RefundCreateSchema)
+    @blp.response(201, TaskSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, data, task_id: int):
+        """Operators: refund a captured payment, wholly or in part, with a reason"""
+        with uow() as unit:
+            refund(unit, gateway(), g.user, task_id, data["amount"], data["reason"])
+            unit.commit()
+            return task_view(unit.session, unit.session.get(Task, task_id))
+
+
+@blp.route("/taskers/me/payouts")
+class Payouts(MethodView):
+    @requires("tasker")
+    @blp.response(200, PayoutAccountSchema)
+    @blp.doc(security=SECURITY)
+    def get(self):
+        """Your payout account, if you have onboarded one"""
+        with uow() as unit:
+            account = unit.session.get(PayoutAccount, g.user.id)
+            return {"account_id": account.account_id if account else None, "onboarding_url": None}
+
+    @requires("tasker")
+    @blp.response(201, PayoutAccountSchema)
+    @blp.doc(security=SECURITY)
+    def post(self):
+        """Create your connected account (once) and get a Stripe onboarding link. Anything you are
+        already owed is transferred as soon as the account exists"""
+        home = url_for("web.home", _external=True)
+        with uow() as unit:
+            account_id, link = onboard_tasker(unit, gateway(), g.user, home, home)
+            unit.commit()
+        with uow() as unit:
+            pay_outstanding(unit, gateway(), g.user.id)
+            unit.commit()
+        return {"account_id": account_id, "onboarding_url": link}
+
+
+@webhooks.post("/webhooks/stripe")
+def stripe_webhook():
+    """Verified by the SDK against STRIPE_WEBHOOK_SECRET; each event id is applied once."""
+    try:
+        event = gateway().verify_webhook(request.get_data(), request.headers.get("Stripe-Signature"))
+    except ValueError as exc:
+        return jsonify({"code": 400, "status": "Bad Request", "message": str(exc)}), 400
+    with uow() as unit:
+        fresh = handle_webhook(unit, event)
+        unit.commit()
+    return jsonify({"received": event["id"], "duplicate": not fresh})

@@ -1,0 +1,259 @@
+"""Payments: hold the card when the client books, capture on completion (never more than was
+held), release or capture the cancellation fee, refund, pay the tasker by transfer, renew holds
+before they lapse, and learn from Stripe's webhooks. Every step writes its ledger posting and its
+`payments.events` event in the same transaction as the payment's new state.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, func, select
+
+from events.envelope import CloudEvent
+from events.sqltypes import utcnow
+from marketplace.db import insert_if_absent
+from marketplace.ledger import balances, post
+from marketplace.models import (LedgerEntry, Payment, PaymentStatus, PayoutAccount, Region, Role, StripeCustomer,
+                                StripeEventSeen, Task, TaskStatus, User)
+from marketplace.stripe_gateway import INTENT_STATES, PaymentDeclined
+from marketplace.task_flow import quotes_of
+from marketplace.tasks import DomainError
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_KINDS = {"payment_intent.amount_capturable_updated": "authorized", "payment_intent.succeeded": "captured",
+                 "payment_intent.payment_failed": "failed", "payment_intent.canceled": "released",
+                 "charge.refunded": "refunded", "transfer.created": "transferred"}
+
+
+def _emit(uow, kind: str, task_id: int, intent_id: str, amount: int, reference: str = "", source: str = "api",
+          stripe_event_id: str | None = None) -> None:
+    uow.emit(CloudEvent(type=f"payment.{kind}", subject=str(task_id), data={
+        "task_id": task_id, "intent_id": intent_id, "amount": amount, "reference": reference, "source": source,
+        "stripe_event_id": stripe_event_id, "at": utcnow()}), key=str(task_id))
+
+
+def _set_status(uow, payment: Payment, status: str, emit: bool = True, reference: str = "") -> None:
+    task = uow.session.get(Task, payment.task_id)
+    payment.status, task.payment_status, payment.updated_at = status, status, utcnow()
+    uow.session.add_all([payment, task])
+    if emit and status in ("authorized", "failed", "captured", "released", "refunded"):
+        amount = {"captured": payment.amount_captured, "refunded": payment.amount_refunded}.get(
+            status, payment.amount_authorized)
+        _emit(uow, status, payment.task_id, payment.intent_id, amount, reference or payment.intent_id)
+
+
+def _currency(session: Session, task: Task) -> str:
+    return session.get(Region, task.region).currency.lower()
+
+
+def _customer(session: Session, gateway, user: User) -> str:
+    row = session.get(StripeCustomer, user.id)
+    if row is None:
+        row = StripeCustomer(user_id=user.id, customer_id=gateway.customer(user.email, user.id))
+        session.add(row)
+    return row.customer_id
+
+
+def book_task(uow, gateway, client: User, task_id: int, payment_method: str | None = None,
+              token: str | None = None) -> tuple[Payment, str | None]:
+    """Put a hold on the client's card for the quoted total. A decline is recorded (the client
+    can try another card) and the returned payment says `failed`, with the card's message.
+    Returns the payment and, when the bank wants the client to confirm (3-D Secure), the
+    PaymentIntent's client secret for Stripe.js; it is never stored."""
+    session = uow.session
+    task = session.get(Task, task_id)
+    if task is None or task.client_id != client.id:
+        raise DomainError(f"No task {task_id} of yours.", status=404)
+    if task.status != TaskStatus.priced:
+        raise DomainError(f"Only a priced task can be booked; this one is {task.status}.", status=409)
+    payment = session.get(Payment, task_id)
+    if payment is not None and payment.status not in (PaymentStatus.failed, PaymentStatus.pending):
+        raise DomainError(f"Task {task_id} is already booked (payment {payment.status}).", status=409)
+    if not payment_method and not token:
+        raise DomainError("Give a card.", {"payment_method": ["Required."]})
+    total = quotes_of(session, task_id)["posted"].total
+    attempt = payment.attempt + 1 if payment else 1
+    if payment is None:
+        payment = Payment(task_id=task_id, client_id=client.id, intent_id="", status=PaymentStatus.pending,
+                          currency=_currency(session, task))
+    payment.attempt, payment.amount_authorized, payment.failure_message = attempt, total, None
+    payment.customer_id = _customer(session, gateway, client)
+    try:
+        payment.payment_method = gateway.save_card(payment.customer_id, payment_method, token)
+        intent = gateway.authorize(total, payment.currency, payment.customer_id, payment.payment_method, task_id,
+                                   key=f"task-{task_id}-hold-{attempt}")
+    except PaymentDeclined as exc:
+        payment.intent_id = exc.intent_id or payment.intent_id or f"declined-{task_id}-{attempt}"
+        payment.failure_message = exc.message
+        _set_status(uow, payment, PaymentStatus.failed)
+        return payment, None
+    payment.intent_id = intent.id
+    if intent.status == PaymentStatus.authorized:
+        payment.authorized_at = utcnow()
+    _set_status(uow, payment, intent.status if intent.status in ("authorized", "pending", "failed") else "pending")
+    return payment, intent.client_secret if payment.status == PaymentStatus.pending else None
+
+
+def sync_payment(uow, gateway, task_id: int) -> Payment:
+    """Read the hold back from Stripe (after the client's 3-D Secure step, say)."""
+    payment = uow.session.get(Payment, task_id)
+    if payment is None:
+        raise DomainError(f"Task {task_id} has no payment yet.", status=404)
+    intent = gateway.intent(payment.intent_id)
+    if intent.status != payment.status and payment.status in (PaymentStatus.pending, PaymentStatus.authorized):
+        if intent.status == PaymentStatus.authorized:
+            payment.authorized_at = utcnow()
+        payment.failure_message = intent.failure
+        _set_status(uow, payment, intent.status)
+    return payment
+
+
+def _capture(uow, gateway, task: Task, payment: Payment, due_total: int, payout: int, posting: str) -> None:
+    """Capture what is due (never more than the hold) and book it: the tasker is owed `payout`
+    whatever was captured; the platform's fees absorb any shortfall."""
+    amount = min(due_total, payment.amount_authorized)
+    gateway.capture(payment.intent_id, amount, key=f"task-{task.id}-capture")
+    payment.amount_captured = amount
+    post(uow.session, task.id, posting, payment.intent_id,
+         {"client": -amount, "tasker_payable": payout, "platform_fees": amount - payout})
+    _set_status(uow, payment, PaymentStatus.captured)
+    pay_out(uow, gateway, task, payment)
+
+
+def settle_completion(uow, gateway, event: CloudEvent) -> None:
+    task = uow.session.get(Task, event.data["task_id"])
+    payment = uow.session.get(Payment, task.id)
+    if payment is None or payment.status != PaymentStatus.authorized:
+        return  # nothing held (or already settled: a redelivery)
+    final = quotes_of(uow.session, task.id)["final"]
+    _capture(uow, gateway, task, payment, final.total, final.payout, "capture")
+
+
+def settle_cancellation(uow, gateway, event: CloudEvent) -> None:
+    d = event.data
+    if d["cancelled_by"] != "client":
+        return  # a tasker's cancel reopens the task; the hold stays for the next tasker
+    task = uow.session.get(Task, d["task_id"])
+    payment = uow.session.get(Payment, task.id)
+    if payment is None or payment.status not in (PaymentStatus.authorized, PaymentStatus.pending):
+        return
+    fee = d["fee"]
+    if fee and payment.status == PaymentStatus.authorized:
+        _capture(uow, gateway, task, payment, fee["total"], fee["payout"], "cancellation-fee")
+    else:
+        gateway.release(payment.intent_id, key=f"task-{task.id}-release-{payment.attempt}")
+        _set_status(uow, payment, PaymentStatus.released)
+
+
+def pay_out(uow, gateway, task: Task, payment: Payment) -> None:
+    """Transfer what the tasker is owed on this task to their connected account, if they have one
+    yet (otherwise it waits in `tasker_payable` until they onboard)."""
+    owed = balances(uow.session, task.id).get("tasker_payable", 0)
+    account = uow.session.get(PayoutAccount, task.tasker_id) if task.tasker_id else None
+    if payment.transfer_id or owed <= 0 or account is None:
+        return
+    transfer = gateway.transfer(owed, payment.currency, account.account_id, task.id, key=f"task-{task.id}-transfer")
+    payment.transfer_id, payment.amount_transferred = transfer.id, owed
+    post(uow.session, task.id, "transfer", transfer.id, {"tasker_payable": -owed, "tasker_paid_out": owed})
+    uow.session.add(payment)
+    _emit(uow, "transferred", task.id, payment.intent_id, owed, transfer.id)
+
+
+def pay_outstanding(uow, gateway, tasker_id: int | None = None) -> int:
+    """Pay every captured task still owed to a tasker who now has an account."""
+    query = (select(Payment, Task).join(Task, Task.id == Payment.task_id)
+             .where(Payment.transfer_id == None, Payment.amount_captured > 0)  # noqa: E711 - SQL
+             .join(PayoutAccount, PayoutAccount.tasker_id == Task.tasker_id))
+    if tasker_id is not None:
+        query = query.where(Task.tasker_id == tasker_id)
+    paid = 0
+    for payment, task in uow.session.exec(query).all():
+        pay_out(uow, gateway, task, payment)
+        paid += payment.transfer_id is not None
+    return paid
+
+
+def refund(uow, gateway, operator: User, task_id: int, amount: int | None, reason: str) -> Payment:
+    session = uow.session
+    payment = session.get(Payment, task_id)
+    if payment is None or payment.amount_captured == 0:
+        raise DomainError(f"Task {task_id} has no captured payment to refund.", status=409)
+    refundable = payment.amount_captured - payment.amount_refunded
+    amount = refundable if amount is None else amount
+    if not 1 <= amount <= refundable:
+        raise DomainError("Check the amount.", {"amount": [f"Between 1 and {refundable} cents (what is left to refund)."]})
+    number = session.exec(select(func.count()).where(LedgerEntry.task_id == task_id,
+                                                     LedgerEntry.posting.startswith("refund"),
+                                                     LedgerEntry.account == "client")).one() + 1
+    refund_id = gateway.refund(payment.intent_id, amount, f"{reason} (by {operator.email})",
+                               key=f"task-{task_id}-refund-{number}")
+    payment.amount_refunded += amount
+    post(session, task_id, f"refund:{number}", refund_id, {"client": amount, "platform_fees": -amount})
+    _set_status(uow, payment, PaymentStatus.refunded, reference=refund_id)
+    return payment
+
+
+def reauthorize_holds(uow, gateway, now: datetime, older_than_s: int) -> int:
+    """A card hold lapses after about seven days. Renew each hold older than `older_than_s`
+    whose task has not started: a new hold on the saved card, then release the old one."""
+    session = uow.session
+    stale = session.exec(select(Payment).join(Task, Task.id == Payment.task_id).where(
+        Payment.status == PaymentStatus.authorized, Payment.authorized_at < now - timedelta(seconds=older_than_s),
+        Task.status.in_([TaskStatus.priced, TaskStatus.accepted]))).all()
+    for payment in stale:
+        old, payment.attempt = payment.intent_id, payment.attempt + 1
+        try:
+            intent = gateway.authorize(payment.amount_authorized, payment.currency, payment.customer_id,
+                                       payment.payment_method, payment.task_id,
+                                       key=f"task-{payment.task_id}-hold-{payment.attempt}", off_session=True)
+        except PaymentDeclined as exc:
+            payment.failure_message = f"Renewing the hold failed: {exc.message}"
+            _set_status(uow, payment, PaymentStatus.failed)
+            continue
+        gateway.release(old, key=f"task-{payment.task_id}-release-{payment.attempt - 1}")
+        payment.intent_id, payment.authorized_at = intent.id, now
+        session.add(payment)
+        _emit(uow, "authorized", payment.task_id, intent.id, payment.amount_authorized, f"renewed {old}")
+    return len(stale)
+
+
+def handle_webhook(uow, event: dict) -> bool:
+    """Apply a verified Stripe event once: False if it was seen before (a redelivery)."""
+    session = uow.session
+    if session.get(StripeEventSeen, event["id"]) is not None:
+        return False
+    insert_if_absent(session, StripeEventSeen, event_id=event["id"], type=event["type"], received_at=utcnow())
+    kind = WEBHOOK_KINDS.get(event["type"])
+    obj = event["data"]["object"]
+    if kind is None:
+        return True
+    intent_id = obj.get("payment_intent") if obj.get("object") == "charge" else obj.get("id")
+    payment = session.exec(select(Payment).where(Payment.intent_id == intent_id)).first() if intent_id else None
+    task_id = payment.task_id if payment else int((obj.get("metadata") or {}).get("task_id") or 0)
+    if not task_id:
+        log.info("stripe event %s (%s) is about nothing of ours", event["id"], event["type"])
+        return True
+    if payment is not None and obj.get("object") == "payment_intent":
+        status = INTENT_STATES.get(obj["status"])
+        if status in (PaymentStatus.authorized, PaymentStatus.failed, PaymentStatus.released) and \
+                payment.status in (PaymentStatus.pending, PaymentStatus.authorized) and status != payment.status:
+            payment.failure_message = (obj.get("last_payment_error") or {}).get("message")
+            if status == PaymentStatus.authorized:
+                payment.authorized_at = utcnow()
+            _set_status(uow, payment, status, emit=False)
+    _emit(uow, kind, task_id, intent_id or "", int(obj.get("amount") or 0), obj.get("id", ""), "webhook", event["id"])
+    return True
+
+
+def onboard_tasker(uow, gateway, tasker: User, refresh_url: str, return_url: str) -> tuple[str, str]:
+    """The tasker's connected account (created once; only its id is kept) and an onboarding link."""
+    if tasker.role != Role.tasker:
+        raise DomainError("Only taskers are paid out.", status=403)
+    account = uow.session.get(PayoutAccount, tasker.id)
+    if account is None:
+        account = PayoutAccount(tasker_id=tasker.id, account_id=gateway.create_account(tasker.email, tasker.id))
+        uow.session.add(account)
+        uow.session.flush()
+    return account.account_id, gateway.onboarding_link(account.account_id, refresh_url, return_url)

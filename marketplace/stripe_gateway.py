@@ -1,0 +1,213 @@
+"""The payment gateway: Stripe through the official SDK, or a null gateway for development.
+
+This is the only module that imports `stripe`. Every mutating call carries an idempotency key
+made from the task and the step, so a retried step (a redelivered event, a crashed worker) has
+no second effect at Stripe. Card holds are PaymentIntents with manual capture; taskers are paid
+by separate Transfers to their connected accounts.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import stripe
+
+INTENT_STATES = {  # Stripe's PaymentIntent status -> ours
+    "requires_capture": "authorized", "requires_action": "pending", "requires_confirmation": "pending",
+    "processing": "pending", "requires_payment_method": "failed", "succeeded": "captured",
+    "canceled": "released",
+}
+
+
+class PaymentDeclined(Exception):
+    """The card was refused. `message` is safe to show the client."""
+
+    def __init__(self, message: str, intent_id: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.intent_id = intent_id
+
+
+class GatewayError(Exception):
+    """Stripe refused or failed a request for a reason that is not the card's."""
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    status: str  # ours: pending, authorized, failed, captured, released
+    amount: int
+    client_secret: str | None = None
+    net_received: int = 0  # captured minus refunded, as Stripe sees it
+    failure: str | None = None
+
+
+@dataclass(frozen=True)
+class Transfer:
+    id: str
+    amount: int
+
+
+def _intent(pi: dict) -> Intent:
+    charge = pi.get("latest_charge") if isinstance(pi.get("latest_charge"), dict) else None
+    net = 0
+    if charge and charge.get("captured"):
+        captured = charge.get("amount_captured") or charge.get("amount", 0)
+        net = captured - (charge.get("amount_refunded") or 0)
+    error = pi.get("last_payment_error") or {}
+    return Intent(id=pi["id"], status=INTENT_STATES.get(pi["status"], "pending"), amount=pi["amount"],
+                  client_secret=pi.get("client_secret"), net_received=net, failure=error.get("message"))
+
+
+def _wrap(call):
+    try:
+        return call()
+    except stripe.CardError as exc:
+        pi = getattr(exc.error, "payment_intent", None) if exc.error else None
+        raise PaymentDeclined(exc.user_message or "Your card was declined.", getattr(pi, "id", None)) from None
+    except stripe.StripeError as exc:
+        raise GatewayError(exc.user_message or str(exc)) from exc
+
+
+class StripeGateway:
+    name = "stripe"
+
+    def __init__(self, secret_key: str, api_base: str | None = None, connect_api_base: str | None = None,
+                 webhook_secret: str | None = None):
+        def client(base):
+            addresses = {"api": base, "connect": base} if base else None
+            return stripe.StripeClient(secret_key, base_addresses=addresses, max_network_retries=2)
+
+        self._stripe = client(api_base)
+        self._connect = client(connect_api_base or api_base)
+        self.webhook_secret = webhook_secret
+
+    def customer(self, email: str, user_id: int) -> str:
+        return _wrap(lambda: self._stripe.v1.customers.create(
+            params={"email": email, "metadata": {"user_id": str(user_id)}},
+            options={"idempotency_key": f"customer-{user_id}"})).id
+
+    def save_card(self, customer: str, payment_method: str | None = None, token: str | None = None) -> str:
+        """Keep the card on the customer, so a hold can be renewed later without the client.
+        A card the issuer refuses is refused here, before any hold."""
+        if token:
+            return _wrap(lambda: self._stripe.v1.customers.payment_sources.create(
+                customer, params={"source": token})).id
+        return _wrap(lambda: self._stripe.v1.payment_methods.attach(
+            payment_method, params={"customer": customer})).id
+
+    def authorize(self, amount: int, currency: str, customer: str, payment_method: str, task_id: int,
+                  key: str, off_session: bool = False) -> Intent:
+        params = {"amount": amount, "currency": currency, "customer": customer, "payment_method": payment_method,
+                  "capture_method": "manual", "confirm": True, "metadata": {"task_id": str(task_id)}}
+        if off_session:
+            params["off_session"] = True
+        pi = _wrap(lambda: self._stripe.v1.payment_intents.create(params=params, options={"idempotency_key": key}))
+        return _intent(pi.to_dict())
+
+    def intent(self, intent_id: str) -> Intent:
+        pi = _wrap(lambda: self._stripe.v1.payment_intents.retrieve(intent_id, params={"expand": ["latest_charge"]}))
+        return _intent(pi.to_dict())
+
+    def capture(self, intent_id: str, amount: int, key: str) -> None:
+        _wrap(lambda: self._stripe.v1.payment_intents.capture(
+            intent_id, params={"amount_to_capture": amount}, options={"idempotency_key": key}))
+
+    def release(self, intent_id: str, key: str) -> None:
+        _wrap(lambda: self._stripe.v1.payment_intents.cancel(intent_id, options={"idempotency_key": key}))
+
+    def refund(self, intent_id: str, amount: int, reason: str, key: str) -> str:
+        return _wrap(lambda: self._stripe.v1.refunds.create(
+            params={"payment_intent": intent_id, "amount": amount, "metadata": {"reason": reason[:400]}},
+            options={"idempotency_key": key})).id
+
+    def create_account(self, email: str, tasker_id: int) -> str:
+        return _wrap(lambda: self._connect.v1.accounts.create(
+            params={"type": "express", "email": email, "metadata": {"tasker_id": str(tasker_id)}},
+            options={"idempotency_key": f"account-{tasker_id}"})).id
+
+    def onboarding_link(self, account_id: str, refresh_url: str, return_url: str) -> str:
+        return _wrap(lambda: self._connect.v1.account_links.create(params={
+            "account": account_id, "refresh_url": refresh_url, "return_url": return_url,
+            "type": "account_onboarding"})).url
+
+    def transfer(self, amount: int, currency: str, account_id: str, task_id: int, key: str) -> Transfer:
+        t = _wrap(lambda: self._connect.v1.transfers.create(params={
+            "amount": amount, "currency": currency, "destination": account_id,
+            "transfer_group": f"task_{task_id}", "metadata": {"task_id": str(task_id)},
+        }, options={"idempotency_key": key}))
+        return Transfer(t.id, t.amount)
+
+    def retrieve_transfer(self, transfer_id: str) -> Transfer:
+        t = _wrap(lambda: self._connect.v1.transfers.retrieve(transfer_id))
+        return Transfer(t.id, t.amount)
+
+    def verify_webhook(self, payload: bytes, signature: str | None) -> dict:
+        """The event, if the signature is Stripe's for this payload; else ValueError."""
+        if not self.webhook_secret:
+            raise ValueError("STRIPE_WEBHOOK_SECRET is not set, so no webhook can be verified")
+        try:
+            event = stripe.Webhook.construct_event(payload, signature, self.webhook_secret)
+        except (stripe.SignatureVerificationError, ValueError) as exc:
+            raise ValueError(f"the Stripe-Signature does not verify: {exc}") from None
+        return event.to_dict()
+
+
+class NullGateway:
+    """For `make run` and tests that are not about money: every hold authorizes at once and
+    nothing leaves the machine. Selected when STRIPE_SECRET_KEY is unset."""
+
+    name = "null"
+    webhook_secret = None
+
+    def __init__(self):
+        self._ids = itertools.count(1)
+        self._intents: dict[str, Intent] = {}
+
+    def _id(self, prefix: str) -> str:
+        return f"{prefix}_null_{next(self._ids)}"
+
+    def customer(self, email: str, user_id: int) -> str:
+        return f"cus_null_{user_id}"
+
+    def save_card(self, customer: str, payment_method: str | None = None, token: str | None = None) -> str:
+        return payment_method or token or "pm_null"
+
+    def authorize(self, amount, currency, customer, payment_method, task_id, key, off_session=False) -> Intent:
+        intent = Intent(id=self._id("pi"), status="authorized", amount=amount)
+        self._intents[intent.id] = intent
+        return intent
+
+    def intent(self, intent_id: str) -> Intent:
+        return self._intents.get(intent_id, Intent(intent_id, "authorized", 0))
+
+    def capture(self, intent_id, amount, key) -> None:
+        pass
+
+    def release(self, intent_id, key) -> None:
+        pass
+
+    def refund(self, intent_id, amount, reason, key) -> str:
+        return self._id("re")
+
+    def create_account(self, email, tasker_id) -> str:
+        return f"acct_null_{tasker_id}"
+
+    def onboarding_link(self, account_id, refresh_url, return_url) -> str:
+        return return_url
+
+    def transfer(self, amount, currency, account_id, task_id, key) -> Transfer:
+        return Transfer(self._id("tr"), amount)
+
+    def retrieve_transfer(self, transfer_id) -> Transfer:
+        return Transfer(transfer_id, 0)
+
+    def verify_webhook(self, payload: bytes, signature: str | None) -> dict:
+        raise ValueError("no Stripe account is configured (STRIPE_SECRET_KEY), so there are no webhooks")
+
+
+def make_gateway(settings):
+    if not settings.stripe_secret_key:
+        return NullGateway()
+    return StripeGateway(settings.stripe_secret_key, settings.stripe_api_base, settings.stripe_connect_api_base,
+                         settings.stripe_webhook_secret)
