@@ -309,14 +309,18 @@ def payments_reconcile():
     from marketplace.models import Payment
     from marketplace.reconcile import reconcile
 
-    platform = _platform()
-    if platform.gateway.name != "stripe":
-        _fail("no Stripe account is configured (set STRIPE_SECRET_KEY); there is nothing to reconcile against")
-    with platform.uow() as uow, Progress(console=console) as progress:
-        from sqlmodel import func, select
+    from sqlmodel import func, select
 
-        bar = progress.add_task("reconciling", total=uow.session.exec(select(func.count()).select_from(Payment)).one())
-        differences = reconcile(uow.session, platform.gateway, progress=lambda: progress.advance(bar))
+    platform = _platform()
+    try:
+        if platform.gateway.name != "stripe":
+            _fail("no Stripe account is configured (set STRIPE_SECRET_KEY); there is nothing to reconcile against")
+        with platform.uow() as uow, Progress(console=console) as progress:
+            total = uow.session.exec(select(func.count()).select_from(Payment)).one()
+            bar = progress.add_task("reconciling", total=total)
+            differences = reconcile(uow.session, platform.gateway, progress=lambda: progress.advance(bar))
+    finally:
+        platform.close()
     if not differences:
         console.print("ledger and Stripe agree: no differences")
         return

@@ -114,7 +114,10 @@ def _capture(uow, gateway, task: Task, payment: Payment, due_total: int, payout:
     """Capture what is due (never more than the hold) and book it: the tasker is owed `payout`
     whatever was captured; the platform's fees absorb any shortfall."""
     amount = min(due_total, payment.amount_authorized)
-    gateway.capture(payment.intent_id, amount, key=f"task-{task.id}-capture")
+    # Read before writing: if a worker died after Stripe captured but before its commit, the
+    # redelivered event finds the capture done (the idempotency key covers real Stripe too).
+    if gateway.intent(payment.intent_id).status != PaymentStatus.captured:
+        gateway.capture(payment.intent_id, amount, key=f"task-{task.id}-capture")
     payment.amount_captured = amount
     post(uow.session, task.id, posting, payment.intent_id,
          {"client": -amount, "tasker_payable": payout, "platform_fees": amount - payout})
@@ -143,7 +146,8 @@ def settle_cancellation(uow, gateway, event: CloudEvent) -> None:
     if fee and payment.status == PaymentStatus.authorized:
         _capture(uow, gateway, task, payment, fee["total"], fee["payout"], "cancellation-fee")
     else:
-        gateway.release(payment.intent_id, key=f"task-{task.id}-release-{payment.attempt}")
+        if gateway.intent(payment.intent_id).status != PaymentStatus.released:
+            gateway.release(payment.intent_id, key=f"task-{task.id}-release-{payment.attempt}")
         _set_status(uow, payment, PaymentStatus.released)
 
 

@@ -38,8 +38,8 @@
           var fresh = holder.firstElementChild;
           var was = box.querySelector("[data-status]").dataset.status;
           var now = fresh.querySelector("[data-status]").dataset.status;
-          if (was !== now && (now === "completed" || now === "cancelled")) {
-            window.location.reload();  // the review and cancel sections change too
+          if (was !== now) {
+            window.location.reload();  // the booking, cancel and review sections change too
             return;
           }
           box.replaceWith(fresh);

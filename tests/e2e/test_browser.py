@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import requests
 from playwright.sync_api import expect, sync_playwright
 
 from api import create_app
 from marketplace.seed import seed_demo
-from tests.support import live_server
+from tests.support import NO_WINDOW, live_server, make_tasker
 from workers import registry, run_in_threads
 
 CHROMIUM = os.environ.get("FLOORBOARD_CHROMIUM", "/usr/bin/chromium")
@@ -23,20 +25,35 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-@pytest.fixture
-def site(make_platform, sqlite_url):
-    platform = make_platform(sqlite_url)
+@contextmanager
+def serving(platform):
+    """The app on 127.0.0.1 with the pricing and payments workers running."""
     with platform.uow() as uow:
         logins = seed_demo(uow, demo_users=True)
         uow.commit()
     app = create_app({"TESTING": True}, platform=platform)
     stop = threading.Event()
-    threads = run_in_threads(platform, [registry()["pricing"]], stop)
-    with live_server(app) as base:
-        yield base, {role: (email, password) for email, password, role in logins}
-    stop.set()
-    for thread in threads:
-        thread.join(10)
+    threads = run_in_threads(platform, [registry()["pricing"], registry()["payments"]], stop)
+    try:
+        with live_server(app) as base:
+            yield base, {role: (email, password) for email, password, role in logins}, platform
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+
+
+@pytest.fixture
+def site(make_platform, sqlite_url):
+    with serving(make_platform(sqlite_url)) as served:
+        yield served
+
+
+@pytest.fixture
+def paying_site(make_platform, sqlite_url, stripe_settings):
+    """Card holds on localstripe, whose fake Stripe.js the task page loads."""
+    with serving(make_platform(sqlite_url, priority_window=NO_WINDOW, **stripe_settings)) as served:
+        yield served
 
 
 @pytest.fixture
@@ -50,21 +67,36 @@ def browser():
         chromium.close()
 
 
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def test_client_signs_up_previews_posts_and_sees_the_task_priced(site, browser):
-    base, _ = site
-    page = browser.new_page()
+def sign_up_client(page, base: str, email: str) -> None:
     page.goto(f"{base}/signup")
-    page.get_by_label("Email").fill("robin@example.test")
+    page.get_by_label("Email").fill(email)
     page.get_by_label("Your name (shown to others)").fill("Robin")
     page.get_by_label("Password (at least 10 characters)").fill("a long browser password")
     page.get_by_label("Password again").fill("a long browser password")
     page.get_by_label("post tasks (client)").check()
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("heading", name="My tasks")).to_be_visible()
+
+
+def post_a_task(page, title: str) -> None:
+    page.get_by_role("link", name="Post a task").first.click()
+    page.get_by_label("Category").select_option("yard-work")
+    page.get_by_label("Region").select_option("springfield")
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Start (UTC)").fill("2031-04-02T10:00")
+    page.get_by_label("Estimated time (minutes)").fill("95")
+    page.get_by_role("button", name="Post the task").click()
+    expect(page.locator("[data-status]")).to_have_attribute("data-status", "priced", timeout=30_000)
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_client_signs_up_previews_posts_and_sees_the_task_priced(site, browser):
+    base, _, _ = site
+    page = browser.new_page()
+    sign_up_client(page, base, "robin@example.test")
 
     page.get_by_role("link", name="Post a task").first.click()
     page.get_by_label("Category").select_option("yard-work")
@@ -97,7 +129,7 @@ def test_client_signs_up_previews_posts_and_sees_the_task_priced(site, browser):
 
 
 def test_operator_signs_in_to_the_console(site, browser):
-    base, logins = site
+    base, logins, _ = site
     email, password = logins["operator"]
     page = browser.new_page()
     page.goto(f"{base}/login")
@@ -108,3 +140,31 @@ def test_operator_signs_in_to_the_console(site, browser):
     expect(page.locator("table")).to_contain_text("Yard work")
     shot(page, "operator-console")
     page.close()
+
+
+def test_client_pays_on_the_task_page_and_the_task_opens_to_taskers(paying_site, browser):
+    base, _, platform = paying_site
+    page = browser.new_page()
+    sign_up_client(page, base, "payer@example.test")
+    post_a_task(page, "Sweep the patio")
+    task_id = int(page.url.rstrip("/").split("/")[-1])
+    section = page.get_by_role("region", name="Book and pay")
+    expect(section).to_contain_text("We hold")
+    card = page.locator("#card-element")  # localstripe's fake card Element, loaded from its Stripe.js
+    expect(card.locator("input")).to_have_count(5)
+    for placeholder, value in (("number", "4242424242424242"), ("exp_month", "12"), ("exp_year", "30"),
+                               ("cvc", "123"), ("postal_code", "10001")):
+        card.get_by_placeholder(placeholder, exact=True).fill(value)
+    shot(page, "client-card-form")
+    page.get_by_role("button", name="on my card").click()
+    expect(page.locator("[data-payment]")).to_have_attribute("data-payment", "authorized", timeout=30_000)
+    expect(page.locator("[data-payment]")).to_contain_text("the task is open to taskers")
+    shot(page, "client-task-paid")
+
+    page.close()
+
+    # A tasker now finds it in the feed.
+    _, token = make_tasker(platform, "sweeper@example.test", {"yard-work": 2400}, ["springfield"])
+    feed = requests.get(f"{base}/api/v1/tasks?open=true", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert [t["id"] for t in feed.json()["items"]] == [task_id]
+    assert feed.json()["items"][0]["payment_status"] == "authorized"

@@ -81,6 +81,12 @@ def test_signup_post_and_follow_a_task(web, platform):
     assert 'data-status="priced"' in page and "30.00 USD an hour" in page and "Service fee" in page
     assert "Cancel for free" in page and "Mow the lawn" in web.get("/tasks").get_data(as_text=True)
 
+    # Book it (no payment provider in this test: the null gateway holds nothing).
+    assert "Book (test mode)" in page and web.post(f"/tasks/{task_id}/pay", data={}).status_code == 400  # no CSRF
+    booked = web.post(f"/tasks/{task_id}/pay", data={"csrf_token": csrf(page)}, follow_redirects=True)
+    text = booked.get_data(as_text=True)
+    assert "Booked" in text and 'data-payment="authorized"' in text and "Book and pay" not in text
+
 
 def _priced_task(web, platform, starts_in: timedelta) -> int:
     start = (utcnow() + starts_in).strftime("%Y-%m-%dT%H:%M")

@@ -304,3 +304,54 @@ def test_a_failed_payment_webhook_leaves_the_task_for_the_client_to_fix(market):
     assert task["payment_status"] == "failed" and "insufficient funds" in task["payment"]["failure_message"]
     assert m.call(m.tasker, "GET", "/tasks?open=true").json["items"] == []
     assert m.book(task_id).status_code == 200  # a new card fixes it
+
+
+def test_reconcile_command_reports_no_difference_then_catches_one(market, monkeypatch):
+    from click.testing import CliRunner
+
+    from api.cli import cli
+    from marketplace.models import LedgerEntry
+
+    m = market
+    task_id = m.priced()
+    m.book(task_id)
+    m.work(task_id, minutes=60)
+    s = m.platform.settings
+    for name, value in (("DATABASE_URL", s.database_url), ("STRIPE_SECRET_KEY", s.stripe_secret_key),
+                        ("STRIPE_API_BASE", s.stripe_api_base), ("STRIPE_CONNECT_API_BASE", s.stripe_connect_api_base)):
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
+    ok = CliRunner().invoke(cli, ["payments", "reconcile"], catch_exceptions=False)
+    assert ok.exit_code == 0 and "no differences" in ok.output
+    with m.platform.uow() as uow:  # a ledger that says more was received than Stripe holds
+        uow.session.add_all([LedgerEntry(task_id=task_id, posting="bogus", account="client", amount=-100),
+                             LedgerEntry(task_id=task_id, posting="bogus", account="platform_fees", amount=100)])
+        uow.commit()
+    bad = CliRunner().invoke(cli, ["payments", "reconcile"], catch_exceptions=False)
+    assert bad.exit_code == 1 and "received" in bad.output
+
+
+def test_a_worker_dying_after_the_capture_but_before_its_commit_captures_once(market):
+    """The capture reached Stripe, the transaction did not commit; the redelivered completion
+    finds the capture done, books it once, and the books still agree with Stripe."""
+    from marketplace.payments import settle_completion
+
+    m = market
+    task_id = m.priced()
+    m.book(task_id)
+    for step, body in (("accept", None), ("start", None), ("complete", {"minutes_worked": 60})):
+        m.call(m.tasker, "POST", f"/tasks/{task_id}/{step}", body)
+    with m.platform.uow() as uow:
+        row = uow.session.exec(select(EventLogRow).where(EventLogRow.topic == "tasks.lifecycle")
+                               .order_by(EventLogRow.seq.desc())).first()
+    from events.contracts import decode
+
+    completed = decode(row.value)
+    assert completed.type == "task.completed"
+    with m.platform.uow() as uow:  # the crash: Stripe captured, nothing committed here
+        settle_completion(uow, m.platform.gateway, completed)
+    assert m.intent(task_id).status == "captured" and m.task(task_id)["payment"]["status"] == "authorized"
+    m.pipeline.drain()
+    payment = m.task(task_id)["payment"]
+    assert payment["status"] == "captured" and payment["amount_captured"] == m.intent(task_id).net_received
+    m.books_balance()
