@@ -81,7 +81,8 @@ def book_task(uow, gateway, client: User, task_id: int, payment_method: str | No
     payment.attempt, payment.amount_authorized, payment.failure_message = attempt, total, None
     payment.customer_id = _customer(session, gateway, client)
     try:
-        payment.payment_method = gateway.save_card(payment.customer_id, payment_method, token)
+        payment.payment_method = gateway.save_card(payment.customer_id, payment_method, token,
+                                                   key=f"task-{task_id}-card-{attempt}")
         intent = gateway.authorize(total, payment.currency, payment.customer_id, payment.payment_method, task_id,
                                    key=f"task-{task_id}-hold-{attempt}")
     except PaymentDeclined as exc:
@@ -260,4 +261,7 @@ def onboard_tasker(uow, gateway, tasker: User, refresh_url: str, return_url: str
         account = PayoutAccount(tasker_id=tasker.id, account_id=gateway.create_account(tasker.email, tasker.id))
         uow.session.add(account)
         uow.session.flush()
-    return account.account_id, gateway.onboarding_link(account.account_id, refresh_url, return_url)
+    # A link is single-use and short-lived, so each request asks for a new one (its own key).
+    link = gateway.onboarding_link(account.account_id, refresh_url, return_url,
+                                   key=f"account-link-{tasker.id}-{utcnow().timestamp():.0f}")
+    return account.account_id, link

@@ -87,14 +87,16 @@ class StripeGateway:
             params={"email": email, "metadata": {"user_id": str(user_id)}},
             options={"idempotency_key": f"customer-{user_id}"})).id
 
-    def save_card(self, customer: str, payment_method: str | None = None, token: str | None = None) -> str:
+    def save_card(self, customer: str, payment_method: str | None = None, token: str | None = None,
+                  key: str = "") -> str:
         """Keep the card on the customer, so a hold can be renewed later without the client.
         A card the issuer refuses is refused here, before any hold."""
+        options = {"idempotency_key": key} if key else None
         if token:
             return _wrap(lambda: self._stripe.v1.customers.payment_sources.create(
-                customer, params={"source": token})).id
+                customer, params={"source": token}, options=options)).id
         return _wrap(lambda: self._stripe.v1.payment_methods.attach(
-            payment_method, params={"customer": customer})).id
+            payment_method, params={"customer": customer}, options=options)).id
 
     def authorize(self, amount: int, currency: str, customer: str, payment_method: str, task_id: int,
                   key: str, off_session: bool = False) -> Intent:
@@ -126,10 +128,10 @@ class StripeGateway:
             params={"type": "express", "email": email, "metadata": {"tasker_id": str(tasker_id)}},
             options={"idempotency_key": f"account-{tasker_id}"})).id
 
-    def onboarding_link(self, account_id: str, refresh_url: str, return_url: str) -> str:
+    def onboarding_link(self, account_id: str, refresh_url: str, return_url: str, key: str) -> str:
         return _wrap(lambda: self._connect.v1.account_links.create(params={
             "account": account_id, "refresh_url": refresh_url, "return_url": return_url,
-            "type": "account_onboarding"})).url
+            "type": "account_onboarding"}, options={"idempotency_key": key})).url
 
     def transfer(self, amount: int, currency: str, account_id: str, task_id: int, key: str) -> Transfer:
         t = _wrap(lambda: self._connect.v1.transfers.create(params={
@@ -170,7 +172,8 @@ class NullGateway:
     def customer(self, email: str, user_id: int) -> str:
         return f"cus_null_{user_id}"
 
-    def save_card(self, customer: str, payment_method: str | None = None, token: str | None = None) -> str:
+    def save_card(self, customer: str, payment_method: str | None = None, token: str | None = None,
+                  key: str = "") -> str:
         return payment_method or token or "pm_null"
 
     def authorize(self, amount, currency, customer, payment_method, task_id, key, off_session=False) -> Intent:
@@ -193,7 +196,7 @@ class NullGateway:
     def create_account(self, email, tasker_id) -> str:
         return f"acct_null_{tasker_id}"
 
-    def onboarding_link(self, account_id, refresh_url, return_url) -> str:
+    def onboarding_link(self, account_id, refresh_url, return_url, key) -> str:
         return return_url
 
     def transfer(self, amount, currency, account_id, task_id, key) -> Transfer:

@@ -7,6 +7,7 @@ import pytest
 from sqlmodel import select
 
 from api import create_app
+from marketplace.ledger import balances
 from marketplace.models import BoardEntry, KarmaTip, Reputation
 from marketplace.seed import seed_demo
 from tests.e2e.conftest import ApiHelper
@@ -25,13 +26,17 @@ def market(request, make_platform):
         seed_demo(uow, demo_users=False)
         uow.commit()
     app = create_app({"TESTING": True}, platform=platform)
-    pipeline = Pipeline(platform, ["pricing", "reputation", "tips"])
+    pipeline = Pipeline(platform, ["pricing", "reputation", "tips", "payments"])
     yield ApiHelper(app.test_client(), platform), pipeline
     pipeline.close()
 
 
 def status_of(api, who, task_id) -> str:
     return api.client.get(f"/api/v1/tasks/{task_id}", headers=api.headers(who)).json["status"]
+
+
+def status_of_payment(api, who, task_id) -> str:
+    return api.client.get(f"/api/v1/tasks/{task_id}", headers=api.headers(who)).json["payment_status"]
 
 
 def snapshot(platform, model, key) -> list[dict]:
@@ -82,6 +87,11 @@ def test_the_whole_flow_then_replay_matches_live(market):
     assert done.json["status"] == "completed" and final["billable_minutes"] == 135
     assert final["rule_version"] == priced["quote"]["rule_version"]
     assert final["subtotal"] == 2400 * 135 // 60 and final["total"] == final["payout"] + final["platform"]
+    pipeline.until(lambda: status_of_payment(api, client, task_id) == "captured", "the payments worker to capture")
+    with api.platform.uow() as uow:  # no more than the hold; the tasker is owed the whole payout
+        assert balances(uow.session, task_id) == {
+            "client": -booked["payment"]["amount_authorized"], "tasker_payable": final["payout"],
+            "platform_fees": booked["payment"]["amount_authorized"] - final["payout"]}
 
     # The client reviews; the reputation projector picks up accept, complete and review.
     review = c.post(f"/api/v1/tasks/{task_id}/review", headers=api.headers(client),

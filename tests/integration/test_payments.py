@@ -38,11 +38,21 @@ class Market:
         assert r.status_code == 200
 
     def call(self, who, method, path, body=None):
-        return self.api.client.open(f"/api/v1{path}", method=method, json=body, headers=self.api.headers(who))
+        response = self.api.client.open(f"/api/v1{path}", method=method, json=body, headers=self.api.headers(who))
+        self.ledger_sums_to_zero()  # after every step of every flow
+        return response
+
+    def drain(self) -> None:
+        self.pipeline.drain()
+        self.ledger_sums_to_zero()
+
+    def ledger_sums_to_zero(self) -> None:
+        with self.platform.uow() as uow:
+            assert set(task_totals(uow.session).values()) <= {0}
 
     def priced(self, **task) -> int:
         task_id = self.api.post_task(self.client, **task).json["id"]
-        self.pipeline.drain()
+        self.drain()
         return task_id
 
     def book(self, task_id, payment_method="pm_card_visa"):
@@ -52,7 +62,7 @@ class Market:
         for step, body in (("accept", None), ("start", None), ("complete", {"minutes_worked": minutes})):
             r = self.call(self.tasker, "POST", f"/tasks/{task_id}/{step}", body)
             assert r.status_code == 200, r.json
-        self.pipeline.drain()
+        self.drain()
         return self.task(task_id)
 
     def task(self, task_id) -> dict:
@@ -60,8 +70,8 @@ class Market:
 
     def books_balance(self) -> None:
         """Every task's entries sum to zero, and the ledger agrees with Stripe."""
+        self.ledger_sums_to_zero()
         with self.platform.uow() as uow:
-            assert set(task_totals(uow.session).values()) <= {0}
             assert reconcile(uow.session, self.platform.gateway) == []
 
     def intent(self, task_id):
@@ -115,7 +125,7 @@ def test_authorize_then_cancel_releases_the_hold(market):
     m.book(task_id)
     r = m.call(m.client, "POST", f"/tasks/{task_id}/cancel", {"reason": "plans changed"})
     assert r.status_code == 200 and r.json["cancellation_fee"] is None
-    m.pipeline.drain()
+    m.drain()
     assert m.task(task_id)["payment"]["status"] == "released" and m.intent(task_id).status == "released"
     assert m.ledger(task_id) == {}
     m.books_balance()
@@ -126,10 +136,10 @@ def test_a_late_cancellation_captures_the_fee_and_pays_the_tasker(market):
     task_id = m.priced(starts_at=(utcnow() + timedelta(hours=5)).isoformat())
     m.book(task_id)
     assert m.call(m.tasker, "POST", f"/tasks/{task_id}/accept").status_code == 200
-    m.pipeline.drain()
+    m.drain()
     m.books_balance()
     fee = m.call(m.client, "POST", f"/tasks/{task_id}/cancel").json["cancellation_fee"]
-    m.pipeline.drain()
+    m.drain()
     assert m.task(task_id)["payment"]["amount_captured"] == fee["total"] == 2400
     assert m.intent(task_id).net_received == 2400
     assert m.ledger(task_id) == {"client": -2400, "tasker_payable": 2400}
@@ -351,7 +361,7 @@ def test_a_worker_dying_after_the_capture_but_before_its_commit_captures_once(ma
     with m.platform.uow() as uow:  # the crash: Stripe captured, nothing committed here
         settle_completion(uow, m.platform.gateway, completed)
     assert m.intent(task_id).status == "captured" and m.task(task_id)["payment"]["status"] == "authorized"
-    m.pipeline.drain()
+    m.drain()
     payment = m.task(task_id)["payment"]
     assert payment["status"] == "captured" and payment["amount_captured"] == m.intent(task_id).net_received
     m.books_balance()
