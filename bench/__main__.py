@@ -98,6 +98,8 @@ def main() -> int:
     table.add_row("(c) runner on the embedded log (PostgreSQL)", f"{p['c_runner_embedded_postgres_events_per_s']:,.0f} ev/s")
     table.add_row("(c) runner on the embedded log (SQLite)", f"{p['c_runner_embedded_sqlite_events_per_s']:,.0f} ev/s")
     table.add_row("b / a (target >= 0.3)", f"{p['ratio_b_over_a']:.2f}")
+    table.add_row("(d) decode + validate only, no broker or database", f"{p['d_validation_only_events_per_s']:,.0f} ev/s")
+    table.add_row("ceiling b / a: fetch as (a) + validate as (d), nothing else", f"{p['ceiling_b_over_a']:.2f}")
     console.print(table)
     e, f = results["engine"], results["propagation"]
     table = Table(title="Pricing")

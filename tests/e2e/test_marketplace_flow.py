@@ -7,6 +7,8 @@ import pytest
 from sqlmodel import select
 
 from api import create_app
+from events.contracts import decode
+from events.tables import EventLogRow
 from marketplace.ledger import balances
 from marketplace.models import BoardEntry, KarmaTip, Reputation
 from marketplace.seed import seed_demo
@@ -107,6 +109,10 @@ def test_the_whole_flow_then_replay_matches_live(market):
     pipeline.until(lambda: (r := yard_work()) and r["completed"] == 1 and r["reviews"] == 1,
                    "reputation to count the completed, reviewed task")
     rep = yard_work()
+    with api.platform.uow() as uow:  # the projector announced the tasker's new standing
+        changes = [decode(r.value) for r in uow.session.exec(
+            select(EventLogRow).where(EventLogRow.topic == "reputation.changes").order_by(EventLogRow.seq))]
+    assert changes and changes[-1].data["tasker_id"] == tasker["id"] and changes[-1].data["score"] == rep["score"]
     assert rep["accepted"] == 1 and rep["reliability"] == 1.0 and rep["rating"] == round((5 * 4 + 5) / 6, 2)
 
     # Tips: post, vote (never on one's own, once each), and the board ranks them.
