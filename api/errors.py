@@ -6,6 +6,7 @@ import logging
 from http import HTTPStatus
 
 from flask import jsonify, render_template, request
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from marketplace.tasks import DomainError
@@ -36,6 +37,16 @@ def init_app(app) -> None:
     @app.errorhandler(FloorRuleError)
     def _floor(exc: FloorRuleError):
         return error_response(422, "The floor rule was refused.", exc.errors)
+
+    @app.errorhandler(IntegrityError)
+    def _conflict(exc: IntegrityError):
+        # Two requests raced to create the same thing (a second vote, review or booking): the
+        # database's unique constraint let one through; this one conflicts.
+        log.info("integrity conflict on %s %s: %s", request.method, request.path, exc.orig)
+        if wants_html():
+            return render_template("error.html", code=409, title="Conflict",
+                                   message="That was just changed by another request. Reload and try again."), 409
+        return error_response(409, "That was just changed by another request; reload it and try again.")
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

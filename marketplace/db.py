@@ -71,10 +71,13 @@ class UnitOfWork:
 
 
 
-def insert_if_absent(session: Session, model, **values) -> None:
-    """INSERT .. ON CONFLICT DO NOTHING: creates a projection row without racing another worker."""
+def insert_if_absent(session: Session, model, **values) -> bool:
+    """INSERT .. ON CONFLICT DO NOTHING: creates a row without racing another worker. True if
+    this call inserted it."""
     from sqlalchemy.dialects.postgresql import insert as pg_insert
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     insert_for = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.connection().execute(insert_for(model.__table__).values(**values).on_conflict_do_nothing())
+    table = model.__table__
+    statement = insert_for(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    return session.connection().execute(statement).first() is not None

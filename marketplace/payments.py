@@ -227,9 +227,9 @@ def reauthorize_holds(uow, gateway, now: datetime, older_than_s: int) -> int:
 def handle_webhook(uow, event: dict) -> bool:
     """Apply a verified Stripe event once: False if it was seen before (a redelivery)."""
     session = uow.session
-    if session.get(StripeEventSeen, event["id"]) is not None:
+    # The insert decides, so two deliveries of one event racing each other apply it once.
+    if not insert_if_absent(session, StripeEventSeen, event_id=event["id"], type=event["type"], received_at=utcnow()):
         return False
-    insert_if_absent(session, StripeEventSeen, event_id=event["id"], type=event["type"], received_at=utcnow())
     kind = WEBHOOK_KINDS.get(event["type"])
     obj = event["data"]["object"]
     if kind is None:

@@ -60,3 +60,33 @@ def test_fifty_taskers_race_for_one_task(request, make_platform, database):
         assert (task.status, task.tasker_id) == (TaskStatus.accepted, winner)
         accepted = uow.session.exec(select(EventLogRow).where(EventLogRow.topic == "tasks.lifecycle")).all()
         assert len(accepted) == 1  # one task.accepted event, for the winner only
+
+
+def test_ten_bookings_of_one_task_at_once_hold_the_card_once(make_platform, postgres_url):
+    """A client double-clicking "book" from several tabs: one hold, every other request a clean 409."""
+    platform = make_platform(postgres_url, priority_window=NO_WINDOW)
+    with platform.uow() as uow:
+        seed_demo(uow, demo_users=False)
+        uow.commit()
+    app = create_app({"TESTING": True}, platform=platform)
+    api = ApiHelper(app.test_client(), platform)
+    client = api.signup("client")
+    task_id = api.post_task(client).json["id"]
+    pipeline = Pipeline(platform, ["pricing"])
+    pipeline.drain()
+    pipeline.close()
+    codes: list[int] = []
+    start = threading.Barrier(10)
+    with live_server(app) as base:
+        def book() -> None:
+            start.wait()
+            r = requests.post(f"{base}/api/v1/tasks/{task_id}/book", json={"payment_method": "pm_card_visa"},
+                              headers={"Authorization": client["Authorization"]}, timeout=60)
+            codes.append(r.status_code)
+
+        threads = [threading.Thread(target=book) for _ in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    assert sorted(codes) == [200] + [409] * 9, codes
