@@ -13,11 +13,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter as Counter_
 from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from events.contracts import decode
@@ -43,19 +44,28 @@ def processed_key(record: Record, event: CloudEvent | InvalidEvent) -> str:
     return f"{record.topic}/{record.partition}/{record.offset}"
 
 
+_CLAIM_PG = text(
+    "INSERT INTO processed_events (consumer, event_id, processed_at) "
+    "SELECT :group, k, :now FROM unnest(CAST(:keys AS varchar[])) AS k "
+    "ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id")
+
+
 def claim(session, group: str, keys: list[str]) -> set[str]:
     """Mark these events processed by `group`; return the keys that were not already.
 
-    INSERT .. ON CONFLICT DO NOTHING RETURNING claims a whole batch in one statement that
-    always probes the unique index, and rolls back with the handlers' effects if they fail.
+    One statement claims the whole batch, always probing the unique index, and rolls back with
+    the handlers' effects if they fail. On PostgreSQL the ids travel as one array parameter: a
+    multi-row VALUES list would be a long, never-cached statement for the driver to parse.
     """
     if not keys:
         return set()
-    insert_for = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    table = ProcessedEvent.__table__
-    statement = insert_for(table).on_conflict_do_nothing(
-        index_elements=[table.c.consumer, table.c.event_id]).returning(table.c.event_id)
     now = utcnow()
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.connection().execute(_CLAIM_PG, {"group": group, "now": now, "keys": keys})
+        return {row.event_id for row in rows}
+    table = ProcessedEvent.__table__
+    statement = sqlite_insert(table).on_conflict_do_nothing(
+        index_elements=[table.c.consumer, table.c.event_id]).returning(table.c.event_id)
     rows = session.connection().execute(
         statement, [{"consumer": group, "event_id": key, "processed_at": now} for key in keys])
     return {row.event_id for row in rows}
@@ -131,6 +141,7 @@ class ConsumerRunner:
             else:
                 keys[key] = (record, event)
         fresh = self._claim(uow, list(keys))
+        handled: Counter_[str] = Counter_()  # metrics once per batch, not once per event
         for key, (record, event) in keys.items():
             if key not in fresh:
                 DUPLICATES.labels(self.group, record.topic).inc()
@@ -140,7 +151,9 @@ class ConsumerRunner:
                 handler = self.handlers.get(event.type)
                 if handler is not None:  # other types may share the topic
                     handler(event, uow)
-                    PROCESSED.labels(self.group, record.topic).inc()
+                    handled[record.topic] += 1
+        for topic, count in handled.items():
+            PROCESSED.labels(self.group, topic).inc(count)
 
     def _apply_alone(self, item: tuple[Record, CloudEvent | InvalidEvent]) -> None:
         record, event = item

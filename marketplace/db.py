@@ -36,6 +36,20 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
 
 
+def _bulk_insert(session: Session, table, rows: list[dict]) -> None:
+    """PostgreSQL: COPY, the cheapest way in for many plain rows. Elsewhere: one executemany."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(table.insert(), rows)
+        return
+    columns = list(rows[0])
+    names = ", ".join(f'"{c}"' for c in columns)
+    with connection.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+
+
 class UnitOfWork:
     """`with uow_factory() as uow: ...; uow.commit()`: rolls back unless committed.
 
@@ -46,6 +60,7 @@ class UnitOfWork:
         self.engine = engine
         self.outbox = outbox
         self.session: Session | None = None
+        self._staged: dict = {}
 
     def __enter__(self) -> "UnitOfWork":
         self.session = Session(self.engine, expire_on_commit=False)
@@ -59,7 +74,16 @@ class UnitOfWork:
 
     def commit(self) -> None:
         assert self.session is not None
+        self.session.flush()
+        for table, rows in self._staged.items():  # one bulk write per table, in this transaction
+            _bulk_insert(self.session, table, rows)
+        self._staged.clear()
         self.session.commit()
+
+    def stage(self, table, row: dict) -> None:
+        """Add a row to insert at commit, batched with the others for the same table: for
+        handlers that write one plain row per event, cheaper than an ORM object each."""
+        self._staged.setdefault(table, []).append(row)
 
     def emit(self, event: CloudEvent, key: str, topic: str | None = None) -> None:
         assert self.session is not None
@@ -67,6 +91,7 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         assert self.session is not None
+        self._staged.clear()
         self.session.rollback()
 
 
