@@ -1,6 +1,9 @@
 """Builds a ConsumerRunner for a group from the platform's settings and transport."""
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from events.runner import ConsumerRunner
 
 
@@ -12,3 +15,19 @@ def build_runner(platform, group: str, topics: list[str], handlers: dict, **kwar
                             platform.uow, **options)
     runner.topics = topics  # for lag reports
     return runner
+
+
+def sweep_every(seconds: float, platform, work: Callable) -> Callable[[], None]:
+    """An on_idle hook that runs `work(uow)` in its own unit of work at most every `seconds`."""
+    last = 0.0
+
+    def sweep() -> None:
+        nonlocal last
+        if time.monotonic() - last < seconds:
+            return
+        with platform.uow() as uow:
+            work(uow)
+            uow.commit()
+        last = time.monotonic()
+
+    return sweep

@@ -5,32 +5,19 @@ scheduled changes at the time they take effect, with no one acting.
 """
 from __future__ import annotations
 
-import time
-
 from events.sqltypes import utcnow
 from marketplace.rates import raise_rates_to_floors
 from workers import WorkerSpec
-from workers.consumer import build_runner
+from workers.consumer import build_runner, sweep_every
 
 GROUP = "tasker-rates"
 SWEEP_EVERY_S = 60.0
 
 
 def build(platform):
-    last_sweep = 0.0
-
-    def sweep() -> None:
-        nonlocal last_sweep
-        if time.monotonic() - last_sweep < SWEEP_EVERY_S:
-            return
-        with platform.uow() as uow:
-            raise_rates_to_floors(uow, utcnow())
-            uow.commit()
-        last_sweep = time.monotonic()
-
     return build_runner(platform, GROUP, ["pricing.floors"], {
         "floors.changed": lambda event, uow: raise_rates_to_floors(uow, utcnow(), event.data["category"]),
-    }, on_idle=sweep)
+    }, on_idle=sweep_every(SWEEP_EVERY_S, platform, lambda uow: raise_rates_to_floors(uow, utcnow())))
 
 
 SPEC = WorkerSpec(GROUP, build, description="raises taskers' own rates to a risen floor")

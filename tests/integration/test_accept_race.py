@@ -10,27 +10,29 @@ from sqlmodel import select
 from api import create_app
 from events.tables import EventLogRow
 from marketplace.models import Task, TaskStatus
-from marketplace.seed import seed_demo
 from tests.e2e.conftest import ApiHelper
-from tests.support import NO_WINDOW, Pipeline, live_server, make_tasker
+from tests.support import NO_WINDOW, Pipeline, live_server, make_tasker, seeded
 
 RACERS = 50
 
 
-@pytest.mark.parametrize("database", ["postgres", "sqlite"])
-def test_fifty_taskers_race_for_one_task(request, make_platform, database):
-    platform = make_platform(request.getfixturevalue(f"{database}_url"), priority_window=NO_WINDOW)
-    with platform.uow() as uow:
-        seed_demo(uow, demo_users=False)
-        uow.commit()
+def priced_task(platform):
+    """(app, api helper, the client, a priced task's id) on a seeded platform."""
+    seeded(platform)
     app = create_app({"TESTING": True}, platform=platform)
     api = ApiHelper(app.test_client(), platform)
     client = api.signup("client")
     task_id = api.post_task(client).json["id"]
     pipeline = Pipeline(platform, ["pricing"])
-    pipeline.until(lambda: api.client.get(f"/api/v1/tasks/{task_id}", headers=api.headers(client))
-                   .json["status"] == "priced", "pricing")
+    pipeline.drain()
     pipeline.close()
+    return app, api, client, task_id
+
+
+@pytest.mark.parametrize("database", ["postgres", "sqlite"])
+def test_fifty_taskers_race_for_one_task(request, make_platform, database):
+    platform = make_platform(request.getfixturevalue(f"{database}_url"), priority_window=NO_WINDOW)
+    app, api, client, task_id = priced_task(platform)
     api.book(client, task_id)
     racers = [make_tasker(platform, f"racer{i}@example.test", {"yard-work": 2400}, ["springfield"])
               for i in range(RACERS)]
@@ -64,17 +66,7 @@ def test_fifty_taskers_race_for_one_task(request, make_platform, database):
 
 def test_ten_bookings_of_one_task_at_once_hold_the_card_once(make_platform, postgres_url):
     """A client double-clicking "book" from several tabs: one hold, every other request a clean 409."""
-    platform = make_platform(postgres_url, priority_window=NO_WINDOW)
-    with platform.uow() as uow:
-        seed_demo(uow, demo_users=False)
-        uow.commit()
-    app = create_app({"TESTING": True}, platform=platform)
-    api = ApiHelper(app.test_client(), platform)
-    client = api.signup("client")
-    task_id = api.post_task(client).json["id"]
-    pipeline = Pipeline(platform, ["pricing"])
-    pipeline.drain()
-    pipeline.close()
+    app, api, client, task_id = priced_task(make_platform(postgres_url, priority_window=NO_WINDOW))
     codes: list[int] = []
     start = threading.Barrier(10)
     with live_server(app) as base:
