@@ -168,3 +168,20 @@ def test_client_pays_on_the_task_page_and_the_task_opens_to_taskers(paying_site,
     feed = requests.get(f"{base}/api/v1/tasks?open=true", headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert [t["id"] for t in feed.json()["items"]] == [task_id]
     assert feed.json()["items"][0]["payment_status"] == "authorized"
+
+
+def test_a_card_that_asks_for_3d_secure_is_confirmed_in_the_browser(paying_site, browser):
+    base, _, platform = paying_site
+    page = browser.new_page()
+    sign_up_client(page, base, "careful@example.test")
+    post_a_task(page, "Trim the hedge")
+    card = page.locator("#card-element")
+    for placeholder, value in (("number", "4000002500003155"), ("exp_month", "12"), ("exp_year", "30"),
+                               ("cvc", "123"), ("postal_code", "10001")):
+        card.get_by_placeholder(placeholder, exact=True).fill(value)
+    page.get_by_role("button", name="on my card").click()
+    # localstripe's stand-in for the bank's 3-D Secure page, opened by stripe.confirmCardPayment
+    page.get_by_role("button", name="Complete authentication").click()
+    expect(page.locator("[data-payment]")).to_have_attribute("data-payment", "authorized", timeout=30_000)
+    shot(page, "client-3ds-confirmed")
+    page.close()
