@@ -23,7 +23,7 @@ def _scope() -> str:
 
 def _login_key() -> str:
     body = request.get_json(silent=True) if request.is_json else request.form
-    email = body.get("email", "") if isinstance(body, dict) or hasattr(body, "get") else ""
+    email = body.get("email", "") if hasattr(body, "get") else ""  # a JSON list has no email
     return f"{_scope()}:{str(email).strip().lower()[:254]}"
 
 

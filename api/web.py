@@ -27,7 +27,7 @@ from marketplace.models import Category, Payment, PaymentStatus, Region, Review,
 from marketplace.payments import book_task, sync_payment
 from marketplace.reputation import public_reputation
 from marketplace.stripe_gateway import GatewayError
-from marketplace.task_flow import cancel_by_client, cancellation_terms, quotes_of, review_task
+from marketplace.task_flow import cancel_by_client, cancellation_terms, quotes_for, quotes_of, review_task
 from marketplace.taskers import skills_view
 from marketplace.tasks import DomainError, TaskDraft, post_task, preview_quote
 from marketplace.tips import sanitize_html
@@ -126,7 +126,8 @@ def my_tasks():
     with uow() as unit:
         s = unit.session
         tasks = s.exec(select(Task).where(Task.client_id == web_user().id).order_by(Task.id.desc()).limit(200)).all()
-        rows = [(t, quotes_of(s, t.id)) for t in tasks]
+        quotes = quotes_for(s, [t.id for t in tasks])
+        rows = [(t, quotes[t.id]) for t in tasks]
     return _render("web/tasks.html", rows=rows)
 
 

@@ -6,6 +6,8 @@ that raises leaves nothing behind.
 from __future__ import annotations
 
 from sqlalchemy import event as sa_event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -99,9 +101,6 @@ class UnitOfWork:
 def insert_if_absent(session: Session, model, **values) -> bool:
     """INSERT .. ON CONFLICT DO NOTHING: creates a row without racing another worker. True if
     this call inserted it."""
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
     insert_for = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     table = model.__table__
     statement = insert_for(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)

@@ -64,10 +64,7 @@ def accept_task(uow, tasker: User, task_id: int, window: Window) -> Task:
     now = utcnow()
     if task.status != TaskStatus.priced:
         raise DomainError(f"Task {task_id} is no longer open (it is {task.status}).", status=409)
-    if not is_open_to(session, tasker.id, task_id, window, now):
-        session.refresh(task)
-        if task.status != TaskStatus.priced:  # taken between our two reads
-            raise DomainError(f"Task {task_id} was just taken by another tasker.", status=409)
+    if not is_open_to(session, tasker.id, task_id, window, now, unclaimed=False):
         raise DomainError(f"Task {task_id} is not open to you: check your skills, regions, level and rate "
                           "against the feed (GET /api/v1/tasks?open=true).", status=403)
     won = session.exec(update(Task).where(Task.id == task_id, Task.status == TaskStatus.priced)
@@ -178,5 +175,13 @@ def review_task(uow, client: User, task_id: int, rating: int, comment: str) -> R
     return review
 
 
+def quotes_for(session: Session, task_ids: list[int]) -> dict[int, dict[str, Quote]]:
+    """Every quote of these tasks by kind (posted, final, cancellation), in one query."""
+    quotes: dict[int, dict[str, Quote]] = {task_id: {} for task_id in task_ids}
+    for q in session.exec(select(Quote).where(Quote.task_id.in_(task_ids))):
+        quotes[q.task_id][q.kind] = q
+    return quotes
+
+
 def quotes_of(session: Session, task_id: int) -> dict[str, Quote]:
-    return {q.kind: q for q in session.exec(select(Quote).where(Quote.task_id == task_id))}
+    return quotes_for(session, [task_id])[task_id]

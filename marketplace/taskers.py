@@ -149,8 +149,9 @@ def verify_license(uow, operator_id: int, tasker_id: int, category: str, note: s
     return row
 
 
-def _open_clauses(session: Session, tasker_id: int, window: Window, now: datetime):
-    """SQL conditions for the tasks this tasker may take now, or None if there can be none."""
+def _open_clauses(session: Session, tasker_id: int, window: Window, now: datetime, unclaimed: bool = True):
+    """SQL conditions for the tasks this tasker may take now, or None if there can be none.
+    `unclaimed=False` leaves out "still priced", for an accept whose UPDATE settles that itself."""
     regions = list(session.exec(select(TaskerRegion.region).where(TaskerRegion.tasker_id == tasker_id)))
     skills = session.exec(select(TaskerSkill).where(TaskerSkill.tasker_id == tasker_id)).all()
     st = standing(session, tasker_id)
@@ -164,8 +165,9 @@ def _open_clauses(session: Session, tasker_id: int, window: Window, now: datetim
                                 Task.priced_at <= cutoff))
     if not regions or not by_category:
         return None
-    return and_(Task.status == TaskStatus.priced, Task.payment_status == "authorized", Task.starts_at > now,
-                Task.region.in_(regions), or_(*by_category))
+    clause = and_(Task.payment_status == "authorized", Task.starts_at > now, Task.region.in_(regions),
+                  or_(*by_category))
+    return and_(Task.status == TaskStatus.priced, clause) if unclaimed else clause
 
 
 def _with_quote(query):
@@ -184,8 +186,9 @@ def feed(session: Session, tasker_id: int, window: Window, now: datetime, page: 
     return list(tasks), total
 
 
-def is_open_to(session: Session, tasker_id: int, task_id: int, window: Window, now: datetime) -> bool:
-    clause = _open_clauses(session, tasker_id, window, now)
+def is_open_to(session: Session, tasker_id: int, task_id: int, window: Window, now: datetime,
+               unclaimed: bool = True) -> bool:
+    clause = _open_clauses(session, tasker_id, window, now, unclaimed)
     if clause is None:
         return False
     return session.exec(_with_quote(select(func.count(Task.id))).where(clause, Task.id == task_id)).one() == 1

@@ -8,16 +8,13 @@ import pytest
 
 from api import create_app
 from marketplace.accounts import create_user
-from marketplace.seed import seed_demo
-from workers import pricing
+from tests.support import Pipeline, seeded
 
 
 @pytest.fixture
 def platform(sqlite_url, make_platform):
     platform = make_platform(sqlite_url)
-    with platform.uow() as uow:
-        seed_demo(uow, demo_users=False)
-        uow.commit()
+    seeded(platform, demo_users=False)
     return platform
 
 
@@ -68,12 +65,11 @@ class ApiHelper:
 
     def price_pending(self) -> None:
         """Run the pricing stage over everything posted so far (what the worker does)."""
-        runner = pricing.build(self.platform)
+        pipeline = Pipeline(self.platform, ["pricing"])
         try:
-            while runner.run_once(timeout_s=0.1):
-                pass
+            pipeline.drain()
         finally:
-            runner.close()
+            pipeline.close()
 
 
 @pytest.fixture

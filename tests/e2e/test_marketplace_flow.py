@@ -11,9 +11,8 @@ from events.contracts import decode
 from events.tables import EventLogRow
 from marketplace.ledger import balances
 from marketplace.models import BoardEntry, KarmaTip, Reputation
-from marketplace.seed import seed_demo
 from tests.e2e.conftest import ApiHelper
-from tests.support import NO_WINDOW, Pipeline
+from tests.support import NO_WINDOW, Pipeline, seeded
 from workers.replay import replay
 
 
@@ -24,9 +23,7 @@ def market(request, make_platform):
     url = request.getfixturevalue(f"{database}_url")
     kafka = request.getfixturevalue("kafka_server") if transport == "kafka" else None
     platform = make_platform(url, kafka, priority_window=NO_WINDOW)
-    with platform.uow() as uow:
-        seed_demo(uow, demo_users=False)
-        uow.commit()
+    seeded(platform, demo_users=False)
     app = create_app({"TESTING": True}, platform=platform)
     pipeline = Pipeline(platform, ["pricing", "reputation", "tips", "payments"])
     yield ApiHelper(app.test_client(), platform), pipeline

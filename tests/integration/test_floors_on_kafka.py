@@ -11,16 +11,13 @@ from kafka.admin import ConfigResource
 from api import create_app
 from events.sqltypes import utcnow
 from marketplace.floors import FloorFeed
-from marketplace.seed import seed_demo
-from tests.support import login, relay_all, wait_until
+from tests.support import login, relay_all, seeded, wait_until
 from workers import run_in_threads, workers_for
 
 
 def test_floor_changes_reach_pricing_through_kafka(postgres_url, kafka_server, make_platform):
     platform = make_platform(postgres_url, kafka_server)
-    with platform.uow() as uow:
-        seed_demo(uow, demo_users=True)
-        uow.commit()
+    seeded(platform, demo_users=True)
     client = create_app({"TESTING": True}, platform=platform).test_client()
     op = login(client, "operator@demo.floorboard.test", "demo-operator-password")
     me = login(client, "client@demo.floorboard.test", "demo-client-password")
@@ -69,9 +66,7 @@ def test_floor_changes_reach_pricing_through_kafka(postgres_url, kafka_server, m
 def test_a_restarted_pricing_stage_rebuilds_its_table_from_the_compacted_topic(postgres_url, kafka_server,
                                                                             make_platform):
     platform = make_platform(postgres_url, kafka_server)
-    with platform.uow() as uow:
-        seed_demo(uow, demo_users=False)
-        uow.commit()
+    seeded(platform, demo_users=False)
     relay_all(platform)
     configs = platform.transport.admin.describe_configs(
         [ConfigResource("topic", platform.settings.topic_prefix + "pricing.floors")])

@@ -4,16 +4,13 @@ from __future__ import annotations
 import threading
 
 from api import create_app
-from marketplace.seed import seed_demo
-from tests.support import login, wait_until
+from tests.support import login, seeded, wait_until
 from workers import run_in_threads, workers_for
 
 
 def test_post_over_http_is_priced_through_kafka(postgres_url, kafka_server, make_platform):
     platform = make_platform(postgres_url, kafka_server)
-    with platform.uow() as uow:
-        seed_demo(uow, demo_users=True)
-        uow.commit()
+    seeded(platform, demo_users=True)
     client = create_app({"TESTING": True}, platform=platform).test_client()
     assert {s.name for s in workers_for(platform)} == {"relay", "pricing", "tasker-rates", "reputation", "tips", "payments"}
     stop = threading.Event()
