@@ -6,8 +6,10 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import orjson
 from marshmallow import Schema, ValidationError, fields, validate
 
+from events.fastload import compile_loader
 from events.sqltypes import utcnow
 
 SOURCE = "urn:floorboard"
@@ -51,39 +53,19 @@ def envelope_to_json(event: CloudEvent, data: dict) -> bytes:
     return json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()
 
 
-_STRING_LIMITS = {"id": 64, "source": 1000, "type": 120, "subject": 200}  # as EnvelopeSchema says
-
-
-def _fast_envelope(doc: dict) -> dict | None:
-    """The common case checked directly, ~10x cheaper than a schema load; None means 'ask the
-    schema', which either accepts an unusual but valid envelope or explains what is wrong."""
-    if (len(doc) != 9 or doc.get("specversion") != "1.0" or doc.get("datacontenttype") != "application/json"
-            or type(doc.get("schemaversion")) is not int or doc["schemaversion"] < 1
-            or type(doc.get("data")) is not dict):
-        return None
-    for name, limit in _STRING_LIMITS.items():
-        value = doc.get(name)
-        if type(value) is not str or not value or len(value) > limit:
-            return None
-    try:
-        when = datetime.fromisoformat(doc["time"])
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return {**doc, "time": when}
+_fast_envelope = compile_loader(_envelope)  # the common case without a schema load (events.fastload)
 
 
 def envelope_from_json(raw: bytes) -> dict:
     try:
-        doc = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:  # bad UTF-8 included
         raise InvalidEvent(f"not JSON: {exc}") from None
     if not isinstance(doc, dict):
         raise InvalidEvent("not a JSON object")
     fast = _fast_envelope(doc)
     if fast is not None:
-        return fast
+        return fast  # what _envelope.load(doc) returns, ~10x cheaper
     try:
         return _envelope.load(doc)
     except ValidationError as exc:
