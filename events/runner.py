@@ -61,14 +61,13 @@ def claim(session, group: str, keys: list[str]) -> set[str]:
         return set()
     now = utcnow()
     if session.get_bind().dialect.name == "postgresql":
-        rows = session.connection().execute(_CLAIM_PG, {"group": group, "now": now, "keys": keys})
-        return {row.event_id for row in rows}
+        return set(session.connection().execute(_CLAIM_PG, {"group": group, "now": now, "keys": keys})
+                   .scalars().all())
     table = ProcessedEvent.__table__
     statement = sqlite_insert(table).on_conflict_do_nothing(
         index_elements=[table.c.consumer, table.c.event_id]).returning(table.c.event_id)
-    rows = session.connection().execute(
-        statement, [{"consumer": group, "event_id": key, "processed_at": now} for key in keys])
-    return {row.event_id for row in rows}
+    return set(session.connection().execute(
+        statement, [{"consumer": group, "event_id": key, "processed_at": now} for key in keys]).scalars().all())
 
 
 class ConsumerRunner:

@@ -1,12 +1,10 @@
 """What a transport offers the runner: consumers in groups, with commits the runner controls."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):  # a tuple: built for every event polled, at a third of a frozen dataclass's cost
     topic: str
     partition: int
     offset: int  # Kafka's offset, or the embedded log's seq

@@ -158,3 +158,16 @@ def test_poison_event_goes_to_the_dlq_and_the_rest_keep_flowing(backbone):
     runner = runner_for(backbone, group)
     drain(backbone, runner, lambda: effect_count(backbone) >= 40)
     assert sorted(r.task_id for r in effect_rows(backbone)) == list(range(1, 41))
+
+
+def test_a_member_that_leaves_has_committed_what_it_handled(backbone):
+    """Offsets are committed without waiting for the broker's answer; leaving the group finishes
+    the last commit, so the next member does not redeliver a handled batch."""
+    create_sink(backbone)
+    group = group_name()
+    emit_posted(backbone, [(i, 0) for i in range(1, 41)])
+    relay_all(backbone)
+    first = runner_for(backbone, group)
+    wait_until(lambda: effect_count(backbone) >= 40, timeout=60, step=lambda: first.run_once(timeout_s=0.5))
+    first.close()
+    assert backbone.transport.lag(group, ["tasks.posted"]) == {"tasks.posted": 0}
