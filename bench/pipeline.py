@@ -6,6 +6,7 @@ On a shared 2-core machine one reading of (a) swings by 2x from one second to th
 and b/a is the median of the rounds' own ratios."""
 from __future__ import annotations
 
+import multiprocessing
 import time
 import uuid
 
@@ -49,20 +50,29 @@ def raw_consume_rate(bootstrap_servers: str, topic: str, n: int) -> float:
     return n / elapsed
 
 
-def runner_rate(platform, n: int) -> float:
-    """The runner's end-to-end rate: decode, dedupe, one handler row per event, commit, offsets.
-    Each call starts from an empty sink and no processed events, so rounds are alike."""
+def handle(event, uow) -> None:
+    """The benchmark's handler: one row per event, staged and inserted with the batch's commit."""
+    uow.stage(effects, {"event_id": event.id, "task_id": event.data["task_id"],
+                        "seq": event.data["estimated_minutes"], "member": "bench"})
+
+
+def bench_runner(platform, group: str):
+    return build_runner(platform, group, ["tasks.posted"], {"task.posted": handle}, batch_size=2000)
+
+
+def empty_sink(platform) -> None:
+    """An empty sink and no processed events, so that rounds are alike."""
     create_sink(platform)
     with platform.engine.begin() as conn:
         conn.execute(delete(effects))
         conn.execute(delete(ProcessedEvent))
 
-    def handle(event, uow):  # one row per event, staged and inserted with the batch's commit
-        uow.stage(effects, {"event_id": event.id, "task_id": event.data["task_id"],
-                            "seq": event.data["estimated_minutes"], "member": "bench"})
 
-    runner = build_runner(platform, f"bench-{uuid.uuid4().hex[:6]}", ["tasks.posted"],
-                          {"task.posted": handle}, batch_size=2000)
+def runner_rate(platform, n: int) -> float:
+    """The runner's end-to-end rate in this process: decode, dedupe, one handler row per event,
+    commit, offsets."""
+    empty_sink(platform)
+    runner = bench_runner(platform, f"bench-{uuid.uuid4().hex[:6]}")
     done = 0
     while done == 0:  # join the group and handle a first batch before the clock starts
         done = runner.run_once(timeout_s=5)
@@ -74,6 +84,51 @@ def runner_rate(platform, n: int) -> float:
     runner.close()
     assert effect_count(platform) == n, "the runner lost or duplicated events"
     return timed / elapsed
+
+
+def _member(settings, group: str, stop) -> None:
+    """One worker process of the group, as `floorboard worker` runs it."""
+    platform = bootstrap(settings)
+    try:
+        bench_runner(platform, group).run(stop)
+    finally:
+        platform.close()
+
+
+def processes_rate(platform, n: int, processes: int) -> float:
+    """The same, with the group split over several worker processes (fresh interpreters, as
+    `floorboard worker` starts them). The clock runs from the group's first offset commit to its
+    last, the same span as runner_rate's."""
+    empty_sink(platform)
+    group = f"bench-{uuid.uuid4().hex[:6]}"
+    spawn = multiprocessing.get_context("spawn")
+    stop = spawn.Event()
+    members = [spawn.Process(target=_member, args=(platform.settings, group, stop), daemon=True)
+               for _ in range(processes)]
+    for member in members:
+        member.start()
+    deadline = time.monotonic() + 300
+
+    def remaining() -> int:  # the group's lag: a broker request, no load on the database
+        if time.monotonic() > deadline or not all(m.is_alive() for m in members):
+            raise RuntimeError("the worker processes stopped before the end")
+        return platform.transport.lag(group, ["tasks.posted"])["tasks.posted"]
+
+    try:
+        while (left := remaining()) == n:  # started, joined, and a first batch committed
+            time.sleep(0.01)
+        start = time.perf_counter()
+        while remaining() > 0:
+            time.sleep(0.02)
+        elapsed = time.perf_counter() - start
+    finally:
+        stop.set()
+        for member in members:
+            member.join(timeout=30)
+            if member.is_alive():
+                member.kill()
+    assert effect_count(platform) == n, "the workers lost or duplicated events"
+    return left / elapsed
 
 
 def validation_ceiling(events) -> float:
@@ -111,19 +166,21 @@ def run(settings_for, n: int, progress, rounds: int = 3) -> dict:
     topic = kafka_platform.settings.topic_prefix + "tasks.posted"
     progress("producing events to Kafka", n)
     produce_to_kafka(kafka_platform.settings.kafka_bootstrap_servers, topic, events, progress.advance)
-    progress(f"(a) raw kafka-python and (b) the runner on Kafka -> PostgreSQL, {rounds} rounds", rounds)
-    pairs = []
+    progress(f"(a) raw kafka-python, (b) the runner on Kafka -> PostgreSQL in one process and in two: "
+             f"{rounds} rounds", rounds)
+    measured = []
     for _ in range(rounds):
         a = raw_consume_rate(kafka_platform.settings.kafka_bootstrap_servers, topic, n)
-        pairs.append((a, runner_rate(kafka_platform, n)))
+        measured.append((a, runner_rate(kafka_platform, n), processes_rate(kafka_platform, n, 2)))
         progress.advance(1)
     kafka_platform.close()
-    ratios = [b / a for a, b in pairs]
-    results["rounds_a_b"] = pairs
-    results["a_raw_kafka_python_msgs_per_s"] = median([a for a, _ in pairs])
-    results["b_runner_kafka_postgres_events_per_s"] = median([b for _, b in pairs])
-    results["ratio_b_over_a"] = median(ratios)
-    results["ratio_b_over_a_range"] = (min(ratios), max(ratios))
+    results["rounds_a_b_b2"] = measured
+    results["a_raw_kafka_python_msgs_per_s"] = median([a for a, _, _ in measured])
+    for name, column in (("b", 1), ("b2", 2)):
+        ratios = [row[column] / row[0] for row in measured]
+        results[f"{name}_events_per_s"] = median([row[column] for row in measured])
+        results[f"ratio_{name}_over_a"] = median(ratios)
+        results[f"ratio_{name}_over_a_range"] = (min(ratios), max(ratios))
 
     for database in ("postgres", "sqlite"):
         platform = bootstrap(settings_for(database, kafka=False))
