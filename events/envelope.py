@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import orjson
 from marshmallow import Schema, ValidationError, fields, validate
+from uuid6 import uuid7
 
 from events.fastload import compile_loader
 from events.sqltypes import utcnow
@@ -24,7 +24,9 @@ class CloudEvent:
     type: str
     subject: str
     data: dict
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # Time-ordered (UUIDv7): consumers' processed_events index takes each batch's ids near its
+    # right edge instead of at random pages, which keeps claiming cheap as the table grows.
+    id: str = field(default_factory=lambda: uuid7().hex)
     source: str = SOURCE
     time: datetime = field(default_factory=utcnow)
     schemaversion: int = 1
