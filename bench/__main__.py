@@ -46,7 +46,7 @@ class Steps:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of (a) and (b)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of (a), (b) and (b2)")
     args = parser.parse_args()
     if args.events < 1000 or args.rounds < 1:
         parser.error("--events must be at least 1000 and --rounds at least 1")

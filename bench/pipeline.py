@@ -1,9 +1,9 @@
 """Issue 2's figures: raw kafka-python consumption (a), the runner on Kafka writing one
 PostgreSQL row per event (b), the same on the embedded log (c), and b/a.
 
-On a shared 2-core machine one reading of (a) swings by 2x from one second to the next, so (a) and
-(b) are measured in alternating rounds on the same topic, each round with a fresh consumer group,
-and b/a is the median of the rounds' own ratios."""
+On a shared 2-core machine one reading of (a) swings by 2x from one second to the next, so (a), (b)
+and (b2) (the group in two worker processes) are measured in alternating rounds on the same topic,
+each round with a fresh consumer group, and each ratio is the median of the rounds' own ratios."""
 from __future__ import annotations
 
 import multiprocessing

@@ -5,13 +5,15 @@ is refused by its producer and, if one slips through, dead-lettered by its consu
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from events.envelope import CloudEvent, InvalidEvent, envelope_from_json, envelope_to_json
-from events.fastload import Loader, compile_loader
+from events.fastload import loader_for
 
 Cents = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0), **kw)  # noqa: E731
 Slug = lambda **kw: fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,63}$"), **kw)  # noqa: E731
@@ -198,25 +200,17 @@ EVENT_TYPES: dict[str, EventType] = {t.name: t for t in [
 ]}
 
 
-_SCHEMAS: dict[str, Payload] = {}
-_FAST: dict[str, Loader | None] = {}
+_SCHEMAS: dict[str, tuple[Payload, Callable[[Any], dict]]] = {}
 
 
-def _schema(etype: EventType) -> Payload:
-    # Building a marshmallow schema costs more than loading with one: build each once.
-    schema = _SCHEMAS.get(etype.name)
-    if schema is None:
-        schema = _SCHEMAS[etype.name] = etype.schema()
-        _FAST[etype.name] = compile_loader(schema)
-    return schema
-
-
-def load_payload(etype: EventType, data) -> dict:
-    """`schema.load(data)`: through the compiled common case when it applies (events.fastload)."""
-    schema = _schema(etype)
-    fast = _FAST[etype.name]
-    loaded = fast(data) if fast is not None else None
-    return loaded if loaded is not None else schema.load(data)
+def _built(etype: EventType) -> tuple[Payload, Callable[[Any], dict]]:
+    """The type's schema and its load (through the compiled common case, events.fastload).
+    Building a marshmallow schema costs more than loading with one: build each once."""
+    built = _SCHEMAS.get(etype.name)
+    if built is None:
+        schema = etype.schema()
+        built = _SCHEMAS[etype.name] = (schema, loader_for(schema))
+    return built
 
 
 def _type_of(name: str) -> EventType:
@@ -239,9 +233,9 @@ def _jsonable(value):
 
 def encode(event: CloudEvent) -> bytes:
     """Validate the payload against its schema and serialise the whole envelope."""
-    schema = _schema(_type_of(event.type))
+    schema, load = _built(_type_of(event.type))
     try:
-        payload = schema.dump(schema.load(_jsonable(event.data)))
+        payload = schema.dump(load(_jsonable(event.data)))
     except ValidationError as exc:
         raise InvalidEvent(f"{event.type} payload refused: {exc.messages}") from None
     return envelope_to_json(event, payload)
@@ -255,7 +249,8 @@ def decode(raw: bytes) -> CloudEvent:
         raise InvalidEvent(f"{doc['type']} schema version {doc['schemaversion']} is not supported "
                            f"(expected {etype.version})")
     try:
-        data = load_payload(etype, doc["data"])
+        _, load = _built(etype)
+        data = load(doc["data"])
     except ValidationError as exc:
         raise InvalidEvent(f"{doc['type']} payload invalid: {exc.messages}") from None
     return CloudEvent(type=doc["type"], subject=doc["subject"], data=data, id=doc["id"],

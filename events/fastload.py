@@ -5,7 +5,8 @@ runner's time. `compile_loader(schema)` reads a schema's declared fields and val
 returns a function for the input marshmallow sees almost always: every declared field present, each
 value of its plain JSON type, no extra keys. For such input it returns exactly what `schema.load`
 would. For any other input it returns None, and the caller asks the schema itself, which accepts an
-unusual but valid input (`"5"` for a non-strict integer) or explains what is wrong.
+unusual but valid input (`"5"` for a non-strict integer) or explains what is wrong;
+`loader_for(schema)` puts the two together.
 
 The schema stays the one definition of an event. A schema using anything this module does not know
 (hooks, renamed keys, other field or validator classes) gets no compiled loader, and is loaded by
@@ -47,6 +48,20 @@ def compile_loader(schema: Schema) -> Loader | None:
             return None
 
     return fast_load
+
+
+def loader_for(schema: Schema) -> Callable[[Any], dict]:
+    """`schema.load`, through the compiled common case when it applies: the same result, or the
+    same ValidationError."""
+    fast = compile_loader(schema)
+    if fast is None:
+        return schema.load
+
+    def load(doc) -> dict:
+        loaded = fast(doc)
+        return loaded if loaded is not None else schema.load(doc)
+
+    return load
 
 
 def _compile_schema(schema: Schema) -> Callable[[Any], dict]:
