@@ -7,6 +7,7 @@ from flask_smorest import Api
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
+from api.input import MAX_BODY_BYTES, StrictJSONProvider
 from marketplace.bootstrap import Platform, bootstrap
 from marketplace.settings import Settings
 
@@ -39,16 +40,22 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
             "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
         },
         JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,  # a larger body is a 413 before anything reads it
+        MAX_FORM_MEMORY_SIZE=MAX_BODY_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.https_only,
     )
     if test_config:
         app.config.update(test_config)
     if not app.config["SECRET_KEY"]:
         raise RuntimeError("SECRET_KEY is not set. Export SECRET_KEY (any long random string); "
                            "`floorboard dev` makes one for you.")
+    app.json = StrictJSONProvider(app)
     app.extensions["floorboard"] = platform or bootstrap(settings)
 
-    from api import (accounts, boards, catalog, console, errors, floors, limits, ops, payments, taskers, tasks, web,
-                     web_auth)
+    from api import (accounts, boards, catalog, console, errors, floors, headers, limits, ops, payments, taskers, tasks,
+                     web, web_auth)
 
     csrf = CSRFProtect(app)  # every web form; the JSON API authenticates by bearer token, not cookies
     limits.init_app(app)
@@ -63,8 +70,7 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
     app.register_blueprint(web.bp)
     app.register_blueprint(payments.webhooks)
     csrf.exempt(payments.webhooks)  # Stripe signs its webhooks; there is no session to forge
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    headers.init_app(app, settings.stripe_js_url, settings.https_only)
 
     errors.init_app(app)
     ops.init_app(app)

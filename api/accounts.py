@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
+
+from api.input import Blueprint
 
 from api.auth import SECURITY, requires
 from api.limits import login_limit, signup_limit

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from api.input import Blueprint
 from sqlmodel import select
 
 from api.platform import uow

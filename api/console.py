@@ -12,9 +12,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from api.platform import uow
 from api.web_auth import web_requires, web_user
+from marketplace.adjustments import disputes as open_disputes
+from marketplace.adjustments import resolve_dispute
 from marketplace.floor_admin import ProposedFloor, floor_history, simulate_proposals
 from marketplace.floors import RULE_FIELDS, FloorChange, current_rule, rules_in_force, set_floor
 from marketplace.models import Category, Region
+from marketplace.tasks import DomainError
 from pricing import FloorRuleError
 from pricing.money import format_cents
 
@@ -136,3 +139,37 @@ def chart(result) -> dict:
             bars.append({"x": x, "y": y + j * 16, "w": max(length, 1), "kind": label, "value": value})
     return {"width": width, "height": 40 + len(rows) * row_h, "axis": left + half, "rows": rows,
             "row_h": row_h, "bars": bars}
+
+
+class RulingForm(FlaskForm):
+    note = StringField("The ruling's reason (the client and tasker see it)", validators=[DataRequired(), Length(max=500)])
+    decision = SelectField("Decision", choices=[("tasker", "for the tasker"), ("client", "for the client")],
+                           validators=[DataRequired()])
+
+
+@bp.get("/disputes")
+@web_requires("operator")
+def disputes():
+    with uow() as unit:
+        rows = open_disputes(unit.session)
+    return render_template("console/disputes.html", rows=rows, form=RulingForm(), money=format_cents, user=web_user())
+
+
+@bp.post("/disputes/<int:task_id>")
+@web_requires("operator")
+def rule(task_id: int):
+    form = RulingForm()
+    if not form.validate_on_submit():
+        with uow() as unit:
+            rows = open_disputes(unit.session)
+        return render_template("console/disputes.html", rows=rows, form=form, money=format_cents,
+                               user=web_user()), 422
+    try:
+        with uow() as unit:
+            resolve_dispute(unit, web_user(), task_id, form.decision.data == "tasker", form.note.data)
+            unit.commit()
+    except DomainError as exc:
+        flash(exc.message)
+    else:
+        flash(f"Task {task_id}: ruled for the {form.decision.data}.")
+    return redirect(url_for("console.disputes"))

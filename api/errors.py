@@ -9,6 +9,7 @@ from flask import jsonify, render_template, request
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from events.envelope import InvalidEvent
 from marketplace.tasks import DomainError
 from pricing import FloorRuleError
 
@@ -34,6 +35,13 @@ def init_app(app) -> None:
     def _domain(exc: DomainError):
         return error_response(exc.status, exc.message, exc.errors)
 
+    @app.errorhandler(InvalidEvent)
+    def _unrecordable(exc: InvalidEvent):
+        # A backstop: the schemas refuse such input first. An event its consumers could not read
+        # is never written; the request is refused instead.
+        log.warning("refused an event the consumers could not read on %s %s: %s", request.method, request.path, exc)
+        return error_response(422, "The request carried data that cannot be recorded.")
+
     @app.errorhandler(FloorRuleError)
     def _floor(exc: FloorRuleError):
         return error_response(422, "The floor rule was refused.", exc.errors)
@@ -57,8 +65,10 @@ def init_app(app) -> None:
         data = getattr(exc, "data", None) or {}
         body = {"code": exc.code, "status": exc.name, "message": data.get("message") or exc.description}
         errors = data.get("errors") or data.get("messages")  # webargs calls them messages
-        if errors == {"json": ["Invalid JSON body."]}:
-            body["message"] = "The request body is not valid JSON."
+        json_errors = errors.get("json") if isinstance(errors, dict) else None
+        if isinstance(json_errors, list) and json_errors and str(json_errors[0]).startswith("Invalid JSON body"):
+            detail = str(json_errors[0]).removeprefix("Invalid JSON body").strip(":. ")
+            body["message"] = "The request body is not valid JSON" + (f": {detail}." if detail else ".")
         if errors:
             body["errors"] = errors
         response = jsonify(body)

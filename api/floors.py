@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
+
+from api.input import Blueprint
 from sqlmodel import select
 
 from api.auth import SECURITY, requires

@@ -2,10 +2,12 @@
 payout account; and Stripe's webhooks, verified by signature, at POST /webhooks/stripe."""
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint as FlaskBlueprint
 from flask import g, jsonify, request, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from api.input import Blueprint
 
 from api.auth import SECURITY, requires
 from api.platform import platform, uow
@@ -15,6 +17,7 @@ from marketplace.models import PaymentStatus, PayoutAccount, Task
 from marketplace.payments import book_task, handle_webhook, onboard_tasker, pay_outstanding, refund
 from marketplace.tasks import DomainError
 
+log = logging.getLogger(__name__)
 blp = Blueprint("payments", __name__, url_prefix="/api/v1", description="Card holds, refunds and payouts")
 webhooks = FlaskBlueprint("webhooks", __name__)
 
@@ -88,6 +91,12 @@ class Payouts(MethodView):
         return {"account_id": account_id, "onboarding_url": link}
 
 
+def well_formed(event) -> bool:
+    data = event.get("data") if isinstance(event, dict) else None
+    return (isinstance(event.get("id"), str) and 0 < len(event["id"]) <= 255 and isinstance(event.get("type"), str)
+            and len(event["type"]) <= 100 and isinstance(data, dict) and isinstance(data.get("object"), dict))
+
+
 @webhooks.post("/webhooks/stripe")
 def stripe_webhook():
     """Verified by the SDK against STRIPE_WEBHOOK_SECRET; each event id is applied once."""
@@ -95,6 +104,10 @@ def stripe_webhook():
         event = gateway().verify_webhook(request.get_data(), request.headers.get("Stripe-Signature"))
     except ValueError as exc:
         return jsonify({"code": 400, "status": "Bad Request", "message": str(exc)}), 400
+    if not well_formed(event):
+        # Signed, yet not the shape of a Stripe event: acknowledge it so Stripe does not retry it forever.
+        log.warning("a signed Stripe webhook is malformed and was ignored: %.200r", event)
+        return jsonify({"received": None, "ignored": "malformed event"})
     with uow() as unit:
         fresh = handle_webhook(unit, event)
         unit.commit()

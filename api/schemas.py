@@ -1,13 +1,19 @@
 """The public contract's request and response shapes. Money fields are integer cents."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
+
+from api.input import ApiSchema, Instant
+from pricing.quote import MAX_ESTIMATED_MINUTES, MAX_OFFERED_RATE
 
 Cents = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0, max=100_000_000), **kw)  # noqa: E731
+OfferedRate = lambda: fields.Integer(  # noqa: E731
+    strict=True, load_default=None, allow_none=True, validate=validate.Range(min=0, max=MAX_OFFERED_RATE),
+    metadata={"description": "Cents an hour above the floor; at most the engine's limit"})
 SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,63}$", error="Must be a lowercase slug, e.g. yard-work.")
 
 
-class SignupSchema(Schema):
+class SignupSchema(ApiSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=200))
     role = fields.String(required=True, validate=validate.OneOf(["client", "tasker"],
@@ -15,25 +21,25 @@ class SignupSchema(Schema):
     display_name = fields.String(validate=validate.Length(max=80))
 
 
-class UserSchema(Schema):
+class UserSchema(ApiSchema):
     id = fields.Integer()
     email = fields.String()
     role = fields.String()
     display_name = fields.String()
 
 
-class TokenRequestSchema(Schema):
+class TokenRequestSchema(ApiSchema):
     email = fields.String(required=True, validate=validate.Length(min=1, max=254))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
 
 
-class TokenSchema(Schema):
+class TokenSchema(ApiSchema):
     token = fields.String()
     token_type = fields.String()
     user = fields.Nested(UserSchema)
 
 
-class QuoteSchema(Schema):
+class QuoteSchema(ApiSchema):
     rate = fields.Integer()
     billable_minutes = fields.Integer()
     subtotal = fields.Integer()
@@ -46,26 +52,27 @@ class QuoteSchema(Schema):
     rule_version = fields.Integer()
 
 
-class TaskCreateSchema(Schema):
+class TaskCreateSchema(ApiSchema):
     category = fields.String(required=True, validate=SLUG)
     region = fields.String(required=True, validate=SLUG)
     title = fields.String(required=True, validate=validate.Length(min=1, max=120))
     description = fields.String(load_default="", validate=validate.Length(max=5000))
-    estimated_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=7 * 24 * 60))
-    starts_at = fields.AwareDateTime(required=True)
-    offered_rate = Cents(load_default=None, allow_none=True)
+    estimated_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ESTIMATED_MINUTES))
+    starts_at = Instant(required=True)
+    offered_rate = OfferedRate()
 
 
-class PaymentSchema(Schema):
+class PaymentSchema(ApiSchema):
     status = fields.String(metadata={"description": "pending, authorized, failed, captured, released or refunded"})
     amount_authorized = fields.Integer()
     amount_captured = fields.Integer()
     amount_refunded = fields.Integer()
     amount_transferred = fields.Integer()
+    amount_extra = fields.Integer(metadata={"description": "Charged beyond the hold for an approved adjustment"})
     failure_message = fields.String(allow_none=True)
 
 
-class TaskSchema(Schema):
+class TaskSchema(ApiSchema):
     id = fields.Integer()
     status = fields.String()
     category = fields.String()
@@ -92,61 +99,90 @@ class TaskSchema(Schema):
                                      metadata={"description": "What a late cancellation costs the client"})
     payment_status = fields.String(allow_none=True)
     payment = fields.Nested(PaymentSchema, allow_none=True)
+    claimed_quote = fields.Nested(QuoteSchema, allow_none=True,
+                                  metadata={"description": "The tasker's price for work beyond the booking"})
+    adjustment = fields.Nested(lambda: AdjustmentSchema(), allow_none=True)
 
 
-class BookSchema(Schema):
+class BookSchema(ApiSchema):
     payment_method = fields.String(required=True, validate=validate.Length(min=1, max=255), metadata={
         "description": "A Stripe PaymentMethod id from Stripe.js (in test mode e.g. pm_card_visa)"})
 
 
-class BookingSchema(Schema):
+class BookingSchema(ApiSchema):
     task = fields.Nested(lambda: TaskSchema())
     client_secret = fields.String(allow_none=True, metadata={
         "description": "When the bank asks for 3-D Secure: confirm it with Stripe.js, then GET the task"})
 
 
-class RefundCreateSchema(Schema):
+class RefundCreateSchema(ApiSchema):
     amount = fields.Integer(load_default=None, allow_none=True, strict=True,
                             validate=validate.Range(min=1, max=100_000_000),
                             metadata={"description": "Cents; all that is left to refund if omitted"})
     reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
 
 
-class PayoutAccountSchema(Schema):
+class PayoutAccountSchema(ApiSchema):
     account_id = fields.String(allow_none=True)
     onboarding_url = fields.String(allow_none=True)
 
 
-class TaskListArgsSchema(Schema):
+class TaskListArgsSchema(ApiSchema):
     open = fields.Boolean(load_default=False, metadata={
         "description": "Taskers: the feed of priced tasks you may accept now"})
     status = fields.String(load_default=None, validate=validate.OneOf(
-        ["posted", "priced", "rejected", "accepted", "in_progress", "completed", "cancelled"]))
+        ["posted", "priced", "rejected", "accepted", "in_progress", "awaiting_approval", "completed", "cancelled"]))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
-class TaskPageSchema(Schema):
+class TaskPageSchema(ApiSchema):
     items = fields.List(fields.Nested(TaskSchema))
     page = fields.Integer()
     page_size = fields.Integer()
     total = fields.Integer()
 
 
-class CompleteSchema(Schema):
-    minutes_worked = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=7 * 24 * 60))
+class CompleteSchema(ApiSchema):
+    minutes_worked = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ESTIMATED_MINUTES))
+    reason = fields.String(load_default="", validate=validate.Length(max=500), metadata={
+        "description": "Required when the minutes come to more than the client booked: the client sees it "
+                       "and approves or disputes the extra"})
 
 
-class CancelSchema(Schema):
+class AdjustmentSchema(ApiSchema):
+    minutes_claimed = fields.Integer()
+    reason = fields.String()
+    booked_total = fields.Integer(metadata={"description": "What the client booked (the hold)"})
+    claimed_total = fields.Integer(metadata={"description": "The price for the minutes claimed"})
+    extra = fields.Integer(metadata={"description": "claimed_total - booked_total: charged only if approved"})
+    status = fields.String(metadata={"description": "pending, approved, disputed, expired, upheld or rejected"})
+    requested_at = fields.AwareDateTime()
+    due_at = fields.AwareDateTime(metadata={"description": "Unanswered by then, the booked amount stands"})
+    decided_at = fields.AwareDateTime(allow_none=True)
+    note = fields.String()
+
+
+class DisputeSchema(ApiSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class RulingSchema(ApiSchema):
+    decision = fields.String(required=True, validate=validate.OneOf(["tasker", "client"]), metadata={
+        "description": "tasker: charge the client the difference and pay it on; client: the booked amount stands"})
+    note = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class CancelSchema(ApiSchema):
     reason = fields.String(load_default="", validate=validate.Length(max=300))
 
 
-class ReviewCreateSchema(Schema):
+class ReviewCreateSchema(ApiSchema):
     rating = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
     comment = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
-class ReviewSchema(Schema):
+class ReviewSchema(ApiSchema):
     id = fields.Integer()
     task_id = fields.Integer()
     tasker_id = fields.Integer()
@@ -155,17 +191,17 @@ class ReviewSchema(Schema):
     created_at = fields.AwareDateTime()
 
 
-class SkillSchema(Schema):
+class SkillSchema(ApiSchema):
     category = fields.String(required=True, validate=SLUG)
     rate = Cents(required=True, metadata={"description": "Your own rate, cents an hour; never below the floor"})
 
 
-class SkillsUpdateSchema(Schema):
+class SkillsUpdateSchema(ApiSchema):
     regions = fields.List(fields.String(validate=SLUG), required=True, validate=validate.Length(max=50))
     skills = fields.List(fields.Nested(SkillSchema), required=True, validate=validate.Length(max=50))
 
 
-class SkillViewSchema(Schema):
+class SkillViewSchema(ApiSchema):
     category = fields.String()
     rate = fields.Integer()
     level = fields.String()
@@ -175,14 +211,14 @@ class SkillViewSchema(Schema):
     raised_at = fields.AwareDateTime(allow_none=True)
 
 
-class SkillsViewSchema(Schema):
+class SkillsViewSchema(ApiSchema):
     regions = fields.List(fields.String())
     skills = fields.List(fields.Nested(SkillViewSchema))
     skilled_unlocked = fields.Boolean()
     licensed = fields.List(fields.String())
 
 
-class CategoryReputationSchema(Schema):
+class CategoryReputationSchema(ApiSchema):
     category = fields.String()
     score = fields.Integer()
     tier = fields.String()
@@ -195,7 +231,7 @@ class CategoryReputationSchema(Schema):
     tasker_cancelled = fields.Integer()
 
 
-class ReputationSchema(Schema):
+class ReputationSchema(ApiSchema):
     id = fields.Integer()
     display_name = fields.String()
     tier = fields.String()
@@ -206,12 +242,12 @@ class ReputationSchema(Schema):
     categories = fields.List(fields.Nested(CategoryReputationSchema))
 
 
-class LicenseCreateSchema(Schema):
+class LicenseCreateSchema(ApiSchema):
     category = fields.String(required=True, validate=SLUG)
     note = fields.String(load_default="", validate=validate.Length(max=300))
 
 
-class LicenseSchema(Schema):
+class LicenseSchema(ApiSchema):
     tasker_id = fields.Integer()
     category = fields.String()
     verified_by = fields.Integer()
@@ -219,13 +255,13 @@ class LicenseSchema(Schema):
     verified_at = fields.AwareDateTime()
 
 
-class TipCreateSchema(Schema):
+class TipCreateSchema(ApiSchema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=120))
     body = fields.String(required=True, validate=validate.Length(min=1, max=5000),
                          metadata={"description": "Markdown; raw HTML is shown as text and links are sanitized"})
 
 
-class TipSchema(Schema):
+class TipSchema(ApiSchema):
     id = fields.Integer()
     category = fields.String()
     author_id = fields.Integer()
@@ -235,27 +271,27 @@ class TipSchema(Schema):
     created_at = fields.AwareDateTime()
 
 
-class VoteCreateSchema(Schema):
+class VoteCreateSchema(ApiSchema):
     helpful = fields.Boolean(required=True)
 
 
-class VoteSchema(Schema):
+class VoteSchema(ApiSchema):
     tip_id = fields.Integer()
     voter_id = fields.Integer()
     helpful = fields.Boolean()
     created_at = fields.AwareDateTime()
 
 
-class HideSchema(Schema):
+class HideSchema(ApiSchema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
 
 
-class BoardArgsSchema(Schema):
+class BoardArgsSchema(ApiSchema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
-class BoardTipSchema(Schema):
+class BoardTipSchema(ApiSchema):
     tip_id = fields.Integer()
     title = fields.String()
     body_html = fields.String()
@@ -266,7 +302,7 @@ class BoardTipSchema(Schema):
     posted_at = fields.AwareDateTime()
 
 
-class BoardSchema(Schema):
+class BoardSchema(ApiSchema):
     category = fields.String()
     total = fields.Integer()
     page = fields.Integer()
@@ -274,23 +310,23 @@ class BoardSchema(Schema):
     tips = fields.List(fields.Nested(BoardTipSchema))
 
 
-class CategorySchema(Schema):
+class CategorySchema(ApiSchema):
     slug = fields.String()
     name = fields.String()
     level = fields.String()
     description = fields.String()
 
 
-class CategoryArgsSchema(Schema):
+class CategoryArgsSchema(ApiSchema):
     level = fields.String(validate=validate.OneOf(["general", "skilled", "licensed"]),
                           metadata={"description": "Only the categories at this level"})
 
 
-class RegionArgsSchema(Schema):
+class RegionArgsSchema(ApiSchema):
     region = fields.String(validate=SLUG)
 
 
-class FloorSchema(Schema):
+class FloorSchema(ApiSchema):
     category = fields.String()
     region = fields.String()
     version = fields.Integer()
@@ -306,16 +342,16 @@ class FloorSchema(Schema):
     reason = fields.String()
 
 
-class QuoteRequestSchema(Schema):
+class QuoteRequestSchema(ApiSchema):
     category = fields.String(required=True, validate=SLUG)
     region = fields.String(required=True, validate=SLUG)
-    estimated_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=7 * 24 * 60))
-    offered_rate = Cents(load_default=None, allow_none=True)
+    estimated_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ESTIMATED_MINUTES))
+    offered_rate = OfferedRate()
 
 
-class FloorChangeSchema(Schema):
+class FloorChangeSchema(ApiSchema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
-    effective_from = fields.AwareDateTime(load_default=None, allow_none=True)
+    effective_from = Instant(load_default=None, allow_none=True)
     hourly_floor = Cents()
     per_task_floor = Cents()
     min_billable_minutes = fields.Integer(strict=True, validate=validate.Range(min=0, max=1440))
@@ -325,18 +361,18 @@ class FloorChangeSchema(Schema):
     tasker_commission_bps = fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000))
 
 
-class HistoryArgsSchema(Schema):
+class HistoryArgsSchema(ApiSchema):
     category = fields.String(validate=SLUG)
     region = fields.String(validate=SLUG)
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
 
 
-class FieldChangeSchema(Schema):
+class FieldChangeSchema(ApiSchema):
     old = fields.Integer(allow_none=True)
     new = fields.Integer()
 
 
-class FloorHistorySchema(Schema):
+class FloorHistorySchema(ApiSchema):
     category = fields.String()
     region = fields.String()
     version = fields.Integer()
@@ -357,13 +393,13 @@ class ProposedFloorSchema(FloorChangeSchema):
     region = fields.String(load_default=None, validate=SLUG)
 
 
-class SimulateSchema(Schema):
+class SimulateSchema(ApiSchema):
     changes = fields.List(fields.Nested(ProposedFloorSchema), required=True,
                           validate=validate.Length(min=1, max=100))
     days = fields.Integer(load_default=30, strict=True, validate=validate.Range(min=1, max=366))
 
 
-class CategoryImpactSchema(Schema):
+class CategoryImpactSchema(ApiSchema):
     category = fields.String()
     postings = fields.Integer()
     affected = fields.Integer()
@@ -374,7 +410,7 @@ class CategoryImpactSchema(Schema):
     payout_delta_avg = fields.Integer()
 
 
-class SimulationSchema(Schema):
+class SimulationSchema(ApiSchema):
     days = fields.Integer()
     postings = fields.Integer()
     categories = fields.List(fields.Nested(CategoryImpactSchema))

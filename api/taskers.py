@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from api.input import Blueprint
 
 from api.auth import SECURITY, requires
 from api.platform import uow

@@ -3,18 +3,23 @@
 every route: a client sees only their own tasks, a tasker acts only on the tasks they hold."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
+
+from api.input import Blueprint
 from sqlmodel import func, select
 
 from api.auth import SECURITY, requires
 from api.limits import posting_limit
 from api.platform import platform, uow
-from api.schemas import (CancelSchema, CompleteSchema, ReviewCreateSchema, ReviewSchema, TaskCreateSchema,
-                         TaskListArgsSchema, TaskPageSchema, TaskSchema)
+from api.schemas import (CancelSchema, CompleteSchema, DisputeSchema, ReviewCreateSchema, ReviewSchema, RulingSchema,
+                         TaskCreateSchema, TaskListArgsSchema, TaskPageSchema, TaskSchema)
 from events.sqltypes import utcnow
-from marketplace.models import Payment, Role, Task
+from marketplace.adjustments import approve_adjustment, dispute_adjustment, resolve_dispute
+from marketplace.models import Adjustment, Payment, Role, Task
 from marketplace.task_flow import (accept_task, cancel_by_client, cancel_by_tasker, complete_task, quotes_for,
                                    review_task, start_task)
 from marketplace.taskers import feed, is_open_to
@@ -28,8 +33,10 @@ def task_views(session, tasks: list[Task]) -> list[dict]:
     ids = [t.id for t in tasks]
     quotes = quotes_for(session, ids)
     payments = {p.task_id: p for p in session.exec(select(Payment).where(Payment.task_id.in_(ids)))} if ids else {}
+    claims = {a.task_id: a for a in session.exec(select(Adjustment).where(Adjustment.task_id.in_(ids)))} if ids else {}
     return [{**t.model_dump(), "quote": quotes[t.id].get("posted"), "final_quote": quotes[t.id].get("final"),
-             "cancellation_fee": quotes[t.id].get("cancellation"), "payment": payments.get(t.id)} for t in tasks]
+             "cancellation_fee": quotes[t.id].get("cancellation"), "claimed_quote": quotes[t.id].get("claimed"),
+             "payment": payments.get(t.id), "adjustment": claims.get(t.id)} for t in tasks]
 
 
 def task_view(session, task: Task) -> dict:
@@ -144,8 +151,10 @@ class Complete(MethodView):
     @blp.doc(security=SECURITY)
     def post(self, data, task_id: int):
         """Complete a task you hold; the final price is recomputed for the minutes worked with the
-        task's own rule version, and never goes below the floor"""
-        return _act(complete_task, task_id, data["minutes_worked"])
+        task's own rule version, and never goes below the floor. Beyond the booked amount, give a
+        `reason`: the task waits for the client's approval (`awaiting_approval`)"""
+        answer_within = timedelta(seconds=platform().settings.adjustment_timeout_s)
+        return _act(complete_task, task_id, data["minutes_worked"], data["reason"], answer_within)
 
 
 @blp.route("/<int:task_id>/cancel")
@@ -177,3 +186,41 @@ class ReviewTask(MethodView):
             unit.commit()
             return review
 
+
+
+@blp.route("/<int:task_id>/adjustment/approve")
+class ApproveAdjustment(MethodView):
+    @requires("client")
+    @blp.response(200, TaskSchema)
+    @blp.alt_response(409, description="The claim was already decided")
+    @blp.doc(security=SECURITY)
+    def post(self, task_id: int):
+        """Approve the tasker's claim for extra time: the difference is charged to your card"""
+        return _act(approve_adjustment, task_id)
+
+
+@blp.route("/<int:task_id>/adjustment/dispute")
+class DisputeAdjustment(MethodView):
+    @requires("client")
+    @blp.arguments(DisputeSchema)
+    @blp.response(200, TaskSchema)
+    @blp.alt_response(409, description="The claim was already decided")
+    @blp.doc(security=SECURITY)
+    def post(self, data, task_id: int):
+        """Dispute the tasker's claim: the booked amount is charged now, and an operator rules on the rest"""
+        return _act(dispute_adjustment, task_id, data["reason"])
+
+
+@blp.route("/<int:task_id>/adjustment/ruling")
+class RuleOnAdjustment(MethodView):
+    @requires("operator")
+    @blp.arguments(RulingSchema)
+    @blp.response(200, TaskSchema)
+    @blp.alt_response(409, description="The claim is not disputed")
+    @blp.doc(security=SECURITY)
+    def post(self, data, task_id: int):
+        """Operators: rule on a disputed claim, for the tasker (the difference is charged) or the client"""
+        with uow() as unit:
+            resolve_dispute(unit, g.user, task_id, data["decision"] == "tasker", data["note"])
+            unit.commit()
+            return task_view(unit.session, unit.session.get(Task, task_id))

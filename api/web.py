@@ -23,7 +23,8 @@ from api.platform import platform, uow
 from api.web_auth import web_requires, web_user
 from events.sqltypes import utcnow
 from marketplace.accounts import create_user
-from marketplace.models import Category, Payment, PaymentStatus, Region, Review, Role, Task, TaskStatus, User
+from marketplace.adjustments import approve_adjustment, dispute_adjustment
+from marketplace.models import Adjustment, Category, Payment, PaymentStatus, Region, Review, Role, Task, TaskStatus, User
 from marketplace.payments import book_task, sync_payment
 from marketplace.reputation import public_reputation
 from marketplace.stripe_gateway import GatewayError
@@ -60,6 +61,10 @@ class TaskForm(FlaskForm):
     starts_at = DateTimeLocalField("Start (UTC)", format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
     offered_rate = DecimalField("Offer more than the floor (dollars an hour, optional)", places=2,
                                 validators=[Optional(), NumberRange(0, Decimal(MAX_OFFERED_RATE) / 100)])
+
+
+class ClaimForm(FlaskForm):
+    reason = StringField("Why you dispute it", validators=[Optional(), Length(max=500)])
 
 
 class CancelForm(FlaskForm):
@@ -201,10 +206,17 @@ def _task_context(s, task: Task) -> dict:
     fee_due, policy = cancellation_terms(task, utcnow())
     reviewed = s.exec(select(Review).where(Review.task_id == task.id)).first()
     return {"task": task, "quotes": quotes_of(s, task.id), "tasker": tasker, "fee_due": fee_due, "payment": payment,
+            "claim": s.get(Adjustment, task.id), "test_mode": platform().gateway.name != "stripe",
             "bookable": task.status == TaskStatus.priced and task.payment_status in (None, "failed", "pending"),
             "policy": policy, "review": reviewed, "terminal": task.status in TERMINAL,
             "cancellable": task.status in (TaskStatus.posted, TaskStatus.priced, TaskStatus.rejected,
                                            TaskStatus.accepted)}
+
+
+def _task_page(context: dict, status: int = 200, **forms):
+    forms = {"cancel_form": CancelForm(), "review_form": ReviewForm(), "pay_form": PayForm(),
+             "claim_form": ClaimForm(), **forms}
+    return _render("web/task.html", status, stripe=_stripe_page_settings(), **forms, **context)
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -212,8 +224,45 @@ def _task_context(s, task: Task) -> dict:
 def task_page(task_id: int):
     with uow() as unit:
         context = _task_context(unit.session, _own_task(unit.session, task_id))
-    return _render("web/task.html", cancel_form=CancelForm(), review_form=ReviewForm(), pay_form=PayForm(),
-                   stripe=_stripe_page_settings(), **context)
+    return _task_page(context)
+
+
+@bp.post("/tasks/<int:task_id>/claim/approve")
+@web_requires("client")
+def approve_claim(task_id: int):
+    if not ClaimForm().validate_on_submit():
+        abort(400, description="The form was incomplete or expired; reload the page and try again.")
+    with uow() as unit:
+        _own_task(unit.session, task_id)
+        try:
+            approve_adjustment(unit, web_user(), task_id)
+            unit.commit()
+        except DomainError as exc:
+            flash(exc.message)
+        else:
+            flash("Approved: the difference will be charged and paid to the tasker.")
+    return redirect(url_for("web.task_page", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/claim/dispute")
+@web_requires("client")
+def dispute_claim(task_id: int):
+    form = ClaimForm()
+    with uow() as unit:
+        task = _own_task(unit.session, task_id)
+        if form.validate_on_submit() and form.reason.data:
+            try:
+                dispute_adjustment(unit, web_user(), task_id, form.reason.data)
+                unit.commit()
+            except DomainError as exc:
+                flash(exc.message)
+            else:
+                flash("Disputed: you pay what you booked, and an operator will review the claim.")
+            return redirect(url_for("web.task_page", task_id=task_id))
+        if not form.reason.errors:
+            form.reason.errors = list(form.reason.errors) + ["Say why you dispute the extra time."]
+        context = _task_context(unit.session, task)
+    return _task_page(context, 422, claim_form=form)
 
 
 def _stripe_page_settings() -> dict | None:
@@ -257,6 +306,9 @@ def pay(task_id: int):
     if payment.status == PaymentStatus.pending:
         return _pay_answer(task_id, True, "Your bank wants you to confirm the payment.",
                            {"client_secret": client_secret, "sync": url_for("web.pay_sync", task_id=task_id)})
+    if gateway.name != "stripe":
+        return _pay_answer(task_id, True, "Booked in test mode: nothing was held on any card, and nothing will be "
+                                          "charged. Taskers can now accept the task.")
     return _pay_answer(task_id, True, "Booked: the amount is held on your card, and taskers can now accept the task.")
 
 
@@ -317,7 +369,7 @@ def review(task_id: int):
                 flash("Thank you: your review is in.")
             return redirect(url_for("web.task_page", task_id=task_id))
         context = _task_context(unit.session, task)
-    return _render("web/task.html", 422, cancel_form=CancelForm(), review_form=form, **context)
+    return _task_page(context, 422, review_form=form)
 
 
 @bp.get("/boards")

@@ -105,6 +105,18 @@ class TaskCancelled(TaskLifecycle):
     reopened = fields.Boolean(required=True)  # a tasker's cancellation puts the task back on offer
 
 
+class TaskAdjustment(TaskLifecycle):
+    """A tasker's claim beyond the booked amount (`pending`), and how it was decided."""
+
+    minutes_worked = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    reason = fields.String(required=True)
+    booked = fields.Nested(QuotePayload, required=True)
+    claimed = fields.Nested(QuotePayload, required=True)
+    status = fields.String(required=True, validate=validate.OneOf(
+        ["pending", "approved", "disputed", "expired", "upheld", "rejected"]))
+    due_at = fields.AwareDateTime(required=True)
+
+
 class ReviewSubmitted(Payload):
     review_id = fields.Integer(required=True, strict=True)
     task_id = fields.Integer(required=True, strict=True)
@@ -189,6 +201,8 @@ EVENT_TYPES: dict[str, EventType] = {t.name: t for t in [
     EventType("task.started", "tasks.lifecycle", TaskLifecycle),
     EventType("task.completed", "tasks.lifecycle", TaskCompleted),
     EventType("task.cancelled", "tasks.lifecycle", TaskCancelled),
+    EventType("task.adjustment_requested", "tasks.lifecycle", TaskAdjustment),
+    EventType("task.adjustment_decided", "tasks.lifecycle", TaskAdjustment),
     EventType("review.submitted", "reviews.submitted", ReviewSubmitted),
     EventType("tip.posted", "tips.activity", TipPosted),
     EventType("tip.voted", "tips.activity", TipVoted),

@@ -1,7 +1,6 @@
 """The CloudEvents 1.0 JSON envelope, validated with marshmallow on the way in and out."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -51,8 +50,13 @@ _envelope = EnvelopeSchema()
 
 
 def envelope_to_json(event: CloudEvent, data: dict) -> bytes:
+    """Written by the same strict JSON library that consumers read with (orjson), so text it would
+    refuse on the way in (a lone surrogate, an integer past 64 bits) is refused here, on the way out."""
     doc = _envelope.dump({**event.__dict__, "data": data})
-    return json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()
+    try:
+        return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError as exc:
+        raise InvalidEvent(f"{event.type} cannot be written as strict JSON: {exc}") from None
 
 
 _load_envelope = loader_for(_envelope)  # the common case without a schema load (events.fastload)

@@ -28,6 +28,7 @@ class TaskStatus(StrEnum):
     rejected = "rejected"
     accepted = "accepted"
     in_progress = "in_progress"
+    awaiting_approval = "awaiting_approval"  # the tasker claimed more than was booked; the client decides
     completed = "completed"
     cancelled = "cancelled"
 
@@ -51,6 +52,7 @@ class ApiToken(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", index=True)
     token_hash: str = Field(max_length=64, unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -107,7 +109,7 @@ class Task(SQLModel, table=True):
     estimated_minutes: int
     starts_at: datetime = Field(sa_type=UTCDateTime)
     offered_rate: int | None = None
-    status: str = Field(default=TaskStatus.posted, max_length=16, index=True)
+    status: str = Field(default=TaskStatus.posted, max_length=24, index=True)
     posted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     priced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     rule_version: int | None = None
@@ -124,7 +126,9 @@ class Task(SQLModel, table=True):
 
 
 class Quote(SQLModel, table=True):
-    """A task's price. `kind` is 'posted' (at pricing) or 'final' (recomputed at completion)."""
+    """A task's price. `kind` is 'posted' (at pricing, what the client booked), 'claimed' (the
+    tasker's completion beyond the booked amount, until the client answers), 'final' (what is
+    settled) or 'cancellation' (a late client cancellation's fee)."""
 
     __tablename__ = "quotes"
     __table_args__ = (UniqueConstraint("task_id", "kind"),)
@@ -274,8 +278,11 @@ class Payment(SQLModel, table=True):
     attempt: int = 1  # bumped on each new authorization (retry after a decline, re-authorization)
     authorized_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     failure_message: str | None = Field(default=None, max_length=500)
-    transfer_id: str | None = Field(default=None, max_length=255)
+    transfer_id: str | None = Field(default=None, max_length=255)  # the latest transfer
     amount_transferred: int = 0
+    # An approved adjustment beyond the hold is charged as a second PaymentIntent on the saved card.
+    extra_intent_id: str | None = Field(default=None, max_length=255)
+    amount_extra: int = 0  # captured by that second intent (included in amount_captured)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -316,3 +323,57 @@ class StripeEventSeen(SQLModel, table=True):
     event_id: str = Field(primary_key=True, max_length=255)
     type: str = Field(max_length=100)
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AdjustmentStatus(StrEnum):
+    pending = "pending"  # waiting for the client
+    approved = "approved"  # by the client: the difference is charged
+    disputed = "disputed"  # by the client: the booked amount was captured; an operator decides
+    expired = "expired"  # no answer in time: the booked amount stands
+    upheld = "upheld"  # an operator decided for the tasker: the difference is charged
+    rejected = "rejected"  # an operator decided for the client: the booked amount stands
+
+
+class Adjustment(SQLModel, table=True):
+    """A tasker's claim for work beyond the booked amount. Nothing beyond the booking is charged or
+    paid unless the client approves it or an operator upholds it."""
+
+    __tablename__ = "adjustments"
+    task_id: int = Field(foreign_key="tasks.id", primary_key=True)
+    tasker_id: int = Field(foreign_key="users.id", index=True)
+    minutes_claimed: int
+    reason: str = Field(max_length=500)
+    booked_total: int  # the client's booked (posted) total, which the hold covers
+    claimed_total: int  # the price for the minutes claimed
+    status: str = Field(default=AdjustmentStatus.pending, max_length=16, index=True)
+    requested_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    due_at: datetime = Field(sa_type=UTCDateTime)  # unanswered by then: the booked amount stands
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by: int | None = Field(default=None, foreign_key="users.id")
+    note: str = Field(default="", max_length=500)  # the client's dispute reason or the operator's ruling
+
+    @property
+    def extra(self) -> int:
+        return self.claimed_total - self.booked_total
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser. The cookie carries a random id; only its hash is kept, and signing out
+    deletes the row, so a copied cookie stops working at once."""
+
+    __tablename__ = "web_sessions"
+    id_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """A client's key for a posting (the Idempotency-Key header, or a web form's single-use token):
+    the same key again returns the first task instead of making a second."""
+
+    __tablename__ = "idempotency_keys"
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    key: str = Field(primary_key=True, max_length=255)
+    request_hash: str = Field(max_length=64)
+    task_id: int | None = Field(default=None, foreign_key="tasks.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

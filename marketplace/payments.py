@@ -14,11 +14,12 @@ from events.envelope import CloudEvent
 from events.sqltypes import utcnow
 from marketplace.db import insert_if_absent
 from marketplace.ledger import balances, post
-from marketplace.models import (LedgerEntry, Payment, PaymentStatus, PayoutAccount, Region, Role, StripeCustomer,
-                                StripeEventSeen, Task, TaskStatus, User)
+from marketplace.models import (Adjustment, AdjustmentStatus, LedgerEntry, Payment, PaymentStatus, PayoutAccount,
+                                Quote, Region, Role, StripeCustomer, StripeEventSeen, Task, TaskStatus, User)
 from marketplace.stripe_gateway import INTENT_STATES, PaymentDeclined
 from marketplace.task_flow import quotes_of
 from marketplace.tasks import DomainError
+from pricing import Quote as PriceQuote
 
 log = logging.getLogger(__name__)
 
@@ -111,28 +112,91 @@ def sync_payment(uow, gateway, task_id: int) -> Payment:
     return payment
 
 
-def _capture(uow, gateway, task: Task, payment: Payment, due_total: int, payout: int, posting: str) -> None:
-    """Capture what is due (never more than the hold) and book it: the tasker is owed `payout`
-    whatever was captured; the platform's fees absorb any shortfall."""
-    amount = min(due_total, payment.amount_authorized)
-    # Read before writing: if a worker died after Stripe captured but before its commit, the
-    # redelivered event finds the capture done (the idempotency key covers real Stripe too).
+def _book(uow, task: Task, posting: str, reference: str, collected: int, due: PriceQuote | Quote) -> None:
+    """Book money collected from the client against the quote it was collected for. The tasker is
+    owed the quote's payout but never more than was collected less the platform's fees on it, so
+    no shortfall is ever paid out of the platform's pocket."""
+    payable = max(0, min(due.payout, collected - due.platform))
+    post(uow.session, task.id, posting, reference,
+         {"client": -collected, "tasker_payable": payable, "platform_fees": collected - payable})
+
+
+def _capture_hold(gateway, task: Task, payment: Payment, amount: int) -> int:
+    """Capture up to the hold. Read before writing: if a worker died after Stripe captured but
+    before its commit, the redelivered event finds the capture done (the idempotency key covers
+    real Stripe too)."""
+    amount = min(amount, payment.amount_authorized)
     if gateway.intent(payment.intent_id).status != PaymentStatus.captured:
         gateway.capture(payment.intent_id, amount, key=f"task-{task.id}-capture")
     payment.amount_captured = amount
-    post(uow.session, task.id, posting, payment.intent_id,
-         {"client": -amount, "tasker_payable": payout, "platform_fees": amount - payout})
+    return amount
+
+
+def _charge_extra(gateway, task: Task, payment: Payment, extra: int) -> int:
+    """Charge an approved difference beyond the hold on the saved card: 0 if the card refuses it
+    (the booked amount then stands, and the client is told why)."""
+    if extra <= 0 or payment.extra_intent_id:
+        return payment.amount_extra
+    try:
+        intent = gateway.charge(extra, payment.currency, payment.customer_id, payment.payment_method, task.id,
+                                key=f"task-{task.id}-extra")
+    except PaymentDeclined as exc:
+        payment.failure_message = f"The approved extra of {extra} cents was declined: {exc.message}"
+        return 0
+    payment.extra_intent_id, payment.amount_extra = intent.id, extra
+    payment.amount_captured += extra
+    return extra
+
+
+def _approved_extra(session, task_id: int) -> bool:
+    claim = session.get(Adjustment, task_id)
+    return claim is not None and claim.status in (AdjustmentStatus.approved, AdjustmentStatus.upheld)
+
+
+def settle_completion(uow, gateway, event: CloudEvent) -> None:
+    """Capture the final price against the hold. More than the hold is charged only when the client
+    approved the claim for it; anything else is capped at what was booked."""
+    session = uow.session
+    task = session.get(Task, event.data["task_id"])
+    payment = session.get(Payment, task.id)
+    if payment is None or payment.status != PaymentStatus.authorized:
+        return  # nothing held (or already settled: a redelivery)
+    quotes = quotes_of(session, task.id)
+    final, booked = quotes["final"], quotes["posted"]
+    captured = _capture_hold(gateway, task, payment, final.total)
+    if final.total > captured and _approved_extra(session, task.id):
+        extra = _charge_extra(gateway, task, payment, final.total - captured)
+        due = final if extra == final.total - captured else booked
+        _book(uow, task, "capture", payment.intent_id, captured + extra, due)
+    else:
+        _book(uow, task, "capture", payment.intent_id, captured, final if final.total <= captured else booked)
     _set_status(uow, payment, PaymentStatus.captured)
     pay_out(uow, gateway, task, payment)
 
 
-def settle_completion(uow, gateway, event: CloudEvent) -> None:
-    task = uow.session.get(Task, event.data["task_id"])
-    payment = uow.session.get(Payment, task.id)
-    if payment is None or payment.status != PaymentStatus.authorized:
-        return  # nothing held (or already settled: a redelivery)
-    final = quotes_of(uow.session, task.id)["final"]
-    _capture(uow, gateway, task, payment, final.total, final.payout, "capture")
+def settle_upheld_adjustment(uow, gateway, event: CloudEvent) -> None:
+    """An operator ruled for the tasker after the booked amount was captured: charge the
+    difference and pay the tasker their share of it."""
+    if event.data["status"] != AdjustmentStatus.upheld:
+        return
+    session = uow.session
+    task = session.get(Task, event.data["task_id"])
+    payment = session.get(Payment, task.id)
+    if payment is None or payment.extra_intent_id or payment.status not in (PaymentStatus.captured,
+                                                                            PaymentStatus.refunded):
+        return  # nothing captured to add to, or already charged (a redelivery)
+    quotes = quotes_of(session, task.id)
+    claimed, booked = quotes["claimed"], quotes["posted"]
+    extra = _charge_extra(gateway, task, payment, claimed.total - booked.total)
+    if extra:
+        difference = PriceQuote(**{name: getattr(claimed, name) - getattr(booked, name)
+                                   for name in ("rate", "billable_minutes", "subtotal", "service_fee", "trust_fee",
+                                                "commission", "total", "payout", "platform")},
+                                rule_version=claimed.rule_version)
+        _book(uow, task, "adjustment", payment.extra_intent_id, extra, difference)
+        _emit(uow, "captured", task.id, payment.extra_intent_id, extra, payment.extra_intent_id)
+    session.add(payment)
+    pay_out(uow, gateway, task, payment)
 
 
 def settle_cancellation(uow, gateway, event: CloudEvent) -> None:
@@ -145,7 +209,10 @@ def settle_cancellation(uow, gateway, event: CloudEvent) -> None:
         return
     fee = d["fee"]
     if fee and payment.status == PaymentStatus.authorized:
-        _capture(uow, gateway, task, payment, fee["total"], fee["payout"], "cancellation-fee")
+        captured = _capture_hold(gateway, task, payment, fee["total"])
+        _book(uow, task, "cancellation-fee", payment.intent_id, captured, PriceQuote(**fee))
+        _set_status(uow, payment, PaymentStatus.captured)
+        pay_out(uow, gateway, task, payment)
     else:
         if gateway.intent(payment.intent_id).status != PaymentStatus.released:
             gateway.release(payment.intent_id, key=f"task-{task.id}-release-{payment.attempt}")
@@ -154,29 +221,35 @@ def settle_cancellation(uow, gateway, event: CloudEvent) -> None:
 
 def pay_out(uow, gateway, task: Task, payment: Payment) -> None:
     """Transfer what the tasker is owed on this task to their connected account, if they have one
-    yet (otherwise it waits in `tasker_payable` until they onboard)."""
+    yet (otherwise it waits in `tasker_payable` until they onboard). An upheld adjustment adds a
+    second transfer, with its own idempotency key."""
     owed = balances(uow.session, task.id).get("tasker_payable", 0)
     account = uow.session.get(PayoutAccount, task.tasker_id) if task.tasker_id else None
-    if payment.transfer_id or owed <= 0 or account is None:
+    if owed <= 0 or account is None:
         return
-    transfer = gateway.transfer(owed, payment.currency, account.account_id, task.id, key=f"task-{task.id}-transfer")
-    payment.transfer_id, payment.amount_transferred = transfer.id, owed
+    done = uow.session.exec(select(func.count()).where(LedgerEntry.task_id == task.id, LedgerEntry.posting == "transfer",
+                                                       LedgerEntry.account == "tasker_paid_out")).one()
+    key = f"task-{task.id}-transfer" + (f"-{done + 1}" if done else "")
+    transfer = gateway.transfer(owed, payment.currency, account.account_id, task.id, key=key)
+    payment.transfer_id, payment.amount_transferred = transfer.id, payment.amount_transferred + owed
     post(uow.session, task.id, "transfer", transfer.id, {"tasker_payable": -owed, "tasker_paid_out": owed})
     uow.session.add(payment)
     _emit(uow, "transferred", task.id, payment.intent_id, owed, transfer.id)
 
 
 def pay_outstanding(uow, gateway, tasker_id: int | None = None) -> int:
-    """Pay every captured task still owed to a tasker who now has an account."""
-    query = (select(Payment, Task).join(Task, Task.id == Payment.task_id)
-             .where(Payment.transfer_id == None, Payment.amount_captured > 0)  # noqa: E711 - SQL
+    """Pay every task still owing its tasker, where the tasker now has an account."""
+    owing = (select(LedgerEntry.task_id).where(LedgerEntry.account == "tasker_payable")
+             .group_by(LedgerEntry.task_id).having(func.sum(LedgerEntry.amount) > 0))
+    query = (select(Payment, Task).join(Task, Task.id == Payment.task_id).where(Task.id.in_(owing))
              .join(PayoutAccount, PayoutAccount.tasker_id == Task.tasker_id))
     if tasker_id is not None:
         query = query.where(Task.tasker_id == tasker_id)
     paid = 0
     for payment, task in uow.session.exec(query).all():
+        before = payment.amount_transferred
         pay_out(uow, gateway, task, payment)
-        paid += payment.transfer_id is not None
+        paid += payment.amount_transferred > before
     return paid
 
 
@@ -192,8 +265,15 @@ def refund(uow, gateway, operator: User, task_id: int, amount: int | None, reaso
     number = session.exec(select(func.count()).where(LedgerEntry.task_id == task_id,
                                                      LedgerEntry.posting.startswith("refund"),
                                                      LedgerEntry.account == "client")).one() + 1
-    refund_id = gateway.refund(payment.intent_id, amount, f"{reason} (by {operator.email})",
-                               key=f"task-{task_id}-refund-{number}")
+    # Refunds come from the hold's capture first, then from an approved extra charge.
+    from_hold = min(amount, max(0, payment.amount_captured - payment.amount_extra - payment.amount_refunded))
+    note = f"{reason} (by {operator.email})"
+    refund_id = ""
+    if from_hold:
+        refund_id = gateway.refund(payment.intent_id, from_hold, note, key=f"task-{task_id}-refund-{number}")
+    if amount - from_hold:
+        refund_id = gateway.refund(payment.extra_intent_id, amount - from_hold, note,
+                                   key=f"task-{task_id}-refund-{number}-extra")
     payment.amount_refunded += amount
     post(session, task_id, f"refund:{number}", refund_id, {"client": amount, "platform_fees": -amount})
     _set_status(uow, payment, PaymentStatus.refunded, reference=refund_id)
@@ -224,6 +304,16 @@ def reauthorize_holds(uow, gateway, now: datetime, older_than_s: int) -> int:
     return len(stale)
 
 
+def _task_of(session, obj: dict) -> int | None:
+    """The task a Stripe object's metadata names, if it is one of ours. Stripe's metadata is free
+    text: anything that is not the id of an existing task is nothing of ours."""
+    metadata = obj.get("metadata")
+    raw = metadata.get("task_id") if isinstance(metadata, dict) else None
+    if not isinstance(raw, str) or not raw.isascii() or not raw.isdigit() or not 0 < int(raw) < 2**31:
+        return None
+    return int(raw) if session.get(Task, int(raw)) is not None else None
+
+
 def handle_webhook(uow, event: dict) -> bool:
     """Apply a verified Stripe event once: False if it was seen before (a redelivery)."""
     session = uow.session
@@ -235,20 +325,26 @@ def handle_webhook(uow, event: dict) -> bool:
     if kind is None:
         return True
     intent_id = obj.get("payment_intent") if obj.get("object") == "charge" else obj.get("id")
+    intent_id = intent_id if isinstance(intent_id, str) and 0 < len(intent_id) <= 255 else None
+    amount = obj.get("amount")
+    amount = amount if isinstance(amount, int) and not isinstance(amount, bool) and 0 <= amount < 2**53 else 0
+    object_id = obj.get("id") if isinstance(obj.get("id"), str) else ""
     payment = session.exec(select(Payment).where(Payment.intent_id == intent_id)).first() if intent_id else None
-    task_id = payment.task_id if payment else int((obj.get("metadata") or {}).get("task_id") or 0)
+    task_id = payment.task_id if payment else _task_of(session, obj)
     if not task_id:
         log.info("stripe event %s (%s) is about nothing of ours", event["id"], event["type"])
         return True
     if payment is not None and obj.get("object") == "payment_intent":
-        status = INTENT_STATES.get(obj["status"])
+        status = INTENT_STATES.get(obj.get("status"))
         if status in (PaymentStatus.authorized, PaymentStatus.failed, PaymentStatus.released) and \
                 payment.status in (PaymentStatus.pending, PaymentStatus.authorized) and status != payment.status:
-            payment.failure_message = (obj.get("last_payment_error") or {}).get("message")
+            error = obj.get("last_payment_error")
+            message = error.get("message") if isinstance(error, dict) else None
+            payment.failure_message = message[:500] if isinstance(message, str) else None
             if status == PaymentStatus.authorized:
                 payment.authorized_at = utcnow()
             _set_status(uow, payment, status, emit=False)
-    _emit(uow, kind, task_id, intent_id or "", int(obj.get("amount") or 0), obj.get("id", ""), "webhook", event["id"])
+    _emit(uow, kind, task_id, intent_id or "", amount, object_id[:255], "webhook", event["id"])
     return True
 
 

@@ -34,6 +34,14 @@ class Settings:
     stripe_connect_api_base: str | None = None  # accounts and transfers; defaults to the above
     stripe_js_url: str = "https://js.stripe.com/v3/"
     hold_reauthorize_after_s: int = 6 * 24 * 3600  # a card hold lapses after about 7 days
+    # A claim for work beyond the booked amount that the client leaves unanswered this long is
+    # settled at the booked amount (the extra is dropped).
+    adjustment_timeout_s: int = 72 * 3600
+    api_token_ttl_s: int = 30 * 24 * 3600
+    # A floor change that multiplies the current floor by more than this needs an explicit confirm.
+    floor_sanity_factor: int = 3
+    # Behind HTTPS (`floorboard serve`): Secure session cookies and HSTS.
+    https_only: bool = False
 
     @classmethod
     def from_env(cls, environ: dict | None = None) -> "Settings":
@@ -56,6 +64,10 @@ class Settings:
             stripe_connect_api_base=env.get("STRIPE_CONNECT_API_BASE") or None,
             stripe_js_url=env.get("STRIPE_JS_URL") or "https://js.stripe.com/v3/",
             hold_reauthorize_after_s=int(env.get("FLOORBOARD_HOLD_REAUTHORIZE_AFTER_S", 6 * 24 * 3600)),
+            adjustment_timeout_s=int(env.get("FLOORBOARD_ADJUSTMENT_TIMEOUT_S", 72 * 3600)),
+            api_token_ttl_s=int(env.get("FLOORBOARD_API_TOKEN_TTL_S", 30 * 24 * 3600)),
+            floor_sanity_factor=int(env.get("FLOORBOARD_FLOOR_SANITY_FACTOR", 3)),
+            https_only=env.get("FLOORBOARD_HTTPS_ONLY", "") == "1",
             priority_window=parse_priority_window(env.get("FLOORBOARD_PRIORITY_WINDOW",
                                                           "elite=0,trusted=60,newcomer=180")),
         )

@@ -11,7 +11,7 @@ from sqlmodel import Session, select, update
 from events.envelope import CloudEvent
 from events.sqltypes import utcnow
 from marketplace.floors import to_rule, versions_of
-from marketplace.models import Quote, Review, Role, Task, TaskStatus, User
+from marketplace.models import Adjustment, Quote, Review, Role, Task, TaskStatus, User
 from marketplace.taskers import Window, is_open_to
 from marketplace.tasks import DomainError
 from pricing import Quote as PriceQuote
@@ -20,7 +20,9 @@ from pricing.quote import MAX_ESTIMATED_MINUTES
 from pricing.rules import FloorRule
 
 FREE_CANCELLATION = timedelta(hours=24)
+ADJUSTMENT_WINDOW = timedelta(hours=72)
 MAX_COMMENT = 2000
+MAX_REASON = 500
 
 
 def _lifecycle(uow, kind: str, task: Task, at: datetime, tasker_id: int | None = None, **extra) -> None:
@@ -86,9 +88,13 @@ def start_task(uow, tasker: User, task_id: int) -> Task:
     return task
 
 
-def complete_task(uow, tasker: User, task_id: int, minutes_worked: int) -> Task:
+def complete_task(uow, tasker: User, task_id: int, minutes_worked: int, reason: str = "",
+                  answer_within: timedelta = ADJUSTMENT_WINDOW) -> Task:
     """The final price is the engine's quote for the minutes worked, under the task's own rule
-    version, so it is never below the floor for the billable time."""
+    version, so it is never below the floor for the billable time. Within the booked amount it
+    settles at once. Beyond it, nothing more is charged or paid yet: the completion becomes a
+    claim (with the tasker's reason) that the client approves or disputes, and that lapses to the
+    booked amount if the client does not answer in `answer_within`."""
     session = uow.session
     task = _held_by(session, task_id, tasker.id)
     if task.status != TaskStatus.in_progress:
@@ -97,11 +103,45 @@ def complete_task(uow, tasker: User, task_id: int, minutes_worked: int) -> Task:
         raise DomainError("Check the minutes worked.",
                           {"minutes_worked": [f"Must be between 1 and {MAX_ESTIMATED_MINUTES}."]})
     final = quote(task_rule(session, task), minutes_worked, task.offered_rate)
-    task.status, task.completed_at, task.minutes_worked = TaskStatus.completed, utcnow(), minutes_worked
-    session.add(task)
-    _save_quote(session, task, "final", final)
-    _lifecycle(uow, "completed", task, task.completed_at, minutes_worked=minutes_worked, quote=final.as_dict())
+    booked = quotes_of(session, task.id)["posted"]
+    now = utcnow()
+    if final.total > booked.total:
+        reason = (reason or "").strip()
+        if not reason:
+            raise DomainError("Work beyond the booked amount needs the client's approval: say why it took longer.",
+                              {"reason": [f"Required: {minutes_worked} minutes comes to {final.total} cents, "
+                                          f"more than the {booked.total} cents booked."]})
+        if len(reason) > MAX_REASON:
+            raise DomainError("Check the reason.", {"reason": [f"At most {MAX_REASON} characters."]})
+        task.status, task.completed_at, task.minutes_worked = TaskStatus.awaiting_approval, now, minutes_worked
+        session.add(task)
+        _save_quote(session, task, "claimed", final)
+        claim = Adjustment(task_id=task.id, tasker_id=tasker.id, minutes_claimed=minutes_worked, reason=reason,
+                           booked_total=booked.total, claimed_total=final.total, requested_at=now,
+                           due_at=now + answer_within)
+        session.add(claim)
+        _lifecycle(uow, "adjustment_requested", task, now, minutes_worked=minutes_worked, reason=reason,
+                   booked=_quote_dict(booked), claimed=final.as_dict(), status=claim.status, due_at=claim.due_at)
+        return task
+    task.completed_at, task.minutes_worked = now, minutes_worked
+    settle_task(uow, task, final)
     return task
+
+
+def settle_task(uow, task: Task, final: PriceQuote) -> None:
+    """The task is done and its price decided: record the final quote and tell the payments worker."""
+    task.status = TaskStatus.completed
+    uow.session.add(task)
+    _save_quote(uow.session, task, "final", final)
+    _lifecycle(uow, "completed", task, utcnow(), minutes_worked=task.minutes_worked, quote=final.as_dict())
+
+
+def _quote_dict(row: Quote) -> dict:
+    return {name: getattr(row, name) for name in PriceQuote._fields}
+
+
+def as_price(row: Quote) -> PriceQuote:
+    return PriceQuote(**_quote_dict(row))
 
 
 def cancellation_terms(task: Task, now: datetime) -> tuple[bool, str]:

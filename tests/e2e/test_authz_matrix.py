@@ -60,7 +60,12 @@ MATRIX = [
     ("GET", "/api/v1/tasks/{open}", None, codes(401, 200, 404, 200, 404, 200)),  # open to the tasker's skills
     ("POST", "/api/v1/tasks/{open}/accept", None, codes(401, 403, 403, 200, 403, 403)),
     ("POST", "/api/v1/tasks/{accepted}/start", None, codes(401, 403, 403, 200, 403, 403)),
-    ("POST", "/api/v1/tasks/{working}/complete", {"minutes_worked": 75}, codes(401, 403, 403, 200, 403, 403)),
+    ("POST", "/api/v1/tasks/{working}/complete", {"minutes_worked": 75, "reason": "matrix"},
+     codes(401, 403, 403, 200, 403, 403)),
+    ("POST", "/api/v1/tasks/{accepted}/adjustment/approve", None, codes(401, 404, 404, 403, 403, 403)),
+    ("POST", "/api/v1/tasks/{accepted}/adjustment/dispute", {"reason": "matrix"}, codes(401, 404, 404, 403, 403, 403)),
+    ("POST", "/api/v1/tasks/{accepted}/adjustment/ruling", {"decision": "client", "note": "matrix"},
+     codes(401, 403, 403, 403, 403, 404)),
     ("POST", "/api/v1/tasks/{accepted}/cancel", {"reason": "matrix"}, codes(401, 200, 404, 200, 403, 403)),
     ("POST", "/api/v1/tasks/{completed}/review", {"rating": 4}, codes(401, 201, 404, 403, 403, 403)),
     ("GET", "/api/v1/taskers/me/skills", None, TASKERS),

@@ -79,18 +79,22 @@ def test_the_whole_flow_then_replay_matches_live(market):
     assert c.get("/api/v1/tasks?open=true", headers=api.headers(rival)).json["items"] == []
 
     # Work it: start, complete with the minutes worked; the final price uses the task's rule version.
+    # 130 minutes comes to more than the client booked, so it is a claim the client must approve.
     assert c.post(f"/api/v1/tasks/{task_id}/start", headers=api.headers(tasker)).json["status"] == "in_progress"
-    done = c.post(f"/api/v1/tasks/{task_id}/complete", headers=api.headers(tasker), json={"minutes_worked": 130})
+    claim = c.post(f"/api/v1/tasks/{task_id}/complete", headers=api.headers(tasker),
+                   json={"minutes_worked": 130, "reason": "The beds needed edging too"})
+    assert claim.status_code == 200, claim.json
+    assert claim.json["status"] == "awaiting_approval" and claim.json["adjustment"]["status"] == "pending"
+    done = c.post(f"/api/v1/tasks/{task_id}/adjustment/approve", headers=api.headers(client))
     assert done.status_code == 200, done.json
     final = done.json["final_quote"]
     assert done.json["status"] == "completed" and final["billable_minutes"] == 135
     assert final["rule_version"] == priced["quote"]["rule_version"]
     assert final["subtotal"] == 2400 * 135 // 60 and final["total"] == final["payout"] + final["platform"]
     pipeline.until(lambda: status_of_payment(api, client, task_id) == "captured", "the payments worker to capture")
-    with api.platform.uow() as uow:  # no more than the hold; the tasker is owed the whole payout
+    with api.platform.uow() as uow:  # the approved difference is charged beyond the hold, and paid on
         assert balances(uow.session, task_id) == {
-            "client": -booked["payment"]["amount_authorized"], "tasker_payable": final["payout"],
-            "platform_fees": booked["payment"]["amount_authorized"] - final["payout"]}
+            "client": -final["total"], "tasker_payable": final["payout"], "platform_fees": final["platform"]}
 
     # The client reviews; the reputation projector picks up accept, complete and review.
     review = c.post(f"/api/v1/tasks/{task_id}/review", headers=api.headers(client),

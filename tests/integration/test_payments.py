@@ -58,8 +58,9 @@ class Market:
     def book(self, task_id, payment_method="pm_card_visa"):
         return self.call(self.client, "POST", f"/tasks/{task_id}/book", {"payment_method": payment_method})
 
-    def work(self, task_id, minutes: int) -> dict:
-        for step, body in (("accept", None), ("start", None), ("complete", {"minutes_worked": minutes})):
+    def work(self, task_id, minutes: int, reason: str = "") -> dict:
+        complete = {"minutes_worked": minutes, **({"reason": reason} if reason else {})}
+        for step, body in (("accept", None), ("start", None), ("complete", complete)):
             r = self.call(self.tasker, "POST", f"/tasks/{task_id}/{step}", body)
             assert r.status_code == 200, r.json
         self.drain()
@@ -110,12 +111,13 @@ def test_authorize_then_capture_the_final_amount(market):
                                  "platform_fees": final["platform"]}
     m.books_balance()
 
-    # Work that ran long is still captured at no more than the hold.
+    # Work that ran long is a claim, not a charge: nothing moves until the client answers.
     long_task = m.priced(estimated_minutes=60)
     m.book(long_task)
-    done = m.work(long_task, minutes=240)
-    assert done["final_quote"]["total"] > done["payment"]["amount_authorized"] == done["payment"]["amount_captured"]
-    assert m.ledger(long_task)["tasker_payable"] == done["final_quote"]["payout"]  # never below the floor
+    for step in ("accept", "start"):
+        assert m.call(m.tasker, "POST", f"/tasks/{long_task}/{step}").status_code == 200
+    no_reason = m.call(m.tasker, "POST", f"/tasks/{long_task}/complete", {"minutes_worked": 240})
+    assert no_reason.status_code == 422 and "reason" in no_reason.json["errors"]["json"]
     m.books_balance()
 
 
@@ -364,4 +366,94 @@ def test_a_worker_dying_after_the_capture_but_before_its_commit_captures_once(ma
     m.drain()
     payment = m.task(task_id)["payment"]
     assert payment["status"] == "captured" and payment["amount_captured"] == m.intent(task_id).net_received
+    m.books_balance()
+
+
+def _claim(m, minutes: int, estimated: int = 60) -> tuple[int, dict]:
+    task_id = m.priced(estimated_minutes=estimated)
+    m.book(task_id)
+    task = m.work(task_id, minutes, reason="The hedge was twice the size described")
+    assert task["status"] == "awaiting_approval", task
+    return task_id, task
+
+
+def test_a_one_hour_task_completed_as_a_week_moves_no_money_until_the_client_agrees(market):
+    """The reproduction: 10,080 minutes on a 60-minute booking paid the tasker 4,032.00 USD."""
+    m = market
+    task_id, task = _claim(m, 10_080)
+    held = task["payment"]["amount_authorized"]
+    claim = task["adjustment"]
+    assert claim["status"] == "pending" and claim["booked_total"] == held
+    assert claim["extra"] == task["claimed_quote"]["total"] - held > 0
+    assert task["payment"]["status"] == "authorized" and m.intent(task_id).status == "authorized"
+    assert m.ledger(task_id) == {}
+    m.books_balance()
+    # The client says no: the booked amount is captured and paid, and nothing more.
+    r = m.call(m.client, "POST", f"/tasks/{task_id}/adjustment/dispute", {"reason": "It was one hour of work"})
+    assert r.status_code == 200 and r.json["status"] == "completed", r.json
+    m.drain()
+    task = m.task(task_id)
+    assert task["payment"]["amount_captured"] == held == task["final_quote"]["total"]
+    ledger = m.ledger(task_id)
+    assert ledger["client"] == -held and ledger["tasker_payable"] == task["quote"]["payout"]
+    assert ledger["platform_fees"] == task["quote"]["platform"] >= 0
+    m.books_balance()
+
+
+def test_an_approved_adjustment_charges_the_difference_and_pays_it_on(market):
+    m = market
+    task_id, task = _claim(m, 150)
+    held, claimed = task["payment"]["amount_authorized"], task["claimed_quote"]
+    assert m.call(m.tasker, "POST", f"/tasks/{task_id}/adjustment/approve").status_code == 403  # not the tasker's call
+    r = m.call(m.client, "POST", f"/tasks/{task_id}/adjustment/approve")
+    assert r.status_code == 200 and r.json["adjustment"]["status"] == "approved"
+    assert m.call(m.client, "POST", f"/tasks/{task_id}/adjustment/approve").status_code == 409  # once
+    m.drain()
+    task = m.task(task_id)
+    assert task["payment"]["amount_captured"] == claimed["total"] == task["final_quote"]["total"]
+    assert task["payment"]["amount_extra"] == claimed["total"] - held
+    assert m.ledger(task_id) == {"client": -claimed["total"], "tasker_payable": claimed["payout"],
+                                 "platform_fees": claimed["platform"]}
+    m.books_balance()
+
+
+def test_an_unanswered_claim_lapses_to_the_booked_amount(market):
+    from marketplace.adjustments import expire_adjustments
+
+    m = market
+    task_id, task = _claim(m, 200)
+    held = task["payment"]["amount_authorized"]
+    with m.platform.uow() as uow:
+        assert expire_adjustments(uow, utcnow()) == 0  # not due yet
+        assert expire_adjustments(uow, utcnow() + timedelta(hours=72, seconds=1)) == 1
+        uow.commit()
+    m.drain()
+    task = m.task(task_id)
+    assert task["status"] == "completed" and task["adjustment"]["status"] == "expired"
+    assert task["payment"]["amount_captured"] == held and task["payment"]["amount_extra"] == 0
+    m.books_balance()
+
+
+def test_an_operator_rules_on_a_dispute(market):
+    m = market
+    operator = m.api.signup("operator")
+    task_id, task = _claim(m, 180)
+    held, claimed = task["payment"]["amount_authorized"], task["claimed_quote"]
+    ruling = {"decision": "tasker", "note": "Photos show the extra work"}
+    assert m.call(operator, "POST", f"/tasks/{task_id}/adjustment/ruling", ruling).status_code == 409  # not disputed
+    m.call(m.client, "POST", f"/tasks/{task_id}/adjustment/dispute", {"reason": "Too long"})
+    m.drain()
+    assert m.call(m.client, "POST", f"/tasks/{task_id}/adjustment/ruling", ruling).status_code == 403
+    r = m.call(operator, "POST", f"/tasks/{task_id}/adjustment/ruling", ruling)
+    assert r.status_code == 200 and r.json["adjustment"]["status"] == "upheld"
+    m.drain()
+    task = m.task(task_id)
+    assert task["payment"]["amount_captured"] == claimed["total"]
+    assert task["payment"]["amount_extra"] == claimed["total"] - held
+    ledger = m.ledger(task_id)
+    assert ledger["client"] == -claimed["total"] and ledger["tasker_payable"] == claimed["payout"]
+    m.books_balance()
+    # A refund after that comes out of the hold's capture first, then the extra charge.
+    r = m.call(operator, "POST", f"/tasks/{task_id}/refunds", {"reason": "Goodwill"})
+    assert r.status_code == 201 and r.json["payment"]["amount_refunded"] == claimed["total"]
     m.books_balance()

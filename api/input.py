@@ -1,0 +1,157 @@
+"""The API's first line of defence against hostile bodies: one strict JSON reader for every request
+(bounded nesting, answered as a 400 naming the problem), a base schema that refuses text no event
+or database can carry (lone surrogates, NUL) naming the field, and a time field that refuses
+instants outside the range the engine works in, instead of overflowing later.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import flask_smorest
+from flask.json.provider import DefaultJSONProvider
+from marshmallow import Schema, ValidationError, fields, pre_load
+from webargs import core
+from webargs.flaskparser import FlaskParser, abort, is_json_request
+
+MAX_JSON_DEPTH = 32
+MAX_BODY_BYTES = 256 * 1024  # the largest real body (a tip, a simulation of 100 changes) is far smaller
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+
+
+class BadJson(ValueError):
+    pass
+
+
+def _depth_ok(value, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return False
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return True
+
+
+def strict_loads(raw: bytes | str):
+    """json.loads, but bad UTF-8, overflowing nesting and non-standard constants are BadJson."""
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, (bytes, bytearray)) else raw
+        value = json.loads(text, parse_constant=_no_constant)
+    except UnicodeDecodeError:
+        raise BadJson("the body is not UTF-8") from None
+    except RecursionError:
+        raise BadJson(f"it is nested more than {MAX_JSON_DEPTH} levels deep") from None
+    except json.JSONDecodeError as exc:
+        raise BadJson(f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    if not _depth_ok(value, MAX_JSON_DEPTH):
+        raise BadJson(f"it is nested more than {MAX_JSON_DEPTH} levels deep")
+    return value
+
+
+def _no_constant(name: str):
+    raise BadJson(f"{name} is not a JSON number")
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """`request.get_json()` anywhere in the app goes through the same strict reader."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return strict_loads(s)
+        except BadJson as exc:
+            raise ValueError(str(exc)) from None
+
+
+class StrictParser(FlaskParser):
+    def _raw_load_json(self, req):
+        if not is_json_request(req):
+            return core.missing
+        raw = req.get_data(cache=True)
+        if not raw:
+            return core.missing
+        try:
+            return strict_loads(raw)
+        except BadJson as exc:
+            abort(400, messages={"json": [f"Invalid JSON body: {exc}."]})
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint reading bodies with the strict parser."""
+
+    ARGUMENTS_PARSER = StrictParser()
+
+
+def _bad_text(value: str) -> str | None:
+    if "\x00" in value:
+        return "Must not contain NUL characters."
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Must be valid Unicode text (no lone surrogates such as \\ud800)."
+    return None
+
+
+def _printable(key) -> str:
+    return str(key).encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
+def text_errors(value, path: tuple = ()) -> dict:
+    """Field errors, nested like marshmallow's, for every string (key or value) that is not
+    storable text."""
+    errors: dict = {}
+
+    def put(where: tuple, message: str) -> None:
+        node = errors
+        for part in where[:-1]:
+            node = node.setdefault(part, {})
+        node.setdefault(where[-1] if where else "_schema", []).append(message)
+
+    stack = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            problem = _bad_text(item)
+            if problem:
+                put(where, problem)
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                name = _printable(key)
+                if isinstance(key, str) and _bad_text(key):
+                    put((*where, name), "The field name is not valid text.")
+                stack.append((child, (*where, name)))
+        elif isinstance(item, list):
+            stack.extend((child, (*where, str(i))) for i, child in enumerate(item))
+    return errors
+
+
+class ApiSchema(Schema):
+    """Every request schema: text that is not valid Unicode, or carries NUL, is a 422 on its field."""
+
+    @pre_load
+    def _storable_text(self, data, **kwargs):
+        errors = text_errors(data)
+        if errors:
+            raise ValidationError(errors)
+        return data
+
+
+class Instant(fields.AwareDateTime):
+    """An aware ISO 8601 time, in UTC, between the years 2000 and 2100: a later or earlier one is a
+    typo, and one near the end of the calendar would overflow when converted."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="iso", **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        when = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            when = when.astimezone(timezone.utc)
+        except (OverflowError, ValueError):
+            raise ValidationError("Must be between the years 2000 and 2100.") from None
+        if not EARLIEST <= when < LATEST:
+            raise ValidationError("Must be between the years 2000 and 2100.")
+        return when
