@@ -7,7 +7,7 @@ from datetime import timezone
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlmodel import select
-from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from api.platform import uow
@@ -15,10 +15,12 @@ from api.web_auth import web_requires, web_user
 from marketplace.adjustments import disputes as open_disputes
 from marketplace.adjustments import resolve_dispute
 from marketplace.floor_admin import ProposedFloor, floor_history, simulate_proposals
-from marketplace.floors import RULE_FIELDS, FloorChange, current_rule, rules_in_force, set_floor
+from marketplace.floors import (RULE_FIELDS, SANITY_FACTOR, FloorChange, current_rule, rules_in_force,
+                                scheduled_changes, set_floor)
 from marketplace.models import Category, Region
 from marketplace.tasks import DomainError
 from pricing import FloorRuleError
+from pricing.rules import MAX_BPS, MAX_FLOOR_CENTS, MAX_RULE_MINUTES
 from pricing.money import format_cents
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -33,16 +35,23 @@ class FloorForm(FlaskForm):
     reason = StringField("Reason (kept in the audit history)", validators=[DataRequired(), Length(max=500)])
     effective_from = DateTimeLocalField("Takes effect (UTC; empty = now)", validators=[Optional()],
                                         format="%Y-%m-%dT%H:%M")
+    confirm = BooleanField(f"Confirm a change beyond {SANITY_FACTOR}x the current floor")
 
 
+# The same bounds as the engine's, so a typo is a message on its field and never reaches the database.
+MAXIMA = {"hourly_floor": MAX_FLOOR_CENTS, "per_task_floor": MAX_FLOOR_CENTS, "min_billable_minutes": MAX_RULE_MINUTES,
+          "billing_increment_minutes": MAX_RULE_MINUTES, "service_fee_bps": MAX_BPS, "trust_fee_bps": MAX_BPS,
+          "tasker_commission_bps": MAX_BPS}
 for _name in RULE_FIELDS:
-    setattr(FloorForm, _name, IntegerField(LABELS[_name], validators=[InputRequired(), NumberRange(min=0)]))
+    setattr(FloorForm, _name, IntegerField(LABELS[_name], validators=[InputRequired(),
+                                                                      NumberRange(min=0, max=MAXIMA[_name])]))
 
 
 class SimulationForm(FlaskForm):
     category = SelectField("Category", validators=[Optional()])
     region = SelectField("Region", validators=[Optional()])
-    hourly_floor = IntegerField("Proposed hourly floor (cents)", validators=[InputRequired(), NumberRange(min=0)])
+    hourly_floor = IntegerField("Proposed hourly floor (cents)",
+                                validators=[InputRequired(), NumberRange(min=0, max=MAX_FLOOR_CENTS)])
     days = IntegerField("Replay the last N days", default=30, validators=[InputRequired(), NumberRange(1, 366)])
 
 
@@ -55,8 +64,9 @@ def floors():
         regions = list(s.exec(select(Region).order_by(Region.slug)))
         categories = list(s.exec(select(Category).order_by(Category.slug)))
         table = rules_in_force(s)
+        scheduled = scheduled_changes(s)
     return render_template("console/floors.html", regions=regions, categories=categories, table=table,
-                           money=format_cents, user=web_user())
+                           scheduled=scheduled, money=format_cents, user=web_user())
 
 
 @bp.route("/floors/<category>/<region>", methods=["GET", "POST"])
@@ -70,7 +80,7 @@ def edit(category: str, region: str):
         when = form.effective_from.data
         change = FloorChange(category, region, form.reason.data,
                              {name: getattr(form, name).data for name in RULE_FIELDS},
-                             when.replace(tzinfo=timezone.utc) if when else None)
+                             when.replace(tzinfo=timezone.utc) if when else None, bool(form.confirm.data))
         user = web_user()
         try:
             with uow() as unit:

@@ -48,9 +48,9 @@ class FloorItem(MethodView):
     @blp.doc(security=SECURITY)
     def put(self, data, category: str, region: str):
         """Set a floor: creates a new version, now or at `effective_from`. A reason is required."""
-        reason, effective_from = data.pop("reason"), data.pop("effective_from")
+        reason, effective_from, confirm = data.pop("reason"), data.pop("effective_from"), data.pop("confirm")
         with uow() as unit:
-            row = set_floor(unit, FloorChange(category, region, reason, data, effective_from),
+            row = set_floor(unit, FloorChange(category, region, reason, data, effective_from, confirm),
                             g.user.id, g.user.email)
             unit.commit()
         return row

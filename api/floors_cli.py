@@ -12,7 +12,7 @@ from sqlmodel import func, select
 
 from marketplace.floor_admin import (CsvImportError, ProposedFloor, export_csv, floor_history, import_floors,
                                      parse_floor_csv, simulate_proposals)
-from marketplace.floors import RULE_FIELDS, FloorChange, current_rule, set_floor
+from marketplace.floors import RULE_FIELDS, SANITY_FACTOR, FloorChange, current_rule, set_floor
 from marketplace.models import Category, Region, Task
 from pricing import FloorRuleError
 from pricing.money import format_cents
@@ -87,7 +87,8 @@ def list_floors(region):
 @click.option("--reason", required=True, help="Why: kept in the audit history.")
 @click.option("--effective-from", help="ISO 8601 time with a zone; default now.")
 @click.option("--author", default="cli", show_default=True)
-def set_command(category, region, values, reason, effective_from, author):
+@click.option("--confirm", is_flag=True, help=f"Apply a change beyond {SANITY_FACTOR}x the current floor.")
+def set_command(category, region, values, reason, effective_from, author, confirm):
     """Create a new version, e.g. `floors set yard-work nyc hourly_floor=2600 --reason "..."`."""
     when = None
     if effective_from:
@@ -98,7 +99,7 @@ def set_command(category, region, values, reason, effective_from, author):
     platform = _platform()
     with platform.uow() as uow:
         try:
-            row = set_floor(uow, FloorChange(category, region, reason, _values(values), when), None, author)
+            row = set_floor(uow, FloorChange(category, region, reason, _values(values), when, confirm), None, author)
         except FloorRuleError as exc:
             _refuse(_field_errors(exc))
         uow.commit()
@@ -108,7 +109,7 @@ def set_command(category, region, values, reason, effective_from, author):
 @floors.command()
 @click.option("--category")
 @click.option("--region")
-@click.option("--limit", default=50, show_default=True)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
 def history(category, region, limit):
     """Who changed what, when and why."""
     platform = _platform()
@@ -128,7 +129,7 @@ def history(category, region, limit):
 @click.argument("values", nargs=-1, required=True, metavar="FIELD=VALUE...")
 @click.option("--category", help="Only this category (default: all).")
 @click.option("--region", help="Only this region (default: all).")
-@click.option("--days", default=30, show_default=True)
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 366))
 def simulate(values, category, region, days):
     """What-if: replay the last DAYS of postings under the proposed values, old against new."""
     platform = _platform()
@@ -154,20 +155,24 @@ def simulate(values, category, region, days):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--reason", help="For rows with no reason column.")
 @click.option("--author", default="cli import", show_default=True)
-def import_command(path, reason, author):
-    """Apply a CSV (as `export` writes it), all rows or none."""
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
+@click.option("--confirm", is_flag=True, help=f"Apply changes beyond {SANITY_FACTOR}x the current floors.")
+def import_command(path, reason, author, confirm):
+    """Apply a CSV (as `export` writes it), all rows or none. Rows that change nothing make no version."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except UnicodeDecodeError:
+        _refuse([f"{path} is not UTF-8 text; save the CSV as UTF-8"])
     platform = _platform()
     try:
-        changes = parse_floor_csv(text, reason)
+        changes = parse_floor_csv(text, reason, confirm)
         with platform.uow() as uow, Progress(console=err) as progress:
             bar = progress.add_task("importing floors", total=len(changes))
-            created = import_floors(uow, changes, None, author, progress=lambda: progress.advance(bar))
+            created, unchanged = import_floors(uow, changes, None, author, progress=lambda: progress.advance(bar))
             uow.commit()
     except CsvImportError as exc:
         _refuse(exc.errors + ["nothing was imported"])
-    console.print(f"imported {len(created)} floor versions")
+    console.print(f"imported {len(created)} floor versions ({unchanged} rows unchanged)")
 
 
 @floors.command()

@@ -5,8 +5,9 @@ from marshmallow import fields, validate
 
 from api.input import ApiSchema, Instant
 from pricing.quote import MAX_ESTIMATED_MINUTES, MAX_OFFERED_RATE
+from pricing.rules import MAX_FLOOR_CENTS
 
-Cents = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0, max=100_000_000), **kw)  # noqa: E731
+Cents = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_FLOOR_CENTS), **kw)  # noqa: E731
 OfferedRate = lambda: fields.Integer(  # noqa: E731
     strict=True, load_default=None, allow_none=True, validate=validate.Range(min=0, max=MAX_OFFERED_RATE),
     metadata={"description": "Cents an hour above the floor; at most the engine's limit"})
@@ -352,6 +353,8 @@ class QuoteRequestSchema(ApiSchema):
 class FloorChangeSchema(ApiSchema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
     effective_from = Instant(load_default=None, allow_none=True)
+    confirm = fields.Boolean(load_default=False, metadata={
+        "description": "Required to raise a floor past 3x its current value (a guard against an extra zero)"})
     hourly_floor = Cents()
     per_task_floor = Cents()
     min_billable_minutes = fields.Integer(strict=True, validate=validate.Range(min=0, max=1440))
@@ -387,7 +390,7 @@ class ProposedFloorSchema(FloorChangeSchema):
     """A proposed change: the rule fields to try, for one category/region (or all, if omitted)."""
 
     class Meta:
-        exclude = ("reason", "effective_from")
+        exclude = ("reason", "effective_from", "confirm")
 
     category = fields.String(load_default=None, validate=SLUG)
     region = fields.String(load_default=None, validate=SLUG)

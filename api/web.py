@@ -51,6 +51,17 @@ class SignupForm(FlaskForm):
                       default="client", validators=[DataRequired()])
 
 
+class DollarsField(DecimalField):
+    """A DecimalField that takes only finite amounts: "NaN", "sNaN" and "Infinity" are Decimals too,
+    and comparing one with a bound raises instead of failing validation."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError("Enter an amount in dollars, e.g. 30.00.")
+
+
 class TaskForm(FlaskForm):
     category = SelectField("Category", validators=[DataRequired()])
     region = SelectField("Region", validators=[DataRequired()])
@@ -59,7 +70,7 @@ class TaskForm(FlaskForm):
     estimated_minutes = IntegerField("Estimated time (minutes)", default=60,
                                      validators=[InputRequired(), NumberRange(1, MAX_ESTIMATED_MINUTES)])
     starts_at = DateTimeLocalField("Start (UTC)", format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
-    offered_rate = DecimalField("Offer more than the floor (dollars an hour, optional)", places=2,
+    offered_rate = DollarsField("Offer more than the floor (dollars an hour, optional)", places=2,
                                 validators=[Optional(), NumberRange(0, Decimal(MAX_OFFERED_RATE) / 100)])
 
 
@@ -77,7 +88,13 @@ class ReviewForm(FlaskForm):
 
 
 def cents(amount: Decimal | None) -> int | None:
-    return None if amount is None else int((amount * 100).to_integral_value())
+    """Dollars to cents. Refuses what no offer can be (NaN, infinities, 1e999999999) before
+    converting, since turning a huge exponent into an int would take the process's memory."""
+    if amount is None:
+        return None
+    if not amount.is_finite() or abs(amount) > Decimal(10) ** 12:
+        raise ValueError(f"{amount} is not an amount in dollars")
+    return int((amount * 100).to_integral_value())
 
 
 def _choices(form: TaskForm, s) -> None:

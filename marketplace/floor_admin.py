@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from events.sqltypes import utcnow
-from marketplace.floors import RULE_FIELDS, FloorChange, all_versions, legal_minimum, rules_in_force, set_floor
+from marketplace.floors import (RULE_FIELDS, FloorChange, all_versions, changes_nothing, legal_minimum, rules_in_force,
+                                set_floor)
 from marketplace.models import Category, FloorRuleVersion, Region, Task
 from pricing import FloorRuleError, validate_rule
 from pricing.rules import FloorRule, rule_in_force
@@ -130,9 +131,15 @@ class CsvImportError(ValueError):
         self.errors = errors
 
 
-def parse_floor_csv(text: str, default_reason: str | None = None) -> list[FloorChange]:
+def parse_floor_csv(text: str, default_reason: str | None = None, confirmed: bool = False) -> list[FloorChange]:
     """Rows to FloorChanges. Blank cells keep the current value; effective_from blank means now."""
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _parse_rows(csv.DictReader(io.StringIO(text)), default_reason, confirmed)
+    except csv.Error as exc:
+        raise CsvImportError([f"not a readable CSV: {exc}"]) from None
+
+
+def _parse_rows(reader: csv.DictReader, default_reason: str | None, confirmed: bool) -> list[FloorChange]:
     missing = {"category", "region"} - set(reader.fieldnames or [])
     if missing:
         raise CsvImportError([f"header: missing column(s) {', '.join(sorted(missing))}"])
@@ -158,19 +165,23 @@ def parse_floor_csv(text: str, default_reason: str | None = None) -> list[FloorC
                 errors.append(f"line {line}: effective_from {when!r} is not an ISO 8601 time")
         reason = (row.get("reason") or "").strip() or default_reason or ""
         changes.append(FloorChange((row.get("category") or "").strip(), (row.get("region") or "").strip(),
-                                   reason, values, effective_from))
+                                   reason, values, effective_from, confirmed))
     if errors:
         raise CsvImportError(errors)
     return changes
 
 
 def import_floors(uow, changes: list[FloorChange], author_id: int | None, author: str,
-                  progress=None) -> list[FloorRuleVersion]:
-    """All or nothing: every row is validated and applied in one transaction (the caller commits)."""
-    created, errors = [], []
+                  progress=None) -> tuple[list[FloorRuleVersion], int]:
+    """All or nothing: every row is validated and applied in one transaction (the caller commits).
+    A row that restates the current values makes no version. Returns (versions made, rows unchanged)."""
+    created, errors, unchanged = [], [], 0
     for line, change in enumerate(changes, start=2):
         try:
-            created.append(set_floor(uow, change, author_id, author))
+            if changes_nothing(uow.session, change):
+                unchanged += 1
+            else:
+                created.append(set_floor(uow, change, author_id, author))
         except FloorRuleError as exc:
             errors.extend(f"line {line} ({change.category}/{change.region}): {field}: {' '.join(msgs)}"
                           for field, msgs in exc.errors.items())
@@ -178,4 +189,4 @@ def import_floors(uow, changes: list[FloorChange], author_id: int | None, author
             progress()
     if errors:
         raise CsvImportError(errors)
-    return created
+    return created, unchanged

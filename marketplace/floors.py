@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, fields as dc_fields
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, func, select
 
 from events.contracts import decode
 from events.envelope import CloudEvent, InvalidEvent
 from events.sqltypes import utcnow
+from marketplace.clock import to_utc
 from marketplace.models import Category, FloorRuleVersion, Region
 from pricing import FloorRule, FloorRuleError, LegalMinimum, validate_rule
-from pricing.rules import rule_in_force
+from pricing.rules import MONEY_FIELDS, rule_in_force
 
 log = logging.getLogger(__name__)
 
+MAX_SCHEDULE_AHEAD = timedelta(days=5 * 365)
+SANITY_FACTOR = 3
 RULE_FIELDS = ("hourly_floor", "per_task_floor", "min_billable_minutes", "billing_increment_minutes",
                "service_fee_bps", "trust_fee_bps", "tasker_commission_bps")
 DEFAULTS = {f.name: f.default for f in dc_fields(FloorRule) if f.name in RULE_FIELDS}
@@ -66,6 +69,15 @@ def rules_in_force(session: Session, at: datetime | None = None) -> dict[tuple[s
     return {key: rule for key, rule in in_force.items() if rule is not None}
 
 
+def scheduled_changes(session: Session, at: datetime | None = None) -> dict[tuple[str, str], list[FloorRule]]:
+    """Versions not yet in force at `at` (now), soonest first, for every (category, region)."""
+    at = at or utcnow()
+    return {key: sorted((r for r in rules if r.effective_from and r.effective_from > at),
+                        key=lambda r: (r.effective_from, r.version))
+            for key, rules in all_versions(session).items()
+            if any(r.effective_from and r.effective_from > at for r in rules)}
+
+
 def floors_changed_event(category: str, region: str, versions: list[FloorRuleVersion]) -> CloudEvent:
     return CloudEvent(type="floors.changed", subject=floor_key(category, region), data={
         "category": category, "region": region,
@@ -82,6 +94,30 @@ class FloorChange:
     reason: str
     values: dict  # any of RULE_FIELDS; missing ones carry over from the current version
     effective_from: datetime | None = None
+    confirmed: bool = False  # the operator confirmed a change beyond the sanity bound
+
+
+def changes_nothing(session: Session, change: FloorChange) -> bool:
+    """True when the change restates the latest version's values: it would be a version with no change."""
+    previous = versions_of(session, change.category, change.region)
+    if not previous:
+        return False
+    latest = previous[-1]
+    return all(change.values.get(name, getattr(latest, name)) == getattr(latest, name) for name in RULE_FIELDS) \
+        and set(change.values) <= set(RULE_FIELDS)
+
+
+def _check_sanity(current: FloorRule, proposed: FloorRule) -> None:
+    """A floor that jumps past SANITY_FACTOR times the current one is much more often a typo (an
+    extra zero) than a decision; it goes through only when the operator confirms it."""
+    errors = {}
+    for name in MONEY_FIELDS:
+        old, new = getattr(current, name), getattr(proposed, name)
+        if old > 0 and new > SANITY_FACTOR * old:
+            errors[name] = [f"{new} is more than {SANITY_FACTOR}x the current {old}. If you mean it, confirm the "
+                            "change (confirm: true, or --confirm on the command line)."]
+    if errors:
+        raise FloorRuleError(errors)
 
 
 def set_floor(uow, change: FloorChange, author_id: int | None, author: str) -> FloorRuleVersion:
@@ -97,11 +133,13 @@ def set_floor(uow, change: FloorChange, author_id: int | None, author: str) -> F
         errors["region"] = [f"Unknown region {change.region!r}."]
     if not change.reason or not change.reason.strip():
         errors["reason"] = ["A reason is required for every floor change."]
-    effective_from = change.effective_from or now
-    if effective_from.tzinfo is None:
-        errors["effective_from"] = ["Give a time zone (e.g. 2026-12-01T09:00:00Z)."]
+    effective_from = to_utc(change.effective_from) if change.effective_from is not None else now
+    if effective_from is None:
+        errors["effective_from"] = ["Give a time with a zone, between the years 2000 and 2100 (e.g. 2026-12-01T09:00:00Z)."]
     elif change.effective_from is not None and effective_from < now:
         errors["effective_from"] = ["A change cannot take effect in the past; omit it to apply now."]
+    elif effective_from > now + MAX_SCHEDULE_AHEAD:
+        errors["effective_from"] = [f"Schedule at most {MAX_SCHEDULE_AHEAD.days} days ahead."]
     unknown = set(change.values) - set(RULE_FIELDS)
     for name in unknown:
         errors[name] = ["Not a floor rule field."]
@@ -116,6 +154,8 @@ def set_floor(uow, change: FloorChange, author_id: int | None, author: str) -> F
         raise FloorRuleError({"hourly_floor": ["Required for a category and region with no floor yet."]})
     candidate = FloorRule(category=change.category, region=change.region, **values)
     validate_rule(candidate, legal_minimum(region))
+    if base is not None and not change.confirmed:
+        _check_sanity(base, candidate)
 
     # Lock the region so two concurrent changes cannot both become version N+1 (the unique
     # constraint would refuse the second anyway; the lock makes it wait instead of fail).

@@ -38,8 +38,6 @@ class Settings:
     # settled at the booked amount (the extra is dropped).
     adjustment_timeout_s: int = 72 * 3600
     api_token_ttl_s: int = 30 * 24 * 3600
-    # A floor change that multiplies the current floor by more than this needs an explicit confirm.
-    floor_sanity_factor: int = 3
     # Behind HTTPS (`floorboard serve`): Secure session cookies and HSTS.
     https_only: bool = False
 
@@ -66,7 +64,6 @@ class Settings:
             hold_reauthorize_after_s=int(env.get("FLOORBOARD_HOLD_REAUTHORIZE_AFTER_S", 6 * 24 * 3600)),
             adjustment_timeout_s=int(env.get("FLOORBOARD_ADJUSTMENT_TIMEOUT_S", 72 * 3600)),
             api_token_ttl_s=int(env.get("FLOORBOARD_API_TOKEN_TTL_S", 30 * 24 * 3600)),
-            floor_sanity_factor=int(env.get("FLOORBOARD_FLOOR_SANITY_FACTOR", 3)),
             https_only=env.get("FLOORBOARD_HTTPS_ONLY", "") == "1",
             priority_window=parse_priority_window(env.get("FLOORBOARD_PRIORITY_WINDOW",
                                                           "elite=0,trusted=60,newcomer=180")),

@@ -6,11 +6,14 @@ from datetime import datetime, timedelta
 
 from events.envelope import CloudEvent
 from events.sqltypes import utcnow
+from marketplace.clock import to_utc
 from marketplace.floors import FloorTable, current_rule
 from marketplace.models import Category, Quote, Region, Task, TaskStatus
 from pricing import Quote as PriceQuote
 from pricing import QuoteError, quote
-from pricing.quote import MAX_ESTIMATED_MINUTES
+from pricing.quote import MAX_ESTIMATED_MINUTES, MAX_OFFERED_RATE
+
+MAX_BOOKING_AHEAD = timedelta(days=3653)  # a start more than ten years out is a typo
 
 
 class DomainError(Exception):
@@ -42,17 +45,22 @@ def post_task(uow, client_id: int, draft: TaskDraft) -> Task:
         errors["category"] = [f"Unknown category {draft.category!r}."]
     if session.get(Region, draft.region) is None:
         errors["region"] = [f"Unknown region {draft.region!r}."]
-    if draft.starts_at.tzinfo is None:
-        errors["starts_at"] = ["Give a time zone, e.g. 2026-12-01T09:00:00Z."]
-    elif draft.starts_at < utcnow() - timedelta(minutes=5):
+    starts_at = to_utc(draft.starts_at)
+    if starts_at is None:
+        errors["starts_at"] = ["Give a time with a zone, e.g. 2026-12-01T09:00:00Z."]
+    elif starts_at < utcnow() - timedelta(minutes=5):
         errors["starts_at"] = ["The start must not be in the past."]
+    elif starts_at > utcnow() + MAX_BOOKING_AHEAD:
+        errors["starts_at"] = [f"Must be within {MAX_BOOKING_AHEAD.days} days from now."]
     if not 1 <= draft.estimated_minutes <= MAX_ESTIMATED_MINUTES:
         errors["estimated_minutes"] = [f"Must be between 1 and {MAX_ESTIMATED_MINUTES}."]
+    if draft.offered_rate is not None and not 0 <= draft.offered_rate <= MAX_OFFERED_RATE:
+        errors["offered_rate"] = [f"Must be between 0 and {MAX_OFFERED_RATE} cents an hour."]
     if errors:
         raise DomainError("The task could not be posted.", errors)
     task = Task(client_id=client_id, category=draft.category, region=draft.region, title=draft.title,
                 description=draft.description, estimated_minutes=draft.estimated_minutes,
-                starts_at=draft.starts_at, offered_rate=draft.offered_rate, status=TaskStatus.posted)
+                starts_at=starts_at, offered_rate=draft.offered_rate, status=TaskStatus.posted)
     session.add(task)
     session.flush()
     uow.emit(CloudEvent(type="task.posted", subject=str(task.id), data={

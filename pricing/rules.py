@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 MAX_BPS = 10_000
+MAX_FLOOR_CENTS = 100_000_000  # $1,000,000: the largest money figure a rule may carry
+MAX_RULE_MINUTES = 24 * 60
 
 
 class FloorRuleError(ValueError):
@@ -65,6 +67,11 @@ def validate_rule(rule: FloorRule, legal: LegalMinimum | None = None) -> None:
             add(name, "Must not be negative.")
     if errors:
         raise FloorRuleError(errors)
+    for name in MONEY_FIELDS:
+        if getattr(rule, name) > MAX_FLOOR_CENTS:
+            add(name, f"Must be at most {MAX_FLOOR_CENTS} cents.")
+    if rule.billing_increment_minutes > MAX_RULE_MINUTES:
+        add("billing_increment_minutes", f"Must be at most {MAX_RULE_MINUTES} minutes (one day).")
     if rule.hourly_floor == 0 and rule.per_task_floor == 0:
         add("hourly_floor", "A floor of zero pays nothing; set an hourly or a per-task floor.")
     if rule.billing_increment_minutes < 1:

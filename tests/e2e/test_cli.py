@@ -39,7 +39,8 @@ def test_export_then_import_round_trips_and_bad_csv_imports_nothing(run, tmp_pat
     path = tmp_path / "floors.csv"
     path.write_text(raised)
     r = run("floors", "import", str(path), "--reason", "yearly review")
-    assert r.exit_code == 0 and "imported 20 floor versions" in r.output, r.output
+    # One edited row of twenty makes one version; the nineteen unchanged rows make none.
+    assert r.exit_code == 0 and "imported 1 floor versions (19 rows unchanged)" in r.output, r.output
     assert "yard-work,springfield,2500" in run("floors", "export").output
     bad = tmp_path / "bad.csv"
     bad.write_text("category,region,hourly_floor,reason\nyard-work,nyc,2600,ok\nyard-work,seattle,10,too low\n")
@@ -85,3 +86,32 @@ def test_replay_rebuilds_a_projection_with_a_progress_bar(run, api, platform):
         assert [e.model_dump() for e in uow.session.exec(select(BoardEntry))] == live
     bad = run("replay", "everything")
     assert bad.exit_code == 2 and "reputation" in bad.output
+
+
+def test_floors_set_refuses_an_overflowing_number_and_an_overflowing_time(run):
+    """The reproduction: hourly_floor=99999999999999999999 printed a raw traceback."""
+    r = run("floors", "set", "yard-work", "springfield", "hourly_floor=99999999999999999999", "--reason", "x")
+    assert r.exit_code == 1 and "at most 100000000 cents" in r.output and "Traceback" not in r.output
+    r = run("floors", "set", "yard-work", "springfield", "hourly_floor=2500", "--reason", "x",
+            "--effective-from", "9999-12-31T23:59:59-14:00")
+    assert r.exit_code == 1 and "effective_from" in r.output
+    r = run("floors", "set", "yard-work", "springfield", "hourly_floor=2500", "--reason", "x",
+            "--effective-from", "2027-01-01T00:00:00")  # no zone
+    assert r.exit_code == 1 and "zone" in r.output
+
+
+def test_a_floor_beyond_three_times_the_current_needs_confirm(run):
+    r = run("floors", "set", "yard-work", "springfield", "hourly_floor=500000", "--reason", "typo")
+    assert r.exit_code == 1 and "confirm" in r.output and "3x" in r.output
+    assert "yard-work,springfield,2400" in run("floors", "export").output  # nothing changed
+    r = run("floors", "set", "yard-work", "springfield", "hourly_floor=7200", "--reason", "x3 is fine")
+    assert r.exit_code == 0
+    r = run("floors", "set", "yard-work", "springfield", "hourly_floor=30000", "--reason", "meant it", "--confirm")
+    assert r.exit_code == 0 and "version" in r.output
+
+
+def test_import_refuses_a_file_that_is_not_utf8_or_not_csv(run, tmp_path):
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("category,region,reason\nyard-work,nyc,d\xe9j\xe0\n".encode("latin-1"))
+    r = run("floors", "import", str(latin))
+    assert r.exit_code == 1 and "UTF-8" in r.output

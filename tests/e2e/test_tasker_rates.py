@@ -26,9 +26,9 @@ def skill(platform, tasker_id) -> TaskerSkill:
         return uow.session.get(TaskerSkill, (tasker_id, "yard-work"))
 
 
-def change(platform, region, hourly, effective_from=None):
+def change(platform, region, hourly, effective_from=None, confirmed=False):
     with platform.uow() as uow:
-        set_floor(uow, FloorChange("yard-work", region, "test", {"hourly_floor": hourly}, effective_from),
+        set_floor(uow, FloorChange("yard-work", region, "test", {"hourly_floor": hourly}, effective_from, confirmed),
                   None, "test")
         uow.commit()
 
@@ -63,3 +63,33 @@ def test_a_scheduled_rise_raises_the_rate_only_when_it_takes_effect(platform):
         raised = raise_rates_to_floors(uow, when + timedelta(seconds=1))
         uow.commit()
     assert [s.rate for s in raised] == [3000] and skill(platform, tasker).raised_from == 2500
+
+
+def test_a_floor_typo_rolled_back_undoes_the_raise_it_made(platform):
+    """The reproduction: floors set yard-work springfield hourly_floor=500000000 raised every
+    yard-work tasker to 5,000,000 USD/h, and setting the floor back left them there."""
+    tasker = make_tasker(platform, rate=2500)
+    change(platform, "springfield", 500_000_00, confirmed=True)  # the typo, confirmed past the sanity bound
+    drain(platform)
+    assert (skill(platform, tasker).rate, skill(platform, tasker).raised_from) == (500_000_00, 2500)
+    change(platform, "springfield", 2600)  # rolled back, to a little above the tasker's own rate
+    drain(platform)
+    assert (skill(platform, tasker).rate, skill(platform, tasker).raised_from) == (2600, 2500)
+    change(platform, "springfield", 2400)  # and back to where it was: the tasker's own rate again
+    drain(platform)
+    s = skill(platform, tasker)
+    assert (s.rate, s.raised_from, s.raised_at) == (2500, None, None)
+
+
+def test_a_rate_the_tasker_set_after_a_raise_is_theirs_to_keep(platform):
+    from marketplace.taskers import SkillSpec, set_skills
+
+    tasker = make_tasker(platform, rate=2500)
+    change(platform, "springfield", 3000)
+    drain(platform)
+    with platform.uow() as uow:  # the tasker chooses a rate of their own after the raise
+        set_skills(uow, tasker, ["springfield", "riverside"], [SkillSpec("yard-work", 3200)])
+        uow.commit()
+    change(platform, "springfield", 2400)
+    drain(platform)
+    assert (skill(platform, tasker).rate, skill(platform, tasker).raised_from) == (3200, None)
