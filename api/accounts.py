@@ -1,35 +1,41 @@
-"""Signup and bearer tokens: POST /api/v1/users, POST and DELETE /api/v1/auth/token."""
+"""Signup and bearer tokens: POST /api/v1/users, POST and DELETE /api/v1/auth/token, and a user's
+own tokens at /api/v1/auth/tokens (listed and revocable by their owner)."""
 from __future__ import annotations
 
-from flask import request
+from datetime import timedelta
+
+from flask import g, request
 from flask.views import MethodView
 from flask_smorest import abort
 
-from api.input import Blueprint
-
 from api.auth import SECURITY, requires
+from api.input import Blueprint
 from api.limits import login_limit, signup_limit
-from api.platform import uow
-from api.schemas import SignupSchema, TokenRequestSchema, TokenSchema, UserSchema
-from marketplace.accounts import authenticate, create_user, issue_token, revoke_token
+from api.platform import platform, uow
+from api.schemas import SignupAnswerSchema, SignupSchema, TokenInfoSchema, TokenRequestSchema, TokenSchema
+from marketplace.accounts import (authenticate, issue_token, normalize_email, revoke_token, revoke_token_id, sign_up,
+                                  token_row, tokens_of)
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and API tokens")
+
+
+SIGNED_UP = "Signed up: sign in with POST /api/v1/auth/token using this email and password."
 
 
 @blp.route("/users")
 class Users(MethodView):
     @blp.arguments(SignupSchema)
-    @blp.response(201, UserSchema)
-    @blp.alt_response(409, description="An account with this email already exists")
+    @blp.response(201, SignupAnswerSchema)
     @blp.alt_response(429, description="Too many signups from this address")
     @signup_limit
     def post(self, data):
-        """Sign up as a client or a tasker"""
+        """Sign up as a client or a tasker. The answer is the same whether or not the email already
+        had an account, so signup cannot be used to learn who has one; only the account's own
+        password signs in"""
         with uow() as unit:
-            user = create_user(unit.session, data["email"], data["password"], data["role"],
-                               data.get("display_name", ""))
+            sign_up(unit.session, data["email"], data["password"], data["role"], data.get("display_name", ""))
             unit.commit()
-        return user
+        return {"email": normalize_email(data["email"]), "role": data["role"], "message": SIGNED_UP}
 
 
 @blp.route("/auth/token")
@@ -45,9 +51,10 @@ class Tokens(MethodView):
             user = authenticate(unit.session, data["email"], data["password"])
             if user is None:
                 abort(401, message="Wrong email or password.")
-            token = issue_token(unit.session, user)
+            token = issue_token(unit.session, user, timedelta(seconds=platform().settings.api_token_ttl_s))
+            row = token_row(unit.session, token)
             unit.commit()
-        return {"token": token, "token_type": "Bearer", "user": user}
+        return {"token": token, "token_type": "Bearer", "id": row.id, "expires_at": row.expires_at, "user": user}
 
     @requires()
     @blp.response(204)
@@ -57,4 +64,28 @@ class Tokens(MethodView):
         token = request.headers["Authorization"].partition(" ")[2].strip()
         with uow() as unit:
             revoke_token(unit.session, token)
+            unit.commit()
+
+
+@blp.route("/auth/tokens")
+class MyTokens(MethodView):
+    @requires()
+    @blp.response(200, TokenInfoSchema(many=True))
+    @blp.doc(security=SECURITY)
+    def get(self):
+        """Your tokens that still work, newest first (the tokens themselves are never shown again)"""
+        with uow() as unit:
+            return tokens_of(unit.session, g.user)
+
+
+@blp.route("/auth/tokens/<int:token_id>")
+class MyToken(MethodView):
+    @requires()
+    @blp.response(204)
+    @blp.alt_response(404, description="No such token of yours")
+    @blp.doc(security=SECURITY)
+    def delete(self, token_id: int):
+        """Revoke one of your tokens by its id (a lost phone's, say)"""
+        with uow() as unit:
+            revoke_token_id(unit.session, g.user, token_id)
             unit.commit()

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from flask import g
 from flask.views import MethodView
-from api.input import Blueprint
 
 from api.auth import SECURITY, requires
+from api.input import Blueprint
+from api.limits import tips_limit
 from api.platform import uow
 from api.schemas import (BoardArgsSchema, BoardSchema, HideSchema, TipCreateSchema, TipSchema, VoteCreateSchema,
                          VoteSchema)
@@ -42,6 +43,7 @@ class BoardTips(MethodView):
     @blp.arguments(TipCreateSchema)
     @blp.response(201, TipSchema)
     @blp.doc(security=SECURITY)
+    @tips_limit
     def post(self, data, category: str):
         """Post a tip: a title (at most 120 characters) and a Markdown body (at most 5,000)"""
         with uow() as unit:

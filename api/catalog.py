@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from api.input import Blueprint
 from sqlmodel import select
 
+from api.input import Blueprint
 from api.platform import uow
 from api.schemas import CategoryArgsSchema, CategorySchema, QuoteRequestSchema, QuoteSchema
 from marketplace.models import Category

@@ -47,11 +47,11 @@ def dev_secret_key() -> str:
 
 
 def _cli_app():
+    """The app for commands that need one. Without SECRET_KEY it runs on the development key, but
+    only inside this process: the key is never put in the environment that `serve` would inherit."""
     from api import create_app
 
-    if not os.environ.get("SECRET_KEY"):
-        os.environ["SECRET_KEY"] = dev_secret_key()
-    return create_app()
+    return create_app(None if os.environ.get("SECRET_KEY") else {"SECRET_KEY": dev_secret_key()})
 
 
 def _platform():
@@ -202,15 +202,24 @@ def dev(host, port, no_workers):
         stop.set()
 
 
-@cli.command()
+@cli.command(with_appcontext=False)
 @click.option("--bind", default="127.0.0.1:8000", show_default=True)
-@click.option("--workers", "processes", default=2, show_default=True, type=int)
-def serve(bind, processes):
+@click.option("--workers", "processes", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--plain-http", is_flag=True,
+              help="Not behind HTTPS (a local trial): session cookies without Secure, and no HSTS.")
+def serve(bind, processes, plain_http):
     """The web app under gunicorn (set SECRET_KEY, DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS)."""
-    if not os.environ.get("SECRET_KEY"):
-        _fail("SECRET_KEY is not set; production needs a stable secret from the environment.")
-    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--workers", str(processes),
-                               "--bind", bind, "--access-logfile", "-", "api.wsgi:app"])
+    key = os.environ.get("SECRET_KEY", "")
+    if not key:
+        _fail("SECRET_KEY is not set; production needs a stable secret from the environment "
+              "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`).")
+    dev_key = INSTANCE_DIR / "secret_key"
+    if len(key) < 32 or (dev_key.exists() and dev_key.read_text().strip() == key):
+        _fail("SECRET_KEY must be a random secret of at least 32 characters, and not the development key "
+              "that `floorboard dev` keeps in instance/.")
+    env = {**os.environ, "FLOORBOARD_HTTPS_ONLY": "0" if plain_http else "1"}
+    os.execvpe(sys.executable, [sys.executable, "-m", "gunicorn", "--workers", str(processes),
+                                "--bind", bind, "--access-logfile", "-", "api.wsgi:app"], env)
 
 
 @cli.group()

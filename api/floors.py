@@ -6,10 +6,10 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import abort
 
-from api.input import Blueprint
 from sqlmodel import select
 
 from api.auth import SECURITY, requires
+from api.input import Blueprint
 from api.platform import uow
 from api.schemas import (FloorChangeSchema, FloorHistorySchema, FloorSchema, HistoryArgsSchema,
                          RegionArgsSchema, SimulateSchema, SimulationSchema)

@@ -2,8 +2,9 @@
 
 Counters are kept per app instance, per client address and, for sign-in, per email, so a
 password-guessing run is stopped without locking out everyone behind one address. Sign-in
-counts failures only. The limits are app config, so an operator can tune them:
-RATELIMIT_LOGIN, RATELIMIT_SIGNUP, RATELIMIT_POSTING. Behind several gunicorn workers set
+counts failures only, across the web form and the API together; signup counts every attempt. The
+limits are app config, so an operator can tune them: RATELIMIT_LOGIN, RATELIMIT_SIGNUP,
+RATELIMIT_POSTING, RATELIMIT_TIPS. Behind several gunicorn workers set
 RATELIMIT_STORAGE_URI to a shared store (e.g. redis://) so the limit holds across processes.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 DEFAULTS = {"RATELIMIT_LOGIN": "10 per minute", "RATELIMIT_SIGNUP": "20 per hour",
-            "RATELIMIT_POSTING": "30 per minute", "RATELIMIT_STORAGE_URI": "memory://",
+            "RATELIMIT_POSTING": "30 per minute", "RATELIMIT_TIPS": "10 per minute", "RATELIMIT_STORAGE_URI": "memory://",
             "RATELIMIT_HEADERS_ENABLED": True}
 
 
@@ -39,9 +40,14 @@ def _limit(config_key: str, **kwargs):
     return limiter.limit(lambda: current_app.config[config_key], **kwargs)
 
 
-login_limit = _limit("RATELIMIT_LOGIN", key_func=_login_key, deduct_when=lambda r: r.status_code in (400, 401))
-signup_limit = _limit("RATELIMIT_SIGNUP", deduct_when=lambda r: r.status_code < 400)
+# Web and API sign-in draw on one failure counter (a shared scope), so a guesser cannot double
+# their tries by alternating between the form and the token endpoint.
+login_limit = limiter.shared_limit(lambda: current_app.config["RATELIMIT_LOGIN"], scope="sign-in",
+                                   key_func=_login_key, deduct_when=lambda r: r.status_code in (400, 401))
+# Every signup attempt counts, failed ones included: signup must not be a cheap way to probe.
+signup_limit = _limit("RATELIMIT_SIGNUP")
 posting_limit = _limit("RATELIMIT_POSTING", key_func=_user_key, deduct_when=lambda r: r.status_code < 400)
+tips_limit = _limit("RATELIMIT_TIPS", key_func=_user_key, deduct_when=lambda r: r.status_code < 400)
 
 
 def init_app(app) -> None:

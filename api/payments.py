@@ -7,9 +7,9 @@ import logging
 from flask import Blueprint as FlaskBlueprint
 from flask import g, jsonify, request, url_for
 from flask.views import MethodView
-from api.input import Blueprint
 
 from api.auth import SECURITY, requires
+from api.input import Blueprint
 from api.platform import platform, uow
 from api.schemas import BookingSchema, BookSchema, PayoutAccountSchema, RefundCreateSchema, TaskSchema
 from api.tasks import task_view

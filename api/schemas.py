@@ -34,10 +34,24 @@ class TokenRequestSchema(ApiSchema):
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
 
 
+class SignupAnswerSchema(ApiSchema):
+    email = fields.String()
+    role = fields.String()
+    message = fields.String()
+
+
 class TokenSchema(ApiSchema):
     token = fields.String()
     token_type = fields.String()
+    id = fields.Integer(metadata={"description": "The token's id, to list or revoke it later"})
+    expires_at = fields.AwareDateTime()
     user = fields.Nested(UserSchema)
+
+
+class TokenInfoSchema(ApiSchema):
+    id = fields.Integer()
+    created_at = fields.AwareDateTime()
+    expires_at = fields.AwareDateTime(allow_none=True)
 
 
 class QuoteSchema(ApiSchema):

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import g
 from flask.views import MethodView
-from api.input import Blueprint
 
 from api.auth import SECURITY, requires
+from api.input import Blueprint
 from api.platform import uow
 from api.schemas import LicenseCreateSchema, LicenseSchema, ReputationSchema, SkillsUpdateSchema, SkillsViewSchema
 from marketplace.reputation import public_reputation

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import g
+from flask import g, request
 from flask.views import MethodView
 from flask_smorest import abort
 
-from api.input import Blueprint
 from sqlmodel import func, select
 
 from api.auth import SECURITY, requires
+from api.input import Blueprint
 from api.limits import posting_limit
 from api.platform import platform, uow
 from api.schemas import (CancelSchema, CompleteSchema, DisputeSchema, ReviewCreateSchema, ReviewSchema, RulingSchema,
@@ -23,7 +23,7 @@ from marketplace.models import Adjustment, Payment, Role, Task
 from marketplace.task_flow import (accept_task, cancel_by_client, cancel_by_tasker, complete_task, quotes_for,
                                    review_task, start_task)
 from marketplace.taskers import feed, is_open_to
-from marketplace.tasks import TaskDraft, post_task
+from marketplace.tasks import TaskDraft, post_task, post_task_idempotently
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Posting, finding and working tasks")
 
@@ -67,11 +67,21 @@ class TaskList(MethodView):
     @blp.doc(security=SECURITY)
     @posting_limit
     def post(self, data):
-        """Post a task; it is priced asynchronously (status `posted`, then `priced` or `rejected`)"""
+        """Post a task; it is priced asynchronously (status `posted`, then `priced` or `rejected`).
+        Send an `Idempotency-Key` header (any unique string up to 255 characters) to make a retry
+        safe: the same key gives back the first task instead of posting a second"""
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            with uow() as unit:
+                task = post_task(unit, g.user.id, TaskDraft(**data))
+                unit.commit()
+                return task_view(unit.session, task)
+        if not 1 <= len(key) <= 255 or not key.isascii() or not key.isprintable():
+            abort(422, message="Check the Idempotency-Key header.",
+                  errors={"headers": {"Idempotency-Key": ["1 to 255 printable ASCII characters."]}})
+        task, fresh = post_task_idempotently(uow, g.user.id, TaskDraft(**data), key)
         with uow() as unit:
-            task = post_task(unit, g.user.id, TaskDraft(**data))
-            unit.commit()
-            return task_view(unit.session, task)
+            return task_view(unit.session, task), 202, {"Idempotent-Replayed": "false" if fresh else "true"}
 
     @requires()
     @blp.arguments(TaskListArgsSchema, location="query")

@@ -4,6 +4,8 @@ little JavaScript (static/app.js) refreshes the preview and the task's status, a
 works without it."""
 from __future__ import annotations
 
+import re
+import secrets
 from datetime import timezone
 from decimal import Decimal
 
@@ -22,7 +24,7 @@ from api.limits import posting_limit, signup_limit
 from api.platform import platform, uow
 from api.web_auth import web_requires, web_user
 from events.sqltypes import utcnow
-from marketplace.accounts import create_user
+from marketplace.accounts import normalize_email, sign_up
 from marketplace.adjustments import approve_adjustment, dispute_adjustment
 from marketplace.models import Adjustment, Category, Payment, PaymentStatus, Region, Review, Role, Task, TaskStatus, User
 from marketplace.payments import book_task, sync_payment
@@ -30,7 +32,7 @@ from marketplace.reputation import public_reputation
 from marketplace.stripe_gateway import GatewayError
 from marketplace.task_flow import cancel_by_client, cancellation_terms, quotes_for, quotes_of, review_task
 from marketplace.taskers import skills_view
-from marketplace.tasks import DomainError, TaskDraft, post_task, preview_quote
+from marketplace.tasks import DomainError, TaskDraft, post_task, post_task_idempotently, preview_quote
 from marketplace.tips import sanitize_html
 from pricing.money import format_cents
 from pricing.quote import MAX_ESTIMATED_MINUTES, MAX_OFFERED_RATE
@@ -49,6 +51,9 @@ class SignupForm(FlaskForm):
     role = RadioField("I want to", choices=[SelectChoice("client", "post tasks (client)"),
                                           SelectChoice("tasker", "do tasks (tasker)")],
                       default="client", validators=[DataRequired()])
+
+
+FORM_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 class DollarsField(DecimalField):
@@ -70,6 +75,8 @@ class TaskForm(FlaskForm):
     estimated_minutes = IntegerField("Estimated time (minutes)", default=60,
                                      validators=[InputRequired(), NumberRange(1, MAX_ESTIMATED_MINUTES)])
     starts_at = DateTimeLocalField("Start (UTC)", format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
+    # A single-use token: the same form sent twice (a double click, the back button) posts once.
+    form_token = HiddenField()
     offered_rate = DollarsField("Offer more than the floor (dollars an hour, optional)", places=2,
                                 validators=[Optional(), NumberRange(0, Decimal(MAX_OFFERED_RATE) / 100)])
 
@@ -129,16 +136,17 @@ def signup():
     if form.validate_on_submit():
         try:
             with uow() as unit:
-                user = create_user(unit.session, form.email.data, form.password.data, form.role.data,
-                                   form.display_name.data or "")
+                sign_up(unit.session, form.email.data, form.password.data, form.role.data, form.display_name.data or "")
                 unit.commit()
-        except (DomainError, IntegrityError):
-            form.email.errors.append("An account with this email already exists. Sign in instead.")
-        else:
-            session.clear()
-            session["user_id"] = user.id
-            flash("Welcome to Floorboard.")
-            return redirect(url_for("web.home"))
+        except DomainError as exc:
+            for name, messages in exc.errors.items():
+                getattr(form, name).errors = list(getattr(form, name).errors) + messages
+        except IntegrityError:
+            pass  # two signups for one new email at once: the first made the account; same answer
+        if not any(f.errors for f in form):
+            # The same answer whether or not the email already had an account: signup must not tell.
+            flash("Thanks for signing up. Sign in with your email and password to continue.")
+            return redirect(url_for("web_auth.login", email=normalize_email(form.email.data)))
     return _render("web/signup.html", 422 if request.method == "POST" else 200, form=form)
 
 
@@ -194,19 +202,28 @@ def new_task():
                               estimated_minutes=form.estimated_minutes.data,
                               starts_at=form.starts_at.data.replace(tzinfo=timezone.utc),
                               offered_rate=cents(form.offered_rate.data))
+            token = form.form_token.data or ""
             try:
-                task = post_task(unit, web_user().id, draft)
-                unit.commit()
+                if FORM_TOKEN.match(token):
+                    unit.rollback()  # end this read (on SQLite it holds the write lock) before posting in its own
+                    task, fresh = post_task_idempotently(uow, web_user().id, draft, f"web:{token}")
+                else:  # a client that does not send the form's token (a script) posts each time
+                    task, fresh = post_task(unit, web_user().id, draft), True
+                    unit.commit()
             except DomainError as exc:
                 for name, messages in exc.errors.items():
-                    getattr(form, name).errors = list(getattr(form, name).errors) + messages
+                    field = getattr(form, name, None)
+                    (field.errors if field is not None else form.form_errors).extend(messages)
                 status = 422
             else:
-                flash("Posted. The price is being worked out; this page updates by itself.")
+                flash("Posted. The price is being worked out; this page updates by itself." if fresh else
+                      "That form was already sent, so nothing new was posted: here is the task it made.")
                 return redirect(url_for("web.task_page", task_id=task.id))
         elif request.method == "POST" and request.form.get("action") != "preview":
             status = 422
         result, problem = _preview(unit.session, form)
+    if not FORM_TOKEN.match(form.form_token.data or ""):
+        form.form_token.data = secrets.token_urlsafe(24)
     return _render("web/new_task.html", status, form=form, quote=result, problem=problem)
 
 

@@ -1,7 +1,10 @@
-"""Web sessions: sign in with a form (CSRF-protected), a signed session cookie, and a role check."""
+"""Web sessions: sign in with a form (CSRF-protected), a signed session cookie that carries a
+server-side session id (signing out deletes it, so a copied cookie dies with it), a role check,
+and redirects after sign-in that never leave the site."""
 from __future__ import annotations
 
 import functools
+import re
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
@@ -10,7 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from api.limits import login_limit
 from api.platform import uow
-from marketplace.accounts import authenticate
+from marketplace.accounts import authenticate, end_web_session, start_web_session, user_for_web_session
 from marketplace.models import User
 
 bp = Blueprint("web_auth", __name__)
@@ -24,11 +27,33 @@ class LoginForm(FlaskForm):
 
 def web_user() -> User | None:
     if "web_user" not in g:
-        user_id = session.get("user_id")
-        with uow() as unit:
-            user = unit.session.get(User, user_id) if user_id else None
-        g.web_user = user if user is not None and user.is_active else None
+        sid = session.get("sid")
+        user = None
+        if isinstance(sid, str) and sid:
+            with uow() as unit:
+                user = user_for_web_session(unit.session, sid)
+        g.web_user = user
     return g.web_user
+
+
+def sign_in(user: User) -> None:
+    """A fresh session (never one an attacker could have planted) for this browser."""
+    with uow() as unit:
+        sid = start_web_session(unit.session, user)
+        unit.commit()
+    session.clear()
+    session["sid"] = sid
+    g.web_user = user
+
+
+_SAFE_PATH = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]*$")
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only a same-site path: '/tasks/3' yes; '//evil.example', '/\\evil.example', a tab or any
+    other control or space character (browsers drop them, turning '/\t/evil' into '//evil'), or a
+    scheme, no."""
+    return target if target and len(target) <= 2000 and _SAFE_PATH.match(target) else fallback
 
 
 def web_requires(*roles: str):
@@ -51,6 +76,8 @@ def web_requires(*roles: str):
 @login_limit
 def login():
     form = LoginForm()
+    if request.method == "GET" and isinstance(request.args.get("email"), str):
+        form.email.data = request.args["email"][:254]
     if form.validate_on_submit():
         with uow() as unit:
             user = authenticate(unit.session, form.email.data, form.password.data)
@@ -58,17 +85,19 @@ def login():
         if user is None:
             form.password.errors.append("Wrong email or password.")
         else:
-            session.clear()
-            session["user_id"] = user.id
-            target = request.args.get("next", "")
-            if not target.startswith("/") or target.startswith("//"):  # never redirect off-site
-                target = url_for("console.floors") if user.role == "operator" else "/"
-            return redirect(target)
+            sign_in(user)
+            home = url_for("console.floors") if user.role == "operator" else "/"
+            return redirect(safe_next(request.args.get("next"), home))
     return render_template("login.html", form=form), 400 if request.method == "POST" else 200
 
 
 @bp.post("/logout")
 def logout():
+    sid = session.get("sid")
+    if isinstance(sid, str) and sid:
+        with uow() as unit:
+            end_web_session(unit.session, sid)
+            unit.commit()
     session.clear()
     flash("Signed out.")
     return redirect(url_for("web_auth.login"))

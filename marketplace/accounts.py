@@ -1,21 +1,26 @@
-"""Accounts: signup, password checks (argon2), and bearer tokens stored only as their hash."""
+"""Accounts: signup, password checks (argon2, and zxcvbn against common and guessable passwords),
+bearer tokens stored only as their hash with an expiry, and server-side web sessions."""
 from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlmodel import Session, delete, select
+from zxcvbn import zxcvbn
 
 from events.sqltypes import utcnow
-from marketplace.models import ApiToken, Role, User
+from marketplace.models import ApiToken, Role, User, WebSession
 from marketplace.tasks import DomainError
 
 _hasher = PasswordHasher()
 # Verifying against this when the email is unknown keeps the timing the same as a wrong password.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_PASSWORD = 10
+MIN_STRENGTH = 2  # zxcvbn's 0-4 score: 0 and 1 are common passwords or close variations of them
+TOKEN_TTL = timedelta(days=30)
 
 
 def hash_password(password: str) -> str:
@@ -26,23 +31,61 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def create_user(session: Session, email: str, password: str, role: str, display_name: str = "") -> User:
-    email = normalize_email(email)
+def password_problems(password: str, email: str = "", display_name: str = "") -> list[str]:
+    """Why a password is refused, if it is: too short, or one that guessing lists try early."""
+    if len(password) < MIN_PASSWORD:
+        return [f"Must be at least {MIN_PASSWORD} characters."]
+    # zxcvbn's matching grows quickly with length; its first 100 characters tell enough.
+    verdict = zxcvbn(password[:100], user_inputs=[email, email.split("@")[0], display_name, "floorboard"])
+    if verdict["score"] < MIN_STRENGTH:
+        warning = verdict["feedback"].get("warning") or "This password is too easy to guess."
+        return [f"{warning.rstrip('.')}. Choose a longer or less common one, e.g. a few unrelated words."]
+    return []
+
+
+def _check_new_account(session: Session, email: str, password: str, role: str, display_name: str) -> dict:
     errors: dict[str, list[str]] = {}
     if role not in {r.value for r in Role}:
         errors["role"] = ["Must be one of client, tasker, operator."]
-    if len(password) < MIN_PASSWORD:
-        errors["password"] = [f"Must be at least {MIN_PASSWORD} characters."]
+    problems = password_problems(password, email, display_name)
+    if problems:
+        errors["password"] = problems
+    return errors
+
+
+def create_user(session: Session, email: str, password: str, role: str, display_name: str = "") -> User:
+    """An account, or DomainError naming what is wrong, including an email already in use (for
+    operators and tools; public signup uses `sign_up`, which never says whether an email exists)."""
+    email = normalize_email(email)
+    errors = _check_new_account(session, email, password, role, display_name)
     if session.exec(select(User).where(User.email == email)).first() is not None:
         errors["email"] = ["An account with this email already exists."]
     if errors:
         raise DomainError("The account could not be created.", errors,
                           status=409 if list(errors) == ["email"] else 422)
+    return _add_user(session, email, password, role, display_name)
+
+
+def _add_user(session: Session, email: str, password: str, role: str, display_name: str) -> User:
     user = User(email=email, password_hash=hash_password(password), role=role,
                 display_name=display_name or email.split("@")[0])
     session.add(user)
     session.flush()
     return user
+
+
+def sign_up(session: Session, email: str, password: str, role: str, display_name: str = "") -> User | None:
+    """Public signup. Bad input is a DomainError; an email already in use is not: the account is
+    left alone and None comes back, after the same work as a real signup, so neither the answer
+    nor its timing tells anyone which emails have accounts."""
+    email = normalize_email(email)
+    errors = _check_new_account(session, email, password, role, display_name)
+    if errors:
+        raise DomainError("The account could not be created.", errors)
+    if session.exec(select(User).where(User.email == email)).first() is not None:
+        hash_password(password)  # the cost a real signup pays
+        return None
+    return _add_user(session, email, password, role, display_name)
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
@@ -63,27 +106,69 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session: Session, user: User) -> str:
-    """A new bearer token. Only its hash is stored: the caller must show the token now or never."""
+def issue_token(session: Session, user: User, ttl: timedelta = TOKEN_TTL) -> str:
+    """A new bearer token, good for `ttl`. Only its hash is stored: the caller must show the token
+    now or never."""
     token = "fb_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=token_hash(token)))
+    session.add(ApiToken(user_id=user.id, token_hash=token_hash(token), expires_at=utcnow() + ttl))
     session.flush()
     return token
+
+
+def token_row(session: Session, token: str) -> ApiToken | None:
+    return session.exec(select(ApiToken).where(ApiToken.token_hash == token_hash(token))).first()
 
 
 def user_for_token(session: Session, token: str) -> User | None:
     row = session.exec(select(ApiToken).where(ApiToken.token_hash == token_hash(token),
                                               ApiToken.revoked_at.is_(None))).first()
-    if row is None:
+    if row is None or (row.expires_at is not None and row.expires_at <= utcnow()):
         return None
     user = session.get(User, row.user_id)
     return user if user is not None and user.is_active else None
 
 
+def tokens_of(session: Session, user: User) -> list[ApiToken]:
+    """The user's tokens that still work, newest first."""
+    now = utcnow()
+    return [t for t in session.exec(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                                    .order_by(ApiToken.id.desc()))
+            if t.expires_at is None or t.expires_at > now]
+
+
 def revoke_token(session: Session, token: str) -> bool:
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == token_hash(token))).first()
+    return _revoke(session, token_row(session, token))
+
+
+def revoke_token_id(session: Session, user: User, token_id: int) -> bool:
+    """Revoke one of the user's own tokens by its id; another user's token id is as good as unknown."""
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        raise DomainError(f"No token {token_id} of yours.", status=404)
+    return _revoke(session, row)
+
+
+def _revoke(session: Session, row: ApiToken | None) -> bool:
     if row is None or row.revoked_at is not None:
         return False
     row.revoked_at = utcnow()
     session.add(row)
     return True
+
+
+def start_web_session(session: Session, user: User) -> str:
+    """A signed-in browser's session id (for the cookie); only its hash is stored."""
+    sid = secrets.token_urlsafe(32)
+    session.add(WebSession(id_hash=token_hash(sid), user_id=user.id))
+    session.flush()
+    return sid
+
+
+def user_for_web_session(session: Session, sid: str) -> User | None:
+    row = session.get(WebSession, token_hash(sid))
+    user = session.get(User, row.user_id) if row is not None else None
+    return user if user is not None and user.is_active else None
+
+
+def end_web_session(session: Session, sid: str) -> None:
+    session.exec(delete(WebSession).where(WebSession.id_hash == token_hash(sid)))

@@ -1,14 +1,17 @@
 """Use cases for a task's life: post it, price it (the pricing stage), and read it back."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
 
 from events.envelope import CloudEvent
 from events.sqltypes import utcnow
 from marketplace.clock import to_utc
 from marketplace.floors import FloorTable, current_rule
-from marketplace.models import Category, Quote, Region, Task, TaskStatus
+from marketplace.models import Category, IdempotencyKey, Quote, Region, Task, TaskStatus
 from pricing import Quote as PriceQuote
 from pricing import QuoteError, quote
 from pricing.quote import MAX_ESTIMATED_MINUTES, MAX_OFFERED_RATE
@@ -69,6 +72,43 @@ def post_task(uow, client_id: int, draft: TaskDraft) -> Task:
         "offered_rate": task.offered_rate, "posted_at": task.posted_at,
     }), key=str(task.id))
     return task
+
+
+def post_task_once(uow, client_id: int, draft: TaskDraft, key: str) -> tuple[Task, bool]:
+    """post_task under a client's idempotency key (Stripe's rule): the same key with the same
+    request gives back the first task (and False: nothing new was posted); with a different
+    request it is refused. Two requests racing with one key: the database's unique key lets one
+    insert, and the caller retries the other, which then finds the first task."""
+    session = uow.session
+    fingerprint = hashlib.sha256(repr(sorted(asdict(draft).items())).encode()).hexdigest()
+    seen = session.get(IdempotencyKey, (client_id, key))
+    if seen is not None:
+        if seen.request_hash != fingerprint or seen.task_id is None:
+            raise DomainError("This Idempotency-Key was already used for a different task.",
+                              {"Idempotency-Key": ["Use a new key for a new task."]})
+        return session.get(Task, seen.task_id), False
+    claim = IdempotencyKey(user_id=client_id, key=key, request_hash=fingerprint)
+    session.add(claim)
+    session.flush()  # the unique key decides a race here, before any task is made
+    task = post_task(uow, client_id, draft)
+    claim.task_id = task.id
+    session.add(claim)
+    return task, True
+
+
+def post_task_idempotently(uow_factory, client_id: int, draft: TaskDraft, key: str) -> tuple[Task, bool]:
+    """post_task_once in its own unit of work, committed. A concurrent twin with the same key
+    loses the key's unique insert; its second try finds the first one's task."""
+    for attempt in (1, 2):
+        try:
+            with uow_factory() as uow:
+                task, fresh = post_task_once(uow, client_id, draft, key)
+                uow.commit()
+                return task, fresh
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def price_posted_task(uow, event: CloudEvent, floors: FloorTable) -> None:

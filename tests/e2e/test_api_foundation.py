@@ -13,9 +13,16 @@ def test_signup_validation_and_duplicates(client):
     assert r.status_code == 422
     assert set(r.json["errors"]["json"]) == {"email", "password", "role"}
     ok = {"email": "Sam@Example.test", "password": "long enough password", "role": "client"}
-    assert client.post("/api/v1/users", json=ok).status_code == 201
-    r = client.post("/api/v1/users", json={**ok, "email": "sam@example.test"})
-    assert r.status_code == 409 and "email" in r.json["errors"]["json"]
+    first = client.post("/api/v1/users", json=ok)
+    assert first.status_code == 201
+    # A second signup for the same email is answered exactly like the first: signup does not tell
+    # anyone which emails have accounts. The account keeps its own password.
+    r = client.post("/api/v1/users", json={**ok, "email": "sam@example.test", "password": "another long secret"})
+    assert (r.status_code, r.json) == (first.status_code, first.json)
+    assert client.post("/api/v1/auth/token", json={"email": "sam@example.test",
+                                                   "password": "another long secret"}).status_code == 401
+    assert client.post("/api/v1/auth/token", json={"email": "sam@example.test",
+                                                   "password": ok["password"]}).status_code == 201
     r = client.post("/api/v1/users", json={**ok, "role": "operator"})
     assert r.status_code == 422 and "CLI" in r.json["errors"]["json"]["role"][0]
 

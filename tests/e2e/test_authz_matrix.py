@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 import pytest
 
 from api import create_app
-from marketplace.accounts import create_user, issue_token
+from marketplace.accounts import create_user, issue_token, token_row
 from marketplace.bootstrap import bootstrap
 from marketplace.models import User
 from marketplace.seed import seed_demo
@@ -47,6 +47,8 @@ MATRIX = [
      codes(201, 201, 201, 201, 201, 201)),
     ("POST", "/api/v1/auth/token", {"email": "nobody@example.test", "password": "wrong"}, codes(401, 401, 401, 401, 401, 401)),
     ("DELETE", "/api/v1/auth/token", None, codes(401, 204, 204, 204, 204, 204)),
+    ("GET", "/api/v1/auth/tokens", None, SIGNED_IN),
+    ("DELETE", "/api/v1/auth/tokens/{token}", None, codes(401, 204, 404, 404, 404, 404)),  # the client's spare token
     ("GET", "/api/v1/categories", None, ANYONE),
     ("POST", "/api/v1/quotes", {"category": "yard-work", "region": "springfield", "estimated_minutes": 60}, ANYONE),
     ("GET", "/api/v1/floors?region=springfield", None, OPERATOR_ONLY),
@@ -96,6 +98,8 @@ def world(sqlite_template, tmp_path_factory):
             role = persona.removeprefix("other_")
             user = create_user(uow.session, f"{persona}@example.test", "correct horse battery", role)
             ids[persona], tokens[persona] = user.id, issue_token(uow.session, user)
+            if persona == "client":
+                ids["token"] = token_row(uow.session, issue_token(uow.session, user)).id
         set_skills(uow, ids["tasker"], ["springfield"], [SkillSpec("yard-work", 2400)])
         drafts = {name: post_task(uow, ids["client"], TaskDraft(
             category="yard-work", region="springfield", title=name, description="", estimated_minutes=60,
@@ -136,7 +140,7 @@ def test_authorization(world, tmp_path, make_platform, case, persona):
     client = create_app({"TESTING": True}, platform=platform).test_client()
     ids = world["ids"]
     url = path.format(accepted=ids["accepted"], open=ids["open"], completed=ids["completed"], working=ids["working"],
-                      unbooked=ids["unbooked"], tip=ids["tip"], tasker=ids["tasker"])
+                      unbooked=ids["unbooked"], tip=ids["tip"], tasker=ids["tasker"], token=ids["token"])
     headers = {"Authorization": f"Bearer {world['tokens'][persona]}"} if persona != "anonymous" else {}
     response = client.open(url, method=method, json=body, headers=headers)
     assert response.status_code == expected[persona], (persona, method, url, response.get_json())
@@ -151,7 +155,7 @@ def test_the_matrix_covers_every_operation(client):
     for method, path, _, _ in MATRIX:
         path = path.split("?")[0]
         for name, param in (("{accepted}", "{task_id}"), ("{open}", "{task_id}"), ("{completed}", "{task_id}"),
-                            ("{unbooked}", "{task_id}"),
+                            ("{unbooked}", "{task_id}"), ("{token}", "{token_id}"),
                             ("{working}", "{task_id}"), ("{tip}", "{tip_id}"), ("{tasker}", "{tasker_id}"),
                             ("yard-work/springfield", "{category}/{region}"), ("boards/yard-work", "boards/{category}")):
             path = path.replace(name, param)

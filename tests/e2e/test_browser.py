@@ -75,6 +75,10 @@ def sign_up_client(page, base: str, email: str) -> None:
     page.get_by_label("Password again").fill("a long browser password")
     page.get_by_label("post tasks (client)").check()
     page.get_by_role("button", name="Create account").click()
+    # Signup never says whether the email was new, so it signs no one in: sign in next (the email is filled in).
+    expect(page.get_by_label("Email")).to_have_value(email)
+    page.get_by_label("Password").fill("a long browser password")
+    page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="My tasks")).to_be_visible()
 
 

@@ -24,9 +24,13 @@ def web(app):
 
 
 def sign_up(web, email="casey@example.test", role="client"):
+    """Sign up, then sign in (signup answers the same for a new and a known email, so it signs no one in)."""
     token = csrf(web.get("/signup").get_data(as_text=True))
-    return web.post("/signup", data={"email": email, "display_name": "Casey", "password": PASSWORD,
-                                     "confirm": PASSWORD, "role": role, "csrf_token": token})
+    answer = web.post("/signup", data={"email": email, "display_name": "Casey", "password": PASSWORD,
+                                       "confirm": PASSWORD, "role": role, "csrf_token": token})
+    assert answer.status_code == 302 and "/login" in answer.headers["Location"], answer.get_data(as_text=True)
+    token = csrf(web.get("/login").get_data(as_text=True))
+    return web.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
 
 
 def post_form(web, **overrides):
