@@ -24,10 +24,10 @@ SIGNED_UP = "Signed up: sign in with POST /api/v1/auth/token using this email an
 
 @blp.route("/users")
 class Users(MethodView):
+    @signup_limit  # outermost: an attempt refused by validation counts too
     @blp.arguments(SignupSchema)
     @blp.response(201, SignupAnswerSchema)
     @blp.alt_response(429, description="Too many signups from this address")
-    @signup_limit
     def post(self, data):
         """Sign up as a client or a tasker. The answer is the same whether or not the email already
         had an account, so signup cannot be used to learn who has one; only the account's own
