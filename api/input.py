@@ -99,32 +99,32 @@ def _printable(key) -> str:
     return str(key).encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
-def text_errors(value, path: tuple = ()) -> dict:
-    """Field errors, nested like marshmallow's, for every string (key or value) that is not
-    storable text."""
-    errors: dict = {}
-
-    def put(where: tuple, message: str) -> None:
-        node = errors
-        for part in where[:-1]:
-            node = node.setdefault(part, {})
-        node.setdefault(where[-1] if where else "_schema", []).append(message)
-
-    stack = [(value, path)]
-    while stack:
-        item, where = stack.pop()
-        if isinstance(item, str):
-            problem = _bad_text(item)
-            if problem:
-                put(where, problem)
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                name = _printable(key)
-                if isinstance(key, str) and _bad_text(key):
-                    put((*where, name), "The field name is not valid text.")
-                stack.append((child, (*where, name)))
-        elif isinstance(item, list):
-            stack.extend((child, (*where, str(i))) for i, child in enumerate(item))
+def text_errors(value) -> dict[str, list[str]]:
+    """Field errors for every top-level field whose value (or any string inside it, key or value)
+    is not storable text: the first problem found in each field names that field."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(value, dict):
+        return errors
+    for key, child in value.items():
+        name = _printable(key)
+        if isinstance(key, str) and _bad_text(key):
+            errors[name] = ["The field name is not valid text."]
+            continue
+        stack = [child]
+        while stack and name not in errors:
+            item = stack.pop()
+            if isinstance(item, str):
+                problem = _bad_text(item)
+                if problem:
+                    errors[name] = [problem]
+            elif isinstance(item, dict):
+                for inner_key, inner in item.items():
+                    if isinstance(inner_key, str) and _bad_text(inner_key):
+                        errors[name] = [_bad_text(inner_key) or ""]
+                        break
+                    stack.append(inner)
+            elif isinstance(item, list):
+                stack.extend(item)
     return errors
 
 
