@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlmodel import select
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from api.platform import uow
@@ -153,8 +154,8 @@ def chart(result) -> dict:
 
 class RulingForm(FlaskForm):
     note = StringField("The ruling's reason (the client and tasker see it)", validators=[DataRequired(), Length(max=500)])
-    decision = SelectField("Decision", choices=[("tasker", "for the tasker"), ("client", "for the client")],
-                           validators=[DataRequired()])
+    decision = SelectField("Decision", choices=[SelectChoice("tasker", "for the tasker"),
+                                                SelectChoice("client", "for the client")], validators=[DataRequired()])
 
 
 @bp.get("/disputes")

@@ -81,3 +81,19 @@ def test_simulation_page_draws_a_chart(browser, api):
     r = browser.post("/console/simulate", data={"region": "seattle", "hourly_floor": "100", "days": "7",
                                                 "csrf_token": token})
     assert r.status_code == 422 and "legal minimum" in r.get_data(as_text=True)
+
+
+def test_scheduled_changes_show_in_the_floors_table_and_a_big_jump_needs_confirm(browser, platform):
+    sign_in(browser, "ops@example.test")
+    page = browser.get("/console/floors/yard-work/springfield").get_data(as_text=True)
+    form = {"csrf_token": csrf(page), "hourly_floor": "2600", "per_task_floor": "0", "min_billable_minutes": "60",
+            "billing_increment_minutes": "15", "service_fee_bps": "1000", "trust_fee_bps": "200",
+            "tasker_commission_bps": "0", "reason": "yearly review", "effective_from": "2030-01-01T00:00"}
+    assert browser.post("/console/floors/yard-work/springfield", data=form).status_code == 302
+    table = browser.get("/console/floors").get_data(as_text=True)
+    assert "then 26.00 USD/h from 2030-01-01 00:00 UTC" in table and "data-scheduled" in table
+
+    jump = {**form, "hourly_floor": "240000", "effective_from": "", "reason": "typo"}
+    r = browser.post("/console/floors/yard-work/springfield", data=jump)
+    assert r.status_code == 422 and "confirm" in r.get_data(as_text=True)
+    assert browser.post("/console/floors/yard-work/springfield", data={**jump, "confirm": "y"}).status_code == 302

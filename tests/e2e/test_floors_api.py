@@ -111,3 +111,14 @@ def test_simulation_replays_recent_postings_old_against_new(client, api):
     bad = client.post("/api/v1/floors/simulate", headers=api_headers(op), json={
         "changes": [{"region": "seattle", "hourly_floor": 100}]})
     assert bad.status_code == 422 and "hourly_floor" in bad.json["errors"]["json"]
+
+
+def test_a_floor_past_three_times_the_current_needs_confirm(client, api):
+    op = api.headers(api.signup("operator"))
+    url = "/api/v1/floors/yard-work/springfield"
+    r = client.put(url, json={"hourly_floor": 500_000, "reason": "typo"}, headers=op)
+    assert r.status_code == 422 and "confirm" in r.json["errors"]["json"]["hourly_floor"][0]
+    r = client.put(url, json={"hourly_floor": 100_000_001, "reason": "typo", "confirm": True}, headers=op)
+    assert r.status_code == 422 and "hourly_floor" in r.json["errors"]["json"]
+    r = client.put(url, json={"hourly_floor": 500_000, "reason": "meant it", "confirm": True}, headers=op)
+    assert r.status_code == 201 and r.json["hourly_floor"] == 500_000

@@ -1,0 +1,71 @@
+"""The schemathesis run covers the JSON API; this covers what it cannot see: the client's web forms
+and the operator console. Each form gets generated field values (huge numbers, NaN, calendar-end
+dates, control characters, very long text) with a valid CSRF token, and none may answer 5xx."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from api import create_app
+from marketplace.accounts import create_user
+from tests.support import csrf, seeded
+
+PASSWORD = "correct horse battery"
+WEIRD = ["99999999999999999999", "-1", "0", "1e999999999", "sNaN", "NaN", "Infinity", "9999-12-31T23:59",
+         "0001-01-01T00:00", "2031-06-01T09:00", "", " ", "\x00", "\u202e", "x" * 6000, "60", "yard-work",
+         "springfield", "tasker", "client", "on"]
+value = st.one_of(st.sampled_from(WEIRD), st.text(max_size=30), st.integers(-(10**25), 10**25).map(str))
+
+FORMS = {  # path -> the fields its form has
+    "/signup": ["email", "display_name", "password", "confirm", "role"],
+    "/login": ["email", "password"],
+    "/tasks/new": ["category", "region", "title", "description", "estimated_minutes", "starts_at", "offered_rate",
+                   "form_token", "action"],
+    "/tasks/1/cancel": ["reason"],
+    "/tasks/1/review": ["rating", "comment"],
+    "/tasks/1/claim/dispute": ["reason"],
+    "/console/floors/yard-work/springfield": ["hourly_floor", "per_task_floor", "min_billable_minutes",
+                                              "billing_increment_minutes", "service_fee_bps", "trust_fee_bps",
+                                              "tasker_commission_bps", "reason", "effective_from", "confirm"],
+    "/console/simulate": ["category", "region", "hourly_floor", "days"],
+    "/console/disputes/1": ["note", "decision"],
+}
+SIGNED_IN_AS = {"/console": "operator@example.test"}
+
+
+@pytest.fixture
+def browser(make_platform, sqlite_url):
+    platform = seeded(make_platform(sqlite_url))
+    with platform.uow() as uow:
+        for role in ("client", "operator"):
+            create_user(uow.session, f"{role}@example.test", PASSWORD, role)
+        uow.commit()
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False}, platform=platform)
+    return app
+
+
+def signed_in(app, email: str):
+    web = app.test_client()
+    token = csrf(web.get("/login").get_data(as_text=True))
+    web.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    return web
+
+
+@pytest.mark.parametrize("path", sorted(FORMS))
+def test_no_form_input_answers_5xx(browser, path):
+    who = "operator@example.test" if path.startswith("/console") else "client@example.test"
+    web = signed_in(browser, who) if path not in ("/signup", "/login") else browser.test_client()
+    page = web.get("/tasks/new" if path.startswith("/tasks") else "/login").get_data(as_text=True)
+    token = csrf(page)
+
+    @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(fields=st.fixed_dictionaries({}, optional={name: value for name in FORMS[path]}))
+    def check(fields):
+        r = web.post(path, data={**fields, "csrf_token": token}, headers={"Accept": "text/html"})
+        assert r.status_code < 500, (path, fields, r.status_code)
+        assert not re.search(r"Traceback|Internal Server Error", r.get_data(as_text=True))
+
+    check()
