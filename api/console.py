@@ -153,7 +153,8 @@ def chart(result) -> dict:
 
 
 class RulingForm(FlaskForm):
-    note = StringField("The ruling's reason (the client and tasker see it)", validators=[DataRequired(), Length(max=500)])
+    note = StringField("The ruling's reason (the client and tasker see it)",
+                       validators=[DataRequired(), Length(max=500)])
     decision = SelectField("Decision", choices=[SelectChoice("tasker", "for the tasker"),
                                                 SelectChoice("client", "for the client")], validators=[DataRequired()])
 

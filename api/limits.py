@@ -14,7 +14,8 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 DEFAULTS = {"RATELIMIT_LOGIN": "10 per minute", "RATELIMIT_SIGNUP": "20 per hour",
-            "RATELIMIT_POSTING": "30 per minute", "RATELIMIT_TIPS": "10 per minute", "RATELIMIT_STORAGE_URI": "memory://",
+            "RATELIMIT_POSTING": "30 per minute", "RATELIMIT_TIPS": "10 per minute",
+            "RATELIMIT_STORAGE_URI": "memory://",
             "RATELIMIT_HEADERS_ENABLED": True}
 
 

@@ -7,7 +7,10 @@ from api.input import ApiSchema, Instant
 from pricing.quote import MAX_ESTIMATED_MINUTES, MAX_OFFERED_RATE
 from pricing.rules import MAX_FLOOR_CENTS
 
-Cents = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_FLOOR_CENTS), **kw)  # noqa: E731
+Cents = lambda **kw: fields.Integer(  # noqa: E731
+    strict=True, validate=validate.Range(min=0, max=MAX_FLOOR_CENTS), **kw)
+Minutes = lambda **kw: fields.Integer(  # noqa: E731
+    strict=True, validate=validate.Range(min=1, max=MAX_ESTIMATED_MINUTES), **kw)
 OfferedRate = lambda: fields.Integer(  # noqa: E731
     strict=True, load_default=None, allow_none=True, validate=validate.Range(min=0, max=MAX_OFFERED_RATE),
     metadata={"description": "Cents an hour above the floor; at most the engine's limit"})
@@ -72,7 +75,7 @@ class TaskCreateSchema(ApiSchema):
     region = fields.String(required=True, validate=SLUG)
     title = fields.String(required=True, validate=validate.Length(min=1, max=120))
     description = fields.String(load_default="", validate=validate.Length(max=5000))
-    estimated_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ESTIMATED_MINUTES))
+    estimated_minutes = Minutes(required=True)
     starts_at = Instant(required=True)
     offered_rate = OfferedRate()
 
@@ -159,7 +162,7 @@ class TaskPageSchema(ApiSchema):
 
 
 class CompleteSchema(ApiSchema):
-    minutes_worked = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ESTIMATED_MINUTES))
+    minutes_worked = Minutes(required=True)
     reason = fields.String(load_default="", validate=validate.Length(max=500), metadata={
         "description": "Required when the minutes come to more than the client booked: the client sees it "
                        "and approves or disputes the extra"})
@@ -360,7 +363,7 @@ class FloorSchema(ApiSchema):
 class QuoteRequestSchema(ApiSchema):
     category = fields.String(required=True, validate=SLUG)
     region = fields.String(required=True, validate=SLUG)
-    estimated_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ESTIMATED_MINUTES))
+    estimated_minutes = Minutes(required=True)
     offered_rate = OfferedRate()
 
 

@@ -26,7 +26,8 @@ from api.web_auth import web_requires, web_user
 from events.sqltypes import utcnow
 from marketplace.accounts import normalize_email, sign_up
 from marketplace.adjustments import approve_adjustment, dispute_adjustment
-from marketplace.models import Adjustment, Category, Payment, PaymentStatus, Region, Review, Role, Task, TaskStatus, User
+from marketplace.models import (Adjustment, Category, Payment, PaymentStatus, Region, Review, Role, Task, TaskStatus,
+                                User)
 from marketplace.payments import book_task, sync_payment
 from marketplace.reputation import public_reputation
 from marketplace.stripe_gateway import GatewayError
@@ -227,6 +228,17 @@ def new_task():
     return _render("web/new_task.html", status, form=form, quote=result, problem=problem)
 
 
+def _attempt(unit, action, done) -> None:
+    """Run a client's action and commit it; flash what happened, or why it was refused."""
+    try:
+        result = action()
+        unit.commit()
+    except DomainError as exc:
+        flash(exc.message)
+    else:
+        flash(done(result) if callable(done) else done)
+
+
 def _own_task(s, task_id: int) -> Task:
     task = s.get(Task, task_id)
     if task is None or task.client_id != web_user().id:
@@ -268,13 +280,8 @@ def approve_claim(task_id: int):
         abort(400, description="The form was incomplete or expired; reload the page and try again.")
     with uow() as unit:
         _own_task(unit.session, task_id)
-        try:
-            approve_adjustment(unit, web_user(), task_id)
-            unit.commit()
-        except DomainError as exc:
-            flash(exc.message)
-        else:
-            flash("Approved: the difference will be charged and paid to the tasker.")
+        _attempt(unit, lambda: approve_adjustment(unit, web_user(), task_id),
+                 "Approved: the difference will be charged and paid to the tasker.")
     return redirect(url_for("web.task_page", task_id=task_id))
 
 
@@ -285,13 +292,8 @@ def dispute_claim(task_id: int):
     with uow() as unit:
         task = _own_task(unit.session, task_id)
         if form.validate_on_submit() and form.reason.data:
-            try:
-                dispute_adjustment(unit, web_user(), task_id, form.reason.data)
-                unit.commit()
-            except DomainError as exc:
-                flash(exc.message)
-            else:
-                flash("Disputed: you pay what you booked, and an operator will review the claim.")
+            _attempt(unit, lambda: dispute_adjustment(unit, web_user(), task_id, form.reason.data),
+                     "Disputed: you pay what you booked, and an operator will review the claim.")
             return redirect(url_for("web.task_page", task_id=task_id))
         if not form.reason.errors:
             form.reason.errors = list(form.reason.errors) + ["Say why you dispute the extra time."]
@@ -376,14 +378,9 @@ def cancel_task(task_id: int):
         abort(400, description="The cancel form was incomplete or expired; reload the page and try again.")
     with uow() as unit:
         _own_task(unit.session, task_id)
-        try:
-            _, fee = cancel_by_client(unit, web_user(), task_id, form.reason.data or "")
-            unit.commit()
-        except DomainError as exc:
-            flash(exc.message)
-        else:
-            flash(f"Cancelled. The tasker is paid {format_cents(fee.total)} for the late cancellation."
-                  if fee else "Cancelled, free of charge.")
+        _attempt(unit, lambda: cancel_by_client(unit, web_user(), task_id, form.reason.data or ""),
+                 lambda result: f"Cancelled. The tasker is paid {format_cents(result[1].total)} for the late "
+                                "cancellation." if result[1] else "Cancelled, free of charge.")
     return redirect(url_for("web.task_page", task_id=task_id))
 
 
@@ -394,13 +391,9 @@ def review(task_id: int):
     with uow() as unit:
         task = _own_task(unit.session, task_id)
         if form.validate_on_submit():
-            try:
-                review_task(unit, web_user(), task_id, int(form.rating.data), form.comment.data or "")
-                unit.commit()
-            except DomainError as exc:
-                flash(exc.message)
-            else:
-                flash("Thank you: your review is in.")
+            rating, comment = int(form.rating.data), form.comment.data or ""
+            _attempt(unit, lambda: review_task(unit, web_user(), task_id, rating, comment),
+                     "Thank you: your review is in.")
             return redirect(url_for("web.task_page", task_id=task_id))
         context = _task_context(unit.session, task)
     return _task_page(context, 422, review_form=form)

@@ -59,7 +59,7 @@ def reconcile(session: Session, gateway, progress=None) -> list[Difference]:
                                           str(at_stripe)))
         fees = books.get("platform_fees", 0) + refunded_by_platform(session, payment.task_id)
         owed_and_paid = books.get("tasker_paid_out", 0) + books.get("tasker_payable", 0)
-        if owed_and_paid > payment.amount_captured - fees:
+        if fees < 0 or owed_and_paid > payment.amount_captured - fees:  # fees < 0: the platform paid the tasker
             differences.append(Difference(payment.task_id, "tasker paid beyond captured - platform fees",
                                           f"{owed_and_paid} > {payment.amount_captured} - {fees}", "-"))
         for transfer_id, paid in transfers(session, payment.task_id):

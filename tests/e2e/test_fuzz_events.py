@@ -21,7 +21,7 @@ from marketplace.task_flow import accept_task, start_task
 from marketplace.taskers import SkillSpec, set_skills
 from marketplace.tasks import TaskDraft, post_task
 from marketplace.tips import post_tip
-from tests.support import NO_WINDOW, Pipeline, book, seeded
+from tests.support import NO_WINDOW, UNLIMITED, Pipeline, book, seeded
 
 NASTY = ["\ud800", "a\udfffb", "\x00", "nul\x00in", "\u202e", "\ufeff", "😀", "", " ", "x" * 6000]
 text = st.one_of(st.text(max_size=40), st.text(st.characters(categories=["Cs", "Cc", "Zl", "So"]), max_size=8),
@@ -101,7 +101,7 @@ def world(sqlite_template, tmp_path_factory):
         for name in ("working", "completed", "claimed"):
             start_task(uow, tasker, ids[name])
         uow.commit()
-    app = create_app({"TESTING": True, "RATELIMIT_ENABLED": False}, platform=platform)
+    app = create_app({"TESTING": True, **UNLIMITED}, platform=platform)
     client = app.test_client()
     for name, minutes, reason in (("completed", 60, ""), ("claimed", 300, "it grew")):
         r = client.post(f"/api/v1/tasks/{ids[name]}/complete", json={"minutes_worked": minutes, "reason": reason},

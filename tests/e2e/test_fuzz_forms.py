@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from api import create_app
 from marketplace.accounts import create_user
-from tests.support import csrf, seeded
+from tests.support import UNLIMITED, csrf, seeded
 
 PASSWORD = "correct horse battery"
 WEIRD = ["99999999999999999999", "-1", "0", "1e999999999", "sNaN", "NaN", "Infinity", "9999-12-31T23:59",
@@ -43,7 +43,7 @@ def browser(make_platform, sqlite_url):
         for role in ("client", "operator"):
             create_user(uow.session, f"{role}@example.test", PASSWORD, role)
         uow.commit()
-    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False}, platform=platform)
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": True, **UNLIMITED}, platform=platform)
     return app
 
 
