@@ -164,8 +164,8 @@ class TaskPageSchema(ApiSchema):
 class CompleteSchema(ApiSchema):
     minutes_worked = Minutes(required=True)
     reason = fields.String(load_default="", validate=validate.Length(max=500), metadata={
-        "description": "Required when the minutes come to more than the client booked: the client sees it "
-                       "and approves or disputes the extra"})
+        "description": "Why it took longer, when the minutes come to more than the client booked: the client "
+                       "sees it and approves or disputes the extra"})
 
 
 class AdjustmentSchema(ApiSchema):

@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, delete, select
 from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from events.sqltypes import utcnow
 from marketplace.models import ApiToken, Role, User, WebSession
@@ -19,7 +20,7 @@ _hasher = PasswordHasher()
 # Verifying against this when the email is unknown keeps the timing the same as a wrong password.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_PASSWORD = 10
-MIN_STRENGTH = 2  # zxcvbn's 0-4 score: 0 and 1 are common passwords or close variations of them
+COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])
 TOKEN_TTL = timedelta(days=30)
 
 
@@ -32,12 +33,16 @@ def normalize_email(email: str) -> str:
 
 
 def password_problems(password: str, email: str = "", display_name: str = "") -> list[str]:
-    """Why a password is refused, if it is: too short, or one that guessing lists try early."""
+    """Why a password is refused, if it is: too short, one of the 30,000 most common passwords
+    (zxcvbn's list), or one zxcvbn rates as guessable in a handful of tries (a repeat, a sequence,
+    the email's own name)."""
     if len(password) < MIN_PASSWORD:
         return [f"Must be at least {MIN_PASSWORD} characters."]
+    if password.lower() in COMMON_PASSWORDS:
+        return ["This is one of the most common passwords. Choose another, e.g. a few unrelated words."]
     # zxcvbn's matching grows quickly with length; its first 100 characters tell enough.
     verdict = zxcvbn(password[:100], user_inputs=[email, email.split("@")[0], display_name, "floorboard"])
-    if verdict["score"] < MIN_STRENGTH:
+    if verdict["score"] == 0:
         warning = verdict["feedback"].get("warning") or "This password is too easy to guess."
         return [f"{warning.rstrip('.')}. Choose a longer or less common one, e.g. a few unrelated words."]
     return []

@@ -23,6 +23,7 @@ FREE_CANCELLATION = timedelta(hours=24)
 ADJUSTMENT_WINDOW = timedelta(hours=72)
 MAX_COMMENT = 2000
 MAX_REASON = 500
+NO_REASON = "The tasker gave no reason."
 
 
 def _lifecycle(uow, kind: str, task: Task, at: datetime, tasker_id: int | None = None, **extra) -> None:
@@ -106,11 +107,7 @@ def complete_task(uow, tasker: User, task_id: int, minutes_worked: int, reason: 
     booked = quotes_of(session, task.id)["posted"]
     now = utcnow()
     if final.total > booked.total:
-        reason = (reason or "").strip()
-        if not reason:
-            raise DomainError("Work beyond the booked amount needs the client's approval: say why it took longer.",
-                              {"reason": [f"Required: {minutes_worked} minutes comes to {final.total} cents, "
-                                          f"more than the {booked.total} cents booked."]})
+        reason = (reason or "").strip() or NO_REASON
         if len(reason) > MAX_REASON:
             raise DomainError("Check the reason.", {"reason": [f"At most {MAX_REASON} characters."]})
         task.status, task.completed_at, task.minutes_worked = TaskStatus.awaiting_approval, now, minutes_worked
