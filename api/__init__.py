@@ -1,5 +1,6 @@
 """The Flask app: create_app(), the REST blueprints (flask-smorest + marshmallow), health and
 metrics, and the CLI. Views are thin: validate, call a use case in a unit of work, render."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -49,13 +50,28 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
     if test_config:
         app.config.update(test_config)
     if not app.config["SECRET_KEY"]:
-        raise RuntimeError("SECRET_KEY is not set. Export SECRET_KEY (any long random string); "
-                           "`floorboard dev` makes one for you.")
+        raise RuntimeError(
+            "SECRET_KEY is not set. Export SECRET_KEY (any long random string); `floorboard dev` makes one for you."
+        )
     app.json = StrictJSONProvider(app)
     app.extensions["floorboard"] = platform or bootstrap(settings)
 
-    from api import (accounts, boards, catalog, console, errors, floors, headers, limits, ops, payments, taskers, tasks,
-                     web, web_auth)
+    from api import (
+        accounts,
+        boards,
+        catalog,
+        console,
+        errors,
+        floors,
+        headers,
+        limits,
+        ops,
+        payments,
+        taskers,
+        tasks,
+        web,
+        web_auth,
+    )
 
     csrf = CSRFProtect(app)  # every web form; the JSON API authenticates by bearer token, not cookies
     limits.init_app(app)

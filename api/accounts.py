@@ -1,5 +1,6 @@
 """Signup and bearer tokens: POST /api/v1/users, POST and DELETE /api/v1/auth/token, and a user's
 own tokens at /api/v1/auth/tokens (listed and revocable by their owner)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -13,8 +14,16 @@ from api.input import Blueprint
 from api.limits import login_limit, signup_limit
 from api.platform import platform, uow
 from api.schemas import SignupAnswerSchema, SignupSchema, TokenInfoSchema, TokenRequestSchema, TokenSchema
-from marketplace.accounts import (authenticate, issue_token, normalize_email, revoke_token, revoke_token_id, sign_up,
-                                  token_row, tokens_of)
+from marketplace.accounts import (
+    authenticate,
+    issue_token,
+    normalize_email,
+    revoke_token,
+    revoke_token_id,
+    sign_up,
+    token_row,
+    tokens_of,
+)
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and API tokens")
 

@@ -3,6 +3,7 @@
 `@requires("client")` answers 401 to a caller with no valid token and 403 to one whose role is
 not allowed. Ownership is checked by each view, against the user this sets on `g.user`.
 """
+
 from __future__ import annotations
 
 import functools

@@ -1,4 +1,5 @@
 """Tips boards: read a category's board (anyone), post and vote (taskers), hide (operators)."""
+
 from __future__ import annotations
 
 from flask import g
@@ -8,12 +9,19 @@ from api.auth import SECURITY, requires
 from api.input import Blueprint
 from api.limits import tips_limit
 from api.platform import uow
-from api.schemas import (BoardArgsSchema, BoardSchema, HideSchema, TipCreateSchema, TipSchema, VoteCreateSchema,
-                         VoteSchema)
+from api.schemas import (
+    BoardArgsSchema,
+    BoardSchema,
+    HideSchema,
+    TipCreateSchema,
+    TipSchema,
+    VoteCreateSchema,
+    VoteSchema,
+)
 from events.sqltypes import utcnow
 from marketplace.boards import ranked_board
+from marketplace.errors import NotFound
 from marketplace.models import Category
-from marketplace.tasks import DomainError
 from marketplace.tips import hide_tip, post_tip, vote_tip
 
 blp = Blueprint("boards", __name__, url_prefix="/api/v1", description="Tips boards, one per category")
@@ -21,10 +29,15 @@ blp = Blueprint("boards", __name__, url_prefix="/api/v1", description="Tips boar
 
 def board_view(session, category: str, page: int, page_size: int) -> dict:
     if session.get(Category, category) is None:
-        raise DomainError(f"No board {category!r}.", status=404)
+        raise NotFound(f"No board {category!r}.")
     ranked, total = ranked_board(session, category, utcnow(), page_size, (page - 1) * page_size)
-    return {"category": category, "total": total, "page": page, "page_size": page_size,
-            "tips": [{**r.entry.model_dump(), "rank": round(r.rank, 6)} for r in ranked]}
+    return {
+        "category": category,
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+        "tips": [{**r.entry.model_dump(), "rank": round(r.rank, 6)} for r in ranked],
+    }
 
 
 @blp.route("/boards/<category>")

@@ -1,4 +1,5 @@
 """What can be posted and what it costs: categories, current floors, and quote previews."""
+
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -33,5 +34,6 @@ class Quotes(MethodView):
     def post(self, data):
         """Preview a price now, computed by the same engine that prices postings"""
         with uow() as unit:
-            return preview_quote(unit.session, data["category"], data["region"], data["estimated_minutes"],
-                                 data["offered_rate"])
+            return preview_quote(
+                unit.session, data["category"], data["region"], data["estimated_minutes"], data["offered_rate"]
+            )

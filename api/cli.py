@@ -7,6 +7,7 @@ db upgrade   apply the Alembic migrations
 seed         regions, categories and floors (and with --demo, the demo logins)
 replay       rebuild the reputation or tips projection from the event log
 """
+
 from __future__ import annotations
 
 import logging
@@ -30,8 +31,9 @@ INSTANCE_DIR = PROJECT_DIR / "instance"
 
 
 def configure_logging(level: str = "INFO") -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-                        datefmt="%H:%M:%S", force=True)
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", datefmt="%H:%M:%S", force=True
+    )
     for noisy in ("kafka", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -190,8 +192,10 @@ def dev(host, port, no_workers):
         table.add_column(column)
     for email, password, role in logins:
         table.add_row(role, email, password)
-    console.print(f"\n[bold green]Floorboard[/bold green] on {_safe_url(settings.database_url)} "
-                  f"with the {platform.transport.name} event log")
+    console.print(
+        f"\n[bold green]Floorboard[/bold green] on {_safe_url(settings.database_url)} "
+        f"with the {platform.transport.name} event log"
+    )
     console.print(f"  web:      http://{host}:{port}/")
     console.print(f"  API docs: http://{host}:{port}/api/docs")
     console.print(table)
@@ -205,21 +209,40 @@ def dev(host, port, no_workers):
 @cli.command(with_appcontext=False)
 @click.option("--bind", default="127.0.0.1:8000", show_default=True)
 @click.option("--workers", "processes", default=2, show_default=True, type=click.IntRange(1, 64))
-@click.option("--plain-http", is_flag=True,
-              help="Not behind HTTPS (a local trial): session cookies without Secure, and no HSTS.")
+@click.option(
+    "--plain-http", is_flag=True, help="Not behind HTTPS (a local trial): session cookies without Secure, and no HSTS."
+)
 def serve(bind, processes, plain_http):
     """The web app under gunicorn (set SECRET_KEY, DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS)."""
     key = os.environ.get("SECRET_KEY", "")
     if not key:
-        _fail("SECRET_KEY is not set; production needs a stable secret from the environment "
-              "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`).")
+        _fail(
+            "SECRET_KEY is not set; production needs a stable secret from the environment "
+            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+        )
     dev_key = INSTANCE_DIR / "secret_key"
     if len(key) < 32 or (dev_key.exists() and dev_key.read_text().strip() == key):
-        _fail("SECRET_KEY must be a random secret of at least 32 characters, and not the development key "
-              "that `floorboard dev` keeps in instance/.")
+        _fail(
+            "SECRET_KEY must be a random secret of at least 32 characters, and not the development key "
+            "that `floorboard dev` keeps in instance/."
+        )
     env = {**os.environ, "FLOORBOARD_HTTPS_ONLY": "0" if plain_http else "1"}
-    os.execvpe(sys.executable, [sys.executable, "-m", "gunicorn", "--workers", str(processes),
-                                "--bind", bind, "--access-logfile", "-", "api.wsgi:app"], env)
+    os.execvpe(
+        sys.executable,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(processes),
+            "--bind",
+            bind,
+            "--access-logfile",
+            "-",
+            "api.wsgi:app",
+        ],
+        env,
+    )
 
 
 @cli.group()
@@ -229,12 +252,13 @@ def users():
 
 @users.command("create-operator")
 @click.argument("email")
-@click.password_option(prompt="Operator password", help="Or set FLOORBOARD_OPERATOR_PASSWORD.",
-                       envvar="FLOORBOARD_OPERATOR_PASSWORD")
+@click.password_option(
+    prompt="Operator password", help="Or set FLOORBOARD_OPERATOR_PASSWORD.", envvar="FLOORBOARD_OPERATOR_PASSWORD"
+)
 def create_operator(email, password):
     """Create an operator account."""
     from marketplace.accounts import create_user
-    from marketplace.tasks import DomainError
+    from marketplace.errors import DomainError
 
     platform = _platform()
     with platform.uow() as uow:
@@ -286,10 +310,11 @@ def dlq_replay(topic):
     total = len(list_dead_letters(platform.transport, base))
     with Progress(console=console) as progress:
         bar = progress.add_task(f"replaying {base}.dlq", total=total)
-        result = replay_dead_letters(platform.transport, platform.uow, base,
-                                     progress=lambda: progress.advance(bar))
-    console.print(f"replayed {result.replayed}, already replayed {result.already_replayed}, "
-                  f"undecodable (left in the DLQ) {result.undecodable}")
+        result = replay_dead_letters(platform.transport, platform.uow, base, progress=lambda: progress.advance(bar))
+    console.print(
+        f"replayed {result.replayed}, already replayed {result.already_replayed}, "
+        f"undecodable (left in the DLQ) {result.undecodable}"
+    )
 
 
 @cli.command()
@@ -301,10 +326,13 @@ def replay(projection):
     platform = _platform()
     with Progress(console=console) as progress:
         bar = progress.add_task(f"replaying {projection}", total=None)
-        result = run_replay(platform, projection,
-                            on_progress=lambda done, total: progress.update(bar, completed=done, total=total))
-    console.print(f"{projection}: {result.events} events read, {result.applied} applied, "
-                  f"{result.skipped} skipped (undecodable or failing; see `floorboard dlq list`)")
+        result = run_replay(
+            platform, projection, on_progress=lambda done, total: progress.update(bar, completed=done, total=total)
+        )
+    console.print(
+        f"{projection}: {result.events} events read, {result.applied} applied, "
+        f"{result.skipped} skipped (undecodable or failing; see `floorboard dlq list`)"
+    )
 
 
 @cli.group()
@@ -315,10 +343,10 @@ def payments():
 @payments.command("reconcile")
 def payments_reconcile():
     """Compare every task's ledger with its PaymentIntent and transfer at Stripe; exit 1 on any difference."""
+    from sqlmodel import func, select
+
     from marketplace.models import Payment
     from marketplace.reconcile import reconcile
-
-    from sqlmodel import func, select
 
     platform = _platform()
     try:

@@ -1,5 +1,6 @@
 """The operators' console: floors by category x region, change a floor (a reason is required,
 scheduling optional), the audit history, and a what-if simulation drawn as a server-side SVG."""
+
 from __future__ import annotations
 
 from datetime import timezone
@@ -15,44 +16,67 @@ from api.platform import uow
 from api.web_auth import web_requires, web_user
 from marketplace.adjustments import disputes as open_disputes
 from marketplace.adjustments import resolve_dispute
+from marketplace.errors import DomainError
 from marketplace.floor_admin import ProposedFloor, floor_history, simulate_proposals
-from marketplace.floors import (RULE_FIELDS, SANITY_FACTOR, FloorChange, current_rule, rules_in_force,
-                                scheduled_changes, set_floor)
+from marketplace.floors import (
+    RULE_FIELDS,
+    SANITY_FACTOR,
+    FloorChange,
+    current_rule,
+    rules_in_force,
+    scheduled_changes,
+    set_floor,
+)
 from marketplace.models import Category, Region
-from marketplace.tasks import DomainError
 from pricing import FloorRuleError
-from pricing.rules import MAX_BPS, MAX_FLOOR_CENTS, MAX_RULE_MINUTES
 from pricing.money import format_cents
+from pricing.rules import MAX_BPS, MAX_FLOOR_CENTS, MAX_RULE_MINUTES
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
-LABELS = {"hourly_floor": "Hourly floor (cents)", "per_task_floor": "Per-task floor (cents)",
-          "min_billable_minutes": "Minimum billable minutes", "billing_increment_minutes": "Billing increment (minutes)",
-          "service_fee_bps": "Service fee (basis points)", "trust_fee_bps": "Trust fee (basis points)",
-          "tasker_commission_bps": "Tasker commission (basis points)"}
+LABELS = {
+    "hourly_floor": "Hourly floor (cents)",
+    "per_task_floor": "Per-task floor (cents)",
+    "min_billable_minutes": "Minimum billable minutes",
+    "billing_increment_minutes": "Billing increment (minutes)",
+    "service_fee_bps": "Service fee (basis points)",
+    "trust_fee_bps": "Trust fee (basis points)",
+    "tasker_commission_bps": "Tasker commission (basis points)",
+}
 
 
 class FloorForm(FlaskForm):
     reason = StringField("Reason (kept in the audit history)", validators=[DataRequired(), Length(max=500)])
-    effective_from = DateTimeLocalField("Takes effect (UTC; empty = now)", validators=[Optional()],
-                                        format="%Y-%m-%dT%H:%M")
+    effective_from = DateTimeLocalField(
+        "Takes effect (UTC; empty = now)", validators=[Optional()], format="%Y-%m-%dT%H:%M"
+    )
     confirm = BooleanField(f"Confirm a change beyond {SANITY_FACTOR}x the current floor")
 
 
 # The same bounds as the engine's, so a typo is a message on its field and never reaches the database.
-MAXIMA = {"hourly_floor": MAX_FLOOR_CENTS, "per_task_floor": MAX_FLOOR_CENTS, "min_billable_minutes": MAX_RULE_MINUTES,
-          "billing_increment_minutes": MAX_RULE_MINUTES, "service_fee_bps": MAX_BPS, "trust_fee_bps": MAX_BPS,
-          "tasker_commission_bps": MAX_BPS}
+MAXIMA = {
+    "hourly_floor": MAX_FLOOR_CENTS,
+    "per_task_floor": MAX_FLOOR_CENTS,
+    "min_billable_minutes": MAX_RULE_MINUTES,
+    "billing_increment_minutes": MAX_RULE_MINUTES,
+    "service_fee_bps": MAX_BPS,
+    "trust_fee_bps": MAX_BPS,
+    "tasker_commission_bps": MAX_BPS,
+}
 for _name in RULE_FIELDS:
-    setattr(FloorForm, _name, IntegerField(LABELS[_name], validators=[InputRequired(),
-                                                                      NumberRange(min=0, max=MAXIMA[_name])]))
+    setattr(
+        FloorForm,
+        _name,
+        IntegerField(LABELS[_name], validators=[InputRequired(), NumberRange(min=0, max=MAXIMA[_name])]),
+    )
 
 
 class SimulationForm(FlaskForm):
     category = SelectField("Category", validators=[Optional()])
     region = SelectField("Region", validators=[Optional()])
-    hourly_floor = IntegerField("Proposed hourly floor (cents)",
-                                validators=[InputRequired(), NumberRange(min=0, max=MAX_FLOOR_CENTS)])
+    hourly_floor = IntegerField(
+        "Proposed hourly floor (cents)", validators=[InputRequired(), NumberRange(min=0, max=MAX_FLOOR_CENTS)]
+    )
     days = IntegerField("Replay the last N days", default=30, validators=[InputRequired(), NumberRange(1, 366)])
 
 
@@ -66,8 +90,15 @@ def floors():
         categories = list(s.exec(select(Category).order_by(Category.slug)))
         table = rules_in_force(s)
         scheduled = scheduled_changes(s)
-    return render_template("console/floors.html", regions=regions, categories=categories, table=table,
-                           scheduled=scheduled, money=format_cents, user=web_user())
+    return render_template(
+        "console/floors.html",
+        regions=regions,
+        categories=categories,
+        table=table,
+        scheduled=scheduled,
+        money=format_cents,
+        user=web_user(),
+    )
 
 
 @bp.route("/floors/<category>/<region>", methods=["GET", "POST"])
@@ -79,9 +110,14 @@ def edit(category: str, region: str):
     status = 200
     if form.validate_on_submit():
         when = form.effective_from.data
-        change = FloorChange(category, region, form.reason.data,
-                             {name: getattr(form, name).data for name in RULE_FIELDS},
-                             when.replace(tzinfo=timezone.utc) if when else None, bool(form.confirm.data))
+        change = FloorChange(
+            category,
+            region,
+            form.reason.data,
+            {name: getattr(form, name).data for name in RULE_FIELDS},
+            when.replace(tzinfo=timezone.utc) if when else None,
+            bool(form.confirm.data),
+        )
         user = web_user()
         try:
             with uow() as unit:
@@ -93,21 +129,25 @@ def edit(category: str, region: str):
                 (field.errors if field is not None else form.form_errors).extend(messages)
             status = 422
         else:
-            flash(f"{category}/{region} is now version {row.version}, in force from "
-                  f"{row.effective_from:%Y-%m-%d %H:%M} UTC.")
+            flash(
+                f"{category}/{region} is now version {row.version}, in force from "
+                f"{row.effective_from:%Y-%m-%d %H:%M} UTC."
+            )
             return redirect(url_for("console.floors"))
     elif request.method == "POST":
         status = 422
-    return render_template("console/edit.html", form=form, category=category, region=region, rule=rule,
-                           user=web_user()), status
+    return render_template(
+        "console/edit.html", form=form, category=category, region=region, rule=rule, user=web_user()
+    ), status
 
 
 @bp.get("/history")
 @web_requires("operator")
 def history():
     with uow() as unit:
-        entries = floor_history(unit.session, request.args.get("category") or None,
-                                request.args.get("region") or None, 300)
+        entries = floor_history(
+            unit.session, request.args.get("category") or None, request.args.get("region") or None, 300
+        )
     return render_template("console/history.html", entries=entries, user=web_user())
 
 
@@ -117,13 +157,16 @@ def simulate():
     form = SimulationForm()
     with uow() as unit:
         form.category.choices = [("", "every category")] + [
-            (c, c) for c in unit.session.exec(select(Category.slug).order_by(Category.slug))]
+            (c, c) for c in unit.session.exec(select(Category.slug).order_by(Category.slug))
+        ]
         form.region.choices = [("", "every region")] + [
-            (r, r) for r in unit.session.exec(select(Region.slug).order_by(Region.slug))]
+            (r, r) for r in unit.session.exec(select(Region.slug).order_by(Region.slug))
+        ]
         result, status = None, 200
         if form.validate_on_submit():
-            proposal = ProposedFloor({"hourly_floor": form.hourly_floor.data}, form.category.data or None,
-                                     form.region.data or None)
+            proposal = ProposedFloor(
+                {"hourly_floor": form.hourly_floor.data}, form.category.data or None, form.region.data or None
+            )
             try:
                 result = simulate_proposals(unit.session, [proposal], form.days.data)
             except FloorRuleError as exc:
@@ -132,8 +175,14 @@ def simulate():
                 status = 422
         elif request.method == "POST":
             status = 422
-    return render_template("console/simulate.html", form=form, result=result, chart=chart(result) if result else None,
-                           money=format_cents, user=web_user()), status
+    return render_template(
+        "console/simulate.html",
+        form=form,
+        result=result,
+        chart=chart(result) if result else None,
+        money=format_cents,
+        user=web_user(),
+    ), status
 
 
 def chart(result) -> dict:
@@ -148,15 +197,25 @@ def chart(result) -> dict:
             length = round(abs(value) / biggest * half)
             x = left + half if value >= 0 else left + half - length
             bars.append({"x": x, "y": y + j * 16, "w": max(length, 1), "kind": label, "value": value})
-    return {"width": width, "height": 40 + len(rows) * row_h, "axis": left + half, "rows": rows,
-            "row_h": row_h, "bars": bars}
+    return {
+        "width": width,
+        "height": 40 + len(rows) * row_h,
+        "axis": left + half,
+        "rows": rows,
+        "row_h": row_h,
+        "bars": bars,
+    }
 
 
 class RulingForm(FlaskForm):
-    note = StringField("The ruling's reason (the client and tasker see it)",
-                       validators=[DataRequired(), Length(max=500)])
-    decision = SelectField("Decision", choices=[SelectChoice("tasker", "for the tasker"),
-                                                SelectChoice("client", "for the client")], validators=[DataRequired()])
+    note = StringField(
+        "The ruling's reason (the client and tasker see it)", validators=[DataRequired(), Length(max=500)]
+    )
+    decision = SelectField(
+        "Decision",
+        choices=[SelectChoice("tasker", "for the tasker"), SelectChoice("client", "for the client")],
+        validators=[DataRequired()],
+    )
 
 
 @bp.get("/disputes")
@@ -174,8 +233,7 @@ def rule(task_id: int):
     if not form.validate_on_submit():
         with uow() as unit:
             rows = open_disputes(unit.session)
-        return render_template("console/disputes.html", rows=rows, form=form, money=format_cents,
-                               user=web_user()), 422
+        return render_template("console/disputes.html", rows=rows, form=form, money=format_cents, user=web_user()), 422
     try:
         with uow() as unit:
             resolve_dispute(unit, web_user(), task_id, form.decision.data == "tasker", form.note.data)

@@ -1,5 +1,6 @@
 """Every error is JSON with a message and, where a field is at fault, field errors. Never a 500
 page, never a traceback: an unexpected error is logged and answered as a plain JSON 500."""
+
 from __future__ import annotations
 
 import logging
@@ -10,10 +11,18 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from events.envelope import InvalidEvent
-from marketplace.tasks import DomainError
+from marketplace.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, PaymentDeclined
 from pricing import FloorRuleError
 
 log = logging.getLogger(__name__)
+
+
+# The one mapping from the domain's kinds of refusal to HTTP statuses.
+STATUS_OF = {Invalid: 422, NotFound: 404, Forbidden: 403, Conflict: 409, PaymentDeclined: 402}
+
+
+def status_of(exc: DomainError) -> int:
+    return next((status for kind, status in STATUS_OF.items() if isinstance(exc, kind)), 422)
 
 
 def error_response(status: int, message: str, errors: dict | None = None):
@@ -33,7 +42,10 @@ def _reason(status: int) -> str:
 def init_app(app) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
-        return error_response(exc.status, exc.message, exc.errors)
+        status = status_of(exc)
+        if wants_html():
+            return render_template("error.html", code=status, title=_reason(status), message=exc.message), status
+        return error_response(status, exc.message, exc.errors)
 
     @app.errorhandler(InvalidEvent)
     def _unrecordable(exc: InvalidEvent):
@@ -52,15 +64,20 @@ def init_app(app) -> None:
         # database's unique constraint let one through; this one conflicts.
         log.info("integrity conflict on %s %s: %s", request.method, request.path, exc.orig)
         if wants_html():
-            return render_template("error.html", code=409, title="Conflict",
-                                   message="That was just changed by another request. Reload and try again."), 409
+            return render_template(
+                "error.html",
+                code=409,
+                title="Conflict",
+                message="That was just changed by another request. Reload and try again.",
+            ), 409
         return error_response(409, "That was just changed by another request; reload it and try again.")
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         if wants_html():
-            return render_template("error.html", code=exc.code, title=exc.name,
-                                   message=exc.description), exc.code or 500
+            return render_template(
+                "error.html", code=exc.code, title=exc.name, message=exc.description
+            ), exc.code or 500
         # flask-smorest's abort() carries field errors in exc.data; keep them.
         data = getattr(exc, "data", None) or {}
         body = {"code": exc.code, "status": exc.name, "message": data.get("message") or exc.description}
@@ -83,12 +100,15 @@ def init_app(app) -> None:
     def _unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
         if wants_html():
-            return render_template("error.html", code=500, title="Something went wrong",
-                                   message="It has been logged."), 500
+            return render_template(
+                "error.html", code=500, title="Something went wrong", message="It has been logged."
+            ), 500
         return error_response(500, "Something went wrong on our side. It has been logged.")
 
 
 def wants_html() -> bool:
     """Web pages get HTML errors; the API, webhooks and operational endpoints get JSON."""
-    return not request.path.startswith(("/api/", "/webhooks/", "/healthz", "/readyz", "/metrics")) \
+    return (
+        not request.path.startswith(("/api/", "/webhooks/", "/healthz", "/readyz", "/metrics"))
         and request.accept_mimetypes.accept_html
+    )

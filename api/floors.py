@@ -1,18 +1,25 @@
 """Operators' floors API: read the rules in force, change one (a new version, audited and
 published on pricing.floors), read the history, and simulate a change on past postings."""
+
 from __future__ import annotations
 
 from flask import g
 from flask.views import MethodView
 from flask_smorest import abort
-
 from sqlmodel import select
 
 from api.auth import SECURITY, requires
 from api.input import Blueprint
 from api.platform import uow
-from api.schemas import (FloorChangeSchema, FloorHistorySchema, FloorSchema, HistoryArgsSchema,
-                         RegionArgsSchema, SimulateSchema, SimulationSchema)
+from api.schemas import (
+    FloorChangeSchema,
+    FloorHistorySchema,
+    FloorSchema,
+    HistoryArgsSchema,
+    RegionArgsSchema,
+    SimulateSchema,
+    SimulationSchema,
+)
 from marketplace.floor_admin import ProposedFloor, floor_history, simulate_proposals
 from marketplace.floors import FloorChange, rules_in_force, set_floor
 from marketplace.models import Region
@@ -36,8 +43,11 @@ class Floors(MethodView):
                     abort(404, message=f"Unknown region {args['region']!r}.")
                 regions = [args["region"]]
             in_force = rules_in_force(session)
-        return [rule for (_, region), rule in sorted(in_force.items(), key=lambda kv: (kv[0][1], kv[0][0]))
-                if region in regions]
+        return [
+            rule
+            for (_, region), rule in sorted(in_force.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+            if region in regions
+        ]
 
 
 @blp.route("/<string:category>/<string:region>")
@@ -50,8 +60,9 @@ class FloorItem(MethodView):
         """Set a floor: creates a new version, now or at `effective_from`. A reason is required."""
         reason, effective_from, confirm = data.pop("reason"), data.pop("effective_from"), data.pop("confirm")
         with uow() as unit:
-            row = set_floor(unit, FloorChange(category, region, reason, data, effective_from, confirm),
-                            g.user.id, g.user.email)
+            row = set_floor(
+                unit, FloorChange(category, region, reason, data, effective_from, confirm), g.user.id, g.user.email
+            )
             unit.commit()
         return row
 
@@ -76,8 +87,9 @@ class FloorSimulation(MethodView):
     @blp.doc(security=SECURITY)
     def post(self, data):
         """What-if: replay the last `days` of postings under the proposed floors, old against new"""
-        proposals = [ProposedFloor(category=c.pop("category"), region=c.pop("region"), values=c)
-                     for c in data["changes"]]
+        proposals = [
+            ProposedFloor(category=c.pop("category"), region=c.pop("region"), values=c) for c in data["changes"]
+        ]
         with uow() as unit:
             result = simulate_proposals(unit.session, proposals, data["days"])
         return {"days": data["days"], "postings": result.postings, "categories": result.rows()}

@@ -1,4 +1,5 @@
 """`floorboard floors list | set | history | simulate | import FILE.csv | export`."""
+
 from __future__ import annotations
 
 import sys
@@ -10,8 +11,15 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlmodel import func, select
 
-from marketplace.floor_admin import (CsvImportError, ProposedFloor, export_csv, floor_history, import_floors,
-                                     parse_floor_csv, simulate_proposals)
+from marketplace.floor_admin import (
+    CsvImportError,
+    ProposedFloor,
+    export_csv,
+    floor_history,
+    import_floors,
+    parse_floor_csv,
+    simulate_proposals,
+)
 from marketplace.floors import RULE_FIELDS, SANITY_FACTOR, FloorChange, current_rule, set_floor
 from marketplace.models import Category, Region, Task
 from pricing import FloorRuleError
@@ -72,11 +80,16 @@ def list_floors(region):
             for c in s.exec(select(Category.slug).order_by(Category.slug)):
                 rule = current_rule(s, c, r.slug)
                 if rule:
-                    table.add_row(c, r.slug, str(rule.version), format_cents(rule.hourly_floor, r.currency),
-                                  format_cents(rule.per_task_floor, r.currency),
-                                  f"{rule.min_billable_minutes} / {rule.billing_increment_minutes} min",
-                                  f"{rule.service_fee_bps / 100:g}% + {rule.trust_fee_bps / 100:g}%",
-                                  f"{rule.tasker_commission_bps / 100:g}%")
+                    table.add_row(
+                        c,
+                        r.slug,
+                        str(rule.version),
+                        format_cents(rule.hourly_floor, r.currency),
+                        format_cents(rule.per_task_floor, r.currency),
+                        f"{rule.min_billable_minutes} / {rule.billing_increment_minutes} min",
+                        f"{rule.service_fee_bps / 100:g}% + {rule.trust_fee_bps / 100:g}%",
+                        f"{rule.tasker_commission_bps / 100:g}%",
+                    )
     console.print(table)
 
 
@@ -103,7 +116,9 @@ def set_command(category, region, values, reason, effective_from, author, confir
         except FloorRuleError as exc:
             _refuse(_field_errors(exc))
         uow.commit()
-    console.print(f"{category}/{region} is now version {row.version}, in force from {row.effective_from:%Y-%m-%d %H:%M %Z}")
+    console.print(
+        f"{category}/{region} is now version {row.version}, in force from {row.effective_from:%Y-%m-%d %H:%M %Z}"
+    )
 
 
 @floors.command()
@@ -120,8 +135,15 @@ def history(category, region, limit):
         table.add_column(column)
     for e in entries:
         changes = ", ".join(f"{k} {v['old']}→{v['new']}" for k, v in e["changes"].items())
-        table.add_row(f"{e['created_at']:%Y-%m-%d %H:%M}", f"{e['category']}/{e['region']}", str(e["version"]),
-                      e["author"], e["reason"], changes, f"{e['effective_from']:%Y-%m-%d %H:%M}")
+        table.add_row(
+            f"{e['created_at']:%Y-%m-%d %H:%M}",
+            f"{e['category']}/{e['region']}",
+            str(e["version"]),
+            e["author"],
+            e["reason"],
+            changes,
+            f"{e['effective_from']:%Y-%m-%d %H:%M}",
+        )
     console.print(table)
 
 
@@ -138,16 +160,26 @@ def simulate(values, category, region, days):
         with Progress(console=err) as progress:
             bar = progress.add_task("replaying postings", total=total)
             try:
-                result = simulate_proposals(uow.session, [ProposedFloor(_values(values), category, region)], days,
-                                            progress=lambda: progress.advance(bar))
+                result = simulate_proposals(
+                    uow.session,
+                    [ProposedFloor(_values(values), category, region)],
+                    days,
+                    progress=lambda: progress.advance(bar),
+                )
             except FloorRuleError as exc:
                 _refuse(_field_errors(exc))
     table = Table(title=f"Simulated over {result.postings} postings of the last {days} days")
     for column in ("category", "postings", "affected", "avg client Δ", "total client Δ", "avg payout Δ"):
         table.add_column(column, justify="right")
     for row in result.rows():
-        table.add_row(row.category, str(row.postings), str(row.affected), format_cents(row.client_delta_avg),
-                      format_cents(row.client_delta_total), format_cents(row.payout_delta_avg))
+        table.add_row(
+            row.category,
+            str(row.postings),
+            str(row.affected),
+            format_cents(row.client_delta_avg),
+            format_cents(row.client_delta_total),
+            format_cents(row.payout_delta_avg),
+        )
     console.print(table)
 
 

@@ -1,6 +1,7 @@
 """Security headers on every answer: a Content-Security-Policy that lets pages load scripts only from
 this site and Stripe, no framing by other sites, no MIME sniffing, a strict referrer policy, and
 (under `floorboard serve`, which runs behind HTTPS) HSTS."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -18,18 +19,20 @@ def _origin(url: str) -> str:
 def content_security_policy(stripe_js_url: str, inline_scripts: bool = False) -> str:
     stripe = " ".join(dict.fromkeys(o for o in (_origin(stripe_js_url), *STRIPE_ORIGINS) if o))
     scripts = "'self' 'unsafe-inline'" if inline_scripts else "'self'"
-    return "; ".join([
-        "default-src 'self'",
-        f"script-src {scripts} {stripe}",
-        f"frame-src {stripe}",
-        f"connect-src 'self' {stripe}",
-        "img-src 'self' data:",
-        "style-src 'self' 'unsafe-inline'",  # Stripe Elements sizes its frame with inline styles
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src {scripts} {stripe}",
+            f"frame-src {stripe}",
+            f"connect-src 'self' {stripe}",
+            "img-src 'self' data:",
+            "style-src 'self' 'unsafe-inline'",  # Stripe Elements sizes its frame with inline styles
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 def init_app(app, stripe_js_url: str, https_only: bool) -> None:
@@ -40,8 +43,9 @@ def init_app(app, stripe_js_url: str, https_only: bool) -> None:
     @app.after_request
     def _headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy",
-                           docs_policy if request.path.startswith("/api/docs") else page_policy)
+        headers.setdefault(
+            "Content-Security-Policy", docs_policy if request.path.startswith("/api/docs") else page_policy
+        )
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

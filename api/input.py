@@ -3,6 +3,7 @@
 or database can carry (lone surrogates, NUL) naming the field, and a time field that refuses
 instants outside the range the engine works in, instead of overflowing later.
 """
+
 from __future__ import annotations
 
 import json

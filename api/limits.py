@@ -7,16 +7,21 @@ limits are app config, so an operator can tune them: RATELIMIT_LOGIN, RATELIMIT_
 RATELIMIT_POSTING, RATELIMIT_TIPS. Behind several gunicorn workers set
 RATELIMIT_STORAGE_URI to a shared store (e.g. redis://) so the limit holds across processes.
 """
+
 from __future__ import annotations
 
 from flask import current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-DEFAULTS = {"RATELIMIT_LOGIN": "10 per minute", "RATELIMIT_SIGNUP": "20 per hour",
-            "RATELIMIT_POSTING": "30 per minute", "RATELIMIT_TIPS": "10 per minute",
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "RATELIMIT_HEADERS_ENABLED": True}
+DEFAULTS = {
+    "RATELIMIT_LOGIN": "10 per minute",
+    "RATELIMIT_SIGNUP": "20 per hour",
+    "RATELIMIT_POSTING": "30 per minute",
+    "RATELIMIT_TIPS": "10 per minute",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+}
 
 
 def _scope() -> str:
@@ -43,8 +48,12 @@ def _limit(config_key: str, **kwargs):
 
 # Web and API sign-in draw on one failure counter (a shared scope), so a guesser cannot double
 # their tries by alternating between the form and the token endpoint.
-login_limit = limiter.shared_limit(lambda: current_app.config["RATELIMIT_LOGIN"], scope="sign-in",
-                                   key_func=_login_key, deduct_when=lambda r: r.status_code in (400, 401))
+login_limit = limiter.shared_limit(
+    lambda: current_app.config["RATELIMIT_LOGIN"],
+    scope="sign-in",
+    key_func=_login_key,
+    deduct_when=lambda r: r.status_code in (400, 401),
+)
 # Every signup attempt counts, failed ones included: signup must not be a cheap way to probe.
 signup_limit = _limit("RATELIMIT_SIGNUP")
 posting_limit = _limit("RATELIMIT_POSTING", key_func=_user_key, deduct_when=lambda r: r.status_code < 400)

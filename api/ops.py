@@ -1,5 +1,6 @@
 """Operations: /healthz (alive), /readyz (database and transport reachable), /metrics
 (Prometheus, including consumer lag and dead letters), and the API docs' assets, served locally."""
+
 from __future__ import annotations
 
 import logging
@@ -33,8 +34,9 @@ class PipelineCollector:
         if self._cache and time.monotonic() - self._cache[0] < 5:
             yield from self._cache[1]
             return
-        lag = GaugeMetricFamily("floorboard_consumer_lag", "Events not yet committed by a group",
-                                labels=["group", "topic"])
+        lag = GaugeMetricFamily(
+            "floorboard_consumer_lag", "Events not yet committed by a group", labels=["group", "topic"]
+        )
         dead = GaugeMetricFamily("floorboard_dead_letters", "Events in a topic's DLQ", labels=["topic"])
         try:
             with self.app.app_context():
@@ -56,8 +58,9 @@ def init_app(app) -> None:
 
     @app.after_request
     def _count(response):
-        HTTP_REQUESTS.labels(request.method, request.url_rule.rule if request.url_rule else "unmatched",
-                             str(response.status_code)).inc()
+        HTTP_REQUESTS.labels(
+            request.method, request.url_rule.rule if request.url_rule else "unmatched", str(response.status_code)
+        ).inc()
         return response
 
     @app.get("/healthz")
@@ -76,11 +79,12 @@ def init_app(app) -> None:
             checks["database"] = f"unavailable: {type(exc).__name__}"
         try:
             checks["transport"] = "ok" if p.transport.ready() else "unavailable"
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - readiness reports, it does not raise
             checks["transport"] = f"unavailable: {type(exc).__name__}"
         ready = all(v == "ok" for v in checks.values())
-        return jsonify(status="ready" if ready else "not ready", transport=p.transport.name,
-                       checks=checks), 200 if ready else 503
+        return jsonify(
+            status="ready" if ready else "not ready", transport=p.transport.name, checks=checks
+        ), 200 if ready else 503
 
     @app.get("/metrics")
     def metrics():

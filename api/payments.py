@@ -1,5 +1,6 @@
 """Payments over the API: a client books (a card hold), an operator refunds, a tasker onboards a
 payout account; and Stripe's webhooks, verified by signature, at POST /webhooks/stripe."""
+
 from __future__ import annotations
 
 import logging
@@ -13,9 +14,9 @@ from api.input import Blueprint
 from api.platform import platform, uow
 from api.schemas import BookingSchema, BookSchema, PayoutAccountSchema, RefundCreateSchema, TaskSchema
 from api.tasks import task_view
+from marketplace.errors import PaymentDeclined
 from marketplace.models import PaymentStatus, PayoutAccount, Task
-from marketplace.payments import book_task, handle_webhook, onboard_tasker, pay_outstanding, refund
-from marketplace.tasks import DomainError
+from marketplace.payments import book_task, handle_webhook, onboard_tasker, refund
 
 log = logging.getLogger(__name__)
 blp = Blueprint("payments", __name__, url_prefix="/api/v1", description="Card holds, refunds and payouts")
@@ -32,8 +33,10 @@ def book(task_id: int, payment_method: str | None = None, token: str | None = No
         payment, client_secret = book_task(unit, gateway(), g.user, task_id, payment_method, token)
         unit.commit()
         if payment.status == PaymentStatus.failed:
-            raise DomainError(payment.failure_message or "Your card was declined.",
-                              {"payment_method": [payment.failure_message or "Declined."]}, status=402)
+            raise PaymentDeclined(
+                payment.failure_message or "Your card was declined.",
+                {"payment_method": [payment.failure_message or "Declined."]},
+            )
         return {"task": task_view(unit.session, unit.session.get(Task, task_id)), "client_secret": client_secret}
 
 
@@ -80,21 +83,24 @@ class Payouts(MethodView):
     @blp.doc(security=SECURITY)
     def post(self):
         """Create your connected account (once) and get a Stripe onboarding link. Anything you are
-        already owed is transferred as soon as the account exists"""
+        already owed is transferred by the payments worker within a minute of the account existing"""
         home = url_for("web.home", _external=True)
         with uow() as unit:
             account_id, link = onboard_tasker(unit, gateway(), g.user, home, home)
-            unit.commit()
-        with uow() as unit:
-            pay_outstanding(unit, gateway(), g.user.id)
             unit.commit()
         return {"account_id": account_id, "onboarding_url": link}
 
 
 def well_formed(event) -> bool:
     data = event.get("data") if isinstance(event, dict) else None
-    return (isinstance(event.get("id"), str) and 0 < len(event["id"]) <= 255 and isinstance(event.get("type"), str)
-            and len(event["type"]) <= 100 and isinstance(data, dict) and isinstance(data.get("object"), dict))
+    return (
+        isinstance(event.get("id"), str)
+        and 0 < len(event["id"]) <= 255
+        and isinstance(event.get("type"), str)
+        and len(event["type"]) <= 100
+        and isinstance(data, dict)
+        and isinstance(data.get("object"), dict)
+    )
 
 
 @webhooks.post("/webhooks/stripe")

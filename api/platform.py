@@ -1,4 +1,5 @@
 """Access to the process's Platform (engine, outbox, transport) from inside a request."""
+
 from __future__ import annotations
 
 from flask import current_app

@@ -1,4 +1,5 @@
 """The public contract's request and response shapes. Money fields are integer cents."""
+
 from __future__ import annotations
 
 from marshmallow import fields, validate
@@ -7,21 +8,31 @@ from api.input import ApiSchema, Instant
 from pricing.quote import MAX_ESTIMATED_MINUTES, MAX_OFFERED_RATE
 from pricing.rules import MAX_FLOOR_CENTS
 
-Cents = lambda **kw: fields.Integer(  # noqa: E731
-    strict=True, validate=validate.Range(min=0, max=MAX_FLOOR_CENTS), **kw)
-Minutes = lambda **kw: fields.Integer(  # noqa: E731
-    strict=True, validate=validate.Range(min=1, max=MAX_ESTIMATED_MINUTES), **kw)
-OfferedRate = lambda: fields.Integer(  # noqa: E731
-    strict=True, load_default=None, allow_none=True, validate=validate.Range(min=0, max=MAX_OFFERED_RATE),
-    metadata={"description": "Cents an hour above the floor; at most the engine's limit"})
+Cents = lambda **kw: fields.Integer(  # noqa: E731 - a field factory reads best as one expression
+    strict=True, validate=validate.Range(min=0, max=MAX_FLOOR_CENTS), **kw
+)
+Minutes = lambda **kw: fields.Integer(  # noqa: E731 - as above
+    strict=True, validate=validate.Range(min=1, max=MAX_ESTIMATED_MINUTES), **kw
+)
+OfferedRate = lambda: fields.Integer(  # noqa: E731 - as above
+    strict=True,
+    load_default=None,
+    allow_none=True,
+    validate=validate.Range(min=0, max=MAX_OFFERED_RATE),
+    metadata={"description": "Cents an hour above the floor; at most the engine's limit"},
+)
 SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,63}$", error="Must be a lowercase slug, e.g. yard-work.")
 
 
 class SignupSchema(ApiSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=200))
-    role = fields.String(required=True, validate=validate.OneOf(["client", "tasker"],
-                         error="Must be client or tasker (operators are created with the CLI)."))
+    role = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ["client", "tasker"], error="Must be client or tasker (operators are created with the CLI)."
+        ),
+    )
     display_name = fields.String(validate=validate.Length(max=80))
 
 
@@ -113,30 +124,41 @@ class TaskSchema(ApiSchema):
     minutes_worked = fields.Integer(allow_none=True)
     quote = fields.Nested(QuoteSchema, allow_none=True, metadata={"description": "The price when posted"})
     final_quote = fields.Nested(QuoteSchema, allow_none=True, metadata={"description": "The price on completion"})
-    cancellation_fee = fields.Nested(QuoteSchema, allow_none=True,
-                                     metadata={"description": "What a late cancellation costs the client"})
+    cancellation_fee = fields.Nested(
+        QuoteSchema, allow_none=True, metadata={"description": "What a late cancellation costs the client"}
+    )
     payment_status = fields.String(allow_none=True)
     payment = fields.Nested(PaymentSchema, allow_none=True)
-    claimed_quote = fields.Nested(QuoteSchema, allow_none=True,
-                                  metadata={"description": "The tasker's price for work beyond the booking"})
+    claimed_quote = fields.Nested(
+        QuoteSchema, allow_none=True, metadata={"description": "The tasker's price for work beyond the booking"}
+    )
     adjustment = fields.Nested(lambda: AdjustmentSchema(), allow_none=True)
 
 
 class BookSchema(ApiSchema):
-    payment_method = fields.String(required=True, validate=validate.Length(min=1, max=255), metadata={
-        "description": "A Stripe PaymentMethod id from Stripe.js (in test mode e.g. pm_card_visa)"})
+    payment_method = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=255),
+        metadata={"description": "A Stripe PaymentMethod id from Stripe.js (in test mode e.g. pm_card_visa)"},
+    )
 
 
 class BookingSchema(ApiSchema):
     task = fields.Nested(lambda: TaskSchema())
-    client_secret = fields.String(allow_none=True, metadata={
-        "description": "When the bank asks for 3-D Secure: confirm it with Stripe.js, then GET the task"})
+    client_secret = fields.String(
+        allow_none=True,
+        metadata={"description": "When the bank asks for 3-D Secure: confirm it with Stripe.js, then GET the task"},
+    )
 
 
 class RefundCreateSchema(ApiSchema):
-    amount = fields.Integer(load_default=None, allow_none=True, strict=True,
-                            validate=validate.Range(min=1, max=100_000_000),
-                            metadata={"description": "Cents; all that is left to refund if omitted"})
+    amount = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=1, max=100_000_000),
+        metadata={"description": "Cents; all that is left to refund if omitted"},
+    )
     reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
 
 
@@ -146,10 +168,15 @@ class PayoutAccountSchema(ApiSchema):
 
 
 class TaskListArgsSchema(ApiSchema):
-    open = fields.Boolean(load_default=False, metadata={
-        "description": "Taskers: the feed of priced tasks you may accept now"})
-    status = fields.String(load_default=None, validate=validate.OneOf(
-        ["posted", "priced", "rejected", "accepted", "in_progress", "awaiting_approval", "completed", "cancelled"]))
+    open = fields.Boolean(
+        load_default=False, metadata={"description": "Taskers: the feed of priced tasks you may accept now"}
+    )
+    status = fields.String(
+        load_default=None,
+        validate=validate.OneOf(
+            ["posted", "priced", "rejected", "accepted", "in_progress", "awaiting_approval", "completed", "cancelled"]
+        ),
+    )
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
@@ -163,9 +190,14 @@ class TaskPageSchema(ApiSchema):
 
 class CompleteSchema(ApiSchema):
     minutes_worked = Minutes(required=True)
-    reason = fields.String(load_default="", validate=validate.Length(max=500), metadata={
-        "description": "Why it took longer, when the minutes come to more than the client booked: the client "
-                       "sees it and approves or disputes the extra"})
+    reason = fields.String(
+        load_default="",
+        validate=validate.Length(max=500),
+        metadata={
+            "description": "Why it took longer, when the minutes come to more than the client booked: the client "
+            "sees it and approves or disputes the extra"
+        },
+    )
 
 
 class AdjustmentSchema(ApiSchema):
@@ -186,8 +218,13 @@ class DisputeSchema(ApiSchema):
 
 
 class RulingSchema(ApiSchema):
-    decision = fields.String(required=True, validate=validate.OneOf(["tasker", "client"]), metadata={
-        "description": "tasker: charge the client the difference and pay it on; client: the booked amount stands"})
+    decision = fields.String(
+        required=True,
+        validate=validate.OneOf(["tasker", "client"]),
+        metadata={
+            "description": "tasker: charge the client the difference and pay it on; client: the booked amount stands"
+        },
+    )
     note = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
@@ -275,8 +312,11 @@ class LicenseSchema(ApiSchema):
 
 class TipCreateSchema(ApiSchema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    body = fields.String(required=True, validate=validate.Length(min=1, max=5000),
-                         metadata={"description": "Markdown; raw HTML is shown as text and links are sanitized"})
+    body = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=5000),
+        metadata={"description": "Markdown; raw HTML is shown as text and links are sanitized"},
+    )
 
 
 class TipSchema(ApiSchema):
@@ -336,8 +376,10 @@ class CategorySchema(ApiSchema):
 
 
 class CategoryArgsSchema(ApiSchema):
-    level = fields.String(validate=validate.OneOf(["general", "skilled", "licensed"]),
-                          metadata={"description": "Only the categories at this level"})
+    level = fields.String(
+        validate=validate.OneOf(["general", "skilled", "licensed"]),
+        metadata={"description": "Only the categories at this level"},
+    )
 
 
 class RegionArgsSchema(ApiSchema):
@@ -370,8 +412,10 @@ class QuoteRequestSchema(ApiSchema):
 class FloorChangeSchema(ApiSchema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
     effective_from = Instant(load_default=None, allow_none=True)
-    confirm = fields.Boolean(load_default=False, metadata={
-        "description": "Required to raise a floor past 3x its current value (a guard against an extra zero)"})
+    confirm = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Required to raise a floor past 3x its current value (a guard against an extra zero)"},
+    )
     hourly_floor = Cents()
     per_task_floor = Cents()
     min_billable_minutes = fields.Integer(strict=True, validate=validate.Range(min=0, max=1440))
@@ -414,8 +458,7 @@ class ProposedFloorSchema(FloorChangeSchema):
 
 
 class SimulateSchema(ApiSchema):
-    changes = fields.List(fields.Nested(ProposedFloorSchema), required=True,
-                          validate=validate.Length(min=1, max=100))
+    changes = fields.List(fields.Nested(ProposedFloorSchema), required=True, validate=validate.Length(min=1, max=100))
     days = fields.Integer(load_default=30, strict=True, validate=validate.Range(min=1, max=366))
 
 

@@ -1,4 +1,5 @@
 """Taskers: their skills and own rates, their public reputation, and operators' licence checks."""
+
 from __future__ import annotations
 
 from flask import g

@@ -1,6 +1,7 @@
 """Tasks: clients post (202, priced downstream), taskers find them in their feed and work them
 (accept, start, complete, cancel), clients cancel and review. Role and ownership are checked on
 every route: a client sees only their own tasks, a tasker acts only on the tasks they hold."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,20 +9,36 @@ from datetime import timedelta
 from flask import g, request
 from flask.views import MethodView
 from flask_smorest import abort
-
 from sqlmodel import func, select
 
 from api.auth import SECURITY, requires
 from api.input import Blueprint
 from api.limits import posting_limit
 from api.platform import platform, uow
-from api.schemas import (CancelSchema, CompleteSchema, DisputeSchema, ReviewCreateSchema, ReviewSchema, RulingSchema,
-                         TaskCreateSchema, TaskListArgsSchema, TaskPageSchema, TaskSchema)
+from api.schemas import (
+    CancelSchema,
+    CompleteSchema,
+    DisputeSchema,
+    ReviewCreateSchema,
+    ReviewSchema,
+    RulingSchema,
+    TaskCreateSchema,
+    TaskListArgsSchema,
+    TaskPageSchema,
+    TaskSchema,
+)
 from events.sqltypes import utcnow
 from marketplace.adjustments import approve_adjustment, dispute_adjustment, resolve_dispute
 from marketplace.models import Adjustment, Payment, Role, Task
-from marketplace.task_flow import (accept_task, cancel_by_client, cancel_by_tasker, complete_task, quotes_for,
-                                   review_task, start_task)
+from marketplace.task_flow import (
+    accept_task,
+    cancel_by_client,
+    cancel_by_tasker,
+    complete_task,
+    quotes_for,
+    review_task,
+    start_task,
+)
 from marketplace.taskers import feed, is_open_to
 from marketplace.tasks import TaskDraft, post_task, post_task_idempotently
 
@@ -34,9 +51,18 @@ def task_views(session, tasks: list[Task]) -> list[dict]:
     quotes = quotes_for(session, ids)
     payments = {p.task_id: p for p in session.exec(select(Payment).where(Payment.task_id.in_(ids)))} if ids else {}
     claims = {a.task_id: a for a in session.exec(select(Adjustment).where(Adjustment.task_id.in_(ids)))} if ids else {}
-    return [{**t.model_dump(), "quote": quotes[t.id].get("posted"), "final_quote": quotes[t.id].get("final"),
-             "cancellation_fee": quotes[t.id].get("cancellation"), "claimed_quote": quotes[t.id].get("claimed"),
-             "payment": payments.get(t.id), "adjustment": claims.get(t.id)} for t in tasks]
+    return [
+        {
+            **t.model_dump(),
+            "quote": quotes[t.id].get("posted"),
+            "final_quote": quotes[t.id].get("final"),
+            "cancellation_fee": quotes[t.id].get("cancellation"),
+            "claimed_quote": quotes[t.id].get("claimed"),
+            "payment": payments.get(t.id),
+            "adjustment": claims.get(t.id),
+        }
+        for t in tasks
+    ]
 
 
 def task_view(session, task: Task) -> dict:
@@ -77,8 +103,11 @@ class TaskList(MethodView):
                 unit.commit()
                 return task_view(unit.session, task)
         if not 1 <= len(key) <= 255 or not key.isascii() or not key.isprintable():
-            abort(422, message="Check the Idempotency-Key header.",
-                  errors={"headers": {"Idempotency-Key": ["1 to 255 printable ASCII characters."]}})
+            abort(
+                422,
+                message="Check the Idempotency-Key header.",
+                errors={"headers": {"Idempotency-Key": ["1 to 255 printable ASCII characters."]}},
+            )
         task, fresh = post_task_idempotently(uow, g.user.id, TaskDraft(**data), key)
         with uow() as unit:
             return task_view(unit.session, task), 202, {"Idempotent-Replayed": "false" if fresh else "true"}
@@ -106,8 +135,9 @@ class TaskList(MethodView):
             if args["status"]:
                 query = query.where(Task.status == args["status"])
             total = s.exec(select(func.count()).select_from(query.subquery())).one()
-            tasks = s.exec(query.order_by(Task.id.desc()).offset((args["page"] - 1) * args["page_size"])
-                           .limit(args["page_size"])).all()
+            tasks = s.exec(
+                query.order_by(Task.id.desc()).offset((args["page"] - 1) * args["page_size"]).limit(args["page_size"])
+            ).all()
             return _page(args, task_views(s, list(tasks)), total)
 
 
@@ -195,7 +225,6 @@ class ReviewTask(MethodView):
             review = review_task(unit, g.user, task_id, data["rating"], data["comment"])
             unit.commit()
             return review
-
 
 
 @blp.route("/<int:task_id>/adjustment/approve")

@@ -2,6 +2,7 @@
 review the tasker; and everyone can read the tips boards. Server-rendered forms with CSRF; a
 little JavaScript (static/app.js) refreshes the preview and the task's status, and every page
 works without it."""
+
 from __future__ import annotations
 
 import re
@@ -9,13 +10,23 @@ import secrets
 from datetime import timezone
 from decimal import Decimal
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
-from wtforms import (DateTimeLocalField, DecimalField, EmailField, HiddenField, IntegerField, PasswordField, RadioField,
-                     SelectField, StringField, TextAreaField)
+from wtforms import (
+    DateTimeLocalField,
+    DecimalField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
 
@@ -26,14 +37,25 @@ from api.web_auth import web_requires, web_user
 from events.sqltypes import utcnow
 from marketplace.accounts import normalize_email, sign_up
 from marketplace.adjustments import approve_adjustment, dispute_adjustment
-from marketplace.models import (Adjustment, Category, Payment, PaymentStatus, Region, Review, Role, Task, TaskStatus,
-                                User)
+from marketplace.errors import DomainError
+from marketplace.models import (
+    Adjustment,
+    Category,
+    Payment,
+    PaymentStatus,
+    Region,
+    Review,
+    Role,
+    Task,
+    TaskStatus,
+    User,
+)
 from marketplace.payments import book_task, sync_payment
 from marketplace.reputation import public_reputation
 from marketplace.stripe_gateway import GatewayError
 from marketplace.task_flow import cancel_by_client, cancellation_terms, quotes_for, quotes_of, review_task
 from marketplace.taskers import skills_view
-from marketplace.tasks import DomainError, TaskDraft, post_task, post_task_idempotently, preview_quote
+from marketplace.tasks import TaskDraft, post_task, post_task_idempotently, preview_quote
 from marketplace.tips import sanitize_html
 from pricing.money import format_cents
 from pricing.quote import MAX_ESTIMATED_MINUTES, MAX_OFFERED_RATE
@@ -44,14 +66,23 @@ TERMINAL = {TaskStatus.completed, TaskStatus.cancelled, TaskStatus.rejected}
 
 
 class SignupForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254),
-                                            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Give an email address.")])
+    email = EmailField(
+        "Email",
+        validators=[
+            DataRequired(),
+            Length(max=254),
+            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Give an email address."),
+        ],
+    )
     display_name = StringField("Your name (shown to others)", validators=[Optional(), Length(max=80)])
     password = PasswordField("Password (at least 10 characters)", validators=[DataRequired(), Length(min=10, max=200)])
     confirm = PasswordField("Password again", validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
-    role = RadioField("I want to", choices=[SelectChoice("client", "post tasks (client)"),
-                                          SelectChoice("tasker", "do tasks (tasker)")],
-                      default="client", validators=[DataRequired()])
+    role = RadioField(
+        "I want to",
+        choices=[SelectChoice("client", "post tasks (client)"), SelectChoice("tasker", "do tasks (tasker)")],
+        default="client",
+        validators=[DataRequired()],
+    )
 
 
 FORM_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -73,13 +104,17 @@ class TaskForm(FlaskForm):
     region = SelectField("Region", validators=[DataRequired()])
     title = StringField("Title", validators=[DataRequired(), Length(max=120)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
-    estimated_minutes = IntegerField("Estimated time (minutes)", default=60,
-                                     validators=[InputRequired(), NumberRange(1, MAX_ESTIMATED_MINUTES)])
+    estimated_minutes = IntegerField(
+        "Estimated time (minutes)", default=60, validators=[InputRequired(), NumberRange(1, MAX_ESTIMATED_MINUTES)]
+    )
     starts_at = DateTimeLocalField("Start (UTC)", format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
     # A single-use token: the same form sent twice (a double click, the back button) posts once.
     form_token = HiddenField()
-    offered_rate = DollarsField("Offer more than the floor (dollars an hour, optional)", places=2,
-                                validators=[Optional(), NumberRange(0, Decimal(MAX_OFFERED_RATE) / 100)])
+    offered_rate = DollarsField(
+        "Offer more than the floor (dollars an hour, optional)",
+        places=2,
+        validators=[Optional(), NumberRange(0, Decimal(MAX_OFFERED_RATE) / 100)],
+    )
 
 
 class ClaimForm(FlaskForm):
@@ -91,7 +126,9 @@ class CancelForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    rating = RadioField("Rating", choices=[SelectChoice(str(n), "★" * n) for n in range(5, 0, -1)], validators=[DataRequired()])
+    rating = RadioField(
+        "Rating", choices=[SelectChoice(str(n), "★" * n) for n in range(5, 0, -1)], validators=[DataRequired()]
+    )
     comment = TextAreaField("Comment", validators=[Optional(), Length(max=2000)])
 
 
@@ -106,8 +143,9 @@ def cents(amount: Decimal | None) -> int | None:
 
 
 def _choices(form: TaskForm, s) -> None:
-    form.category.choices = [SelectChoice(c.slug, f"{c.name} ({c.level})")
-                             for c in s.exec(select(Category).order_by(Category.name))]
+    form.category.choices = [
+        SelectChoice(c.slug, f"{c.name} ({c.level})") for c in s.exec(select(Category).order_by(Category.name))
+    ]
     form.region.choices = [SelectChoice(r.slug, r.name) for r in s.exec(select(Region).order_by(Region.name))]
 
 
@@ -166,8 +204,11 @@ def _preview(s, form: TaskForm):
     """The quote for what the form says now, or the reason there is none yet."""
     try:
         minutes = int(form.estimated_minutes.raw_data[0]) if form.estimated_minutes.raw_data else None
-        offered = cents(Decimal(form.offered_rate.raw_data[0])) if form.offered_rate.raw_data and \
-            form.offered_rate.raw_data[0].strip() else None
+        offered = (
+            cents(Decimal(form.offered_rate.raw_data[0]))
+            if form.offered_rate.raw_data and form.offered_rate.raw_data[0].strip()
+            else None
+        )
     except (ValueError, ArithmeticError):
         return None, "Enter the time in whole minutes and the offer in dollars, e.g. 30.00."
     if not minutes or not form.category.data or not form.region.data:
@@ -198,11 +239,15 @@ def new_task():
     with uow() as unit:
         _choices(form, unit.session)
         if request.method == "POST" and request.form.get("action") != "preview" and form.validate_on_submit():
-            draft = TaskDraft(category=form.category.data, region=form.region.data, title=form.title.data,
-                              description=form.description.data or "",
-                              estimated_minutes=form.estimated_minutes.data,
-                              starts_at=form.starts_at.data.replace(tzinfo=timezone.utc),
-                              offered_rate=cents(form.offered_rate.data))
+            draft = TaskDraft(
+                category=form.category.data,
+                region=form.region.data,
+                title=form.title.data,
+                description=form.description.data or "",
+                estimated_minutes=form.estimated_minutes.data,
+                starts_at=form.starts_at.data.replace(tzinfo=timezone.utc),
+                offered_rate=cents(form.offered_rate.data),
+            )
             token = form.form_token.data or ""
             try:
                 if FORM_TOKEN.match(token):
@@ -217,8 +262,11 @@ def new_task():
                     (field.errors if field is not None else form.form_errors).extend(messages)
                 status = 422
             else:
-                flash("Posted. The price is being worked out; this page updates by itself." if fresh else
-                      "That form was already sent, so nothing new was posted: here is the task it made.")
+                flash(
+                    "Posted. The price is being worked out; this page updates by itself."
+                    if fresh
+                    else "That form was already sent, so nothing new was posted: here is the task it made."
+                )
                 return redirect(url_for("web.task_page", task_id=task.id))
         elif request.method == "POST" and request.form.get("action") != "preview":
             status = 422
@@ -251,17 +299,30 @@ def _task_context(s, task: Task) -> dict:
     payment = s.get(Payment, task.id)
     fee_due, policy = cancellation_terms(task, utcnow())
     reviewed = s.exec(select(Review).where(Review.task_id == task.id)).first()
-    return {"task": task, "quotes": quotes_of(s, task.id), "tasker": tasker, "fee_due": fee_due, "payment": payment,
-            "claim": s.get(Adjustment, task.id), "test_mode": platform().gateway.name != "stripe",
-            "bookable": task.status == TaskStatus.priced and task.payment_status in (None, "failed", "pending"),
-            "policy": policy, "review": reviewed, "terminal": task.status in TERMINAL,
-            "cancellable": task.status in (TaskStatus.posted, TaskStatus.priced, TaskStatus.rejected,
-                                           TaskStatus.accepted)}
+    return {
+        "task": task,
+        "quotes": quotes_of(s, task.id),
+        "tasker": tasker,
+        "fee_due": fee_due,
+        "payment": payment,
+        "claim": s.get(Adjustment, task.id),
+        "test_mode": platform().gateway.name != "stripe",
+        "bookable": task.status == TaskStatus.priced and task.payment_status in (None, "failed", "pending"),
+        "policy": policy,
+        "review": reviewed,
+        "terminal": task.status in TERMINAL,
+        "cancellable": task.status in (TaskStatus.posted, TaskStatus.priced, TaskStatus.rejected, TaskStatus.accepted),
+    }
 
 
 def _task_page(context: dict, status: int = 200, **forms):
-    forms = {"cancel_form": CancelForm(), "review_form": ReviewForm(), "pay_form": PayForm(),
-             "claim_form": ClaimForm(), **forms}
+    forms = {
+        "cancel_form": CancelForm(),
+        "review_form": ReviewForm(),
+        "pay_form": PayForm(),
+        "claim_form": ClaimForm(),
+        **forms,
+    }
     return _render("web/task.html", status, stripe=_stripe_page_settings(), **forms, **context)
 
 
@@ -280,8 +341,11 @@ def approve_claim(task_id: int):
         abort(400, description="The form was incomplete or expired; reload the page and try again.")
     with uow() as unit:
         _own_task(unit.session, task_id)
-        _attempt(unit, lambda: approve_adjustment(unit, web_user(), task_id),
-                 "Approved: the difference will be charged and paid to the tasker.")
+        _attempt(
+            unit,
+            lambda: approve_adjustment(unit, web_user(), task_id),
+            "Approved: the difference will be charged and paid to the tasker.",
+        )
     return redirect(url_for("web.task_page", task_id=task_id))
 
 
@@ -292,8 +356,11 @@ def dispute_claim(task_id: int):
     with uow() as unit:
         task = _own_task(unit.session, task_id)
         if form.validate_on_submit() and form.reason.data:
-            _attempt(unit, lambda: dispute_adjustment(unit, web_user(), task_id, form.reason.data),
-                     "Disputed: you pay what you booked, and an operator will review the claim.")
+            _attempt(
+                unit,
+                lambda: dispute_adjustment(unit, web_user(), task_id, form.reason.data),
+                "Disputed: you pay what you booked, and an operator will review the claim.",
+            )
             return redirect(url_for("web.task_page", task_id=task_id))
         if not form.reason.errors:
             form.reason.errors = list(form.reason.errors) + ["Say why you dispute the extra time."]
@@ -331,20 +398,33 @@ def pay(task_id: int):
     with uow() as unit:
         _own_task(unit.session, task_id)
         try:
-            payment, client_secret = book_task(unit, gateway, web_user(), task_id,
-                                               payment_method=None if form.token.data else "pm_null",
-                                               token=form.token.data or None)
+            payment, client_secret = book_task(
+                unit,
+                gateway,
+                web_user(),
+                task_id,
+                payment_method=None if form.token.data else "pm_null",
+                token=form.token.data or None,
+            )
             unit.commit()
         except (DomainError, GatewayError) as exc:
             return _pay_answer(task_id, False, getattr(exc, "message", str(exc)))
     if payment.status == PaymentStatus.failed:
         return _pay_answer(task_id, False, f"{payment.failure_message} Try another card.")
     if payment.status == PaymentStatus.pending:
-        return _pay_answer(task_id, True, "Your bank wants you to confirm the payment.",
-                           {"client_secret": client_secret, "sync": url_for("web.pay_sync", task_id=task_id)})
+        return _pay_answer(
+            task_id,
+            True,
+            "Your bank wants you to confirm the payment.",
+            {"client_secret": client_secret, "sync": url_for("web.pay_sync", task_id=task_id)},
+        )
     if gateway.name != "stripe":
-        return _pay_answer(task_id, True, "Booked in test mode: nothing was held on any card, and nothing will be "
-                                          "charged. Taskers can now accept the task.")
+        return _pay_answer(
+            task_id,
+            True,
+            "Booked in test mode: nothing was held on any card, and nothing will be "
+            "charged. Taskers can now accept the task.",
+        )
     return _pay_answer(task_id, True, "Booked: the amount is held on your card, and taskers can now accept the task.")
 
 
@@ -358,8 +438,13 @@ def pay_sync(task_id: int):
         payment = sync_payment(unit, platform().gateway, task_id)
         unit.commit()
     ok = payment.status == PaymentStatus.authorized
-    return _pay_answer(task_id, ok, "Booked: the amount is held on your card." if ok else
-                       f"The payment did not go through: {payment.failure_message or payment.status}. Try another card.")
+    return _pay_answer(
+        task_id,
+        ok,
+        "Booked: the amount is held on your card."
+        if ok
+        else f"The payment did not go through: {payment.failure_message or payment.status}. Try another card.",
+    )
 
 
 @bp.get("/tasks/<int:task_id>/status")
@@ -378,9 +463,13 @@ def cancel_task(task_id: int):
         abort(400, description="The cancel form was incomplete or expired; reload the page and try again.")
     with uow() as unit:
         _own_task(unit.session, task_id)
-        _attempt(unit, lambda: cancel_by_client(unit, web_user(), task_id, form.reason.data or ""),
-                 lambda result: f"Cancelled. The tasker is paid {format_cents(result[1].total)} for the late "
-                                "cancellation." if result[1] else "Cancelled, free of charge.")
+        _attempt(
+            unit,
+            lambda: cancel_by_client(unit, web_user(), task_id, form.reason.data or ""),
+            lambda result: f"Cancelled. The tasker is paid {format_cents(result[1].total)} for the late cancellation."
+            if result[1]
+            else "Cancelled, free of charge.",
+        )
     return redirect(url_for("web.task_page", task_id=task_id))
 
 
@@ -392,8 +481,9 @@ def review(task_id: int):
         task = _own_task(unit.session, task_id)
         if form.validate_on_submit():
             rating, comment = int(form.rating.data), form.comment.data or ""
-            _attempt(unit, lambda: review_task(unit, web_user(), task_id, rating, comment),
-                     "Thank you: your review is in.")
+            _attempt(
+                unit, lambda: review_task(unit, web_user(), task_id, rating, comment), "Thank you: your review is in."
+            )
             return redirect(url_for("web.task_page", task_id=task_id))
         context = _task_context(unit.session, task)
     return _task_page(context, 422, review_form=form)

@@ -1,6 +1,7 @@
 """Web sessions: sign in with a form (CSRF-protected), a signed session cookie that carries a
 server-side session id (signing out deletes it, so a copied cookie dies with it), a role check,
 and redirects after sign-in that never leave the site."""
+
 from __future__ import annotations
 
 import functools

@@ -1,4 +1,5 @@
 """python -m bench [--events N] [--rounds R]: run by `make bench` with the services up."""
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,11 @@ class Steps:
 
     def __call__(self, description: str, total):
         if self.current is not None:
-            self.progress.update(self.current, completed=self.progress.tasks[self.current].total or 1, total=
-                                 self.progress.tasks[self.current].total or 1)
+            self.progress.update(
+                self.current,
+                completed=self.progress.tasks[self.current].total or 1,
+                total=self.progress.tasks[self.current].total or 1,
+            )
         self.current = self.progress.add_task(description, total=total)
 
     def advance(self, k: int) -> None:
@@ -63,23 +67,34 @@ def main() -> int:
         if database == "postgres":
             name = f"fb_bench_{uuid.uuid4().hex[:8]}"
             u = make_url(pg)
-            with psycopg.connect(f"host={u.host} port={u.port} user={u.username} dbname=postgres",
-                                 autocommit=True) as conn:
+            with psycopg.connect(
+                f"host={u.host} port={u.port} user={u.username} dbname=postgres", autocommit=True
+            ) as conn:
                 conn.execute(f'CREATE DATABASE "{name}"')
             created.append(name)
             url = u.set(database=name).render_as_string(hide_password=False)
         else:
             url = f"sqlite:///{tmp / (uuid.uuid4().hex + '.db')}"
         upgrade(url)
-        base = Settings.from_env({"DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": os.environ["FLOORBOARD_TEST_KAFKA"]
-                                  if kafka else "", "SECRET_KEY": "bench"})
+        base = Settings.from_env(
+            {
+                "DATABASE_URL": url,
+                "KAFKA_BOOTSTRAP_SERVERS": os.environ["FLOORBOARD_TEST_KAFKA"] if kafka else "",
+                "SECRET_KEY": "bench",
+            }
+        )
         return replace(base, topic_prefix=topic_prefix if kafka else "")
 
     from bench import pipeline, pricing_bench
     from marketplace.bootstrap import bootstrap
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), console=console) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
         steps = Steps(progress)
         results = {"pipeline": pipeline.run(settings_for, args.events, steps, args.rounds)}
         steps("engine quotes against the inline formula", None)
@@ -93,20 +108,27 @@ def main() -> int:
         steps.finish()
 
     p = results["pipeline"]
-    table = Table(title=f"Event pipeline, N = {p['n']:,} events (one run, same broker and database; "
-                        f"(a), (b), (b2): medians of {p['rounds']} alternating rounds)")
+    table = Table(
+        title=f"Event pipeline, N = {p['n']:,} events (one run, same broker and database; "
+        f"(a), (b), (b2): medians of {p['rounds']} alternating rounds)"
+    )
     table.add_column("figure")
     table.add_column("rate", justify="right")
     table.add_row("(a) raw kafka-python consumption", f"{p['a_raw_kafka_python_msgs_per_s']:,.0f} msg/s")
     table.add_row("(b) runner, Kafka -> a PostgreSQL row per event", f"{p['b_events_per_s']:,.0f} ev/s")
     table.add_row("(b2) the same, the group in 2 worker processes", f"{p['b2_events_per_s']:,.0f} ev/s")
-    table.add_row("(c) runner on the embedded log (PostgreSQL)", f"{p['c_runner_embedded_postgres_events_per_s']:,.0f} ev/s")
+    table.add_row(
+        "(c) runner on the embedded log (PostgreSQL)", f"{p['c_runner_embedded_postgres_events_per_s']:,.0f} ev/s"
+    )
     table.add_row("(c) runner on the embedded log (SQLite)", f"{p['c_runner_embedded_sqlite_events_per_s']:,.0f} ev/s")
     for name in ("b", "b2"):
         low, high = p[f"ratio_{name}_over_a_range"]
-        table.add_row(f"{name} / a (target >= 0.3): median (range)",
-                      f"{p[f'ratio_{name}_over_a']:.2f} ({low:.2f}-{high:.2f})")
-    table.add_row("(d) decode + validate only, no broker or database", f"{p['d_validation_only_events_per_s']:,.0f} ev/s")
+        table.add_row(
+            f"{name} / a (target >= 0.3): median (range)", f"{p[f'ratio_{name}_over_a']:.2f} ({low:.2f}-{high:.2f})"
+        )
+    table.add_row(
+        "(d) decode + validate only, no broker or database", f"{p['d_validation_only_events_per_s']:,.0f} ev/s"
+    )
     table.add_row("ceiling b / a: fetch as (a) + validate as (d), nothing else", f"{p['ceiling_b_over_a']:.2f}")
     console.print(table)
     e, f = results["engine"], results["propagation"]

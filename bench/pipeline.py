@@ -4,6 +4,7 @@ PostgreSQL row per event (b), the same on the embedded log (c), and b/a.
 On a shared 2-core machine one reading of (a) swings by 2x from one second to the next, so (a), (b)
 and (b2) (the group in two worker processes) are measured in alternating rounds on the same topic,
 each round with a fresh consumer group, and each ratio is the median of the rounds' own ratios."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -26,8 +27,9 @@ def make_events(n: int) -> list[tuple[str, bytes]]:
 
 
 def produce_to_kafka(bootstrap_servers: str, topic: str, events, progress) -> None:
-    producer = KafkaProducer(bootstrap_servers=bootstrap_servers, acks="all", enable_idempotence=True,
-                             linger_ms=20, batch_size=512 * 1024)
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap_servers, acks="all", enable_idempotence=True, linger_ms=20, batch_size=512 * 1024
+    )
     for i, (key, value) in enumerate(events):
         producer.send(topic, key=key.encode(), value=value)
         if i % 5000 == 0:
@@ -37,8 +39,13 @@ def produce_to_kafka(bootstrap_servers: str, topic: str, events, progress) -> No
 
 
 def raw_consume_rate(bootstrap_servers: str, topic: str, n: int) -> float:
-    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap_servers, group_id=f"raw-{uuid.uuid4().hex[:6]}",
-                             enable_auto_commit=False, auto_offset_reset="earliest")
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap_servers,
+        group_id=f"raw-{uuid.uuid4().hex[:6]}",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
     seen = 0
     consumer.poll(timeout_ms=0)  # join the group before the clock starts
     start = time.perf_counter()
@@ -52,8 +59,15 @@ def raw_consume_rate(bootstrap_servers: str, topic: str, n: int) -> float:
 
 def handle(event, uow) -> None:
     """The benchmark's handler: one row per event, staged and inserted with the batch's commit."""
-    uow.stage(effects, {"event_id": event.id, "task_id": event.data["task_id"],
-                        "seq": event.data["estimated_minutes"], "member": "bench"})
+    uow.stage(
+        effects,
+        {
+            "event_id": event.id,
+            "task_id": event.data["task_id"],
+            "seq": event.data["estimated_minutes"],
+            "member": "bench",
+        },
+    )
 
 
 def bench_runner(platform, group: str):
@@ -103,8 +117,9 @@ def processes_rate(platform, n: int, processes: int) -> float:
     group = f"bench-{uuid.uuid4().hex[:6]}"
     spawn = multiprocessing.get_context("spawn")
     stop = spawn.Event()
-    members = [spawn.Process(target=_member, args=(platform.settings, group, stop), daemon=True)
-               for _ in range(processes)]
+    members = [
+        spawn.Process(target=_member, args=(platform.settings, group, stop), daemon=True) for _ in range(processes)
+    ]
     for member in members:
         member.start()
     deadline = time.monotonic() + 300
@@ -144,11 +159,19 @@ def validation_ceiling(events) -> float:
 
 def fill_embedded_log(platform, events) -> None:
     partitions = platform.settings.topic_partitions
-    rows = [{"event_id": uuid.uuid4().hex, "topic": "tasks.posted", "key": key,
-             "partition": partition_for(key, partitions), "value": value} for key, value in events]
+    rows = [
+        {
+            "event_id": uuid.uuid4().hex,
+            "topic": "tasks.posted",
+            "key": key,
+            "partition": partition_for(key, partitions),
+            "value": value,
+        }
+        for key, value in events
+    ]
     with platform.engine.begin() as conn:
         for start in range(0, len(rows), 5000):
-            conn.execute(insert(EventLogRow), rows[start:start + 5000])
+            conn.execute(insert(EventLogRow), rows[start : start + 5000])
 
 
 def median(values: list[float]) -> float:
@@ -166,8 +189,10 @@ def run(settings_for, n: int, progress, rounds: int = 3) -> dict:
     topic = kafka_platform.settings.topic_prefix + "tasks.posted"
     progress("producing events to Kafka", n)
     produce_to_kafka(kafka_platform.settings.kafka_bootstrap_servers, topic, events, progress.advance)
-    progress(f"(a) raw kafka-python, (b) the runner on Kafka -> PostgreSQL in one process and in two: "
-             f"{rounds} rounds", rounds)
+    progress(
+        f"(a) raw kafka-python, (b) the runner on Kafka -> PostgreSQL in one process and in two: {rounds} rounds",
+        rounds,
+    )
     measured = []
     for _ in range(rounds):
         a = raw_consume_rate(kafka_platform.settings.kafka_bootstrap_servers, topic, n)

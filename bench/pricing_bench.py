@@ -1,5 +1,6 @@
 """Issue 3's figures: engine quotes/s against a minimal inline formula on one core, and the
 time from an operator's PUT to the first posting priced with the new floor, on Kafka."""
+
 from __future__ import annotations
 
 import statistics
@@ -8,8 +9,16 @@ import time
 
 from pricing import FloorRule, quote
 
-RULE = FloorRule("c", "r", hourly_floor=2400, per_task_floor=1500, service_fee_bps=1500, trust_fee_bps=500,
-                 tasker_commission_bps=1000, version=1)
+RULE = FloorRule(
+    "c",
+    "r",
+    hourly_floor=2400,
+    per_task_floor=1500,
+    service_fee_bps=1500,
+    trust_fee_bps=500,
+    tasker_commission_bps=1000,
+    version=1,
+)
 
 
 def inline_quote(hourly, per_task, min_b, inc, s_bps, t_bps, c_bps, minutes, offered):
@@ -29,8 +38,17 @@ def engine_ratio(n: int) -> dict:
     r = RULE
     start = time.perf_counter()
     for m, o in inputs:
-        inline_quote(r.hourly_floor, r.per_task_floor, r.min_billable_minutes, r.billing_increment_minutes,
-                     r.service_fee_bps, r.trust_fee_bps, r.tasker_commission_bps, m, o)
+        inline_quote(
+            r.hourly_floor,
+            r.per_task_floor,
+            r.min_billable_minutes,
+            r.billing_increment_minutes,
+            r.service_fee_bps,
+            r.trust_fee_bps,
+            r.tasker_commission_bps,
+            m,
+            o,
+        )
     inline = n / (time.perf_counter() - start)
     start = time.perf_counter()
     for m, o in inputs:
@@ -62,13 +80,24 @@ def propagation(platform, changes: int, progress) -> dict:
     latencies = []
     try:
         for i in range(changes):
-            r = client.put("/api/v1/floors/yard-work/springfield", headers=op,
-                           json={"reason": f"bench {i}", "hourly_floor": 2500 + i})
+            r = client.put(
+                "/api/v1/floors/yard-work/springfield",
+                headers=op,
+                json={"reason": f"bench {i}", "hourly_floor": 2500 + i},
+            )
             version = r.json["version"]
             put_done = time.perf_counter()
-            task_id = client.post("/api/v1/tasks", headers=me, json={
-                "category": "yard-work", "region": "springfield", "title": "bench", "estimated_minutes": 60,
-                "starts_at": "2030-01-01T10:00:00Z"}).json["id"]
+            task_id = client.post(
+                "/api/v1/tasks",
+                headers=me,
+                json={
+                    "category": "yard-work",
+                    "region": "springfield",
+                    "title": "bench",
+                    "estimated_minutes": 60,
+                    "starts_at": "2030-01-01T10:00:00Z",
+                },
+            ).json["id"]
             while True:
                 task = client.get(f"/api/v1/tasks/{task_id}", headers=me).json
                 if task["status"] == "priced":
@@ -82,6 +111,9 @@ def propagation(platform, changes: int, progress) -> dict:
         for t in threads:
             t.join(timeout=30)
     latencies.sort()
-    return {"changes": changes, "p50_s": statistics.median(latencies),
-            "p99_s": latencies[min(len(latencies) - 1, round(0.99 * len(latencies)) - 1)],
-            "max_s": latencies[-1]}
+    return {
+        "changes": changes,
+        "p50_s": statistics.median(latencies),
+        "p99_s": latencies[min(len(latencies) - 1, round(0.99 * len(latencies)) - 1)],
+        "max_s": latencies[-1],
+    }

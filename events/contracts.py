@@ -3,6 +3,7 @@
 `encode()` validates the payload on the way out, `decode()` on the way in, so a malformed event
 is refused by its producer and, if one slips through, dead-lettered by its consumer.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -15,8 +16,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from events.envelope import CloudEvent, InvalidEvent, envelope_from_json, envelope_to_json
 from events.fastload import loader_for
 
-Cents = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0), **kw)  # noqa: E731
-Slug = lambda **kw: fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,63}$"), **kw)  # noqa: E731
+Cents = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0), **kw)  # noqa: E731 - a field factory
+Slug = lambda **kw: fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,63}$"), **kw)  # noqa: E731 - a field factory
 
 
 class Payload(Schema):
@@ -112,8 +113,9 @@ class TaskAdjustment(TaskLifecycle):
     reason = fields.String(required=True)
     booked = fields.Nested(QuotePayload, required=True)
     claimed = fields.Nested(QuotePayload, required=True)
-    status = fields.String(required=True, validate=validate.OneOf(
-        ["pending", "approved", "disputed", "expired", "upheld", "rejected"]))
+    status = fields.String(
+        required=True, validate=validate.OneOf(["pending", "approved", "disputed", "expired", "upheld", "rejected"])
+    )
     due_at = fields.AwareDateTime(required=True)
 
 
@@ -193,25 +195,30 @@ class EventType:
     version: int = 1
 
 
-EVENT_TYPES: dict[str, EventType] = {t.name: t for t in [
-    EventType("task.posted", "tasks.posted", TaskPosted),
-    EventType("task.priced", "tasks.priced", TaskPriced),
-    EventType("floors.changed", "pricing.floors", FloorsChanged),
-    EventType("task.accepted", "tasks.lifecycle", TaskLifecycle),
-    EventType("task.started", "tasks.lifecycle", TaskLifecycle),
-    EventType("task.completed", "tasks.lifecycle", TaskCompleted),
-    EventType("task.cancelled", "tasks.lifecycle", TaskCancelled),
-    EventType("task.adjustment_requested", "tasks.lifecycle", TaskAdjustment),
-    EventType("task.adjustment_decided", "tasks.lifecycle", TaskAdjustment),
-    EventType("review.submitted", "reviews.submitted", ReviewSubmitted),
-    EventType("tip.posted", "tips.activity", TipPosted),
-    EventType("tip.voted", "tips.activity", TipVoted),
-    EventType("tip.hidden", "tips.activity", TipHidden),
-    EventType("reputation.changed", "reputation.changes", ReputationChanged),
-    *(EventType(f"payment.{kind}", "payments.events", PaymentEvent)
-      for kind in ("authorized", "captured", "failed", "refunded", "transferred", "released")),
-    EventType("deadletter", "*.dlq", DeadLetter),
-]}
+EVENT_TYPES: dict[str, EventType] = {
+    t.name: t
+    for t in [
+        EventType("task.posted", "tasks.posted", TaskPosted),
+        EventType("task.priced", "tasks.priced", TaskPriced),
+        EventType("floors.changed", "pricing.floors", FloorsChanged),
+        EventType("task.accepted", "tasks.lifecycle", TaskLifecycle),
+        EventType("task.started", "tasks.lifecycle", TaskLifecycle),
+        EventType("task.completed", "tasks.lifecycle", TaskCompleted),
+        EventType("task.cancelled", "tasks.lifecycle", TaskCancelled),
+        EventType("task.adjustment_requested", "tasks.lifecycle", TaskAdjustment),
+        EventType("task.adjustment_decided", "tasks.lifecycle", TaskAdjustment),
+        EventType("review.submitted", "reviews.submitted", ReviewSubmitted),
+        EventType("tip.posted", "tips.activity", TipPosted),
+        EventType("tip.voted", "tips.activity", TipVoted),
+        EventType("tip.hidden", "tips.activity", TipHidden),
+        EventType("reputation.changed", "reputation.changes", ReputationChanged),
+        *(
+            EventType(f"payment.{kind}", "payments.events", PaymentEvent)
+            for kind in ("authorized", "captured", "failed", "refunded", "transferred", "released")
+        ),
+        EventType("deadletter", "*.dlq", DeadLetter),
+    ]
+}
 
 
 _SCHEMAS: dict[str, tuple[Payload, Callable[[Any], dict]]] = {}
@@ -260,12 +267,20 @@ def decode(raw: bytes) -> CloudEvent:
     doc = envelope_from_json(raw)
     etype = _type_of(doc["type"])
     if doc["schemaversion"] != etype.version:
-        raise InvalidEvent(f"{doc['type']} schema version {doc['schemaversion']} is not supported "
-                           f"(expected {etype.version})")
+        raise InvalidEvent(
+            f"{doc['type']} schema version {doc['schemaversion']} is not supported (expected {etype.version})"
+        )
     try:
         _, load = _built(etype)
         data = load(doc["data"])
     except ValidationError as exc:
         raise InvalidEvent(f"{doc['type']} payload invalid: {exc.messages}") from None
-    return CloudEvent(type=doc["type"], subject=doc["subject"], data=data, id=doc["id"],
-                      source=doc["source"], time=doc["time"], schemaversion=doc["schemaversion"])
+    return CloudEvent(
+        type=doc["type"],
+        subject=doc["subject"],
+        data=data,
+        id=doc["id"],
+        source=doc["source"],
+        time=doc["time"],
+        schemaversion=doc["schemaversion"],
+    )

@@ -4,6 +4,7 @@ Replaying an event clears the failing group's `processed_events` mark for it and
 original bytes, unchanged, to the original topic through the outbox. Groups that had already
 processed it still skip it. Each dead letter is replayed at most once.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,9 +35,19 @@ def list_dead_letters(transport, topic: str) -> list[DeadLetterView]:
     for record in transport.read_topic(dlq_topic(topic)):
         dl = decode(record.value)
         d = dl.data
-        out.append(DeadLetterView(dl.id, d["original_topic"], d["original_key"], d["consumer"], d["error"],
-                                  d["attempts"], d["failed_at"].isoformat(), d["original_event_id"],
-                                  d["original_value"]))
+        out.append(
+            DeadLetterView(
+                dl.id,
+                d["original_topic"],
+                d["original_key"],
+                d["consumer"],
+                d["error"],
+                d["attempts"],
+                d["failed_at"].isoformat(),
+                d["original_event_id"],
+                d["original_value"],
+            )
+        )
     return out
 
 
@@ -68,8 +79,11 @@ def replay_dead_letters(transport, uow_factory, topic: str, progress=None) -> Re
                 # Replaying bytes that can never decode would only dead-letter them again.
                 result.undecodable += 1
                 continue
-            session.exec(delete(ProcessedEvent).where(ProcessedEvent.consumer == letter.consumer,
-                                                      ProcessedEvent.event_id == original.id))
+            session.exec(
+                delete(ProcessedEvent).where(
+                    ProcessedEvent.consumer == letter.consumer, ProcessedEvent.event_id == original.id
+                )
+            )
             uow.outbox.add_raw(session, topic, letter.key or original.subject, original.id, raw)
             session.add(ProcessedEvent(consumer=marker, event_id=letter.dlq_event_id))
             uow.commit()

@@ -4,6 +4,7 @@ Members of a group heartbeat into `consumer_members`; the live members, sorted, 
 partitions round-robin, so a second member shares the work and a member that leaves (or stops
 heartbeating) hands its partitions over. Offsets only move forward.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -19,8 +20,7 @@ from events.transport import Record
 
 
 class EmbeddedConsumer:
-    def __init__(self, engine: Engine, group: str, topics: list[str], partitions: int,
-                 session_timeout_s: float = 10.0):
+    def __init__(self, engine: Engine, group: str, topics: list[str], partitions: int, session_timeout_s: float = 10.0):
         self.engine = engine
         self.group = group
         self.topics = list(topics)
@@ -37,17 +37,20 @@ class EmbeddedConsumer:
             session.add(ConsumerMember(group=self.group, member_id=self.member_id, heartbeat_at=now))
         else:
             member.heartbeat_at = now
-        session.exec(delete(ConsumerMember).where(
-            ConsumerMember.group == self.group, ConsumerMember.heartbeat_at < now - self.session_timeout))
+        session.exec(
+            delete(ConsumerMember).where(
+                ConsumerMember.group == self.group, ConsumerMember.heartbeat_at < now - self.session_timeout
+            )
+        )
         session.flush()
-        members = sorted(session.exec(select(ConsumerMember.member_id).where(
-            ConsumerMember.group == self.group)))
+        members = sorted(session.exec(select(ConsumerMember.member_id).where(ConsumerMember.group == self.group)))
         index = members.index(self.member_id)
         return tuple(p for p in range(self.partitions) if p % len(members) == index)
 
     def _committed(self, session: Session) -> dict[tuple[str, int], int]:
-        rows = session.exec(select(ConsumerOffset).where(
-            ConsumerOffset.group == self.group, ConsumerOffset.topic.in_(self.topics)))
+        rows = session.exec(
+            select(ConsumerOffset).where(ConsumerOffset.group == self.group, ConsumerOffset.topic.in_(self.topics))
+        )
         return {(r.topic, r.partition): r.committed_seq for r in rows}
 
     def poll(self, timeout_s: float, max_records: int) -> list[Record]:
@@ -62,12 +65,17 @@ class EmbeddedConsumer:
             if not assigned:
                 return []
             conditions = [
-                and_(EventLogRow.topic == topic, EventLogRow.partition == p,
-                     EventLogRow.seq > self._positions.get((topic, p), committed.get((topic, p), 0)))
-                for topic in self.topics for p in assigned
+                and_(
+                    EventLogRow.topic == topic,
+                    EventLogRow.partition == p,
+                    EventLogRow.seq > self._positions.get((topic, p), committed.get((topic, p), 0)),
+                )
+                for topic in self.topics
+                for p in assigned
             ]
-            rows = session.exec(select(EventLogRow).where(or_(*conditions))
-                                .order_by(EventLogRow.seq).limit(max_records)).all()
+            rows = session.exec(
+                select(EventLogRow).where(or_(*conditions)).order_by(EventLogRow.seq).limit(max_records)
+            ).all()
         for row in rows:
             self._positions[(row.topic, row.partition)] = row.seq
         return [Record(r.topic, r.partition, r.seq, r.key, r.value) for r in rows]
@@ -80,19 +88,27 @@ class EmbeddedConsumer:
             for (topic, partition), seq in latest.items():
                 row = session.get(ConsumerOffset, (self.group, topic, partition))
                 if row is None:
-                    session.add(ConsumerOffset(group=self.group, topic=topic, partition=partition,
-                                               committed_seq=seq))
+                    session.add(ConsumerOffset(group=self.group, topic=topic, partition=partition, committed_seq=seq))
                 else:
-                    session.exec(update(ConsumerOffset).where(
-                        ConsumerOffset.group == self.group, ConsumerOffset.topic == topic,
-                        ConsumerOffset.partition == partition, ConsumerOffset.committed_seq < seq,
-                    ).values(committed_seq=seq, updated_at=utcnow()))
+                    session.exec(
+                        update(ConsumerOffset)
+                        .where(
+                            ConsumerOffset.group == self.group,
+                            ConsumerOffset.topic == topic,
+                            ConsumerOffset.partition == partition,
+                            ConsumerOffset.committed_seq < seq,
+                        )
+                        .values(committed_seq=seq, updated_at=utcnow())
+                    )
             session.commit()
 
     def close(self) -> None:
         with Session(self.engine) as session:
-            session.exec(delete(ConsumerMember).where(
-                ConsumerMember.group == self.group, ConsumerMember.member_id == self.member_id))
+            session.exec(
+                delete(ConsumerMember).where(
+                    ConsumerMember.group == self.group, ConsumerMember.member_id == self.member_id
+                )
+            )
             session.commit()
 
 
@@ -106,8 +122,11 @@ class EmbeddedTopicReader:
 
     def read_new(self) -> list[Record]:
         with Session(self.engine) as session:
-            rows = session.exec(select(EventLogRow).where(
-                EventLogRow.topic == self.topic, EventLogRow.seq > self._last_seq).order_by(EventLogRow.seq)).all()
+            rows = session.exec(
+                select(EventLogRow)
+                .where(EventLogRow.topic == self.topic, EventLogRow.seq > self._last_seq)
+                .order_by(EventLogRow.seq)
+            ).all()
         if rows:
             self._last_seq = rows[-1].seq
         return [Record(r.topic, r.partition, r.seq, r.key, r.value) for r in rows]
@@ -141,13 +160,25 @@ class EmbeddedTransport:
             return session.exec(select(func.count()).where(EventLogRow.topic == topic)).one()
 
     def lag(self, group: str, topics: list[str]) -> dict[str, int]:
-        committed = (select(ConsumerOffset.committed_seq).where(
-            ConsumerOffset.group == group, ConsumerOffset.topic == EventLogRow.topic,
-            ConsumerOffset.partition == EventLogRow.partition).correlate(EventLogRow).scalar_subquery())
+        committed = (
+            select(ConsumerOffset.committed_seq)
+            .where(
+                ConsumerOffset.group == group,
+                ConsumerOffset.topic == EventLogRow.topic,
+                ConsumerOffset.partition == EventLogRow.partition,
+            )
+            .correlate(EventLogRow)
+            .scalar_subquery()
+        )
         with Session(self.engine) as session:
-            rows = session.exec(select(EventLogRow.topic, func.count()).where(
-                EventLogRow.topic.in_(topics), EventLogRow.seq > func.coalesce(committed, 0),
-            ).group_by(EventLogRow.topic)).all()
+            rows = session.exec(
+                select(EventLogRow.topic, func.count())
+                .where(
+                    EventLogRow.topic.in_(topics),
+                    EventLogRow.seq > func.coalesce(committed, 0),
+                )
+                .group_by(EventLogRow.topic)
+            ).all()
         return {t: 0 for t in topics} | {topic: count for topic, count in rows}
 
     def ready(self) -> bool:

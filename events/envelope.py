@@ -1,4 +1,5 @@
 """The CloudEvents 1.0 JSON envelope, validated with marshmallow on the way in and out."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

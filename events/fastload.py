@@ -13,6 +13,7 @@ The schema stays the one definition of an event. A schema using anything this mo
 marshmallow alone. tests/unit/test_fastload.py checks the compiled loaders against marshmallow on
 generated input.
 """
+
 from __future__ import annotations
 
 import math
@@ -117,7 +118,9 @@ def _of_type(kind: type) -> Callable[[fields.Field], Callable[[Any], Any]]:
             if type(value) is not kind:
                 raise _AskSchema
             return value
+
         return convert
+
     return build
 
 
@@ -128,6 +131,7 @@ def _float(field: fields.Float):
         if type(value) is not float or not (allow_nan or math.isfinite(value)):
             raise _AskSchema
         return value
+
     return convert
 
 
@@ -151,6 +155,7 @@ def _aware_datetime(field: fields.AwareDateTime):
         if when.tzinfo is None or when.tzinfo.utcoffset(when) is None:
             raise _AskSchema
         return when
+
     return convert
 
 
@@ -162,6 +167,7 @@ def _dict(field: fields.Dict):
         if type(value) is not dict:
             raise _AskSchema
         return dict(value)  # marshmallow returns a copy too
+
     return convert
 
 
@@ -178,6 +184,7 @@ def _list(field: fields.List):
         if type(value) is not list:
             raise _AskSchema
         return [item(v) for v in value]
+
     return convert
 
 
@@ -203,6 +210,7 @@ def _compile_validator(v) -> Callable[[Any], None]:
                 raise _AskSchema
             if high is not None and (value > high if high_in else value >= high):
                 raise _AskSchema
+
         return check
     if kind is validate.Length:
         low, high, equal = v.min, v.max, v.equal
@@ -214,6 +222,7 @@ def _compile_validator(v) -> Callable[[Any], None]:
                     raise _AskSchema
             elif (low is not None and n < low) or (high is not None and n > high):
                 raise _AskSchema
+
         return check
     if kind is validate.OneOf:
         choices = v.choices
@@ -221,6 +230,7 @@ def _compile_validator(v) -> Callable[[Any], None]:
         def check(value):
             if value not in choices:
                 raise _AskSchema
+
         return check
     if kind is validate.Equal:
         comparable = v.comparable
@@ -228,6 +238,7 @@ def _compile_validator(v) -> Callable[[Any], None]:
         def check(value):
             if value != comparable:
                 raise _AskSchema
+
         return check
     if kind is validate.Regexp:
         regex = v.regex
@@ -235,5 +246,6 @@ def _compile_validator(v) -> Callable[[Any], None]:
         def check(value):
             if regex.match(value) is None:
                 raise _AskSchema
+
         return check
     raise Unsupported(f"validator {kind.__name__}")

@@ -4,6 +4,7 @@ Topics are created by the admin client (6 partitions by default; `pricing.floors
 Group consumers never auto-commit: the runner commits after its database transaction.
 The relay publishes with an idempotent producer and acks=all.
 """
+
 from __future__ import annotations
 
 import logging
@@ -78,8 +79,9 @@ class KafkaTopicReader:
         self.topic = topic
         self.prefix = prefix
         topic = prefix + topic
-        self._consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                                       client_id="floorboard-topic-reader")
+        self._consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, client_id="floorboard-topic-reader"
+        )
         parts = self._consumer.partitions_for_topic(topic) or set()
         self._partitions = [TopicPartition(topic, p) for p in sorted(parts)]
         if self._partitions:
@@ -114,16 +116,18 @@ class KafkaTransport:
     @property
     def admin(self) -> KafkaAdminClient:
         if self._admin is None:
-            self._admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id="floorboard-admin",
-                                           request_timeout_ms=15_000)
+            self._admin = KafkaAdminClient(
+                bootstrap_servers=self.bootstrap, client_id="floorboard-admin", request_timeout_ms=15_000
+            )
         return self._admin
 
     @property
     def reader(self) -> KafkaConsumer:
         """A group-less consumer for whole-topic reads and end offsets."""
         if self._reader is None:
-            self._reader = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None,
-                                         enable_auto_commit=False, client_id="floorboard-reader")
+            self._reader = KafkaConsumer(
+                bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False, client_id="floorboard-reader"
+            )
         return self._reader
 
     def ensure_topics(self) -> None:
@@ -206,8 +210,9 @@ class KafkaPublisher:
 
     def publish(self, messages: list[tuple[str, str, bytes]]) -> None:
         """Send (topic, key, value) messages and block until every one is acknowledged."""
-        futures = [self._producer.send(self.prefix + topic, key=key.encode(), value=value)
-                   for topic, key, value in messages]
+        futures = [
+            self._producer.send(self.prefix + topic, key=key.encode(), value=value) for topic, key, value in messages
+        ]
         self._producer.flush()
         for future in futures:
             future.get(timeout=30)  # raises the send's error, if it had one

@@ -1,4 +1,5 @@
 """The transactional outbox: an event is added in the same transaction as the state it reports."""
+
 from __future__ import annotations
 
 from sqlalchemy import text
@@ -29,7 +30,8 @@ class Outbox:
             raise ValueError(f"unknown topic {topic!r}")
         if self.serialize_appends and session.get_bind().dialect.name == "postgresql":
             session.exec(text("SELECT pg_advisory_xact_lock(:k)"), params={"k": _LOG_APPEND_LOCK})
-        row = EventLogRow(event_id=event_id, topic=topic, key=key,
-                          partition=partition_for(key, self.partitions), value=value)
+        row = EventLogRow(
+            event_id=event_id, topic=topic, key=key, partition=partition_for(key, self.partitions), value=value
+        )
         session.add(row)
         return row

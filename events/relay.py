@@ -4,6 +4,7 @@ A relay that dies after sending but before stamping sends those rows again on re
 duplicate, never a loss; consumers drop duplicates by event id. Only one relay publishes at a
 time (a PostgreSQL advisory lock), so a second relay process is a hot standby.
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,13 +33,18 @@ class Relay:
                 got = session.exec(text("SELECT pg_try_advisory_xact_lock(:k)"), params={"k": _RELAY_LOCK}).scalar()
                 if not got:
                     return 0
-            rows = session.exec(select(EventLogRow).where(EventLogRow.published_at.is_(None))
-                                .order_by(EventLogRow.seq).limit(self.batch_size)).all()
+            rows = session.exec(
+                select(EventLogRow)
+                .where(EventLogRow.published_at.is_(None))
+                .order_by(EventLogRow.seq)
+                .limit(self.batch_size)
+            ).all()
             if not rows:
                 return 0
             self.publisher.publish([(r.topic, r.key, r.value) for r in rows])
-            session.exec(update(EventLogRow).where(EventLogRow.seq.in_([r.seq for r in rows]))
-                         .values(published_at=utcnow()))
+            session.exec(
+                update(EventLogRow).where(EventLogRow.seq.in_([r.seq for r in rows])).values(published_at=utcnow())
+            )
             session.commit()
             return len(rows)
 

@@ -8,6 +8,7 @@ A batch that fails is retried one event at a time with backoff; an event that st
 `<topic>.dlq` with its error, in the same transaction that marks it processed, and the events
 behind it keep flowing. An event that cannot even be decoded goes to the DLQ at once.
 """
+
 from __future__ import annotations
 
 import logging
@@ -47,7 +48,8 @@ def processed_key(record: Record, event: CloudEvent | InvalidEvent) -> str:
 _CLAIM_PG = text(
     "INSERT INTO processed_events (consumer, event_id, processed_at) "
     "SELECT :group, k, :now FROM unnest(CAST(:keys AS varchar[])) AS k "
-    "ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id")
+    "ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id"
+)
 
 
 def claim(session, group: str, keys: list[str]) -> set[str]:
@@ -61,21 +63,36 @@ def claim(session, group: str, keys: list[str]) -> set[str]:
         return set()
     now = utcnow()
     if session.get_bind().dialect.name == "postgresql":
-        return set(session.connection().execute(_CLAIM_PG, {"group": group, "now": now, "keys": keys})
-                   .scalars().all())
+        return set(session.connection().execute(_CLAIM_PG, {"group": group, "now": now, "keys": keys}).scalars().all())
     table = ProcessedEvent.__table__
-    statement = sqlite_insert(table).on_conflict_do_nothing(
-        index_elements=[table.c.consumer, table.c.event_id]).returning(table.c.event_id)
-    return set(session.connection().execute(
-        statement, [{"consumer": group, "event_id": key, "processed_at": now} for key in keys]).scalars().all())
+    statement = (
+        sqlite_insert(table)
+        .on_conflict_do_nothing(index_elements=[table.c.consumer, table.c.event_id])
+        .returning(table.c.event_id)
+    )
+    return set(
+        session.connection()
+        .execute(statement, [{"consumer": group, "event_id": key, "processed_at": now} for key in keys])
+        .scalars()
+        .all()
+    )
 
 
 class ConsumerRunner:
-    def __init__(self, group: str, handlers: dict[str, Handler], consumer_factory: Callable[[], Consumer],
-                 uow_factory: Callable[[], Any], *, batch_size: int = 500, max_attempts: int = 3,
-                 backoff_s: float = 0.2, before_batch: Callable[[], None] | None = None,
-                 on_idle: Callable[[], None] | None = None,
-                 after_db_commit: Callable[[list[Record]], None] | None = None):
+    def __init__(
+        self,
+        group: str,
+        handlers: dict[str, Handler],
+        consumer_factory: Callable[[], Consumer],
+        uow_factory: Callable[[], Any],
+        *,
+        batch_size: int = 500,
+        max_attempts: int = 3,
+        backoff_s: float = 0.2,
+        before_batch: Callable[[], None] | None = None,
+        on_idle: Callable[[], None] | None = None,
+        after_db_commit: Callable[[list[Record]], None] | None = None,
+    ):
         self.group = group
         self.handlers = handlers
         self.consumer_factory = consumer_factory
@@ -108,9 +125,8 @@ class ConsumerRunner:
                 with self.uow_factory() as uow:
                     self._apply(uow, items)
                     uow.commit()
-            except Exception as exc:
-                log.warning("%s: batch of %d failed (%s); retrying one event at a time",
-                            self.group, len(items), exc)
+            except Exception as exc:  # noqa: BLE001 - any failure: retry one event at a time
+                log.warning("%s: batch of %d failed (%s); retrying one event at a time", self.group, len(items), exc)
                 for item in items:
                     self._apply_alone(item)
         if self.after_db_commit is not None:
@@ -165,8 +181,16 @@ class ConsumerRunner:
                 return
             except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
                 error = exc
-                log.warning("%s: %s/%d@%d failed (attempt %d/%d): %s", self.group, record.topic,
-                            record.partition, record.offset, attempt, self.max_attempts, exc)
+                log.warning(
+                    "%s: %s/%d@%d failed (attempt %d/%d): %s",
+                    self.group,
+                    record.topic,
+                    record.partition,
+                    record.offset,
+                    attempt,
+                    self.max_attempts,
+                    exc,
+                )
                 if attempt < self.max_attempts:
                     time.sleep(self.backoff_s * 2 ** (attempt - 1))
         # If even this fails (the database is gone), the error propagates and nothing is committed.
@@ -177,17 +201,29 @@ class ConsumerRunner:
             uow.commit()
 
     def _dead_letter(self, uow, record: Record, event_id: str | None, error: str, attempts: int) -> None:
-        log.error("%s: dead-lettering %s/%d@%d: %s", self.group, record.topic, record.partition,
-                  record.offset, error)
+        log.error("%s: dead-lettering %s/%d@%d: %s", self.group, record.topic, record.partition, record.offset, error)
         DEAD_LETTERED.labels(self.group, record.topic).inc()
         subject = record.key or f"{record.topic}/{record.partition}/{record.offset}"
-        uow.emit(CloudEvent(type="deadletter", subject=subject, data={
-            "original_topic": record.topic, "original_partition": record.partition,
-            "original_offset": record.offset, "original_key": record.key,
-            "original_value": record.value.decode("utf-8", errors="replace"),
-            "original_event_id": event_id, "consumer": self.group, "error": error[:2000],
-            "attempts": attempts, "failed_at": utcnow(),
-        }), key=record.key or subject, topic=dlq_topic(record.topic))
+        uow.emit(
+            CloudEvent(
+                type="deadletter",
+                subject=subject,
+                data={
+                    "original_topic": record.topic,
+                    "original_partition": record.partition,
+                    "original_offset": record.offset,
+                    "original_key": record.key,
+                    "original_value": record.value.decode("utf-8", errors="replace"),
+                    "original_event_id": event_id,
+                    "consumer": self.group,
+                    "error": error[:2000],
+                    "attempts": attempts,
+                    "failed_at": utcnow(),
+                },
+            ),
+            key=record.key or subject,
+            topic=dlq_topic(record.topic),
+        )
 
     def run(self, stop: threading.Event) -> None:
         log.info("%s: consuming", self.group)

@@ -1,4 +1,5 @@
 """Column types shared by every table: timestamps are stored and returned as aware UTC."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

@@ -3,6 +3,7 @@
 `event_log` is the transactional outbox. On Kafka the relay publishes each row and stamps
 `published_at`; on the embedded transport the table itself is the log and consumers read it.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -21,8 +22,10 @@ class EventLogRow(SQLModel, table=True):
     )
 
     # SQLite only autoincrements an INTEGER primary key, hence the variant.
-    seq: int | None = Field(default=None, sa_column=Column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    seq: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    )
     event_id: str = Field(max_length=64, index=True)
     topic: str = Field(max_length=120)
     partition: int

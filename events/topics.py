@@ -1,4 +1,5 @@
 """The topic registry from PRODUCT.md. Each topic has a dead-letter twin, `<topic>.dlq`."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,16 +13,19 @@ class Topic:
     compacted: bool = False
 
 
-TOPICS: dict[str, Topic] = {t.name: t for t in [
-    Topic("tasks.posted", "task id"),
-    Topic("tasks.priced", "task id"),
-    Topic("tasks.lifecycle", "task id"),
-    Topic("pricing.floors", "category/region", compacted=True),
-    Topic("reviews.submitted", "tasker id"),
-    Topic("tips.activity", "category"),
-    Topic("payments.events", "task id"),
-    Topic("reputation.changes", "tasker id"),
-]}
+TOPICS: dict[str, Topic] = {
+    t.name: t
+    for t in [
+        Topic("tasks.posted", "task id"),
+        Topic("tasks.priced", "task id"),
+        Topic("tasks.lifecycle", "task id"),
+        Topic("pricing.floors", "category/region", compacted=True),
+        Topic("reviews.submitted", "tasker id"),
+        Topic("tips.activity", "category"),
+        Topic("payments.events", "task id"),
+        Topic("reputation.changes", "tasker id"),
+    ]
+}
 
 DLQ_SUFFIX = ".dlq"
 

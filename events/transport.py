@@ -1,4 +1,5 @@
 """What a transport offers the runner: consumers in groups, with commits the runner controls."""
+
 from __future__ import annotations
 
 from typing import NamedTuple, Protocol

@@ -7,6 +7,7 @@
 It only uses `requests` and the public contract. A 409 on accept means another tasker was
 first: the bot moves on. A 422 on the skills names the floor your rate is under.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,11 @@ class FloorboardClient:
         return r.json()["user"]
 
     def set_skills(self, regions: list[str], skills: dict[str, int]) -> dict:
-        r = self._call("PUT", "/taskers/me/skills", json={
-            "regions": regions, "skills": [{"category": c, "rate": rate} for c, rate in skills.items()]})
+        r = self._call(
+            "PUT",
+            "/taskers/me/skills",
+            json={"regions": regions, "skills": [{"category": c, "rate": rate} for c, rate in skills.items()]},
+        )
         if r.status_code != 200:
             raise SystemExit(f"skills refused ({r.status_code}): {r.json().get('message')} {r.json().get('errors')}")
         return r.json()
@@ -73,15 +77,19 @@ def main(argv: list[str] | None = None) -> int:
     bot = FloorboardClient(args.base)
     me = bot.sign_in(args.email, args.password)
     view = bot.set_skills(args.region, dict(args.skill))
-    print(f"signed in as {me['email']}; skills: "
-          + ", ".join(f"{s['category']} at {s['rate']}c/h (floor {s['floor']})" for s in view["skills"]))
+    print(
+        f"signed in as {me['email']}; skills: "
+        + ", ".join(f"{s['category']} at {s['rate']}c/h (floor {s['floor']})" for s in view["skills"])
+    )
     while True:
         for task in bot.feed():
             won = bot.accept(task["id"])
             quote = task["quote"]
             if won:
-                print(f"accepted task {task['id']} ({task['title']}): {quote['payout']} cents for "
-                      f"{quote['billable_minutes']} minutes")
+                print(
+                    f"accepted task {task['id']} ({task['title']}): {quote['payout']} cents for "
+                    f"{quote['billable_minutes']} minutes"
+                )
             else:
                 print(f"task {task['id']} went to someone else")
         if args.once:

@@ -1,5 +1,6 @@
 """Accounts: signup, password checks (argon2, and zxcvbn against common and guessable passwords),
 bearer tokens stored only as their hash with an expiry, and server-side web sessions."""
+
 from __future__ import annotations
 
 import hashlib
@@ -13,8 +14,8 @@ from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from events.sqltypes import utcnow
+from marketplace.errors import Conflict, Invalid, NotFound
 from marketplace.models import ApiToken, Role, User, WebSession
-from marketplace.tasks import DomainError
 
 _hasher = PasswordHasher()
 # Verifying against this when the email is unknown keeps the timing the same as a wrong password.
@@ -66,14 +67,15 @@ def create_user(session: Session, email: str, password: str, role: str, display_
     if session.exec(select(User).where(User.email == email)).first() is not None:
         errors["email"] = ["An account with this email already exists."]
     if errors:
-        raise DomainError("The account could not be created.", errors,
-                          status=409 if list(errors) == ["email"] else 422)
+        refusal = Conflict if list(errors) == ["email"] else Invalid
+        raise refusal("The account could not be created.", errors)
     return _add_user(session, email, password, role, display_name)
 
 
 def _add_user(session: Session, email: str, password: str, role: str, display_name: str) -> User:
-    user = User(email=email, password_hash=hash_password(password), role=role,
-                display_name=display_name or email.split("@")[0])
+    user = User(
+        email=email, password_hash=hash_password(password), role=role, display_name=display_name or email.split("@")[0]
+    )
     session.add(user)
     session.flush()
     return user
@@ -86,7 +88,7 @@ def sign_up(session: Session, email: str, password: str, role: str, display_name
     email = normalize_email(email)
     errors = _check_new_account(session, email, password, role, display_name)
     if errors:
-        raise DomainError("The account could not be created.", errors)
+        raise Invalid("The account could not be created.", errors)
     if session.exec(select(User).where(User.email == email)).first() is not None:
         hash_password(password)  # the cost a real signup pays
         return None
@@ -125,8 +127,9 @@ def token_row(session: Session, token: str) -> ApiToken | None:
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == token_hash(token),
-                                              ApiToken.revoked_at.is_(None))).first()
+    row = session.exec(
+        select(ApiToken).where(ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None))
+    ).first()
     if row is None or (row.expires_at is not None and row.expires_at <= utcnow()):
         return None
     user = session.get(User, row.user_id)
@@ -136,9 +139,15 @@ def user_for_token(session: Session, token: str) -> User | None:
 def tokens_of(session: Session, user: User) -> list[ApiToken]:
     """The user's tokens that still work, newest first."""
     now = utcnow()
-    return [t for t in session.exec(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                                    .order_by(ApiToken.id.desc()))
-            if t.expires_at is None or t.expires_at > now]
+    return [
+        t
+        for t in session.exec(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.id.desc())
+        )
+        if t.expires_at is None or t.expires_at > now
+    ]
 
 
 def revoke_token(session: Session, token: str) -> bool:
@@ -149,7 +158,7 @@ def revoke_token_id(session: Session, user: User, token_id: int) -> bool:
     """Revoke one of the user's own tokens by its id; another user's token id is as good as unknown."""
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id:
-        raise DomainError(f"No token {token_id} of yours.", status=404)
+        raise NotFound(f"No token {token_id} of yours.")
     return _revoke(session, row)
 
 

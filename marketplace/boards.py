@@ -1,5 +1,6 @@
 """The tips boards: a projection of tips.activity (group "tips"), ranked when read by the Wilson
 lower bound of the helpful share with time decay."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,8 +19,16 @@ def project_tip_event(uow, event: CloudEvent) -> None:
     workers on other partitions never lose an update; a redelivery is stopped by the runner."""
     d, session = event.data, uow.session
     if event.type == "tip.posted":
-        insert_if_absent(session, BoardEntry, tip_id=d["tip_id"], category=d["category"], author_id=d["author_id"],
-                         title=d["title"], body_html=d["body_html"], posted_at=d["at"])
+        insert_if_absent(
+            session,
+            BoardEntry,
+            tip_id=d["tip_id"],
+            category=d["category"],
+            author_id=d["author_id"],
+            title=d["title"],
+            body_html=d["body_html"],
+            posted_at=d["at"],
+        )
         return
     if event.type == "tip.voted":
         column = "helpful" if d["helpful"] else "unhelpful"
@@ -40,13 +49,16 @@ class RankedTip:
     rank: float
 
 
-def ranked_board(session: Session, category: str, now: datetime, limit: int = 50, offset: int = 0,
-                 include_hidden: bool = False) -> tuple[list[RankedTip], int]:
+def ranked_board(
+    session: Session, category: str, now: datetime, limit: int = 50, offset: int = 0, include_hidden: bool = False
+) -> tuple[list[RankedTip], int]:
     """One page of a board, best first (newest first among equals), and the board's size."""
     query = select(BoardEntry).where(BoardEntry.category == category)
     if not include_hidden:
         query = query.where(BoardEntry.hidden == False)  # noqa: E712 - SQL, not Python
     entries = session.exec(query).all()
-    ranked = sorted((RankedTip(e, board_rank(e.helpful, e.unhelpful, e.posted_at, now)) for e in entries),
-                    key=lambda t: (-t.rank, -t.entry.posted_at.timestamp(), -t.entry.tip_id))
-    return ranked[offset:offset + limit], len(ranked)
+    ranked = sorted(
+        (RankedTip(e, board_rank(e.helpful, e.unhelpful, e.posted_at, now)) for e in entries),
+        key=lambda t: (-t.rank, -t.entry.posted_at.timestamp(), -t.entry.tip_id),
+    )
+    return ranked[offset : offset + limit], len(ranked)

@@ -3,6 +3,7 @@
 Defaults are built inside `bootstrap()`, never as default arguments. The Kafka transport is
 imported only when KAFKA_BOOTSTRAP_SERVERS is set, so the domain never imports kafka-python.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -43,10 +44,13 @@ def bootstrap(settings: Settings | None = None) -> Platform:
     engine = make_engine(settings.database_url)
     if settings.kafka_bootstrap_servers:
         kafka = importlib.import_module("events.kafka_transport")
-        transport = kafka.KafkaTransport(settings.kafka_bootstrap_servers, settings.topic_partitions,
-                                         settings.kafka_session_timeout_ms, settings.topic_prefix)
+        transport = kafka.KafkaTransport(
+            settings.kafka_bootstrap_servers,
+            settings.topic_partitions,
+            settings.kafka_session_timeout_ms,
+            settings.topic_prefix,
+        )
     else:
-        transport = EmbeddedTransport(engine, settings.topic_partitions,
-                                      settings.kafka_session_timeout_ms / 1000)
+        transport = EmbeddedTransport(engine, settings.topic_partitions, settings.kafka_session_timeout_ms / 1000)
     outbox = Outbox(settings.topic_partitions, serialize_appends=transport.name == "embedded")
     return Platform(settings, engine, outbox, transport, make_gateway(settings))

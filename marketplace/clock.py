@@ -1,4 +1,5 @@
 """Time for the domain: now in UTC, and turning a caller's aware time into UTC without overflowing."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

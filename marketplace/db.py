@@ -3,6 +3,7 @@
 A unit of work is a context manager that rolls back unless `commit()` is called, so a handler
 that raises leaves nothing behind.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import event as sa_event
@@ -95,7 +96,6 @@ class UnitOfWork:
         assert self.session is not None
         self._staged.clear()
         self.session.rollback()
-
 
 
 def insert_if_absent(session: Session, model, **values) -> bool:

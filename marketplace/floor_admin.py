@@ -1,5 +1,6 @@
 """What operators do with floors beyond setting one: read the audit history, simulate a change
 on past postings, and move floors in and out as CSV."""
+
 from __future__ import annotations
 
 import csv
@@ -10,8 +11,15 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from events.sqltypes import utcnow
-from marketplace.floors import (RULE_FIELDS, FloorChange, all_versions, changes_nothing, legal_minimum, rules_in_force,
-                                set_floor)
+from marketplace.floors import (
+    RULE_FIELDS,
+    FloorChange,
+    all_versions,
+    changes_nothing,
+    legal_minimum,
+    rules_in_force,
+    set_floor,
+)
 from marketplace.models import Category, FloorRuleVersion, Region, Task
 from pricing import FloorRuleError, validate_rule
 from pricing.rules import FloorRule, rule_in_force
@@ -20,25 +28,39 @@ from pricing.simulate import Posting, Simulation, simulate
 CSV_COLUMNS = ("category", "region", *RULE_FIELDS, "effective_from", "reason")
 
 
-def floor_history(session: Session, category: str | None = None, region: str | None = None,
-                  limit: int = 500) -> list[dict]:
+def floor_history(
+    session: Session, category: str | None = None, region: str | None = None, limit: int = 500
+) -> list[dict]:
     """Every version, newest first, with what it changed from the version before it."""
     query = select(FloorRuleVersion)
     if category:
         query = query.where(FloorRuleVersion.category == category)
     if region:
         query = query.where(FloorRuleVersion.region == region)
-    rows = list(session.exec(query.order_by(FloorRuleVersion.category, FloorRuleVersion.region,
-                                            FloorRuleVersion.version)))
+    rows = list(
+        session.exec(query.order_by(FloorRuleVersion.category, FloorRuleVersion.region, FloorRuleVersion.version))
+    )
     previous: dict[tuple[str, str], FloorRuleVersion] = {}
     entries = []
     for row in rows:
         before = previous.get((row.category, row.region))
-        changes = {name: {"old": getattr(before, name) if before else None, "new": getattr(row, name)}
-                   for name in RULE_FIELDS if before is None or getattr(before, name) != getattr(row, name)}
-        entries.append({"category": row.category, "region": row.region, "version": row.version,
-                        "author": row.author, "reason": row.reason, "created_at": row.created_at,
-                        "effective_from": row.effective_from, "changes": changes})
+        changes = {
+            name: {"old": getattr(before, name) if before else None, "new": getattr(row, name)}
+            for name in RULE_FIELDS
+            if before is None or getattr(before, name) != getattr(row, name)
+        }
+        entries.append(
+            {
+                "category": row.category,
+                "region": row.region,
+                "version": row.version,
+                "author": row.author,
+                "reason": row.reason,
+                "created_at": row.created_at,
+                "effective_from": row.effective_from,
+                "changes": changes,
+            }
+        )
         previous[(row.category, row.region)] = row
     entries.sort(key=lambda e: (e["created_at"], e["version"]), reverse=True)
     return entries[:limit]
@@ -56,8 +78,9 @@ class ProposedFloor:
         return self.category in (None, category) and self.region in (None, region)
 
 
-def simulate_proposals(session: Session, proposals: list[ProposedFloor], days: int,
-                       now: datetime | None = None, progress=None) -> Simulation:
+def simulate_proposals(
+    session: Session, proposals: list[ProposedFloor], days: int, now: datetime | None = None, progress=None
+) -> Simulation:
     """Replay the postings of the last `days` days: the rules they were priced with against the
     same rules with the proposals applied. Raises FloorRuleError for a proposal that could never
     be published (unknown names, a floor under a legal minimum...)."""
@@ -104,8 +127,7 @@ def simulate_proposals(session: Session, proposals: list[ProposedFloor], days: i
                 return checked[cache_key]
         return rule
 
-    tasks = session.exec(select(Task).where(Task.posted_at >= now - timedelta(days=days))
-                         .order_by(Task.posted_at))
+    tasks = session.exec(select(Task).where(Task.posted_at >= now - timedelta(days=days)).order_by(Task.posted_at))
     postings = (Posting(t.category, t.region, t.estimated_minutes, t.offered_rate, t.posted_at) for t in tasks)
     return simulate(postings, old, new, progress)
 
@@ -120,8 +142,15 @@ def export_csv(session: Session, at: datetime | None = None) -> str:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for (category, region), rule in sorted(rules_in_force(session, at).items()):
-        writer.writerow({"category": category, "region": region, "reason": "", "effective_from": "",
-                         **{name: getattr(rule, name) for name in RULE_FIELDS}})
+        writer.writerow(
+            {
+                "category": category,
+                "region": region,
+                "reason": "",
+                "effective_from": "",
+                **{name: getattr(rule, name) for name in RULE_FIELDS},
+            }
+        )
     return out.getvalue()
 
 
@@ -164,15 +193,24 @@ def _parse_rows(reader: csv.DictReader, default_reason: str | None, confirmed: b
             except ValueError:
                 errors.append(f"line {line}: effective_from {when!r} is not an ISO 8601 time")
         reason = (row.get("reason") or "").strip() or default_reason or ""
-        changes.append(FloorChange((row.get("category") or "").strip(), (row.get("region") or "").strip(),
-                                   reason, values, effective_from, confirmed))
+        changes.append(
+            FloorChange(
+                (row.get("category") or "").strip(),
+                (row.get("region") or "").strip(),
+                reason,
+                values,
+                effective_from,
+                confirmed,
+            )
+        )
     if errors:
         raise CsvImportError(errors)
     return changes
 
 
-def import_floors(uow, changes: list[FloorChange], author_id: int | None, author: str,
-                  progress=None) -> tuple[list[FloorRuleVersion], int]:
+def import_floors(
+    uow, changes: list[FloorChange], author_id: int | None, author: str, progress=None
+) -> tuple[list[FloorRuleVersion], int]:
     """All or nothing: every row is validated and applied in one transaction (the caller commits).
     A row that restates the current values makes no version. Returns (versions made, rows unchanged)."""
     created, errors, unchanged = [], [], 0
@@ -183,8 +221,10 @@ def import_floors(uow, changes: list[FloorChange], author_id: int | None, author
             else:
                 created.append(set_floor(uow, change, author_id, author))
         except FloorRuleError as exc:
-            errors.extend(f"line {line} ({change.category}/{change.region}): {field}: {' '.join(msgs)}"
-                          for field, msgs in exc.errors.items())
+            errors.extend(
+                f"line {line} ({change.category}/{change.region}): {field}: {' '.join(msgs)}"
+                for field, msgs in exc.errors.items()
+            )
         if progress:
             progress()
     if errors:

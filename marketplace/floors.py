@@ -4,10 +4,12 @@ The database keeps every version (the audit history). Each change is also publis
 compacted `pricing.floors` topic, keyed by category/region and carrying every version of that
 key, which is what the pricing stage rebuilds its table from.
 """
+
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, fields as dc_fields
+from dataclasses import dataclass
+from dataclasses import fields as dc_fields
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, func, select
@@ -24,8 +26,15 @@ log = logging.getLogger(__name__)
 
 MAX_SCHEDULE_AHEAD = timedelta(days=5 * 365)
 SANITY_FACTOR = 3
-RULE_FIELDS = ("hourly_floor", "per_task_floor", "min_billable_minutes", "billing_increment_minutes",
-               "service_fee_bps", "trust_fee_bps", "tasker_commission_bps")
+RULE_FIELDS = (
+    "hourly_floor",
+    "per_task_floor",
+    "min_billable_minutes",
+    "billing_increment_minutes",
+    "service_fee_bps",
+    "trust_fee_bps",
+    "tasker_commission_bps",
+)
 DEFAULTS = {f.name: f.default for f in dc_fields(FloorRule) if f.name in RULE_FIELDS}
 
 
@@ -34,20 +43,37 @@ def floor_key(category: str, region: str) -> str:
 
 
 def legal_minimum(region: Region) -> LegalMinimum:
-    return LegalMinimum(per_hour=region.legal_min_per_hour, per_minute=region.legal_min_per_minute,
-                        per_task=region.legal_min_per_task, source=region.legal_source)
+    return LegalMinimum(
+        per_hour=region.legal_min_per_hour,
+        per_minute=region.legal_min_per_minute,
+        per_task=region.legal_min_per_task,
+        source=region.legal_source,
+    )
 
 
 def to_rule(row: FloorRuleVersion) -> FloorRule:
-    return FloorRule(category=row.category, region=row.region, version=row.version,
-                     effective_from=row.effective_from, author=row.author, reason=row.reason,
-                     **{name: getattr(row, name) for name in RULE_FIELDS})
+    return FloorRule(
+        category=row.category,
+        region=row.region,
+        version=row.version,
+        effective_from=row.effective_from,
+        author=row.author,
+        reason=row.reason,
+        **{name: getattr(row, name) for name in RULE_FIELDS},
+    )
 
 
 def versions_of(session: Session, category: str, region: str) -> list[FloorRuleVersion]:
-    return list(session.exec(select(FloorRuleVersion).where(
-        FloorRuleVersion.category == category, FloorRuleVersion.region == region,
-    ).order_by(FloorRuleVersion.version)))
+    return list(
+        session.exec(
+            select(FloorRuleVersion)
+            .where(
+                FloorRuleVersion.category == category,
+                FloorRuleVersion.region == region,
+            )
+            .order_by(FloorRuleVersion.version)
+        )
+    )
 
 
 def current_rule(session: Session, category: str, region: str, at: datetime | None = None) -> FloorRule | None:
@@ -72,19 +98,35 @@ def rules_in_force(session: Session, at: datetime | None = None) -> dict[tuple[s
 def scheduled_changes(session: Session, at: datetime | None = None) -> dict[tuple[str, str], list[FloorRule]]:
     """Versions not yet in force at `at` (now), soonest first, for every (category, region)."""
     at = at or utcnow()
-    return {key: sorted((r for r in rules if r.effective_from and r.effective_from > at),
-                        key=lambda r: (r.effective_from, r.version))
-            for key, rules in all_versions(session).items()
-            if any(r.effective_from and r.effective_from > at for r in rules)}
+    return {
+        key: sorted(
+            (r for r in rules if r.effective_from and r.effective_from > at),
+            key=lambda r: (r.effective_from, r.version),
+        )
+        for key, rules in all_versions(session).items()
+        if any(r.effective_from and r.effective_from > at for r in rules)
+    }
 
 
 def floors_changed_event(category: str, region: str, versions: list[FloorRuleVersion]) -> CloudEvent:
-    return CloudEvent(type="floors.changed", subject=floor_key(category, region), data={
-        "category": category, "region": region,
-        "versions": [{"version": v.version, "effective_from": v.effective_from, "author": v.author,
-                      "reason": v.reason, **{name: getattr(v, name) for name in RULE_FIELDS}}
-                     for v in versions],
-    })
+    return CloudEvent(
+        type="floors.changed",
+        subject=floor_key(category, region),
+        data={
+            "category": category,
+            "region": region,
+            "versions": [
+                {
+                    "version": v.version,
+                    "effective_from": v.effective_from,
+                    "author": v.author,
+                    "reason": v.reason,
+                    **{name: getattr(v, name) for name in RULE_FIELDS},
+                }
+                for v in versions
+            ],
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -103,8 +145,9 @@ def changes_nothing(session: Session, change: FloorChange) -> bool:
     if not previous:
         return False
     latest = previous[-1]
-    return all(change.values.get(name, getattr(latest, name)) == getattr(latest, name) for name in RULE_FIELDS) \
-        and set(change.values) <= set(RULE_FIELDS)
+    return all(change.values.get(name, getattr(latest, name)) == getattr(latest, name) for name in RULE_FIELDS) and set(
+        change.values
+    ) <= set(RULE_FIELDS)
 
 
 def _check_sanity(current: FloorRule, proposed: FloorRule) -> None:
@@ -114,8 +157,10 @@ def _check_sanity(current: FloorRule, proposed: FloorRule) -> None:
     for name in MONEY_FIELDS:
         old, new = getattr(current, name), getattr(proposed, name)
         if old > 0 and new > SANITY_FACTOR * old:
-            errors[name] = [f"{new} is more than {SANITY_FACTOR}x the current {old}. If you mean it, confirm the "
-                            "change (confirm: true, or --confirm on the command line)."]
+            errors[name] = [
+                f"{new} is more than {SANITY_FACTOR}x the current {old}. If you mean it, confirm the "
+                "change (confirm: true, or --confirm on the command line)."
+            ]
     if errors:
         raise FloorRuleError(errors)
 
@@ -135,7 +180,9 @@ def set_floor(uow, change: FloorChange, author_id: int | None, author: str) -> F
         errors["reason"] = ["A reason is required for every floor change."]
     effective_from = to_utc(change.effective_from) if change.effective_from is not None else now
     if effective_from is None:
-        errors["effective_from"] = ["Give a time with a zone, between the years 2000 and 2100 (e.g. 2026-12-01T09:00:00Z)."]
+        errors["effective_from"] = [
+            "Give a time with a zone, between the years 2000 and 2100 (e.g. 2026-12-01T09:00:00Z)."
+        ]
     elif change.effective_from is not None and effective_from < now:
         errors["effective_from"] = ["A change cannot take effect in the past; omit it to apply now."]
     elif effective_from > now + MAX_SCHEDULE_AHEAD:
@@ -148,8 +195,7 @@ def set_floor(uow, change: FloorChange, author_id: int | None, author: str) -> F
 
     previous = versions_of(session, change.category, change.region)
     base = to_rule(previous[-1]) if previous else None
-    values = {name: change.values.get(name, getattr(base, name) if base else DEFAULTS[name])
-              for name in RULE_FIELDS}
+    values = {name: change.values.get(name, getattr(base, name) if base else DEFAULTS[name]) for name in RULE_FIELDS}
     if "hourly_floor" not in change.values and base is None:
         raise FloorRuleError({"hourly_floor": ["Required for a category and region with no floor yet."]})
     candidate = FloorRule(category=change.category, region=change.region, **values)
@@ -160,16 +206,32 @@ def set_floor(uow, change: FloorChange, author_id: int | None, author: str) -> F
     # Lock the region so two concurrent changes cannot both become version N+1 (the unique
     # constraint would refuse the second anyway; the lock makes it wait instead of fail).
     session.exec(select(Region).where(Region.slug == change.region).with_for_update()).one()
-    next_version = (session.exec(select(func.max(FloorRuleVersion.version)).where(
-        FloorRuleVersion.category == change.category, FloorRuleVersion.region == change.region,
-    )).one() or 0) + 1
-    row = FloorRuleVersion(category=change.category, region=change.region, version=next_version,
-                           effective_from=effective_from, author_id=author_id, author=author,
-                           reason=change.reason.strip(), created_at=now, **values)
+    next_version = (
+        session.exec(
+            select(func.max(FloorRuleVersion.version)).where(
+                FloorRuleVersion.category == change.category,
+                FloorRuleVersion.region == change.region,
+            )
+        ).one()
+        or 0
+    ) + 1
+    row = FloorRuleVersion(
+        category=change.category,
+        region=change.region,
+        version=next_version,
+        effective_from=effective_from,
+        author_id=author_id,
+        author=author,
+        reason=change.reason.strip(),
+        created_at=now,
+        **values,
+    )
     session.add(row)
     session.flush()
-    uow.emit(floors_changed_event(change.category, change.region, previous + [row]),
-             key=floor_key(change.category, change.region))
+    uow.emit(
+        floors_changed_event(change.category, change.region, previous + [row]),
+        key=floor_key(change.category, change.region),
+    )
     return row
 
 
@@ -182,9 +244,15 @@ class FloorTable:
     def apply(self, event: CloudEvent) -> None:
         d = event.data
         self._versions[(d["category"], d["region"])] = [
-            FloorRule(category=d["category"], region=d["region"], version=v["version"],
-                      effective_from=v["effective_from"], author=v["author"], reason=v["reason"],
-                      **{name: v[name] for name in RULE_FIELDS})
+            FloorRule(
+                category=d["category"],
+                region=d["region"],
+                version=v["version"],
+                effective_from=v["effective_from"],
+                author=v["author"],
+                reason=v["reason"],
+                **{name: v[name] for name in RULE_FIELDS},
+            )
             for v in d["versions"]
         ]
 

@@ -2,6 +2,7 @@
 same transaction as the payment state it records, so every task's entries sum to zero at all
 times. Accounts: `client` (negative by what the client paid), `platform_fees`, `tasker_payable`
 (owed to the tasker), `tasker_paid_out` (sent to their connected account)."""
+
 from __future__ import annotations
 
 from sqlmodel import Session, func, select
@@ -18,13 +19,17 @@ def post(session: Session, task_id: int, posting: str, reference: str, entries: 
         raise UnbalancedPosting(f"task {task_id} {posting}: entries sum to {sum(entries.values())}, not 0")
     for account, amount in entries.items():
         if amount:
-            session.add(LedgerEntry(task_id=task_id, posting=posting, account=account, amount=amount,
-                                    reference=reference))
+            session.add(
+                LedgerEntry(task_id=task_id, posting=posting, account=account, amount=amount, reference=reference)
+            )
 
 
 def balances(session: Session, task_id: int) -> dict[str, int]:
-    rows = session.exec(select(LedgerEntry.account, func.sum(LedgerEntry.amount))
-                        .where(LedgerEntry.task_id == task_id).group_by(LedgerEntry.account))
+    rows = session.exec(
+        select(LedgerEntry.account, func.sum(LedgerEntry.amount))
+        .where(LedgerEntry.task_id == task_id)
+        .group_by(LedgerEntry.account)
+    )
     return {account: int(total) for account, total in rows}
 
 

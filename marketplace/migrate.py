@@ -1,4 +1,5 @@
 """Run the Alembic migrations from code (the CLI's `db upgrade`, `dev`, and the tests)."""
+
 from __future__ import annotations
 
 from alembic import command

@@ -1,4 +1,5 @@
 """The marketplace's tables. Money columns are integer cents; times are aware UTC."""
+
 from __future__ import annotations
 
 from datetime import datetime

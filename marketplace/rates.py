@@ -6,6 +6,7 @@ A tasker sets one rate per category but may work in several regions; the floor t
 rate is the highest one in force among their regions. The raise is recorded (`raised_from`,
 `raised_at`) so the tasker is told in their skills view.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -2,6 +2,7 @@
 tips.activity, kept per tasker and category. It holds only counts, and every figure is derived
 from counts by `scoring`, so `floorboard replay reputation` reproduces it exactly.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,10 +11,10 @@ from sqlmodel import Session, select, update
 
 from events.envelope import CloudEvent
 from marketplace.db import insert_if_absent
+from marketplace.errors import NotFound
 from marketplace.models import KarmaTip, Reputation, Role, User
 from marketplace.scoring import bayesian_rating, reliability, reputation_score, tier_for, tip_karma
 from marketplace.taskers import standing
-from marketplace.tasks import DomainError
 
 TOPICS = ["tasks.lifecycle", "reviews.submitted", "tips.activity"]
 
@@ -21,13 +22,20 @@ TOPICS = ["tasks.lifecycle", "reviews.submitted", "tips.activity"]
 def _locked(session: Session, tasker_id: int, category: str, at: datetime) -> Reputation:
     """The row, created if new, locked for this transaction so two workers serialise on it."""
     insert_if_absent(session, Reputation, tasker_id=tasker_id, category=category, updated_at=at)
-    return session.exec(select(Reputation).where(Reputation.tasker_id == tasker_id, Reputation.category == category)
-                        .with_for_update().execution_options(populate_existing=True)).one()
+    return session.exec(
+        select(Reputation)
+        .where(Reputation.tasker_id == tasker_id, Reputation.category == category)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def _karma_for(session: Session, tasker_id: int, category: str) -> float:
-    rows = session.exec(select(KarmaTip).where(KarmaTip.tasker_id == tasker_id, KarmaTip.category == category,
-                                               KarmaTip.hidden == False))  # noqa: E712 - SQL
+    rows = session.exec(
+        select(KarmaTip).where(
+            KarmaTip.tasker_id == tasker_id, KarmaTip.category == category, KarmaTip.hidden.is_(False)
+        )
+    )
     return tip_karma([(r.tip_id, r.helpful, r.unhelpful) for r in rows])
 
 
@@ -74,41 +82,71 @@ def project_reputation_event(uow, event: CloudEvent, emit: bool = True) -> Reput
     else:
         return None
     before = (rep.score, rep.tier)
-    rep.score = reputation_score(rep.rating_sum, rep.rating_count, rep.completed, rep.tasker_cancelled,
-                                 rep.tip_karma)
+    rep.score = reputation_score(rep.rating_sum, rep.rating_count, rep.completed, rep.tasker_cancelled, rep.tip_karma)
     rep.tier = tier_for(rep.score)
     rep.updated_at = max(rep.updated_at, d["at"])  # the latest event's time, whatever the order
     session.add(rep)
     if emit and (rep.score, rep.tier) != before:
-        uow.emit(CloudEvent(type="reputation.changed", subject=str(rep.tasker_id), data={
-            "tasker_id": rep.tasker_id, "category": rep.category, "score": rep.score, "tier": rep.tier,
-            **figures(rep), "completed": rep.completed, "at": rep.updated_at,
-        }), key=str(rep.tasker_id))
+        uow.emit(
+            CloudEvent(
+                type="reputation.changed",
+                subject=str(rep.tasker_id),
+                data={
+                    "tasker_id": rep.tasker_id,
+                    "category": rep.category,
+                    "score": rep.score,
+                    "tier": rep.tier,
+                    **figures(rep),
+                    "completed": rep.completed,
+                    "at": rep.updated_at,
+                },
+            ),
+            key=str(rep.tasker_id),
+        )
     return rep
 
 
 def figures(rep: Reputation) -> dict:
     rel = reliability(rep.completed, rep.tasker_cancelled)
-    return {"rating": round(bayesian_rating(rep.rating_sum, rep.rating_count), 2),
-            "reliability": None if rel is None else round(rel, 3), "tip_karma": rep.tip_karma}
+    return {
+        "rating": round(bayesian_rating(rep.rating_sum, rep.rating_count), 2),
+        "reliability": None if rel is None else round(rel, 3),
+        "tip_karma": rep.tip_karma,
+    }
 
 
 def public_reputation(session: Session, tasker_id: int) -> dict:
     """What anyone may see of a tasker: per-category figures, the best tier, unlocked levels."""
     user = session.get(User, tasker_id)
     if user is None or user.role != Role.tasker:
-        raise DomainError(f"No tasker {tasker_id}.", status=404)
-    reps = session.exec(select(Reputation).where(Reputation.tasker_id == tasker_id)
-                        .order_by(Reputation.category)).all()
+        raise NotFound(f"No tasker {tasker_id}.")
+    reps = session.exec(select(Reputation).where(Reputation.tasker_id == tasker_id).order_by(Reputation.category)).all()
     st = standing(session, tasker_id)
-    categories = [{"category": r.category, "score": r.score, "tier": r.tier, "reviews": r.rating_count,
-                   "accepted": r.accepted, "completed": r.completed, "tasker_cancelled": r.tasker_cancelled,
-                   **figures(r)} for r in reps]
+    categories = [
+        {
+            "category": r.category,
+            "score": r.score,
+            "tier": r.tier,
+            "reviews": r.rating_count,
+            "accepted": r.accepted,
+            "completed": r.completed,
+            "tasker_cancelled": r.tasker_cancelled,
+            **figures(r),
+        }
+        for r in reps
+    ]
     best = max(reps, key=lambda r: r.score, default=None)
     levels = ["general"] + (["skilled"] if st.skilled else []) + (["licensed"] if st.licensed else [])
-    return {"id": user.id, "display_name": user.display_name, "tier": best.tier if best else "newcomer",
-            "score": best.score if best else 0, "completed": st.completed, "levels": levels,
-            "licensed_categories": sorted(st.licensed), "categories": categories}
+    return {
+        "id": user.id,
+        "display_name": user.display_name,
+        "tier": best.tier if best else "newcomer",
+        "score": best.score if best else 0,
+        "completed": st.completed,
+        "levels": levels,
+        "licensed_categories": sorted(st.licensed),
+        "categories": categories,
+    }
 
 
 PROJECTION_TABLES = (Reputation, KarmaTip)

@@ -4,6 +4,7 @@ Wilson lower bound (tip karma and board ranking), the 0-100 reputation score and
 Everything here is a function of counts, never of the order events arrived in, so a replay of
 the log gives exactly the live projection.
 """
+
 from __future__ import annotations
 
 import math
@@ -55,8 +56,7 @@ def tip_karma(votes: list[tuple[int, int, int]]) -> float:
     return round(total, 6)
 
 
-def reputation_score(rating_sum: int, rating_count: int, completed: int, tasker_cancelled: int,
-                     karma: float) -> int:
+def reputation_score(rating_sum: int, rating_count: int, completed: int, tasker_cancelled: int, karma: float) -> int:
     """0-100. Rating and reliability are weighed by experience, so a newcomer starts low and a
     handful of five-star jobs does not make anyone elite; tip karma adds up to a quarter."""
     experience = min(1.0, completed / EXPERIENCE_FOR_FULL_WEIGHT)

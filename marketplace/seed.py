@@ -1,5 +1,6 @@
 """Demo data for `floorboard dev` and `floorboard seed`: regions (two with real legal minimums),
 categories at each level, a floor for every pair, and one demo login per role."""
+
 from __future__ import annotations
 
 from sqlmodel import select
@@ -10,11 +11,20 @@ from marketplace.models import Category, Level, Region, Role, User
 
 REGIONS = [
     # Seattle's PayUp ordinance (2025): $0.45 a minute and $5.20 an offer.
-    Region(slug="seattle", name="Seattle, WA", legal_min_per_minute=45, legal_min_per_task=520,
-           legal_source="Seattle PayUp ordinance, 2025"),
+    Region(
+        slug="seattle",
+        name="Seattle, WA",
+        legal_min_per_minute=45,
+        legal_min_per_task=520,
+        legal_source="Seattle PayUp ordinance, 2025",
+    ),
     # New York City's delivery-worker minimum (2026): $22.13 an hour.
-    Region(slug="nyc", name="New York City, NY", legal_min_per_hour=2213,
-           legal_source="NYC delivery-worker minimum pay, 2026"),
+    Region(
+        slug="nyc",
+        name="New York City, NY",
+        legal_min_per_hour=2213,
+        legal_source="NYC delivery-worker minimum pay, 2026",
+    ),
     Region(slug="springfield", name="Springfield"),
     Region(slug="riverside", name="Riverside"),
 ]
@@ -62,10 +72,26 @@ def seed_demo(uow, demo_users: bool = True) -> list[tuple[str, str, str]]:
         for region in REGIONS:
             if versions_of(session, category.slug, region.slug):
                 continue
-            hourly = max(LEVEL_FLOORS[Level(category.level)], region.legal_min_per_hour or 0,
-                         (region.legal_min_per_minute or 0) * 60)
-            set_floor(uow, FloorChange(category.slug, region.slug, "Initial floor (demo seed)", {
-                "hourly_floor": hourly, "per_task_floor": max(1500, region.legal_min_per_task or 0),
-                "service_fee_bps": 1500, "trust_fee_bps": 500, "tasker_commission_bps": 0,
-            }), author_id, author)
+            hourly = max(
+                LEVEL_FLOORS[Level(category.level)],
+                region.legal_min_per_hour or 0,
+                (region.legal_min_per_minute or 0) * 60,
+            )
+            set_floor(
+                uow,
+                FloorChange(
+                    category.slug,
+                    region.slug,
+                    "Initial floor (demo seed)",
+                    {
+                        "hourly_floor": hourly,
+                        "per_task_floor": max(1500, region.legal_min_per_task or 0),
+                        "service_fee_bps": 1500,
+                        "trust_fee_bps": 500,
+                        "tasker_commission_bps": 0,
+                    },
+                ),
+                author_id,
+                author,
+            )
     return [(email, password, role) for email, password, role, _ in DEMO_USERS] if demo_users else []

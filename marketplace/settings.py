@@ -2,6 +2,7 @@
 
 Secrets (SECRET_KEY, STRIPE_*) are read from the environment only, never from the repo.
 """
+
 from __future__ import annotations
 
 import os
@@ -65,13 +66,14 @@ class Settings:
             adjustment_timeout_s=int(env.get("FLOORBOARD_ADJUSTMENT_TIMEOUT_S", 72 * 3600)),
             api_token_ttl_s=int(env.get("FLOORBOARD_API_TOKEN_TTL_S", 30 * 24 * 3600)),
             https_only=env.get("FLOORBOARD_HTTPS_ONLY", "") == "1",
-            priority_window=parse_priority_window(env.get("FLOORBOARD_PRIORITY_WINDOW",
-                                                          "elite=0,trusted=60,newcomer=180")),
+            priority_window=parse_priority_window(
+                env.get("FLOORBOARD_PRIORITY_WINDOW", "elite=0,trusted=60,newcomer=180")
+            ),
         )
 
 
 def parse_priority_window(text: str) -> tuple[tuple[str, int], ...]:
-    """"elite=0,trusted=60,newcomer=180" -> (("elite", 0), ...); refuses anything else."""
+    """ "elite=0,trusted=60,newcomer=180" -> (("elite", 0), ...); refuses anything else."""
     window = []
     for part in filter(None, (p.strip() for p in text.split(","))):
         tier, _, seconds = part.partition("=")

@@ -5,6 +5,7 @@ made from the task and the step, so a retried step (a redelivered event, a crash
 no second effect at Stripe. Card holds are PaymentIntents with manual capture; taskers are paid
 by separate Transfers to their connected accounts.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -12,19 +13,25 @@ from dataclasses import dataclass
 
 import stripe
 
+from marketplace import errors
+
 INTENT_STATES = {  # Stripe's PaymentIntent status -> ours
-    "requires_capture": "authorized", "requires_action": "pending", "requires_confirmation": "pending",
-    "processing": "pending", "requires_payment_method": "failed", "succeeded": "captured",
+    "requires_capture": "authorized",
+    "requires_action": "pending",
+    "requires_confirmation": "pending",
+    "processing": "pending",
+    "requires_payment_method": "failed",
+    "succeeded": "captured",
     "canceled": "released",
 }
 
 
-class PaymentDeclined(Exception):
-    """The card was refused. `message` is safe to show the client."""
+class PaymentDeclined(errors.PaymentDeclined):
+    """The card was refused, at Stripe. `message` is safe to show the client; `intent_id` is the
+    PaymentIntent Stripe made for the attempt, if any."""
 
     def __init__(self, message: str, intent_id: str | None = None):
         super().__init__(message)
-        self.message = message
         self.intent_id = intent_id
 
 
@@ -55,8 +62,14 @@ def _intent(pi: dict) -> Intent:
         captured = charge.get("amount_captured") or charge.get("amount", 0)
         net = captured - (charge.get("amount_refunded") or 0)
     error = pi.get("last_payment_error") or {}
-    return Intent(id=pi["id"], status=INTENT_STATES.get(pi["status"], "pending"), amount=pi["amount"],
-                  client_secret=pi.get("client_secret"), net_received=net, failure=error.get("message"))
+    return Intent(
+        id=pi["id"],
+        status=INTENT_STATES.get(pi["status"], "pending"),
+        amount=pi["amount"],
+        client_secret=pi.get("client_secret"),
+        net_received=net,
+        failure=error.get("message"),
+    )
 
 
 def _wrap(call):
@@ -72,8 +85,13 @@ def _wrap(call):
 class StripeGateway:
     name = "stripe"
 
-    def __init__(self, secret_key: str, api_base: str | None = None, connect_api_base: str | None = None,
-                 webhook_secret: str | None = None):
+    def __init__(
+        self,
+        secret_key: str,
+        api_base: str | None = None,
+        connect_api_base: str | None = None,
+        webhook_secret: str | None = None,
+    ):
         def client(base):
             addresses = {"api": base, "connect": base} if base else None
             return stripe.StripeClient(secret_key, base_addresses=addresses, max_network_retries=2)
@@ -83,38 +101,72 @@ class StripeGateway:
         self.webhook_secret = webhook_secret
 
     def customer(self, email: str, user_id: int) -> str:
-        return _wrap(lambda: self._stripe.v1.customers.create(
-            params={"email": email, "metadata": {"user_id": str(user_id)}},
-            options={"idempotency_key": f"customer-{user_id}"})).id
+        return _wrap(
+            lambda: self._stripe.v1.customers.create(
+                params={"email": email, "metadata": {"user_id": str(user_id)}},
+                options={"idempotency_key": f"customer-{user_id}"},
+            )
+        ).id
 
-    def save_card(self, customer: str, payment_method: str | None = None, token: str | None = None,
-                  key: str = "") -> str:
+    def save_card(
+        self, customer: str, payment_method: str | None = None, token: str | None = None, key: str = ""
+    ) -> str:
         """Keep the card on the customer, so a hold can be renewed later without the client.
         A card the issuer refuses is refused here, before any hold."""
         options = {"idempotency_key": key} if key else None
         if token:
-            return _wrap(lambda: self._stripe.v1.customers.payment_sources.create(
-                customer, params={"source": token}, options=options)).id
-        return _wrap(lambda: self._stripe.v1.payment_methods.attach(
-            payment_method, params={"customer": customer}, options=options)).id
+            return _wrap(
+                lambda: self._stripe.v1.customers.payment_sources.create(
+                    customer, params={"source": token}, options=options
+                )
+            ).id
+        return _wrap(
+            lambda: self._stripe.v1.payment_methods.attach(
+                payment_method, params={"customer": customer}, options=options
+            )
+        ).id
 
-    def authorize(self, amount: int, currency: str, customer: str, payment_method: str, task_id: int,
-                  key: str, off_session: bool = False) -> Intent:
-        params = {"amount": amount, "currency": currency, "customer": customer, "payment_method": payment_method,
-                  "capture_method": "manual", "confirm": True, "metadata": {"task_id": str(task_id)}}
+    def authorize(
+        self,
+        amount: int,
+        currency: str,
+        customer: str,
+        payment_method: str,
+        task_id: int,
+        key: str,
+        off_session: bool = False,
+    ) -> Intent:
+        params = {
+            "amount": amount,
+            "currency": currency,
+            "customer": customer,
+            "payment_method": payment_method,
+            "capture_method": "manual",
+            "confirm": True,
+            "metadata": {"task_id": str(task_id)},
+        }
         if off_session:
             params["off_session"] = True
         pi = _wrap(lambda: self._stripe.v1.payment_intents.create(params=params, options={"idempotency_key": key}))
         return _intent(pi.to_dict())
 
-    def charge(self, amount: int, currency: str, customer: str, payment_method: str, task_id: int,
-               key: str) -> Intent:
+    def charge(self, amount: int, currency: str, customer: str, payment_method: str, task_id: int, key: str) -> Intent:
         """Charge now, off-session, on the saved card: an approved difference beyond the hold.
         (A second PaymentIntent rather than an incremental authorization, which few cards allow.)"""
-        pi = _wrap(lambda: self._stripe.v1.payment_intents.create(params={
-            "amount": amount, "currency": currency, "customer": customer, "payment_method": payment_method,
-            "confirm": True, "off_session": True, "metadata": {"task_id": str(task_id), "kind": "adjustment"},
-        }, options={"idempotency_key": key}))
+        pi = _wrap(
+            lambda: self._stripe.v1.payment_intents.create(
+                params={
+                    "amount": amount,
+                    "currency": currency,
+                    "customer": customer,
+                    "payment_method": payment_method,
+                    "confirm": True,
+                    "off_session": True,
+                    "metadata": {"task_id": str(task_id), "kind": "adjustment"},
+                },
+                options={"idempotency_key": key},
+            )
+        )
         intent = _intent(pi.to_dict())
         if intent.status != "captured":
             raise PaymentDeclined(intent.failure or "The card did not accept the extra charge.", intent.id)
@@ -125,32 +177,57 @@ class StripeGateway:
         return _intent(pi.to_dict())
 
     def capture(self, intent_id: str, amount: int, key: str) -> None:
-        _wrap(lambda: self._stripe.v1.payment_intents.capture(
-            intent_id, params={"amount_to_capture": amount}, options={"idempotency_key": key}))
+        _wrap(
+            lambda: self._stripe.v1.payment_intents.capture(
+                intent_id, params={"amount_to_capture": amount}, options={"idempotency_key": key}
+            )
+        )
 
     def release(self, intent_id: str, key: str) -> None:
         _wrap(lambda: self._stripe.v1.payment_intents.cancel(intent_id, options={"idempotency_key": key}))
 
     def refund(self, intent_id: str, amount: int, reason: str, key: str) -> str:
-        return _wrap(lambda: self._stripe.v1.refunds.create(
-            params={"payment_intent": intent_id, "amount": amount, "metadata": {"reason": reason[:400]}},
-            options={"idempotency_key": key})).id
+        return _wrap(
+            lambda: self._stripe.v1.refunds.create(
+                params={"payment_intent": intent_id, "amount": amount, "metadata": {"reason": reason[:400]}},
+                options={"idempotency_key": key},
+            )
+        ).id
 
     def create_account(self, email: str, tasker_id: int) -> str:
-        return _wrap(lambda: self._connect.v1.accounts.create(
-            params={"type": "express", "email": email, "metadata": {"tasker_id": str(tasker_id)}},
-            options={"idempotency_key": f"account-{tasker_id}"})).id
+        return _wrap(
+            lambda: self._connect.v1.accounts.create(
+                params={"type": "express", "email": email, "metadata": {"tasker_id": str(tasker_id)}},
+                options={"idempotency_key": f"account-{tasker_id}"},
+            )
+        ).id
 
     def onboarding_link(self, account_id: str, refresh_url: str, return_url: str, key: str) -> str:
-        return _wrap(lambda: self._connect.v1.account_links.create(params={
-            "account": account_id, "refresh_url": refresh_url, "return_url": return_url,
-            "type": "account_onboarding"}, options={"idempotency_key": key})).url
+        return _wrap(
+            lambda: self._connect.v1.account_links.create(
+                params={
+                    "account": account_id,
+                    "refresh_url": refresh_url,
+                    "return_url": return_url,
+                    "type": "account_onboarding",
+                },
+                options={"idempotency_key": key},
+            )
+        ).url
 
     def transfer(self, amount: int, currency: str, account_id: str, task_id: int, key: str) -> Transfer:
-        t = _wrap(lambda: self._connect.v1.transfers.create(params={
-            "amount": amount, "currency": currency, "destination": account_id,
-            "transfer_group": f"task_{task_id}", "metadata": {"task_id": str(task_id)},
-        }, options={"idempotency_key": key}))
+        t = _wrap(
+            lambda: self._connect.v1.transfers.create(
+                params={
+                    "amount": amount,
+                    "currency": currency,
+                    "destination": account_id,
+                    "transfer_group": f"task_{task_id}",
+                    "metadata": {"task_id": str(task_id)},
+                },
+                options={"idempotency_key": key},
+            )
+        )
         return Transfer(t.id, t.amount)
 
     def retrieve_transfer(self, transfer_id: str) -> Transfer:
@@ -185,8 +262,9 @@ class NullGateway:
     def customer(self, email: str, user_id: int) -> str:
         return f"cus_null_{user_id}"
 
-    def save_card(self, customer: str, payment_method: str | None = None, token: str | None = None,
-                  key: str = "") -> str:
+    def save_card(
+        self, customer: str, payment_method: str | None = None, token: str | None = None, key: str = ""
+    ) -> str:
         return payment_method or token or "pm_null"
 
     def authorize(self, amount, currency, customer, payment_method, task_id, key, off_session=False) -> Intent:
@@ -230,5 +308,9 @@ class NullGateway:
 def make_gateway(settings):
     if not settings.stripe_secret_key:
         return NullGateway()
-    return StripeGateway(settings.stripe_secret_key, settings.stripe_api_base, settings.stripe_connect_api_base,
-                         settings.stripe_webhook_secret)
+    return StripeGateway(
+        settings.stripe_secret_key,
+        settings.stripe_api_base,
+        settings.stripe_connect_api_base,
+        settings.stripe_webhook_secret,
+    )

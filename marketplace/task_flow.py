@@ -2,6 +2,7 @@
 engine), cancel (the policy from PRODUCT.md), and the client's review. Each step is a use case
 that changes the task and emits its event to the outbox in the same transaction.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -10,10 +11,10 @@ from sqlmodel import Session, select, update
 
 from events.envelope import CloudEvent
 from events.sqltypes import utcnow
+from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.floors import to_rule, versions_of
 from marketplace.models import Adjustment, Quote, Review, Role, Task, TaskStatus, User
 from marketplace.taskers import Window, is_open_to
-from marketplace.tasks import DomainError
 from pricing import Quote as PriceQuote
 from pricing import cancellation_fee, quote
 from pricing.quote import MAX_ESTIMATED_MINUTES
@@ -27,23 +28,29 @@ NO_REASON = "The tasker gave no reason."
 
 
 def _lifecycle(uow, kind: str, task: Task, at: datetime, tasker_id: int | None = None, **extra) -> None:
-    data = {"task_id": task.id, "client_id": task.client_id,
-            "tasker_id": task.tasker_id if tasker_id is None else tasker_id,
-            "category": task.category, "region": task.region, "at": at, **extra}
+    data = {
+        "task_id": task.id,
+        "client_id": task.client_id,
+        "tasker_id": task.tasker_id if tasker_id is None else tasker_id,
+        "category": task.category,
+        "region": task.region,
+        "at": at,
+        **extra,
+    }
     uow.emit(CloudEvent(type=f"task.{kind}", subject=str(task.id), data=data), key=str(task.id))
 
 
 def _task(session: Session, task_id: int) -> Task:
     task = session.get(Task, task_id)
     if task is None:
-        raise DomainError(f"No task {task_id}.", status=404)
+        raise NotFound(f"No task {task_id}.")
     return task
 
 
 def _held_by(session: Session, task_id: int, tasker_id: int) -> Task:
     task = _task(session, task_id)
     if task.tasker_id != tasker_id:
-        raise DomainError(f"Task {task_id} is not held by you.", status=403)
+        raise Forbidden(f"Task {task_id} is not held by you.")
     return task
 
 
@@ -66,14 +73,19 @@ def accept_task(uow, tasker: User, task_id: int, window: Window) -> Task:
     task = _task(session, task_id)
     now = utcnow()
     if task.status != TaskStatus.priced:
-        raise DomainError(f"Task {task_id} is no longer open (it is {task.status}).", status=409)
+        raise Conflict(f"Task {task_id} is no longer open (it is {task.status}).")
     if not is_open_to(session, tasker.id, task_id, window, now, unclaimed=False):
-        raise DomainError(f"Task {task_id} is not open to you: check your skills, regions, level and rate "
-                          "against the feed (GET /api/v1/tasks?open=true).", status=403)
-    won = session.exec(update(Task).where(Task.id == task_id, Task.status == TaskStatus.priced)
-                       .values(status=TaskStatus.accepted, tasker_id=tasker.id, accepted_at=now))
+        raise Forbidden(
+            f"Task {task_id} is not open to you: check your skills, regions, level and rate "
+            "against your feed of open tasks."
+        )
+    won = session.exec(
+        update(Task)
+        .where(Task.id == task_id, Task.status == TaskStatus.priced)
+        .values(status=TaskStatus.accepted, tasker_id=tasker.id, accepted_at=now)
+    )
     if won.rowcount != 1:
-        raise DomainError(f"Task {task_id} was just taken by another tasker.", status=409)
+        raise Conflict(f"Task {task_id} was just taken by another tasker.")
     session.refresh(task)
     _lifecycle(uow, "accepted", task, now)
     return task
@@ -82,15 +94,16 @@ def accept_task(uow, tasker: User, task_id: int, window: Window) -> Task:
 def start_task(uow, tasker: User, task_id: int) -> Task:
     task = _held_by(uow.session, task_id, tasker.id)
     if task.status != TaskStatus.accepted:
-        raise DomainError(f"Only an accepted task can start; this one is {task.status}.", status=409)
+        raise Conflict(f"Only an accepted task can start; this one is {task.status}.")
     task.status, task.started_at = TaskStatus.in_progress, utcnow()
     uow.session.add(task)
     _lifecycle(uow, "started", task, task.started_at)
     return task
 
 
-def complete_task(uow, tasker: User, task_id: int, minutes_worked: int, reason: str = "",
-                  answer_within: timedelta = ADJUSTMENT_WINDOW) -> Task:
+def complete_task(
+    uow, tasker: User, task_id: int, minutes_worked: int, reason: str = "", answer_within: timedelta = ADJUSTMENT_WINDOW
+) -> Task:
     """The final price is the engine's quote for the minutes worked, under the task's own rule
     version, so it is never below the floor for the billable time. Within the booked amount it
     settles at once. Beyond it, nothing more is charged or paid yet: the completion becomes a
@@ -99,26 +112,44 @@ def complete_task(uow, tasker: User, task_id: int, minutes_worked: int, reason: 
     session = uow.session
     task = _held_by(session, task_id, tasker.id)
     if task.status != TaskStatus.in_progress:
-        raise DomainError(f"Only a task in progress can be completed; this one is {task.status}.", status=409)
+        raise Conflict(f"Only a task in progress can be completed; this one is {task.status}.")
     if not 1 <= minutes_worked <= MAX_ESTIMATED_MINUTES:
-        raise DomainError("Check the minutes worked.",
-                          {"minutes_worked": [f"Must be between 1 and {MAX_ESTIMATED_MINUTES}."]})
+        raise Invalid(
+            "Check the minutes worked.", {"minutes_worked": [f"Must be between 1 and {MAX_ESTIMATED_MINUTES}."]}
+        )
     final = quote(task_rule(session, task), minutes_worked, task.offered_rate)
     booked = quotes_of(session, task.id)["posted"]
     now = utcnow()
     if final.total > booked.total:
         reason = (reason or "").strip() or NO_REASON
         if len(reason) > MAX_REASON:
-            raise DomainError("Check the reason.", {"reason": [f"At most {MAX_REASON} characters."]})
+            raise Invalid("Check the reason.", {"reason": [f"At most {MAX_REASON} characters."]})
         task.status, task.completed_at, task.minutes_worked = TaskStatus.awaiting_approval, now, minutes_worked
         session.add(task)
         _save_quote(session, task, "claimed", final)
-        claim = Adjustment(task_id=task.id, tasker_id=tasker.id, minutes_claimed=minutes_worked, reason=reason,
-                           booked_total=booked.total, claimed_total=final.total, requested_at=now,
-                           due_at=now + answer_within)
+        claim = Adjustment(
+            task_id=task.id,
+            tasker_id=tasker.id,
+            minutes_claimed=minutes_worked,
+            reason=reason,
+            booked_total=booked.total,
+            claimed_total=final.total,
+            requested_at=now,
+            due_at=now + answer_within,
+        )
         session.add(claim)
-        _lifecycle(uow, "adjustment_requested", task, now, minutes_worked=minutes_worked, reason=reason,
-                   booked=_quote_dict(booked), claimed=final.as_dict(), status=claim.status, due_at=claim.due_at)
+        _lifecycle(
+            uow,
+            "adjustment_requested",
+            task,
+            now,
+            minutes_worked=minutes_worked,
+            reason=reason,
+            booked=_quote_dict(booked),
+            claimed=final.as_dict(),
+            status=claim.status,
+            due_at=claim.due_at,
+        )
         return task
     task.completed_at, task.minutes_worked = now, minutes_worked
     settle_task(uow, task, final)
@@ -147,17 +178,19 @@ def cancellation_terms(task: Task, now: datetime) -> tuple[bool, str]:
         return False, "No tasker has accepted yet, so cancelling is free."
     if task.starts_at - now > FREE_CANCELLATION:
         return False, "The start is more than 24 hours away, so cancelling is free."
-    return True, ("The start is less than 24 hours away and a tasker has accepted, so cancelling pays "
-                  "the tasker one billable hour at the task's rate.")
+    return True, (
+        "The start is less than 24 hours away and a tasker has accepted, so cancelling pays "
+        "the tasker one billable hour at the task's rate."
+    )
 
 
 def cancel_by_client(uow, client: User, task_id: int, reason: str = "") -> tuple[Task, PriceQuote | None]:
     session = uow.session
     task = _task(session, task_id)
     if task.client_id != client.id:
-        raise DomainError(f"No task {task_id} of yours.", status=404)
+        raise NotFound(f"No task {task_id} of yours.")
     if task.status not in (TaskStatus.posted, TaskStatus.priced, TaskStatus.rejected, TaskStatus.accepted):
-        raise DomainError(f"A task that is {task.status} cannot be cancelled.", status=409)
+        raise Conflict(f"A task that is {task.status} cannot be cancelled.")
     now = utcnow()
     fee_due, policy = cancellation_terms(task, now)
     fee = cancellation_fee(task_rule(session, task), task.offered_rate) if fee_due else None
@@ -165,8 +198,16 @@ def cancel_by_client(uow, client: User, task_id: int, reason: str = "") -> tuple
         _save_quote(session, task, "cancellation", fee)
     task.status, task.cancelled_at, task.cancelled_by = TaskStatus.cancelled, now, Role.client
     session.add(task)
-    _lifecycle(uow, "cancelled", task, now, cancelled_by="client", reason=reason or policy,
-               fee=fee.as_dict() if fee else None, reopened=False)
+    _lifecycle(
+        uow,
+        "cancelled",
+        task,
+        now,
+        cancelled_by="client",
+        reason=reason or policy,
+        fee=fee.as_dict() if fee else None,
+        reopened=False,
+    )
     return task, fee
 
 
@@ -176,13 +217,22 @@ def cancel_by_tasker(uow, tasker: User, task_id: int, reason: str = "") -> Task:
     session = uow.session
     task = _held_by(session, task_id, tasker.id)
     if task.status not in (TaskStatus.accepted, TaskStatus.in_progress):
-        raise DomainError(f"A task that is {task.status} cannot be cancelled.", status=409)
+        raise Conflict(f"A task that is {task.status} cannot be cancelled.")
     now = utcnow()
     task.status, task.tasker_id, task.accepted_at, task.started_at = TaskStatus.priced, None, None, None
     task.priced_at = now  # back in the feed, behind the priority window again
     session.add(task)
-    _lifecycle(uow, "cancelled", task, now, tasker_id=tasker.id, cancelled_by="tasker",
-               reason=reason or "Cancelled by the tasker.", fee=None, reopened=True)
+    _lifecycle(
+        uow,
+        "cancelled",
+        task,
+        now,
+        tasker_id=tasker.id,
+        cancelled_by="tasker",
+        reason=reason or "Cancelled by the tasker.",
+        fee=None,
+        reopened=True,
+    )
     return task
 
 
@@ -190,25 +240,38 @@ def review_task(uow, client: User, task_id: int, rating: int, comment: str) -> R
     session = uow.session
     task = _task(session, task_id)
     if task.client_id != client.id:
-        raise DomainError(f"No task {task_id} of yours.", status=404)
+        raise NotFound(f"No task {task_id} of yours.")
     if task.status != TaskStatus.completed:
-        raise DomainError("You can review a tasker once the task is completed.", status=409)
+        raise Conflict("You can review a tasker once the task is completed.")
     errors = {}
     if not 1 <= rating <= 5:
         errors["rating"] = ["Give 1 to 5 stars."]
     if len(comment) > MAX_COMMENT:
         errors["comment"] = [f"At most {MAX_COMMENT} characters."]
     if errors:
-        raise DomainError("Check your review.", errors)
+        raise Invalid("Check your review.", errors)
     if session.exec(select(Review).where(Review.task_id == task_id)).first() is not None:
-        raise DomainError("You have already reviewed this task.", status=409)
+        raise Conflict("You have already reviewed this task.")
     review = Review(task_id=task_id, client_id=client.id, tasker_id=task.tasker_id, rating=rating, comment=comment)
     session.add(review)
     session.flush()
-    uow.emit(CloudEvent(type="review.submitted", subject=str(task.tasker_id), data={
-        "review_id": review.id, "task_id": task_id, "tasker_id": task.tasker_id, "client_id": client.id,
-        "category": task.category, "rating": rating, "comment": comment, "at": review.created_at,
-    }), key=str(task.tasker_id))
+    uow.emit(
+        CloudEvent(
+            type="review.submitted",
+            subject=str(task.tasker_id),
+            data={
+                "review_id": review.id,
+                "task_id": task_id,
+                "tasker_id": task.tasker_id,
+                "client_id": client.id,
+                "category": task.category,
+                "rating": rating,
+                "comment": comment,
+                "at": review.created_at,
+            },
+        ),
+        key=str(task.tasker_id),
+    )
     return review
 
 

@@ -5,6 +5,7 @@ A task is open to a tasker once the client's card hold is authorized, if the tas
 category and region, has unlocked the category's level, asks no more than the task's rate, and
 their tier's priority window has passed since pricing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,11 +14,23 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, delete, select
 
+from marketplace.errors import Invalid, NotFound
 from marketplace.floors import current_rule
-from marketplace.models import (Category, Level, Quote, Region, Reputation, Role, Task, TaskerLicense,
-                                TaskerRegion, TaskerSkill, TaskStatus, User)
+from marketplace.models import (
+    Category,
+    Level,
+    Quote,
+    Region,
+    Reputation,
+    Role,
+    Task,
+    TaskerLicense,
+    TaskerRegion,
+    TaskerSkill,
+    TaskStatus,
+    User,
+)
 from marketplace.scoring import SKILLED_MIN_COMPLETED, SKILLED_MIN_TIER, TIER_ORDER
-from marketplace.tasks import DomainError
 from pricing.money import format_cents
 
 Window = tuple[tuple[str, int], ...]  # (tier, seconds after pricing before that tier sees a task)
@@ -92,14 +105,17 @@ def set_skills(uow, tasker_id: int, regions: list[str], skills: list[SkillSpec])
             if floors:
                 region, floor = max(floors, key=lambda f: f[1])
                 if skill.rate < floor:
-                    skill_errors[str(i)] = {"rate": [
-                        f"{format_cents(skill.rate)}/h is below the floor of {format_cents(floor)}/h "
-                        f"({floor} cents) for {skill.category} in {region}."]}
+                    skill_errors[str(i)] = {
+                        "rate": [
+                            f"{format_cents(skill.rate)}/h is below the floor of {format_cents(floor)}/h "
+                            f"({floor} cents) for {skill.category} in {region}."
+                        ]
+                    }
         seen.add(skill.category)
     if skill_errors:
         errors["skills"] = skill_errors
     if errors:
-        raise DomainError("Your skills were not saved." if "skills" in errors else "Check your regions.", errors)
+        raise Invalid("Your skills were not saved." if "skills" in errors else "Check your regions.", errors)
 
     previous = {s.category: s for s in session.exec(select(TaskerSkill).where(TaskerSkill.tasker_id == tasker_id))}
     session.exec(delete(TaskerSkill).where(TaskerSkill.tasker_id == tasker_id))
@@ -110,37 +126,55 @@ def set_skills(uow, tasker_id: int, regions: list[str], skills: list[SkillSpec])
     for skill in skills:
         before = previous.get(skill.category)
         kept = before is not None and before.rate == skill.rate  # keep the notice of a raise
-        session.add(TaskerSkill(tasker_id=tasker_id, category=skill.category, rate=skill.rate,
-                                raised_from=before.raised_from if kept else None,
-                                raised_at=before.raised_at if kept else None))
+        session.add(
+            TaskerSkill(
+                tasker_id=tasker_id,
+                category=skill.category,
+                rate=skill.rate,
+                raised_from=before.raised_from if kept else None,
+                raised_at=before.raised_at if kept else None,
+            )
+        )
     session.flush()
 
 
 def skills_view(session: Session, tasker_id: int) -> dict:
     st = standing(session, tasker_id)
-    regions = list(session.exec(select(TaskerRegion.region).where(TaskerRegion.tasker_id == tasker_id)
-                                .order_by(TaskerRegion.region)))
+    regions = list(
+        session.exec(
+            select(TaskerRegion.region).where(TaskerRegion.tasker_id == tasker_id).order_by(TaskerRegion.region)
+        )
+    )
     skills = []
-    for skill in session.exec(select(TaskerSkill).where(TaskerSkill.tasker_id == tasker_id)
-                              .order_by(TaskerSkill.category)):
+    for skill in session.exec(
+        select(TaskerSkill).where(TaskerSkill.tasker_id == tasker_id).order_by(TaskerSkill.category)
+    ):
         category = session.get(Category, skill.category)
         floors = _binding_floors(session, skill.category, regions)
-        skills.append({"category": skill.category, "rate": skill.rate, "level": category.level,
-                       "unlocked": st.may_work(category), "floor": max((f for _, f in floors), default=None),
-                       "raised_from": skill.raised_from, "raised_at": skill.raised_at})
-    return {"regions": regions, "skills": skills, "skilled_unlocked": st.skilled,
-            "licensed": sorted(st.licensed)}
+        skills.append(
+            {
+                "category": skill.category,
+                "rate": skill.rate,
+                "level": category.level,
+                "unlocked": st.may_work(category),
+                "floor": max((f for _, f in floors), default=None),
+                "raised_from": skill.raised_from,
+                "raised_at": skill.raised_at,
+            }
+        )
+    return {"regions": regions, "skills": skills, "skilled_unlocked": st.skilled, "licensed": sorted(st.licensed)}
 
 
 def verify_license(uow, operator_id: int, tasker_id: int, category: str, note: str = "") -> TaskerLicense:
     session = uow.session
     tasker = session.get(User, tasker_id)
     if tasker is None or tasker.role != Role.tasker:
-        raise DomainError(f"No tasker {tasker_id}.", status=404)
+        raise NotFound(f"No tasker {tasker_id}.")
     cat = session.get(Category, category)
     if cat is None or cat.level != Level.licensed:
-        raise DomainError("Only licensed categories need a verification.",
-                          {"category": [f"{category!r} is not a licensed category."]})
+        raise Invalid(
+            "Only licensed categories need a verification.", {"category": [f"{category!r} is not a licensed category."]}
+        )
     row = session.get(TaskerLicense, (tasker_id, category))
     if row is None:
         row = TaskerLicense(tasker_id=tasker_id, category=category, verified_by=operator_id, note=note)
@@ -161,12 +195,12 @@ def _open_clauses(session: Session, tasker_id: int, window: Window, now: datetim
         if category is None or not st.may_work(category):
             continue
         cutoff = now - delay_for(window, st.tier(skill.category))
-        by_category.append(and_(Task.category == skill.category, Quote.rate >= skill.rate,
-                                Task.priced_at <= cutoff))
+        by_category.append(and_(Task.category == skill.category, Quote.rate >= skill.rate, Task.priced_at <= cutoff))
     if not regions or not by_category:
         return None
-    clause = and_(Task.payment_status == "authorized", Task.starts_at > now, Task.region.in_(regions),
-                  or_(*by_category))
+    clause = and_(
+        Task.payment_status == "authorized", Task.starts_at > now, Task.region.in_(regions), or_(*by_category)
+    )
     return and_(Task.status == TaskStatus.priced, clause) if unclaimed else clause
 
 
@@ -174,20 +208,27 @@ def _with_quote(query):
     return query.join(Quote, and_(Quote.task_id == Task.id, Quote.kind == "posted"))
 
 
-def feed(session: Session, tasker_id: int, window: Window, now: datetime, page: int,
-         page_size: int) -> tuple[list[Task], int]:
+def feed(
+    session: Session, tasker_id: int, window: Window, now: datetime, page: int, page_size: int
+) -> tuple[list[Task], int]:
     """One page of the tasks open to this tasker, soonest start first, and how many there are."""
     clause = _open_clauses(session, tasker_id, window, now)
     if clause is None:
         return [], 0
     total = session.exec(_with_quote(select(func.count(Task.id))).where(clause)).one()
-    tasks = session.exec(_with_quote(select(Task)).where(clause).order_by(Task.starts_at, Task.id)
-                         .offset((page - 1) * page_size).limit(page_size)).all()
+    tasks = session.exec(
+        _with_quote(select(Task))
+        .where(clause)
+        .order_by(Task.starts_at, Task.id)
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    ).all()
     return list(tasks), total
 
 
-def is_open_to(session: Session, tasker_id: int, task_id: int, window: Window, now: datetime,
-               unclaimed: bool = True) -> bool:
+def is_open_to(
+    session: Session, tasker_id: int, task_id: int, window: Window, now: datetime, unclaimed: bool = True
+) -> bool:
     clause = _open_clauses(session, tasker_id, window, now, unclaimed)
     if clause is None:
         return False

@@ -1,4 +1,5 @@
 """Use cases for a task's life: post it, price it (the pricing stage), and read it back."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from events.envelope import CloudEvent
 from events.sqltypes import utcnow
 from marketplace.clock import to_utc
+from marketplace.errors import Invalid
 from marketplace.floors import FloorTable, current_rule
 from marketplace.models import Category, IdempotencyKey, Quote, Region, Task, TaskStatus
 from pricing import Quote as PriceQuote
@@ -17,16 +19,6 @@ from pricing import QuoteError, quote
 from pricing.quote import MAX_ESTIMATED_MINUTES, MAX_OFFERED_RATE
 
 MAX_BOOKING_AHEAD = timedelta(days=3653)  # a start more than ten years out is a typo
-
-
-class DomainError(Exception):
-    """A request the marketplace refuses. `errors` maps fields to messages; `status` is HTTP's."""
-
-    def __init__(self, message: str, errors: dict[str, list[str]] | None = None, status: int = 422):
-        super().__init__(message)
-        self.message = message
-        self.errors = errors or {}
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -60,17 +52,38 @@ def post_task(uow, client_id: int, draft: TaskDraft) -> Task:
     if draft.offered_rate is not None and not 0 <= draft.offered_rate <= MAX_OFFERED_RATE:
         errors["offered_rate"] = [f"Must be between 0 and {MAX_OFFERED_RATE} cents an hour."]
     if errors:
-        raise DomainError("The task could not be posted.", errors)
-    task = Task(client_id=client_id, category=draft.category, region=draft.region, title=draft.title,
-                description=draft.description, estimated_minutes=draft.estimated_minutes,
-                starts_at=starts_at, offered_rate=draft.offered_rate, status=TaskStatus.posted)
+        raise Invalid("The task could not be posted.", errors)
+    task = Task(
+        client_id=client_id,
+        category=draft.category,
+        region=draft.region,
+        title=draft.title,
+        description=draft.description,
+        estimated_minutes=draft.estimated_minutes,
+        starts_at=starts_at,
+        offered_rate=draft.offered_rate,
+        status=TaskStatus.posted,
+    )
     session.add(task)
     session.flush()
-    uow.emit(CloudEvent(type="task.posted", subject=str(task.id), data={
-        "task_id": task.id, "client_id": client_id, "category": task.category, "region": task.region,
-        "title": task.title, "estimated_minutes": task.estimated_minutes, "starts_at": task.starts_at,
-        "offered_rate": task.offered_rate, "posted_at": task.posted_at,
-    }), key=str(task.id))
+    uow.emit(
+        CloudEvent(
+            type="task.posted",
+            subject=str(task.id),
+            data={
+                "task_id": task.id,
+                "client_id": client_id,
+                "category": task.category,
+                "region": task.region,
+                "title": task.title,
+                "estimated_minutes": task.estimated_minutes,
+                "starts_at": task.starts_at,
+                "offered_rate": task.offered_rate,
+                "posted_at": task.posted_at,
+            },
+        ),
+        key=str(task.id),
+    )
     return task
 
 
@@ -84,8 +97,10 @@ def post_task_once(uow, client_id: int, draft: TaskDraft, key: str) -> tuple[Tas
     seen = session.get(IdempotencyKey, (client_id, key))
     if seen is not None:
         if seen.request_hash != fingerprint or seen.task_id is None:
-            raise DomainError("This Idempotency-Key was already used for a different task.",
-                              {"Idempotency-Key": ["Use a new key for a new task."]})
+            raise Invalid(
+                "This Idempotency-Key was already used for a different task.",
+                {"Idempotency-Key": ["Use a new key for a new task."]},
+            )
         return session.get(Task, seen.task_id), False
     claim = IdempotencyKey(user_id=client_id, key=key, request_hash=fingerprint)
     session.add(claim)
@@ -136,20 +151,30 @@ def price_posted_task(uow, event: CloudEvent, floors: FloorTable) -> None:
         task.status, task.rule_version = TaskStatus.priced, result.rule_version
         uow.session.add(Quote(task_id=task.id, kind="posted", **result.as_dict()))
     uow.session.add(task)
-    uow.emit(CloudEvent(type="task.priced", subject=str(task.id), data={
-        "task_id": task.id, "status": task.status, "category": task.category, "region": task.region,
-        "quote": result.as_dict() if result else None, "reason": reason, "priced_at": now,
-    }), key=str(task.id))
+    uow.emit(
+        CloudEvent(
+            type="task.priced",
+            subject=str(task.id),
+            data={
+                "task_id": task.id,
+                "status": task.status,
+                "category": task.category,
+                "region": task.region,
+                "quote": result.as_dict() if result else None,
+                "reason": reason,
+                "priced_at": now,
+            },
+        ),
+        key=str(task.id),
+    )
 
 
-def preview_quote(session, category: str, region: str, estimated_minutes: int,
-                  offered_rate: int | None) -> PriceQuote:
+def preview_quote(session, category: str, region: str, estimated_minutes: int, offered_rate: int | None) -> PriceQuote:
     """What a posting would cost now, from the same engine and the rule in force now."""
     rule = current_rule(session, category, region)
     if rule is None:
-        raise DomainError("No floor applies.", {"category": [
-            f"No fee floor is set for {category!r} in {region!r}."]})
+        raise Invalid("No floor applies.", {"category": [f"No fee floor is set for {category!r} in {region!r}."]})
     try:
         return quote(rule, estimated_minutes, offered_rate)
     except QuoteError as exc:
-        raise DomainError("The quote was refused.", {exc.field: [exc.message]}) from None
+        raise Invalid("The quote was refused.", {exc.field: [exc.message]}) from None

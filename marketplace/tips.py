@@ -1,6 +1,7 @@
 """Tips: taskers post them (Markdown, sanitized), other taskers vote them helpful or not, and
 operators hide them. These are the write side; the boards are a projection (`boards.py`).
 """
+
 from __future__ import annotations
 
 import nh3
@@ -10,8 +11,8 @@ from sqlmodel import select
 
 from events.envelope import CloudEvent
 from events.sqltypes import utcnow
+from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.models import Category, Role, Tip, TipVote, User
-from marketplace.tasks import DomainError
 
 MAX_TITLE = 120
 MAX_BODY = 5000
@@ -20,14 +21,37 @@ MAX_BODY = 5000
 # allow-list: no scripts, no event handlers, no images (they would track readers), and only
 # http, https and mailto links.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})
-_TAGS = {"p", "br", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li", "a", "h1", "h2",
-         "h3", "h4", "h5", "h6", "hr"}
+_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+}
 _ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 
 
 def sanitize_html(html: str) -> str:
-    return nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
-                     link_rel="nofollow noopener noreferrer")
+    return nh3.clean(
+        html,
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener noreferrer",
+    )
 
 
 def render_markdown(text: str) -> str:
@@ -35,24 +59,35 @@ def render_markdown(text: str) -> str:
 
 
 def _emit(uow, kind: str, tip: Tip, **extra) -> None:
-    uow.emit(CloudEvent(type=f"tip.{kind}", subject=str(tip.id), data={
-        "tip_id": tip.id, "category": tip.category, "author_id": tip.author_id, **extra,
-    }), key=tip.category)
+    uow.emit(
+        CloudEvent(
+            type=f"tip.{kind}",
+            subject=str(tip.id),
+            data={
+                "tip_id": tip.id,
+                "category": tip.category,
+                "author_id": tip.author_id,
+                **extra,
+            },
+        ),
+        key=tip.category,
+    )
 
 
 def post_tip(uow, author: User, category: str, title: str, body: str) -> Tip:
     session = uow.session
     errors = {}
     if session.get(Category, category) is None:
-        raise DomainError(f"No board {category!r}.", status=404)
+        raise NotFound(f"No board {category!r}.")
     if not title.strip() or len(title) > MAX_TITLE:
         errors["title"] = [f"Give a title of 1 to {MAX_TITLE} characters."]
     if not body.strip() or len(body) > MAX_BODY:
         errors["body"] = [f"Give a Markdown body of 1 to {MAX_BODY} characters."]
     if errors:
-        raise DomainError("The tip was not posted.", errors)
-    tip = Tip(category=category, author_id=author.id, title=title.strip(), body_markdown=body,
-              body_html=render_markdown(body))
+        raise Invalid("The tip was not posted.", errors)
+    tip = Tip(
+        category=category, author_id=author.id, title=title.strip(), body_markdown=body, body_html=render_markdown(body)
+    )
     session.add(tip)
     session.flush()
     _emit(uow, "posted", tip, title=tip.title, body_html=tip.body_html, at=tip.created_at)
@@ -62,7 +97,7 @@ def post_tip(uow, author: User, category: str, title: str, body: str) -> Tip:
 def visible_tip(session, tip_id: int, user: User | None) -> Tip:
     tip = session.get(Tip, tip_id)
     if tip is None or (tip.hidden and (user is None or user.role != Role.operator)):
-        raise DomainError(f"No tip {tip_id}.", status=404)
+        raise NotFound(f"No tip {tip_id}.")
     return tip
 
 
@@ -70,15 +105,15 @@ def vote_tip(uow, voter: User, tip_id: int, helpful: bool) -> TipVote:
     session = uow.session
     tip = visible_tip(session, tip_id, voter)
     if tip.author_id == voter.id:
-        raise DomainError("You cannot vote on your own tip.", status=403)
+        raise Forbidden("You cannot vote on your own tip.")
     if session.exec(select(TipVote).where(TipVote.tip_id == tip_id, TipVote.voter_id == voter.id)).first():
-        raise DomainError("You have already voted on this tip.", status=409)
+        raise Conflict("You have already voted on this tip.")
     vote = TipVote(tip_id=tip_id, voter_id=voter.id, helpful=helpful)
     session.add(vote)
     try:
         session.flush()  # the unique (tip, voter) index settles a race between two requests
     except IntegrityError:
-        raise DomainError("You have already voted on this tip.", status=409) from None
+        raise Conflict("You have already voted on this tip.") from None
     _emit(uow, "voted", tip, voter_id=voter.id, helpful=helpful, at=vote.created_at)
     return vote
 
@@ -87,7 +122,7 @@ def hide_tip(uow, operator: User, tip_id: int, reason: str) -> Tip:
     session = uow.session
     tip = visible_tip(session, tip_id, operator)
     if not reason.strip():
-        raise DomainError("Say why the tip is hidden.", {"reason": ["Required."]})
+        raise Invalid("Say why the tip is hidden.", {"reason": ["Required."]})
     if not tip.hidden:
         tip.hidden, tip.hidden_reason = True, reason.strip()[:300]
         session.add(tip)

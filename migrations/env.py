@@ -1,4 +1,5 @@
 """Alembic environment: targets SQLModel.metadata; the URL comes from the caller or DATABASE_URL."""
+
 from alembic import context
 from sqlmodel import SQLModel
 
@@ -16,8 +17,7 @@ def _url() -> str:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True)
+    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 

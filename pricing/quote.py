@@ -1,4 +1,5 @@
 """Quotes, exactly as PRODUCT.md defines them. All figures are integer cents."""
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -56,8 +57,9 @@ def quote(rule: FloorRule, estimated_minutes: int, offered_rate: int | None = No
         raise QuoteError("estimated_minutes", "Must be a whole number of minutes.")
     if not 1 <= estimated_minutes <= MAX_ESTIMATED_MINUTES:
         raise QuoteError("estimated_minutes", f"Must be between 1 and {MAX_ESTIMATED_MINUTES}.")
-    if offered_rate is not None and (not isinstance(offered_rate, int) or isinstance(offered_rate, bool)
-                                     or not 0 <= offered_rate <= MAX_OFFERED_RATE):
+    if offered_rate is not None and (
+        not isinstance(offered_rate, int) or isinstance(offered_rate, bool) or not 0 <= offered_rate <= MAX_OFFERED_RATE
+    ):
         raise QuoteError("offered_rate", f"Must be whole cents an hour between 0 and {MAX_OFFERED_RATE}.")
 
     rate = max(rule.hourly_floor, offered_rate or 0)
@@ -70,9 +72,16 @@ def quote(rule: FloorRule, estimated_minutes: int, offered_rate: int | None = No
     payout = subtotal - commission
     platform = service_fee + trust_fee + commission
     return Quote(
-        rate=rate, billable_minutes=billable, subtotal=subtotal, service_fee=service_fee,
-        trust_fee=trust_fee, commission=commission, total=subtotal + service_fee + trust_fee,
-        payout=payout, platform=platform, rule_version=rule.version,
+        rate=rate,
+        billable_minutes=billable,
+        subtotal=subtotal,
+        service_fee=service_fee,
+        trust_fee=trust_fee,
+        commission=commission,
+        total=subtotal + service_fee + trust_fee,
+        payout=payout,
+        platform=platform,
+        rule_version=rule.version,
     )
 
 
@@ -83,5 +92,15 @@ def cancellation_fee(rule: FloorRule, offered_rate: int | None = None) -> Quote:
     happen), so `payout == subtotal == total` and `platform == 0`.
     """
     rate = max(rule.hourly_floor, offered_rate or 0)
-    return Quote(rate=rate, billable_minutes=60, subtotal=rate, service_fee=0, trust_fee=0, commission=0,
-                 total=rate, payout=rate, platform=0, rule_version=rule.version)
+    return Quote(
+        rate=rate,
+        billable_minutes=60,
+        subtotal=rate,
+        service_fee=0,
+        trust_fee=0,
+        commission=0,
+        total=rate,
+        payout=rate,
+        platform=0,
+        rule_version=rule.version,
+    )

@@ -1,4 +1,5 @@
 """Floor rules and the regional legal minimums no floor may go below."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -84,11 +85,17 @@ def validate_rule(rule: FloorRule, legal: LegalMinimum | None = None) -> None:
     if legal is not None:
         hourly_min = legal.hourly_equivalent
         if rule.hourly_floor < hourly_min:
-            add("hourly_floor", f"Below the region's legal minimum of {hourly_min} cents an hour"
-                                f"{' (' + legal.source + ')' if legal.source else ''}.")
+            add(
+                "hourly_floor",
+                f"Below the region's legal minimum of {hourly_min} cents an hour"
+                f"{' (' + legal.source + ')' if legal.source else ''}.",
+            )
         if legal.per_task and rule.per_task_floor < legal.per_task:
-            add("per_task_floor", f"Below the region's legal minimum of {legal.per_task} cents a task"
-                                  f"{' (' + legal.source + ')' if legal.source else ''}.")
+            add(
+                "per_task_floor",
+                f"Below the region's legal minimum of {legal.per_task} cents a task"
+                f"{' (' + legal.source + ')' if legal.source else ''}.",
+            )
     if errors:
         raise FloorRuleError(errors)
 

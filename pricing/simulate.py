@@ -1,5 +1,6 @@
 """What-if simulation: replay past postings through the engine under the rules they were priced
 with and under a proposed set of rules, and sum up what would change, per category."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -51,8 +52,9 @@ class Simulation:
 RuleLookup = Callable[[str, str, datetime], FloorRule | None]
 
 
-def simulate(postings: Iterable[Posting], old_rule: RuleLookup, new_rule: RuleLookup,
-             progress: Callable[[], None] | None = None) -> Simulation:
+def simulate(
+    postings: Iterable[Posting], old_rule: RuleLookup, new_rule: RuleLookup, progress: Callable[[], None] | None = None
+) -> Simulation:
     """Old: the rule each posting was priced with. New: the proposal in force at the same time.
 
     Postings that had no rule then, or cannot be quoted under either rule, count as unpriceable

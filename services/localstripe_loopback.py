@@ -1,5 +1,6 @@
 """Run localstripe (a stateful fake Stripe API) on 127.0.0.1 only; its own CLI binds every
 interface. Usage: python localstripe_loopback.py PORT"""
+
 import logging
 import sys
 

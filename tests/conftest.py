@@ -5,6 +5,7 @@ reach it fails; it never skips.
 Every test gets its own database, cloned from a template migrated with `alembic upgrade head`
 (the schema is never made with create_all), and its own Kafka topic prefix.
 """
+
 from __future__ import annotations
 
 import os
@@ -122,17 +123,27 @@ def stripe_mock_server() -> str:
 @pytest.fixture
 def stripe_settings(localstripe_server, stripe_mock_server) -> dict:
     """Settings overrides: card holds on localstripe, Connect accounts and transfers on stripe-mock."""
-    return {"stripe_secret_key": "sk_test_floorboard", "stripe_publishable_key": "pk_test_floorboard",
-            "stripe_webhook_secret": "whsec_" + secrets.token_hex(16), "stripe_api_base": localstripe_server,
-            "stripe_connect_api_base": stripe_mock_server,
-            "stripe_js_url": f"{localstripe_server}/js.stripe.com/v3/"}
+    return {
+        "stripe_secret_key": "sk_test_floorboard",
+        "stripe_publishable_key": "pk_test_floorboard",
+        "stripe_webhook_secret": "whsec_" + secrets.token_hex(16),
+        "stripe_api_base": localstripe_server,
+        "stripe_connect_api_base": stripe_mock_server,
+        "stripe_js_url": f"{localstripe_server}/js.stripe.com/v3/",
+    }
 
 
 def test_settings(database_url: str, kafka: str | None = None, **overrides) -> Settings:
-    base = Settings.from_env({"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": kafka or "",
-                              "SECRET_KEY": os.environ["SECRET_KEY"]})
-    values = {**base.__dict__, "topic_prefix": f"t{uuid.uuid4().hex[:10]}." if kafka else "",
-              "kafka_session_timeout_ms": 6000, "consumer_retry_backoff_s": 0.01, **overrides}
+    base = Settings.from_env(
+        {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": kafka or "", "SECRET_KEY": os.environ["SECRET_KEY"]}
+    )
+    values = {
+        **base.__dict__,
+        "topic_prefix": f"t{uuid.uuid4().hex[:10]}." if kafka else "",
+        "kafka_session_timeout_ms": 6000,
+        "consumer_retry_backoff_s": 0.01,
+        **overrides,
+    }
     return Settings(**values)
 
 
@@ -155,7 +166,8 @@ def make_platform():
 
             try:
                 platform.transport.admin.delete_topics(
-                    [platform.settings.topic_prefix + t for t in all_topic_names()], timeout_ms=30_000)
+                    [platform.settings.topic_prefix + t for t in all_topic_names()], timeout_ms=30_000
+                )
             except Exception:  # noqa: BLE001 - cleanup is best effort; the broker is thrown away after
                 pass
         platform.close()

@@ -1,4 +1,5 @@
 """Helpers for tests: emitting events, draining runners, and a sink table for test handlers."""
+
 from __future__ import annotations
 
 import re
@@ -38,11 +39,21 @@ def create_sink(platform) -> None:
 
 def posted_event(task_id: int, seq: int = 0) -> CloudEvent:
     now = utcnow()
-    return CloudEvent(type="task.posted", subject=str(task_id), data={
-        "task_id": task_id, "client_id": 1, "category": "yard-work", "region": "springfield",
-        "title": f"task {task_id}", "estimated_minutes": seq + 1, "starts_at": now + timedelta(days=1),
-        "offered_rate": None, "posted_at": now,
-    })
+    return CloudEvent(
+        type="task.posted",
+        subject=str(task_id),
+        data={
+            "task_id": task_id,
+            "client_id": 1,
+            "category": "yard-work",
+            "region": "springfield",
+            "title": f"task {task_id}",
+            "estimated_minutes": seq + 1,
+            "starts_at": now + timedelta(days=1),
+            "offered_rate": None,
+            "posted_at": now,
+        },
+    )
 
 
 def emit_posted(platform, specs: list[tuple[int, int]]) -> None:
@@ -60,7 +71,7 @@ def relay_all(platform) -> int:
     relay = Relay(platform.engine, platform.publisher())
     total = 0
     try:
-        while (n := relay.run_once()):
+        while n := relay.run_once():
             total += n
     finally:
         relay.publisher.close()
@@ -73,8 +84,11 @@ def recording_handler(member: str, fail_for: set[int] | None = None):
     def handle(event, uow):
         if event.data["task_id"] in fail_for:
             raise RuntimeError(f"cannot handle task {event.data['task_id']}")
-        uow.session.add(Effect(event_id=event.id, task_id=event.data["task_id"],
-                               seq=event.data["estimated_minutes"] - 1, member=member))
+        uow.session.add(
+            Effect(
+                event_id=event.id, task_id=event.data["task_id"], seq=event.data["estimated_minutes"] - 1, member=member
+            )
+        )
 
     return handle
 
@@ -126,9 +140,11 @@ class Pipeline:
 
     def drain(self, timeout: float = 60) -> None:
         """Pump until the outbox is relayed and every group has committed up to the end of its topics."""
+
         def settled() -> bool:
             return relay_all(self.platform) == 0 and all(
-                sum(self.platform.transport.lag(r.group, r.topics).values()) == 0 for r in self.runners)
+                sum(self.platform.transport.lag(r.group, r.topics).values()) == 0 for r in self.runners
+            )
 
         wait_until(settled, timeout, step=self.pump, message="the pipeline to drain")
 
@@ -171,8 +187,9 @@ def csrf(html: str) -> str:
 
 # Limits far above what a test sends. (Not RATELIMIT_ENABLED=False: the limiter is one object
 # shared by every app in the process, and disabling it for one app disables it for the rest.)
-UNLIMITED = {key: "100000 per minute" for key in ("RATELIMIT_LOGIN", "RATELIMIT_SIGNUP", "RATELIMIT_POSTING",
-                                                   "RATELIMIT_TIPS")}
+UNLIMITED = {
+    key: "100000 per minute" for key in ("RATELIMIT_LOGIN", "RATELIMIT_SIGNUP", "RATELIMIT_POSTING", "RATELIMIT_TIPS")
+}
 
 NO_WINDOW = (("elite", 0), ("trusted", 0), ("newcomer", 0))  # every tier sees a task at once
 

@@ -1,5 +1,6 @@
 """One module per consumer group. Each is thin: decode the event, call the domain in a unit of
 work, return. `WORKERS` maps the names `floorboard worker NAME` accepts to their builders."""
+
 from __future__ import annotations
 
 import logging
@@ -21,8 +22,10 @@ class WorkerSpec:
 def registry() -> dict[str, WorkerSpec]:
     from workers import payments, pricing, relay, reputation, tasker_rates, tips  # each declares its SPEC
 
-    return {spec.name: spec for spec in (relay.SPEC, pricing.SPEC, tasker_rates.SPEC, reputation.SPEC, tips.SPEC,
-                                         payments.SPEC)}
+    return {
+        spec.name: spec
+        for spec in (relay.SPEC, pricing.SPEC, tasker_rates.SPEC, reputation.SPEC, tips.SPEC, payments.SPEC)
+    }
 
 
 def workers_for(platform) -> list[WorkerSpec]:

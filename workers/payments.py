@@ -2,12 +2,18 @@
 gateway with an idempotency key per step, so a redelivered event changes nothing at Stripe.
 While idle it settles claims for extra time the client left unanswered (at the booked amount),
 renews card holds about to lapse and pays taskers who have since onboarded."""
+
 from __future__ import annotations
 
 from events.sqltypes import utcnow
 from marketplace.adjustments import expire_adjustments
-from marketplace.payments import (pay_outstanding, reauthorize_holds, settle_cancellation, settle_completion,
-                                  settle_upheld_adjustment)
+from marketplace.payments import (
+    pay_outstanding,
+    reauthorize_holds,
+    settle_cancellation,
+    settle_completion,
+    settle_upheld_adjustment,
+)
 from workers import WorkerSpec
 from workers.consumer import build_runner, sweep_every
 
@@ -23,11 +29,17 @@ def build(platform):
         reauthorize_holds(uow, gateway, utcnow(), platform.settings.hold_reauthorize_after_s)
         pay_outstanding(uow, gateway)
 
-    return build_runner(platform, GROUP, ["tasks.lifecycle"], {
-        "task.completed": lambda event, uow: settle_completion(uow, gateway, event),
-        "task.cancelled": lambda event, uow: settle_cancellation(uow, gateway, event),
-        "task.adjustment_decided": lambda event, uow: settle_upheld_adjustment(uow, gateway, event),
-    }, on_idle=sweep_every(SWEEP_EVERY_S, platform, sweep))
+    return build_runner(
+        platform,
+        GROUP,
+        ["tasks.lifecycle"],
+        {
+            "task.completed": lambda event, uow: settle_completion(uow, gateway, event),
+            "task.cancelled": lambda event, uow: settle_cancellation(uow, gateway, event),
+            "task.adjustment_decided": lambda event, uow: settle_upheld_adjustment(uow, gateway, event),
+        },
+        on_idle=sweep_every(SWEEP_EVERY_S, platform, sweep),
+    )
 
 
 SPEC = WorkerSpec(GROUP, build, description="captures, releases and pays out through Stripe")

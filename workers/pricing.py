@@ -1,4 +1,5 @@
 """The pricing stage: tasks.posted -> tasks.priced, with floors from the compacted pricing.floors."""
+
 from __future__ import annotations
 
 from marketplace.floors import FloorFeed
@@ -12,9 +13,15 @@ GROUP = "pricing"
 def build(platform):
     feed = FloorFeed(platform.transport)
     feed.catch_up()  # rebuild the whole table from the topic before the first posting
-    return build_runner(platform, GROUP, ["tasks.posted"], {
-        "task.posted": lambda event, uow: price_posted_task(uow, event, feed.table),
-    }, before_batch=feed.catch_up)
+    return build_runner(
+        platform,
+        GROUP,
+        ["tasks.posted"],
+        {
+            "task.posted": lambda event, uow: price_posted_task(uow, event, feed.table),
+        },
+        before_batch=feed.catch_up,
+    )
 
 
 SPEC = WorkerSpec(GROUP, build, description="prices postings with the floor in force at posting time")

@@ -1,4 +1,5 @@
 """The outbox relay (Kafka only; on the embedded log the outbox is the log)."""
+
 from __future__ import annotations
 
 from events.relay import Relay

@@ -5,6 +5,7 @@ topics is applied again from the beginning, in one transaction, with the live ha
 their outgoing announcements). The live group then skips what the replay already applied. Stop
 the group's workers while replaying on SQLite: the replay holds the write lock until it commits.
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,10 +35,13 @@ class Projection:
 
 
 PROJECTIONS = {
-    "reputation": Projection("reputation", tuple(REPUTATION_TOPICS), (Reputation, KarmaTip),
-                             lambda event, uow: project_reputation_event(uow, event, emit=False)),
-    "tips": Projection("tips", ("tips.activity",), (BoardEntry,),
-                       lambda event, uow: project_tip_event(uow, event)),
+    "reputation": Projection(
+        "reputation",
+        tuple(REPUTATION_TOPICS),
+        (Reputation, KarmaTip),
+        lambda event, uow: project_reputation_event(uow, event, emit=False),
+    ),
+    "tips": Projection("tips", ("tips.activity",), (BoardEntry,), lambda event, uow: project_tip_event(uow, event)),
 }
 
 
@@ -74,8 +78,9 @@ def replay(platform, name: str, on_progress: Callable[[int, int], None] | None =
                         projection.apply(event, uow)
                     result.applied += 1
                 except Exception as exc:  # noqa: BLE001 - the live group dead-lettered this one as well
-                    log.warning("replay %s: %s/%d@%d skipped: %s", name, record.topic, record.partition,
-                                record.offset, exc)
+                    log.warning(
+                        "replay %s: %s/%d@%d skipped: %s", name, record.topic, record.partition, record.offset, exc
+                    )
                     result.skipped += 1
             elif isinstance(event, InvalidEvent):
                 result.skipped += 1

@@ -1,5 +1,6 @@
 """The reputation projector: tasks.lifecycle, reviews.submitted and tips.activity in,
 reputation.changes out."""
+
 from __future__ import annotations
 
 from marketplace.reputation import TOPICS, project_reputation_event
@@ -7,13 +8,21 @@ from workers import WorkerSpec
 from workers.consumer import build_runner
 
 GROUP = "reputation"
-TYPES = ["task.accepted", "task.completed", "task.cancelled", "review.submitted", "tip.posted", "tip.voted",
-         "tip.hidden"]
+TYPES = [
+    "task.accepted",
+    "task.completed",
+    "task.cancelled",
+    "review.submitted",
+    "tip.posted",
+    "tip.voted",
+    "tip.hidden",
+]
 
 
 def build(platform):
-    return build_runner(platform, GROUP, TOPICS, {t: lambda event, uow: project_reputation_event(uow, event)
-                                                  for t in TYPES})
+    return build_runner(
+        platform, GROUP, TOPICS, {t: lambda event, uow: project_reputation_event(uow, event) for t in TYPES}
+    )
 
 
 SPEC = WorkerSpec(GROUP, build, description="keeps taskers' ratings, reliability, tip karma, score and tier")

@@ -3,6 +3,7 @@
 Fed by pricing.floors for changes in force now; a sweep every minute while idle catches
 scheduled changes at the time they take effect, with no one acting.
 """
+
 from __future__ import annotations
 
 from events.sqltypes import utcnow
@@ -15,9 +16,15 @@ SWEEP_EVERY_S = 60.0
 
 
 def build(platform):
-    return build_runner(platform, GROUP, ["pricing.floors"], {
-        "floors.changed": lambda event, uow: raise_rates_to_floors(uow, utcnow(), event.data["category"]),
-    }, on_idle=sweep_every(SWEEP_EVERY_S, platform, lambda uow: raise_rates_to_floors(uow, utcnow())))
+    return build_runner(
+        platform,
+        GROUP,
+        ["pricing.floors"],
+        {
+            "floors.changed": lambda event, uow: raise_rates_to_floors(uow, utcnow(), event.data["category"]),
+        },
+        on_idle=sweep_every(SWEEP_EVERY_S, platform, lambda uow: raise_rates_to_floors(uow, utcnow())),
+    )
 
 
 SPEC = WorkerSpec(GROUP, build, description="raises taskers' own rates to a risen floor")

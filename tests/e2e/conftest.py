@@ -1,5 +1,6 @@
 """HTTP fixtures in the Flask tutorial's style: `app`, `client`, and an `api` helper that signs
 people up and carries their tokens."""
+
 from __future__ import annotations
 
 import uuid
@@ -51,15 +52,22 @@ class ApiHelper:
         return {"Authorization": who["Authorization"]} if who else {}
 
     def post_task(self, who, **overrides):
-        body = {"category": "yard-work", "region": "springfield", "title": "Rake the leaves",
-                "description": "Front and back yard.", "estimated_minutes": 95,
-                "starts_at": "2030-06-01T09:00:00Z", **overrides}
+        body = {
+            "category": "yard-work",
+            "region": "springfield",
+            "title": "Rake the leaves",
+            "description": "Front and back yard.",
+            "estimated_minutes": 95,
+            "starts_at": "2030-06-01T09:00:00Z",
+            **overrides,
+        }
         return self.client.post("/api/v1/tasks", json=body, headers=self.headers(who))
 
     def book(self, who, task_id: int, payment_method: str = "pm_card_visa"):
         """Book a priced task (a card hold), which opens it to taskers."""
-        r = self.client.post(f"/api/v1/tasks/{task_id}/book", headers=self.headers(who),
-                             json={"payment_method": payment_method})
+        r = self.client.post(
+            f"/api/v1/tasks/{task_id}/book", headers=self.headers(who), json={"payment_method": payment_method}
+        )
         assert r.status_code == 200, r.json
         return r
 

@@ -1,6 +1,7 @@
 """Claims for extra time on the web: the client sees the extra and one truthful account of the
 money, approves or disputes it; the operator rules on a dispute in the console; in test mode the
 page says that nothing was held or charged."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -47,8 +48,9 @@ def claim(platform):
         from marketplace.taskers import SkillSpec, set_skills
 
         set_skills(uow, tasker.id, ["springfield"], [SkillSpec("yard-work", 2400)])
-        task_id = post_task(uow, client.id, TaskDraft("yard-work", "springfield", "Hedge", "", 60,
-                                                      utcnow() + timedelta(days=3))).id
+        task_id = post_task(
+            uow, client.id, TaskDraft("yard-work", "springfield", "Hedge", "", 60, utcnow() + timedelta(days=3))
+        ).id
         uow.commit()
     drain(platform, "pricing")
     book(platform, task_id)
@@ -79,16 +81,20 @@ def test_a_dispute_needs_a_reason_and_an_operator_rules_on_it(web, app, platform
     sign_in(web, "client@example.test")
     token = csrf(web.get(f"/tasks/{claim}").get_data(as_text=True))
     assert web.post(f"/tasks/{claim}/claim/dispute", data={"csrf_token": token, "reason": ""}).status_code == 422
-    assert web.post(f"/tasks/{claim}/claim/dispute",
-                    data={"csrf_token": token, "reason": "It took an hour"}).status_code == 302
+    assert (
+        web.post(f"/tasks/{claim}/claim/dispute", data={"csrf_token": token, "reason": "It took an hour"}).status_code
+        == 302
+    )
     drain(platform, "payments")
     assert "an operator is reviewing the rest" in web.get(f"/tasks/{claim}").get_data(as_text=True)
 
     ops = sign_in(app.test_client(), "ops@example.test")
     page = ops.get("/console/disputes").get_data(as_text=True)
     assert "It took an hour" in page and "The hedge ran round the back too" in page
-    r = ops.post(f"/console/disputes/{claim}", data={"csrf_token": csrf(page), "decision": "client",
-                                                      "note": "One hour was booked"})
+    r = ops.post(
+        f"/console/disputes/{claim}",
+        data={"csrf_token": csrf(page), "decision": "client", "note": "One hour was booked"},
+    )
     assert r.status_code == 302
     assert "No open disputes" in ops.get("/console/disputes").get_data(as_text=True)
     assert "an operator decided for you" in web.get(f"/tasks/{claim}").get_data(as_text=True)

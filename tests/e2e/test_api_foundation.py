@@ -1,5 +1,6 @@
 """The foundation over HTTP: accounts, posting, pricing through the embedded log, errors as JSON,
 and the operational endpoints."""
+
 from __future__ import annotations
 
 from sqlmodel import select
@@ -19,17 +20,25 @@ def test_signup_validation_and_duplicates(client):
     # anyone which emails have accounts. The account keeps its own password.
     r = client.post("/api/v1/users", json={**ok, "email": "sam@example.test", "password": "another long secret"})
     assert (r.status_code, r.json) == (first.status_code, first.json)
-    assert client.post("/api/v1/auth/token", json={"email": "sam@example.test",
-                                                   "password": "another long secret"}).status_code == 401
-    assert client.post("/api/v1/auth/token", json={"email": "sam@example.test",
-                                                   "password": ok["password"]}).status_code == 201
+    assert (
+        client.post(
+            "/api/v1/auth/token", json={"email": "sam@example.test", "password": "another long secret"}
+        ).status_code
+        == 401
+    )
+    assert (
+        client.post("/api/v1/auth/token", json={"email": "sam@example.test", "password": ok["password"]}).status_code
+        == 201
+    )
     r = client.post("/api/v1/users", json={**ok, "role": "operator"})
     assert r.status_code == 422 and "CLI" in r.json["errors"]["json"]["role"][0]
 
 
 def test_tokens_are_issued_checked_and_revoked(client, api, platform):
-    assert client.post("/api/v1/auth/token", json={"email": "nobody@example.test",
-                                                   "password": "whatever"}).status_code == 401
+    assert (
+        client.post("/api/v1/auth/token", json={"email": "nobody@example.test", "password": "whatever"}).status_code
+        == 401
+    )
     me = api.signup("client")
     assert client.post("/api/v1/auth/token", json={"email": me["email"], "password": "wrong"}).status_code == 401
     assert api.post_task(me).status_code == 202
@@ -46,8 +55,9 @@ def test_tokens_are_issued_checked_and_revoked(client, api, platform):
 
 def test_a_posted_task_is_priced_with_the_same_engine_as_the_preview(client, api):
     me = api.signup("client")
-    preview = client.post("/api/v1/quotes", json={"category": "yard-work", "region": "springfield",
-                                                  "estimated_minutes": 95})
+    preview = client.post(
+        "/api/v1/quotes", json={"category": "yard-work", "region": "springfield", "estimated_minutes": 95}
+    )
     assert preview.status_code == 200
     r = api.post_task(me)
     assert r.status_code == 202
@@ -67,8 +77,7 @@ def test_pricing_uses_the_rule_in_force_at_posting_time(client, api, platform):
     me = api.signup("client")
     before = api.post_task(me).json["id"]
     with platform.uow() as uow:
-        set_floor(uow, FloorChange("yard-work", "springfield", "Cost of living", {"hourly_floor": 3000}),
-                  None, "test")
+        set_floor(uow, FloorChange("yard-work", "springfield", "Cost of living", {"hourly_floor": 3000}), None, "test")
         uow.commit()
     after = api.post_task(me).json["id"]
     api.price_pending()  # the stage sees both postings only after the change
@@ -98,8 +107,9 @@ def test_posting_checks_role_input_and_ownership(client, api):
     r = api.post_task(client_a, estimated_minutes=0, starts_at="tomorrow", extra="field")
     assert r.status_code == 422
     assert set(r.json["errors"]["json"]) == {"estimated_minutes", "starts_at", "extra"}
-    r = client.post("/api/v1/tasks", data="{not json", headers={**api.headers(client_a),
-                                                                 "Content-Type": "application/json"})
+    r = client.post(
+        "/api/v1/tasks", data="{not json", headers={**api.headers(client_a), "Content-Type": "application/json"}
+    )
     assert r.status_code == 400 and r.is_json
     task_id = api.post_task(client_a).json["id"]
     assert client.get(f"/api/v1/tasks/{task_id}", headers=api.headers(client_b)).status_code == 404
@@ -110,8 +120,10 @@ def test_posting_checks_role_input_and_ownership(client, api):
 def test_catalog_and_quote_errors(client):
     cats = client.get("/api/v1/categories").json
     assert {c["slug"] for c in cats} >= {"yard-work", "mounting", "electrical"}
-    r = client.post("/api/v1/quotes", json={"category": "yard-work", "region": "springfield",
-                                            "estimated_minutes": 60, "offered_rate": -5})
+    r = client.post(
+        "/api/v1/quotes",
+        json={"category": "yard-work", "region": "springfield", "estimated_minutes": 60, "offered_rate": -5},
+    )
     assert r.status_code == 422 and "offered_rate" in r.json["errors"]["json"]
 
 

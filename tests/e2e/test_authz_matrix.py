@@ -4,6 +4,7 @@ by the tasker; a tip of the tasker's), and every case runs on a fresh copy of th
 
 A test also checks that the matrix covers every operation in the OpenAPI spec, so a new
 endpoint cannot ship without its row."""
+
 from __future__ import annotations
 
 import shutil
@@ -25,14 +26,19 @@ from tests.support import NO_WINDOW, Pipeline, book
 
 PERSONAS = ["anonymous", "client", "other_client", "tasker", "other_tasker", "operator"]
 SKILLS = {"regions": ["springfield"], "skills": [{"category": "yard-work", "rate": 2500}]}
-TASK = {"category": "yard-work", "region": "springfield", "title": "Weed the beds",
-        "estimated_minutes": 60, "starts_at": "2031-05-01T09:00:00Z"}
+TASK = {
+    "category": "yard-work",
+    "region": "springfield",
+    "title": "Weed the beds",
+    "estimated_minutes": 60,
+    "starts_at": "2031-05-01T09:00:00Z",
+}
 FLOOR = {"reason": "matrix", "hourly_floor": 2600}
 TASK_START = datetime(2031, 5, 1, 9, tzinfo=timezone.utc)
 
 
 def codes(anonymous, client, other_client, tasker, other_tasker, operator) -> dict[str, int]:
-    return dict(zip(PERSONAS, (anonymous, client, other_client, tasker, other_tasker, operator)))
+    return dict(zip(PERSONAS, (anonymous, client, other_client, tasker, other_tasker, operator), strict=True))
 
 
 OPERATOR_ONLY = codes(401, 403, 403, 403, 403, 200)
@@ -43,9 +49,18 @@ TASKERS = codes(401, 403, 403, 200, 200, 403)
 # (method, path, body, expected). {accepted}, {open}, {completed}, {working}: the client's tasks,
 # held by the tasker except {open}; {tip}: the tasker's tip; {tasker}: the tasker's id.
 MATRIX = [
-    ("POST", "/api/v1/users", {"email": "someone@example.test", "password": "long enough pw", "role": "client"},
-     codes(201, 201, 201, 201, 201, 201)),
-    ("POST", "/api/v1/auth/token", {"email": "nobody@example.test", "password": "wrong"}, codes(401, 401, 401, 401, 401, 401)),
+    (
+        "POST",
+        "/api/v1/users",
+        {"email": "someone@example.test", "password": "long enough pw", "role": "client"},
+        codes(201, 201, 201, 201, 201, 201),
+    ),
+    (
+        "POST",
+        "/api/v1/auth/token",
+        {"email": "nobody@example.test", "password": "wrong"},
+        codes(401, 401, 401, 401, 401, 401),
+    ),
     ("DELETE", "/api/v1/auth/token", None, codes(401, 204, 204, 204, 204, 204)),
     ("GET", "/api/v1/auth/tokens", None, SIGNED_IN),
     ("DELETE", "/api/v1/auth/tokens/{token}", None, codes(401, 204, 404, 404, 404, 404)),  # the client's spare token
@@ -62,12 +77,20 @@ MATRIX = [
     ("GET", "/api/v1/tasks/{open}", None, codes(401, 200, 404, 200, 404, 200)),  # open to the tasker's skills
     ("POST", "/api/v1/tasks/{open}/accept", None, codes(401, 403, 403, 200, 403, 403)),
     ("POST", "/api/v1/tasks/{accepted}/start", None, codes(401, 403, 403, 200, 403, 403)),
-    ("POST", "/api/v1/tasks/{working}/complete", {"minutes_worked": 75, "reason": "matrix"},
-     codes(401, 403, 403, 200, 403, 403)),
+    (
+        "POST",
+        "/api/v1/tasks/{working}/complete",
+        {"minutes_worked": 75, "reason": "matrix"},
+        codes(401, 403, 403, 200, 403, 403),
+    ),
     ("POST", "/api/v1/tasks/{accepted}/adjustment/approve", None, codes(401, 404, 404, 403, 403, 403)),
     ("POST", "/api/v1/tasks/{accepted}/adjustment/dispute", {"reason": "matrix"}, codes(401, 404, 404, 403, 403, 403)),
-    ("POST", "/api/v1/tasks/{accepted}/adjustment/ruling", {"decision": "client", "note": "matrix"},
-     codes(401, 403, 403, 403, 403, 404)),
+    (
+        "POST",
+        "/api/v1/tasks/{accepted}/adjustment/ruling",
+        {"decision": "client", "note": "matrix"},
+        codes(401, 403, 403, 403, 403, 404),
+    ),
     ("POST", "/api/v1/tasks/{accepted}/cancel", {"reason": "matrix"}, codes(401, 200, 404, 200, 403, 403)),
     ("POST", "/api/v1/tasks/{completed}/review", {"rating": 4}, codes(401, 201, 404, 403, 403, 403)),
     ("GET", "/api/v1/taskers/me/skills", None, TASKERS),
@@ -75,7 +98,12 @@ MATRIX = [
     ("GET", "/api/v1/taskers/{tasker}", None, ANYONE),
     ("POST", "/api/v1/taskers/{tasker}/licenses", {"category": "electrical"}, codes(401, 403, 403, 403, 403, 201)),
     ("GET", "/api/v1/boards/yard-work", None, ANYONE),
-    ("POST", "/api/v1/boards/yard-work/tips", {"title": "Gloves", "body": "Wear them."}, codes(401, 403, 403, 201, 201, 403)),
+    (
+        "POST",
+        "/api/v1/boards/yard-work/tips",
+        {"title": "Gloves", "body": "Wear them."},
+        codes(401, 403, 403, 201, 201, 403),
+    ),
     ("POST", "/api/v1/tips/{tip}/votes", {"helpful": True}, codes(401, 403, 403, 403, 201, 403)),
     ("POST", "/api/v1/tips/{tip}/hide", {"reason": "spam"}, codes(401, 403, 403, 403, 403, 200)),
     ("POST", "/api/v1/tasks/{unbooked}/book", {"payment_method": "pm_card_visa"}, codes(401, 200, 404, 403, 403, 403)),
@@ -101,9 +129,21 @@ def world(sqlite_template, tmp_path_factory):
             if persona == "client":
                 ids["token"] = token_row(uow.session, issue_token(uow.session, user)).id
         set_skills(uow, ids["tasker"], ["springfield"], [SkillSpec("yard-work", 2400)])
-        drafts = {name: post_task(uow, ids["client"], TaskDraft(
-            category="yard-work", region="springfield", title=name, description="", estimated_minutes=60,
-            starts_at=TASK_START)).id for name in ("accepted", "working", "completed", "open", "unbooked")}
+        drafts = {
+            name: post_task(
+                uow,
+                ids["client"],
+                TaskDraft(
+                    category="yard-work",
+                    region="springfield",
+                    title=name,
+                    description="",
+                    estimated_minutes=60,
+                    starts_at=TASK_START,
+                ),
+            ).id
+            for name in ("accepted", "working", "completed", "open", "unbooked")
+        }
         uow.commit()
     pipeline = Pipeline(platform, ["pricing"])
     pipeline.drain()
@@ -139,8 +179,16 @@ def test_authorization(world, tmp_path, make_platform, case, persona):
     platform = make_platform(f"sqlite:///{db}", priority_window=NO_WINDOW)
     client = create_app({"TESTING": True}, platform=platform).test_client()
     ids = world["ids"]
-    url = path.format(accepted=ids["accepted"], open=ids["open"], completed=ids["completed"], working=ids["working"],
-                      unbooked=ids["unbooked"], tip=ids["tip"], tasker=ids["tasker"], token=ids["token"])
+    url = path.format(
+        accepted=ids["accepted"],
+        open=ids["open"],
+        completed=ids["completed"],
+        working=ids["working"],
+        unbooked=ids["unbooked"],
+        tip=ids["tip"],
+        tasker=ids["tasker"],
+        token=ids["token"],
+    )
     headers = {"Authorization": f"Bearer {world['tokens'][persona]}"} if persona != "anonymous" else {}
     response = client.open(url, method=method, json=body, headers=headers)
     assert response.status_code == expected[persona], (persona, method, url, response.get_json())
@@ -149,15 +197,27 @@ def test_authorization(world, tmp_path, make_platform, case, persona):
 
 def test_the_matrix_covers_every_operation(client):
     spec = client.get("/api/openapi.json").json
-    documented = {(method.upper(), path) for path, item in spec["paths"].items() for method in item
-                  if method in ("get", "post", "put", "patch", "delete")}
+    documented = {
+        (method.upper(), path)
+        for path, item in spec["paths"].items()
+        for method in item
+        if method in ("get", "post", "put", "patch", "delete")
+    }
     covered = set()
     for method, path, _, _ in MATRIX:
         path = path.split("?")[0]
-        for name, param in (("{accepted}", "{task_id}"), ("{open}", "{task_id}"), ("{completed}", "{task_id}"),
-                            ("{unbooked}", "{task_id}"), ("{token}", "{token_id}"),
-                            ("{working}", "{task_id}"), ("{tip}", "{tip_id}"), ("{tasker}", "{tasker_id}"),
-                            ("yard-work/springfield", "{category}/{region}"), ("boards/yard-work", "boards/{category}")):
+        for name, param in (
+            ("{accepted}", "{task_id}"),
+            ("{open}", "{task_id}"),
+            ("{completed}", "{task_id}"),
+            ("{unbooked}", "{task_id}"),
+            ("{token}", "{token_id}"),
+            ("{working}", "{task_id}"),
+            ("{tip}", "{tip_id}"),
+            ("{tasker}", "{tasker_id}"),
+            ("yard-work/springfield", "{category}/{region}"),
+            ("boards/yard-work", "boards/{category}"),
+        ):
             path = path.replace(name, param)
         covered.add((method, path))
     assert documented - covered == set()

@@ -3,6 +3,7 @@ pricing worker running. Screenshots go to test-artifacts/ (gitignored).
 
 Chromium is required: `make test` installs it (services/browser.sh). If it is missing the
 tests fail, they never skip."""
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,7 @@ from tests.support import NO_WINDOW, live_server, make_tasker
 from workers import registry, run_in_threads
 
 CHROMIUM = os.environ.get("FLOORBOARD_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update"]
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -156,8 +156,13 @@ def test_client_pays_on_the_task_page_and_the_task_opens_to_taskers(paying_site,
     expect(section).to_contain_text("We hold")
     card = page.locator("#card-element")  # localstripe's fake card Element, loaded from its Stripe.js
     expect(card.locator("input")).to_have_count(5)
-    for placeholder, value in (("number", "4242424242424242"), ("exp_month", "12"), ("exp_year", "30"),
-                               ("cvc", "123"), ("postal_code", "10001")):
+    for placeholder, value in (
+        ("number", "4242424242424242"),
+        ("exp_month", "12"),
+        ("exp_year", "30"),
+        ("cvc", "123"),
+        ("postal_code", "10001"),
+    ):
         card.get_by_placeholder(placeholder, exact=True).fill(value)
     shot(page, "client-card-form")
     page.get_by_role("button", name="on my card").click()
@@ -180,8 +185,13 @@ def test_a_card_that_asks_for_3d_secure_is_confirmed_in_the_browser(paying_site,
     sign_up_client(page, base, "careful@example.test")
     post_a_task(page, "Trim the hedge")
     card = page.locator("#card-element")
-    for placeholder, value in (("number", "4000002500003155"), ("exp_month", "12"), ("exp_year", "30"),
-                               ("cvc", "123"), ("postal_code", "10001")):
+    for placeholder, value in (
+        ("number", "4000002500003155"),
+        ("exp_month", "12"),
+        ("exp_year", "30"),
+        ("cvc", "123"),
+        ("postal_code", "10001"),
+    ):
         card.get_by_placeholder(placeholder, exact=True).fill(value)
     page.get_by_role("button", name="on my card").click()
     # localstripe's stand-in for the bank's 3-D Secure page, opened by stripe.confirmCardPayment

@@ -1,4 +1,5 @@
 """The `floorboard` CLI: floors commands, clear errors with non-zero exits."""
+
 from __future__ import annotations
 
 import pytest
@@ -72,8 +73,11 @@ def test_replay_rebuilds_a_projection_with_a_progress_bar(run, api, platform):
     from tests.support import Pipeline
 
     tasker, voter = api.signup("tasker"), api.signup("tasker")
-    tip = api.client.post("/api/v1/boards/yard-work/tips", headers=api.headers(tasker),
-                          json={"title": "Sharp blades", "body": "Cut, don't tear."}).json["id"]
+    tip = api.client.post(
+        "/api/v1/boards/yard-work/tips",
+        headers=api.headers(tasker),
+        json={"title": "Sharp blades", "body": "Cut, don't tear."},
+    ).json["id"]
     api.client.post(f"/api/v1/tips/{tip}/votes", headers=api.headers(voter), json={"helpful": True})
     pipeline = Pipeline(platform, ["tips"])
     pipeline.drain()
@@ -92,11 +96,29 @@ def test_floors_set_refuses_an_overflowing_number_and_an_overflowing_time(run):
     """The reproduction: hourly_floor=99999999999999999999 printed a raw traceback."""
     r = run("floors", "set", "yard-work", "springfield", "hourly_floor=99999999999999999999", "--reason", "x")
     assert r.exit_code == 1 and "at most 100000000 cents" in r.output and "Traceback" not in r.output
-    r = run("floors", "set", "yard-work", "springfield", "hourly_floor=2500", "--reason", "x",
-            "--effective-from", "9999-12-31T23:59:59-14:00")
+    r = run(
+        "floors",
+        "set",
+        "yard-work",
+        "springfield",
+        "hourly_floor=2500",
+        "--reason",
+        "x",
+        "--effective-from",
+        "9999-12-31T23:59:59-14:00",
+    )
     assert r.exit_code == 1 and "effective_from" in r.output
-    r = run("floors", "set", "yard-work", "springfield", "hourly_floor=2500", "--reason", "x",
-            "--effective-from", "2027-01-01T00:00:00")  # no zone
+    r = run(
+        "floors",
+        "set",
+        "yard-work",
+        "springfield",
+        "hourly_floor=2500",
+        "--reason",
+        "x",
+        "--effective-from",
+        "2027-01-01T00:00:00",
+    )  # no zone
     assert r.exit_code == 1 and "zone" in r.output
 
 

@@ -1,6 +1,7 @@
 """Clients on the web (forms with CSRF): sign up, preview and post a task, follow it, cancel by
 the policy, review; the tips boards; XSS stays inert; web pages check role and ownership; and
 sign-in, signup and posting are rate-limited."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -26,8 +27,17 @@ def web(app):
 def sign_up(web, email="casey@example.test", role="client"):
     """Sign up, then sign in (signup answers the same for a new and a known email, so it signs no one in)."""
     token = csrf(web.get("/signup").get_data(as_text=True))
-    answer = web.post("/signup", data={"email": email, "display_name": "Casey", "password": PASSWORD,
-                                       "confirm": PASSWORD, "role": role, "csrf_token": token})
+    answer = web.post(
+        "/signup",
+        data={
+            "email": email,
+            "display_name": "Casey",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+            "role": role,
+            "csrf_token": token,
+        },
+    )
     assert answer.status_code == 302 and "/login" in answer.headers["Location"], answer.get_data(as_text=True)
     token = csrf(web.get("/login").get_data(as_text=True))
     return web.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
@@ -35,9 +45,18 @@ def sign_up(web, email="casey@example.test", role="client"):
 
 def post_form(web, **overrides):
     token = csrf(web.get("/tasks/new").get_data(as_text=True))
-    data = {"category": "yard-work", "region": "springfield", "title": "Mow the lawn", "description": "",
-            "estimated_minutes": "95", "starts_at": "2031-06-01T09:00", "offered_rate": "",
-            "action": "post", "csrf_token": token, **overrides}
+    data = {
+        "category": "yard-work",
+        "region": "springfield",
+        "title": "Mow the lawn",
+        "description": "",
+        "estimated_minutes": "95",
+        "starts_at": "2031-06-01T09:00",
+        "offered_rate": "",
+        "action": "post",
+        "csrf_token": token,
+        **overrides,
+    }
     return web.post("/tasks/new", data=data)
 
 
@@ -52,8 +71,10 @@ def test_signup_post_and_follow_a_task(web, platform):
     # The preview is the engine's quote (the JS asks for this fragment as the client types).
     preview = web.get("/tasks/preview?category=yard-work&region=springfield&estimated_minutes=95&offered_rate=30")
     html = preview.get_data(as_text=True)
-    api_quote = web.post("/api/v1/quotes", json={"category": "yard-work", "region": "springfield",
-                                                  "estimated_minutes": 95, "offered_rate": 3000}).json
+    api_quote = web.post(
+        "/api/v1/quotes",
+        json={"category": "yard-work", "region": "springfield", "estimated_minutes": 95, "offered_rate": 3000},
+    ).json
     assert preview.status_code == 200 and "105 minutes" in html and api_quote["subtotal"] == 5250  # 30.00/h x 1.75h
     assert f'data-total="{api_quote["total"]}"' in html
     bad = web.get("/tasks/preview?category=yard-work&region=springfield&estimated_minutes=abc")
@@ -61,9 +82,18 @@ def test_signup_post_and_follow_a_task(web, platform):
 
     # The no-JS preview button renders the same page with the price, without posting.
     token = csrf(web.get("/tasks/new").get_data(as_text=True))
-    page = web.post("/tasks/new", data={"category": "yard-work", "region": "springfield", "title": "",
-                                        "estimated_minutes": "60", "starts_at": "", "action": "preview",
-                                        "csrf_token": token})
+    page = web.post(
+        "/tasks/new",
+        data={
+            "category": "yard-work",
+            "region": "springfield",
+            "title": "",
+            "estimated_minutes": "60",
+            "starts_at": "",
+            "action": "preview",
+            "csrf_token": token,
+        },
+    )
     assert page.status_code == 200 and "Price preview" in page.get_data(as_text=True)
 
     # Field errors sit next to their fields; nothing is posted.
@@ -144,8 +174,11 @@ def test_review_after_completion(web, platform):
     assert "Final price" in page and "Send the review" in page
     bad = web.post(f"/tasks/{task_id}/review", data={"rating": "9", "csrf_token": csrf(page)})
     assert bad.status_code == 422 and 'id="rating-error"' in bad.get_data(as_text=True)
-    ok = web.post(f"/tasks/{task_id}/review", data={"rating": "4", "comment": "Tidy work", "csrf_token": csrf(page)},
-                  follow_redirects=True)
+    ok = web.post(
+        f"/tasks/{task_id}/review",
+        data={"rating": "4", "comment": "Tidy work", "csrf_token": csrf(page)},
+        follow_redirects=True,
+    )
     assert "your review is in" in ok.get_data(as_text=True) and "★★★★ Tidy work" in ok.get_data(as_text=True)
 
 
@@ -193,11 +226,16 @@ def active_content(html: str) -> list[str]:
 
 def test_tips_and_descriptions_come_back_inert(web, api, platform):
     """Script tags and javascript: links, in a tip and in a task description, render inert."""
-    attack = ('<script>alert(1)</script> [click](javascript:alert(2)) <img src=x onerror=alert(3)> '
-              '<a href="javascript:alert(4)">raw</a> [ok](https://example.com)')
+    attack = (
+        "<script>alert(1)</script> [click](javascript:alert(2)) <img src=x onerror=alert(3)> "
+        '<a href="javascript:alert(4)">raw</a> [ok](https://example.com)'
+    )
     tasker = api.signup("tasker")
-    tip = api.client.post("/api/v1/boards/yard-work/tips", headers=api.headers(tasker),
-                          json={"title": "<script>alert(5)</script>", "body": attack})
+    tip = api.client.post(
+        "/api/v1/boards/yard-work/tips",
+        headers=api.headers(tasker),
+        json={"title": "<script>alert(5)</script>", "body": attack},
+    )
     assert tip.status_code == 201
     body = tip.json["body_html"]
     assert active_content(body) == []
@@ -216,10 +254,16 @@ def test_tips_and_descriptions_come_back_inert(web, api, platform):
 
 def test_boards_are_readable_on_the_web(web, api, platform):
     tasker, voter = api.signup("tasker"), api.signup("tasker")
-    first = api.client.post("/api/v1/boards/mounting/tips", headers=api.headers(tasker),
-                            json={"title": "Find the stud", "body": "Use a magnet."}).json["id"]
-    api.client.post("/api/v1/boards/mounting/tips", headers=api.headers(tasker),
-                    json={"title": "Level twice", "body": "Then drill."})
+    first = api.client.post(
+        "/api/v1/boards/mounting/tips",
+        headers=api.headers(tasker),
+        json={"title": "Find the stud", "body": "Use a magnet."},
+    ).json["id"]
+    api.client.post(
+        "/api/v1/boards/mounting/tips",
+        headers=api.headers(tasker),
+        json={"title": "Level twice", "body": "Then drill."},
+    )
     api.client.post(f"/api/v1/tips/{first}/votes", headers=api.headers(voter), json={"helpful": True})
     pipeline = Pipeline(platform, ["tips"])
     pipeline.drain()

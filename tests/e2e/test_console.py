@@ -1,4 +1,5 @@
 """The operators' web console: sign-in with CSRF, roles, floors table, edit, history, simulation."""
+
 from __future__ import annotations
 
 import re
@@ -38,7 +39,9 @@ def test_console_needs_an_operator_session(browser):
     assert r.status_code == 400 and "/console" not in r.headers.get("Location", "")
     token = csrf(browser.get("/login").get_data(as_text=True))
     r = browser.post("/login", data={"email": "ops@example.test", "password": "wrong", "csrf_token": token})
-    assert r.status_code == 400 and "Wrong email or password" in r.get_data(as_text=True), re.findall(r"class=\"error\">[^<]*", r.get_data(as_text=True))
+    assert r.status_code == 400 and "Wrong email or password" in r.get_data(as_text=True), re.findall(
+        r"class=\"error\">[^<]*", r.get_data(as_text=True)
+    )
     assert sign_in(browser, "client@example.test").status_code == 302
     r = browser.get("/console/floors", headers={"Accept": "text/html"})
     assert r.status_code == 403 and "<h1>403" in r.get_data(as_text=True)
@@ -51,16 +54,26 @@ def test_operator_sees_floors_changes_one_and_reads_history(browser):
     assert "Seattle, WA" in page and "Yard work" in page and "27.00 USD/h" in page
     form = browser.get("/console/floors/yard-work/nyc").get_data(as_text=True)
     token = csrf(form)
-    fields = {"hourly_floor": "2100", "per_task_floor": "1500", "min_billable_minutes": "60",
-              "billing_increment_minutes": "15", "service_fee_bps": "1500", "trust_fee_bps": "500",
-              "tasker_commission_bps": "0", "reason": "", "csrf_token": token}
+    fields = {
+        "hourly_floor": "2100",
+        "per_task_floor": "1500",
+        "min_billable_minutes": "60",
+        "billing_increment_minutes": "15",
+        "service_fee_bps": "1500",
+        "trust_fee_bps": "500",
+        "tasker_commission_bps": "0",
+        "reason": "",
+        "csrf_token": token,
+    }
     r = browser.post("/console/floors/yard-work/nyc", data=fields)
     html = r.get_data(as_text=True)
     assert r.status_code == 422 and "This field is required" in html  # the reason
     r = browser.post("/console/floors/yard-work/nyc", data={**fields, "reason": "cut"})
     assert r.status_code == 422 and "legal minimum of 2213 cents" in r.get_data(as_text=True)
-    r = browser.post("/console/floors/yard-work/nyc", data={**fields, "hourly_floor": "2600", "reason": "Review",
-                                                            "effective_from": "2031-01-01T09:00"})
+    r = browser.post(
+        "/console/floors/yard-work/nyc",
+        data={**fields, "hourly_floor": "2600", "reason": "Review", "effective_from": "2031-01-01T09:00"},
+    )
     assert r.status_code == 302
     assert "version 2" in browser.get("/console/floors").get_data(as_text=True)
     history = browser.get("/console/history").get_data(as_text=True)
@@ -73,22 +86,40 @@ def test_simulation_page_draws_a_chart(browser, api):
     api.price_pending()
     sign_in(browser, "ops@example.test")
     token = csrf(browser.get("/console/simulate").get_data(as_text=True))
-    r = browser.post("/console/simulate", data={"category": "yard-work", "region": "springfield",
-                                                "hourly_floor": "3000", "days": "7", "csrf_token": token})
+    r = browser.post(
+        "/console/simulate",
+        data={
+            "category": "yard-work",
+            "region": "springfield",
+            "hourly_floor": "3000",
+            "days": "7",
+            "csrf_token": token,
+        },
+    )
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and "<svg" in html and "1 postings replayed" in html
     assert 'class="bar-client"' in html and "7.20 USD" in html  # 2880 -> 3600
-    r = browser.post("/console/simulate", data={"region": "seattle", "hourly_floor": "100", "days": "7",
-                                                "csrf_token": token})
+    r = browser.post(
+        "/console/simulate", data={"region": "seattle", "hourly_floor": "100", "days": "7", "csrf_token": token}
+    )
     assert r.status_code == 422 and "legal minimum" in r.get_data(as_text=True)
 
 
 def test_scheduled_changes_show_in_the_floors_table_and_a_big_jump_needs_confirm(browser, platform):
     sign_in(browser, "ops@example.test")
     page = browser.get("/console/floors/yard-work/springfield").get_data(as_text=True)
-    form = {"csrf_token": csrf(page), "hourly_floor": "2600", "per_task_floor": "0", "min_billable_minutes": "60",
-            "billing_increment_minutes": "15", "service_fee_bps": "1000", "trust_fee_bps": "200",
-            "tasker_commission_bps": "0", "reason": "yearly review", "effective_from": "2030-01-01T00:00"}
+    form = {
+        "csrf_token": csrf(page),
+        "hourly_floor": "2600",
+        "per_task_floor": "0",
+        "min_billable_minutes": "60",
+        "billing_increment_minutes": "15",
+        "service_fee_bps": "1000",
+        "trust_fee_bps": "200",
+        "tasker_commission_bps": "0",
+        "reason": "yearly review",
+        "effective_from": "2030-01-01T00:00",
+    }
     assert browser.post("/console/floors/yard-work/springfield", data=form).status_code == 302
     table = browser.get("/console/floors").get_data(as_text=True)
     assert "then 26.00 USD/h from 2030-01-01 00:00 UTC" in table and "data-scheduled" in table

@@ -1,4 +1,5 @@
 """Operators tune floors over the API: versions, audit history, refusals, simulation, roles."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -35,37 +36,49 @@ def api_headers(who):
 
 def test_a_change_is_a_new_audited_version(client, api):
     op = api.signup("operator")
-    r = client.put("/api/v1/floors/yard-work/springfield", headers=api_headers(op),
-                   json={"reason": "Rents went up", "hourly_floor": 2600, "trust_fee_bps": 600})
+    r = client.put(
+        "/api/v1/floors/yard-work/springfield",
+        headers=api_headers(op),
+        json={"reason": "Rents went up", "hourly_floor": 2600, "trust_fee_bps": 600},
+    )
     assert r.status_code == 201, r.json
     assert (r.json["version"], r.json["hourly_floor"], r.json["per_task_floor"]) == (2, 2600, 1500)
     floors = client.get("/api/v1/floors?region=springfield", headers=api_headers(op)).json
     assert next(f for f in floors if f["category"] == "yard-work")["version"] == 2
     entry = history(client, op, category="yard-work", region="springfield")[0]
     assert entry["version"] == 2 and entry["author"] == op["email"] and entry["reason"] == "Rents went up"
-    assert entry["changes"] == {"hourly_floor": {"old": 2400, "new": 2600},
-                                "trust_fee_bps": {"old": 500, "new": 600}}
-    preview = client.post("/api/v1/quotes", json={"category": "yard-work", "region": "springfield",
-                                                  "estimated_minutes": 60}).json
+    assert entry["changes"] == {"hourly_floor": {"old": 2400, "new": 2600}, "trust_fee_bps": {"old": 500, "new": 600}}
+    preview = client.post(
+        "/api/v1/quotes", json={"category": "yard-work", "region": "springfield", "estimated_minutes": 60}
+    ).json
     assert (preview["rate"], preview["rule_version"]) == (2600, 2)
 
 
-@pytest.mark.parametrize("path, body, field", [
-    ("yard-work/seattle", {"reason": "cut", "hourly_floor": 2699}, "hourly_floor"),  # under $0.45/min
-    ("yard-work/seattle", {"reason": "cut", "per_task_floor": 519}, "per_task_floor"),  # under $5.20
-    ("yard-work/nyc", {"reason": "cut", "hourly_floor": 2212}, "hourly_floor"),  # under $22.13/h
-    ("yard-work/springfield", {"reason": "oops", "hourly_floor": -1}, "hourly_floor"),
-    ("yard-work/springfield", {"reason": "oops", "service_fee_bps": 10_001}, "service_fee_bps"),
-    ("basket-weaving/springfield", {"reason": "new", "hourly_floor": 3000}, "category"),
-    ("yard-work/gotham", {"reason": "new", "hourly_floor": 3000}, "region"),
-    ("yard-work/springfield", {"hourly_floor": 3000}, "reason"),
-    ("yard-work/springfield", {"reason": "  ", "hourly_floor": 3000}, "reason"),
-    ("yard-work/springfield", {"reason": "late", "hourly_floor": 3000,
-                               "effective_from": "2020-01-01T00:00:00Z"}, "effective_from"),
-    ("yard-work/springfield", {"reason": "tz", "hourly_floor": 3000,
-                               "effective_from": "2031-01-01T00:00:00"}, "effective_from"),
-    ("yard-work/springfield", {"reason": "float", "hourly_floor": 25.5}, "hourly_floor"),
-])
+@pytest.mark.parametrize(
+    "path, body, field",
+    [
+        ("yard-work/seattle", {"reason": "cut", "hourly_floor": 2699}, "hourly_floor"),  # under $0.45/min
+        ("yard-work/seattle", {"reason": "cut", "per_task_floor": 519}, "per_task_floor"),  # under $5.20
+        ("yard-work/nyc", {"reason": "cut", "hourly_floor": 2212}, "hourly_floor"),  # under $22.13/h
+        ("yard-work/springfield", {"reason": "oops", "hourly_floor": -1}, "hourly_floor"),
+        ("yard-work/springfield", {"reason": "oops", "service_fee_bps": 10_001}, "service_fee_bps"),
+        ("basket-weaving/springfield", {"reason": "new", "hourly_floor": 3000}, "category"),
+        ("yard-work/gotham", {"reason": "new", "hourly_floor": 3000}, "region"),
+        ("yard-work/springfield", {"hourly_floor": 3000}, "reason"),
+        ("yard-work/springfield", {"reason": "  ", "hourly_floor": 3000}, "reason"),
+        (
+            "yard-work/springfield",
+            {"reason": "late", "hourly_floor": 3000, "effective_from": "2020-01-01T00:00:00Z"},
+            "effective_from",
+        ),
+        (
+            "yard-work/springfield",
+            {"reason": "tz", "hourly_floor": 3000, "effective_from": "2031-01-01T00:00:00"},
+            "effective_from",
+        ),
+        ("yard-work/springfield", {"reason": "float", "hourly_floor": 25.5}, "hourly_floor"),
+    ],
+)
 def test_bad_changes_are_refused_and_change_nothing(client, api, path, body, field):
     op = api.signup("operator")
     before = history(client, op)
@@ -78,9 +91,11 @@ def test_bad_changes_are_refused_and_change_nothing(client, api, path, body, fie
 def test_a_scheduled_change_waits_for_its_time(client, api):
     op = api.signup("operator")
     when = (utcnow() + timedelta(days=3)).replace(microsecond=0)
-    r = client.put("/api/v1/floors/moving-help/riverside", headers=api_headers(op),
-                   json={"reason": "Announced for next week", "hourly_floor": 4000,
-                         "effective_from": when.isoformat()})
+    r = client.put(
+        "/api/v1/floors/moving-help/riverside",
+        headers=api_headers(op),
+        json={"reason": "Announced for next week", "hourly_floor": 4000, "effective_from": when.isoformat()},
+    )
     assert r.status_code == 201 and r.json["version"] == 2
     floors = client.get("/api/v1/floors?region=riverside", headers=api_headers(op)).json
     assert next(f for f in floors if f["category"] == "moving-help")["version"] == 1  # not yet
@@ -92,8 +107,11 @@ def test_simulation_replays_recent_postings_old_against_new(client, api):
         api.post_task(me, estimated_minutes=minutes)
     api.post_task(me, category="mounting", estimated_minutes=60)
     api.price_pending()
-    r = client.post("/api/v1/floors/simulate", headers=api_headers(op), json={
-        "days": 7, "changes": [{"category": "yard-work", "region": "springfield", "hourly_floor": 3000}]})
+    r = client.post(
+        "/api/v1/floors/simulate",
+        headers=api_headers(op),
+        json={"days": 7, "changes": [{"category": "yard-work", "region": "springfield", "hourly_floor": 3000}]},
+    )
     assert r.status_code == 200, r.json
     assert r.json["postings"] == 4
     rows = {row["category"]: row for row in r.json["categories"]}
@@ -105,11 +123,17 @@ def test_simulation_replays_recent_postings_old_against_new(client, api):
     assert yard["client_delta_total"] == 720 + 720 + 1261
     assert yard["client_delta_avg"] == round(2701 / 3) and yard["payout_delta_avg"] == 750
     assert mounting["affected"] == 0 and mounting["client_delta_total"] == 0
-    bad = client.post("/api/v1/floors/simulate", headers=api_headers(op), json={
-        "days": 0, "changes": [{"region": "seattle", "hourly_floor": 100}]})
+    bad = client.post(
+        "/api/v1/floors/simulate",
+        headers=api_headers(op),
+        json={"days": 0, "changes": [{"region": "seattle", "hourly_floor": 100}]},
+    )
     assert bad.status_code == 422 and "days" in bad.json["errors"]["json"]
-    bad = client.post("/api/v1/floors/simulate", headers=api_headers(op), json={
-        "changes": [{"region": "seattle", "hourly_floor": 100}]})
+    bad = client.post(
+        "/api/v1/floors/simulate",
+        headers=api_headers(op),
+        json={"changes": [{"region": "seattle", "hourly_floor": 100}]},
+    )
     assert bad.status_code == 422 and "hourly_floor" in bad.json["errors"]["json"]
 
 

@@ -1,6 +1,7 @@
 """Schemathesis over /api/openapi.json: at least 100 generated requests per operation, each sent
 with the role that operation is for (so it gets past authentication to the validation), and
 not one may answer 5xx."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -23,8 +24,33 @@ from tests.support import NO_WINDOW, Pipeline, book
 
 EXAMPLES = 100
 OPERATOR_PATHS = ("/api/v1/floors", "/licenses", "/hide", "/refunds")
-CLIENT_ROUTES = {("POST", "/api/v1/tasks"), ("POST", "/api/v1/tasks/{task_id}/review"),
-                 ("POST", "/api/v1/tasks/{task_id}/book")}
+CLIENT_ROUTES = {
+    ("POST", "/api/v1/tasks"),
+    ("POST", "/api/v1/tasks/{task_id}/review"),
+    ("POST", "/api/v1/tasks/{task_id}/book"),
+}
+
+
+def fuzz_operation(operation, label: str, headers: dict, sent: dict, past_auth: set) -> None:
+    # Valid and invalid requests alike: invalid ones must get a 4xx with a JSON message.
+    cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
+
+    @given(case=cases)
+    @settings(
+        max_examples=EXAMPLES, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    )
+    def fuzz(case):
+        response = case.call(headers=headers)
+        sent[label] = sent.get(label, 0) + 1
+        if response.status_code not in (401, 403):
+            past_auth.add(label)
+        assert response.status_code < 500, (label, case.formatted_path, case.body, response.text[:500])
+        if response.status_code >= 400:
+            content_type = response.headers.get("content-type", [""])[0]
+            assert content_type.startswith("application/json"), (label, response.status_code, response.text[:200])
+            assert "message" in response.json(), (label, response.text[:200])
+
+    fuzz()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -34,13 +60,18 @@ def fuzz_app(request, make_platform):
     tokens = {}
     with platform.uow() as uow:
         seed_demo(uow, demo_users=False)
-        users = {role: create_user(uow.session, f"{role}@fuzz.test", "correct horse battery", role)
-                 for role in ("client", "tasker", "operator")}
+        users = {
+            role: create_user(uow.session, f"{role}@fuzz.test", "correct horse battery", role)
+            for role in ("client", "tasker", "operator")
+        }
         tokens = {role: issue_token(uow.session, user) for role, user in users.items()}
         set_skills(uow, users["tasker"].id, ["springfield"], [SkillSpec("yard-work", 2400)])
         for n in range(3):  # a few real ids for the generator to hit among the random ones
-            post_task(uow, users["client"].id, TaskDraft("yard-work", "springfield", f"task {n}", "", 60,
-                                                         datetime(2031, 1, 1, tzinfo=timezone.utc)))
+            post_task(
+                uow,
+                users["client"].id,
+                TaskDraft("yard-work", "springfield", f"task {n}", "", 60, datetime(2031, 1, 1, tzinfo=timezone.utc)),
+            )
         post_tip(uow, users["tasker"], "yard-work", "A tip", "Body")
         uow.commit()
     pipeline = Pipeline(platform, ["pricing"])
@@ -51,8 +82,15 @@ def fuzz_app(request, make_platform):
         accept_task(uow, uow.session.get(User, users["tasker"].id), 1, NO_WINDOW)
         uow.commit()
     # Limits high enough that the generator reaches validation rather than a 429.
-    app = create_app({"TESTING": True, "RATELIMIT_LOGIN": "100000 per minute", "RATELIMIT_SIGNUP": "100000 per hour",
-                      "RATELIMIT_POSTING": "100000 per minute"}, platform=platform)
+    app = create_app(
+        {
+            "TESTING": True,
+            "RATELIMIT_LOGIN": "100000 per minute",
+            "RATELIMIT_SIGNUP": "100000 per hour",
+            "RATELIMIT_POSTING": "100000 per minute",
+        },
+        platform=platform,
+    )
     app.config["FUZZ_TOKENS"] = tokens
     return app
 
@@ -77,25 +115,8 @@ def test_no_operation_answers_5xx(fuzz_app):
 
     for operation in operations:
         label = f"{operation.method.upper()} {operation.path}"
-        headers = {"Authorization": f"Bearer {tokens[role_for(operation.method.upper(), operation.path)]}"}
-        # Valid and invalid requests alike: invalid ones must get a 4xx with a JSON message.
-        cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
-
-        @given(case=cases)
-        @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck))
-        def fuzz(case):
-            response = case.call(headers=headers)
-            sent[label] = sent.get(label, 0) + 1
-            if response.status_code not in (401, 403):
-                past_auth.add(label)
-            assert response.status_code < 500, (label, case.formatted_path, case.body, response.text[:500])
-            if response.status_code >= 400:
-                content_type = response.headers.get("content-type", [""])[0]
-                assert content_type.startswith("application/json"), (label, response.status_code, response.text[:200])
-                assert "message" in response.json(), (label, response.text[:200])
-
-        fuzz()
+        token = tokens[role_for(operation.method.upper(), operation.path)]
+        fuzz_operation(operation, label, {"Authorization": f"Bearer {token}"}, sent, past_auth)
     print("requests per operation:", sent)
     short = {label: n for label, n in sent.items() if n < EXAMPLES}
     assert short == {}, short

@@ -1,6 +1,7 @@
 """Arbitrary JSON bodies, lone surrogates, NUL and deep nesting included, to every operation that
 writes events. Each request is either refused with a 4xx, or every event it wrote is one that the
 consumers decode: input can never poison the log."""
+
 from __future__ import annotations
 
 import json
@@ -24,29 +25,59 @@ from marketplace.tips import post_tip
 from tests.support import NO_WINDOW, UNLIMITED, Pipeline, book, seeded
 
 NASTY = ["\ud800", "a\udfffb", "\x00", "nul\x00in", "\u202e", "\ufeff", "😀", "", " ", "x" * 6000]
-text = st.one_of(st.text(max_size=40), st.text(st.characters(categories=["Cs", "Cc", "Zl", "So"]), max_size=8),
-                 st.sampled_from(NASTY))
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False), text,
-                    st.sampled_from(["9999-12-31T23:59:59-14:00", "2030-06-01T09:00:00Z", "0001-01-01T00:00:00+14:00"]))
-any_json = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
-                        max_leaves=8)
+text = st.one_of(
+    st.text(max_size=40),
+    st.text(st.characters(categories=["Cs", "Cc", "Zl", "So"]), max_size=8),
+    st.sampled_from(NASTY),
+)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False),
+    text,
+    st.sampled_from(["9999-12-31T23:59:59-14:00", "2030-06-01T09:00:00Z", "0001-01-01T00:00:00+14:00"]),
+)
+any_json = st.recursive(
+    scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3), max_leaves=8
+)
 DEEP = ["[" * 3000 + "]" * 3000, '{"a":' * 100 + "1" + "}" * 100]
 
 
 def bodies(valid: dict):
     """Mostly near-valid (so requests get past validation and write events), sometimes anything."""
-    mutated = st.builds(lambda changes: {**valid, **changes},
-                        st.dictionaries(st.sampled_from(sorted(valid) or ["x"]), st.one_of(text, any_json), max_size=2))
-    texts_only = st.builds(lambda new: {**valid, **{k: v for k, v in new.items() if isinstance(valid.get(k), str)}},
-                           st.fixed_dictionaries({k: text for k in valid}))
-    return st.one_of(mutated.map(json.dumps), texts_only.map(json.dumps), any_json.map(json.dumps),
-                     st.sampled_from(DEEP), st.just(json.dumps(valid)))
+    mutated = st.builds(
+        lambda changes: {**valid, **changes},
+        st.dictionaries(st.sampled_from(sorted(valid) or ["x"]), st.one_of(text, any_json), max_size=2),
+    )
+    texts_only = st.builds(
+        lambda new: {**valid, **{k: v for k, v in new.items() if isinstance(valid.get(k), str)}},
+        st.fixed_dictionaries({k: text for k in valid}),
+    )
+    return st.one_of(
+        mutated.map(json.dumps),
+        texts_only.map(json.dumps),
+        any_json.map(json.dumps),
+        st.sampled_from(DEEP),
+        st.just(json.dumps(valid)),
+    )
 
 
 START = (utcnow() + timedelta(days=3)).isoformat()
 OPERATIONS = [  # (role, method, path, a valid body)
-    ("client", "POST", "/api/v1/tasks", {"category": "yard-work", "region": "springfield", "title": "Rake",
-                                         "description": "leaves", "estimated_minutes": 60, "starts_at": START}),
+    (
+        "client",
+        "POST",
+        "/api/v1/tasks",
+        {
+            "category": "yard-work",
+            "region": "springfield",
+            "title": "Rake",
+            "description": "leaves",
+            "estimated_minutes": 60,
+            "starts_at": START,
+        },
+    ),
     ("client", "POST", "/api/v1/tasks/{open}/cancel", {"reason": "plans changed"}),
     ("client", "POST", "/api/v1/tasks/{completed}/review", {"rating": 5, "comment": "great"}),
     ("client", "POST", "/api/v1/tasks/{claimed}/adjustment/dispute", {"reason": "too long"}),
@@ -54,8 +85,12 @@ OPERATIONS = [  # (role, method, path, a valid body)
     ("tasker", "POST", "/api/v1/tasks/{accepted}/cancel", {"reason": "sick"}),
     ("tasker", "POST", "/api/v1/boards/yard-work/tips", {"title": "Gloves", "body": "*Wear* them."}),
     ("tasker", "POST", "/api/v1/tips/{tip}/votes", {"helpful": True}),
-    ("tasker", "PUT", "/api/v1/taskers/me/skills", {"regions": ["springfield"],
-                                                    "skills": [{"category": "yard-work", "rate": 2500}]}),
+    (
+        "tasker",
+        "PUT",
+        "/api/v1/taskers/me/skills",
+        {"regions": ["springfield"], "skills": [{"category": "yard-work", "rate": 2500}]},
+    ),
     ("operator", "PUT", "/api/v1/floors/yard-work/springfield", {"hourly_floor": 2500, "reason": "review"}),
     ("operator", "POST", "/api/v1/tips/{tip}/hide", {"reason": "spam"}),
     ("operator", "POST", "/api/v1/tasks/{completed}/refunds", {"amount": 100, "reason": "late"}),
@@ -81,14 +116,25 @@ def world(sqlite_template, tmp_path_factory):
     shutil.copy(sqlite_template, path)
     platform = seeded(bootstrap(conftest.test_settings(f"sqlite:///{path}", priority_window=NO_WINDOW)))
     with platform.uow() as uow:
-        users = {name: create_user(uow.session, f"{name}@fuzz.test", "correct horse battery", role)
-                 for name, role in (("client", "client"), ("voter", "tasker"), ("tasker", "tasker"),
-                                    ("operator", "operator"))}
+        users = {
+            name: create_user(uow.session, f"{name}@fuzz.test", "correct horse battery", role)
+            for name, role in (
+                ("client", "client"),
+                ("voter", "tasker"),
+                ("tasker", "tasker"),
+                ("operator", "operator"),
+            )
+        }
         tokens = {role: issue_token(uow.session, user) for role, user in users.items()}
         set_skills(uow, users["tasker"].id, ["springfield"], [SkillSpec("yard-work", 2400)])
-        ids = {name: post_task(uow, users["client"].id, TaskDraft("yard-work", "springfield", name, "", 60,
-                                                                  utcnow() + timedelta(days=3))).id
-               for name in ("open", "accepted", "working", "completed", "claimed")}
+        ids = {
+            name: post_task(
+                uow,
+                users["client"].id,
+                TaskDraft("yard-work", "springfield", name, "", 60, utcnow() + timedelta(days=3)),
+            ).id
+            for name in ("open", "accepted", "working", "completed", "claimed")
+        }
         ids["tip"] = post_tip(uow, users["voter"], "yard-work", "A tip", "Body").id
         uow.commit()
     drain(platform, "pricing")
@@ -104,8 +150,11 @@ def world(sqlite_template, tmp_path_factory):
     app = create_app({"TESTING": True, **UNLIMITED}, platform=platform)
     client = app.test_client()
     for name, minutes, reason in (("completed", 60, ""), ("claimed", 300, "it grew")):
-        r = client.post(f"/api/v1/tasks/{ids[name]}/complete", json={"minutes_worked": minutes, "reason": reason},
-                        headers={"Authorization": f"Bearer {tokens['tasker']}"})
+        r = client.post(
+            f"/api/v1/tasks/{ids[name]}/complete",
+            json={"minutes_worked": minutes, "reason": reason},
+            headers={"Authorization": f"Bearer {tokens['tasker']}"},
+        )
         assert r.status_code == 200, r.json
     drain(platform, "payments")  # captures the completed task, so it can be refunded
     yield client, platform, ids, tokens

@@ -1,6 +1,7 @@
 """The schemathesis run covers the JSON API; this covers what it cannot see: the client's web forms
 and the operator console. Each form gets generated field values (huge numbers, NaN, calendar-end
 dates, control characters, very long text) with a valid CSRF token, and none may answer 5xx."""
+
 from __future__ import annotations
 
 import re
@@ -14,22 +15,60 @@ from marketplace.accounts import create_user
 from tests.support import UNLIMITED, csrf, seeded
 
 PASSWORD = "correct horse battery"
-WEIRD = ["99999999999999999999", "-1", "0", "1e999999999", "sNaN", "NaN", "Infinity", "9999-12-31T23:59",
-         "0001-01-01T00:00", "2031-06-01T09:00", "", " ", "\x00", "\u202e", "x" * 6000, "60", "yard-work",
-         "springfield", "tasker", "client", "on"]
+WEIRD = [
+    "99999999999999999999",
+    "-1",
+    "0",
+    "1e999999999",
+    "sNaN",
+    "NaN",
+    "Infinity",
+    "9999-12-31T23:59",
+    "0001-01-01T00:00",
+    "2031-06-01T09:00",
+    "",
+    " ",
+    "\x00",
+    "\u202e",
+    "x" * 6000,
+    "60",
+    "yard-work",
+    "springfield",
+    "tasker",
+    "client",
+    "on",
+]
 value = st.one_of(st.sampled_from(WEIRD), st.text(max_size=30), st.integers(-(10**25), 10**25).map(str))
 
 FORMS = {  # path -> the fields its form has
     "/signup": ["email", "display_name", "password", "confirm", "role"],
     "/login": ["email", "password"],
-    "/tasks/new": ["category", "region", "title", "description", "estimated_minutes", "starts_at", "offered_rate",
-                   "form_token", "action"],
+    "/tasks/new": [
+        "category",
+        "region",
+        "title",
+        "description",
+        "estimated_minutes",
+        "starts_at",
+        "offered_rate",
+        "form_token",
+        "action",
+    ],
     "/tasks/1/cancel": ["reason"],
     "/tasks/1/review": ["rating", "comment"],
     "/tasks/1/claim/dispute": ["reason"],
-    "/console/floors/yard-work/springfield": ["hourly_floor", "per_task_floor", "min_billable_minutes",
-                                              "billing_increment_minutes", "service_fee_bps", "trust_fee_bps",
-                                              "tasker_commission_bps", "reason", "effective_from", "confirm"],
+    "/console/floors/yard-work/springfield": [
+        "hourly_floor",
+        "per_task_floor",
+        "min_billable_minutes",
+        "billing_increment_minutes",
+        "service_fee_bps",
+        "trust_fee_bps",
+        "tasker_commission_bps",
+        "reason",
+        "effective_from",
+        "confirm",
+    ],
     "/console/simulate": ["category", "region", "hourly_floor", "days"],
     "/console/disputes/1": ["note", "decision"],
 }

@@ -1,6 +1,7 @@
 """The whole marketplace over HTTP, on each backbone: signup, post, priced, feed, accept, start,
 complete, review, reputation updated, tip posted and voted, board ranked; then both projections
 rebuilt by replay and compared with the live ones."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,7 +15,6 @@ from marketplace.models import BoardEntry, KarmaTip, Reputation
 from tests.e2e.conftest import ApiHelper
 from tests.support import NO_WINDOW, Pipeline, seeded
 from workers.replay import replay
-
 
 
 @pytest.fixture(params=["embedded+sqlite", "kafka+postgres"])
@@ -49,13 +49,19 @@ def test_the_whole_flow_then_replay_matches_live(market):
     client, tasker, rival = api.signup("client"), api.signup("tasker"), api.signup("tasker")
 
     # Skills: a rate under the floor is refused, and the error names the floor.
-    low = c.put("/api/v1/taskers/me/skills", headers=api.headers(tasker),
-                json={"regions": ["springfield"], "skills": [{"category": "yard-work", "rate": 1000}]})
+    low = c.put(
+        "/api/v1/taskers/me/skills",
+        headers=api.headers(tasker),
+        json={"regions": ["springfield"], "skills": [{"category": "yard-work", "rate": 1000}]},
+    )
     assert low.status_code == 422
     assert "floor of 24.00 USD/h" in low.json["errors"]["json"]["skills"]["0"]["rate"][0]
     for who in (tasker, rival):
-        ok = c.put("/api/v1/taskers/me/skills", headers=api.headers(who),
-                   json={"regions": ["springfield"], "skills": [{"category": "yard-work", "rate": 2400}]})
+        ok = c.put(
+            "/api/v1/taskers/me/skills",
+            headers=api.headers(who),
+            json={"regions": ["springfield"], "skills": [{"category": "yard-work", "rate": 2400}]},
+        )
         assert ok.status_code == 200, ok.json
     assert ok.json["skills"][0] == {**ok.json["skills"][0], "floor": 2400, "unlocked": True}
 
@@ -68,7 +74,9 @@ def test_the_whole_flow_then_replay_matches_live(market):
     assert priced["quote"]["billable_minutes"] == 105 and priced["quote"]["rate"] == 2400
     assert c.get("/api/v1/tasks?open=true", headers=api.headers(tasker)).json["items"] == []  # not booked yet
     booked = api.book(client, task_id).json["task"]
-    assert booked["payment_status"] == "authorized" and booked["payment"]["amount_authorized"] == priced["quote"]["total"]
+    assert (
+        booked["payment_status"] == "authorized" and booked["payment"]["amount_authorized"] == priced["quote"]["total"]
+    )
 
     # The feed, then an atomic accept: the rival is too late.
     feed = c.get("/api/v1/tasks?open=true", headers=api.headers(tasker)).json
@@ -81,8 +89,11 @@ def test_the_whole_flow_then_replay_matches_live(market):
     # Work it: start, complete with the minutes worked; the final price uses the task's rule version.
     # 130 minutes comes to more than the client booked, so it is a claim the client must approve.
     assert c.post(f"/api/v1/tasks/{task_id}/start", headers=api.headers(tasker)).json["status"] == "in_progress"
-    claim = c.post(f"/api/v1/tasks/{task_id}/complete", headers=api.headers(tasker),
-                   json={"minutes_worked": 130, "reason": "The beds needed edging too"})
+    claim = c.post(
+        f"/api/v1/tasks/{task_id}/complete",
+        headers=api.headers(tasker),
+        json={"minutes_worked": 130, "reason": "The beds needed edging too"},
+    )
     assert claim.status_code == 200, claim.json
     assert claim.json["status"] == "awaiting_approval" and claim.json["adjustment"]["status"] == "pending"
     done = c.post(f"/api/v1/tasks/{task_id}/adjustment/approve", headers=api.headers(client))
@@ -94,11 +105,15 @@ def test_the_whole_flow_then_replay_matches_live(market):
     pipeline.until(lambda: status_of_payment(api, client, task_id) == "captured", "the payments worker to capture")
     with api.platform.uow() as uow:  # the approved difference is charged beyond the hold, and paid on
         assert balances(uow.session, task_id) == {
-            "client": -final["total"], "tasker_payable": final["payout"], "platform_fees": final["platform"]}
+            "client": -final["total"],
+            "tasker_payable": final["payout"],
+            "platform_fees": final["platform"],
+        }
 
     # The client reviews; the reputation projector picks up accept, complete and review.
-    review = c.post(f"/api/v1/tasks/{task_id}/review", headers=api.headers(client),
-                    json={"rating": 5, "comment": "Spotless."})
+    review = c.post(
+        f"/api/v1/tasks/{task_id}/review", headers=api.headers(client), json={"rating": 5, "comment": "Spotless."}
+    )
     assert review.status_code == 201, review.json
     again = c.post(f"/api/v1/tasks/{task_id}/review", headers=api.headers(client), json={"rating": 1})
     assert again.status_code == 409
@@ -107,27 +122,47 @@ def test_the_whole_flow_then_replay_matches_live(market):
         rep = c.get(f"/api/v1/taskers/{tasker['id']}").json
         return next((r for r in rep["categories"] if r["category"] == "yard-work"), None)
 
-    pipeline.until(lambda: (r := yard_work()) and r["completed"] == 1 and r["reviews"] == 1,
-                   "reputation to count the completed, reviewed task")
+    pipeline.until(
+        lambda: (r := yard_work()) and r["completed"] == 1 and r["reviews"] == 1,
+        "reputation to count the completed, reviewed task",
+    )
     rep = yard_work()
     with api.platform.uow() as uow:  # the projector announced the tasker's new standing
-        changes = [decode(r.value) for r in uow.session.exec(
-            select(EventLogRow).where(EventLogRow.topic == "reputation.changes").order_by(EventLogRow.seq))]
+        changes = [
+            decode(r.value)
+            for r in uow.session.exec(
+                select(EventLogRow).where(EventLogRow.topic == "reputation.changes").order_by(EventLogRow.seq)
+            )
+        ]
     assert changes and changes[-1].data["tasker_id"] == tasker["id"] and changes[-1].data["score"] == rep["score"]
     assert rep["accepted"] == 1 and rep["reliability"] == 1.0 and rep["rating"] == round((5 * 4 + 5) / 6, 2)
 
     # Tips: post, vote (never on one's own, once each), and the board ranks them.
-    good = c.post("/api/v1/boards/yard-work/tips", headers=api.headers(tasker),
-                  json={"title": "Rake with the wind", "body": "Start **upwind**, bag as you go."})
-    meh = c.post("/api/v1/boards/yard-work/tips", headers=api.headers(rival),
-                 json={"title": "Leaf blowers", "body": "Loud, but fast."})
+    good = c.post(
+        "/api/v1/boards/yard-work/tips",
+        headers=api.headers(tasker),
+        json={"title": "Rake with the wind", "body": "Start **upwind**, bag as you go."},
+    )
+    meh = c.post(
+        "/api/v1/boards/yard-work/tips",
+        headers=api.headers(rival),
+        json={"title": "Leaf blowers", "body": "Loud, but fast."},
+    )
     assert good.status_code == meh.status_code == 201
     good_id, meh_id = good.json["id"], meh.json["id"]
     assert "<strong>upwind</strong>" in good.json["body_html"]
-    assert c.post(f"/api/v1/tips/{good_id}/votes", headers=api.headers(tasker), json={"helpful": True}).status_code == 403
-    assert c.post(f"/api/v1/tips/{good_id}/votes", headers=api.headers(rival), json={"helpful": True}).status_code == 201
-    assert c.post(f"/api/v1/tips/{good_id}/votes", headers=api.headers(rival), json={"helpful": False}).status_code == 409
-    assert c.post(f"/api/v1/tips/{meh_id}/votes", headers=api.headers(tasker), json={"helpful": False}).status_code == 201
+    assert (
+        c.post(f"/api/v1/tips/{good_id}/votes", headers=api.headers(tasker), json={"helpful": True}).status_code == 403
+    )
+    assert (
+        c.post(f"/api/v1/tips/{good_id}/votes", headers=api.headers(rival), json={"helpful": True}).status_code == 201
+    )
+    assert (
+        c.post(f"/api/v1/tips/{good_id}/votes", headers=api.headers(rival), json={"helpful": False}).status_code == 409
+    )
+    assert (
+        c.post(f"/api/v1/tips/{meh_id}/votes", headers=api.headers(tasker), json={"helpful": False}).status_code == 201
+    )
 
     def board():
         return c.get("/api/v1/boards/yard-work").json
@@ -140,9 +175,11 @@ def test_the_whole_flow_then_replay_matches_live(market):
 
     # Replay both projections from the log: identical to what the live workers built.
     pipeline.drain()
-    live = {"reputation": snapshot(api.platform, Reputation, [Reputation.tasker_id, Reputation.category]),
-            "karma": snapshot(api.platform, KarmaTip, [KarmaTip.tip_id]),
-            "board": snapshot(api.platform, BoardEntry, [BoardEntry.tip_id])}
+    live = {
+        "reputation": snapshot(api.platform, Reputation, [Reputation.tasker_id, Reputation.category]),
+        "karma": snapshot(api.platform, KarmaTip, [KarmaTip.tip_id]),
+        "board": snapshot(api.platform, BoardEntry, [BoardEntry.tip_id]),
+    }
     assert live["reputation"] and live["karma"] and live["board"]
     assert replay(api.platform, "reputation").applied > 0
     assert replay(api.platform, "tips").applied > 0

@@ -1,6 +1,7 @@
 """Web and session hardening, each a reproduction that failed before: open redirects, serve without
 SECRET_KEY, cookie flags, security headers, sign-out, signup enumeration, weak passwords, token
 expiry and revocation, tip and sign-in limits, and duplicate postings."""
+
 from __future__ import annotations
 
 import threading
@@ -39,8 +40,18 @@ def sign_in(web, email: str, password: str = PASSWORD, next_url: str | None = No
     return web.post(path, data={"email": email, "password": password, "csrf_token": token})
 
 
-@pytest.mark.parametrize("target", ["/%09/evil.example", "//evil.example", "/\\evil.example", "https://evil.example",
-                                    "/%0d%0a/evil.example", "/ /evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/%09/evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "https://evil.example",
+        "/%0d%0a/evil.example",
+        "/ /evil.example",
+        "javascript:alert(1)",
+    ],
+)
 def test_sign_in_never_redirects_off_site(web, platform, target):
     account(platform, "c@example.test")
     r = sign_in(web, "c@example.test", next_url=target)
@@ -71,8 +82,9 @@ def test_session_cookies_are_samesite_lax_and_secure_when_served_over_https(web,
     account(platform, "c@example.test")
     cookie = sign_in(web, "c@example.test").headers["Set-Cookie"]
     assert "SameSite=Lax" in cookie and "HttpOnly" in cookie and "Secure" not in cookie
-    served = create_app({"TESTING": True, "WTF_CSRF_ENABLED": True},
-                        platform=seeded(make_platform(sqlite_url, https_only=True))).test_client()
+    served = create_app(
+        {"TESTING": True, "WTF_CSRF_ENABLED": True}, platform=seeded(make_platform(sqlite_url, https_only=True))
+    ).test_client()
     account(served.application.extensions["floorboard"], "d@example.test")
     cookie = sign_in(served, "d@example.test").headers["Set-Cookie"]
     assert "Secure" in cookie and "SameSite=Lax" in cookie
@@ -87,7 +99,10 @@ def test_every_answer_carries_the_security_headers(client):
         assert "script-src 'self'" in policy and "https://js.stripe.com" in policy
         assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
-    assert "'unsafe-inline'" not in client.get("/login").headers["Content-Security-Policy"].split("script-src")[1].split(";")[0]
+    assert (
+        "'unsafe-inline'"
+        not in client.get("/login").headers["Content-Security-Policy"].split("script-src")[1].split(";")[0]
+    )
     assert "Strict-Transport-Security" not in client.get("/login").headers  # plain HTTP in development
 
 
@@ -117,8 +132,17 @@ def test_web_signup_answers_the_same_for_a_known_email(web, platform):
 
     def signup(email):
         token = csrf(web.get("/signup").get_data(as_text=True))
-        return web.post("/signup", data={"email": email, "display_name": "X", "password": "a long new secret",
-                                         "confirm": "a long new secret", "role": "client", "csrf_token": token})
+        return web.post(
+            "/signup",
+            data={
+                "email": email,
+                "display_name": "X",
+                "password": "a long new secret",
+                "confirm": "a long new secret",
+                "role": "client",
+                "csrf_token": token,
+            },
+        )
 
     known, new = signup("known@example.test"), signup("new@example.test")
     assert known.status_code == new.status_code == 302
@@ -133,8 +157,9 @@ def test_failed_signups_are_rate_limited_too(app, client):
     assert codes == [422, 422, 422, 429]
 
 
-@pytest.mark.parametrize("password", ["password123", "qwertyuiop", "1234567890", "iloveyou12", "abcdefghij",
-                                      "aaaaaaaaaa"])
+@pytest.mark.parametrize(
+    "password", ["password123", "qwertyuiop", "1234567890", "iloveyou12", "abcdefghij", "aaaaaaaaaa"]
+)
 def test_common_passwords_are_refused(client, password):
     r = client.post("/api/v1/users", json={"email": "someone@example.test", "password": password, "role": "client"})
     assert r.status_code == 422 and "password" in r.json["errors"]["json"], r.json
@@ -160,8 +185,12 @@ def test_tokens_expire_and_their_owner_lists_and_revokes_them(client, api, platf
 def test_tip_posting_is_rate_limited(app, api):
     app.config.update(RATELIMIT_TIPS="3 per minute")
     tasker = api.signup("tasker")
-    codes = [api.client.post("/api/v1/boards/yard-work/tips", headers=api.headers(tasker),
-                             json={"title": f"Tip {n}", "body": "Body."}).status_code for n in range(4)]
+    codes = [
+        api.client.post(
+            "/api/v1/boards/yard-work/tips", headers=api.headers(tasker), json={"title": f"Tip {n}", "body": "Body."}
+        ).status_code
+        for n in range(4)
+    ]
     assert codes == [201, 201, 201, 429]
 
 
@@ -177,8 +206,13 @@ def test_web_and_api_sign_in_share_one_failure_counter(app, web, platform):
 def test_an_idempotency_key_returns_the_first_task(client, api, platform):
     who = api.signup("client")
     headers = {**api.headers(who), "Idempotency-Key": "order-7f3a"}
-    body = {"category": "yard-work", "region": "springfield", "title": "Rake", "estimated_minutes": 60,
-            "starts_at": "2030-06-01T09:00:00Z"}
+    body = {
+        "category": "yard-work",
+        "region": "springfield",
+        "title": "Rake",
+        "estimated_minutes": 60,
+        "starts_at": "2030-06-01T09:00:00Z",
+    }
     first = client.post("/api/v1/tasks", json=body, headers=headers)
     again = client.post("/api/v1/tasks", json=body, headers=headers)
     assert first.status_code == again.status_code == 202 and first.json["id"] == again.json["id"]
@@ -199,8 +233,13 @@ def test_concurrent_posts_with_one_key_make_one_task(make_platform, postgres_url
         uow.commit()
     token = app.test_client().post("/api/v1/auth/token", json={"email": "c@example.test", "password": PASSWORD}).json
     headers = {"Authorization": f"Bearer {token['token']}", "Idempotency-Key": "same-key-twice"}
-    body = {"category": "yard-work", "region": "springfield", "title": "Rake", "estimated_minutes": 60,
-            "starts_at": "2030-06-01T09:00:00Z"}
+    body = {
+        "category": "yard-work",
+        "region": "springfield",
+        "title": "Rake",
+        "estimated_minutes": 60,
+        "starts_at": "2030-06-01T09:00:00Z",
+    }
     answers, start = [], threading.Barrier(6)
 
     def post():
@@ -224,8 +263,16 @@ def test_a_task_form_sent_twice_posts_once(web, platform):
     sign_in(web, "c@example.test")
     page = web.get("/tasks/new").get_data(as_text=True)
     form_token = page.split('name="form_token" type="hidden" value="')[1].split('"')[0]
-    data = {"category": "yard-work", "region": "springfield", "title": "Mow", "estimated_minutes": "60",
-            "starts_at": "2031-06-01T09:00", "action": "post", "csrf_token": csrf(page), "form_token": form_token}
+    data = {
+        "category": "yard-work",
+        "region": "springfield",
+        "title": "Mow",
+        "estimated_minutes": "60",
+        "starts_at": "2031-06-01T09:00",
+        "action": "post",
+        "csrf_token": csrf(page),
+        "form_token": form_token,
+    }
     first, second = web.post("/tasks/new", data=data), web.post("/tasks/new", data=data)
     assert first.status_code == second.status_code == 302
     assert first.headers["Location"] == second.headers["Location"]

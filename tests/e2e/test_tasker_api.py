@@ -1,6 +1,7 @@
 """Taskers by API: who sees what in the feed (skill, region, level, rate, priority window), the
 levels unlocking, cancellations on both sides, completion rules, tip moderation, and bad events
 on the new topics reaching their dead-letter queue."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -25,8 +26,11 @@ def open_api(make_platform, sqlite_url):
 
 
 def skills(api, who, skills: dict[str, int], regions=("springfield",)):
-    r = api.client.put("/api/v1/taskers/me/skills", headers=api.headers(who), json={
-        "regions": list(regions), "skills": [{"category": c, "rate": rate} for c, rate in skills.items()]})
+    r = api.client.put(
+        "/api/v1/taskers/me/skills",
+        headers=api.headers(who),
+        json={"regions": list(regions), "skills": [{"category": c, "rate": rate} for c, rate in skills.items()]},
+    )
     assert r.status_code == 200, r.json
     return r.json
 
@@ -60,7 +64,10 @@ def test_feed_filters_by_skill_region_level_and_rate(open_api):
     skills(api, picky, {"yard-work": 2500})
     view = skills(api, broad, {"yard-work": 2400, "moving-help": 2400, "mounting": 3800})
     assert {s["category"]: s["unlocked"] for s in view["skills"]} == {
-        "moving-help": True, "mounting": False, "yard-work": True}
+        "moving-help": True,
+        "mounting": False,
+        "yard-work": True,
+    }
     assert feed_ids(api, picky) == [generous]  # asks 25.00/h: only the task paying 30.00/h
     assert sorted(feed_ids(api, broad)) == sorted([plain, generous, moving])  # mounting is locked
     assert elsewhere not in feed_ids(api, broad) and skilled not in feed_ids(api, broad)
@@ -87,7 +94,9 @@ def test_priority_window_gives_elite_taskers_earlier_sight(api):
 
     def priced_ago(seconds: int) -> None:
         with api.platform.uow() as uow:
-            uow.session.exec(update(Task).where(Task.id == task_id).values(priced_at=utcnow() - timedelta(seconds=seconds)))
+            uow.session.exec(
+                update(Task).where(Task.id == task_id).values(priced_at=utcnow() - timedelta(seconds=seconds))
+            )
             uow.commit()
 
     priced_ago(120)
@@ -142,15 +151,23 @@ def test_completion_rules(open_api):
     skills(api, tasker, {"yard-work": 2400})
     task_id = priced(api, client, estimated_minutes=120)
     api.client.post(f"/api/v1/tasks/{task_id}/accept", headers=api.headers(tasker))
-    early = api.client.post(f"/api/v1/tasks/{task_id}/complete", headers=api.headers(tasker), json={"minutes_worked": 30})
+    early = api.client.post(
+        f"/api/v1/tasks/{task_id}/complete", headers=api.headers(tasker), json={"minutes_worked": 30}
+    )
     assert early.status_code == 409  # not started
     api.client.post(f"/api/v1/tasks/{task_id}/start", headers=api.headers(tasker))
     bad = api.client.post(f"/api/v1/tasks/{task_id}/complete", headers=api.headers(tasker), json={"minutes_worked": 0})
     assert bad.status_code == 422 and "minutes_worked" in bad.json["errors"]["json"]
-    done = api.client.post(f"/api/v1/tasks/{task_id}/complete", headers=api.headers(tasker), json={"minutes_worked": 10})
+    done = api.client.post(
+        f"/api/v1/tasks/{task_id}/complete", headers=api.headers(tasker), json={"minutes_worked": 10}
+    )
     final = done.json["final_quote"]
     # Ten minutes are billed as the rule's minimum hour: never below the floor.
-    assert final["billable_minutes"] == 60 and final["payout"] >= 2400 and final["total"] == final["payout"] + final["platform"]
+    assert (
+        final["billable_minutes"] == 60
+        and final["payout"] >= 2400
+        and final["total"] == final["payout"] + final["platform"]
+    )
 
 
 def test_levels_unlock_by_reputation_and_by_operator_verification(open_api):
@@ -163,7 +180,10 @@ def test_levels_unlock_by_reputation_and_by_operator_verification(open_api):
     for _ in range(5):  # five completed, five-star jobs in a general category
         task_id = priced(api, client)
         for step, body in (("accept", None), ("start", None), ("complete", {"minutes_worked": 60})):
-            assert api.client.post(f"/api/v1/tasks/{task_id}/{step}", headers=api.headers(tasker), json=body).status_code == 200
+            assert (
+                api.client.post(f"/api/v1/tasks/{task_id}/{step}", headers=api.headers(tasker), json=body).status_code
+                == 200
+            )
         api.client.post(f"/api/v1/tasks/{task_id}/review", headers=api.headers(client), json={"rating": 5})
     pipeline = Pipeline(api.platform, ["reputation"])
     pipeline.drain()
@@ -172,11 +192,15 @@ def test_levels_unlock_by_reputation_and_by_operator_verification(open_api):
     assert rep["tier"] == "trusted" and rep["levels"] == ["general", "skilled"] and rep["completed"] == 5
     assert feed_ids(api, tasker) == [mounting]
 
-    refused = api.client.post(f"/api/v1/taskers/{tasker['id']}/licenses", headers=api.headers(operator),
-                              json={"category": "yard-work"})
+    refused = api.client.post(
+        f"/api/v1/taskers/{tasker['id']}/licenses", headers=api.headers(operator), json={"category": "yard-work"}
+    )
     assert refused.status_code == 422
-    ok = api.client.post(f"/api/v1/taskers/{tasker['id']}/licenses", headers=api.headers(operator),
-                         json={"category": "electrical", "note": "licence #123 checked"})
+    ok = api.client.post(
+        f"/api/v1/taskers/{tasker['id']}/licenses",
+        headers=api.headers(operator),
+        json={"category": "electrical", "note": "licence #123 checked"},
+    )
     assert ok.status_code == 201
     assert sorted(feed_ids(api, tasker)) == sorted([mounting, electrical])
     assert api.client.get(f"/api/v1/taskers/{client['id']}").status_code == 404  # not a tasker
@@ -185,8 +209,11 @@ def test_levels_unlock_by_reputation_and_by_operator_verification(open_api):
 def test_operators_hide_tips(open_api):
     api = open_api
     author, voter, operator = api.signup("tasker"), api.signup("tasker"), api.signup("operator")
-    tip_id = api.client.post("/api/v1/boards/moving-help/tips", headers=api.headers(author),
-                             json={"title": "Lift with legs", "body": "Always."}).json["id"]
+    tip_id = api.client.post(
+        "/api/v1/boards/moving-help/tips",
+        headers=api.headers(author),
+        json={"title": "Lift with legs", "body": "Always."},
+    ).json["id"]
     api.client.post(f"/api/v1/tips/{tip_id}/votes", headers=api.headers(voter), json={"helpful": True})
     pipeline = Pipeline(api.platform, ["tips", "reputation"])
     pipeline.drain()
@@ -201,17 +228,30 @@ def test_operators_hide_tips(open_api):
     pipeline.close()
     assert api.client.get("/api/v1/boards/moving-help").json["total"] == 0
     assert api.client.get(f"/api/v1/taskers/{author['id']}").json["categories"][0]["tip_karma"] == 0
-    late_vote = api.client.post(f"/api/v1/tips/{tip_id}/votes", headers=api.headers(api.signup("tasker")),
-                                json={"helpful": True})
+    late_vote = api.client.post(
+        f"/api/v1/tips/{tip_id}/votes", headers=api.headers(api.signup("tasker")), json={"helpful": True}
+    )
     assert late_vote.status_code == 404
 
 
 def test_a_bad_event_on_the_new_topics_is_dead_lettered_with_its_reason(open_api):
     platform = open_api.platform
     with platform.uow() as uow:  # a vote for a tip no board has seen posted
-        uow.emit(CloudEvent(type="tip.voted", subject="999", data={
-            "tip_id": 999, "category": "yard-work", "author_id": 1, "voter_id": 2, "helpful": True,
-            "at": utcnow()}), key="yard-work")
+        uow.emit(
+            CloudEvent(
+                type="tip.voted",
+                subject="999",
+                data={
+                    "tip_id": 999,
+                    "category": "yard-work",
+                    "author_id": 1,
+                    "voter_id": 2,
+                    "helpful": True,
+                    "at": utcnow(),
+                },
+            ),
+            key="yard-work",
+        )
         uow.commit()
     pipeline = Pipeline(platform, ["tips", "reputation"])
     pipeline.drain()

@@ -1,5 +1,6 @@
 """The README's example client, examples/tasker_bot.py, run against a live server: it signs in,
 sets its skills, reads the feed and accepts."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -28,9 +29,21 @@ def test_the_example_bot_accepts_a_task(make_platform, sqlite_url, capsys):
     api.price_pending()
     api.book(client, task_id)
     with live_server(app) as base:
-        code = load_bot().main(["--base", base, "--email", "tasker@demo.floorboard.test",
-                                "--password", "demo-tasker-password", "--region", "springfield",
-                                "--skill", "yard-work=2400", "--once"])
+        code = load_bot().main(
+            [
+                "--base",
+                base,
+                "--email",
+                "tasker@demo.floorboard.test",
+                "--password",
+                "demo-tasker-password",
+                "--region",
+                "springfield",
+                "--skill",
+                "yard-work=2400",
+                "--once",
+            ]
+        )
     assert code == 0
     out = capsys.readouterr().out
     assert f"accepted task {task_id}" in out and "floor 2400" in out

@@ -1,4 +1,5 @@
 """A floor that rises above a tasker's own rate raises the rate, now or when it takes effect."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -14,9 +15,13 @@ from workers import tasker_rates
 def make_tasker(platform, rate: int) -> int:
     with platform.uow() as uow:
         tasker = create_user(uow.session, "t@example.test", "a long password", "tasker")
-        uow.session.add_all([TaskerRegion(tasker_id=tasker.id, region="springfield"),
-                             TaskerRegion(tasker_id=tasker.id, region="riverside"),
-                             TaskerSkill(tasker_id=tasker.id, category="yard-work", rate=rate)])
+        uow.session.add_all(
+            [
+                TaskerRegion(tasker_id=tasker.id, region="springfield"),
+                TaskerRegion(tasker_id=tasker.id, region="riverside"),
+                TaskerSkill(tasker_id=tasker.id, category="yard-work", rate=rate),
+            ]
+        )
         uow.commit()
         return tasker.id
 
@@ -28,8 +33,12 @@ def skill(platform, tasker_id) -> TaskerSkill:
 
 def change(platform, region, hourly, effective_from=None, confirmed=False):
     with platform.uow() as uow:
-        set_floor(uow, FloorChange("yard-work", region, "test", {"hourly_floor": hourly}, effective_from, confirmed),
-                  None, "test")
+        set_floor(
+            uow,
+            FloorChange("yard-work", region, "test", {"hourly_floor": hourly}, effective_from, confirmed),
+            None,
+            "test",
+        )
         uow.commit()
 
 

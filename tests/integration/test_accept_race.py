@@ -1,4 +1,5 @@
 """Fifty taskers accept the same task at once over real HTTP: exactly one wins, 49 get a 409."""
+
 from __future__ import annotations
 
 import threading
@@ -34,17 +35,20 @@ def test_fifty_taskers_race_for_one_task(request, make_platform, database):
     platform = make_platform(request.getfixturevalue(f"{database}_url"), priority_window=NO_WINDOW)
     app, api, client, task_id = priced_task(platform)
     api.book(client, task_id)
-    racers = [make_tasker(platform, f"racer{i}@example.test", {"yard-work": 2400}, ["springfield"])
-              for i in range(RACERS)]
+    racers = [
+        make_tasker(platform, f"racer{i}@example.test", {"yard-work": 2400}, ["springfield"]) for i in range(RACERS)
+    ]
 
     results: list[tuple[int, int]] = []
     start = threading.Barrier(RACERS)
     with live_server(app) as base:
+
         def race(tasker_id: int, token: str) -> None:
             with requests.Session() as http:
                 start.wait()
-                r = http.post(f"{base}/api/v1/tasks/{task_id}/accept",
-                              headers={"Authorization": f"Bearer {token}"}, timeout=60)
+                r = http.post(
+                    f"{base}/api/v1/tasks/{task_id}/accept", headers={"Authorization": f"Bearer {token}"}, timeout=60
+                )
                 results.append((tasker_id, r.status_code))
 
         threads = [threading.Thread(target=race, args=racer) for racer in racers]
@@ -70,10 +74,15 @@ def test_ten_bookings_of_one_task_at_once_hold_the_card_once(make_platform, post
     codes: list[int] = []
     start = threading.Barrier(10)
     with live_server(app) as base:
+
         def book() -> None:
             start.wait()
-            r = requests.post(f"{base}/api/v1/tasks/{task_id}/book", json={"payment_method": "pm_card_visa"},
-                              headers={"Authorization": client["Authorization"]}, timeout=60)
+            r = requests.post(
+                f"{base}/api/v1/tasks/{task_id}/book",
+                json={"payment_method": "pm_card_visa"},
+                headers={"Authorization": client["Authorization"]},
+                timeout=60,
+            )
             codes.append(r.status_code)
 
         threads = [threading.Thread(target=book) for _ in range(10)]

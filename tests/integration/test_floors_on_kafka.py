@@ -1,5 +1,6 @@
 """Floor changes end to end on Kafka and PostgreSQL, and a pricing stage rebuilt from the
 compacted pricing.floors topic after a restart with an empty memory."""
+
 from __future__ import annotations
 
 import threading
@@ -25,9 +26,17 @@ def test_floor_changes_reach_pricing_through_kafka(postgres_url, kafka_server, m
     threads = run_in_threads(platform, workers_for(platform), stop)
 
     def post():
-        r = client.post("/api/v1/tasks", headers=me, json={
-            "category": "yard-work", "region": "springfield", "title": "Mow", "estimated_minutes": 60,
-            "starts_at": "2030-01-01T10:00:00Z"})
+        r = client.post(
+            "/api/v1/tasks",
+            headers=me,
+            json={
+                "category": "yard-work",
+                "region": "springfield",
+                "title": "Mow",
+                "estimated_minutes": 60,
+                "starts_at": "2030-01-01T10:00:00Z",
+            },
+        )
         assert r.status_code == 202
         return r.json["id"]
 
@@ -38,8 +47,9 @@ def test_floor_changes_reach_pricing_through_kafka(postgres_url, kafka_server, m
     try:
         before = post()
         wait_until(lambda: priced(before), timeout=60, message="the first posting to be priced")
-        r = client.put("/api/v1/floors/yard-work/springfield", headers=op,
-                       json={"reason": "Season starts", "hourly_floor": 3100})
+        r = client.put(
+            "/api/v1/floors/yard-work/springfield", headers=op, json={"reason": "Season starts", "hourly_floor": 3100}
+        )
         assert r.status_code == 201
         after = post()
         wait_until(lambda: priced(after), timeout=60, message="the posting after the raise to be priced")
@@ -47,8 +57,11 @@ def test_floor_changes_reach_pricing_through_kafka(postgres_url, kafka_server, m
         assert (priced(after)["rule_version"], priced(after)["quote"]["rate"]) == (2, 3100)
 
         when = utcnow() + timedelta(seconds=4)
-        r = client.put("/api/v1/floors/yard-work/springfield", headers=op,
-                       json={"reason": "Scheduled", "hourly_floor": 3500, "effective_from": when.isoformat()})
+        r = client.put(
+            "/api/v1/floors/yard-work/springfield",
+            headers=op,
+            json={"reason": "Scheduled", "hourly_floor": 3500, "effective_from": when.isoformat()},
+        )
         assert r.status_code == 201 and r.json["version"] == 3
         early = post()
         wait_until(lambda: priced(early), timeout=60, message="the early posting to be priced")
@@ -63,13 +76,15 @@ def test_floor_changes_reach_pricing_through_kafka(postgres_url, kafka_server, m
             t.join(timeout=30)
 
 
-def test_a_restarted_pricing_stage_rebuilds_its_table_from_the_compacted_topic(postgres_url, kafka_server,
-                                                                            make_platform):
+def test_a_restarted_pricing_stage_rebuilds_its_table_from_the_compacted_topic(
+    postgres_url, kafka_server, make_platform
+):
     platform = make_platform(postgres_url, kafka_server)
     seeded(platform, demo_users=False)
     relay_all(platform)
     configs = platform.transport.admin.describe_configs(
-        [ConfigResource("topic", platform.settings.topic_prefix + "pricing.floors")])
+        [ConfigResource("topic", platform.settings.topic_prefix + "pricing.floors")]
+    )
     assert "'cleanup.policy'" in repr(configs) and "'compact'" in repr(configs)
 
     live = FloorFeed(platform.transport)
@@ -81,7 +96,8 @@ def test_a_restarted_pricing_stage_rebuilds_its_table_from_the_compacted_topic(p
         now = utcnow()
         for category, region in live.table.keys():
             assert live.table.rule_in_force(category, region, now) == restarted.table.rule_in_force(
-                category, region, now)
+                category, region, now
+            )
     finally:
         live.close()
         restarted.close()

@@ -1,4 +1,5 @@
 """A posting over HTTP flows through real Kafka to the pricing stage and back, on PostgreSQL."""
+
 from __future__ import annotations
 
 import threading
@@ -12,16 +13,31 @@ def test_post_over_http_is_priced_through_kafka(postgres_url, kafka_server, make
     platform = make_platform(postgres_url, kafka_server)
     seeded(platform, demo_users=True)
     client = create_app({"TESTING": True}, platform=platform).test_client()
-    assert {s.name for s in workers_for(platform)} == {"relay", "pricing", "tasker-rates", "reputation", "tips", "payments"}
+    assert {s.name for s in workers_for(platform)} == {
+        "relay",
+        "pricing",
+        "tasker-rates",
+        "reputation",
+        "tips",
+        "payments",
+    }
     stop = threading.Event()
     threads = run_in_threads(platform, workers_for(platform), stop)
     try:
         auth = login(client, "client@demo.floorboard.test", "demo-client-password")
         ids = []
         for minutes in (30, 61, 95, 240):
-            r = client.post("/api/v1/tasks", headers=auth, json={
-                "category": "mounting", "region": "nyc", "title": "Hang shelves",
-                "estimated_minutes": minutes, "starts_at": "2030-01-01T10:00:00Z"})
+            r = client.post(
+                "/api/v1/tasks",
+                headers=auth,
+                json={
+                    "category": "mounting",
+                    "region": "nyc",
+                    "title": "Hang shelves",
+                    "estimated_minutes": minutes,
+                    "starts_at": "2030-01-01T10:00:00Z",
+                },
+            )
             assert r.status_code == 202
             ids.append(r.json["id"])
 
@@ -31,9 +47,10 @@ def test_post_over_http_is_priced_through_kafka(postgres_url, kafka_server, make
         wait_until(all_priced, timeout=60, message="the postings to be priced through Kafka")
         ready = client.get("/readyz").json
         assert ready["transport"] == "kafka" and ready["status"] == "ready"
-        for task_id, minutes in zip(ids, (30, 61, 95, 240)):
-            preview = client.post("/api/v1/quotes", json={"category": "mounting", "region": "nyc",
-                                                          "estimated_minutes": minutes}).json
+        for task_id, minutes in zip(ids, (30, 61, 95, 240), strict=True):
+            preview = client.post(
+                "/api/v1/quotes", json={"category": "mounting", "region": "nyc", "estimated_minutes": minutes}
+            ).json
             assert client.get(f"/api/v1/tasks/{task_id}", headers=auth).json["quote"] == preview
     finally:
         stop.set()

@@ -4,6 +4,7 @@ Real processes (`floorboard worker pricing` and `floorboard worker relay`) on Ka
 PostgreSQL. The relay is killed too: a relay that dies between sending and stamping the outbox
 re-sends, so the pricing stage must see (and ignore) duplicates as well as redeliveries.
 """
+
 from __future__ import annotations
 
 import os
@@ -30,8 +31,13 @@ FLOORBOARD = str(Path(sys.executable).parent / "floorboard")
 
 def start_worker(name: str, platform, log_dir: Path) -> subprocess.Popen:
     s = platform.settings
-    env = {**os.environ, "DATABASE_URL": s.database_url, "KAFKA_BOOTSTRAP_SERVERS": s.kafka_bootstrap_servers,
-           "FLOORBOARD_TOPIC_PREFIX": s.topic_prefix, "FLOORBOARD_KAFKA_SESSION_TIMEOUT_MS": "6000"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": s.database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": s.kafka_bootstrap_servers,
+        "FLOORBOARD_TOPIC_PREFIX": s.topic_prefix,
+        "FLOORBOARD_KAFKA_SESSION_TIMEOUT_MS": "6000",
+    }
     with open(log_dir / f"{name}-{time.monotonic_ns()}.log", "w") as log:  # the child keeps its own fd
         return subprocess.Popen([FLOORBOARD, "worker", name], env=env, stdout=log, stderr=subprocess.STDOUT)
 
@@ -45,8 +51,7 @@ def priced(platform) -> int:
     return count(platform, select(func.count()).select_from(Task).where(Task.status == TaskStatus.priced))
 
 
-def test_kill_nine_mid_stream_loses_nothing_and_duplicates_nothing(postgres_url, kafka_server, make_platform,
-                                                                   tmp_path):
+def test_kill_nine_mid_stream_loses_nothing_and_duplicates_nothing(postgres_url, kafka_server, make_platform, tmp_path):
     platform = make_platform(postgres_url, kafka_server)
     with platform.uow() as uow:
         seed_demo(uow, demo_users=False)
@@ -58,8 +63,11 @@ def test_kill_nine_mid_stream_loses_nothing_and_duplicates_nothing(postgres_url,
         starts_at = utcnow() + timedelta(days=2)
         for i in range(N):
             with platform.uow() as uow:
-                post_task(uow, client.id, TaskDraft("yard-work", "springfield", f"Rake leaves #{i}", "",
-                                                    30 + i % 240, starts_at))
+                post_task(
+                    uow,
+                    client.id,
+                    TaskDraft("yard-work", "springfield", f"Rake leaves #{i}", "", 30 + i % 240, starts_at),
+                )
                 uow.commit()
             if i == N // 3:
                 workers["relay"].send_signal(signal.SIGKILL)
@@ -86,8 +94,11 @@ def test_kill_nine_mid_stream_loses_nothing_and_duplicates_nothing(postgres_url,
     assert count(platform, select(func.count()).select_from(Quote)) == N
     assert count(platform, select(func.count(func.distinct(Quote.task_id)))) == N
     # The strongest check: exactly one tasks.priced event per task, so no effect happened twice.
-    assert count(platform, select(func.count()).select_from(EventLogRow)
-                 .where(EventLogRow.topic == "tasks.priced")) == N
-    assert count(platform, select(func.count()).select_from(ProcessedEvent)
-                 .where(ProcessedEvent.consumer == "pricing")) == N
+    assert (
+        count(platform, select(func.count()).select_from(EventLogRow).where(EventLogRow.topic == "tasks.priced")) == N
+    )
+    assert (
+        count(platform, select(func.count()).select_from(ProcessedEvent).where(ProcessedEvent.consumer == "pricing"))
+        == N
+    )
     assert platform.transport.count("tasks.posted.dlq") == 0

@@ -1,4 +1,5 @@
 """Migrations go up and down on SQLite and PostgreSQL, and the models match the migrations."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,14 +8,30 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
-import events.tables  # noqa: F401
-import marketplace.models  # noqa: F401
+import events.tables  # noqa: F401 - registers the tables on the metadata
+import marketplace.models  # noqa: F401 - registers the tables on the metadata
 from marketplace.db import make_engine
 from marketplace.migrate import downgrade, upgrade
 
-TABLES = {"users", "api_tokens", "regions", "categories", "floor_rules", "tasks", "quotes", "tasker_skills",
-          "tasker_regions", "reviews", "tips", "tip_votes", "reputation", "event_log", "processed_events",
-          "consumer_offsets", "consumer_members"}
+TABLES = {
+    "users",
+    "api_tokens",
+    "regions",
+    "categories",
+    "floor_rules",
+    "tasks",
+    "quotes",
+    "tasker_skills",
+    "tasker_regions",
+    "reviews",
+    "tips",
+    "tip_votes",
+    "reputation",
+    "event_log",
+    "processed_events",
+    "consumer_offsets",
+    "consumer_members",
+}
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgres"])

@@ -2,6 +2,7 @@
 cancellations, refunds and webhooks on localstripe (stateful); Connect accounts and transfers on
 stripe-mock (which validates every request against Stripe's OpenAPI spec). After every step of
 every flow each task's ledger sums to zero, and reconcile reports no difference from Stripe."""
+
 from __future__ import annotations
 
 import hashlib
@@ -24,6 +25,7 @@ from marketplace.payments import reauthorize_holds
 from marketplace.reconcile import reconcile
 from tests.e2e.conftest import ApiHelper
 from tests.support import NO_WINDOW, Pipeline, live_server, seeded
+from workers import registry
 
 
 class Market:
@@ -33,8 +35,11 @@ class Market:
         self.api = ApiHelper(self.app.test_client(), platform)
         self.pipeline = Pipeline(platform, ["pricing", "payments"])
         self.client, self.tasker = self.api.signup("client"), self.api.signup("tasker")
-        r = self.api.client.put("/api/v1/taskers/me/skills", headers=self.api.headers(self.tasker), json={
-            "regions": ["springfield"], "skills": [{"category": "yard-work", "rate": 2400}]})
+        r = self.api.client.put(
+            "/api/v1/taskers/me/skills",
+            headers=self.api.headers(self.tasker),
+            json={"regions": ["springfield"], "skills": [{"category": "yard-work", "rate": 2400}]},
+        )
         assert r.status_code == 200
 
     def call(self, who, method, path, body=None):
@@ -107,8 +112,11 @@ def test_authorize_then_capture_the_final_amount(market):
     final = done["final_quote"]
     assert done["payment"]["amount_captured"] == final["total"] < held
     assert m.intent(task_id).status == "captured" and m.intent(task_id).net_received == final["total"]
-    assert m.ledger(task_id) == {"client": -final["total"], "tasker_payable": final["payout"],
-                                 "platform_fees": final["platform"]}
+    assert m.ledger(task_id) == {
+        "client": -final["total"],
+        "tasker_payable": final["payout"],
+        "platform_fees": final["platform"],
+    }
     m.books_balance()
 
     # Work that ran long is a claim, not a charge: nothing moves until the client answers.
@@ -192,8 +200,11 @@ def test_holds_are_renewed_before_they_lapse(market):
     m.book(task_id)
     first = m.intent(task_id).id
     with m.platform.uow() as uow:
-        uow.session.exec(update(Payment).where(Payment.task_id == task_id)
-                         .values(authorized_at=utcnow() - timedelta(days=6, hours=1)))
+        uow.session.exec(
+            update(Payment)
+            .where(Payment.task_id == task_id)
+            .values(authorized_at=utcnow() - timedelta(days=6, hours=1))
+        )
         uow.commit()
     with m.platform.uow() as uow:
         assert reauthorize_holds(uow, m.platform.gateway, utcnow(), m.platform.settings.hold_reauthorize_after_s) == 1
@@ -237,6 +248,12 @@ def test_a_tasker_paid_before_onboarding_is_paid_when_they_onboard(market):
     payout = m.work(task_id, minutes=60)["final_quote"]["payout"]
     assert m.ledger(task_id)["tasker_payable"] == payout
     m.call(m.tasker, "POST", "/taskers/me/payouts")
+    assert m.ledger(task_id)["tasker_payable"] == payout  # money moves in the payments worker, not in a request
+    payments = registry()["payments"].build(m.platform)
+    try:
+        payments.run_once(timeout_s=0.1)  # an empty poll: the worker's idle sweep pays what is owed
+    finally:
+        payments.close()
     assert m.ledger(task_id).get("tasker_payable", 0) == 0 and m.ledger(task_id)["tasker_paid_out"] == payout
 
 
@@ -260,8 +277,11 @@ def test_signed_webhooks_arrive_and_are_processed_once(market, localstripe_serve
 
     with live_server(recording) as base:
         hook = uuid.uuid4().hex
-        r = requests.post(f"{localstripe_server}/_config/webhooks/{hook}", timeout=10, data={
-            "url": f"{base}/webhooks/stripe", "secret": secret})
+        r = requests.post(
+            f"{localstripe_server}/_config/webhooks/{hook}",
+            timeout=10,
+            data={"url": f"{base}/webhooks/stripe", "secret": secret},
+        )
         assert r.status_code == 200
         task_id = m.priced()
         m.book(task_id)
@@ -279,18 +299,27 @@ def test_signed_webhooks_arrive_and_are_processed_once(market, localstripe_serve
         assert len(captured) == 1 and captured[0]["data"]["task_id"] == task_id
         body, signature = next((b, s) for b, s in seen if json.loads(b)["type"] == "payment_intent.succeeded")
 
-        again = requests.post(f"{base}/webhooks/stripe", data=body, timeout=10,
-                              headers={"Stripe-Signature": signature, "Content-Type": "application/json"})
+        again = requests.post(
+            f"{base}/webhooks/stripe",
+            data=body,
+            timeout=10,
+            headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
+        )
         assert again.status_code == 200 and again.json()["duplicate"] is True
         assert len([e for e in webhook_events() if e["type"] == "payment.captured"]) == 1
 
-        forged = requests.post(f"{base}/webhooks/stripe", data=body, timeout=10,
-                               headers={"Stripe-Signature": sign(body, "whsec_not_ours")})
+        forged = requests.post(
+            f"{base}/webhooks/stripe", data=body, timeout=10, headers={"Stripe-Signature": sign(body, "whsec_not_ours")}
+        )
         assert forged.status_code == 400 and "does not verify" in forged.json()["message"]
         unsigned = requests.post(f"{base}/webhooks/stripe", data=body, timeout=10)
         assert unsigned.status_code == 400
-        tampered = requests.post(f"{base}/webhooks/stripe", data=body.replace(b"succeeded", b"canceled"),
-                                 timeout=10, headers={"Stripe-Signature": signature})
+        tampered = requests.post(
+            f"{base}/webhooks/stripe",
+            data=body.replace(b"succeeded", b"canceled"),
+            timeout=10,
+            headers={"Stripe-Signature": signature},
+        )
         assert tampered.status_code == 400
     m.books_balance()
 
@@ -298,23 +327,55 @@ def test_signed_webhooks_arrive_and_are_processed_once(market, localstripe_serve
 def test_a_failed_payment_webhook_leaves_the_task_for_the_client_to_fix(market):
     m = market
     task_id = m.priced()
-    body = json.dumps({"id": f"evt_{uuid.uuid4().hex}", "object": "event", "type": "payment_intent.payment_failed",
-                       "data": {"object": {"id": "pi_unknown", "object": "payment_intent", "status": "requires_payment_method",
-                                           "amount": 100, "metadata": {"task_id": str(task_id)},
-                                           "last_payment_error": {"message": "Your card has insufficient funds."}}}})
-    r = m.api.client.post("/webhooks/stripe", data=body, headers={
-        "Stripe-Signature": sign(body.encode(), m.platform.settings.stripe_webhook_secret)})
+    body = json.dumps(
+        {
+            "id": f"evt_{uuid.uuid4().hex}",
+            "object": "event",
+            "type": "payment_intent.payment_failed",
+            "data": {
+                "object": {
+                    "id": "pi_unknown",
+                    "object": "payment_intent",
+                    "status": "requires_payment_method",
+                    "amount": 100,
+                    "metadata": {"task_id": str(task_id)},
+                    "last_payment_error": {"message": "Your card has insufficient funds."},
+                }
+            },
+        }
+    )
+    r = m.api.client.post(
+        "/webhooks/stripe",
+        data=body,
+        headers={"Stripe-Signature": sign(body.encode(), m.platform.settings.stripe_webhook_secret)},
+    )
     assert r.status_code == 200 and r.json["duplicate"] is False
     # The client books (a real hold), then the bank's asynchronous failure arrives for it.
     m.book(task_id)
     with m.platform.uow() as uow:
         intent_id = uow.session.get(Payment, task_id).intent_id
-    body = json.dumps({"id": f"evt_{uuid.uuid4().hex}", "object": "event", "type": "payment_intent.payment_failed",
-                       "data": {"object": {"id": intent_id, "object": "payment_intent", "status": "requires_payment_method",
-                                           "amount": 100, "metadata": {"task_id": str(task_id)},
-                                           "last_payment_error": {"message": "Your card has insufficient funds."}}}})
-    m.api.client.post("/webhooks/stripe", data=body, headers={
-        "Stripe-Signature": sign(body.encode(), m.platform.settings.stripe_webhook_secret)})
+    body = json.dumps(
+        {
+            "id": f"evt_{uuid.uuid4().hex}",
+            "object": "event",
+            "type": "payment_intent.payment_failed",
+            "data": {
+                "object": {
+                    "id": intent_id,
+                    "object": "payment_intent",
+                    "status": "requires_payment_method",
+                    "amount": 100,
+                    "metadata": {"task_id": str(task_id)},
+                    "last_payment_error": {"message": "Your card has insufficient funds."},
+                }
+            },
+        }
+    )
+    m.api.client.post(
+        "/webhooks/stripe",
+        data=body,
+        headers={"Stripe-Signature": sign(body.encode(), m.platform.settings.stripe_webhook_secret)},
+    )
     task = m.task(task_id)
     assert task["payment_status"] == "failed" and "insufficient funds" in task["payment"]["failure_message"]
     assert m.call(m.tasker, "GET", "/tasks?open=true").json["items"] == []
@@ -332,15 +393,23 @@ def test_reconcile_command_reports_no_difference_then_catches_one(market, monkey
     m.book(task_id)
     m.work(task_id, minutes=60)
     s = m.platform.settings
-    for name, value in (("DATABASE_URL", s.database_url), ("STRIPE_SECRET_KEY", s.stripe_secret_key),
-                        ("STRIPE_API_BASE", s.stripe_api_base), ("STRIPE_CONNECT_API_BASE", s.stripe_connect_api_base)):
+    for name, value in (
+        ("DATABASE_URL", s.database_url),
+        ("STRIPE_SECRET_KEY", s.stripe_secret_key),
+        ("STRIPE_API_BASE", s.stripe_api_base),
+        ("STRIPE_CONNECT_API_BASE", s.stripe_connect_api_base),
+    ):
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
     ok = CliRunner().invoke(cli, ["payments", "reconcile"], catch_exceptions=False)
     assert ok.exit_code == 0 and "no differences" in ok.output
     with m.platform.uow() as uow:  # a ledger that says more was received than Stripe holds
-        uow.session.add_all([LedgerEntry(task_id=task_id, posting="bogus", account="client", amount=-100),
-                             LedgerEntry(task_id=task_id, posting="bogus", account="platform_fees", amount=100)])
+        uow.session.add_all(
+            [
+                LedgerEntry(task_id=task_id, posting="bogus", account="client", amount=-100),
+                LedgerEntry(task_id=task_id, posting="bogus", account="platform_fees", amount=100),
+            ]
+        )
         uow.commit()
     bad = CliRunner().invoke(cli, ["payments", "reconcile"], catch_exceptions=False)
     assert bad.exit_code == 1 and "received" in bad.output
@@ -357,8 +426,9 @@ def test_a_worker_dying_after_the_capture_but_before_its_commit_captures_once(ma
     for step, body in (("accept", None), ("start", None), ("complete", {"minutes_worked": 60})):
         m.call(m.tasker, "POST", f"/tasks/{task_id}/{step}", body)
     with m.platform.uow() as uow:
-        row = uow.session.exec(select(EventLogRow).where(EventLogRow.topic == "tasks.lifecycle")
-                               .order_by(EventLogRow.seq.desc())).first()
+        row = uow.session.exec(
+            select(EventLogRow).where(EventLogRow.topic == "tasks.lifecycle").order_by(EventLogRow.seq.desc())
+        ).first()
     from events.contracts import decode
 
     completed = decode(row.value)
@@ -415,8 +485,11 @@ def test_an_approved_adjustment_charges_the_difference_and_pays_it_on(market):
     task = m.task(task_id)
     assert task["payment"]["amount_captured"] == claimed["total"] == task["final_quote"]["total"]
     assert task["payment"]["amount_extra"] == claimed["total"] - held
-    assert m.ledger(task_id) == {"client": -claimed["total"], "tasker_payable": claimed["payout"],
-                                 "platform_fees": claimed["platform"]}
+    assert m.ledger(task_id) == {
+        "client": -claimed["total"],
+        "tasker_payable": claimed["payout"],
+        "platform_fees": claimed["platform"],
+    }
     m.books_balance()
 
 

@@ -1,4 +1,5 @@
 """UnitOfWork.stage(): rows written in bulk at commit (COPY on PostgreSQL), or not at all."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,7 +11,7 @@ from tests.support import create_sink, effect_rows, effects
 def test_staged_rows_land_with_the_commit_and_vanish_without_it(request, make_platform, database):
     platform = make_platform(request.getfixturevalue(f"{database}_url"))
     create_sink(platform)
-    rows = [{"event_id": f"e{i}", "task_id": i, "seq": i, "member": "it's \"quoted\"\\tab"} for i in range(1500)]
+    rows = [{"event_id": f"e{i}", "task_id": i, "seq": i, "member": 'it\'s "quoted"\\tab'} for i in range(1500)]
     with platform.uow() as uow:
         for row in rows[:10]:
             uow.stage(effects, row)
@@ -21,4 +22,6 @@ def test_staged_rows_land_with_the_commit_and_vanish_without_it(request, make_pl
             uow.stage(effects, row)
         uow.commit()
     written = effect_rows(platform)
-    assert [(r.event_id, r.task_id, r.member) for r in written] == [(r["event_id"], r["task_id"], r["member"]) for r in rows]
+    assert [(r.event_id, r.task_id, r.member) for r in written] == [
+        (r["event_id"], r["task_id"], r["member"]) for r in rows
+    ]

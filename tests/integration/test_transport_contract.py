@@ -1,6 +1,7 @@
 """The transport contract, on Kafka (with PostgreSQL) and on the embedded log (SQLite and
 PostgreSQL): order per key, shared partitions with takeover, redelivery after a crash between
 the database commit and the offset commit, and dead-lettering of poison events."""
+
 from __future__ import annotations
 
 import threading
@@ -11,8 +12,7 @@ import pytest
 
 from events.contracts import decode
 from events.dlq import list_dead_letters, replay_dead_letters
-from tests.support import (create_sink, effect_count, effect_rows, emit_posted, recording_handler,
-                           relay_all, wait_until)
+from tests.support import create_sink, effect_count, effect_rows, emit_posted, recording_handler, relay_all, wait_until
 from workers.consumer import build_runner
 
 
@@ -21,8 +21,9 @@ def group_name() -> str:
 
 
 def runner_for(platform, group, member="a", fail_for=None, **kwargs):
-    return build_runner(platform, group, ["tasks.posted"],
-                        {"task.posted": recording_handler(member, fail_for)}, **kwargs)
+    return build_runner(
+        platform, group, ["tasks.posted"], {"task.posted": recording_handler(member, fail_for)}, **kwargs
+    )
 
 
 def drain(platform, runner, until, timeout=90):
@@ -40,7 +41,7 @@ def test_events_keep_their_order_per_key(backbone):
     create_sink(backbone)
     specs = [(task_id, seq) for seq in range(60) for task_id in (1, 2, 3, 4, 5)]
     for start in range(0, len(specs), 50):  # several transactions, interleaving keys
-        emit_posted(backbone, specs[start:start + 50])
+        emit_posted(backbone, specs[start : start + 50])
     runner = runner_for(backbone, group_name(), batch_size=37)
     drain(backbone, runner, lambda: effect_count(backbone) >= len(specs))
 
@@ -72,15 +73,18 @@ def test_two_consumers_share_partitions_and_one_takes_over(backbone):
 
     try:
         # Keep posting until both members have handled something: they share the partitions.
-        wait_until(lambda: members_with_work() == {"a", "b"}, timeout=90, step=post_more,
-                   message="both members to receive partitions")
+        wait_until(
+            lambda: members_with_work() == {"a", "b"},
+            timeout=90,
+            step=post_more,
+            message="both members to receive partitions",
+        )
         stops["a"].set()  # a leaves the group; b must take over a's partitions
         threads["a"].join(timeout=30)
         before = effect_count(backbone)
         for _ in range(5):
             post_more()
-        wait_until(lambda: effect_count(backbone) >= next_id - 1, timeout=90,
-                   message="b to take over every partition")
+        wait_until(lambda: effect_count(backbone) >= next_id - 1, timeout=90, message="b to take over every partition")
     finally:
         for stop in stops.values():
             stop.set()
@@ -118,8 +122,12 @@ def test_crash_after_db_commit_before_offset_commit_redelivers_without_second_ef
 
     redelivered: list = []
     second = runner_for(backbone, group, after_db_commit=redelivered.extend)
-    drain(backbone, second, lambda: {(r.partition, r.offset) for r in crashed_on}
-          <= {(r.partition, r.offset) for r in redelivered} and effect_count(backbone) >= 50)
+    drain(
+        backbone,
+        second,
+        lambda: {(r.partition, r.offset) for r in crashed_on} <= {(r.partition, r.offset) for r in redelivered}
+        and effect_count(backbone) >= 50,
+    )
 
     rows = effect_rows(backbone)
     assert sorted(r.task_id for r in rows) == list(range(1, 51)), "a redelivered event had a second effect"

@@ -5,6 +5,7 @@ captured beyond what the client agreed to, and no tasker is owed or paid more th
 for the task less the platform's fees, nor more than the payout the client agreed to.
 
 Use cases on SQLite with the null gateway, no HTTP."""
+
 from __future__ import annotations
 
 import shutil
@@ -20,13 +21,13 @@ from events.sqltypes import utcnow
 from marketplace.accounts import create_user
 from marketplace.adjustments import approve_adjustment, dispute_adjustment, expire_adjustments, resolve_dispute
 from marketplace.bootstrap import bootstrap
+from marketplace.errors import DomainError
 from marketplace.ledger import balances
 from marketplace.models import Adjustment, AdjustmentStatus, Payment, PayoutAccount, Task, User
 from marketplace.payments import book_task, refund
-from marketplace.task_flow import (accept_task, cancel_by_client, cancel_by_tasker, complete_task, quotes_of,
-                                   start_task)
+from marketplace.task_flow import accept_task, cancel_by_client, cancel_by_tasker, complete_task, quotes_of, start_task
 from marketplace.taskers import SkillSpec, set_skills
-from marketplace.tasks import DomainError, TaskDraft, post_task
+from marketplace.tasks import TaskDraft, post_task
 from tests import conftest
 from tests.support import NO_WINDOW, Pipeline, seeded
 
@@ -68,23 +69,38 @@ class Market(RuleBasedStateMachine):
     def user(self, uow, who: User) -> User:
         return uow.session.get(User, who.id)
 
-    @rule(target=tasks, minutes=st.integers(1, 600), offered=st.one_of(st.none(), st.integers(0, 6000)),
-          starts_in_h=st.sampled_from([3, 30]))
+    @rule(
+        target=tasks,
+        minutes=st.integers(1, 600),
+        offered=st.one_of(st.none(), st.integers(0, 6000)),
+        starts_in_h=st.sampled_from([3, 30]),
+    )
     def post(self, minutes, offered, starts_in_h):
         with self.platform.uow() as uow:
-            task = post_task(uow, self.client.id, TaskDraft("yard-work", "springfield", "t", "", minutes,
-                                                            utcnow() + timedelta(hours=starts_in_h), offered))
+            task = post_task(
+                uow,
+                self.client.id,
+                TaskDraft(
+                    "yard-work", "springfield", "t", "", minutes, utcnow() + timedelta(hours=starts_in_h), offered
+                ),
+            )
             uow.commit()
         self.pipeline.drain()
         return task.id
 
-    @rule(task_id=tasks, until=st.sampled_from(["booked", "accepted", "started"] + ["completed"] * 3),
-          minutes=st.integers(1, 10_080), reason=st.sampled_from(["", "the job grew"]))
+    @rule(
+        task_id=tasks,
+        until=st.sampled_from(["booked", "accepted", "started"] + ["completed"] * 3),
+        minutes=st.integers(1, 10_080),
+        reason=st.sampled_from(["", "the job grew"]),
+    )
     def work(self, task_id, until, minutes, reason):
         """Take a task forward from wherever it is, up to `until`: book, accept, start, complete
         (for `minutes`, which may be far beyond the booking, with or without a reason)."""
         steps = {
-            "booked": lambda uow: book_task(uow, self.platform.gateway, self.user(uow, self.client), task_id, "pm_null"),
+            "booked": lambda uow: book_task(
+                uow, self.platform.gateway, self.user(uow, self.client), task_id, "pm_null"
+            ),
             "accepted": lambda uow: accept_task(uow, self.user(uow, self.tasker), task_id, NO_WINDOW),
             "started": lambda uow: start_task(uow, self.user(uow, self.tasker), task_id),
             "completed": lambda uow: complete_task(uow, self.user(uow, self.tasker), task_id, minutes, reason),
@@ -135,17 +151,23 @@ class Market(RuleBasedStateMachine):
                     continue
                 quotes = quotes_of(s, task.id)
                 claim = s.get(Adjustment, task.id)
-                extra_agreed = claim is not None and claim.status in (AdjustmentStatus.approved, AdjustmentStatus.upheld)
+                extra_agreed = claim is not None and claim.status in (
+                    AdjustmentStatus.approved,
+                    AdjustmentStatus.upheld,
+                )
                 agreed_total = quotes["claimed"].total if extra_agreed else payment.amount_authorized
                 assert payment.amount_captured <= agreed_total, (task.id, payment, agreed_total)
-                refunded = -sum(e.amount for e in s.exec(
-                    _entries(task.id, "platform_fees")).all() if e.posting.startswith("refund"))
+                refunded = -sum(
+                    e.amount for e in s.exec(_entries(task.id, "platform_fees")).all() if e.posting.startswith("refund")
+                )
                 fees = books.get("platform_fees", 0) + refunded
                 assert fees >= 0, (task.id, books)  # the platform never pays a tasker out of its own pocket
                 to_tasker = books.get("tasker_paid_out", 0) + books.get("tasker_payable", 0)
                 assert 0 <= to_tasker <= payment.amount_captured - fees, (task.id, books, payment)
-                payout_cap = max(quotes["claimed"].payout if extra_agreed else quotes["posted"].payout,
-                                 quotes["cancellation"].payout if "cancellation" in quotes else 0)
+                payout_cap = max(
+                    quotes["claimed"].payout if extra_agreed else quotes["posted"].payout,
+                    quotes["cancellation"].payout if "cancellation" in quotes else 0,
+                )
                 assert to_tasker <= payout_cap, (task.id, to_tasker, payout_cap)
 
 
@@ -160,6 +182,12 @@ def _entries(task_id: int, account: str):
 @pytest.mark.timeout(900)
 def test_no_sequence_moves_more_money_than_was_agreed(sqlite_template, tmp_path):
     Market.template, Market.workdir = sqlite_template, tmp_path
-    run_state_machine_as_test(Market, settings=settings(
-        max_examples=60, stateful_step_count=16, deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
+    run_state_machine_as_test(
+        Market,
+        settings=settings(
+            max_examples=60,
+            stateful_step_count=16,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )

@@ -1,5 +1,6 @@
 """`floorboard payments reconcile` reports a tasker owed or paid more than was captured for the
 task less the platform's fees, the overpayment the old completion path allowed."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -17,13 +18,27 @@ def test_reconcile_reports_a_payout_beyond_captured_less_fees(make_platform, sql
     platform = seeded(make_platform(sqlite_url))
     with platform.uow() as uow:
         client = create_user(uow.session, "c@example.test", "correct horse battery", "client")
-        task = post_task(uow, client.id, TaskDraft("yard-work", "springfield", "t", "", 60,
-                                                   utcnow() + timedelta(days=2)))
-        uow.session.add(Payment(task_id=task.id, client_id=client.id, intent_id="pi_x", status="captured",
-                                amount_authorized=2880, amount_captured=2880))
+        task = post_task(
+            uow, client.id, TaskDraft("yard-work", "springfield", "t", "", 60, utcnow() + timedelta(days=2))
+        )
+        uow.session.add(
+            Payment(
+                task_id=task.id,
+                client_id=client.id,
+                intent_id="pi_x",
+                status="captured",
+                amount_authorized=2880,
+                amount_captured=2880,
+            )
+        )
         # What a week claimed on a one-hour booking used to book: 4,032.00 owed on 28.80 captured.
-        post(uow.session, task.id, "capture", "pi_x", {"client": -2880, "tasker_payable": 403_200,
-                                                       "platform_fees": 2880 - 403_200})
+        post(
+            uow.session,
+            task.id,
+            "capture",
+            "pi_x",
+            {"client": -2880, "tasker_payable": 403_200, "platform_fees": 2880 - 403_200},
+        )
         uow.commit()
     with platform.uow() as uow:
         found = [d for d in reconcile(uow.session, platform.gateway) if d.task_id == task.id]

@@ -1,4 +1,5 @@
 """CloudEvents envelopes and payload schemas: validated on the way out and on the way in."""
+
 from __future__ import annotations
 
 import json
@@ -29,11 +30,14 @@ def test_a_producer_cannot_emit_a_bad_payload():
         encode(CloudEvent(type="task.exploded", subject="7", data={}))
 
 
-@pytest.mark.parametrize("raw, reason", [
-    (b"\xff\xfe", "not JSON"),
-    (b"[1, 2]", "not a JSON object"),
-    (b'{"specversion": "0.3"}', "bad CloudEvents envelope"),
-])
+@pytest.mark.parametrize(
+    "raw, reason",
+    [
+        (b"\xff\xfe", "not JSON"),
+        (b"[1, 2]", "not a JSON object"),
+        (b'{"specversion": "0.3"}', "bad CloudEvents envelope"),
+    ],
+)
 def test_a_consumer_refuses_what_is_not_an_event(raw, reason):
     with pytest.raises(InvalidEvent, match=reason):
         decode(raw)
@@ -51,8 +55,16 @@ def test_a_consumer_refuses_a_bad_payload_or_an_unknown_version():
 
 
 def test_topic_registry_matches_the_product_brief():
-    assert set(TOPICS) == {"tasks.posted", "tasks.priced", "tasks.lifecycle", "pricing.floors",
-                           "reviews.submitted", "tips.activity", "payments.events", "reputation.changes"}
+    assert set(TOPICS) == {
+        "tasks.posted",
+        "tasks.priced",
+        "tasks.lifecycle",
+        "pricing.floors",
+        "reviews.submitted",
+        "tips.activity",
+        "payments.events",
+        "reputation.changes",
+    }
     assert TOPICS["pricing.floors"].compacted and not TOPICS["tasks.posted"].compacted
     assert dlq_topic("tasks.posted") in all_topic_names()
 
@@ -62,10 +74,19 @@ def test_embedded_partitioner_is_stable_and_spreads_keys():
     assert len({partition_for(str(k), 6) for k in range(100)}) == 6
 
 
-@pytest.mark.parametrize("attribute, value", [
-    ("id", "x" * 65), ("type", ""), ("subject", 7), ("time", "2026-01-01T00:00:00"), ("time", "yesterday"),
-    ("schemaversion", 0), ("data", []), ("datacontenttype", "text/plain"),
-])
+@pytest.mark.parametrize(
+    "attribute, value",
+    [
+        ("id", "x" * 65),
+        ("type", ""),
+        ("subject", 7),
+        ("time", "2026-01-01T00:00:00"),
+        ("time", "yesterday"),
+        ("schemaversion", 0),
+        ("data", []),
+        ("datacontenttype", "text/plain"),
+    ],
+)
 def test_the_fast_envelope_check_refuses_what_the_schema_refuses(attribute, value):
     doc = json.loads(encode(posted_event(7)))
     doc[attribute] = value

@@ -4,6 +4,7 @@ For every event schema and the envelope, on generated input near the valid shape
 compiled loader accepts, marshmallow accepts with exactly the same result (types included), and
 whatever marshmallow refuses, the compiled loader leaves to marshmallow.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,10 +20,17 @@ from events.envelope import EnvelopeSchema
 from events.fastload import compile_loader
 from tests.support import posted_event
 
-JUNK = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(), st.text(max_size=4),
-                 st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=2), st.integers(), max_size=2))
+JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.floats(),
+    st.text(max_size=4),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
+)
 ZONES = st.sampled_from([timezone.utc, timezone(timedelta(hours=-5)), timezone(timedelta(minutes=330))])
-BIG = 2 ** 40
+BIG = 2**40
 
 
 def _validator(field, kind):
@@ -83,13 +91,21 @@ def edge_value(field: fields.Field) -> st.SearchStrategy:
     elif kind is fields.Boolean:
         edges += [st.sampled_from(["true", "no", 1, 0, "maybe"])]
     elif kind is fields.AwareDateTime:
-        edges += [st.datetimes().map(datetime.isoformat),  # naive
-                  st.sampled_from(["2026-02-30T10:00:00+00:00", "20260101T000000Z", "2026-01-01", "tomorrow", ""])]
+        edges += [
+            st.datetimes().map(datetime.isoformat),  # naive
+            st.sampled_from(["2026-02-30T10:00:00+00:00", "20260101T000000Z", "2026-01-01", "tomorrow", ""]),
+        ]
     elif kind is fields.Nested:
         edges += [doc_for(field.schema), st.lists(valid_doc(field.schema), max_size=1)]
     elif kind is fields.List:
-        edges += [st.lists(doc_for(field.inner.schema) if type(field.inner) is fields.Nested
-                           else edge_value(field.inner), min_size=1, max_size=2), st.just([])]
+        edges += [
+            st.lists(
+                doc_for(field.inner.schema) if type(field.inner) is fields.Nested else edge_value(field.inner),
+                min_size=1,
+                max_size=2,
+            ),
+            st.just([]),
+        ]
     return st.one_of(edges)
 
 

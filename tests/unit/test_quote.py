@@ -1,4 +1,5 @@
 """The quote formula from PRODUCT.md: hand-worked examples, then every invariant under hypothesis."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,14 +9,32 @@ from hypothesis import strategies as st
 from pricing import FloorRule, FloorRuleError, LegalMinimum, QuoteError, quote, round_half_up, validate_rule
 from pricing.quote import MAX_ESTIMATED_MINUTES, MAX_OFFERED_RATE
 
-GENERAL = FloorRule("yard-work", "springfield", hourly_floor=2400, per_task_floor=1500,
-                    service_fee_bps=1500, trust_fee_bps=500, version=3)
+GENERAL = FloorRule(
+    "yard-work",
+    "springfield",
+    hourly_floor=2400,
+    per_task_floor=1500,
+    service_fee_bps=1500,
+    trust_fee_bps=500,
+    version=3,
+)
 
 
-@pytest.mark.parametrize("numerator, denominator, expected", [
-    (0, 60, 0), (29, 60, 0), (30, 60, 1), (89, 60, 1), (90, 60, 2), (5, 10, 1), (4, 10, 0),
-    (99_999, 100_000, 1), (49_999, 100_000, 0), (50_000, 100_000, 1),
-])
+@pytest.mark.parametrize(
+    "numerator, denominator, expected",
+    [
+        (0, 60, 0),
+        (29, 60, 0),
+        (30, 60, 1),
+        (89, 60, 1),
+        (90, 60, 2),
+        (5, 10, 1),
+        (4, 10, 0),
+        (99_999, 100_000, 1),
+        (49_999, 100_000, 0),
+        (50_000, 100_000, 1),
+    ],
+)
 def test_round_half_up(numerator, denominator, expected):
     assert round_half_up(numerator, denominator) == expected
 
@@ -35,37 +54,81 @@ CASES = [
     # Below half a cent rounds down: 2401 * 75 / 60 = 3001.25.
     (GENERAL, 75, 2401, (2401, 75, 3001, 450, 150, 0, 3601, 3001, 600)),
     # Fees at exactly half a cent: 6650 * 15% = 997.5 -> 998; 6650 * 5% = 332.5 -> 333.
-    (FloorRule("mounting", "seattle", hourly_floor=3800, per_task_floor=1500, service_fee_bps=1500,
-               trust_fee_bps=500, version=1), 95, None, (3800, 105, 6650, 998, 333, 0, 7981, 6650, 1331)),
+    (
+        FloorRule(
+            "mounting",
+            "seattle",
+            hourly_floor=3800,
+            per_task_floor=1500,
+            service_fee_bps=1500,
+            trust_fee_bps=500,
+            version=1,
+        ),
+        95,
+        None,
+        (3800, 105, 6650, 998, 333, 0, 7981, 6650, 1331),
+    ),
     # The per-task floor wins over a short job.
-    (FloorRule("c", "r", hourly_floor=2400, per_task_floor=5000, version=1), 20, None,
-     (2400, 60, 5000, 0, 0, 0, 5000, 5000, 0)),
+    (
+        FloorRule("c", "r", hourly_floor=2400, per_task_floor=5000, version=1),
+        20,
+        None,
+        (2400, 60, 5000, 0, 0, 0, 5000, 5000, 0),
+    ),
     # Commission comes out of what the client pays above the floor...
-    (FloorRule("c", "r", hourly_floor=2400, tasker_commission_bps=2000, version=1), 60, 3000,
-     (3000, 60, 3000, 0, 0, 600, 3000, 2400, 600)),
+    (
+        FloorRule("c", "r", hourly_floor=2400, tasker_commission_bps=2000, version=1),
+        60,
+        3000,
+        (3000, 60, 3000, 0, 0, 600, 3000, 2400, 600),
+    ),
     # ...and is capped so the payout never drops below the floor (nominal 560, capped at 400).
-    (FloorRule("c", "r", hourly_floor=2400, tasker_commission_bps=2000, version=1), 60, 2800,
-     (2800, 60, 2800, 0, 0, 400, 2800, 2400, 400)),
+    (
+        FloorRule("c", "r", hourly_floor=2400, tasker_commission_bps=2000, version=1),
+        60,
+        2800,
+        (2800, 60, 2800, 0, 0, 400, 2800, 2400, 400),
+    ),
     # A custom billing rule: 30-minute minimum, 1-minute increments.
-    (FloorRule("c", "r", hourly_floor=6000, min_billable_minutes=30, billing_increment_minutes=1,
-               version=1), 47, None, (6000, 47, 4700, 0, 0, 0, 4700, 4700, 0)),
+    (
+        FloorRule("c", "r", hourly_floor=6000, min_billable_minutes=30, billing_increment_minutes=1, version=1),
+        47,
+        None,
+        (6000, 47, 4700, 0, 0, 0, 4700, 4700, 0),
+    ),
 ]
 
 
 @pytest.mark.parametrize("rule, minutes, offered, expected", CASES)
 def test_hand_worked_quotes(rule, minutes, offered, expected):
     q = quote(rule, minutes, offered)
-    assert (q.rate, q.billable_minutes, q.subtotal, q.service_fee, q.trust_fee, q.commission,
-            q.total, q.payout, q.platform) == expected
+    assert (
+        q.rate,
+        q.billable_minutes,
+        q.subtotal,
+        q.service_fee,
+        q.trust_fee,
+        q.commission,
+        q.total,
+        q.payout,
+        q.platform,
+    ) == expected
     assert q.rule_version == rule.version
 
 
-@pytest.mark.parametrize("minutes, offered, field", [
-    (0, None, "estimated_minutes"), (-5, None, "estimated_minutes"),
-    (MAX_ESTIMATED_MINUTES + 1, None, "estimated_minutes"), (1.5, None, "estimated_minutes"),
-    (True, None, "estimated_minutes"), (60, -1, "offered_rate"), (60, MAX_OFFERED_RATE + 1, "offered_rate"),
-    (60, 25.5, "offered_rate"),
-])
+@pytest.mark.parametrize(
+    "minutes, offered, field",
+    [
+        (0, None, "estimated_minutes"),
+        (-5, None, "estimated_minutes"),
+        (MAX_ESTIMATED_MINUTES + 1, None, "estimated_minutes"),
+        (1.5, None, "estimated_minutes"),
+        (True, None, "estimated_minutes"),
+        (60, -1, "offered_rate"),
+        (60, MAX_OFFERED_RATE + 1, "offered_rate"),
+        (60, 25.5, "offered_rate"),
+    ],
+)
 def test_bad_input_is_refused_by_field(minutes, offered, field):
     with pytest.raises(QuoteError) as info:
         quote(GENERAL, minutes, offered)
@@ -76,14 +139,17 @@ SEATTLE = LegalMinimum(per_minute=45, per_task=520, source="Seattle PayUp ordina
 NYC = LegalMinimum(per_hour=2213, source="NYC delivery-worker minimum pay, 2026")
 
 
-@pytest.mark.parametrize("legal, hourly, per_task, bad_fields", [
-    (SEATTLE, 2700, 520, set()),          # $0.45 a minute is $27.00 an hour
-    (SEATTLE, 2699, 520, {"hourly_floor"}),
-    (SEATTLE, 2700, 519, {"per_task_floor"}),
-    (NYC, 2213, 0, set()),
-    (NYC, 2212, 0, {"hourly_floor"}),
-    (None, 1, 0, set()),
-])
+@pytest.mark.parametrize(
+    "legal, hourly, per_task, bad_fields",
+    [
+        (SEATTLE, 2700, 520, set()),  # $0.45 a minute is $27.00 an hour
+        (SEATTLE, 2699, 520, {"hourly_floor"}),
+        (SEATTLE, 2700, 519, {"per_task_floor"}),
+        (NYC, 2213, 0, set()),
+        (NYC, 2212, 0, {"hourly_floor"}),
+        (None, 1, 0, set()),
+    ],
+)
 def test_legal_minimums(legal, hourly, per_task, bad_fields):
     rule = FloorRule("c", "r", hourly_floor=hourly, per_task_floor=per_task)
     if not bad_fields:
@@ -95,11 +161,16 @@ def test_legal_minimums(legal, hourly, per_task, bad_fields):
     assert "legal minimum" in str(info.value)
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"hourly_floor": -1}, "hourly_floor"), ({"service_fee_bps": 10_001}, "service_fee_bps"),
-    ({"billing_increment_minutes": 0}, "billing_increment_minutes"),
-    ({"hourly_floor": 0, "per_task_floor": 0}, "hourly_floor"), ({"trust_fee_bps": 2.5}, "trust_fee_bps"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"hourly_floor": -1}, "hourly_floor"),
+        ({"service_fee_bps": 10_001}, "service_fee_bps"),
+        ({"billing_increment_minutes": 0}, "billing_increment_minutes"),
+        ({"hourly_floor": 0, "per_task_floor": 0}, "hourly_floor"),
+        ({"trust_fee_bps": 2.5}, "trust_fee_bps"),
+    ],
+)
 def test_invalid_rules(changes, field):
     rule = FloorRule("c", "r", **{"hourly_floor": 2000, **changes})
     with pytest.raises(FloorRuleError) as info:
@@ -109,10 +180,12 @@ def test_invalid_rules(changes, field):
 
 # ---- properties ---------------------------------------------------------------------------
 
+
 @st.composite
 def rules(draw, hourly=None):
     return FloorRule(
-        "c", "r",
+        "c",
+        "r",
         hourly_floor=draw(st.integers(0, 200_000)) if hourly is None else hourly,
         per_task_floor=draw(st.integers(0, 100_000)),
         min_billable_minutes=draw(st.integers(0, 480)),

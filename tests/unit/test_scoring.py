@@ -1,4 +1,5 @@
 """The scoring rules: Bayesian rating, reliability, Wilson bound, score and tier, board rank."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -6,8 +7,17 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from marketplace.scoring import (BOARD_HALF_LIFE_DAYS, RATING_PRIOR_MEAN, bayesian_rating, board_rank, reliability,
-                                 reputation_score, tier_for, tip_karma, wilson_lower_bound)
+from marketplace.scoring import (
+    BOARD_HALF_LIFE_DAYS,
+    RATING_PRIOR_MEAN,
+    bayesian_rating,
+    board_rank,
+    reliability,
+    reputation_score,
+    tier_for,
+    tip_karma,
+    wilson_lower_bound,
+)
 
 counts = st.integers(min_value=0, max_value=10_000)
 NOW = datetime(2026, 11, 23, tzinfo=timezone.utc)
