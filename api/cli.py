@@ -226,6 +226,8 @@ def serve(bind, processes, plain_http):
             "SECRET_KEY must be a random secret of at least 32 characters, and not the development key "
             "that `floorboard dev` keeps in instance/."
         )
+    if os.environ.get("FLOORBOARD_PASSWORD_HASHING", "standard") != "standard":
+        _fail("FLOORBOARD_PASSWORD_HASHING is for test suites; production hashes passwords at argon2's standard cost.")
     env = {**os.environ, "FLOORBOARD_HTTPS_ONLY": "0" if plain_http else "1"}
     os.execvpe(
         sys.executable,

@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, delete, select
 from zxcvbn import zxcvbn
@@ -17,7 +17,24 @@ from events.sqltypes import utcnow
 from marketplace.errors import Conflict, Invalid, NotFound
 from marketplace.models import ApiToken, Role, User, WebSession
 
-_hasher = PasswordHasher()
+HASHING = {
+    "standard": PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY),
+    # argon2's cheapest settings: for test suites only, where hashing dominated the run time.
+    "cheapest-for-tests": PasswordHasher.from_parameters(profiles.CHEAPEST),
+}
+_hasher = HASHING["standard"]
+
+
+def use_password_hashing(profile: str) -> None:
+    """Choose the argon2 cost for this process (settings: FLOORBOARD_PASSWORD_HASHING)."""
+    global _hasher, _DUMMY_HASH
+    if profile not in HASHING:
+        raise ValueError(f"FLOORBOARD_PASSWORD_HASHING must be one of {', '.join(HASHING)}, not {profile!r}")
+    if HASHING[profile] is not _hasher:
+        _hasher = HASHING[profile]
+        _DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
 # Verifying against this when the email is unknown keeps the timing the same as a wrong password.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_PASSWORD = 10

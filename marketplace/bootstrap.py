@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from events.embedded import EmbeddedTransport
 from events.outbox import Outbox
+from marketplace.accounts import use_password_hashing
 from marketplace.db import UnitOfWork, make_engine
 from marketplace.settings import Settings
 from marketplace.stripe_gateway import make_gateway
@@ -41,6 +42,7 @@ class Platform:
 
 def bootstrap(settings: Settings | None = None) -> Platform:
     settings = settings or Settings.from_env()
+    use_password_hashing(settings.password_hashing)
     engine = make_engine(settings.database_url)
     if settings.kafka_bootstrap_servers:
         kafka = importlib.import_module("events.kafka_transport")

@@ -41,6 +41,7 @@ class Settings:
     api_token_ttl_s: int = 30 * 24 * 3600
     # Behind HTTPS (`floorboard serve`): Secure session cookies and HSTS.
     https_only: bool = False
+    password_hashing: str = "standard"  # or "cheapest-for-tests" (refused by `floorboard serve`)
 
     @classmethod
     def from_env(cls, environ: dict | None = None) -> "Settings":
@@ -66,6 +67,7 @@ class Settings:
             adjustment_timeout_s=int(env.get("FLOORBOARD_ADJUSTMENT_TIMEOUT_S", 72 * 3600)),
             api_token_ttl_s=int(env.get("FLOORBOARD_API_TOKEN_TTL_S", 30 * 24 * 3600)),
             https_only=env.get("FLOORBOARD_HTTPS_ONLY", "") == "1",
+            password_hashing=env.get("FLOORBOARD_PASSWORD_HASHING", "standard"),
             priority_window=parse_priority_window(
                 env.get("FLOORBOARD_PRIORITY_WINDOW", "elite=0,trusted=60,newcomer=180")
             ),

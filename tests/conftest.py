@@ -22,6 +22,8 @@ from marketplace.migrate import upgrade
 from marketplace.settings import Settings
 
 os.environ.setdefault("SECRET_KEY", "test-" + secrets.token_urlsafe(24))
+# argon2 at its cheapest: at the standard cost, hashing was most of the HTTP tests' run time.
+os.environ.setdefault("FLOORBOARD_PASSWORD_HASHING", "cheapest-for-tests")
 PG_URL = os.environ.get("FLOORBOARD_TEST_POSTGRES_URL")
 KAFKA = os.environ.get("FLOORBOARD_TEST_KAFKA")
 LOCALSTRIPE = os.environ.get("FLOORBOARD_TEST_LOCALSTRIPE")
@@ -135,7 +137,12 @@ def stripe_settings(localstripe_server, stripe_mock_server) -> dict:
 
 def test_settings(database_url: str, kafka: str | None = None, **overrides) -> Settings:
     base = Settings.from_env(
-        {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": kafka or "", "SECRET_KEY": os.environ["SECRET_KEY"]}
+        {
+            "DATABASE_URL": database_url,
+            "KAFKA_BOOTSTRAP_SERVERS": kafka or "",
+            "SECRET_KEY": os.environ["SECRET_KEY"],
+            "FLOORBOARD_PASSWORD_HASHING": os.environ["FLOORBOARD_PASSWORD_HASHING"],
+        }
     )
     values = {
         **base.__dict__,

@@ -123,6 +123,9 @@ def test_serve_refuses_to_start_without_a_real_secret_key(monkeypatch, tmp_path)
     monkeypatch.setenv("SECRET_KEY", "short")
     assert runner.invoke(cli, ["serve"]).exit_code == 1 and launched == []
     monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    r = runner.invoke(cli, ["serve"])  # the suite's own cheap password hashing is refused in production
+    assert r.exit_code == 1 and "FLOORBOARD_PASSWORD_HASHING" in r.output and launched == []
+    monkeypatch.delenv("FLOORBOARD_PASSWORD_HASHING")
     assert runner.invoke(cli, ["serve"]).exit_code == 0
     assert launched and launched[0][2]["FLOORBOARD_HTTPS_ONLY"] == "1"
 
