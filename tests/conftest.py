@@ -135,7 +135,7 @@ def stripe_settings(localstripe_server, stripe_mock_server) -> dict:
     }
 
 
-def test_settings(database_url: str, kafka: str | None = None, **overrides) -> Settings:
+def settings_for(database_url: str, kafka: str | None = None, **overrides) -> Settings:
     base = Settings.from_env(
         {
             "DATABASE_URL": database_url,
@@ -160,7 +160,7 @@ def make_platform():
     made: list[Platform] = []
 
     def make(database_url: str, kafka: str | None = None, **overrides) -> Platform:
-        platform = bootstrap(test_settings(database_url, kafka, **overrides))
+        platform = bootstrap(settings_for(database_url, kafka, **overrides))
         if kafka:
             platform.transport.ensure_topics()
         made.append(platform)
@@ -178,6 +178,26 @@ def make_platform():
             except Exception:  # noqa: BLE001 - cleanup is best effort; the broker is thrown away after
                 pass
         platform.close()
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Mark each test with the services it uses, from its fixtures: `-m "not kafka"` then selects."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        # Fixtures that pick a backbone by parameter ("kafka+postgres") ask for the service fixtures by name.
+        params = " ".join(str(v) for v in getattr(getattr(item, "callspec", None), "params", {}).values())
+        if names & {"postgres_url", "postgres_server", "postgres_template"} or "postgres" in params:
+            item.add_marker(pytest.mark.postgres)
+        if "kafka_server" in names or "kafka" in params:
+            item.add_marker(pytest.mark.kafka)
+
+
+@pytest.fixture
+def platform(sqlite_url, make_platform) -> Platform:
+    """A SQLite platform seeded with the demo regions, categories and floors (no demo logins)."""
+    from tests.support import seeded
+
+    return seeded(make_platform(sqlite_url), demo_users=False)
 
 
 BACKBONES = ["embedded+sqlite", "embedded+postgres", "kafka+postgres"]

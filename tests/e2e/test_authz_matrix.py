@@ -118,7 +118,7 @@ def world(sqlite_template, tmp_path_factory):
     """The shared starting state, in a SQLite file each case copies."""
     path = tmp_path_factory.mktemp("authz") / "world.db"
     shutil.copy(sqlite_template, path)
-    platform = bootstrap(conftest.test_settings(f"sqlite:///{path}", priority_window=NO_WINDOW))
+    platform = bootstrap(conftest.settings_for(f"sqlite:///{path}", priority_window=NO_WINDOW))
     ids, tokens = {}, {}
     with platform.uow() as uow:
         seed_demo(uow, demo_users=False)

@@ -114,7 +114,7 @@ def world(sqlite_template, tmp_path_factory):
 
     path = tmp_path_factory.mktemp("fuzz-events") / "world.db"
     shutil.copy(sqlite_template, path)
-    platform = seeded(bootstrap(conftest.test_settings(f"sqlite:///{path}", priority_window=NO_WINDOW)))
+    platform = seeded(bootstrap(conftest.settings_for(f"sqlite:///{path}", priority_window=NO_WINDOW)))
     with platform.uow() as uow:
         users = {
             name: create_user(uow.session, f"{name}@fuzz.test", "correct horse battery", role)

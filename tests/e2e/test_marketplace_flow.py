@@ -12,8 +12,7 @@ from events.contracts import decode
 from events.tables import EventLogRow
 from marketplace.ledger import balances
 from marketplace.models import BoardEntry, KarmaTip, Reputation
-from tests.e2e.conftest import ApiHelper
-from tests.support import NO_WINDOW, Pipeline, seeded
+from tests.support import NO_WINDOW, ApiHelper, Pipeline, seeded
 from workers.replay import replay
 
 

@@ -14,8 +14,7 @@ from events.dlq import list_dead_letters
 from events.envelope import CloudEvent
 from events.sqltypes import utcnow
 from marketplace.models import Reputation, Task
-from tests.e2e.conftest import ApiHelper
-from tests.support import NO_WINDOW, Pipeline, seeded
+from tests.support import NO_WINDOW, ApiHelper, Pipeline, seeded
 
 
 @pytest.fixture

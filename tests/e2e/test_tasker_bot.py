@@ -7,8 +7,7 @@ import importlib.util
 from pathlib import Path
 
 from api import create_app
-from tests.e2e.conftest import ApiHelper
-from tests.support import NO_WINDOW, live_server, seeded
+from tests.support import NO_WINDOW, ApiHelper, live_server, seeded
 
 BOT = Path(__file__).resolve().parents[2] / "examples" / "tasker_bot.py"
 

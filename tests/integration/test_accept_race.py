@@ -11,8 +11,7 @@ from sqlmodel import select
 from api import create_app
 from events.tables import EventLogRow
 from marketplace.models import Task, TaskStatus
-from tests.e2e.conftest import ApiHelper
-from tests.support import NO_WINDOW, Pipeline, live_server, make_tasker, seeded
+from tests.support import NO_WINDOW, ApiHelper, Pipeline, live_server, make_tasker, seeded
 
 RACERS = 50
 

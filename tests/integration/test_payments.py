@@ -23,8 +23,7 @@ from marketplace.ledger import balances, task_totals
 from marketplace.models import Payment
 from marketplace.payments import reauthorize_holds
 from marketplace.reconcile import reconcile
-from tests.e2e.conftest import ApiHelper
-from tests.support import NO_WINDOW, Pipeline, live_server, seeded
+from tests.support import NO_WINDOW, ApiHelper, Pipeline, live_server, seeded
 from workers import registry
 
 

@@ -42,7 +42,7 @@ class Market(RuleBasedStateMachine):
         super().__init__()
         path = self.workdir / f"{uuid.uuid4().hex}.db"
         shutil.copy(self.template, path)
-        self.platform = seeded(bootstrap(conftest.test_settings(f"sqlite:///{path}", priority_window=NO_WINDOW)))
+        self.platform = seeded(bootstrap(conftest.settings_for(f"sqlite:///{path}", priority_window=NO_WINDOW)))
         with self.platform.uow() as uow:
             self.client = create_user(uow.session, "c@example.test", "correct horse battery", "client")
             self.tasker = create_user(uow.session, "t@example.test", "correct horse battery", "tasker")

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import random
+import subprocess
+import sys
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -222,9 +228,44 @@ def test_no_tasker_is_paid_below_the_floor_for_the_billable_time(rule, m, offere
     assert q.rate >= rule.hourly_floor and (offered is None or q.rate >= offered)
 
 
-@given(rules(), minutes, offers)
-def test_deterministic(rule, m, offered):
-    assert quote(rule, m, offered) == quote(rule, m, offered)
+QUOTE_IN_ANOTHER_PROCESS = """
+import json, sys
+from pricing.quote import quote
+from pricing.rules import FloorRule
+cases = json.load(sys.stdin)
+print(json.dumps([list(quote(FloorRule(**rule), m, offered)) for rule, m, offered in cases]))
+"""
+
+
+def test_deterministic_across_processes():
+    """The same inputs give the same quote in another interpreter (another hash seed, another
+    process): what a replay or a second pricing worker relies on."""
+    draw = random.Random(20261124)
+    cases = []
+    for _ in range(300):
+        rule = {
+            "category": "c",
+            "region": "r",
+            "hourly_floor": draw.randint(0, 50_000),
+            "per_task_floor": draw.randint(0, 20_000),
+            "min_billable_minutes": draw.randint(0, 240),
+            "billing_increment_minutes": draw.randint(1, 60),
+            "service_fee_bps": draw.randint(0, 3000),
+            "trust_fee_bps": draw.randint(0, 1000),
+            "tasker_commission_bps": draw.randint(0, 3000),
+            "version": 3,
+        }
+        cases.append((rule, draw.randint(1, 7 * 24 * 60), draw.choice([None, draw.randint(0, 100_000)])))
+    here = [list(quote(FloorRule(**rule), m, offered)) for rule, m, offered in cases]
+    there = subprocess.run(
+        [sys.executable, "-c", QUOTE_IN_ANOTHER_PROCESS],
+        input=json.dumps(cases),
+        text=True,
+        capture_output=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "4242"},
+    )
+    assert json.loads(there.stdout) == here
 
 
 @settings(max_examples=1000)

@@ -1,4 +1,5 @@
-"""A floor that rises above a tasker's own rate raises the rate, now or when it takes effect."""
+"""A floor that rises above a tasker's own rate raises the rate, now or when it takes effect, and a
+floor that comes down undoes the raise (use cases and the tasker-rates worker on SQLite, no HTTP)."""
 
 from __future__ import annotations
 
