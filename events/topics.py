@@ -1,4 +1,4 @@
-"""The topic registry from PRODUCT.md. Each topic has a dead-letter twin, `<topic>.dlq`."""
+"""The topic registry (see docs/architecture.md). Each topic has a dead-letter twin, `<topic>.dlq`."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """A priced task's life after pricing: accept (atomic), start, complete (final price from the
-engine), cancel (the policy from PRODUCT.md), and the client's review. Each step is a use case
-that changes the task and emits its event to the outbox in the same transaction.
+engine; beyond the booking, a claim for the client), cancel (free more than 24 h ahead, then one
+billable hour), and the client's review. Each step is a use case that changes the task and emits
+its event to the outbox in the same transaction.
 """
 
 from __future__ import annotations

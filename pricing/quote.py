@@ -1,4 +1,4 @@
-"""Quotes, exactly as PRODUCT.md defines them. All figures are integer cents."""
+"""Quotes, exactly as docs/pricing.md defines them. All figures are integer cents."""
 
 from __future__ import annotations
 

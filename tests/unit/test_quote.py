@@ -1,4 +1,4 @@
-"""The quote formula from PRODUCT.md: hand-worked examples, then every invariant under hypothesis."""
+"""The quote formula (docs/pricing.md): hand-worked examples, then every invariant under hypothesis."""
 
 from __future__ import annotations
 
