@@ -1,6 +1,7 @@
-"""The whole marketplace over HTTP, on each backbone: signup, post, priced, feed, accept, start,
-complete, review, reputation updated, tip posted and voted, board ranked; then both projections
-rebuilt by replay and compared with the live ones."""
+"""The whole marketplace over HTTP, on each backbone, in steps that each stand on their own (so the
+first failure does not hide the rest): skills against the floor; post, priced, booked, the feed
+and an atomic accept; a claim beyond the booking approved and charged; a review reaching
+reputation; tips voted and ranked; and both projections rebuilt by replay, equal to the live ones."""
 
 from __future__ import annotations
 
@@ -42,40 +43,69 @@ def snapshot(platform, model, key) -> list[dict]:
         return [row.model_dump() for row in uow.session.exec(select(model).order_by(*key))]
 
 
-def test_the_whole_flow_then_replay_matches_live(market):
-    api, pipeline = market
-    c = api.client
-    client, tasker, rival = api.signup("client"), api.signup("tasker"), api.signup("tasker")
+def skilled(api, *taskers) -> None:
+    for who in taskers:
+        ok = api.client.put(
+            "/api/v1/taskers/me/skills",
+            headers=api.headers(who),
+            json={"regions": ["springfield"], "skills": [{"category": "yard-work", "rate": 2400}]},
+        )
+        assert ok.status_code == 200, ok.json
 
-    # Skills: a rate under the floor is refused, and the error names the floor.
-    low = c.put(
+
+def priced_and_booked(api, pipeline, client, minutes: int = 95) -> tuple[int, dict]:
+    posted = api.post_task(client, estimated_minutes=minutes)
+    assert posted.status_code == 202 and posted.json["status"] == "posted"
+    task_id = posted.json["id"]
+    pipeline.until(lambda: status_of(api, client, task_id) == "priced", "the task to be priced")
+    priced = api.client.get(f"/api/v1/tasks/{task_id}", headers=api.headers(client)).json
+    api.book(client, task_id)
+    return task_id, priced
+
+
+def worked(api, pipeline, client, tasker, minutes: int) -> int:
+    """A booked task the tasker accepted, started and completed within the booking."""
+    task_id, _ = priced_and_booked(api, pipeline, client, minutes)
+    for step, body in (("accept", None), ("start", None), ("complete", {"minutes_worked": minutes})):
+        r = api.client.post(f"/api/v1/tasks/{task_id}/{step}", headers=api.headers(tasker), json=body)
+        assert r.status_code == 200, (step, r.json)
+    return task_id
+
+
+def yard_work(api, tasker) -> dict | None:
+    rep = api.client.get(f"/api/v1/taskers/{tasker['id']}").json
+    return next((r for r in rep["categories"] if r["category"] == "yard-work"), None)
+
+
+def test_skills_below_the_floor_are_refused_naming_it(market):
+    api, _ = market
+    tasker = api.signup("tasker")
+    low = api.client.put(
         "/api/v1/taskers/me/skills",
         headers=api.headers(tasker),
         json={"regions": ["springfield"], "skills": [{"category": "yard-work", "rate": 1000}]},
     )
     assert low.status_code == 422
     assert "floor of 24.00 USD/h" in low.json["errors"]["json"]["skills"]["0"]["rate"][0]
-    for who in (tasker, rival):
-        ok = c.put(
-            "/api/v1/taskers/me/skills",
-            headers=api.headers(who),
-            json={"regions": ["springfield"], "skills": [{"category": "yard-work", "rate": 2400}]},
-        )
-        assert ok.status_code == 200, ok.json
-    assert ok.json["skills"][0] == {**ok.json["skills"][0], "floor": 2400, "unlocked": True}
+    skilled(api, tasker)
+    mine = api.client.get("/api/v1/taskers/me/skills", headers=api.headers(tasker)).json
+    assert mine["skills"][0] == {**mine["skills"][0], "floor": 2400, "unlocked": True}
 
-    # Post; the pipeline prices it.
+
+def test_a_posting_is_priced_booked_offered_and_accepted_once(market):
+    api, pipeline = market
+    c = api.client
+    client, tasker, rival = api.signup("client"), api.signup("tasker"), api.signup("tasker")
+    skilled(api, tasker, rival)
     posted = api.post_task(client, estimated_minutes=95)
-    assert posted.status_code == 202 and posted.json["status"] == "posted"
     task_id = posted.json["id"]
     pipeline.until(lambda: status_of(api, client, task_id) == "priced", "the task to be priced")
     priced = c.get(f"/api/v1/tasks/{task_id}", headers=api.headers(client)).json
     assert priced["quote"]["billable_minutes"] == 105 and priced["quote"]["rate"] == 2400
     assert c.get("/api/v1/tasks?open=true", headers=api.headers(tasker)).json["items"] == []  # not booked yet
     booked = api.book(client, task_id).json["task"]
-    assert (
-        booked["payment_status"] == "authorized" and booked["payment"]["amount_authorized"] == priced["quote"]["total"]
-    )
+    assert booked["payment_status"] == "authorized"
+    assert booked["payment"]["amount_authorized"] == priced["quote"]["total"]
 
     # The feed, then an atomic accept: the rival is too late.
     feed = c.get("/api/v1/tasks?open=true", headers=api.headers(tasker)).json
@@ -85,9 +115,16 @@ def test_the_whole_flow_then_replay_matches_live(market):
     assert late.status_code == 409 and "no longer open" in late.json["message"]
     assert c.get("/api/v1/tasks?open=true", headers=api.headers(rival)).json["items"] == []
 
-    # Work it: start, complete with the minutes worked; the final price uses the task's rule version.
+
+def test_work_beyond_the_booking_is_charged_once_the_client_approves(market):
+    api, pipeline = market
+    c = api.client
+    client, tasker = api.signup("client"), api.signup("tasker")
+    skilled(api, tasker)
+    task_id, priced = priced_and_booked(api, pipeline, client, 95)
+    for step in ("accept", "start"):
+        assert c.post(f"/api/v1/tasks/{task_id}/{step}", headers=api.headers(tasker)).status_code == 200
     # 130 minutes comes to more than the client booked, so it is a claim the client must approve.
-    assert c.post(f"/api/v1/tasks/{task_id}/start", headers=api.headers(tasker)).json["status"] == "in_progress"
     claim = c.post(
         f"/api/v1/tasks/{task_id}/complete",
         headers=api.headers(tasker),
@@ -109,23 +146,24 @@ def test_the_whole_flow_then_replay_matches_live(market):
             "platform_fees": final["platform"],
         }
 
-    # The client reviews; the reputation projector picks up accept, complete and review.
+
+def test_a_review_reaches_the_taskers_reputation(market):
+    api, pipeline = market
+    c = api.client
+    client, tasker = api.signup("client"), api.signup("tasker")
+    skilled(api, tasker)
+    task_id = worked(api, pipeline, client, tasker, 60)
     review = c.post(
         f"/api/v1/tasks/{task_id}/review", headers=api.headers(client), json={"rating": 5, "comment": "Spotless."}
     )
     assert review.status_code == 201, review.json
     again = c.post(f"/api/v1/tasks/{task_id}/review", headers=api.headers(client), json={"rating": 1})
     assert again.status_code == 409
-
-    def yard_work():
-        rep = c.get(f"/api/v1/taskers/{tasker['id']}").json
-        return next((r for r in rep["categories"] if r["category"] == "yard-work"), None)
-
     pipeline.until(
-        lambda: (r := yard_work()) and r["completed"] == 1 and r["reviews"] == 1,
+        lambda: (r := yard_work(api, tasker)) and r["completed"] == 1 and r["reviews"] == 1,
         "reputation to count the completed, reviewed task",
     )
-    rep = yard_work()
+    rep = yard_work(api, tasker)
     with api.platform.uow() as uow:  # the projector announced the tasker's new standing
         changes = [
             decode(r.value)
@@ -136,7 +174,9 @@ def test_the_whole_flow_then_replay_matches_live(market):
     assert changes and changes[-1].data["tasker_id"] == tasker["id"] and changes[-1].data["score"] == rep["score"]
     assert rep["accepted"] == 1 and rep["reliability"] == 1.0 and rep["rating"] == round((5 * 4 + 5) / 6, 2)
 
-    # Tips: post, vote (never on one's own, once each), and the board ranks them.
+
+def post_tips(api, tasker, rival) -> tuple[int, int]:
+    c = api.client
     good = c.post(
         "/api/v1/boards/yard-work/tips",
         headers=api.headers(tasker),
@@ -148,20 +188,23 @@ def test_the_whole_flow_then_replay_matches_live(market):
         json={"title": "Leaf blowers", "body": "Loud, but fast."},
     )
     assert good.status_code == meh.status_code == 201
-    good_id, meh_id = good.json["id"], meh.json["id"]
     assert "<strong>upwind</strong>" in good.json["body_html"]
-    assert (
-        c.post(f"/api/v1/tips/{good_id}/votes", headers=api.headers(tasker), json={"helpful": True}).status_code == 403
-    )
-    assert (
-        c.post(f"/api/v1/tips/{good_id}/votes", headers=api.headers(rival), json={"helpful": True}).status_code == 201
-    )
-    assert (
-        c.post(f"/api/v1/tips/{good_id}/votes", headers=api.headers(rival), json={"helpful": False}).status_code == 409
-    )
-    assert (
-        c.post(f"/api/v1/tips/{meh_id}/votes", headers=api.headers(tasker), json={"helpful": False}).status_code == 201
-    )
+    return good.json["id"], meh.json["id"]
+
+
+def test_tips_are_voted_once_never_by_their_author_and_ranked(market):
+    api, pipeline = market
+    c = api.client
+    tasker, rival = api.signup("tasker"), api.signup("tasker")
+    good_id, meh_id = post_tips(api, tasker, rival)
+
+    def vote(who, tip_id, helpful):
+        return c.post(f"/api/v1/tips/{tip_id}/votes", headers=api.headers(who), json={"helpful": helpful}).status_code
+
+    assert vote(tasker, good_id, True) == 403
+    assert vote(rival, good_id, True) == 201
+    assert vote(rival, good_id, False) == 409
+    assert vote(tasker, meh_id, False) == 201
 
     def board():
         return c.get("/api/v1/boards/yard-work").json
@@ -170,7 +213,17 @@ def test_the_whole_flow_then_replay_matches_live(market):
     ranked = board()["tips"]
     assert [t["tip_id"] for t in ranked] == [good_id, meh_id]
     assert ranked[0]["rank"] > 0 and ranked[1]["rank"] == 0
-    pipeline.until(lambda: yard_work()["tip_karma"] > 0, "tip karma to reach the tasker's reputation")
+    pipeline.until(lambda: yard_work(api, tasker)["tip_karma"] > 0, "tip karma to reach the tasker's reputation")
+
+
+def test_replay_rebuilds_the_projections_exactly(market):
+    api, pipeline = market
+    client, tasker, rival = api.signup("client"), api.signup("tasker"), api.signup("tasker")
+    skilled(api, tasker)
+    task_id = worked(api, pipeline, client, tasker, 60)
+    api.client.post(f"/api/v1/tasks/{task_id}/review", headers=api.headers(client), json={"rating": 4})
+    good_id, _ = post_tips(api, tasker, rival)
+    api.client.post(f"/api/v1/tips/{good_id}/votes", headers=api.headers(rival), json={"helpful": True})
 
     # Replay both projections from the log: identical to what the live workers built.
     pipeline.drain()
