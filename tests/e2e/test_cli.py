@@ -96,29 +96,10 @@ def test_floors_set_refuses_an_overflowing_number_and_an_overflowing_time(run):
     """The reproduction: hourly_floor=99999999999999999999 printed a raw traceback."""
     r = run("floors", "set", "yard-work", "springfield", "hourly_floor=99999999999999999999", "--reason", "x")
     assert r.exit_code == 1 and "at most 100000000 cents" in r.output and "Traceback" not in r.output
-    r = run(
-        "floors",
-        "set",
-        "yard-work",
-        "springfield",
-        "hourly_floor=2500",
-        "--reason",
-        "x",
-        "--effective-from",
-        "9999-12-31T23:59:59-14:00",
-    )
+    change = ("floors", "set", "yard-work", "springfield", "hourly_floor=2500", "--reason", "x", "--effective-from")
+    r = run(*change, "9999-12-31T23:59:59-14:00")
     assert r.exit_code == 1 and "effective_from" in r.output
-    r = run(
-        "floors",
-        "set",
-        "yard-work",
-        "springfield",
-        "hourly_floor=2500",
-        "--reason",
-        "x",
-        "--effective-from",
-        "2027-01-01T00:00:00",
-    )  # no zone
+    r = run(*change, "2027-01-01T00:00:00")  # no zone
     assert r.exit_code == 1 and "zone" in r.output
 
 
