@@ -14,16 +14,8 @@ from api.input import Blueprint
 from api.limits import login_limit, signup_limit
 from api.platform import platform, uow
 from api.schemas import SignupAnswerSchema, SignupSchema, TokenInfoSchema, TokenRequestSchema, TokenSchema
-from marketplace.accounts import (
-    authenticate,
-    issue_token,
-    normalize_email,
-    revoke_token,
-    revoke_token_id,
-    sign_up,
-    token_row,
-    tokens_of,
-)
+from marketplace.accounts.tokens import issue_token, revoke_token, revoke_token_id, token_row, tokens_of
+from marketplace.accounts.users import authenticate, normalize_email, sign_up
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and API tokens")
 

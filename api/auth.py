@@ -13,8 +13,8 @@ from flask_smorest import abort
 from sqlmodel import Session
 
 from api.platform import platform
-from marketplace.accounts import user_for_token
-from marketplace.models import User
+from marketplace.accounts.models import User
+from marketplace.accounts.tokens import user_for_token
 
 
 def bearer_user() -> User | None:

@@ -18,11 +18,11 @@ from api.schemas import (
     VoteCreateSchema,
     VoteSchema,
 )
-from events.sqltypes import utcnow
-from marketplace.boards import ranked_board
+from marketplace.clock import utcnow
+from marketplace.community.boards import ranked_board
+from marketplace.community.tips import hide_tip, post_tip, vote_tip
 from marketplace.errors import NotFound
-from marketplace.models import Category
-from marketplace.tips import hide_tip, post_tip, vote_tip
+from marketplace.floors.models import Category
 
 blp = Blueprint("boards", __name__, url_prefix="/api/v1", description="Tips boards, one per category")
 

@@ -8,8 +8,8 @@ from sqlmodel import select
 from api.input import Blueprint
 from api.platform import uow
 from api.schemas import CategoryArgsSchema, CategorySchema, QuoteRequestSchema, QuoteSchema
-from marketplace.models import Category
-from marketplace.tasks import preview_quote
+from marketplace.floors.models import Category
+from marketplace.tasks.pricing_stage import preview_quote
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Categories and quote previews")
 

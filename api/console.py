@@ -14,11 +14,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from api.platform import uow
 from api.web_auth import web_requires, web_user
-from marketplace.adjustments import disputes as open_disputes
-from marketplace.adjustments import resolve_dispute
 from marketplace.errors import DomainError
-from marketplace.floor_admin import ProposedFloor, floor_history, simulate_proposals
-from marketplace.floors import (
+from marketplace.floors.history import floor_history
+from marketplace.floors.models import Category, Region
+from marketplace.floors.simulation import ProposedFloor, simulate_proposals
+from marketplace.floors.versions import (
     RULE_FIELDS,
     SANITY_FACTOR,
     FloorChange,
@@ -27,7 +27,8 @@ from marketplace.floors import (
     scheduled_changes,
     set_floor,
 )
-from marketplace.models import Category, Region
+from marketplace.tasks.adjustments import disputes as open_disputes
+from marketplace.tasks.adjustments import resolve_dispute
 from pricing import FloorRuleError
 from pricing.money import format_cents
 from pricing.rules import MAX_BPS, MAX_FLOOR_CENTS, MAX_RULE_MINUTES

@@ -20,9 +20,10 @@ from api.schemas import (
     SimulateSchema,
     SimulationSchema,
 )
-from marketplace.floor_admin import ProposedFloor, floor_history, simulate_proposals
-from marketplace.floors import FloorChange, rules_in_force, set_floor
-from marketplace.models import Region
+from marketplace.floors.history import floor_history
+from marketplace.floors.models import Region
+from marketplace.floors.simulation import ProposedFloor, simulate_proposals
+from marketplace.floors.versions import FloorChange, rules_in_force, set_floor
 
 blp = Blueprint("floors", __name__, url_prefix="/api/v1/floors", description="Fee floors (operators)")
 

@@ -15,8 +15,12 @@ from api.platform import platform, uow
 from api.schemas import BookingSchema, BookSchema, PayoutAccountSchema, RefundCreateSchema, TaskSchema
 from api.tasks import task_view
 from marketplace.errors import PaymentDeclined
-from marketplace.models import PaymentStatus, PayoutAccount, Task
-from marketplace.payments import book_task, handle_webhook, onboard_tasker, refund
+from marketplace.payments.holds import book_task
+from marketplace.payments.models import PaymentStatus, PayoutAccount
+from marketplace.payments.payouts import onboard_tasker
+from marketplace.payments.settlement import refund
+from marketplace.payments.webhooks import handle_webhook
+from marketplace.tasks.models import Task
 
 log = logging.getLogger(__name__)
 blp = Blueprint("payments", __name__, url_prefix="/api/v1", description="Card holds, refunds and payouts")

@@ -9,8 +9,9 @@ from api.auth import SECURITY, requires
 from api.input import Blueprint
 from api.platform import uow
 from api.schemas import LicenseCreateSchema, LicenseSchema, ReputationSchema, SkillsUpdateSchema, SkillsViewSchema
-from marketplace.reputation import public_reputation
-from marketplace.taskers import SkillSpec, set_skills, skills_view, verify_license
+from marketplace.community.reputation import public_reputation
+from marketplace.taskers.levels import verify_license
+from marketplace.taskers.skills import SkillSpec, set_skills, skills_view
 
 blp = Blueprint("taskers", __name__, url_prefix="/api/v1/taskers", description="Taskers' skills and reputation")
 

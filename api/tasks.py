@@ -27,20 +27,16 @@ from api.schemas import (
     TaskPageSchema,
     TaskSchema,
 )
-from events.sqltypes import utcnow
-from marketplace.adjustments import approve_adjustment, dispute_adjustment, resolve_dispute
-from marketplace.models import Adjustment, Payment, Role, Task
-from marketplace.task_flow import (
-    accept_task,
-    cancel_by_client,
-    cancel_by_tasker,
-    complete_task,
-    quotes_for,
-    review_task,
-    start_task,
-)
-from marketplace.taskers import feed, is_open_to
-from marketplace.tasks import TaskDraft, post_task, post_task_idempotently
+from marketplace.accounts.models import Role
+from marketplace.clock import utcnow
+from marketplace.payments.models import Payment
+from marketplace.taskers.feed import feed, is_open_to
+from marketplace.tasks.adjustments import approve_adjustment, dispute_adjustment, resolve_dispute
+from marketplace.tasks.lifecycle import accept_task, cancel_by_client, cancel_by_tasker, complete_task, start_task
+from marketplace.tasks.models import Adjustment, Task
+from marketplace.tasks.posting import TaskDraft, post_task, post_task_idempotently
+from marketplace.tasks.quotes import quotes_for
+from marketplace.tasks.reviews import review_task
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Posting, finding and working tasks")
 

@@ -34,29 +34,24 @@ from api.boards import board_view
 from api.limits import posting_limit, signup_limit
 from api.platform import platform, uow
 from api.web_auth import web_requires, web_user
-from events.sqltypes import utcnow
-from marketplace.accounts import normalize_email, sign_up
-from marketplace.adjustments import approve_adjustment, dispute_adjustment
+from marketplace.accounts.models import Role, User
+from marketplace.accounts.users import normalize_email, sign_up
+from marketplace.clock import utcnow
+from marketplace.community.reputation import public_reputation
+from marketplace.community.tips import sanitize_html
 from marketplace.errors import DomainError
-from marketplace.models import (
-    Adjustment,
-    Category,
-    Payment,
-    PaymentStatus,
-    Region,
-    Review,
-    Role,
-    Task,
-    TaskStatus,
-    User,
-)
-from marketplace.payments import book_task, sync_payment
-from marketplace.reputation import public_reputation
-from marketplace.stripe_gateway import GatewayError
-from marketplace.task_flow import cancel_by_client, cancellation_terms, quotes_for, quotes_of, review_task
-from marketplace.taskers import skills_view
-from marketplace.tasks import TaskDraft, post_task, post_task_idempotently, preview_quote
-from marketplace.tips import sanitize_html
+from marketplace.floors.models import Category, Region
+from marketplace.payments.gateway import GatewayError
+from marketplace.payments.holds import book_task, sync_payment
+from marketplace.payments.models import Payment, PaymentStatus
+from marketplace.taskers.skills import skills_view
+from marketplace.tasks.adjustments import approve_adjustment, dispute_adjustment
+from marketplace.tasks.lifecycle import cancel_by_client, cancellation_terms
+from marketplace.tasks.models import Adjustment, Review, Task, TaskStatus
+from marketplace.tasks.posting import TaskDraft, post_task, post_task_idempotently
+from marketplace.tasks.pricing_stage import preview_quote
+from marketplace.tasks.quotes import quotes_for, quotes_of
+from marketplace.tasks.reviews import review_task
 from pricing.money import format_cents
 from pricing.quote import MAX_ESTIMATED_MINUTES, MAX_OFFERED_RATE
 

@@ -14,8 +14,9 @@ from wtforms.validators import DataRequired, Length
 
 from api.limits import login_limit
 from api.platform import uow
-from marketplace.accounts import authenticate, end_web_session, start_web_session, user_for_web_session
-from marketplace.models import User
+from marketplace.accounts.models import User
+from marketplace.accounts.users import authenticate
+from marketplace.accounts.web_sessions import end_web_session, start_web_session, user_for_web_session
 
 bp = Blueprint("web_auth", __name__)
 

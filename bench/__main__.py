@@ -17,8 +17,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
-from marketplace.migrate import upgrade
 from marketplace.settings import PROJECT_DIR, Settings
+from migrations import upgrade
 
 console = Console()
 

@@ -63,7 +63,7 @@ def engine_ratio(n: int) -> dict:
 def propagation(platform, changes: int, progress) -> dict:
     """p50/p99 from the PUT returning to the first posting priced with the new version."""
     from api import create_app
-    from marketplace.seed import seed_demo
+    from cli.demo import seed_demo
     from tests.support import login
     from workers import run_in_threads, workers_for
 

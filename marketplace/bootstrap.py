@@ -13,10 +13,10 @@ from sqlalchemy.engine import Engine
 
 from events.embedded import EmbeddedTransport
 from events.outbox import Outbox
-from marketplace.accounts import use_password_hashing
+from marketplace.accounts.passwords import use_password_hashing
 from marketplace.db import UnitOfWork, make_engine
+from marketplace.payments.gateway import make_gateway
 from marketplace.settings import Settings
-from marketplace.stripe_gateway import make_gateway
 
 
 @dataclass

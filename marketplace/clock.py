@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from events.sqltypes import utcnow
+from events.sqltypes import utcnow  # the clock every table and event is stamped by
 
 __all__ = ["to_utc", "utcnow"]
 

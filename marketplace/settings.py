@@ -6,10 +6,12 @@ Secrets (SECRET_KEY, STRIPE_*) are read from the environment only, never from th
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_DIR / "instance"
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,13 @@ class Settings:
     # Behind HTTPS (`floorboard serve`): Secure session cookies and HSTS.
     https_only: bool = False
     password_hashing: str = "standard"  # or "cheapest-for-tests" (refused by `floorboard serve`)
+
+    @property
+    def database_shown(self) -> str:
+        """The database URL with any password masked, for messages and logs."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.database_url).render_as_string(hide_password=True)
 
     @classmethod
     def from_env(cls, environ: dict | None = None) -> "Settings":
@@ -83,3 +92,19 @@ def parse_priority_window(text: str) -> tuple[tuple[str, int], ...]:
             raise ValueError(f"FLOORBOARD_PRIORITY_WINDOW: {part!r} is not tier=seconds")
         window.append((tier.strip(), int(seconds)))
     return tuple(window)
+
+
+def dev_secret_key() -> str:
+    """A random key kept in instance/ (gitignored), so dev sessions survive restarts. Only
+    `floorboard dev` and commands run without SECRET_KEY use it; `serve` refuses it."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def is_dev_secret_key(key: str) -> bool:
+    path = INSTANCE_DIR / "secret_key"
+    return path.exists() and path.read_text().strip() == key

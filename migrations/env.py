@@ -4,7 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import events.tables  # noqa: F401 - registers the backbone's tables
-import marketplace.models  # noqa: F401 - registers the marketplace's tables
+import marketplace.tables  # noqa: F401 - registers every table on the metadata
 from marketplace.db import make_engine
 from marketplace.settings import Settings
 

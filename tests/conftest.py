@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from marketplace.bootstrap import Platform, bootstrap
-from marketplace.migrate import upgrade
 from marketplace.settings import Settings
+from migrations import upgrade
 
 os.environ.setdefault("SECRET_KEY", "test-" + secrets.token_urlsafe(24))
 # argon2 at its cheapest: at the standard cost, hashing was most of the HTTP tests' run time.

@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from events.envelope import CloudEvent
 from events.relay import Relay
-from events.sqltypes import utcnow
+from marketplace.clock import utcnow
 
 
 class SinkBase(DeclarativeBase):
@@ -170,8 +170,9 @@ def live_server(app):
 
 def make_tasker(platform, email: str, skills: dict[str, int], regions: list[str]) -> tuple[int, str]:
     """A tasker with skills and a bearer token, made directly (no HTTP): (user id, token)."""
-    from marketplace.accounts import create_user, issue_token
-    from marketplace.taskers import SkillSpec, set_skills
+    from marketplace.accounts.tokens import issue_token
+    from marketplace.accounts.users import create_user
+    from marketplace.taskers.skills import SkillSpec, set_skills
 
     with platform.uow() as uow:
         user = create_user(uow.session, email, "correct horse battery", "tasker")
@@ -197,7 +198,7 @@ NO_WINDOW = (("elite", 0), ("trusted", 0), ("newcomer", 0))  # every tier sees a
 
 def seeded(platform, demo_users: bool = False):
     """Seed the demo regions, categories and floors into a platform's database; return it."""
-    from marketplace.seed import seed_demo
+    from cli.demo import seed_demo
 
     with platform.uow() as uow:
         seed_demo(uow, demo_users=demo_users)
@@ -207,8 +208,9 @@ def seeded(platform, demo_users: bool = False):
 
 def book(platform, task_id: int) -> None:
     """Book a priced task through the platform's gateway, as its client would."""
-    from marketplace.models import Task, User
-    from marketplace.payments import book_task
+    from marketplace.accounts.models import User
+    from marketplace.payments.holds import book_task
+    from marketplace.tasks.models import Task
 
     with platform.uow() as uow:
         client = uow.session.get(User, uow.session.get(Task, task_id).client_id)
@@ -226,7 +228,7 @@ class ApiHelper:
         email = email or f"{role}-{uuid.uuid4().hex[:8]}@example.test"
         password = "correct horse battery"
         if role == "operator":
-            from marketplace.accounts import create_user
+            from marketplace.accounts.users import create_user
 
             with self.platform.uow() as uow:
                 create_user(uow.session, email, password, "operator")

@@ -5,15 +5,11 @@ renews card holds about to lapse and pays taskers who have since onboarded."""
 
 from __future__ import annotations
 
-from events.sqltypes import utcnow
-from marketplace.adjustments import expire_adjustments
-from marketplace.payments import (
-    pay_outstanding,
-    reauthorize_holds,
-    settle_cancellation,
-    settle_completion,
-    settle_upheld_adjustment,
-)
+from marketplace.clock import utcnow
+from marketplace.payments.holds import reauthorize_holds
+from marketplace.payments.payouts import pay_outstanding
+from marketplace.payments.settlement import settle_cancellation, settle_completion, settle_upheld_adjustment
+from marketplace.tasks.adjustments import expire_adjustments
 from workers import WorkerSpec
 from workers.consumer import build_runner, sweep_every
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from marketplace.floors import FloorFeed
-from marketplace.tasks import price_posted_task
+from marketplace.floors.table import FloorFeed
+from marketplace.tasks.pricing_stage import price_posted_task
 from workers import WorkerSpec
 from workers.consumer import build_runner
 

@@ -18,10 +18,10 @@ from events.contracts import decode
 from events.envelope import InvalidEvent
 from events.runner import claim, processed_key
 from events.tables import ProcessedEvent
-from marketplace.boards import project_tip_event
-from marketplace.models import BoardEntry, KarmaTip, Reputation
-from marketplace.reputation import TOPICS as REPUTATION_TOPICS
-from marketplace.reputation import project_reputation_event
+from marketplace.community.boards import project_tip_event
+from marketplace.community.models import BoardEntry, KarmaTip, Reputation
+from marketplace.community.reputation import TOPICS as REPUTATION_TOPICS
+from marketplace.community.reputation import project_reputation_event
 
 log = logging.getLogger(__name__)
 

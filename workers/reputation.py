@@ -3,7 +3,7 @@ reputation.changes out."""
 
 from __future__ import annotations
 
-from marketplace.reputation import TOPICS, project_reputation_event
+from marketplace.community.reputation import TOPICS, project_reputation_event
 from workers import WorkerSpec
 from workers.consumer import build_runner
 

@@ -6,8 +6,8 @@ scheduled changes at the time they take effect, with no one acting.
 
 from __future__ import annotations
 
-from events.sqltypes import utcnow
-from marketplace.rates import raise_rates_to_floors
+from marketplace.clock import utcnow
+from marketplace.taskers.rates import raise_rates_to_floors
 from workers import WorkerSpec
 from workers.consumer import build_runner, sweep_every
 

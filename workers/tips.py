@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marketplace.boards import project_tip_event
+from marketplace.community.boards import project_tip_event
 from workers import WorkerSpec
 from workers.consumer import build_runner
 

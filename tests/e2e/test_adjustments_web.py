@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-from events.sqltypes import utcnow
-from marketplace.accounts import create_user
-from marketplace.models import User
-from marketplace.task_flow import accept_task, complete_task, start_task
-from marketplace.tasks import TaskDraft, post_task
+from marketplace.accounts.models import User
+from marketplace.accounts.users import create_user
+from marketplace.clock import utcnow
+from marketplace.tasks.lifecycle import accept_task, complete_task, start_task
+from marketplace.tasks.posting import TaskDraft, post_task
 from tests.support import NO_WINDOW, Pipeline, book, csrf
 
 PASSWORD = "correct horse battery"
@@ -45,7 +45,7 @@ def claim(platform):
         client = create_user(uow.session, "client@example.test", PASSWORD, "client")
         tasker = create_user(uow.session, "tasker@example.test", PASSWORD, "tasker")
         create_user(uow.session, "ops@example.test", PASSWORD, "operator")
-        from marketplace.taskers import SkillSpec, set_skills
+        from marketplace.taskers.skills import SkillSpec, set_skills
 
         set_skills(uow, tasker.id, ["springfield"], [SkillSpec("yard-work", 2400)])
         task_id = post_task(

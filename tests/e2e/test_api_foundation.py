@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from marketplace.floors import FloorChange, set_floor
-from marketplace.models import ApiToken, Region
+from marketplace.accounts.models import ApiToken
+from marketplace.floors.models import Region
+from marketplace.floors.versions import FloorChange, set_floor
 
 
 def test_signup_validation_and_duplicates(client):

@@ -13,14 +13,15 @@ from datetime import datetime, timezone
 import pytest
 
 from api import create_app
-from marketplace.accounts import create_user, issue_token, token_row
+from cli.demo import seed_demo
+from marketplace.accounts.models import User
+from marketplace.accounts.tokens import issue_token, token_row
+from marketplace.accounts.users import create_user
 from marketplace.bootstrap import bootstrap
-from marketplace.models import User
-from marketplace.seed import seed_demo
-from marketplace.task_flow import accept_task, complete_task, start_task
-from marketplace.taskers import SkillSpec, set_skills
-from marketplace.tasks import TaskDraft, post_task
-from marketplace.tips import post_tip
+from marketplace.community.tips import post_tip
+from marketplace.taskers.skills import SkillSpec, set_skills
+from marketplace.tasks.lifecycle import accept_task, complete_task, start_task
+from marketplace.tasks.posting import TaskDraft, post_task
 from tests import conftest
 from tests.support import NO_WINDOW, Pipeline, book
 

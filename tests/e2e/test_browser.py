@@ -16,7 +16,7 @@ import requests
 from playwright.sync_api import expect, sync_playwright
 
 from api import create_app
-from marketplace.seed import seed_demo
+from cli.demo import seed_demo
 from tests.support import NO_WINDOW, live_server, make_tasker
 from workers import registry, run_in_threads
 

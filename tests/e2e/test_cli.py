@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from api.cli import cli
+from cli import cli
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def test_unknown_worker_and_dlq_topic_are_clear_errors(run):
 def test_replay_rebuilds_a_projection_with_a_progress_bar(run, api, platform):
     from sqlmodel import select
 
-    from marketplace.models import BoardEntry
+    from marketplace.community.models import BoardEntry
     from tests.support import Pipeline
 
     tasker, voter = api.signup("tasker"), api.signup("tasker")

@@ -10,9 +10,10 @@ from html.parser import HTMLParser
 import pytest
 from sqlmodel import select
 
-from events.sqltypes import utcnow
-from marketplace.models import Task, User
-from marketplace.task_flow import accept_task, complete_task, start_task
+from marketplace.accounts.models import User
+from marketplace.clock import utcnow
+from marketplace.tasks.lifecycle import accept_task, complete_task, start_task
+from marketplace.tasks.models import Task
 from tests.support import NO_WINDOW, Pipeline, book, csrf, make_tasker
 
 PASSWORD = "a long client password"

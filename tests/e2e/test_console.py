@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from marketplace.accounts import create_user
+from marketplace.accounts.users import create_user
 from tests.support import csrf
 
 PASSWORD = "a long operator password"

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from events.sqltypes import utcnow
+from marketplace.clock import utcnow
 
 OPERATOR_ENDPOINTS = [
     ("get", "/api/v1/floors?region=seattle", None),

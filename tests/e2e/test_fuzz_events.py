@@ -14,14 +14,15 @@ from sqlmodel import func, select
 
 from api import create_app
 from events.contracts import decode
-from events.sqltypes import utcnow
 from events.tables import EventLogRow
-from marketplace.accounts import create_user, issue_token
-from marketplace.models import User
-from marketplace.task_flow import accept_task, start_task
-from marketplace.taskers import SkillSpec, set_skills
-from marketplace.tasks import TaskDraft, post_task
-from marketplace.tips import post_tip
+from marketplace.accounts.models import User
+from marketplace.accounts.tokens import issue_token
+from marketplace.accounts.users import create_user
+from marketplace.clock import utcnow
+from marketplace.community.tips import post_tip
+from marketplace.taskers.skills import SkillSpec, set_skills
+from marketplace.tasks.lifecycle import accept_task, start_task
+from marketplace.tasks.posting import TaskDraft, post_task
 from tests.support import NO_WINDOW, UNLIMITED, Pipeline, book, seeded
 
 NASTY = ["\ud800", "a\udfffb", "\x00", "nul\x00in", "\u202e", "\ufeff", "😀", "", " ", "x" * 6000]

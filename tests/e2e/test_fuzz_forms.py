@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api import create_app
-from marketplace.accounts import create_user
+from marketplace.accounts.users import create_user
 from tests.support import UNLIMITED, csrf, seeded
 
 PASSWORD = "correct horse battery"

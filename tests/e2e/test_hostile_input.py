@@ -10,8 +10,9 @@ from sqlmodel import select
 
 from events.contracts import decode
 from events.tables import EventLogRow
-from marketplace.accounts import create_user
-from marketplace.models import FloorRuleVersion, Task
+from marketplace.accounts.users import create_user
+from marketplace.floors.models import FloorRuleVersion
+from marketplace.tasks.models import Task
 from tests.support import csrf
 
 DEEP = ("[" * 5000) + ("]" * 5000)

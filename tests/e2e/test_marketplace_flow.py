@@ -11,8 +11,8 @@ from sqlmodel import select
 from api import create_app
 from events.contracts import decode
 from events.tables import EventLogRow
-from marketplace.ledger import balances
-from marketplace.models import BoardEntry, KarmaTip, Reputation
+from marketplace.community.models import BoardEntry, KarmaTip, Reputation
+from marketplace.payments.ledger import balances
 from tests.support import NO_WINDOW, ApiHelper, Pipeline, seeded
 from workers.replay import replay
 

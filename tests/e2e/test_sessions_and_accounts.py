@@ -12,10 +12,11 @@ from click.testing import CliRunner
 from sqlmodel import select, update
 
 from api import create_app
-from api.cli import cli
-from events.sqltypes import utcnow
-from marketplace.accounts import create_user
-from marketplace.models import ApiToken, Task
+from cli import cli
+from marketplace.accounts.models import ApiToken
+from marketplace.accounts.users import create_user
+from marketplace.clock import utcnow
+from marketplace.tasks.models import Task
 from tests.support import csrf, seeded
 
 PASSWORD = "correct horse battery"
@@ -108,9 +109,10 @@ def test_every_answer_carries_the_security_headers(client):
 
 def test_serve_refuses_to_start_without_a_real_secret_key(monkeypatch, tmp_path):
     from api import cli as cli_module
+    from marketplace import settings
 
     monkeypatch.delenv("SECRET_KEY", raising=False)
-    monkeypatch.setattr(cli_module, "INSTANCE_DIR", tmp_path)
+    monkeypatch.setattr(settings, "INSTANCE_DIR", tmp_path)
     launched = []
     monkeypatch.setattr(cli_module.os, "execvpe", lambda *a: launched.append(a))
     runner = CliRunner()

@@ -12,8 +12,9 @@ from sqlmodel import update
 from api import create_app
 from events.dlq import list_dead_letters
 from events.envelope import CloudEvent
-from events.sqltypes import utcnow
-from marketplace.models import Reputation, Task
+from marketplace.clock import utcnow
+from marketplace.community.models import Reputation
+from marketplace.tasks.models import Task
 from tests.support import NO_WINDOW, ApiHelper, Pipeline, seeded
 
 

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from api import create_app
 from events.tables import EventLogRow
-from marketplace.models import Task, TaskStatus
+from marketplace.tasks.models import Task, TaskStatus
 from tests.support import NO_WINDOW, ApiHelper, Pipeline, live_server, make_tasker, seeded
 
 RACERS = 50

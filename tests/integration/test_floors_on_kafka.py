@@ -10,8 +10,8 @@ from datetime import timedelta
 from kafka.admin import ConfigResource
 
 from api import create_app
-from events.sqltypes import utcnow
-from marketplace.floors import FloorFeed
+from marketplace.clock import utcnow
+from marketplace.floors.table import FloorFeed
 from tests.support import login, relay_all, seeded, wait_until
 from workers import run_in_threads, workers_for
 

@@ -17,12 +17,12 @@ from pathlib import Path
 
 from sqlmodel import func, select
 
-from events.sqltypes import utcnow
+from cli.demo import seed_demo
 from events.tables import EventLogRow, ProcessedEvent
-from marketplace.accounts import create_user
-from marketplace.models import Quote, Task, TaskStatus
-from marketplace.seed import seed_demo
-from marketplace.tasks import TaskDraft, post_task
+from marketplace.accounts.users import create_user
+from marketplace.clock import utcnow
+from marketplace.tasks.models import Task, TaskQuote, TaskStatus
+from marketplace.tasks.posting import TaskDraft, post_task
 from tests.support import wait_until
 
 N = 5000
@@ -89,8 +89,8 @@ def test_kill_nine_mid_stream_loses_nothing_and_duplicates_nothing(postgres_url,
 
     assert exits == {"relay": -signal.SIGKILL, "pricing": -signal.SIGKILL}
     assert priced(platform) == N
-    assert count(platform, select(func.count()).select_from(Quote)) == N
-    assert count(platform, select(func.count(func.distinct(Quote.task_id)))) == N
+    assert count(platform, select(func.count()).select_from(TaskQuote)) == N
+    assert count(platform, select(func.count(func.distinct(TaskQuote.task_id)))) == N
     # The strongest check: exactly one tasks.priced event per task, so no effect happened twice.
     assert (
         count(platform, select(func.count()).select_from(EventLogRow).where(EventLogRow.topic == "tasks.priced")) == N

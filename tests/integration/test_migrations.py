@@ -9,9 +9,9 @@ from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 import events.tables  # noqa: F401 - registers the tables on the metadata
-import marketplace.models  # noqa: F401 - registers the tables on the metadata
+import marketplace.tables  # noqa: F401 - registers the tables on the metadata
 from marketplace.db import make_engine
-from marketplace.migrate import downgrade, upgrade
+from migrations import downgrade, upgrade
 
 TABLES = {
     "users",

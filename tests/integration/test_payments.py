@@ -17,12 +17,12 @@ import requests
 from sqlmodel import select, update
 
 from api import create_app
-from events.sqltypes import utcnow
 from events.tables import EventLogRow
-from marketplace.ledger import balances, task_totals
-from marketplace.models import Payment
-from marketplace.payments import reauthorize_holds
-from marketplace.reconcile import reconcile
+from marketplace.clock import utcnow
+from marketplace.payments.holds import reauthorize_holds
+from marketplace.payments.ledger import balances, task_totals
+from marketplace.payments.models import Payment
+from marketplace.payments.reconcile import reconcile
 from tests.support import NO_WINDOW, ApiHelper, Pipeline, live_server, seeded
 from workers import registry
 
@@ -384,8 +384,8 @@ def test_a_failed_payment_webhook_leaves_the_task_for_the_client_to_fix(market):
 def test_reconcile_command_reports_no_difference_then_catches_one(market, monkeypatch):
     from click.testing import CliRunner
 
-    from api.cli import cli
-    from marketplace.models import LedgerEntry
+    from cli import cli
+    from marketplace.payments.models import LedgerEntry
 
     m = market
     task_id = m.priced()
@@ -417,7 +417,7 @@ def test_reconcile_command_reports_no_difference_then_catches_one(market, monkey
 def test_a_worker_dying_after_the_capture_but_before_its_commit_captures_once(market):
     """The capture reached Stripe, the transaction did not commit; the redelivered completion
     finds the capture done, books it once, and the books still agree with Stripe."""
-    from marketplace.payments import settle_completion
+    from marketplace.payments.settlement import settle_completion
 
     m = market
     task_id = m.priced()
@@ -493,7 +493,7 @@ def test_an_approved_adjustment_charges_the_difference_and_pays_it_on(market):
 
 
 def test_an_unanswered_claim_lapses_to_the_booked_amount(market):
-    from marketplace.adjustments import expire_adjustments
+    from marketplace.tasks.adjustments import expire_adjustments
 
     m = market
     task_id, task = _claim(m, 200)

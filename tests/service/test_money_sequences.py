@@ -17,17 +17,21 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from events.sqltypes import utcnow
-from marketplace.accounts import create_user
-from marketplace.adjustments import approve_adjustment, dispute_adjustment, expire_adjustments, resolve_dispute
+from marketplace.accounts.models import User
+from marketplace.accounts.users import create_user
 from marketplace.bootstrap import bootstrap
+from marketplace.clock import utcnow
 from marketplace.errors import DomainError
-from marketplace.ledger import balances
-from marketplace.models import Adjustment, AdjustmentStatus, Payment, PayoutAccount, Task, User
-from marketplace.payments import book_task, refund
-from marketplace.task_flow import accept_task, cancel_by_client, cancel_by_tasker, complete_task, quotes_of, start_task
-from marketplace.taskers import SkillSpec, set_skills
-from marketplace.tasks import TaskDraft, post_task
+from marketplace.payments.holds import book_task
+from marketplace.payments.ledger import balances
+from marketplace.payments.models import Payment, PayoutAccount
+from marketplace.payments.settlement import refund
+from marketplace.taskers.skills import SkillSpec, set_skills
+from marketplace.tasks.adjustments import approve_adjustment, dispute_adjustment, expire_adjustments, resolve_dispute
+from marketplace.tasks.lifecycle import accept_task, cancel_by_client, cancel_by_tasker, complete_task, start_task
+from marketplace.tasks.models import Adjustment, AdjustmentStatus, Task
+from marketplace.tasks.posting import TaskDraft, post_task
+from marketplace.tasks.quotes import quotes_of
 from tests import conftest
 from tests.support import NO_WINDOW, Pipeline, seeded
 
@@ -174,7 +178,7 @@ class Market(RuleBasedStateMachine):
 def _entries(task_id: int, account: str):
     from sqlmodel import select
 
-    from marketplace.models import LedgerEntry
+    from marketplace.payments.models import LedgerEntry
 
     return select(LedgerEntry).where(LedgerEntry.task_id == task_id, LedgerEntry.account == account)
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 import pytest
 from argon2 import extract_parameters, profiles
 
-from marketplace import accounts
+from marketplace.accounts import passwords
 from marketplace.settings import Settings
 
 
 def test_standard_unless_told_otherwise_and_unknown_profiles_are_refused():
     assert Settings.from_env({}).password_hashing == "standard"
     try:
-        accounts.use_password_hashing("standard")
-        assert extract_parameters(accounts.hash_password("a long passphrase")) == profiles.RFC_9106_LOW_MEMORY
+        passwords.use_password_hashing("standard")
+        assert extract_parameters(passwords.hash_password("a long passphrase")) == profiles.RFC_9106_LOW_MEMORY
         with pytest.raises(ValueError, match="FLOORBOARD_PASSWORD_HASHING"):
-            accounts.use_password_hashing("fastest")
+            passwords.use_password_hashing("fastest")
     finally:
-        accounts.use_password_hashing("cheapest-for-tests")
-    assert extract_parameters(accounts.hash_password("a long passphrase")) == profiles.CHEAPEST
+        passwords.use_password_hashing("cheapest-for-tests")
+    assert extract_parameters(passwords.hash_password("a long passphrase")) == profiles.CHEAPEST

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from events.sqltypes import utcnow
-from marketplace.accounts import create_user
-from marketplace.ledger import post
-from marketplace.models import Payment, Task
-from marketplace.reconcile import reconcile
-from marketplace.tasks import TaskDraft, post_task
+from marketplace.accounts.users import create_user
+from marketplace.clock import utcnow
+from marketplace.payments.ledger import post
+from marketplace.payments.models import Payment
+from marketplace.payments.reconcile import reconcile
+from marketplace.tasks.models import Task
+from marketplace.tasks.posting import TaskDraft, post_task
 from tests.support import seeded
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from events.sqltypes import utcnow
-from marketplace.accounts import create_user
-from marketplace.floors import FloorChange, set_floor
-from marketplace.models import TaskerRegion, TaskerSkill
-from marketplace.rates import raise_rates_to_floors
+from marketplace.accounts.users import create_user
+from marketplace.clock import utcnow
+from marketplace.floors.versions import FloorChange, set_floor
+from marketplace.taskers.models import TaskerRegion, TaskerSkill
+from marketplace.taskers.rates import raise_rates_to_floors
 from workers import tasker_rates
 
 
@@ -92,7 +92,7 @@ def test_a_floor_typo_rolled_back_undoes_the_raise_it_made(platform):
 
 
 def test_a_rate_the_tasker_set_after_a_raise_is_theirs_to_keep(platform):
-    from marketplace.taskers import SkillSpec, set_skills
+    from marketplace.taskers.skills import SkillSpec, set_skills
 
     tasker = make_tasker(platform, rate=2500)
     change(platform, "springfield", 3000)

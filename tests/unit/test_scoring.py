@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from marketplace.scoring import (
+from marketplace.community.scoring import (
     BOARD_HALF_LIFE_DAYS,
     RATING_PRIOR_MEAN,
     bayesian_rating,

@@ -1,0 +1,59 @@
+"""`floorboard dev`: the web app and every worker in one process, on the embedded defaults (SQLite and
+the embedded event log), migrated and seeded with the demo logins. It needs no service."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import click
+from rich.console import Console
+from rich.table import Table
+from werkzeug.serving import run_simple
+
+from api import create_app
+from cli.demo import seed_platform
+from marketplace.bootstrap import bootstrap
+from marketplace.settings import Settings, dev_secret_key
+from migrations import upgrade
+from workers import run_in_threads, workers_for
+
+console = Console()
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-workers", is_flag=True, help="Serve the web app only.")
+def dev(host, port, no_workers):
+    """The web app and every worker in one process, seeded with demo data."""
+    if not os.environ.get("SECRET_KEY"):
+        os.environ["SECRET_KEY"] = dev_secret_key()
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    platform = bootstrap(settings)
+    if platform.transport.name == "kafka":
+        platform.transport.ensure_topics()
+    logins = seed_platform(platform, demo=True)
+    stop = threading.Event()
+    if not no_workers:
+        run_in_threads(platform, workers_for(platform), stop)
+    app = create_app(platform=platform)
+
+    table = Table(title="Demo logins", show_lines=False)
+    for column in ("role", "email", "password"):
+        table.add_column(column)
+    for email, password, role in logins:
+        table.add_row(role, email, password)
+    console.print(
+        f"\n[bold green]Floorboard[/bold green] on {settings.database_shown} "
+        f"with the {platform.transport.name} event log"
+    )
+    console.print(f"  web:      http://{host}:{port}/")
+    console.print(f"  API docs: http://{host}:{port}/api/docs")
+    console.print(table)
+    try:
+        # app.run() refuses to run inside the flask CLI; run_simple is what it would call.
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        stop.set()

@@ -1,0 +1,50 @@
+"""Accounts' tables: users and their roles, hashed API tokens, server-side web sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from events.sqltypes import UTCDateTime
+from marketplace.clock import utcnow
+
+
+class Role(StrEnum):
+    client = "client"
+    tasker = "tasker"
+    operator = "operator"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=16)
+    display_name: str = Field(default="", max_length=80)
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ApiToken(SQLModel, table=True):
+    """Bearer tokens are stored as their SHA-256; the token itself is shown once."""
+
+    __tablename__ = "api_tokens"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser. The cookie carries a random id; only its hash is kept, and signing out
+    deletes the row, so a copied cookie stops working at once."""
+
+    __tablename__ = "web_sessions"
+    id_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

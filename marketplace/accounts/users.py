@@ -1,0 +1,72 @@
+"""Users: creating accounts (normalized unique emails, checked passwords, and a sign-up answer that
+does not reveal whether an email is taken), and signing in by email and password."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from marketplace.accounts.models import Role, User
+from marketplace.accounts.passwords import check_password, hash_password, needs_rehash, password_problems
+from marketplace.errors import Conflict, Invalid
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _check_new_account(session: Session, email: str, password: str, role: str, display_name: str) -> dict:
+    errors: dict[str, list[str]] = {}
+    if role not in {r.value for r in Role}:
+        errors["role"] = ["Must be one of client, tasker, operator."]
+    problems = password_problems(password, email, display_name)
+    if problems:
+        errors["password"] = problems
+    return errors
+
+
+def create_user(session: Session, email: str, password: str, role: str, display_name: str = "") -> User:
+    """An account, or DomainError naming what is wrong, including an email already in use (for
+    operators and tools; public signup uses `sign_up`, which never says whether an email exists)."""
+    email = normalize_email(email)
+    errors = _check_new_account(session, email, password, role, display_name)
+    if session.exec(select(User).where(User.email == email)).first() is not None:
+        errors["email"] = ["An account with this email already exists."]
+    if errors:
+        refusal = Conflict if list(errors) == ["email"] else Invalid
+        raise refusal("The account could not be created.", errors)
+    return _add_user(session, email, password, role, display_name)
+
+
+def _add_user(session: Session, email: str, password: str, role: str, display_name: str) -> User:
+    user = User(
+        email=email, password_hash=hash_password(password), role=role, display_name=display_name or email.split("@")[0]
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def sign_up(session: Session, email: str, password: str, role: str, display_name: str = "") -> User | None:
+    """Public signup. Bad input is a DomainError; an email already in use is not: the account is
+    left alone and None comes back, after the same work as a real signup, so neither the answer
+    nor its timing tells anyone which emails have accounts."""
+    email = normalize_email(email)
+    errors = _check_new_account(session, email, password, role, display_name)
+    if errors:
+        raise Invalid("The account could not be created.", errors)
+    if session.exec(select(User).where(User.email == email)).first() is not None:
+        hash_password(password)  # the cost a real signup pays
+        return None
+    return _add_user(session, email, password, role, display_name)
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    user = session.exec(select(User).where(User.email == normalize_email(email))).first()
+    if not check_password(user.password_hash if user else None, password):
+        return None
+    if user is None or not user.is_active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        session.add(user)
+    return user

@@ -1,0 +1,64 @@
+"""The tips boards: a projection of tips.activity (group "tips"), ranked when read by the Wilson
+lower bound of the helpful share with time decay."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select, update
+
+from events.envelope import CloudEvent
+from marketplace.community.models import BoardEntry
+from marketplace.community.scoring import board_rank
+from marketplace.db import insert_if_absent
+
+
+def project_tip_event(uow, event: CloudEvent) -> None:
+    """Apply one tips.activity event to the boards. Counts change by SQL increments, so two
+    workers on other partitions never lose an update; a redelivery is stopped by the runner."""
+    d, session = event.data, uow.session
+    if event.type == "tip.posted":
+        insert_if_absent(
+            session,
+            BoardEntry,
+            tip_id=d["tip_id"],
+            category=d["category"],
+            author_id=d["author_id"],
+            title=d["title"],
+            body_html=d["body_html"],
+            posted_at=d["at"],
+        )
+        return
+    if event.type == "tip.voted":
+        column = "helpful" if d["helpful"] else "unhelpful"
+        values = {column: getattr(BoardEntry, column) + 1}
+    elif event.type == "tip.hidden":
+        values = {"hidden": True}
+    else:
+        return
+    changed = session.exec(update(BoardEntry).where(BoardEntry.tip_id == d["tip_id"]).values(**values))
+    if changed.rowcount != 1:
+        # tip.posted travels ahead of its votes on the same key, so this is a broken log.
+        raise LookupError(f"{event.type} for tip {d['tip_id']}, which the board has never seen posted")
+
+
+@dataclass(frozen=True)
+class RankedTip:
+    entry: BoardEntry
+    rank: float
+
+
+def ranked_board(
+    session: Session, category: str, now: datetime, limit: int = 50, offset: int = 0, include_hidden: bool = False
+) -> tuple[list[RankedTip], int]:
+    """One page of a board, best first (newest first among equals), and the board's size."""
+    query = select(BoardEntry).where(BoardEntry.category == category)
+    if not include_hidden:
+        query = query.where(BoardEntry.hidden == False)  # noqa: E712 - SQL, not Python
+    entries = session.exec(query).all()
+    ranked = sorted(
+        (RankedTip(e, board_rank(e.helpful, e.unhelpful, e.posted_at, now)) for e in entries),
+        key=lambda t: (-t.rank, -t.entry.posted_at.timestamp(), -t.entry.tip_id),
+    )
+    return ranked[offset : offset + limit], len(ranked)

@@ -1,0 +1,78 @@
+"""Tips and their votes, and the projections built from events: board entries, tip karma, reputation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from events.sqltypes import UTCDateTime
+from marketplace.clock import utcnow
+
+
+class Tip(SQLModel, table=True):
+    __tablename__ = "tips"
+    id: int | None = Field(default=None, primary_key=True)
+    category: str = Field(foreign_key="categories.slug", max_length=64, index=True)
+    author_id: int = Field(foreign_key="users.id", index=True)
+    title: str = Field(max_length=120)
+    body_markdown: str = Field(sa_column=Column(Text, nullable=False))
+    body_html: str = Field(sa_column=Column(Text, nullable=False))  # sanitized when written
+    hidden: bool = False
+    hidden_reason: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TipVote(SQLModel, table=True):
+    __tablename__ = "tip_votes"
+    __table_args__ = (UniqueConstraint("tip_id", "voter_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    tip_id: int = Field(foreign_key="tips.id", index=True)
+    voter_id: int = Field(foreign_key="users.id")
+    helpful: bool
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class BoardEntry(SQLModel, table=True):
+    """The tips-board projection (group "tips"), rebuilt from tips.activity alone."""
+
+    __tablename__ = "board_entries"
+    tip_id: int = Field(primary_key=True)
+    category: str = Field(max_length=64, index=True)
+    author_id: int
+    title: str = Field(max_length=120)
+    body_html: str = Field(sa_column=Column(Text, nullable=False))
+    helpful: int = 0
+    unhelpful: int = 0
+    hidden: bool = False
+    posted_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class KarmaTip(SQLModel, table=True):
+    """The reputation projection's own vote counts per tip, from which tip karma is summed."""
+
+    __tablename__ = "karma_tips"
+    tip_id: int = Field(primary_key=True)
+    tasker_id: int = Field(index=True)
+    category: str = Field(max_length=64)
+    helpful: int = 0
+    unhelpful: int = 0
+    hidden: bool = False
+
+
+class Reputation(SQLModel, table=True):
+    """A projection rebuilt from events: `floorboard replay reputation` must reproduce it."""
+
+    __tablename__ = "reputation"
+    tasker_id: int = Field(foreign_key="users.id", primary_key=True)
+    category: str = Field(primary_key=True, max_length=64)
+    rating_sum: int = 0
+    rating_count: int = 0
+    accepted: int = 0
+    completed: int = 0
+    tasker_cancelled: int = 0
+    tip_karma: float = 0.0
+    score: int = 0
+    tier: str = Field(default="newcomer", max_length=16)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # the latest event's time

@@ -1,0 +1,205 @@
+"""`floorboard floors list | set | history | simulate | import FILE.csv | export`."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+
+import click
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+from sqlmodel import func, select
+
+from marketplace.bootstrap import bootstrap
+from marketplace.floors.csv_files import CsvImportError, export_csv, import_floors, parse_floor_csv
+from marketplace.floors.history import floor_history
+from marketplace.floors.models import Category, Region
+from marketplace.floors.simulation import ProposedFloor, simulate_proposals
+from marketplace.floors.versions import RULE_FIELDS, SANITY_FACTOR, FloorChange, current_rule, set_floor
+from marketplace.tasks.models import Task
+from pricing import FloorRuleError
+from pricing.money import format_cents
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _refuse(errors) -> None:
+    for line in errors:
+        err.print(f"[red]error:[/red] {line}")
+    sys.exit(1)
+
+
+def _field_errors(exc: FloorRuleError) -> list[str]:
+    return [f"{name}: {' '.join(messages)}" for name, messages in exc.errors.items()]
+
+
+def _values(pairs: tuple[str, ...]) -> dict:
+    values = {}
+    for pair in pairs:
+        name, _, raw = pair.partition("=")
+        if name not in RULE_FIELDS or not raw:
+            _refuse([f"{pair!r}: give FIELD=VALUE with FIELD one of {', '.join(RULE_FIELDS)}"])
+        try:
+            values[name] = int(raw)
+        except ValueError:
+            _refuse([f"{name} must be a whole number (cents or basis points), not {raw!r}"])
+    return values
+
+
+@click.group()
+def floors():
+    """Fee floors per category and region."""
+
+
+@floors.command("list")
+@click.option("--region", help="Only this region.")
+def list_floors(region):
+    """The rules in force now."""
+    platform = bootstrap()
+    with platform.uow() as uow:
+        s = uow.session
+        regions = [r for r in s.exec(select(Region).order_by(Region.slug)) if region in (None, r.slug)]
+        if region and not regions:
+            _refuse([f"unknown region {region!r}"])
+        table = Table(title="Fee floors in force")
+        for column in ("category", "region", "version", "hourly", "per task", "min / step", "fees", "commission"):
+            table.add_column(column)
+        for r in regions:
+            for c in s.exec(select(Category.slug).order_by(Category.slug)):
+                rule = current_rule(s, c, r.slug)
+                if rule:
+                    table.add_row(
+                        c,
+                        r.slug,
+                        str(rule.version),
+                        format_cents(rule.hourly_floor, r.currency),
+                        format_cents(rule.per_task_floor, r.currency),
+                        f"{rule.min_billable_minutes} / {rule.billing_increment_minutes} min",
+                        f"{rule.service_fee_bps / 100:g}% + {rule.trust_fee_bps / 100:g}%",
+                        f"{rule.tasker_commission_bps / 100:g}%",
+                    )
+    console.print(table)
+
+
+@floors.command("set")
+@click.argument("category")
+@click.argument("region")
+@click.argument("values", nargs=-1, required=True, metavar="FIELD=VALUE...")
+@click.option("--reason", required=True, help="Why: kept in the audit history.")
+@click.option("--effective-from", help="ISO 8601 time with a zone; default now.")
+@click.option("--author", default="cli", show_default=True)
+@click.option("--confirm", is_flag=True, help=f"Apply a change beyond {SANITY_FACTOR}x the current floor.")
+def set_command(category, region, values, reason, effective_from, author, confirm):
+    """Create a new version, e.g. `floors set yard-work nyc hourly_floor=2600 --reason "..."`."""
+    when = None
+    if effective_from:
+        try:
+            when = datetime.fromisoformat(effective_from)
+        except ValueError:
+            _refuse([f"--effective-from {effective_from!r} is not an ISO 8601 time"])
+    platform = bootstrap()
+    with platform.uow() as uow:
+        try:
+            row = set_floor(uow, FloorChange(category, region, reason, _values(values), when, confirm), None, author)
+        except FloorRuleError as exc:
+            _refuse(_field_errors(exc))
+        uow.commit()
+    console.print(
+        f"{category}/{region} is now version {row.version}, in force from {row.effective_from:%Y-%m-%d %H:%M %Z}"
+    )
+
+
+@floors.command()
+@click.option("--category")
+@click.option("--region")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+def history(category, region, limit):
+    """Who changed what, when and why."""
+    platform = bootstrap()
+    with platform.uow() as uow:
+        entries = floor_history(uow.session, category, region, limit)
+    table = Table(title="Floor history (newest first)")
+    for column in ("when", "key", "v", "who", "why", "changes", "in force from"):
+        table.add_column(column)
+    for e in entries:
+        changes = ", ".join(f"{k} {v['old']}→{v['new']}" for k, v in e["changes"].items())
+        table.add_row(
+            f"{e['created_at']:%Y-%m-%d %H:%M}",
+            f"{e['category']}/{e['region']}",
+            str(e["version"]),
+            e["author"],
+            e["reason"],
+            changes,
+            f"{e['effective_from']:%Y-%m-%d %H:%M}",
+        )
+    console.print(table)
+
+
+@floors.command()
+@click.argument("values", nargs=-1, required=True, metavar="FIELD=VALUE...")
+@click.option("--category", help="Only this category (default: all).")
+@click.option("--region", help="Only this region (default: all).")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 366))
+def simulate(values, category, region, days):
+    """What-if: replay the last DAYS of postings under the proposed values, old against new."""
+    platform = bootstrap()
+    with platform.uow() as uow:
+        total = uow.session.exec(select(func.count()).select_from(Task)).one()
+        with Progress(console=err) as progress:
+            bar = progress.add_task("replaying postings", total=total)
+            try:
+                result = simulate_proposals(
+                    uow.session,
+                    [ProposedFloor(_values(values), category, region)],
+                    days,
+                    progress=lambda: progress.advance(bar),
+                )
+            except FloorRuleError as exc:
+                _refuse(_field_errors(exc))
+    table = Table(title=f"Simulated over {result.postings} postings of the last {days} days")
+    for column in ("category", "postings", "affected", "avg client Δ", "total client Δ", "avg payout Δ"):
+        table.add_column(column, justify="right")
+    for row in result.rows():
+        table.add_row(
+            row.category,
+            str(row.postings),
+            str(row.affected),
+            format_cents(row.client_delta_avg),
+            format_cents(row.client_delta_total),
+            format_cents(row.payout_delta_avg),
+        )
+    console.print(table)
+
+
+@floors.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--reason", help="For rows with no reason column.")
+@click.option("--author", default="cli import", show_default=True)
+@click.option("--confirm", is_flag=True, help=f"Apply changes beyond {SANITY_FACTOR}x the current floors.")
+def import_command(path, reason, author, confirm):
+    """Apply a CSV (as `export` writes it), all rows or none. Rows that change nothing make no version."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except UnicodeDecodeError:
+        _refuse([f"{path} is not UTF-8 text; save the CSV as UTF-8"])
+    platform = bootstrap()
+    try:
+        changes = parse_floor_csv(text, reason, confirm)
+        with platform.uow() as uow, Progress(console=err) as progress:
+            bar = progress.add_task("importing floors", total=len(changes))
+            created, unchanged = import_floors(uow, changes, None, author, progress=lambda: progress.advance(bar))
+            uow.commit()
+    except CsvImportError as exc:
+        _refuse(exc.errors + ["nothing was imported"])
+    console.print(f"imported {len(created)} floor versions ({unchanged} rows unchanged)")
+
+
+@floors.command()
+def export():
+    """The rules in force now, as CSV on standard output."""
+    platform = bootstrap()
+    with platform.uow() as uow:
+        click.echo(export_csv(uow.session), nl=False)

@@ -1,0 +1,60 @@
+"""The places and kinds of work floors are set for, and every version of every floor."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from events.sqltypes import UTCDateTime
+from marketplace.clock import utcnow
+
+
+class Level(StrEnum):
+    general = "general"
+    skilled = "skilled"
+    licensed = "licensed"
+
+
+class Region(SQLModel, table=True):
+    __tablename__ = "regions"
+    slug: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=120)
+    currency: str = Field(default="USD", max_length=3)
+    legal_min_per_hour: int | None = None
+    legal_min_per_minute: int | None = None
+    legal_min_per_task: int | None = None
+    legal_source: str = Field(default="", max_length=200)
+
+
+class Category(SQLModel, table=True):
+    __tablename__ = "categories"
+    slug: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=120)
+    level: str = Field(default=Level.general, max_length=16)
+    description: str = Field(default="", max_length=500)
+
+
+class FloorRuleVersion(SQLModel, table=True):
+    """A version of a (category, region) floor. Versions are never edited, only added."""
+
+    __tablename__ = "floor_rules"
+    __table_args__ = (UniqueConstraint("category", "region", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    category: str = Field(foreign_key="categories.slug", max_length=64, index=True)
+    region: str = Field(foreign_key="regions.slug", max_length=64, index=True)
+    version: int
+    hourly_floor: int
+    per_task_floor: int = 0
+    min_billable_minutes: int = 60
+    billing_increment_minutes: int = 15
+    service_fee_bps: int = 0
+    trust_fee_bps: int = 0
+    tasker_commission_bps: int = 0
+    effective_from: datetime = Field(sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    author_id: int | None = Field(default=None, foreign_key="users.id")
+    author: str = Field(default="", max_length=254)
+    reason: str = Field(default="", max_length=500)

@@ -1,0 +1,86 @@
+"""Simulating proposed floors on the postings of the last days, before anyone applies them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from marketplace.clock import utcnow
+from marketplace.floors.models import Category, Region
+from marketplace.floors.versions import (
+    RULE_FIELDS,
+    all_versions,
+    legal_minimum,
+)
+from marketplace.tasks.models import Task
+from pricing import FloorRuleError, validate_rule
+from pricing.rules import FloorRule, rule_in_force
+from pricing.simulate import Posting, Simulation, simulate
+
+
+@dataclass(frozen=True)
+class ProposedFloor:
+    """A change to simulate. region or category None means every one."""
+
+    values: dict
+    category: str | None = None
+    region: str | None = None
+
+    def covers(self, category: str, region: str) -> bool:
+        return self.category in (None, category) and self.region in (None, region)
+
+
+def simulate_proposals(
+    session: Session, proposals: list[ProposedFloor], days: int, now: datetime | None = None, progress=None
+) -> Simulation:
+    """Replay the postings of the last `days` days: the rules they were priced with against the
+    same rules with the proposals applied. Raises FloorRuleError for a proposal that could never
+    be published (unknown names, a floor under a legal minimum...)."""
+    now = now or utcnow()
+    errors: dict[str, list[str]] = {}
+    if not 1 <= days <= 366:
+        errors["days"] = ["Must be between 1 and 366."]
+    regions = {r.slug: r for r in session.exec(select(Region))}
+    categories = set(session.exec(select(Category.slug)))
+    for p in proposals:
+        if p.category is not None and p.category not in categories:
+            errors.setdefault("category", []).append(f"Unknown category {p.category!r}.")
+        if p.region is not None and p.region not in regions:
+            errors.setdefault("region", []).append(f"Unknown region {p.region!r}.")
+        for name in set(p.values) - set(RULE_FIELDS):
+            errors.setdefault(name, []).append("Not a floor rule field.")
+    if not proposals:
+        errors["changes"] = ["Propose at least one change."]
+    if errors:
+        raise FloorRuleError(errors)
+
+    versions = all_versions(session)
+    # Refuse a proposal that could never be published, whether or not a posting would reach it.
+    for p in proposals:
+        for (category, region), rules in versions.items():
+            if p.covers(category, region):
+                validate_rule(replace(rules[-1], **p.values), legal_minimum(regions[region]))
+    checked: dict[tuple[str, str, int], FloorRule] = {}
+
+    def old(category: str, region: str, at: datetime) -> FloorRule | None:
+        return rule_in_force(versions.get((category, region), []), at)
+
+    def new(category: str, region: str, at: datetime) -> FloorRule | None:
+        rule = old(category, region, at)
+        if rule is None:
+            return None
+        for p in proposals:
+            if p.covers(category, region):
+                cache_key = (category, region, rule.version)
+                if cache_key not in checked:
+                    proposed = replace(rule, **p.values)
+                    validate_rule(proposed, legal_minimum(regions[region]))
+                    checked[cache_key] = proposed
+                return checked[cache_key]
+        return rule
+
+    tasks = session.exec(select(Task).where(Task.posted_at >= now - timedelta(days=days)).order_by(Task.posted_at))
+    postings = (Posting(t.category, t.region, t.estimated_minutes, t.offered_rate, t.posted_at) for t in tasks)
+    return simulate(postings, old, new, progress)

@@ -1,0 +1,237 @@
+"""Setting floors: each change is a new version of the rule for a category and region, checked
+(bounds, legal minimums, the 3x confirm) before it is stored.
+
+The database keeps every version (the audit history). Each change is also published on the
+compacted `pricing.floors` topic, keyed by category/region and carrying every version of that
+key, which is what the pricing stage rebuilds its table from.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from dataclasses import fields as dc_fields
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, func, select
+
+from events.envelope import CloudEvent
+from marketplace.clock import to_utc, utcnow
+from marketplace.floors.models import Category, FloorRuleVersion, Region
+from pricing import FloorRule, FloorRuleError, LegalMinimum, validate_rule
+from pricing.rules import MONEY_FIELDS, rule_in_force
+
+log = logging.getLogger(__name__)
+
+MAX_SCHEDULE_AHEAD = timedelta(days=5 * 365)
+
+SANITY_FACTOR = 3
+
+RULE_FIELDS = (
+    "hourly_floor",
+    "per_task_floor",
+    "min_billable_minutes",
+    "billing_increment_minutes",
+    "service_fee_bps",
+    "trust_fee_bps",
+    "tasker_commission_bps",
+)
+
+DEFAULTS = {f.name: f.default for f in dc_fields(FloorRule) if f.name in RULE_FIELDS}
+
+
+def floor_key(category: str, region: str) -> str:
+    return f"{category}/{region}"
+
+
+def legal_minimum(region: Region) -> LegalMinimum:
+    return LegalMinimum(
+        per_hour=region.legal_min_per_hour,
+        per_minute=region.legal_min_per_minute,
+        per_task=region.legal_min_per_task,
+        source=region.legal_source,
+    )
+
+
+def to_rule(row: FloorRuleVersion) -> FloorRule:
+    return FloorRule(
+        category=row.category,
+        region=row.region,
+        version=row.version,
+        effective_from=row.effective_from,
+        author=row.author,
+        reason=row.reason,
+        **{name: getattr(row, name) for name in RULE_FIELDS},
+    )
+
+
+def versions_of(session: Session, category: str, region: str) -> list[FloorRuleVersion]:
+    return list(
+        session.exec(
+            select(FloorRuleVersion)
+            .where(
+                FloorRuleVersion.category == category,
+                FloorRuleVersion.region == region,
+            )
+            .order_by(FloorRuleVersion.version)
+        )
+    )
+
+
+def current_rule(session: Session, category: str, region: str, at: datetime | None = None) -> FloorRule | None:
+    return rule_in_force([to_rule(v) for v in versions_of(session, category, region)], at or utcnow())
+
+
+def all_versions(session: Session) -> dict[tuple[str, str], list[FloorRule]]:
+    """Every version of every (category, region), in one query."""
+    versions: dict[tuple[str, str], list[FloorRule]] = {}
+    for row in session.exec(select(FloorRuleVersion).order_by(FloorRuleVersion.version)):
+        versions.setdefault((row.category, row.region), []).append(to_rule(row))
+    return versions
+
+
+def rules_in_force(session: Session, at: datetime | None = None) -> dict[tuple[str, str], FloorRule]:
+    """The rule in force at `at` (now) for every (category, region) that has one."""
+    at = at or utcnow()
+    in_force = {key: rule_in_force(rules, at) for key, rules in all_versions(session).items()}
+    return {key: rule for key, rule in in_force.items() if rule is not None}
+
+
+def scheduled_changes(session: Session, at: datetime | None = None) -> dict[tuple[str, str], list[FloorRule]]:
+    """Versions not yet in force at `at` (now), soonest first, for every (category, region)."""
+    at = at or utcnow()
+    return {
+        key: sorted(
+            (r for r in rules if r.effective_from and r.effective_from > at),
+            key=lambda r: (r.effective_from, r.version),
+        )
+        for key, rules in all_versions(session).items()
+        if any(r.effective_from and r.effective_from > at for r in rules)
+    }
+
+
+def floors_changed_event(category: str, region: str, versions: list[FloorRuleVersion]) -> CloudEvent:
+    return CloudEvent(
+        type="floors.changed",
+        subject=floor_key(category, region),
+        data={
+            "category": category,
+            "region": region,
+            "versions": [
+                {
+                    "version": v.version,
+                    "effective_from": v.effective_from,
+                    "author": v.author,
+                    "reason": v.reason,
+                    **{name: getattr(v, name) for name in RULE_FIELDS},
+                }
+                for v in versions
+            ],
+        },
+    )
+
+
+@dataclass(frozen=True)
+class FloorChange:
+    category: str
+    region: str
+    reason: str
+    values: dict  # any of RULE_FIELDS; missing ones carry over from the current version
+    effective_from: datetime | None = None
+    confirmed: bool = False  # the operator confirmed a change beyond the sanity bound
+
+
+def changes_nothing(session: Session, change: FloorChange) -> bool:
+    """True when the change restates the latest version's values: it would be a version with no change."""
+    previous = versions_of(session, change.category, change.region)
+    if not previous:
+        return False
+    latest = previous[-1]
+    return all(change.values.get(name, getattr(latest, name)) == getattr(latest, name) for name in RULE_FIELDS) and set(
+        change.values
+    ) <= set(RULE_FIELDS)
+
+
+def _check_sanity(current: FloorRule, proposed: FloorRule) -> None:
+    """A floor that jumps past SANITY_FACTOR times the current one is much more often a typo (an
+    extra zero) than a decision; it goes through only when the operator confirms it."""
+    errors = {}
+    for name in MONEY_FIELDS:
+        old, new = getattr(current, name), getattr(proposed, name)
+        if old > 0 and new > SANITY_FACTOR * old:
+            errors[name] = [
+                f"{new} is more than {SANITY_FACTOR}x the current {old}. If you mean it, confirm the "
+                "change (confirm: true, or --confirm on the command line)."
+            ]
+    if errors:
+        raise FloorRuleError(errors)
+
+
+def set_floor(uow, change: FloorChange, author_id: int | None, author: str) -> FloorRuleVersion:
+    """Add a new version of a (category, region) rule. Raises FloorRuleError with field errors."""
+    session = uow.session
+    now = utcnow()
+    errors: dict[str, list[str]] = {}
+    category = session.get(Category, change.category)
+    region = session.get(Region, change.region)
+    if category is None:
+        errors["category"] = [f"Unknown category {change.category!r}."]
+    if region is None:
+        errors["region"] = [f"Unknown region {change.region!r}."]
+    if not change.reason or not change.reason.strip():
+        errors["reason"] = ["A reason is required for every floor change."]
+    effective_from = to_utc(change.effective_from) if change.effective_from is not None else now
+    if effective_from is None:
+        errors["effective_from"] = [
+            "Give a time with a zone, between the years 2000 and 2100 (e.g. 2026-12-01T09:00:00Z)."
+        ]
+    elif change.effective_from is not None and effective_from < now:
+        errors["effective_from"] = ["A change cannot take effect in the past; omit it to apply now."]
+    elif effective_from > now + MAX_SCHEDULE_AHEAD:
+        errors["effective_from"] = [f"Schedule at most {MAX_SCHEDULE_AHEAD.days} days ahead."]
+    unknown = set(change.values) - set(RULE_FIELDS)
+    for name in unknown:
+        errors[name] = ["Not a floor rule field."]
+    if errors:
+        raise FloorRuleError(errors)
+
+    previous = versions_of(session, change.category, change.region)
+    base = to_rule(previous[-1]) if previous else None
+    values = {name: change.values.get(name, getattr(base, name) if base else DEFAULTS[name]) for name in RULE_FIELDS}
+    if "hourly_floor" not in change.values and base is None:
+        raise FloorRuleError({"hourly_floor": ["Required for a category and region with no floor yet."]})
+    candidate = FloorRule(category=change.category, region=change.region, **values)
+    validate_rule(candidate, legal_minimum(region))
+    if base is not None and not change.confirmed:
+        _check_sanity(base, candidate)
+
+    # Lock the region so two concurrent changes cannot both become version N+1 (the unique
+    # constraint would refuse the second anyway; the lock makes it wait instead of fail).
+    session.exec(select(Region).where(Region.slug == change.region).with_for_update()).one()
+    next_version = (
+        session.exec(
+            select(func.max(FloorRuleVersion.version)).where(
+                FloorRuleVersion.category == change.category,
+                FloorRuleVersion.region == change.region,
+            )
+        ).one()
+        or 0
+    ) + 1
+    row = FloorRuleVersion(
+        category=change.category,
+        region=change.region,
+        version=next_version,
+        effective_from=effective_from,
+        author_id=author_id,
+        author=author,
+        reason=change.reason.strip(),
+        created_at=now,
+        **values,
+    )
+    session.add(row)
+    session.flush()
+    uow.emit(
+        floors_changed_event(change.category, change.region, previous + [row]),
+        key=floor_key(change.category, change.region),
+    )
+    return row

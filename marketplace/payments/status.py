@@ -1,0 +1,53 @@
+"""A payment's status changes, each announced on payments.events in the same unit of work."""
+
+from __future__ import annotations
+
+import logging
+
+from events.envelope import CloudEvent
+from marketplace.clock import utcnow
+from marketplace.payments.models import (
+    Payment,
+)
+from marketplace.tasks.models import Task
+
+log = logging.getLogger(__name__)
+
+
+def emit_payment_event(
+    uow,
+    kind: str,
+    task_id: int,
+    intent_id: str,
+    amount: int,
+    reference: str = "",
+    source: str = "api",
+    stripe_event_id: str | None = None,
+) -> None:
+    uow.emit(
+        CloudEvent(
+            type=f"payment.{kind}",
+            subject=str(task_id),
+            data={
+                "task_id": task_id,
+                "intent_id": intent_id,
+                "amount": amount,
+                "reference": reference,
+                "source": source,
+                "stripe_event_id": stripe_event_id,
+                "at": utcnow(),
+            },
+        ),
+        key=str(task_id),
+    )
+
+
+def set_status(uow, payment: Payment, status: str, emit: bool = True, reference: str = "") -> None:
+    task = uow.session.get(Task, payment.task_id)
+    payment.status, task.payment_status, payment.updated_at = status, status, utcnow()
+    uow.session.add_all([payment, task])
+    if emit and status in ("authorized", "failed", "captured", "released", "refunded"):
+        amount = {"captured": payment.amount_captured, "refunded": payment.amount_refunded}.get(
+            status, payment.amount_authorized
+        )
+        emit_payment_event(uow, status, payment.task_id, payment.intent_id, amount, reference or payment.intent_id)

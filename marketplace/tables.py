@@ -1,0 +1,56 @@
+"""Every table, imported once so the metadata is whole: for Alembic, and for anything that needs
+every table at once (the tests, `bootstrap`)."""
+
+from marketplace.accounts.models import ApiToken, Role, User, WebSession
+from marketplace.community.models import BoardEntry, KarmaTip, Reputation, Tip, TipVote
+from marketplace.floors.models import Category, FloorRuleVersion, Level, Region
+from marketplace.payments.models import (
+    LedgerEntry,
+    Payment,
+    PaymentStatus,
+    PayoutAccount,
+    StripeCustomer,
+    StripeEventSeen,
+)
+from marketplace.taskers.models import TaskerLicense, TaskerRegion, TaskerSkill
+from marketplace.tasks.models import (
+    Adjustment,
+    AdjustmentStatus,
+    IdempotencyKey,
+    Review,
+    Task,
+    TaskQuote,
+    TaskStatus,
+)
+
+__all__ = [
+    "Adjustment",
+    "AdjustmentStatus",
+    "ApiToken",
+    "BoardEntry",
+    "Category",
+    "FloorRuleVersion",
+    "IdempotencyKey",
+    "KarmaTip",
+    "LedgerEntry",
+    "Level",
+    "Payment",
+    "PaymentStatus",
+    "PayoutAccount",
+    "Region",
+    "Reputation",
+    "Review",
+    "Role",
+    "StripeCustomer",
+    "StripeEventSeen",
+    "Task",
+    "TaskQuote",
+    "TaskStatus",
+    "TaskerLicense",
+    "TaskerRegion",
+    "TaskerSkill",
+    "Tip",
+    "TipVote",
+    "User",
+    "WebSession",
+]

@@ -1,0 +1,71 @@
+"""The levels a tasker has unlocked (general, skilled from reputation, licensed by an operator's
+verification) and how long after pricing a tier sees a task."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from marketplace.accounts.models import Role, User
+from marketplace.community.models import Reputation
+from marketplace.community.scoring import SKILLED_MIN_COMPLETED, SKILLED_MIN_TIER, TIER_ORDER
+from marketplace.errors import Invalid, NotFound
+from marketplace.floors.models import Category, Level
+from marketplace.taskers.models import TaskerLicense
+
+Window = tuple[tuple[str, int], ...]  # (tier, seconds after pricing before that tier sees a task)
+
+
+@dataclass
+class Standing:
+    """What a tasker has earned: a tier per category, and the levels that opens."""
+
+    tiers: dict[str, str] = field(default_factory=dict)
+    completed: int = 0
+    licensed: set[str] = field(default_factory=set)
+
+    @property
+    def skilled(self) -> bool:
+        best = max((TIER_ORDER[t] for t in self.tiers.values()), default=0)
+        return self.completed >= SKILLED_MIN_COMPLETED and best >= TIER_ORDER[SKILLED_MIN_TIER]
+
+    def tier(self, category: str) -> str:
+        return self.tiers.get(category, "newcomer")
+
+    def may_work(self, category: Category) -> bool:
+        if category.level == Level.licensed:
+            return category.slug in self.licensed
+        if category.level == Level.skilled:
+            return self.skilled
+        return True
+
+
+def standing(session: Session, tasker_id: int) -> Standing:
+    reps = session.exec(select(Reputation).where(Reputation.tasker_id == tasker_id)).all()
+    licensed = set(session.exec(select(TaskerLicense.category).where(TaskerLicense.tasker_id == tasker_id)))
+    return Standing({r.category: r.tier for r in reps}, sum(r.completed for r in reps), licensed)
+
+
+def delay_for(window: Window, tier: str) -> timedelta:
+    seconds = dict(window)
+    return timedelta(seconds=seconds.get(tier, max(seconds.values(), default=0)))
+
+
+def verify_license(uow, operator_id: int, tasker_id: int, category: str, note: str = "") -> TaskerLicense:
+    session = uow.session
+    tasker = session.get(User, tasker_id)
+    if tasker is None or tasker.role != Role.tasker:
+        raise NotFound(f"No tasker {tasker_id}.")
+    cat = session.get(Category, category)
+    if cat is None or cat.level != Level.licensed:
+        raise Invalid(
+            "Only licensed categories need a verification.", {"category": [f"{category!r} is not a licensed category."]}
+        )
+    row = session.get(TaskerLicense, (tasker_id, category))
+    if row is None:
+        row = TaskerLicense(tasker_id=tasker_id, category=category, verified_by=operator_id, note=note)
+        session.add(row)
+        session.flush()
+    return row

@@ -1,0 +1,217 @@
+"""A priced task's life: accept (atomic), start, complete (final price from the engine; beyond the
+booking, a claim for the client), and cancel (free more than 24 h ahead, then one billable hour).
+Each step changes the task and emits its tasks.lifecycle event in one unit of work."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, update
+
+from events.envelope import CloudEvent
+from marketplace.accounts.models import Role, User
+from marketplace.clock import utcnow
+from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.taskers.feed import is_open_to
+from marketplace.taskers.levels import Window
+from marketplace.tasks.models import Adjustment, Task, TaskStatus
+from marketplace.tasks.quotes import quote_dict, quotes_of, save_quote, task_rule
+from pricing import Quote, cancellation_fee, quote
+from pricing.quote import MAX_ESTIMATED_MINUTES
+
+FREE_CANCELLATION = timedelta(hours=24)
+
+ADJUSTMENT_WINDOW = timedelta(hours=72)
+
+MAX_REASON = 500
+
+NO_REASON = "The tasker gave no reason."
+
+
+def _lifecycle(uow, kind: str, task: Task, at: datetime, tasker_id: int | None = None, **extra) -> None:
+    data = {
+        "task_id": task.id,
+        "client_id": task.client_id,
+        "tasker_id": task.tasker_id if tasker_id is None else tasker_id,
+        "category": task.category,
+        "region": task.region,
+        "at": at,
+        **extra,
+    }
+    uow.emit(CloudEvent(type=f"task.{kind}", subject=str(task.id), data=data), key=str(task.id))
+
+
+def _task(session: Session, task_id: int) -> Task:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"No task {task_id}.")
+    return task
+
+
+def _held_by(session: Session, task_id: int, tasker_id: int) -> Task:
+    task = _task(session, task_id)
+    if task.tasker_id != tasker_id:
+        raise Forbidden(f"Task {task_id} is not held by you.")
+    return task
+
+
+def accept_task(uow, tasker: User, task_id: int, window: Window) -> Task:
+    """Exactly one tasker wins: the UPDATE only matches while the task is still `priced`, and the
+    database lets one transaction through; everyone else sees no row changed and gets a 409."""
+    session = uow.session
+    task = _task(session, task_id)
+    now = utcnow()
+    if task.status != TaskStatus.priced:
+        raise Conflict(f"Task {task_id} is no longer open (it is {task.status}).")
+    if not is_open_to(session, tasker.id, task_id, window, now, unclaimed=False):
+        raise Forbidden(
+            f"Task {task_id} is not open to you: check your skills, regions, level and rate "
+            "against your feed of open tasks."
+        )
+    won = session.exec(
+        update(Task)
+        .where(Task.id == task_id, Task.status == TaskStatus.priced)
+        .values(status=TaskStatus.accepted, tasker_id=tasker.id, accepted_at=now)
+    )
+    if won.rowcount != 1:
+        raise Conflict(f"Task {task_id} was just taken by another tasker.")
+    session.refresh(task)
+    _lifecycle(uow, "accepted", task, now)
+    return task
+
+
+def start_task(uow, tasker: User, task_id: int) -> Task:
+    task = _held_by(uow.session, task_id, tasker.id)
+    if task.status != TaskStatus.accepted:
+        raise Conflict(f"Only an accepted task can start; this one is {task.status}.")
+    task.status, task.started_at = TaskStatus.in_progress, utcnow()
+    uow.session.add(task)
+    _lifecycle(uow, "started", task, task.started_at)
+    return task
+
+
+def complete_task(
+    uow, tasker: User, task_id: int, minutes_worked: int, reason: str = "", answer_within: timedelta = ADJUSTMENT_WINDOW
+) -> Task:
+    """The final price is the engine's quote for the minutes worked, under the task's own rule
+    version, so it is never below the floor for the billable time. Within the booked amount it
+    settles at once. Beyond it, nothing more is charged or paid yet: the completion becomes a
+    claim (with the tasker's reason) that the client approves or disputes, and that lapses to the
+    booked amount if the client does not answer in `answer_within`."""
+    session = uow.session
+    task = _held_by(session, task_id, tasker.id)
+    if task.status != TaskStatus.in_progress:
+        raise Conflict(f"Only a task in progress can be completed; this one is {task.status}.")
+    if not 1 <= minutes_worked <= MAX_ESTIMATED_MINUTES:
+        raise Invalid(
+            "Check the minutes worked.", {"minutes_worked": [f"Must be between 1 and {MAX_ESTIMATED_MINUTES}."]}
+        )
+    final = quote(task_rule(session, task), minutes_worked, task.offered_rate)
+    booked = quotes_of(session, task.id)["posted"]
+    now = utcnow()
+    if final.total > booked.total:
+        reason = (reason or "").strip() or NO_REASON
+        if len(reason) > MAX_REASON:
+            raise Invalid("Check the reason.", {"reason": [f"At most {MAX_REASON} characters."]})
+        task.status, task.completed_at, task.minutes_worked = TaskStatus.awaiting_approval, now, minutes_worked
+        session.add(task)
+        save_quote(session, task, "claimed", final)
+        claim = Adjustment(
+            task_id=task.id,
+            tasker_id=tasker.id,
+            minutes_claimed=minutes_worked,
+            reason=reason,
+            booked_total=booked.total,
+            claimed_total=final.total,
+            requested_at=now,
+            due_at=now + answer_within,
+        )
+        session.add(claim)
+        _lifecycle(
+            uow,
+            "adjustment_requested",
+            task,
+            now,
+            minutes_worked=minutes_worked,
+            reason=reason,
+            booked=quote_dict(booked),
+            claimed=final.as_dict(),
+            status=claim.status,
+            due_at=claim.due_at,
+        )
+        return task
+    task.completed_at, task.minutes_worked = now, minutes_worked
+    settle_task(uow, task, final)
+    return task
+
+
+def settle_task(uow, task: Task, final: Quote) -> None:
+    """The task is done and its price decided: record the final quote and tell the payments worker."""
+    task.status = TaskStatus.completed
+    uow.session.add(task)
+    save_quote(uow.session, task, "final", final)
+    _lifecycle(uow, "completed", task, utcnow(), minutes_worked=task.minutes_worked, quote=final.as_dict())
+
+
+def cancellation_terms(task: Task, now: datetime) -> tuple[bool, str]:
+    """(is a fee due, the policy as the client reads it) for a client cancelling now."""
+    if task.status in (TaskStatus.posted, TaskStatus.priced, TaskStatus.rejected) or task.tasker_id is None:
+        return False, "No tasker has accepted yet, so cancelling is free."
+    if task.starts_at - now > FREE_CANCELLATION:
+        return False, "The start is more than 24 hours away, so cancelling is free."
+    return True, (
+        "The start is less than 24 hours away and a tasker has accepted, so cancelling pays "
+        "the tasker one billable hour at the task's rate."
+    )
+
+
+def cancel_by_client(uow, client: User, task_id: int, reason: str = "") -> tuple[Task, Quote | None]:
+    session = uow.session
+    task = _task(session, task_id)
+    if task.client_id != client.id:
+        raise NotFound(f"No task {task_id} of yours.")
+    if task.status not in (TaskStatus.posted, TaskStatus.priced, TaskStatus.rejected, TaskStatus.accepted):
+        raise Conflict(f"A task that is {task.status} cannot be cancelled.")
+    now = utcnow()
+    fee_due, policy = cancellation_terms(task, now)
+    fee = cancellation_fee(task_rule(session, task), task.offered_rate) if fee_due else None
+    if fee is not None:
+        save_quote(session, task, "cancellation", fee)
+    task.status, task.cancelled_at, task.cancelled_by = TaskStatus.cancelled, now, Role.client
+    session.add(task)
+    _lifecycle(
+        uow,
+        "cancelled",
+        task,
+        now,
+        cancelled_by="client",
+        reason=reason or policy,
+        fee=fee.as_dict() if fee else None,
+        reopened=False,
+    )
+    return task, fee
+
+
+def cancel_by_tasker(uow, tasker: User, task_id: int, reason: str = "") -> Task:
+    """The tasker steps back: the task goes back on offer to others, and the tasker's
+    reliability counts it against them (the reputation projector sees `cancelled_by: tasker`)."""
+    session = uow.session
+    task = _held_by(session, task_id, tasker.id)
+    if task.status not in (TaskStatus.accepted, TaskStatus.in_progress):
+        raise Conflict(f"A task that is {task.status} cannot be cancelled.")
+    now = utcnow()
+    task.status, task.tasker_id, task.accepted_at, task.started_at = TaskStatus.priced, None, None, None
+    task.priced_at = now  # back in the feed, behind the priority window again
+    session.add(task)
+    _lifecycle(
+        uow,
+        "cancelled",
+        task,
+        now,
+        tasker_id=tasker.id,
+        cancelled_by="tasker",
+        reason=reason or "Cancelled by the tasker.",
+        fee=None,
+        reopened=True,
+    )
+    return task

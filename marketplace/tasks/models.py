@@ -1,0 +1,129 @@
+"""A task, its quotes (one row per kind: estimate, final, claimed...), its review, a tasker's claim for
+extra work, and the idempotency keys of postings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from events.sqltypes import UTCDateTime
+from marketplace.clock import utcnow
+
+
+class TaskStatus(StrEnum):
+    posted = "posted"
+    priced = "priced"
+    rejected = "rejected"
+    accepted = "accepted"
+    in_progress = "in_progress"
+    awaiting_approval = "awaiting_approval"  # the tasker claimed more than was booked; the client decides
+    completed = "completed"
+    cancelled = "cancelled"
+
+
+class Task(SQLModel, table=True):
+    __tablename__ = "tasks"
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="users.id", index=True)
+    category: str = Field(foreign_key="categories.slug", max_length=64, index=True)
+    region: str = Field(foreign_key="regions.slug", max_length=64, index=True)
+    title: str = Field(max_length=120)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    estimated_minutes: int
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    offered_rate: int | None = None
+    status: str = Field(default=TaskStatus.posted, max_length=24, index=True)
+    posted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    priced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    rule_version: int | None = None
+    rejection_reason: str | None = Field(default=None, max_length=300)
+    tasker_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancelled_by: str | None = Field(default=None, max_length=16)
+    minutes_worked: int | None = None
+    # None until the client books; "authorized" is what opens the task to taskers.
+    payment_status: str | None = Field(default=None, max_length=24, index=True)
+
+
+class TaskQuote(SQLModel, table=True):
+    """A task's price. `kind` is 'posted' (at pricing, what the client booked), 'claimed' (the
+    tasker's completion beyond the booked amount, until the client answers), 'final' (what is
+    settled) or 'cancellation' (a late client cancellation's fee)."""
+
+    __tablename__ = "quotes"
+    __table_args__ = (UniqueConstraint("task_id", "kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="tasks.id", index=True)
+    kind: str = Field(default="posted", max_length=16)
+    rate: int
+    billable_minutes: int
+    subtotal: int
+    service_fee: int
+    trust_fee: int
+    commission: int
+    total: int
+    payout: int
+    platform: int
+    rule_version: int
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Review(SQLModel, table=True):
+    __tablename__ = "reviews"
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="tasks.id", unique=True)
+    client_id: int = Field(foreign_key="users.id")
+    tasker_id: int = Field(foreign_key="users.id", index=True)
+    rating: int
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AdjustmentStatus(StrEnum):
+    pending = "pending"  # waiting for the client
+    approved = "approved"  # by the client: the difference is charged
+    disputed = "disputed"  # by the client: the booked amount was captured; an operator decides
+    expired = "expired"  # no answer in time: the booked amount stands
+    upheld = "upheld"  # an operator decided for the tasker: the difference is charged
+    rejected = "rejected"  # an operator decided for the client: the booked amount stands
+
+
+class Adjustment(SQLModel, table=True):
+    """A tasker's claim for work beyond the booked amount. Nothing beyond the booking is charged or
+    paid unless the client approves it or an operator upholds it."""
+
+    __tablename__ = "adjustments"
+    task_id: int = Field(foreign_key="tasks.id", primary_key=True)
+    tasker_id: int = Field(foreign_key="users.id", index=True)
+    minutes_claimed: int
+    reason: str = Field(max_length=500)
+    booked_total: int  # the client's booked (posted) total, which the hold covers
+    claimed_total: int  # the price for the minutes claimed
+    status: str = Field(default=AdjustmentStatus.pending, max_length=16, index=True)
+    requested_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    due_at: datetime = Field(sa_type=UTCDateTime)  # unanswered by then: the booked amount stands
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by: int | None = Field(default=None, foreign_key="users.id")
+    note: str = Field(default="", max_length=500)  # the client's dispute reason or the operator's ruling
+
+    @property
+    def extra(self) -> int:
+        return self.claimed_total - self.booked_total
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """A client's key for a posting (the Idempotency-Key header, or a web form's single-use token):
+    the same key again returns the first task instead of making a second."""
+
+    __tablename__ = "idempotency_keys"
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    key: str = Field(primary_key=True, max_length=255)
+    request_hash: str = Field(max_length=64)
+    task_id: int | None = Field(default=None, foreign_key="tasks.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

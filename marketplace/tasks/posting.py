@@ -1,0 +1,124 @@
+"""Posting a task: the client's draft, checked, stored as `posted`, and announced on tasks.posted; once
+per idempotency key."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from events.envelope import CloudEvent
+from marketplace.clock import to_utc, utcnow
+from marketplace.errors import Invalid
+from marketplace.floors.models import Category, Region
+from marketplace.tasks.models import IdempotencyKey, Task, TaskStatus
+from pricing.quote import MAX_ESTIMATED_MINUTES, MAX_OFFERED_RATE
+
+MAX_BOOKING_AHEAD = timedelta(days=3653)  # a start more than ten years out is a typo
+
+
+@dataclass(frozen=True)
+class TaskDraft:
+    category: str
+    region: str
+    title: str
+    description: str
+    estimated_minutes: int
+    starts_at: datetime
+    offered_rate: int | None = None
+
+
+def post_task(uow, client_id: int, draft: TaskDraft) -> Task:
+    """Record a posting and emit `task.posted`; pricing happens downstream (answer: 202)."""
+    session = uow.session
+    errors: dict[str, list[str]] = {}
+    if session.get(Category, draft.category) is None:
+        errors["category"] = [f"Unknown category {draft.category!r}."]
+    if session.get(Region, draft.region) is None:
+        errors["region"] = [f"Unknown region {draft.region!r}."]
+    starts_at = to_utc(draft.starts_at)
+    if starts_at is None:
+        errors["starts_at"] = ["Give a time with a zone, e.g. 2026-12-01T09:00:00Z."]
+    elif starts_at < utcnow() - timedelta(minutes=5):
+        errors["starts_at"] = ["The start must not be in the past."]
+    elif starts_at > utcnow() + MAX_BOOKING_AHEAD:
+        errors["starts_at"] = [f"Must be within {MAX_BOOKING_AHEAD.days} days from now."]
+    if not 1 <= draft.estimated_minutes <= MAX_ESTIMATED_MINUTES:
+        errors["estimated_minutes"] = [f"Must be between 1 and {MAX_ESTIMATED_MINUTES}."]
+    if draft.offered_rate is not None and not 0 <= draft.offered_rate <= MAX_OFFERED_RATE:
+        errors["offered_rate"] = [f"Must be between 0 and {MAX_OFFERED_RATE} cents an hour."]
+    if errors:
+        raise Invalid("The task could not be posted.", errors)
+    task = Task(
+        client_id=client_id,
+        category=draft.category,
+        region=draft.region,
+        title=draft.title,
+        description=draft.description,
+        estimated_minutes=draft.estimated_minutes,
+        starts_at=starts_at,
+        offered_rate=draft.offered_rate,
+        status=TaskStatus.posted,
+    )
+    session.add(task)
+    session.flush()
+    uow.emit(
+        CloudEvent(
+            type="task.posted",
+            subject=str(task.id),
+            data={
+                "task_id": task.id,
+                "client_id": client_id,
+                "category": task.category,
+                "region": task.region,
+                "title": task.title,
+                "estimated_minutes": task.estimated_minutes,
+                "starts_at": task.starts_at,
+                "offered_rate": task.offered_rate,
+                "posted_at": task.posted_at,
+            },
+        ),
+        key=str(task.id),
+    )
+    return task
+
+
+def post_task_once(uow, client_id: int, draft: TaskDraft, key: str) -> tuple[Task, bool]:
+    """post_task under a client's idempotency key (Stripe's rule): the same key with the same
+    request gives back the first task (and False: nothing new was posted); with a different
+    request it is refused. Two requests racing with one key: the database's unique key lets one
+    insert, and the caller retries the other, which then finds the first task."""
+    session = uow.session
+    fingerprint = hashlib.sha256(repr(sorted(asdict(draft).items())).encode()).hexdigest()
+    seen = session.get(IdempotencyKey, (client_id, key))
+    if seen is not None:
+        if seen.request_hash != fingerprint or seen.task_id is None:
+            raise Invalid(
+                "This Idempotency-Key was already used for a different task.",
+                {"Idempotency-Key": ["Use a new key for a new task."]},
+            )
+        return session.get(Task, seen.task_id), False
+    claim = IdempotencyKey(user_id=client_id, key=key, request_hash=fingerprint)
+    session.add(claim)
+    session.flush()  # the unique key decides a race here, before any task is made
+    task = post_task(uow, client_id, draft)
+    claim.task_id = task.id
+    session.add(claim)
+    return task, True
+
+
+def post_task_idempotently(uow_factory, client_id: int, draft: TaskDraft, key: str) -> tuple[Task, bool]:
+    """post_task_once in its own unit of work, committed. A concurrent twin with the same key
+    loses the key's unique insert; its second try finds the first one's task."""
+    for attempt in (1, 2):
+        try:
+            with uow_factory() as uow:
+                task, fresh = post_task_once(uow, client_id, draft, key)
+                uow.commit()
+                return task, fresh
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")

@@ -1,0 +1,66 @@
+"""The pricing stage: price a posted task from the floor table (group "pricing"), and preview a quote
+before posting."""
+
+from __future__ import annotations
+
+from events.envelope import CloudEvent
+from marketplace.clock import utcnow
+from marketplace.errors import Invalid
+from marketplace.floors.table import FloorTable
+from marketplace.floors.versions import current_rule
+from marketplace.tasks.models import Task, TaskQuote, TaskStatus
+from pricing import Quote, QuoteError, quote
+
+
+def price_posted_task(uow, event: CloudEvent, floors: FloorTable) -> None:
+    """The pricing stage: price with the rule in force at posting time, or reject with a reason."""
+    d = event.data
+    task = uow.session.get(Task, d["task_id"])
+    if task is None:
+        raise LookupError(f"task {d['task_id']} is on tasks.posted but not in the database")
+    if task.status != TaskStatus.posted:
+        return  # already priced (or moved on): pricing twice must change nothing
+    rule = floors.rule_in_force(d["category"], d["region"], d["posted_at"])
+    now = utcnow()
+    result, reason = None, None
+    if rule is None:
+        reason = f"No fee floor is set for {d['category']} in {d['region']} at the posting time."
+    else:
+        try:
+            result = quote(rule, d["estimated_minutes"], d["offered_rate"])
+        except QuoteError as exc:
+            reason = f"{exc.field}: {exc.message}"
+    task.priced_at = now
+    if result is None:
+        task.status, task.rejection_reason = TaskStatus.rejected, reason
+    else:
+        task.status, task.rule_version = TaskStatus.priced, result.rule_version
+        uow.session.add(TaskQuote(task_id=task.id, kind="posted", **result.as_dict()))
+    uow.session.add(task)
+    uow.emit(
+        CloudEvent(
+            type="task.priced",
+            subject=str(task.id),
+            data={
+                "task_id": task.id,
+                "status": task.status,
+                "category": task.category,
+                "region": task.region,
+                "quote": result.as_dict() if result else None,
+                "reason": reason,
+                "priced_at": now,
+            },
+        ),
+        key=str(task.id),
+    )
+
+
+def preview_quote(session, category: str, region: str, estimated_minutes: int, offered_rate: int | None) -> Quote:
+    """What a posting would cost now, from the same engine and the rule in force now."""
+    rule = current_rule(session, category, region)
+    if rule is None:
+        raise Invalid("No floor applies.", {"category": [f"No fee floor is set for {category!r} in {region!r}."]})
+    try:
+        return quote(rule, estimated_minutes, offered_rate)
+    except QuoteError as exc:
+        raise Invalid("The quote was refused.", {exc.field: [exc.message]}) from None

@@ -1,0 +1,43 @@
+"""A task's stored quotes (estimate, final, claimed, cancellation fee) and the floor rule a task is
+priced by."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from marketplace.floors.versions import to_rule, versions_of
+from marketplace.tasks.models import Task, TaskQuote
+from pricing import Quote
+from pricing.rules import FloorRule
+
+
+def task_rule(session: Session, task: Task) -> FloorRule:
+    """The rule version the task was priced with: it travels with the task forever."""
+    for row in versions_of(session, task.category, task.region):
+        if row.version == task.rule_version:
+            return to_rule(row)
+    raise LookupError(f"task {task.id}: rule version {task.rule_version} of {task.category}/{task.region} is missing")
+
+
+def save_quote(session: Session, task: Task, kind: str, result: Quote) -> None:
+    session.add(TaskQuote(task_id=task.id, kind=kind, **result.as_dict()))
+
+
+def quote_dict(row: TaskQuote) -> dict:
+    return {name: getattr(row, name) for name in Quote._fields}
+
+
+def as_price(row: TaskQuote) -> Quote:
+    return Quote(**quote_dict(row))
+
+
+def quotes_for(session: Session, task_ids: list[int]) -> dict[int, dict[str, TaskQuote]]:
+    """Every quote of these tasks by kind (posted, final, cancellation), in one query."""
+    quotes: dict[int, dict[str, TaskQuote]] = {task_id: {} for task_id in task_ids}
+    for q in session.exec(select(TaskQuote).where(TaskQuote.task_id.in_(task_ids))):
+        quotes[q.task_id][q.kind] = q
+    return quotes
+
+
+def quotes_of(session: Session, task_id: int) -> dict[str, TaskQuote]:
+    return quotes_for(session, [task_id])[task_id]

@@ -1,0 +1,52 @@
+"""The client's review of a completed task, announced on reviews.submitted."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from events.envelope import CloudEvent
+from marketplace.accounts.models import User
+from marketplace.errors import Conflict, Invalid, NotFound
+from marketplace.tasks.lifecycle import _task
+from marketplace.tasks.models import Review, TaskStatus
+
+MAX_COMMENT = 2000
+
+
+def review_task(uow, client: User, task_id: int, rating: int, comment: str) -> Review:
+    session = uow.session
+    task = _task(session, task_id)
+    if task.client_id != client.id:
+        raise NotFound(f"No task {task_id} of yours.")
+    if task.status != TaskStatus.completed:
+        raise Conflict("You can review a tasker once the task is completed.")
+    errors = {}
+    if not 1 <= rating <= 5:
+        errors["rating"] = ["Give 1 to 5 stars."]
+    if len(comment) > MAX_COMMENT:
+        errors["comment"] = [f"At most {MAX_COMMENT} characters."]
+    if errors:
+        raise Invalid("Check your review.", errors)
+    if session.exec(select(Review).where(Review.task_id == task_id)).first() is not None:
+        raise Conflict("You have already reviewed this task.")
+    review = Review(task_id=task_id, client_id=client.id, tasker_id=task.tasker_id, rating=rating, comment=comment)
+    session.add(review)
+    session.flush()
+    uow.emit(
+        CloudEvent(
+            type="review.submitted",
+            subject=str(task.tasker_id),
+            data={
+                "review_id": review.id,
+                "task_id": task_id,
+                "tasker_id": task.tasker_id,
+                "client_id": client.id,
+                "category": task.category,
+                "rating": rating,
+                "comment": comment,
+                "at": review.created_at,
+            },
+        ),
+        key=str(task.tasker_id),
+    )
+    return review

@@ -1,0 +1,31 @@
+"""`floorboard db upgrade | downgrade`: apply the schema's history to DATABASE_URL."""
+
+from __future__ import annotations
+
+import click
+
+from marketplace.settings import Settings
+from migrations import downgrade, upgrade
+
+
+@click.group()
+def db():
+    """The database schema (Alembic)."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision):
+    """Apply the migrations up to REVISION."""
+    settings = Settings.from_env()
+    upgrade(settings.database_url, revision)
+    click.echo(f"database at {settings.database_shown} is at {revision}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision):
+    """Undo the migrations down to REVISION."""
+    settings = Settings.from_env()
+    downgrade(settings.database_url, revision)
+    click.echo(f"database at {settings.database_shown} is at {revision}")

@@ -1,0 +1,118 @@
+"""`floorboard worker NAME | replay PROJECTION | dlq list|replay TOPIC | topics create`: running the
+consumers, rebuilding their projections, and looking after the events they could not process."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import click
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from events.dlq import list_dead_letters, replay_dead_letters
+from events.topics import DLQ_SUFFIX, TOPICS
+from marketplace.bootstrap import bootstrap
+from workers import registry
+from workers.replay import PROJECTIONS
+from workers.replay import replay as run_replay
+
+console = Console()
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+@click.command()
+@click.argument("name")
+def worker(name):
+    """Run one worker (a consumer group, or the relay) until SIGTERM."""
+    specs = registry()
+    if name not in specs:
+        raise click.ClickException(f"no worker named {name!r}; choose one of: {', '.join(sorted(specs))}")
+    platform = bootstrap()
+    spec = specs[name]
+    if spec.kafka_only and platform.transport.name != "kafka":
+        raise click.ClickException(f"the {name} worker needs KAFKA_BOOTSTRAP_SERVERS (the embedded log needs no relay)")
+    if platform.transport.name == "kafka":
+        platform.transport.ensure_topics()
+    stop = _stop_on_signals()
+    spec.build(platform).run(stop)
+
+
+@click.command()
+@click.argument("projection", type=click.Choice(sorted(PROJECTIONS)))
+def replay(projection):
+    """Rebuild PROJECTION (reputation or tips) from the event log. Stop its worker first."""
+    platform = bootstrap()
+    with Progress(console=console) as progress:
+        bar = progress.add_task(f"replaying {projection}", total=None)
+        result = run_replay(
+            platform, projection, on_progress=lambda done, total: progress.update(bar, completed=done, total=total)
+        )
+    console.print(
+        f"{projection}: {result.events} events read, {result.applied} applied, "
+        f"{result.skipped} skipped (undecodable or failing; see `floorboard dlq list`)"
+    )
+
+
+@click.group()
+def topics():
+    """Kafka topics."""
+
+
+@topics.command("create")
+def topics_create():
+    """Create every topic (6 partitions; pricing.floors compacted). Safe to run twice."""
+    platform = bootstrap()
+    if platform.transport.name != "kafka":
+        raise click.ClickException("KAFKA_BOOTSTRAP_SERVERS is not set: the embedded log needs no topics.")
+    platform.transport.ensure_topics()
+    console.print("topics are in place")
+
+
+@click.group()
+def dlq():
+    """Dead-letter queues: see what failed, and replay it once fixed."""
+
+
+def _check_topic(topic: str) -> str:
+    base = topic.removesuffix(DLQ_SUFFIX)
+    if base not in TOPICS:
+        raise click.ClickException(f"unknown topic {topic!r}; topics are: {', '.join(TOPICS)}")
+    return base
+
+
+@dlq.command("list")
+@click.argument("topic")
+def dlq_list(topic):
+    """Show the dead letters of TOPIC (e.g. tasks.posted)."""
+    base = _check_topic(topic)
+    letters = list_dead_letters(bootstrap().transport, base)
+    table = Table(title=f"{topic} dead letters ({len(letters)})")
+    for column in ("failed at", "consumer", "key", "attempts", "error"):
+        table.add_column(column)
+    for d in letters:
+        table.add_row(d.failed_at, d.consumer, d.key or "", str(d.attempts), d.error[:120])
+    console.print(table)
+
+
+@dlq.command("replay")
+@click.argument("topic")
+def dlq_replay(topic):
+    """Put TOPIC's dead letters back on TOPIC, once each."""
+    base = _check_topic(topic)
+    platform = bootstrap()
+    total = len(list_dead_letters(platform.transport, base))
+    with Progress(console=console) as progress:
+        bar = progress.add_task(f"replaying {base}.dlq", total=total)
+        result = replay_dead_letters(platform.transport, platform.uow, base, progress=lambda: progress.advance(bar))
+    console.print(
+        f"replayed {result.replayed}, already replayed {result.already_replayed}, "
+        f"undecodable (left in the DLQ) {result.undecodable}"
+    )
