@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench install lint unit check services-up services-down clean
+.PHONY: run test bench install lint typecheck unit check services-up services-down clean
 
 install: $(VENV)/.installed
 
@@ -17,8 +17,8 @@ $(VENV)/.installed: pyproject.toml
 run: install
 	$(BIN)/floorboard dev
 
-## test: lint, then start PostgreSQL, Kafka and the Stripe API servers on 127.0.0.1, run the whole suite, stop them
-test: install lint
+## test: lint and typecheck, then start PostgreSQL, Kafka and the Stripe API servers on 127.0.0.1, run the whole suite, stop them
+test: install lint typecheck
 	services/with-services.sh $(BIN)/pytest $(PYTEST_ARGS)
 
 ## lint: ruff's checks and its formatting over the whole tree, and the layers' import contracts
@@ -27,12 +27,16 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
+## typecheck: mypy over every package (strict on pricing/ and events/)
+typecheck: install
+	$(BIN)/mypy
+
 ## unit: the tests that need no service (pure code, and use cases on SQLite)
 unit: install
-	$(BIN)/pytest -q tests/unit tests/service $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n 2 tests/unit tests/service $(PYTEST_ARGS)
 
-## check: lint and unit, in about a minute, with no services
-check: lint unit
+## check: lint, typecheck and unit, in under a minute, with no services
+check: lint typecheck unit
 
 ## bench: throughput figures, as ratios measured in one run against the same services
 bench: install

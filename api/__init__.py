@@ -56,22 +56,9 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
     app.json = StrictJSONProvider(app)
     app.extensions["floorboard"] = platform or bootstrap(settings)
 
-    from api import (
-        accounts,
-        boards,
-        catalog,
-        console,
-        errors,
-        floors,
-        headers,
-        limits,
-        ops,
-        payments,
-        taskers,
-        tasks,
-        web,
-        web_auth,
-    )
+    from api import console, errors, headers, limits, ops
+    from api.rest import accounts, boards, catalog, floors, payments, taskers, tasks
+    from api.web import pages, sign_in
 
     csrf = CSRFProtect(app)  # every web form; the JSON API authenticates by bearer token, not cookies
     limits.init_app(app)
@@ -81,9 +68,9 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
     for module in (accounts, catalog, floors, tasks, taskers, boards, payments):
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)
-    app.register_blueprint(web_auth.bp)
+    app.register_blueprint(sign_in.bp)
     app.register_blueprint(console.bp)
-    app.register_blueprint(web.bp)
+    app.register_blueprint(pages.bp)
     app.register_blueprint(payments.webhooks)
     csrf.exempt(payments.webhooks)  # Stripe signs its webhooks; there is no session to forge
     headers.init_app(app, settings.stripe_js_url, settings.https_only)

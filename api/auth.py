@@ -37,7 +37,7 @@ def requires(*roles: str):
             user = bearer_user()
             if user is None:
                 abort(401, message="Sign in: send 'Authorization: Bearer <token>' from POST /api/v1/auth/token.")
-            if roles and user.role not in roles:
+            elif roles and user.role not in roles:
                 abort(403, message=f"This needs the {' or '.join(roles)} role; you are a {user.role}.")
             return view(*args, **kwargs)
 
@@ -46,4 +46,4 @@ def requires(*roles: str):
     return decorate
 
 
-SECURITY = [{"bearerAuth": []}]
+SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]

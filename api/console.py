@@ -7,13 +7,13 @@ from datetime import timezone
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from sqlmodel import select
+from sqlmodel import col, select
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from api.platform import uow
-from api.web_auth import web_requires, web_user
+from api.web.sign_in import signed_in, web_requires
 from marketplace.errors import DomainError
 from marketplace.floors.history import floor_history
 from marketplace.floors.models import Category, Region
@@ -87,8 +87,8 @@ class SimulationForm(FlaskForm):
 def floors():
     with uow() as unit:
         s = unit.session
-        regions = list(s.exec(select(Region).order_by(Region.slug)))
-        categories = list(s.exec(select(Category).order_by(Category.slug)))
+        regions = list(s.exec(select(Region).order_by(col(Region.slug))))
+        categories = list(s.exec(select(Category).order_by(col(Category.slug))))
         table = rules_in_force(s)
         scheduled = scheduled_changes(s)
     return render_template(
@@ -98,7 +98,7 @@ def floors():
         table=table,
         scheduled=scheduled,
         money=format_cents,
-        user=web_user(),
+        user=signed_in(),
     )
 
 
@@ -119,7 +119,7 @@ def edit(category: str, region: str):
             when.replace(tzinfo=timezone.utc) if when else None,
             bool(form.confirm.data),
         )
-        user = web_user()
+        user = signed_in()
         try:
             with uow() as unit:
                 row = set_floor(unit, change, user.id, user.email)
@@ -138,7 +138,7 @@ def edit(category: str, region: str):
     elif request.method == "POST":
         status = 422
     return render_template(
-        "console/edit.html", form=form, category=category, region=region, rule=rule, user=web_user()
+        "console/edit.html", form=form, category=category, region=region, rule=rule, user=signed_in()
     ), status
 
 
@@ -149,7 +149,7 @@ def history():
         entries = floor_history(
             unit.session, request.args.get("category") or None, request.args.get("region") or None, 300
         )
-    return render_template("console/history.html", entries=entries, user=web_user())
+    return render_template("console/history.html", entries=entries, user=signed_in())
 
 
 @bp.route("/simulate", methods=["GET", "POST"])
@@ -158,10 +158,10 @@ def simulate():
     form = SimulationForm()
     with uow() as unit:
         form.category.choices = [("", "every category")] + [
-            (c, c) for c in unit.session.exec(select(Category.slug).order_by(Category.slug))
+            (c, c) for c in unit.session.exec(select(Category.slug).order_by(col(Category.slug)))
         ]
         form.region.choices = [("", "every region")] + [
-            (r, r) for r in unit.session.exec(select(Region.slug).order_by(Region.slug))
+            (r, r) for r in unit.session.exec(select(Region.slug).order_by(col(Region.slug)))
         ]
         result, status = None, 200
         if form.validate_on_submit():
@@ -182,7 +182,7 @@ def simulate():
         result=result,
         chart=chart(result) if result else None,
         money=format_cents,
-        user=web_user(),
+        user=signed_in(),
     ), status
 
 
@@ -224,7 +224,7 @@ class RulingForm(FlaskForm):
 def disputes():
     with uow() as unit:
         rows = open_disputes(unit.session)
-    return render_template("console/disputes.html", rows=rows, form=RulingForm(), money=format_cents, user=web_user())
+    return render_template("console/disputes.html", rows=rows, form=RulingForm(), money=format_cents, user=signed_in())
 
 
 @bp.post("/disputes/<int:task_id>")
@@ -234,10 +234,10 @@ def rule(task_id: int):
     if not form.validate_on_submit():
         with uow() as unit:
             rows = open_disputes(unit.session)
-        return render_template("console/disputes.html", rows=rows, form=form, money=format_cents, user=web_user()), 422
+        return render_template("console/disputes.html", rows=rows, form=form, money=format_cents, user=signed_in()), 422
     try:
         with uow() as unit:
-            resolve_dispute(unit, web_user(), task_id, form.decision.data == "tasker", form.note.data)
+            resolve_dispute(unit, signed_in(), task_id, form.decision.data == "tasker", form.note.data)
             unit.commit()
     except DomainError as exc:
         flash(exc.message)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
+from typing import NoReturn
 
 from flask import jsonify, render_template, request
+from flask_smorest import abort
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
@@ -112,3 +114,9 @@ def wants_html() -> bool:
         not request.path.startswith(("/api/", "/webhooks/", "/healthz", "/readyz", "/metrics"))
         and request.accept_mimetypes.accept_html
     )
+
+
+def refuse(status: int, message: str) -> NoReturn:
+    """flask-smorest's abort(), which raises, typed so the checker knows it never returns."""
+    abort(status, message=message)
+    raise AssertionError("abort() returned")

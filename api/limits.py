@@ -25,12 +25,14 @@ DEFAULTS = {
 
 
 def _scope() -> str:
-    return f"{id(current_app._get_current_object())}:{get_remote_address()}"
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # LocalProxy's, unseen by the stubs
+    return f"{id(app)}:{get_remote_address()}"
 
 
 def _login_key() -> str:
     body = request.get_json(silent=True) if request.is_json else request.form
-    email = body.get("email", "") if hasattr(body, "get") else ""  # a JSON list has no email
+    get = getattr(body, "get", None)  # a JSON list (or no body) has no email
+    email = get("email", "") if get else ""
     return f"{_scope()}:{str(email).strip().lower()[:254]}"
 
 

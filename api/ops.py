@@ -14,13 +14,10 @@ from sqlalchemy import text
 
 from api.platform import platform
 from events.dlq import count_dead_letters
-from events.topics import TOPICS
+from events.topics import CONSUMER_GROUPS, TOPICS
 
 log = logging.getLogger(__name__)
 HTTP_REQUESTS = Counter("floorboard_http_requests_total", "HTTP requests", ["method", "endpoint", "status"])
-
-# Which group consumes which topics, for the lag gauge.
-CONSUMER_GROUPS = {"pricing": ["tasks.posted"]}
 
 
 class PipelineCollector:
@@ -42,7 +39,7 @@ class PipelineCollector:
             with self.app.app_context():
                 transport = platform().transport
                 for group, topics in CONSUMER_GROUPS.items():
-                    for topic, n in transport.lag(group, topics).items():
+                    for topic, n in transport.lag(group, list(topics)).items():
                         lag.add_metric([group, topic], n)
                 for topic, n in count_dead_letters(transport, list(TOPICS)).items():
                     dead.add_metric([topic], n)

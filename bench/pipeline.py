@@ -57,7 +57,7 @@ def raw_consume_rate(bootstrap_servers: str, topic: str, n: int) -> float:
     return n / elapsed
 
 
-def handle(event, uow) -> None:
+def handle(uow, event) -> None:
     """The benchmark's handler: one row per event, staged and inserted with the batch's commit."""
     uow.stage(
         effects,
@@ -71,7 +71,7 @@ def handle(event, uow) -> None:
 
 
 def bench_runner(platform, group: str):
-    return build_runner(platform, group, ["tasks.posted"], {"task.posted": handle}, batch_size=2000)
+    return build_runner(platform, group, {"task.posted": handle}, topics=["tasks.posted"], batch_size=2000)
 
 
 def empty_sink(platform) -> None:

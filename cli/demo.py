@@ -4,7 +4,7 @@ categories at each level, a floor for every pair, and one demo login per role.""
 from __future__ import annotations
 
 import click
-from sqlmodel import select
+from sqlmodel import col, select
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.users import create_user
@@ -66,9 +66,9 @@ def seed_demo(uow, demo_users: bool = True) -> list[tuple[str, str, str]]:
     session.flush()
     if demo_users:
         for email, password, role, name in DEMO_USERS:
-            if session.exec(select(User).where(User.email == email)).first() is None:
+            if session.exec(select(User).where(col(User.email) == email)).first() is None:
                 create_user(session, email, password, role, name)
-    operator = session.exec(select(User).where(User.email == DEMO_USERS[2][0])).first()
+    operator = session.exec(select(User).where(col(User.email) == DEMO_USERS[2][0])).first()
     author_id, author = (operator.id, operator.email) if operator else (None, "system (seed)")
 
     for category in CATEGORIES:

@@ -15,9 +15,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from events.envelope import CloudEvent, InvalidEvent, envelope_from_json, envelope_to_json
 from events.fastload import loader_for
-
-Cents = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0), **kw)  # noqa: E731 - a field factory
-Slug = lambda **kw: fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,63}$"), **kw)  # noqa: E731 - a field factory
+from events.fields import cents, slug, whole
 
 
 class Payload(Schema):
@@ -26,32 +24,32 @@ class Payload(Schema):
 
 
 class TaskPosted(Payload):
-    task_id = fields.Integer(required=True, strict=True)
-    client_id = fields.Integer(required=True, strict=True)
+    task_id = whole(required=True)
+    client_id = whole(required=True)
     category = fields.String(required=True)
     region = fields.String(required=True)
     title = fields.String(required=True)
-    estimated_minutes = fields.Integer(required=True, strict=True)
+    estimated_minutes = whole(required=True)
     starts_at = fields.AwareDateTime(required=True)
-    offered_rate = fields.Integer(required=True, allow_none=True, strict=True)
+    offered_rate = whole(required=True, allow_none=True)
     posted_at = fields.AwareDateTime(required=True)
 
 
 class QuotePayload(Payload):
-    rate = Cents(required=True)
-    billable_minutes = fields.Integer(required=True, strict=True)
-    subtotal = Cents(required=True)
-    service_fee = Cents(required=True)
-    trust_fee = Cents(required=True)
-    commission = Cents(required=True)
-    total = Cents(required=True)
-    payout = Cents(required=True)
-    platform = Cents(required=True)
-    rule_version = fields.Integer(required=True, strict=True)
+    rate = cents(required=True)
+    billable_minutes = whole(required=True)
+    subtotal = cents(required=True)
+    service_fee = cents(required=True)
+    trust_fee = cents(required=True)
+    commission = cents(required=True)
+    total = cents(required=True)
+    payout = cents(required=True)
+    platform = cents(required=True)
+    rule_version = whole(required=True)
 
 
 class TaskPriced(Payload):
-    task_id = fields.Integer(required=True, strict=True)
+    task_id = whole(required=True)
     status = fields.String(required=True, validate=validate.OneOf(["priced", "rejected"]))
     category = fields.String(required=True)
     region = fields.String(required=True)
@@ -61,14 +59,14 @@ class TaskPriced(Payload):
 
 
 class FloorRulePayload(Payload):
-    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    hourly_floor = Cents(required=True)
-    per_task_floor = Cents(required=True)
-    min_billable_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
-    billing_increment_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    service_fee_bps = fields.Integer(required=True, strict=True, validate=validate.Range(0, 10_000))
-    trust_fee_bps = fields.Integer(required=True, strict=True, validate=validate.Range(0, 10_000))
-    tasker_commission_bps = fields.Integer(required=True, strict=True, validate=validate.Range(0, 10_000))
+    version = whole(required=True, validate=validate.Range(min=1))
+    hourly_floor = cents(required=True)
+    per_task_floor = cents(required=True)
+    min_billable_minutes = whole(required=True, validate=validate.Range(min=0))
+    billing_increment_minutes = whole(required=True, validate=validate.Range(min=1))
+    service_fee_bps = whole(required=True, validate=validate.Range(0, 10_000))
+    trust_fee_bps = whole(required=True, validate=validate.Range(0, 10_000))
+    tasker_commission_bps = whole(required=True, validate=validate.Range(0, 10_000))
     effective_from = fields.AwareDateTime(required=True)
     author = fields.String(required=True)
     reason = fields.String(required=True)
@@ -78,24 +76,24 @@ class FloorsChanged(Payload):
     """The state of one (category, region) key: every version, so that compaction, which keeps
     only the latest message per key, still leaves the rule in force at any past posting time."""
 
-    category = Slug(required=True)
-    region = Slug(required=True)
+    category = slug(required=True)
+    region = slug(required=True)
     versions = fields.List(fields.Nested(FloorRulePayload), required=True, validate=validate.Length(min=1))
 
 
 class TaskLifecycle(Payload):
     """What every lifecycle event says: whose task, held by whom, in which category, and when."""
 
-    task_id = fields.Integer(required=True, strict=True)
-    client_id = fields.Integer(required=True, strict=True)
-    tasker_id = fields.Integer(required=True, strict=True, allow_none=True)
-    category = Slug(required=True)
-    region = Slug(required=True)
+    task_id = whole(required=True)
+    client_id = whole(required=True)
+    tasker_id = whole(required=True, allow_none=True)
+    category = slug(required=True)
+    region = slug(required=True)
     at = fields.AwareDateTime(required=True)
 
 
 class TaskCompleted(TaskLifecycle):
-    minutes_worked = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    minutes_worked = whole(required=True, validate=validate.Range(min=1))
     quote = fields.Nested(QuotePayload, required=True)
 
 
@@ -109,7 +107,7 @@ class TaskCancelled(TaskLifecycle):
 class TaskAdjustment(TaskLifecycle):
     """A tasker's claim beyond the booked amount (`pending`), and how it was decided."""
 
-    minutes_worked = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    minutes_worked = whole(required=True, validate=validate.Range(min=1))
     reason = fields.String(required=True)
     booked = fields.Nested(QuotePayload, required=True)
     claimed = fields.Nested(QuotePayload, required=True)
@@ -120,20 +118,20 @@ class TaskAdjustment(TaskLifecycle):
 
 
 class ReviewSubmitted(Payload):
-    review_id = fields.Integer(required=True, strict=True)
-    task_id = fields.Integer(required=True, strict=True)
-    tasker_id = fields.Integer(required=True, strict=True)
-    client_id = fields.Integer(required=True, strict=True)
-    category = Slug(required=True)
-    rating = fields.Integer(required=True, strict=True, validate=validate.Range(1, 5))
+    review_id = whole(required=True)
+    task_id = whole(required=True)
+    tasker_id = whole(required=True)
+    client_id = whole(required=True)
+    category = slug(required=True)
+    rating = whole(required=True, validate=validate.Range(1, 5))
     comment = fields.String(required=True)
     at = fields.AwareDateTime(required=True)
 
 
 class TipEvent(Payload):
-    tip_id = fields.Integer(required=True, strict=True)
-    category = Slug(required=True)
-    author_id = fields.Integer(required=True, strict=True)
+    tip_id = whole(required=True)
+    category = slug(required=True)
+    author_id = whole(required=True)
     at = fields.AwareDateTime(required=True)
 
 
@@ -143,31 +141,31 @@ class TipPosted(TipEvent):
 
 
 class TipVoted(TipEvent):
-    voter_id = fields.Integer(required=True, strict=True)
+    voter_id = whole(required=True)
     helpful = fields.Boolean(required=True)
 
 
 class TipHidden(TipEvent):
-    hidden_by = fields.Integer(required=True, strict=True)
+    hidden_by = whole(required=True)
     reason = fields.String(required=True)
 
 
 class ReputationChanged(Payload):
-    tasker_id = fields.Integer(required=True, strict=True)
-    category = Slug(required=True)
-    score = fields.Integer(required=True, strict=True, validate=validate.Range(0, 100))
+    tasker_id = whole(required=True)
+    category = slug(required=True)
+    score = whole(required=True, validate=validate.Range(0, 100))
     tier = fields.String(required=True)
     rating = fields.Float(required=True)
     reliability = fields.Float(required=True, allow_none=True)
     tip_karma = fields.Float(required=True)
-    completed = fields.Integer(required=True, strict=True)
+    completed = whole(required=True)
     at = fields.AwareDateTime(required=True)
 
 
 class PaymentEvent(Payload):
-    task_id = fields.Integer(required=True, strict=True)
+    task_id = whole(required=True)
     intent_id = fields.String(required=True)
-    amount = Cents(required=True)
+    amount = cents(required=True)
     reference = fields.String(required=True)  # the Stripe object: intent, refund or transfer id
     source = fields.String(required=True, validate=validate.OneOf(["api", "webhook"]))
     stripe_event_id = fields.String(required=True, allow_none=True)
@@ -221,10 +219,10 @@ EVENT_TYPES: dict[str, EventType] = {
 }
 
 
-_SCHEMAS: dict[str, tuple[Payload, Callable[[Any], dict]]] = {}
+_SCHEMAS: dict[str, tuple[Payload, Callable[[Any], dict[str, Any]]]] = {}
 
 
-def _built(etype: EventType) -> tuple[Payload, Callable[[Any], dict]]:
+def _built(etype: EventType) -> tuple[Payload, Callable[[Any], dict[str, Any]]]:
     """The type's schema and its load (through the compiled common case, events.fastload).
     Building a marshmallow schema costs more than loading with one: build each once."""
     built = _SCHEMAS.get(etype.name)
@@ -241,7 +239,7 @@ def _type_of(name: str) -> EventType:
         raise InvalidEvent(f"unknown event type {name!r}") from None
 
 
-def _jsonable(value):
+def _jsonable(value: Any) -> Any:
     """Python values as JSON would carry them, so that load() validates what consumers will see."""
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}

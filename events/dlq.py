@@ -7,14 +7,17 @@ processed it still skip it. Each dead letter is replayed at most once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlmodel import delete
+from sqlmodel import col, delete
 
 from events.contracts import decode
 from events.envelope import InvalidEvent
 from events.tables import ProcessedEvent
 from events.topics import DLQ_SUFFIX, dlq_topic
+from events.transport import Transport
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ class DeadLetterView:
     original_value: str
 
 
-def list_dead_letters(transport, topic: str) -> list[DeadLetterView]:
+def list_dead_letters(transport: Transport, topic: str) -> list[DeadLetterView]:
     out = []
     for record in transport.read_topic(dlq_topic(topic)):
         dl = decode(record.value)
@@ -58,7 +61,9 @@ class ReplayResult:
     undecodable: int = 0
 
 
-def replay_dead_letters(transport, uow_factory, topic: str, progress=None) -> ReplayResult:
+def replay_dead_letters(
+    transport: Transport, uow_factory: Callable[[], Any], topic: str, progress: Callable[[], None] | None = None
+) -> ReplayResult:
     if topic.endswith(DLQ_SUFFIX):
         topic = topic[: -len(DLQ_SUFFIX)]
     result = ReplayResult()
@@ -81,7 +86,7 @@ def replay_dead_letters(transport, uow_factory, topic: str, progress=None) -> Re
                 continue
             session.exec(
                 delete(ProcessedEvent).where(
-                    ProcessedEvent.consumer == letter.consumer, ProcessedEvent.event_id == original.id
+                    col(ProcessedEvent.consumer) == letter.consumer, col(ProcessedEvent.event_id) == original.id
                 )
             )
             uow.outbox.add_raw(session, topic, letter.key or original.subject, original.id, raw)
@@ -91,5 +96,5 @@ def replay_dead_letters(transport, uow_factory, topic: str, progress=None) -> Re
     return result
 
 
-def count_dead_letters(transport, topics: list[str]) -> dict[str, int]:
+def count_dead_letters(transport: Transport, topics: list[str]) -> dict[str, int]:
     return {t: transport.count(dlq_topic(t)) for t in topics}

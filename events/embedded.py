@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import and_, delete, func, or_, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from events.sqltypes import utcnow
 from events.tables import ConsumerMember, ConsumerOffset, EventLogRow
@@ -39,17 +39,19 @@ class EmbeddedConsumer:
             member.heartbeat_at = now
         session.exec(
             delete(ConsumerMember).where(
-                ConsumerMember.group == self.group, ConsumerMember.heartbeat_at < now - self.session_timeout
+                col(ConsumerMember.group) == self.group, col(ConsumerMember.heartbeat_at) < now - self.session_timeout
             )
         )
         session.flush()
-        members = sorted(session.exec(select(ConsumerMember.member_id).where(ConsumerMember.group == self.group)))
+        members = sorted(session.exec(select(ConsumerMember.member_id).where(col(ConsumerMember.group) == self.group)))
         index = members.index(self.member_id)
         return tuple(p for p in range(self.partitions) if p % len(members) == index)
 
     def _committed(self, session: Session) -> dict[tuple[str, int], int]:
         rows = session.exec(
-            select(ConsumerOffset).where(ConsumerOffset.group == self.group, ConsumerOffset.topic.in_(self.topics))
+            select(ConsumerOffset).where(
+                col(ConsumerOffset.group) == self.group, col(ConsumerOffset.topic).in_(self.topics)
+            )
         )
         return {(r.topic, r.partition): r.committed_seq for r in rows}
 
@@ -66,15 +68,15 @@ class EmbeddedConsumer:
                 return []
             conditions = [
                 and_(
-                    EventLogRow.topic == topic,
-                    EventLogRow.partition == p,
-                    EventLogRow.seq > self._positions.get((topic, p), committed.get((topic, p), 0)),
+                    col(EventLogRow.topic) == topic,
+                    col(EventLogRow.partition) == p,
+                    col(EventLogRow.seq) > self._positions.get((topic, p), committed.get((topic, p), 0)),
                 )
                 for topic in self.topics
                 for p in assigned
             ]
             rows = session.exec(
-                select(EventLogRow).where(or_(*conditions)).order_by(EventLogRow.seq).limit(max_records)
+                select(EventLogRow).where(or_(*conditions)).order_by(col(EventLogRow.seq)).limit(max_records)
             ).all()
         for row in rows:
             self._positions[(row.topic, row.partition)] = row.seq
@@ -93,10 +95,10 @@ class EmbeddedConsumer:
                     session.exec(
                         update(ConsumerOffset)
                         .where(
-                            ConsumerOffset.group == self.group,
-                            ConsumerOffset.topic == topic,
-                            ConsumerOffset.partition == partition,
-                            ConsumerOffset.committed_seq < seq,
+                            col(ConsumerOffset.group) == self.group,
+                            col(ConsumerOffset.topic) == topic,
+                            col(ConsumerOffset.partition) == partition,
+                            col(ConsumerOffset.committed_seq) < seq,
                         )
                         .values(committed_seq=seq, updated_at=utcnow())
                     )
@@ -106,7 +108,7 @@ class EmbeddedConsumer:
         with Session(self.engine) as session:
             session.exec(
                 delete(ConsumerMember).where(
-                    ConsumerMember.group == self.group, ConsumerMember.member_id == self.member_id
+                    col(ConsumerMember.group) == self.group, col(ConsumerMember.member_id) == self.member_id
                 )
             )
             session.commit()
@@ -124,8 +126,8 @@ class EmbeddedTopicReader:
         with Session(self.engine) as session:
             rows = session.exec(
                 select(EventLogRow)
-                .where(EventLogRow.topic == self.topic, EventLogRow.seq > self._last_seq)
-                .order_by(EventLogRow.seq)
+                .where(col(EventLogRow.topic) == self.topic, col(EventLogRow.seq) > self._last_seq)
+                .order_by(col(EventLogRow.seq))
             ).all()
         if rows:
             self._last_seq = rows[-1].seq
@@ -157,15 +159,15 @@ class EmbeddedTransport:
 
     def count(self, topic: str) -> int:
         with Session(self.engine) as session:
-            return session.exec(select(func.count()).where(EventLogRow.topic == topic)).one()
+            return session.exec(select(func.count()).where(col(EventLogRow.topic) == topic)).one()
 
     def lag(self, group: str, topics: list[str]) -> dict[str, int]:
         committed = (
             select(ConsumerOffset.committed_seq)
             .where(
-                ConsumerOffset.group == group,
-                ConsumerOffset.topic == EventLogRow.topic,
-                ConsumerOffset.partition == EventLogRow.partition,
+                col(ConsumerOffset.group) == group,
+                col(ConsumerOffset.topic) == EventLogRow.topic,
+                col(ConsumerOffset.partition) == EventLogRow.partition,
             )
             .correlate(EventLogRow)
             .scalar_subquery()
@@ -174,16 +176,16 @@ class EmbeddedTransport:
             rows = session.exec(
                 select(EventLogRow.topic, func.count())
                 .where(
-                    EventLogRow.topic.in_(topics),
-                    EventLogRow.seq > func.coalesce(committed, 0),
+                    col(EventLogRow.topic).in_(topics),
+                    col(EventLogRow.seq) > func.coalesce(committed, 0),
                 )
-                .group_by(EventLogRow.topic)
+                .group_by(col(EventLogRow.topic))
             ).all()
         return {t: 0 for t in topics} | {topic: count for topic, count in rows}
 
     def ready(self) -> bool:
         with Session(self.engine) as session:
-            session.exec(select(func.max(EventLogRow.seq))).one()
+            session.exec(select(func.max(col(EventLogRow.seq)))).one()
         return True
 
     def close(self) -> None:

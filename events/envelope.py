@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import orjson
 from marshmallow import Schema, ValidationError, fields, validate
@@ -23,7 +24,7 @@ class InvalidEvent(ValueError):
 class CloudEvent:
     type: str
     subject: str
-    data: dict
+    data: dict[str, Any]
     # Time-ordered (UUIDv7): consumers' processed_events index takes each batch's ids near its
     # right edge instead of at random pages, which keeps claiming cheap as the table grows.
     id: str = field(default_factory=lambda: uuid7().hex)
@@ -50,7 +51,7 @@ class EnvelopeSchema(Schema):
 _envelope = EnvelopeSchema()
 
 
-def envelope_to_json(event: CloudEvent, data: dict) -> bytes:
+def envelope_to_json(event: CloudEvent, data: dict[str, Any]) -> bytes:
     """Written by the same strict JSON library that consumers read with (orjson), so text it would
     refuse on the way in (a lone surrogate, an integer past 64 bits) is refused here, on the way out."""
     doc = _envelope.dump({**event.__dict__, "data": data})
@@ -63,7 +64,7 @@ def envelope_to_json(event: CloudEvent, data: dict) -> bytes:
 _load_envelope = loader_for(_envelope)  # the common case without a schema load (events.fastload)
 
 
-def envelope_from_json(raw: bytes) -> dict:
+def envelope_from_json(raw: bytes) -> dict[str, Any]:
     try:
         doc = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:  # bad UTF-8 included

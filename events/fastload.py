@@ -23,7 +23,9 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-Loader = Callable[[Any], "dict | None"]
+Doc = dict[str, Any]
+Convert = Callable[[Any], Any]  # a value in, the loaded value out, or _AskSchema
+Loader = Callable[[Any], "Doc | None"]
 
 
 class Unsupported(Exception):
@@ -42,7 +44,7 @@ def compile_loader(schema: Schema) -> Loader | None:
     except Unsupported:
         return None
 
-    def fast_load(doc):
+    def fast_load(doc: Any) -> Doc | None:
         try:
             return load(doc)
         except _AskSchema:
@@ -51,21 +53,21 @@ def compile_loader(schema: Schema) -> Loader | None:
     return fast_load
 
 
-def loader_for(schema: Schema) -> Callable[[Any], dict]:
+def loader_for(schema: Schema) -> Callable[[Any], Doc]:
     """`schema.load`, through the compiled common case when it applies: the same result, or the
     same ValidationError."""
     fast = compile_loader(schema)
     if fast is None:
         return schema.load
 
-    def load(doc) -> dict:
+    def load(doc: Any) -> Doc:
         loaded = fast(doc)
-        return loaded if loaded is not None else schema.load(doc)
+        return loaded if loaded is not None else dict(schema.load(doc))
 
     return load
 
 
-def _compile_schema(schema: Schema) -> Callable[[Any], dict]:
+def _compile_schema(schema: Schema) -> Callable[[Any], Doc]:
     if schema.many or any(schema._hooks.values()):  # pre/post_load, @validates, @validates_schema
         raise Unsupported(f"{type(schema).__name__} has hooks")
     checks = []
@@ -75,7 +77,7 @@ def _compile_schema(schema: Schema) -> Callable[[Any], dict]:
         checks.append((name, _compile_field(field)))
     count = len(checks)
 
-    def load(doc) -> dict:
+    def load(doc: Any) -> Doc:
         # Exactly the declared keys: the same count, and each one present.
         if type(doc) is not dict or len(doc) != count:
             raise _AskSchema
@@ -87,7 +89,7 @@ def _compile_schema(schema: Schema) -> Callable[[Any], dict]:
     return load
 
 
-def _compile_field(field: fields.Field) -> Callable[[Any], Any]:
+def _compile_field(field: Any) -> Convert:
     if field.pre_load or field.post_load:
         raise Unsupported("field hooks")
     build = _CONVERTERS.get(type(field))  # exact classes: a subclass may add behaviour
@@ -99,7 +101,7 @@ def _compile_field(field: fields.Field) -> Callable[[Any], Any]:
     if not validators and not allow_none:
         return convert  # None is refused by every converter's type test
 
-    def check(value):
+    def check(value: Any) -> Any:
         if value is None:
             if allow_none:
                 return None  # marshmallow runs no validators on an allowed None
@@ -112,9 +114,9 @@ def _compile_field(field: fields.Field) -> Callable[[Any], Any]:
     return check
 
 
-def _of_type(kind: type) -> Callable[[fields.Field], Callable[[Any], Any]]:
-    def build(field):
-        def convert(value):
+def _of_type(kind: type) -> Callable[[Any], Convert]:
+    def build(field: Any) -> Convert:
+        def convert(value: Any) -> Any:
             if type(value) is not kind:
                 raise _AskSchema
             return value
@@ -124,10 +126,10 @@ def _of_type(kind: type) -> Callable[[fields.Field], Callable[[Any], Any]]:
     return build
 
 
-def _float(field: fields.Float):
+def _float(field: fields.Float) -> Convert:
     allow_nan = field.allow_nan
 
-    def convert(value):
+    def convert(value: Any) -> Any:
         if type(value) is not float or not (allow_nan or math.isfinite(value)):
             raise _AskSchema
         return value
@@ -135,17 +137,17 @@ def _float(field: fields.Float):
     return convert
 
 
-def _boolean(field: fields.Boolean):
+def _boolean(field: fields.Boolean) -> Convert:
     if not field.truthy or not field.falsy or True not in field.truthy or False not in field.falsy:
         raise Unsupported("custom truthy/falsy sets")
     return _of_type(bool)(field)
 
 
-def _aware_datetime(field: fields.AwareDateTime):
+def _aware_datetime(field: fields.AwareDateTime) -> Convert:
     if field.format not in ("iso", "iso8601"):
         raise Unsupported(f"datetime format {field.format!r}")
 
-    def convert(value):
+    def convert(value: Any) -> Any:
         if type(value) is not str:
             raise _AskSchema
         try:
@@ -159,11 +161,11 @@ def _aware_datetime(field: fields.AwareDateTime):
     return convert
 
 
-def _dict(field: fields.Dict):
+def _dict(field: fields.Dict) -> Convert:
     if field.key_field is not None or field.value_field is not None:
         raise Unsupported("typed dict keys or values")
 
-    def convert(value):
+    def convert(value: Any) -> Any:
         if type(value) is not dict:
             raise _AskSchema
         return dict(value)  # marshmallow returns a copy too
@@ -171,16 +173,16 @@ def _dict(field: fields.Dict):
     return convert
 
 
-def _nested(field: fields.Nested):
+def _nested(field: fields.Nested) -> Convert:
     if field.many or field.only is not None or field.exclude:
         raise Unsupported("nested many/only/exclude")
     return _compile_schema(field.schema)
 
 
-def _list(field: fields.List):
+def _list(field: Any) -> Convert:
     item = _compile_field(field.inner)
 
-    def convert(value):
+    def convert(value: Any) -> Any:
         if type(value) is not list:
             raise _AskSchema
         return [item(v) for v in value]
@@ -188,7 +190,7 @@ def _list(field: fields.List):
     return convert
 
 
-_CONVERTERS: dict[type, Callable[[Any], Callable[[Any], Any]]] = {
+_CONVERTERS: dict[type, Callable[[Any], Convert]] = {
     fields.Integer: _of_type(int),  # strict or not: an int is itself; bool is not an int here
     fields.String: _of_type(str),
     fields.Float: _float,
@@ -200,12 +202,12 @@ _CONVERTERS: dict[type, Callable[[Any], Callable[[Any], Any]]] = {
 }
 
 
-def _compile_validator(v) -> Callable[[Any], None]:
+def _compile_validator(v: Any) -> Callable[[Any], None]:
     kind = type(v)
     if kind is validate.Range:
         low, high, low_in, high_in = v.min, v.max, v.min_inclusive, v.max_inclusive
 
-        def check(value):
+        def check(value: Any) -> None:
             if low is not None and (value < low if low_in else value <= low):
                 raise _AskSchema
             if high is not None and (value > high if high_in else value >= high):
@@ -215,7 +217,7 @@ def _compile_validator(v) -> Callable[[Any], None]:
     if kind is validate.Length:
         low, high, equal = v.min, v.max, v.equal
 
-        def check(value):
+        def check(value: Any) -> None:
             n = len(value)
             if equal is not None:
                 if n != equal:
@@ -227,7 +229,7 @@ def _compile_validator(v) -> Callable[[Any], None]:
     if kind is validate.OneOf:
         choices = v.choices
 
-        def check(value):
+        def check(value: Any) -> None:
             if value not in choices:
                 raise _AskSchema
 
@@ -235,7 +237,7 @@ def _compile_validator(v) -> Callable[[Any], None]:
     if kind is validate.Equal:
         comparable = v.comparable
 
-        def check(value):
+        def check(value: Any) -> None:
             if value != comparable:
                 raise _AskSchema
 
@@ -243,7 +245,7 @@ def _compile_validator(v) -> Callable[[Any], None]:
     if kind is validate.Regexp:
         regex = v.regex
 
-        def check(value):
+        def check(value: Any) -> None:
             if regex.match(value) is None:
                 raise _AskSchema
 

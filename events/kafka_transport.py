@@ -8,6 +8,7 @@ The relay publishes with an idempotent producer and acks=all.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 from kafka.errors import IllegalStateError, KafkaError
@@ -18,7 +19,7 @@ from events.transport import CommitLost, Record
 log = logging.getLogger(__name__)
 
 
-def _record(msg, prefix: str) -> Record:
+def _record(msg: Any, prefix: str) -> Record:
     key = msg.key.decode() if msg.key is not None else None
     return Record(msg.topic.removeprefix(prefix), msg.partition, msg.offset, key, msg.value)
 
@@ -56,7 +57,7 @@ class KafkaGroupConsumer:
         except IllegalStateError as exc:
             raise CommitLost(str(exc)) from exc
 
-    def _committed(self, offsets, response) -> None:
+    def _committed(self, offsets: Any, response: Any) -> None:
         if isinstance(response, Exception):
             # The group rebalanced, or the coordinator moved: a later commit, or the partition's
             # next owner after a redelivery, moves the group on.

@@ -29,7 +29,7 @@ class Outbox:
         if not is_known(topic):
             raise ValueError(f"unknown topic {topic!r}")
         if self.serialize_appends and session.get_bind().dialect.name == "postgresql":
-            session.exec(text("SELECT pg_advisory_xact_lock(:k)"), params={"k": _LOG_APPEND_LOCK})
+            session.connection().execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOG_APPEND_LOCK})
         row = EventLogRow(
             event_id=event_id, topic=topic, key=key, partition=partition_for(key, self.partitions), value=value
         )

@@ -12,17 +12,18 @@ import threading
 
 from sqlalchemy import text, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from events.sqltypes import utcnow
 from events.tables import EventLogRow
+from events.transport import Publisher
 
 log = logging.getLogger(__name__)
 _RELAY_LOCK = 0x52656C6179
 
 
 class Relay:
-    def __init__(self, engine: Engine, publisher, batch_size: int = 2000):
+    def __init__(self, engine: Engine, publisher: Publisher, batch_size: int = 2000):
         self.engine = engine
         self.publisher = publisher
         self.batch_size = batch_size
@@ -30,20 +31,24 @@ class Relay:
     def run_once(self) -> int:
         with Session(self.engine) as session:
             if self.engine.dialect.name == "postgresql":
-                got = session.exec(text("SELECT pg_try_advisory_xact_lock(:k)"), params={"k": _RELAY_LOCK}).scalar()
+                got = (
+                    session.connection()
+                    .execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _RELAY_LOCK})
+                    .scalar()
+                )
                 if not got:
                     return 0
             rows = session.exec(
                 select(EventLogRow)
-                .where(EventLogRow.published_at.is_(None))
-                .order_by(EventLogRow.seq)
+                .where(col(EventLogRow.published_at).is_(None))
+                .order_by(col(EventLogRow.seq))
                 .limit(self.batch_size)
             ).all()
             if not rows:
                 return 0
             self.publisher.publish([(r.topic, r.key, r.value) for r in rows])
             session.exec(
-                update(EventLogRow).where(EventLogRow.seq.in_([r.seq for r in rows])).values(published_at=utcnow())
+                update(EventLogRow).where(col(EventLogRow.seq).in_([r.seq for r in rows])).values(published_at=utcnow())
             )
             session.commit()
             return len(rows)

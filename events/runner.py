@@ -21,6 +21,7 @@ from typing import Any
 from prometheus_client import Counter, Histogram
 from sqlalchemy import text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
 
 from events.contracts import decode
 from events.envelope import CloudEvent, InvalidEvent
@@ -31,7 +32,7 @@ from events.transport import CommitLost, Consumer, Record
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[CloudEvent, Any], None]  # (event, unit of work)
+Handler = Callable[[Any, CloudEvent], object]  # (unit of work, event): the order of the use cases it calls
 
 PROCESSED = Counter("floorboard_events_processed_total", "Events handled", ["group", "topic"])
 DUPLICATES = Counter("floorboard_events_duplicate_total", "Redelivered events skipped", ["group", "topic"])
@@ -52,7 +53,7 @@ _CLAIM_PG = text(
 )
 
 
-def claim(session, group: str, keys: list[str]) -> set[str]:
+def claim(session: Session, group: str, keys: list[str]) -> set[str]:
     """Mark these events processed by `group`; return the keys that were not already.
 
     One statement claims the whole batch, always probing the unique index, and rolls back with
@@ -64,7 +65,7 @@ def claim(session, group: str, keys: list[str]) -> set[str]:
     now = utcnow()
     if session.get_bind().dialect.name == "postgresql":
         return set(session.connection().execute(_CLAIM_PG, {"group": group, "now": now, "keys": keys}).scalars().all())
-    table = ProcessedEvent.__table__
+    table = ProcessedEvent.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes
     statement = (
         sqlite_insert(table)
         .on_conflict_do_nothing(index_elements=[table.c.consumer, table.c.event_id])
@@ -86,6 +87,7 @@ class ConsumerRunner:
         consumer_factory: Callable[[], Consumer],
         uow_factory: Callable[[], Any],
         *,
+        topics: list[str] | None = None,
         batch_size: int = 500,
         max_attempts: int = 3,
         backoff_s: float = 0.2,
@@ -94,6 +96,7 @@ class ConsumerRunner:
         after_db_commit: Callable[[list[Record]], None] | None = None,
     ):
         self.group = group
+        self.topics = topics or []  # what the consumer subscribes to: for lag reports
         self.handlers = handlers
         self.consumer_factory = consumer_factory
         self.uow_factory = uow_factory
@@ -144,10 +147,10 @@ class ConsumerRunner:
         except InvalidEvent as exc:
             return exc
 
-    def _claim(self, uow, keys: list[str]) -> set[str]:
+    def _claim(self, uow: Any, keys: list[str]) -> set[str]:
         return claim(uow.session, self.group, keys)
 
-    def _apply(self, uow, items: list[tuple[Record, CloudEvent | InvalidEvent]]) -> None:
+    def _apply(self, uow: Any, items: list[tuple[Record, CloudEvent | InvalidEvent]]) -> None:
         keys: dict[str, tuple[Record, CloudEvent | InvalidEvent]] = {}
         for record, event in items:
             key = processed_key(record, event)
@@ -165,7 +168,7 @@ class ConsumerRunner:
             else:
                 handler = self.handlers.get(event.type)
                 if handler is not None:  # other types may share the topic
-                    handler(event, uow)
+                    handler(uow, event)
                     handled[record.topic] += 1
         for topic, count in handled.items():
             PROCESSED.labels(self.group, topic).inc(count)
@@ -200,7 +203,7 @@ class ConsumerRunner:
             self._claim(uow, [processed_key(record, event)])
             uow.commit()
 
-    def _dead_letter(self, uow, record: Record, event_id: str | None, error: str, attempts: int) -> None:
+    def _dead_letter(self, uow: Any, record: Record, event_id: str | None, error: str, attempts: int) -> None:
         log.error("%s: dead-lettering %s/%d@%d: %s", self.group, record.topic, record.partition, record.offset, error)
         DEAD_LETTERED.labels(self.group, record.topic).inc()
         subject = record.key or f"{record.topic}/{record.partition}/{record.offset}"

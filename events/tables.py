@@ -22,7 +22,7 @@ class EventLogRow(SQLModel, table=True):
     )
 
     # SQLite only autoincrements an INTEGER primary key, hence the variant.
-    seq: int | None = Field(
+    seq: int = Field(  # assigned on insert; code only reads stored rows
         default=None,
         sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
     )

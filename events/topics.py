@@ -27,6 +27,16 @@ TOPICS: dict[str, Topic] = {
     ]
 }
 
+# Who consumes what. Each worker subscribes to its group's topics from here, and /metrics reports
+# the lag of every group listed here, so the two cannot drift apart.
+CONSUMER_GROUPS: dict[str, tuple[str, ...]] = {
+    "pricing": ("tasks.posted",),
+    "tasker-rates": ("pricing.floors",),
+    "reputation": ("tasks.lifecycle", "reviews.submitted", "tips.activity"),
+    "tips": ("tips.activity",),
+    "payments": ("tasks.lifecycle",),
+}
+
 DLQ_SUFFIX = ".dlq"
 
 

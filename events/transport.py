@@ -53,6 +53,13 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
+class Publisher(Protocol):
+    def publish(self, messages: list[tuple[str, str, bytes]]) -> None:
+        """(topic, key, value) triples, all acknowledged by the broker before this returns."""
+
+    def close(self) -> None: ...
+
+
 class CommitLost(RuntimeError):
     """The group rebalanced before the commit: another member will see these records again,
     which is safe because every effect is recorded in processed_events."""

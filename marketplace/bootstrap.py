@@ -13,9 +13,10 @@ from sqlalchemy.engine import Engine
 
 from events.embedded import EmbeddedTransport
 from events.outbox import Outbox
+from events.transport import Transport
 from marketplace.accounts.passwords import use_password_hashing
 from marketplace.db import UnitOfWork, make_engine
-from marketplace.payments.gateway import make_gateway
+from marketplace.payments.gateway import PaymentGateway, make_gateway
 from marketplace.settings import Settings
 
 
@@ -24,8 +25,8 @@ class Platform:
     settings: Settings
     engine: Engine
     outbox: Outbox
-    transport: object
-    gateway: object = None  # payments: StripeGateway, or NullGateway without STRIPE_SECRET_KEY
+    transport: Transport
+    gateway: PaymentGateway  # StripeGateway, or NullGateway without STRIPE_SECRET_KEY
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.outbox)

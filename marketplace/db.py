@@ -47,7 +47,9 @@ def _bulk_insert(session: Session, table, rows: list[dict]) -> None:
         return
     columns = list(rows[0])
     names = ", ".join(f'"{c}"' for c in columns)
-    with connection.connection.driver_connection.cursor() as cursor:
+    driver = connection.connection.driver_connection
+    assert driver is not None  # an open connection has its driver's
+    with driver.cursor() as cursor:
         with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
             for row in rows:
                 copy.write_row([row[c] for c in columns])
@@ -59,10 +61,11 @@ class UnitOfWork:
     `emit()` adds an event to the outbox in the same transaction as the state it reports.
     """
 
+    session: Session  # open between __enter__ and __exit__
+
     def __init__(self, engine: Engine, outbox: Outbox):
         self.engine = engine
         self.outbox = outbox
-        self.session: Session | None = None
         self._staged: dict = {}
 
     def __enter__(self) -> "UnitOfWork":

@@ -33,7 +33,7 @@ class Quote(NamedTuple):
     platform: int
     rule_version: int
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, int]:
         return self._asdict()
 
 

@@ -82,7 +82,7 @@ def relay_all(platform) -> int:
 def recording_handler(member: str, fail_for: set[int] | None = None):
     fail_for = fail_for if fail_for is not None else set()
 
-    def handle(event, uow):
+    def handle(uow, event):
         if event.data["task_id"] in fail_for:
             raise RuntimeError(f"cannot handle task {event.data['task_id']}")
         uow.session.add(

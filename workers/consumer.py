@@ -5,10 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from events.runner import ConsumerRunner
+from events.runner import ConsumerRunner, Handler
+from events.topics import CONSUMER_GROUPS
 
 
-def build_runner(platform, group: str, topics: list[str], handlers: dict, **kwargs) -> ConsumerRunner:
+def build_runner(
+    platform, group: str, handlers: dict[str, Handler], *, topics: list[str] | None = None, **kwargs
+) -> ConsumerRunner:
+    """A runner for `group`, subscribed to the group's topics in events.topics.CONSUMER_GROUPS
+    (`topics` is for the test suite's own throwaway groups)."""
+    topics = topics if topics is not None else list(CONSUMER_GROUPS[group])
     s = platform.settings
     options = {
         "batch_size": s.consumer_batch_size,
@@ -16,11 +22,9 @@ def build_runner(platform, group: str, topics: list[str], handlers: dict, **kwar
         "backoff_s": s.consumer_retry_backoff_s,
         **kwargs,
     }
-    runner = ConsumerRunner(
-        group, handlers, lambda: platform.transport.consumer(group, topics), platform.uow, **options
+    return ConsumerRunner(
+        group, handlers, lambda: platform.transport.consumer(group, topics), platform.uow, topics=topics, **options
     )
-    runner.topics = topics  # for lag reports
-    return runner
 
 
 def sweep_every(seconds: float, platform, work: Callable) -> Callable[[], None]:

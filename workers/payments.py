@@ -5,6 +5,8 @@ renews card holds about to lapse and pays taskers who have since onboarded."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from marketplace.clock import utcnow
 from marketplace.payments.holds import reauthorize_holds
 from marketplace.payments.payouts import pay_outstanding
@@ -28,11 +30,10 @@ def build(platform):
     return build_runner(
         platform,
         GROUP,
-        ["tasks.lifecycle"],
         {
-            "task.completed": lambda event, uow: settle_completion(uow, gateway, event),
-            "task.cancelled": lambda event, uow: settle_cancellation(uow, gateway, event),
-            "task.adjustment_decided": lambda event, uow: settle_upheld_adjustment(uow, gateway, event),
+            "task.completed": partial(settle_completion, gateway=gateway),
+            "task.cancelled": partial(settle_cancellation, gateway=gateway),
+            "task.adjustment_decided": partial(settle_upheld_adjustment, gateway=gateway),
         },
         on_idle=sweep_every(SWEEP_EVERY_S, platform, sweep),
     )

@@ -16,10 +16,7 @@ def build(platform):
     return build_runner(
         platform,
         GROUP,
-        ["tasks.posted"],
-        {
-            "task.posted": lambda event, uow: price_posted_task(uow, event, feed.table),
-        },
+        {"task.posted": lambda uow, event: price_posted_task(uow, event, feed.table)},  # the table now, not at build
         before_batch=feed.catch_up,
     )
 

@@ -11,16 +11,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
-from sqlmodel import delete
+from sqlmodel import col, delete
 
 from events.contracts import decode
-from events.envelope import InvalidEvent
-from events.runner import claim, processed_key
+from events.envelope import CloudEvent, InvalidEvent
+from events.runner import Handler, claim, processed_key
 from events.tables import ProcessedEvent
+from events.topics import CONSUMER_GROUPS
 from marketplace.community.boards import project_tip_event
 from marketplace.community.models import BoardEntry, KarmaTip, Reputation
-from marketplace.community.reputation import TOPICS as REPUTATION_TOPICS
 from marketplace.community.reputation import project_reputation_event
 
 log = logging.getLogger(__name__)
@@ -31,17 +32,17 @@ class Projection:
     group: str
     topics: tuple[str, ...]
     tables: tuple
-    apply: Callable  # (event, uow) -> None
+    apply: Handler  # (uow, event) -> None
 
 
 PROJECTIONS = {
     "reputation": Projection(
         "reputation",
-        tuple(REPUTATION_TOPICS),
+        CONSUMER_GROUPS["reputation"],
         (Reputation, KarmaTip),
-        lambda event, uow: project_reputation_event(uow, event, emit=False),
+        partial(project_reputation_event, emit=False),
     ),
-    "tips": Projection("tips", ("tips.activity",), (BoardEntry,), lambda event, uow: project_tip_event(uow, event)),
+    "tips": Projection("tips", CONSUMER_GROUPS["tips"], (BoardEntry,), project_tip_event),
 }
 
 
@@ -66,8 +67,9 @@ def replay(platform, name: str, on_progress: Callable[[int, int], None] | None =
         session = uow.session
         for table in projection.tables:
             session.exec(delete(table))
-        session.exec(delete(ProcessedEvent).where(ProcessedEvent.consumer == projection.group))
+        session.exec(delete(ProcessedEvent).where(col(ProcessedEvent.consumer) == projection.group))
         for done, record in enumerate(records, 1):
+            event: CloudEvent | InvalidEvent
             try:
                 event = decode(record.value)
             except InvalidEvent as exc:
@@ -75,7 +77,7 @@ def replay(platform, name: str, on_progress: Callable[[int, int], None] | None =
             if claim(session, projection.group, [processed_key(record, event)]) and not isinstance(event, InvalidEvent):
                 try:
                     with session.begin_nested():
-                        projection.apply(event, uow)
+                        projection.apply(uow, event)
                     result.applied += 1
                 except Exception as exc:  # noqa: BLE001 - the live group dead-lettered this one as well
                     log.warning(

@@ -3,7 +3,7 @@ reputation.changes out."""
 
 from __future__ import annotations
 
-from marketplace.community.reputation import TOPICS, project_reputation_event
+from marketplace.community.reputation import project_reputation_event
 from workers import WorkerSpec
 from workers.consumer import build_runner
 
@@ -20,9 +20,7 @@ TYPES = [
 
 
 def build(platform):
-    return build_runner(
-        platform, GROUP, TOPICS, {t: lambda event, uow: project_reputation_event(uow, event) for t in TYPES}
-    )
+    return build_runner(platform, GROUP, dict.fromkeys(TYPES, project_reputation_event))
 
 
 SPEC = WorkerSpec(GROUP, build, description="keeps taskers' ratings, reliability, tip karma, score and tier")

@@ -6,6 +6,7 @@ scheduled changes at the time they take effect, with no one acting.
 
 from __future__ import annotations
 
+from events.envelope import CloudEvent
 from marketplace.clock import utcnow
 from marketplace.taskers.rates import raise_rates_to_floors
 from workers import WorkerSpec
@@ -15,14 +16,15 @@ GROUP = "tasker-rates"
 SWEEP_EVERY_S = 60.0
 
 
+def on_floors_changed(uow, event: CloudEvent) -> None:
+    raise_rates_to_floors(uow, utcnow(), event.data["category"])
+
+
 def build(platform):
     return build_runner(
         platform,
         GROUP,
-        ["pricing.floors"],
-        {
-            "floors.changed": lambda event, uow: raise_rates_to_floors(uow, utcnow(), event.data["category"]),
-        },
+        {"floors.changed": on_floors_changed},
         on_idle=sweep_every(SWEEP_EVERY_S, platform, lambda uow: raise_rates_to_floors(uow, utcnow())),
     )
 

@@ -13,8 +13,7 @@ def build(platform):
     return build_runner(
         platform,
         GROUP,
-        ["tips.activity"],
-        {t: lambda event, uow: project_tip_event(uow, event) for t in ("tip.posted", "tip.voted", "tip.hidden")},
+        dict.fromkeys(("tip.posted", "tip.voted", "tip.hidden"), project_tip_event),
     )
 
 

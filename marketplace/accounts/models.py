@@ -19,7 +19,7 @@ class Role(StrEnum):
 
 class User(SQLModel, table=True):
     __tablename__ = "users"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # assigned on insert; code only sees stored rows
     email: str = Field(max_length=254, unique=True, index=True)
     password_hash: str = Field(max_length=255)
     role: str = Field(max_length=16)
@@ -32,7 +32,7 @@ class ApiToken(SQLModel, table=True):
     """Bearer tokens are stored as their SHA-256; the token itself is shown once."""
 
     __tablename__ = "api_tokens"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # assigned on insert; code only sees stored rows
     user_id: int = Field(foreign_key="users.id", index=True)
     token_hash: str = Field(max_length=64, unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from marketplace.accounts.models import ApiToken, User
 from marketplace.clock import utcnow
@@ -29,12 +29,12 @@ def issue_token(session: Session, user: User, ttl: timedelta = TOKEN_TTL) -> str
 
 
 def token_row(session: Session, token: str) -> ApiToken | None:
-    return session.exec(select(ApiToken).where(ApiToken.token_hash == token_hash(token))).first()
+    return session.exec(select(ApiToken).where(col(ApiToken.token_hash) == token_hash(token))).first()
 
 
 def user_for_token(session: Session, token: str) -> User | None:
     row = session.exec(
-        select(ApiToken).where(ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None))
+        select(ApiToken).where(col(ApiToken.token_hash) == token_hash(token), col(ApiToken.revoked_at).is_(None))
     ).first()
     if row is None or (row.expires_at is not None and row.expires_at <= utcnow()):
         return None
@@ -49,8 +49,8 @@ def tokens_of(session: Session, user: User) -> list[ApiToken]:
         t
         for t in session.exec(
             select(ApiToken)
-            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-            .order_by(ApiToken.id.desc())
+            .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
+            .order_by(col(ApiToken.id).desc())
         )
         if t.expires_at is None or t.expires_at > now
     ]

@@ -3,7 +3,7 @@ does not reveal whether an email is taken), and signing in by email and password
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.passwords import check_password, hash_password, needs_rehash, password_problems
@@ -29,7 +29,7 @@ def create_user(session: Session, email: str, password: str, role: str, display_
     operators and tools; public signup uses `sign_up`, which never says whether an email exists)."""
     email = normalize_email(email)
     errors = _check_new_account(session, email, password, role, display_name)
-    if session.exec(select(User).where(User.email == email)).first() is not None:
+    if session.exec(select(User).where(col(User.email) == email)).first() is not None:
         errors["email"] = ["An account with this email already exists."]
     if errors:
         refusal = Conflict if list(errors) == ["email"] else Invalid
@@ -54,14 +54,14 @@ def sign_up(session: Session, email: str, password: str, role: str, display_name
     errors = _check_new_account(session, email, password, role, display_name)
     if errors:
         raise Invalid("The account could not be created.", errors)
-    if session.exec(select(User).where(User.email == email)).first() is not None:
+    if session.exec(select(User).where(col(User.email) == email)).first() is not None:
         hash_password(password)  # the cost a real signup pays
         return None
     return _add_user(session, email, password, role, display_name)
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    user = session.exec(select(User).where(User.email == normalize_email(email))).first()
+    user = session.exec(select(User).where(col(User.email) == normalize_email(email))).first()
     if not check_password(user.password_hash if user else None, password):
         return None
     if user is None or not user.is_active:

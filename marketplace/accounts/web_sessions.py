@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlmodel import Session, delete
+from sqlmodel import Session, col, delete
 
 from marketplace.accounts.models import User, WebSession
 from marketplace.accounts.tokens import token_hash
@@ -25,4 +25,4 @@ def user_for_web_session(session: Session, sid: str) -> User | None:
 
 
 def end_web_session(session: Session, sid: str) -> None:
-    session.exec(delete(WebSession).where(WebSession.id_hash == token_hash(sid)))
+    session.exec(delete(WebSession).where(col(WebSession.id_hash) == token_hash(sid)))

@@ -6,12 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select, update
+from sqlmodel import Session, col, select, update
 
 from events.envelope import CloudEvent
+from marketplace.clock import utcnow
 from marketplace.community.models import BoardEntry
 from marketplace.community.scoring import board_rank
 from marketplace.db import insert_if_absent
+from marketplace.errors import NotFound
+from marketplace.floors.models import Category
 
 
 def project_tip_event(uow, event: CloudEvent) -> None:
@@ -37,7 +40,7 @@ def project_tip_event(uow, event: CloudEvent) -> None:
         values = {"hidden": True}
     else:
         return
-    changed = session.exec(update(BoardEntry).where(BoardEntry.tip_id == d["tip_id"]).values(**values))
+    changed = session.exec(update(BoardEntry).where(col(BoardEntry.tip_id) == d["tip_id"]).values(**values))
     if changed.rowcount != 1:
         # tip.posted travels ahead of its votes on the same key, so this is a broken log.
         raise LookupError(f"{event.type} for tip {d['tip_id']}, which the board has never seen posted")
@@ -53,12 +56,26 @@ def ranked_board(
     session: Session, category: str, now: datetime, limit: int = 50, offset: int = 0, include_hidden: bool = False
 ) -> tuple[list[RankedTip], int]:
     """One page of a board, best first (newest first among equals), and the board's size."""
-    query = select(BoardEntry).where(BoardEntry.category == category)
+    query = select(BoardEntry).where(col(BoardEntry.category) == category)
     if not include_hidden:
-        query = query.where(BoardEntry.hidden == False)  # noqa: E712 - SQL, not Python
+        query = query.where(col(BoardEntry.hidden) == False)  # noqa: E712 - SQL, not Python
     entries = session.exec(query).all()
     ranked = sorted(
         (RankedTip(e, board_rank(e.helpful, e.unhelpful, e.posted_at, now)) for e in entries),
         key=lambda t: (-t.rank, -t.entry.posted_at.timestamp(), -t.entry.tip_id),
     )
     return ranked[offset : offset + limit], len(ranked)
+
+
+def board_page(session: Session, category: str, page: int, page_size: int) -> dict:
+    """One page of a category's board as readers see it, each tip with its rank."""
+    if session.get(Category, category) is None:
+        raise NotFound(f"No board {category!r}.")
+    ranked, total = ranked_board(session, category, utcnow(), page_size, (page - 1) * page_size)
+    return {
+        "category": category,
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+        "tips": [{**r.entry.model_dump(), "rank": round(r.rank, 6)} for r in ranked],
+    }

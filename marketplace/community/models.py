@@ -13,7 +13,7 @@ from marketplace.clock import utcnow
 
 class Tip(SQLModel, table=True):
     __tablename__ = "tips"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # assigned on insert; code only sees stored rows
     category: str = Field(foreign_key="categories.slug", max_length=64, index=True)
     author_id: int = Field(foreign_key="users.id", index=True)
     title: str = Field(max_length=120)
@@ -27,7 +27,7 @@ class Tip(SQLModel, table=True):
 class TipVote(SQLModel, table=True):
     __tablename__ = "tip_votes"
     __table_args__ = (UniqueConstraint("tip_id", "voter_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # assigned on insert; code only sees stored rows
     tip_id: int = Field(foreign_key="tips.id", index=True)
     voter_id: int = Field(foreign_key="users.id")
     helpful: bool

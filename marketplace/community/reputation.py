@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, select, update
+from sqlmodel import Session, col, select, update
 
 from events.envelope import CloudEvent
 from marketplace.accounts.models import Role, User
@@ -17,15 +17,13 @@ from marketplace.db import insert_if_absent
 from marketplace.errors import NotFound
 from marketplace.taskers.levels import standing
 
-TOPICS = ["tasks.lifecycle", "reviews.submitted", "tips.activity"]
-
 
 def _locked(session: Session, tasker_id: int, category: str, at: datetime) -> Reputation:
     """The row, created if new, locked for this transaction so two workers serialise on it."""
     insert_if_absent(session, Reputation, tasker_id=tasker_id, category=category, updated_at=at)
     return session.exec(
         select(Reputation)
-        .where(Reputation.tasker_id == tasker_id, Reputation.category == category)
+        .where(col(Reputation.tasker_id) == tasker_id, col(Reputation.category) == category)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
@@ -34,7 +32,7 @@ def _locked(session: Session, tasker_id: int, category: str, at: datetime) -> Re
 def _karma_for(session: Session, tasker_id: int, category: str) -> float:
     rows = session.exec(
         select(KarmaTip).where(
-            KarmaTip.tasker_id == tasker_id, KarmaTip.category == category, KarmaTip.hidden.is_(False)
+            col(KarmaTip.tasker_id) == tasker_id, col(KarmaTip.category) == category, col(KarmaTip.hidden).is_(False)
         )
     )
     return tip_karma([(r.tip_id, r.helpful, r.unhelpful) for r in rows])
@@ -51,7 +49,7 @@ def _tip_counts(session: Session, event: CloudEvent) -> tuple[int, str] | None:
         values = {column: getattr(KarmaTip, column) + 1}
     else:  # tip.hidden: a hidden tip no longer counts
         values = {"hidden": True}
-    if session.exec(update(KarmaTip).where(KarmaTip.tip_id == d["tip_id"]).values(**values)).rowcount != 1:
+    if session.exec(update(KarmaTip).where(col(KarmaTip.tip_id) == d["tip_id"]).values(**values)).rowcount != 1:
         raise LookupError(f"{event.type} for tip {d['tip_id']}, which reputation has never seen posted")
     return d["author_id"], d["category"]
 
@@ -121,7 +119,9 @@ def public_reputation(session: Session, tasker_id: int) -> dict:
     user = session.get(User, tasker_id)
     if user is None or user.role != Role.tasker:
         raise NotFound(f"No tasker {tasker_id}.")
-    reps = session.exec(select(Reputation).where(Reputation.tasker_id == tasker_id).order_by(Reputation.category)).all()
+    reps = session.exec(
+        select(Reputation).where(col(Reputation.tasker_id) == tasker_id).order_by(col(Reputation.category))
+    ).all()
     st = standing(session, tasker_id)
     categories = [
         {

@@ -7,7 +7,7 @@ from __future__ import annotations
 import nh3
 from markdown_it import MarkdownIt
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from events.envelope import CloudEvent
 from marketplace.accounts.models import Role, User
@@ -111,7 +111,7 @@ def vote_tip(uow, voter: User, tip_id: int, helpful: bool) -> TipVote:
     tip = visible_tip(session, tip_id, voter)
     if tip.author_id == voter.id:
         raise Forbidden("You cannot vote on your own tip.")
-    if session.exec(select(TipVote).where(TipVote.tip_id == tip_id, TipVote.voter_id == voter.id)).first():
+    if session.exec(select(TipVote).where(col(TipVote.tip_id) == tip_id, col(TipVote.voter_id) == voter.id)).first():
         raise Conflict("You have already voted on this tip.")
     vote = TipVote(tip_id=tip_id, voter_id=voter.id, helpful=helpful)
     session.add(vote)

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from marketplace.bootstrap import bootstrap
 from marketplace.floors.csv_files import CsvImportError, export_csv, import_floors, parse_floor_csv
@@ -60,14 +60,14 @@ def list_floors(region):
     platform = bootstrap()
     with platform.uow() as uow:
         s = uow.session
-        regions = [r for r in s.exec(select(Region).order_by(Region.slug)) if region in (None, r.slug)]
+        regions = [r for r in s.exec(select(Region).order_by(col(Region.slug))) if region in (None, r.slug)]
         if region and not regions:
             _refuse([f"unknown region {region!r}"])
         table = Table(title="Fee floors in force")
         for column in ("category", "region", "version", "hourly", "per task", "min / step", "fees", "commission"):
             table.add_column(column)
         for r in regions:
-            for c in s.exec(select(Category.slug).order_by(Category.slug)):
+            for c in s.exec(select(Category.slug).order_by(col(Category.slug))):
                 rule = current_rule(s, c, r.slug)
                 if rule:
                     table.add_row(

@@ -102,7 +102,9 @@ def import_floors(
 ) -> tuple[list[FloorRuleVersion], int]:
     """All or nothing: every row is validated and applied in one transaction (the caller commits).
     A row that restates the current values makes no version. Returns (versions made, rows unchanged)."""
-    created, errors, unchanged = [], [], 0
+    created: list[FloorRuleVersion] = []
+    errors: list[str] = []
+    unchanged = 0
     for line, change in enumerate(changes, start=2):
         try:
             if changes_nothing(uow.session, change):

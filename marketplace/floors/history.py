@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from marketplace.floors.models import FloorRuleVersion
 from marketplace.floors.versions import (
@@ -16,11 +16,13 @@ def floor_history(
     """Every version, newest first, with what it changed from the version before it."""
     query = select(FloorRuleVersion)
     if category:
-        query = query.where(FloorRuleVersion.category == category)
+        query = query.where(col(FloorRuleVersion.category) == category)
     if region:
-        query = query.where(FloorRuleVersion.region == region)
+        query = query.where(col(FloorRuleVersion.region) == region)
     rows = list(
-        session.exec(query.order_by(FloorRuleVersion.category, FloorRuleVersion.region, FloorRuleVersion.version))
+        session.exec(
+            query.order_by(col(FloorRuleVersion.category), col(FloorRuleVersion.region), col(FloorRuleVersion.version))
+        )
     )
     previous: dict[tuple[str, str], FloorRuleVersion] = {}
     entries = []

@@ -42,7 +42,7 @@ class FloorRuleVersion(SQLModel, table=True):
 
     __tablename__ = "floor_rules"
     __table_args__ = (UniqueConstraint("category", "region", "version"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # assigned on insert; code only sees stored rows
     category: str = Field(foreign_key="categories.slug", max_length=64, index=True)
     region: str = Field(foreign_key="regions.slug", max_length=64, index=True)
     version: int

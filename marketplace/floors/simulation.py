@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from marketplace.clock import utcnow
 from marketplace.floors.models import Category, Region
@@ -81,6 +81,8 @@ def simulate_proposals(
                 return checked[cache_key]
         return rule
 
-    tasks = session.exec(select(Task).where(Task.posted_at >= now - timedelta(days=days)).order_by(Task.posted_at))
+    tasks = session.exec(
+        select(Task).where(col(Task.posted_at) >= now - timedelta(days=days)).order_by(col(Task.posted_at))
+    )
     postings = (Posting(t.category, t.region, t.estimated_minutes, t.offered_rate, t.posted_at) for t in tasks)
     return simulate(postings, old, new, progress)

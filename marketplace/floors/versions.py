@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from dataclasses import fields as dc_fields
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from events.envelope import CloudEvent
 from marketplace.clock import to_utc, utcnow
@@ -70,10 +70,10 @@ def versions_of(session: Session, category: str, region: str) -> list[FloorRuleV
         session.exec(
             select(FloorRuleVersion)
             .where(
-                FloorRuleVersion.category == category,
-                FloorRuleVersion.region == region,
+                col(FloorRuleVersion.category) == category,
+                col(FloorRuleVersion.region) == region,
             )
-            .order_by(FloorRuleVersion.version)
+            .order_by(col(FloorRuleVersion.version))
         )
     )
 
@@ -85,7 +85,7 @@ def current_rule(session: Session, category: str, region: str, at: datetime | No
 def all_versions(session: Session) -> dict[tuple[str, str], list[FloorRule]]:
     """Every version of every (category, region), in one query."""
     versions: dict[tuple[str, str], list[FloorRule]] = {}
-    for row in session.exec(select(FloorRuleVersion).order_by(FloorRuleVersion.version)):
+    for row in session.exec(select(FloorRuleVersion).order_by(col(FloorRuleVersion.version))):
         versions.setdefault((row.category, row.region), []).append(to_rule(row))
     return versions
 
@@ -192,7 +192,7 @@ def set_floor(uow, change: FloorChange, author_id: int | None, author: str) -> F
     unknown = set(change.values) - set(RULE_FIELDS)
     for name in unknown:
         errors[name] = ["Not a floor rule field."]
-    if errors:
+    if errors or effective_from is None:
         raise FloorRuleError(errors)
 
     previous = versions_of(session, change.category, change.region)
@@ -207,12 +207,12 @@ def set_floor(uow, change: FloorChange, author_id: int | None, author: str) -> F
 
     # Lock the region so two concurrent changes cannot both become version N+1 (the unique
     # constraint would refuse the second anyway; the lock makes it wait instead of fail).
-    session.exec(select(Region).where(Region.slug == change.region).with_for_update()).one()
+    session.exec(select(Region).where(col(Region.slug) == change.region).with_for_update()).one()
     next_version = (
         session.exec(
-            select(func.max(FloorRuleVersion.version)).where(
-                FloorRuleVersion.category == change.category,
-                FloorRuleVersion.region == change.region,
+            select(func.max(col(FloorRuleVersion.version))).where(
+                col(FloorRuleVersion.category) == change.category,
+                col(FloorRuleVersion.region) == change.region,
             )
         ).one()
         or 0

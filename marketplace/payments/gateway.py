@@ -100,8 +100,8 @@ class NullGateway:
     """For `make run` and tests that are not about money: every hold authorizes at once and
     nothing leaves the machine. Selected when STRIPE_SECRET_KEY is unset."""
 
-    name = "null"
-    webhook_secret = None
+    name: str = "null"
+    webhook_secret: str | None = None
 
     def __init__(self):
         self._ids = itertools.count(1)

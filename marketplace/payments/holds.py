@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from marketplace.accounts.models import User
 from marketplace.clock import utcnow
@@ -23,7 +23,7 @@ from marketplace.tasks.quotes import quotes_of
 
 
 def currency_of(session: Session, task: Task) -> str:
-    return session.get(Region, task.region).currency.lower()
+    return session.get_one(Region, task.region).currency.lower()
 
 
 def _customer(session: Session, gateway, user: User) -> str:
@@ -108,11 +108,11 @@ def reauthorize_holds(uow, gateway, now: datetime, older_than_s: int) -> int:
     session = uow.session
     stale = session.exec(
         select(Payment)
-        .join(Task, Task.id == Payment.task_id)
+        .join(Task, col(Task.id) == Payment.task_id)
         .where(
-            Payment.status == PaymentStatus.authorized,
-            Payment.authorized_at < now - timedelta(seconds=older_than_s),
-            Task.status.in_([TaskStatus.priced, TaskStatus.accepted]),
+            col(Payment.status) == PaymentStatus.authorized,
+            col(Payment.authorized_at) < now - timedelta(seconds=older_than_s),
+            col(Task.status).in_([TaskStatus.priced, TaskStatus.accepted]),
         )
     ).all()
     for payment in stale:

@@ -5,7 +5,7 @@ times. Accounts: `client` (negative by what the client paid), `platform_fees`, `
 
 from __future__ import annotations
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from marketplace.payments.models import LedgerEntry
 
@@ -26,14 +26,16 @@ def post(session: Session, task_id: int, posting: str, reference: str, entries: 
 
 def balances(session: Session, task_id: int) -> dict[str, int]:
     rows = session.exec(
-        select(LedgerEntry.account, func.sum(LedgerEntry.amount))
-        .where(LedgerEntry.task_id == task_id)
-        .group_by(LedgerEntry.account)
+        select(LedgerEntry.account, func.sum(col(LedgerEntry.amount)))
+        .where(col(LedgerEntry.task_id) == task_id)
+        .group_by(col(LedgerEntry.account))
     )
     return {account: int(total) for account, total in rows}
 
 
 def task_totals(session: Session) -> dict[int, int]:
     """Every task's ledger sum: all zeros when the books balance."""
-    rows = session.exec(select(LedgerEntry.task_id, func.sum(LedgerEntry.amount)).group_by(LedgerEntry.task_id))
+    rows = session.exec(
+        select(LedgerEntry.task_id, func.sum(col(LedgerEntry.amount))).group_by(col(LedgerEntry.task_id))
+    )
     return {task_id: int(total) for task_id, total in rows}

@@ -67,7 +67,7 @@ class LedgerEntry(SQLModel, table=True):
     by what they paid."""
 
     __tablename__ = "ledger_entries"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # assigned on insert; code only sees stored rows
     task_id: int = Field(foreign_key="tasks.id", index=True)
     posting: str = Field(max_length=64)  # e.g. "capture", "transfer", "refund:1"
     account: str = Field(max_length=32)

@@ -3,7 +3,7 @@ only)."""
 
 from __future__ import annotations
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from marketplace.accounts.models import Role, User
 from marketplace.clock import utcnow
@@ -28,7 +28,9 @@ def pay_out(uow, gateway, task: Task, payment: Payment) -> None:
         return
     done = uow.session.exec(
         select(func.count()).where(
-            LedgerEntry.task_id == task.id, LedgerEntry.posting == "transfer", LedgerEntry.account == "tasker_paid_out"
+            col(LedgerEntry.task_id) == task.id,
+            col(LedgerEntry.posting) == "transfer",
+            col(LedgerEntry.account) == "tasker_paid_out",
         )
     ).one()
     key = f"task-{task.id}-transfer" + (f"-{done + 1}" if done else "")
@@ -43,18 +45,18 @@ def pay_outstanding(uow, gateway, tasker_id: int | None = None) -> int:
     """Pay every task still owing its tasker, where the tasker now has an account."""
     owing = (
         select(LedgerEntry.task_id)
-        .where(LedgerEntry.account == "tasker_payable")
-        .group_by(LedgerEntry.task_id)
-        .having(func.sum(LedgerEntry.amount) > 0)
+        .where(col(LedgerEntry.account) == "tasker_payable")
+        .group_by(col(LedgerEntry.task_id))
+        .having(func.sum(col(LedgerEntry.amount)) > 0)
     )
     query = (
         select(Payment, Task)
-        .join(Task, Task.id == Payment.task_id)
-        .where(Task.id.in_(owing))
-        .join(PayoutAccount, PayoutAccount.tasker_id == Task.tasker_id)
+        .join(Task, col(Task.id) == Payment.task_id)
+        .where(col(Task.id).in_(owing))
+        .join(PayoutAccount, col(PayoutAccount.tasker_id) == Task.tasker_id)
     )
     if tasker_id is not None:
-        query = query.where(Task.tasker_id == tasker_id)
+        query = query.where(col(Task.tasker_id) == tasker_id)
     paid = 0
     for payment, task in uow.session.exec(query).all():
         before = payment.amount_transferred

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from marketplace.payments.ledger import balances, task_totals
 from marketplace.payments.models import LedgerEntry, Payment
@@ -37,9 +37,9 @@ def transfers(session: Session, task_id: int) -> list[tuple[str, int]]:
     return list(
         session.exec(
             select(LedgerEntry.reference, LedgerEntry.amount).where(
-                LedgerEntry.task_id == task_id,
-                LedgerEntry.posting == "transfer",
-                LedgerEntry.account == "tasker_paid_out",
+                col(LedgerEntry.task_id) == task_id,
+                col(LedgerEntry.posting) == "transfer",
+                col(LedgerEntry.account) == "tasker_paid_out",
             )
         )
     )
@@ -49,8 +49,10 @@ def refunded_by_platform(session: Session, task_id: int) -> int:
     """Refunds are an operator's decision and come out of the platform's fees; add them back to
     compare what the tasker got with the fees the platform charged."""
     total = session.exec(
-        select(func.sum(LedgerEntry.amount)).where(
-            LedgerEntry.task_id == task_id, LedgerEntry.posting.startswith("refund"), LedgerEntry.account == "client"
+        select(func.sum(col(LedgerEntry.amount))).where(
+            col(LedgerEntry.task_id) == task_id,
+            col(LedgerEntry.posting).startswith("refund"),
+            col(LedgerEntry.account) == "client",
         )
     ).one()
     return int(total or 0)
@@ -62,7 +64,7 @@ def reconcile(session: Session, gateway, progress=None) -> list[Difference]:
         for task_id, total in task_totals(session).items()
         if total != 0
     ]
-    payments = session.exec(select(Payment).order_by(Payment.task_id)).all()
+    payments = session.exec(select(Payment).order_by(col(Payment.task_id))).all()
     for payment in payments:
         if payment.intent_id.startswith("declined-"):
             continue  # refused before Stripe made an intent: nothing there to compare

@@ -4,12 +4,12 @@ its ledger posting with the payment's new state."""
 
 from __future__ import annotations
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from events.envelope import CloudEvent
 from marketplace.accounts.models import User
 from marketplace.errors import Conflict, Invalid
-from marketplace.payments.gateway import PaymentDeclined
+from marketplace.payments.gateway import PaymentDeclined, PaymentGateway
 from marketplace.payments.ledger import post
 from marketplace.payments.models import (
     LedgerEntry,
@@ -70,7 +70,7 @@ def _approved_extra(session, task_id: int) -> bool:
     return claim is not None and claim.status in (AdjustmentStatus.approved, AdjustmentStatus.upheld)
 
 
-def settle_completion(uow, gateway, event: CloudEvent) -> None:
+def settle_completion(uow, event: CloudEvent, gateway: PaymentGateway) -> None:
     """Capture the final price against the hold. More than the hold is charged only when the client
     approved the claim for it; anything else is capped at what was booked."""
     session = uow.session
@@ -91,7 +91,7 @@ def settle_completion(uow, gateway, event: CloudEvent) -> None:
     pay_out(uow, gateway, task, payment)
 
 
-def settle_upheld_adjustment(uow, gateway, event: CloudEvent) -> None:
+def settle_upheld_adjustment(uow, event: CloudEvent, gateway: PaymentGateway) -> None:
     """An operator ruled for the tasker after the booked amount was captured: charge the
     difference and pay the tasker their share of it."""
     if event.data["status"] != AdjustmentStatus.upheld:
@@ -132,7 +132,7 @@ def settle_upheld_adjustment(uow, gateway, event: CloudEvent) -> None:
     pay_out(uow, gateway, task, payment)
 
 
-def settle_cancellation(uow, gateway, event: CloudEvent) -> None:
+def settle_cancellation(uow, event: CloudEvent, gateway: PaymentGateway) -> None:
     d = event.data
     if d["cancelled_by"] != "client":
         return  # a tasker's cancel reopens the task; the hold stays for the next tasker
@@ -164,9 +164,9 @@ def refund(uow, gateway, operator: User, task_id: int, amount: int | None, reaso
     number = (
         session.exec(
             select(func.count()).where(
-                LedgerEntry.task_id == task_id,
-                LedgerEntry.posting.startswith("refund"),
-                LedgerEntry.account == "client",
+                col(LedgerEntry.task_id) == task_id,
+                col(LedgerEntry.posting).startswith("refund"),
+                col(LedgerEntry.account) == "client",
             )
         ).one()
         + 1

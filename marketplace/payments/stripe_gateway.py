@@ -50,7 +50,11 @@ class StripeGateway:
     ):
         def client(base):
             addresses = {"api": base, "connect": base} if base else None
-            return stripe.StripeClient(secret_key, base_addresses=addresses, max_network_retries=2)
+            return stripe.StripeClient(
+                secret_key,
+                base_addresses=addresses,  # type: ignore[arg-type]  # a TypedDict the SDK does not export
+                max_network_retries=2,
+            )
 
         self._stripe = client(api_base)
         self._connect = client(connect_api_base or api_base)

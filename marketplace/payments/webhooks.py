@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from marketplace.clock import utcnow
 from marketplace.db import insert_if_absent
@@ -54,7 +54,7 @@ def handle_webhook(uow, event: dict) -> bool:
     amount = obj.get("amount")
     amount = amount if isinstance(amount, int) and not isinstance(amount, bool) and 0 <= amount < 2**53 else 0
     object_id = obj.get("id") if isinstance(obj.get("id"), str) else ""
-    payment = session.exec(select(Payment).where(Payment.intent_id == intent_id)).first() if intent_id else None
+    payment = session.exec(select(Payment).where(col(Payment.intent_id) == intent_id)).first() if intent_id else None
     task_id = payment.task_id if payment else _task_of(session, obj)
     if not task_id:
         log.info("stripe event %s (%s) is about nothing of ours", event["id"], event["type"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from marketplace.floors.models import Category
 from marketplace.taskers.levels import Window, delay_for, standing
@@ -17,8 +17,8 @@ from marketplace.tasks.models import Task, TaskQuote, TaskStatus
 def _open_clauses(session: Session, tasker_id: int, window: Window, now: datetime, unclaimed: bool = True):
     """SQL conditions for the tasks this tasker may take now, or None if there can be none.
     `unclaimed=False` leaves out "still priced", for an accept whose UPDATE settles that itself."""
-    regions = list(session.exec(select(TaskerRegion.region).where(TaskerRegion.tasker_id == tasker_id)))
-    skills = session.exec(select(TaskerSkill).where(TaskerSkill.tasker_id == tasker_id)).all()
+    regions = list(session.exec(select(TaskerRegion.region).where(col(TaskerRegion.tasker_id) == tasker_id)))
+    skills = session.exec(select(TaskerSkill).where(col(TaskerSkill.tasker_id) == tasker_id)).all()
     st = standing(session, tasker_id)
     by_category = []
     for skill in skills:
@@ -27,18 +27,21 @@ def _open_clauses(session: Session, tasker_id: int, window: Window, now: datetim
             continue
         cutoff = now - delay_for(window, st.tier(skill.category))
         by_category.append(
-            and_(Task.category == skill.category, TaskQuote.rate >= skill.rate, Task.priced_at <= cutoff)
+            and_(col(Task.category) == skill.category, col(TaskQuote.rate) >= skill.rate, col(Task.priced_at) <= cutoff)
         )
     if not regions or not by_category:
         return None
     clause = and_(
-        Task.payment_status == "authorized", Task.starts_at > now, Task.region.in_(regions), or_(*by_category)
+        col(Task.payment_status) == "authorized",
+        col(Task.starts_at) > now,
+        col(Task.region).in_(regions),
+        or_(*by_category),
     )
-    return and_(Task.status == TaskStatus.priced, clause) if unclaimed else clause
+    return and_(col(Task.status) == TaskStatus.priced, clause) if unclaimed else clause
 
 
 def _with_quote(query):
-    return query.join(TaskQuote, and_(TaskQuote.task_id == Task.id, TaskQuote.kind == "posted"))
+    return query.join(TaskQuote, and_(col(TaskQuote.task_id) == Task.id, col(TaskQuote.kind) == "posted"))
 
 
 def feed(
@@ -48,11 +51,11 @@ def feed(
     clause = _open_clauses(session, tasker_id, window, now)
     if clause is None:
         return [], 0
-    total = session.exec(_with_quote(select(func.count(Task.id))).where(clause)).one()
+    total = session.exec(_with_quote(select(func.count(col(Task.id)))).where(clause)).one()
     tasks = session.exec(
         _with_quote(select(Task))
         .where(clause)
-        .order_by(Task.starts_at, Task.id)
+        .order_by(col(Task.starts_at), Task.id)
         .offset((page - 1) * page_size)
         .limit(page_size)
     ).all()
@@ -65,4 +68,4 @@ def is_open_to(
     clause = _open_clauses(session, tasker_id, window, now, unclaimed)
     if clause is None:
         return False
-    return session.exec(_with_quote(select(func.count(Task.id))).where(clause, Task.id == task_id)).one() == 1
+    return session.exec(_with_quote(select(func.count(col(Task.id)))).where(clause, col(Task.id) == task_id)).one() == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from marketplace.accounts.models import Role, User
 from marketplace.community.models import Reputation
@@ -43,8 +43,8 @@ class Standing:
 
 
 def standing(session: Session, tasker_id: int) -> Standing:
-    reps = session.exec(select(Reputation).where(Reputation.tasker_id == tasker_id)).all()
-    licensed = set(session.exec(select(TaskerLicense.category).where(TaskerLicense.tasker_id == tasker_id)))
+    reps = session.exec(select(Reputation).where(col(Reputation.tasker_id) == tasker_id)).all()
+    licensed = set(session.exec(select(TaskerLicense.category).where(col(TaskerLicense.tasker_id) == tasker_id)))
     return Standing({r.category: r.tier for r in reps}, sum(r.completed for r in reps), licensed)
 
 

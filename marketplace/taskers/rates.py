@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from marketplace.floors.versions import current_rule
 from marketplace.taskers.models import TaskerRegion, TaskerSkill
 
 
 def binding_floor(session, tasker_id: int, category: str, at: datetime) -> int | None:
-    regions = session.exec(select(TaskerRegion.region).where(TaskerRegion.tasker_id == tasker_id))
+    regions = session.exec(select(TaskerRegion.region).where(col(TaskerRegion.tasker_id) == tasker_id))
     floors = [rule.hourly_floor for r in regions if (rule := current_rule(session, category, r, at))]
     return max(floors, default=None)
 
@@ -30,7 +30,7 @@ def raise_rates_to_floors(uow, at: datetime, category: str | None = None) -> lis
     session = uow.session
     query = select(TaskerSkill)
     if category is not None:
-        query = query.where(TaskerSkill.category == category)
+        query = query.where(col(TaskerSkill.category) == category)
     changed = []
     for skill in session.exec(query):
         floor = binding_floor(session, skill.tasker_id, skill.category, at)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from marketplace.errors import Invalid
 from marketplace.floors.models import Category, Region
@@ -60,9 +60,9 @@ def set_skills(uow, tasker_id: int, regions: list[str], skills: list[SkillSpec])
     if errors:
         raise Invalid("Your skills were not saved." if "skills" in errors else "Check your regions.", errors)
 
-    previous = {s.category: s for s in session.exec(select(TaskerSkill).where(TaskerSkill.tasker_id == tasker_id))}
-    session.exec(delete(TaskerSkill).where(TaskerSkill.tasker_id == tasker_id))
-    session.exec(delete(TaskerRegion).where(TaskerRegion.tasker_id == tasker_id))
+    previous = {s.category: s for s in session.exec(select(TaskerSkill).where(col(TaskerSkill.tasker_id) == tasker_id))}
+    session.exec(delete(TaskerSkill).where(col(TaskerSkill.tasker_id) == tasker_id))
+    session.exec(delete(TaskerRegion).where(col(TaskerRegion.tasker_id) == tasker_id))
     session.expunge_all()
     for region in regions:
         session.add(TaskerRegion(tasker_id=tasker_id, region=region))
@@ -74,8 +74,8 @@ def set_skills(uow, tasker_id: int, regions: list[str], skills: list[SkillSpec])
                 tasker_id=tasker_id,
                 category=skill.category,
                 rate=skill.rate,
-                raised_from=before.raised_from if kept else None,
-                raised_at=before.raised_at if kept else None,
+                raised_from=before.raised_from if kept and before else None,
+                raised_at=before.raised_at if kept and before else None,
             )
         )
     session.flush()
@@ -85,14 +85,16 @@ def skills_view(session: Session, tasker_id: int) -> dict:
     st = standing(session, tasker_id)
     regions = list(
         session.exec(
-            select(TaskerRegion.region).where(TaskerRegion.tasker_id == tasker_id).order_by(TaskerRegion.region)
+            select(TaskerRegion.region)
+            .where(col(TaskerRegion.tasker_id) == tasker_id)
+            .order_by(col(TaskerRegion.region))
         )
     )
     skills = []
     for skill in session.exec(
-        select(TaskerSkill).where(TaskerSkill.tasker_id == tasker_id).order_by(TaskerSkill.category)
+        select(TaskerSkill).where(col(TaskerSkill.tasker_id) == tasker_id).order_by(col(TaskerSkill.category))
     ):
-        category = session.get(Category, skill.category)
+        category = session.get_one(Category, skill.category)  # a skill's category is a foreign key
         floors = binding_floors(session, skill.category, regions)
         skills.append(
             {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from events.envelope import CloudEvent
 from marketplace.accounts.models import Role, User
@@ -104,7 +104,7 @@ def expire_adjustments(uow, now: datetime) -> int:
     """Claims the client left unanswered past their due time settle at the booked amount."""
     session = uow.session
     overdue = session.exec(
-        select(Adjustment).where(Adjustment.status == AdjustmentStatus.pending, Adjustment.due_at <= now)
+        select(Adjustment).where(col(Adjustment.status) == AdjustmentStatus.pending, col(Adjustment.due_at) <= now)
     ).all()
     for claim in overdue:
         task = session.get(Task, claim.task_id)
@@ -118,8 +118,8 @@ def disputes(session) -> list[tuple[Adjustment, Task]]:
     return list(
         session.exec(
             select(Adjustment, Task)
-            .join(Task, Task.id == Adjustment.task_id)
-            .where(Adjustment.status == AdjustmentStatus.disputed)
-            .order_by(Adjustment.decided_at)
+            .join(Task, col(Task.id) == Adjustment.task_id)
+            .where(col(Adjustment.status) == AdjustmentStatus.disputed)
+            .order_by(col(Adjustment.decided_at))
         )
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, update
+from sqlmodel import Session, col, update
 
 from events.envelope import CloudEvent
 from marketplace.accounts.models import Role, User
@@ -41,7 +41,7 @@ def _lifecycle(uow, kind: str, task: Task, at: datetime, tasker_id: int | None =
     uow.emit(CloudEvent(type=f"task.{kind}", subject=str(task.id), data=data), key=str(task.id))
 
 
-def _task(session: Session, task_id: int) -> Task:
+def get_task(session: Session, task_id: int) -> Task:
     task = session.get(Task, task_id)
     if task is None:
         raise NotFound(f"No task {task_id}.")
@@ -49,7 +49,7 @@ def _task(session: Session, task_id: int) -> Task:
 
 
 def _held_by(session: Session, task_id: int, tasker_id: int) -> Task:
-    task = _task(session, task_id)
+    task = get_task(session, task_id)
     if task.tasker_id != tasker_id:
         raise Forbidden(f"Task {task_id} is not held by you.")
     return task
@@ -59,7 +59,7 @@ def accept_task(uow, tasker: User, task_id: int, window: Window) -> Task:
     """Exactly one tasker wins: the UPDATE only matches while the task is still `priced`, and the
     database lets one transaction through; everyone else sees no row changed and gets a 409."""
     session = uow.session
-    task = _task(session, task_id)
+    task = get_task(session, task_id)
     now = utcnow()
     if task.status != TaskStatus.priced:
         raise Conflict(f"Task {task_id} is no longer open (it is {task.status}).")
@@ -70,7 +70,7 @@ def accept_task(uow, tasker: User, task_id: int, window: Window) -> Task:
         )
     won = session.exec(
         update(Task)
-        .where(Task.id == task_id, Task.status == TaskStatus.priced)
+        .where(col(Task.id) == task_id, col(Task.status) == TaskStatus.priced)
         .values(status=TaskStatus.accepted, tasker_id=tasker.id, accepted_at=now)
     )
     if won.rowcount != 1:
@@ -167,7 +167,7 @@ def cancellation_terms(task: Task, now: datetime) -> tuple[bool, str]:
 
 def cancel_by_client(uow, client: User, task_id: int, reason: str = "") -> tuple[Task, Quote | None]:
     session = uow.session
-    task = _task(session, task_id)
+    task = get_task(session, task_id)
     if task.client_id != client.id:
         raise NotFound(f"No task {task_id} of yours.")
     if task.status not in (TaskStatus.posted, TaskStatus.priced, TaskStatus.rejected, TaskStatus.accepted):

@@ -26,7 +26,7 @@ class TaskStatus(StrEnum):
 
 class Task(SQLModel, table=True):
     __tablename__ = "tasks"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # assigned on insert; code only sees stored rows
     client_id: int = Field(foreign_key="users.id", index=True)
     category: str = Field(foreign_key="categories.slug", max_length=64, index=True)
     region: str = Field(foreign_key="regions.slug", max_length=64, index=True)
@@ -58,7 +58,7 @@ class TaskQuote(SQLModel, table=True):
 
     __tablename__ = "quotes"
     __table_args__ = (UniqueConstraint("task_id", "kind"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # assigned on insert; code only sees stored rows
     task_id: int = Field(foreign_key="tasks.id", index=True)
     kind: str = Field(default="posted", max_length=16)
     rate: int
@@ -76,7 +76,7 @@ class TaskQuote(SQLModel, table=True):
 
 class Review(SQLModel, table=True):
     __tablename__ = "reviews"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # assigned on insert; code only sees stored rows
     task_id: int = Field(foreign_key="tasks.id", unique=True)
     client_id: int = Field(foreign_key="users.id")
     tasker_id: int = Field(foreign_key="users.id", index=True)

@@ -49,7 +49,7 @@ def post_task(uow, client_id: int, draft: TaskDraft) -> Task:
         errors["estimated_minutes"] = [f"Must be between 1 and {MAX_ESTIMATED_MINUTES}."]
     if draft.offered_rate is not None and not 0 <= draft.offered_rate <= MAX_OFFERED_RATE:
         errors["offered_rate"] = [f"Must be between 0 and {MAX_OFFERED_RATE} cents an hour."]
-    if errors:
+    if errors or starts_at is None:
         raise Invalid("The task could not be posted.", errors)
     task = Task(
         client_id=client_id,

@@ -8,7 +8,8 @@ from marketplace.clock import utcnow
 from marketplace.errors import Invalid
 from marketplace.floors.table import FloorTable
 from marketplace.floors.versions import current_rule
-from marketplace.tasks.models import Task, TaskQuote, TaskStatus
+from marketplace.tasks.models import Task, TaskStatus
+from marketplace.tasks.quotes import save_quote
 from pricing import Quote, QuoteError, quote
 
 
@@ -35,7 +36,7 @@ def price_posted_task(uow, event: CloudEvent, floors: FloorTable) -> None:
         task.status, task.rejection_reason = TaskStatus.rejected, reason
     else:
         task.status, task.rule_version = TaskStatus.priced, result.rule_version
-        uow.session.add(TaskQuote(task_id=task.id, kind="posted", **result.as_dict()))
+        save_quote(uow.session, task, "posted", result)
     uow.session.add(task)
     uow.emit(
         CloudEvent(

@@ -3,7 +3,9 @@ priced by."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from typing import Any
+
+from sqlmodel import Session, col, select
 
 from marketplace.floors.versions import to_rule, versions_of
 from marketplace.tasks.models import Task, TaskQuote
@@ -20,7 +22,12 @@ def task_rule(session: Session, task: Task) -> FloorRule:
 
 
 def save_quote(session: Session, task: Task, kind: str, result: Quote) -> None:
-    session.add(TaskQuote(task_id=task.id, kind=kind, **result.as_dict()))
+    session.add(TaskQuote(task_id=task.id, kind=kind, **quote_fields(result)))
+
+
+def quote_fields(result: Quote) -> dict[str, Any]:
+    """A quote's figures as a quote row's columns."""
+    return dict(result.as_dict())
 
 
 def quote_dict(row: TaskQuote) -> dict:
@@ -34,7 +41,7 @@ def as_price(row: TaskQuote) -> Quote:
 def quotes_for(session: Session, task_ids: list[int]) -> dict[int, dict[str, TaskQuote]]:
     """Every quote of these tasks by kind (posted, final, cancellation), in one query."""
     quotes: dict[int, dict[str, TaskQuote]] = {task_id: {} for task_id in task_ids}
-    for q in session.exec(select(TaskQuote).where(TaskQuote.task_id.in_(task_ids))):
+    for q in session.exec(select(TaskQuote).where(col(TaskQuote.task_id).in_(task_ids))):
         quotes[q.task_id][q.kind] = q
     return quotes
 

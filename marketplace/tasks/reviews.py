@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from events.envelope import CloudEvent
 from marketplace.accounts.models import User
 from marketplace.errors import Conflict, Invalid, NotFound
-from marketplace.tasks.lifecycle import _task
+from marketplace.tasks.lifecycle import get_task
 from marketplace.tasks.models import Review, TaskStatus
 
 MAX_COMMENT = 2000
@@ -15,7 +15,7 @@ MAX_COMMENT = 2000
 
 def review_task(uow, client: User, task_id: int, rating: int, comment: str) -> Review:
     session = uow.session
-    task = _task(session, task_id)
+    task = get_task(session, task_id)
     if task.client_id != client.id:
         raise NotFound(f"No task {task_id} of yours.")
     if task.status != TaskStatus.completed:
@@ -27,8 +27,9 @@ def review_task(uow, client: User, task_id: int, rating: int, comment: str) -> R
         errors["comment"] = [f"At most {MAX_COMMENT} characters."]
     if errors:
         raise Invalid("Check your review.", errors)
-    if session.exec(select(Review).where(Review.task_id == task_id)).first() is not None:
+    if session.exec(select(Review).where(col(Review.task_id) == task_id)).first() is not None:
         raise Conflict("You have already reviewed this task.")
+    assert task.tasker_id is not None  # a completed task was accepted by someone
     review = Review(task_id=task_id, client_id=client.id, tasker_id=task.tasker_id, rating=rating, comment=comment)
     session.add(review)
     session.flush()

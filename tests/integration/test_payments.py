@@ -433,7 +433,7 @@ def test_a_worker_dying_after_the_capture_but_before_its_commit_captures_once(ma
     completed = decode(row.value)
     assert completed.type == "task.completed"
     with m.platform.uow() as uow:  # the crash: Stripe captured, nothing committed here
-        settle_completion(uow, m.platform.gateway, completed)
+        settle_completion(uow, completed, m.platform.gateway)
     assert m.intent(task_id).status == "captured" and m.task(task_id)["payment"]["status"] == "authorized"
     m.drain()
     payment = m.task(task_id)["payment"]

@@ -22,7 +22,7 @@ def group_name() -> str:
 
 def runner_for(platform, group, member="a", fail_for=None, **kwargs):
     return build_runner(
-        platform, group, ["tasks.posted"], {"task.posted": recording_handler(member, fail_for)}, **kwargs
+        platform, group, {"task.posted": recording_handler(member, fail_for)}, topics=["tasks.posted"], **kwargs
     )
 
 

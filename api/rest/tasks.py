@@ -9,13 +9,13 @@ from datetime import timedelta
 from flask import g, request
 from flask.views import MethodView
 from flask_smorest import abort
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from api.auth import SECURITY, requires
 from api.input import Blueprint
 from api.limits import posting_limit
 from api.platform import platform, uow
-from api.schemas import (
+from api.rest.tasks_schemas import (
     CancelSchema,
     CompleteSchema,
     DisputeSchema,
@@ -45,8 +45,10 @@ def task_views(session, tasks: list[Task]) -> list[dict]:
     """Tasks with their quotes and payment: two queries for a whole page, not two per task."""
     ids = [t.id for t in tasks]
     quotes = quotes_for(session, ids)
-    payments = {p.task_id: p for p in session.exec(select(Payment).where(Payment.task_id.in_(ids)))} if ids else {}
-    claims = {a.task_id: a for a in session.exec(select(Adjustment).where(Adjustment.task_id.in_(ids)))} if ids else {}
+    payments = {p.task_id: p for p in session.exec(select(Payment).where(col(Payment.task_id).in_(ids)))} if ids else {}
+    claims = (
+        {a.task_id: a for a in session.exec(select(Adjustment).where(col(Adjustment.task_id).in_(ids)))} if ids else {}
+    )
     return [
         {
             **t.model_dump(),
@@ -125,14 +127,16 @@ class TaskList(MethodView):
                 return _page(args, task_views(s, tasks), total)
             query = select(Task)
             if user.role == Role.client:
-                query = query.where(Task.client_id == user.id)
+                query = query.where(col(Task.client_id) == user.id)
             elif user.role == Role.tasker:
-                query = query.where(Task.tasker_id == user.id)
+                query = query.where(col(Task.tasker_id) == user.id)
             if args["status"]:
-                query = query.where(Task.status == args["status"])
+                query = query.where(col(Task.status) == args["status"])
             total = s.exec(select(func.count()).select_from(query.subquery())).one()
             tasks = s.exec(
-                query.order_by(Task.id.desc()).offset((args["page"] - 1) * args["page_size"]).limit(args["page_size"])
+                query.order_by(col(Task.id).desc())
+                .offset((args["page"] - 1) * args["page_size"])
+                .limit(args["page_size"])
             ).all()
             return _page(args, task_views(s, list(tasks)), total)
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from flask import g
 from flask.views import MethodView
 from flask_smorest import abort
-from sqlmodel import select
+from sqlmodel import col, select
 
 from api.auth import SECURITY, requires
 from api.input import Blueprint
 from api.platform import uow
-from api.schemas import (
+from api.rest.floors_schemas import (
     FloorChangeSchema,
     FloorHistorySchema,
     FloorSchema,
@@ -38,7 +38,7 @@ class Floors(MethodView):
         """The floor rule in force now for every category (in one region, or all)"""
         with uow() as unit:
             session = unit.session
-            regions = list(session.exec(select(Region.slug).order_by(Region.slug)))
+            regions = list(session.exec(select(Region.slug).order_by(col(Region.slug))))
             if args.get("region"):
                 if args["region"] not in regions:
                     abort(404, message=f"Unknown region {args['region']!r}.")

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 from wtforms import (
     DateTimeLocalField,
     DecimalField,
@@ -30,13 +30,13 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
 
-from api.boards import board_view
 from api.limits import posting_limit, signup_limit
 from api.platform import platform, uow
-from api.web_auth import web_requires, web_user
+from api.web.sign_in import signed_in, web_requires, web_user
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.users import normalize_email, sign_up
 from marketplace.clock import utcnow
+from marketplace.community.boards import board_page
 from marketplace.community.reputation import public_reputation
 from marketplace.community.tips import sanitize_html
 from marketplace.errors import DomainError
@@ -87,7 +87,9 @@ class DollarsField(DecimalField):
     """A DecimalField that takes only finite amounts: "NaN", "sNaN" and "Infinity" are Decimals too,
     and comparing one with a bound raises instead of failing validation."""
 
-    def process_formdata(self, valuelist):
+    data: Decimal | None
+
+    def process_formdata(self, valuelist: list[str]) -> None:
         super().process_formdata(valuelist)
         if self.data is not None and not self.data.is_finite():
             self.data = None
@@ -139,9 +141,9 @@ def cents(amount: Decimal | None) -> int | None:
 
 def _choices(form: TaskForm, s) -> None:
     form.category.choices = [
-        SelectChoice(c.slug, f"{c.name} ({c.level})") for c in s.exec(select(Category).order_by(Category.name))
+        SelectChoice(c.slug, f"{c.name} ({c.level})") for c in s.exec(select(Category).order_by(col(Category.name)))
     ]
-    form.region.choices = [SelectChoice(r.slug, r.name) for r in s.exec(select(Region).order_by(Region.name))]
+    form.region.choices = [SelectChoice(r.slug, r.name) for r in s.exec(select(Region).order_by(col(Region.name)))]
 
 
 def _render(template: str, status: int = 200, **context):
@@ -159,7 +161,7 @@ def home():
     user = web_user()
     if user is None:
         return _render("web/home.html")
-    target = {Role.client: "web.my_tasks", Role.tasker: "web.me", Role.operator: "console.floors"}[user.role]
+    target = {Role.client: "web.my_tasks", Role.tasker: "web.me", Role.operator: "console.floors"}[Role(user.role)]
     return redirect(url_for(target))
 
 
@@ -189,7 +191,9 @@ def signup():
 def my_tasks():
     with uow() as unit:
         s = unit.session
-        tasks = s.exec(select(Task).where(Task.client_id == web_user().id).order_by(Task.id.desc()).limit(200)).all()
+        tasks = s.exec(
+            select(Task).where(col(Task.client_id) == signed_in().id).order_by(col(Task.id).desc()).limit(200)
+        ).all()
         quotes = quotes_for(s, [t.id for t in tasks])
         rows = [(t, quotes[t.id]) for t in tasks]
     return _render("web/tasks.html", rows=rows)
@@ -247,9 +251,9 @@ def new_task():
             try:
                 if FORM_TOKEN.match(token):
                     unit.rollback()  # end this read (on SQLite it holds the write lock) before posting in its own
-                    task, fresh = post_task_idempotently(uow, web_user().id, draft, f"web:{token}")
+                    task, fresh = post_task_idempotently(uow, signed_in().id, draft, f"web:{token}")
                 else:  # a client that does not send the form's token (a script) posts each time
-                    task, fresh = post_task(unit, web_user().id, draft), True
+                    task, fresh = post_task(unit, signed_in().id, draft), True
                     unit.commit()
             except DomainError as exc:
                 for name, messages in exc.errors.items():
@@ -284,7 +288,7 @@ def _attempt(unit, action, done) -> None:
 
 def _own_task(s, task_id: int) -> Task:
     task = s.get(Task, task_id)
-    if task is None or task.client_id != web_user().id:
+    if task is None or task.client_id != signed_in().id:
         abort(404, description=f"No task {task_id} of yours.")
     return task
 
@@ -293,7 +297,7 @@ def _task_context(s, task: Task) -> dict:
     tasker = s.get(User, task.tasker_id) if task.tasker_id else None
     payment = s.get(Payment, task.id)
     fee_due, policy = cancellation_terms(task, utcnow())
-    reviewed = s.exec(select(Review).where(Review.task_id == task.id)).first()
+    reviewed = s.exec(select(Review).where(col(Review.task_id) == task.id)).first()
     return {
         "task": task,
         "quotes": quotes_of(s, task.id),
@@ -338,7 +342,7 @@ def approve_claim(task_id: int):
         _own_task(unit.session, task_id)
         _attempt(
             unit,
-            lambda: approve_adjustment(unit, web_user(), task_id),
+            lambda: approve_adjustment(unit, signed_in(), task_id),
             "Approved: the difference will be charged and paid to the tasker.",
         )
     return redirect(url_for("web.task_page", task_id=task_id))
@@ -353,7 +357,7 @@ def dispute_claim(task_id: int):
         if form.validate_on_submit() and form.reason.data:
             _attempt(
                 unit,
-                lambda: dispute_adjustment(unit, web_user(), task_id, form.reason.data),
+                lambda: dispute_adjustment(unit, signed_in(), task_id, form.reason.data),
                 "Disputed: you pay what you booked, and an operator will review the claim.",
             )
             return redirect(url_for("web.task_page", task_id=task_id))
@@ -396,7 +400,7 @@ def pay(task_id: int):
             payment, client_secret = book_task(
                 unit,
                 gateway,
-                web_user(),
+                signed_in(),
                 task_id,
                 payment_method=None if form.token.data else "pm_null",
                 token=form.token.data or None,
@@ -460,7 +464,7 @@ def cancel_task(task_id: int):
         _own_task(unit.session, task_id)
         _attempt(
             unit,
-            lambda: cancel_by_client(unit, web_user(), task_id, form.reason.data or ""),
+            lambda: cancel_by_client(unit, signed_in(), task_id, form.reason.data or ""),
             lambda result: f"Cancelled. The tasker is paid {format_cents(result[1].total)} for the late cancellation."
             if result[1]
             else "Cancelled, free of charge.",
@@ -477,7 +481,7 @@ def review(task_id: int):
         if form.validate_on_submit():
             rating, comment = int(form.rating.data), form.comment.data or ""
             _attempt(
-                unit, lambda: review_task(unit, web_user(), task_id, rating, comment), "Thank you: your review is in."
+                unit, lambda: review_task(unit, signed_in(), task_id, rating, comment), "Thank you: your review is in."
             )
             return redirect(url_for("web.task_page", task_id=task_id))
         context = _task_context(unit.session, task)
@@ -487,19 +491,19 @@ def review(task_id: int):
 @bp.get("/boards")
 def boards():
     with uow() as unit:
-        categories = unit.session.exec(select(Category).order_by(Category.name)).all()
+        categories = unit.session.exec(select(Category).order_by(col(Category.name))).all()
     return _render("web/boards.html", categories=categories)
 
 
 @bp.get("/boards/<category>")
 def board(category: str):
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    asked = request.args.get("page", "1")
+    page = int(asked) if asked.isdigit() and 0 < int(asked) < 100_000 else 1
     with uow() as unit:
         cat = unit.session.get(Category, category)
         if cat is None:
             abort(404, description=f"No board {category!r}.")
-        view = board_view(unit.session, category, page, 20)
+        view = board_page(unit.session, category, page, 20)
     return _render("web/board.html", category=cat, board=view)
 
 
@@ -507,6 +511,6 @@ def board(category: str):
 @web_requires("tasker")
 def me():
     with uow() as unit:
-        reputation = public_reputation(unit.session, web_user().id)
-        skills = skills_view(unit.session, web_user().id)
+        reputation = public_reputation(unit.session, signed_in().id)
+        skills = skills_view(unit.session, signed_in().id)
     return _render("web/me.html", reputation=reputation, skills=skills)

@@ -9,7 +9,7 @@ from api.auth import SECURITY, requires
 from api.input import Blueprint
 from api.limits import tips_limit
 from api.platform import uow
-from api.schemas import (
+from api.rest.boards_schemas import (
     BoardArgsSchema,
     BoardSchema,
     HideSchema,
@@ -18,26 +18,10 @@ from api.schemas import (
     VoteCreateSchema,
     VoteSchema,
 )
-from marketplace.clock import utcnow
-from marketplace.community.boards import ranked_board
+from marketplace.community.boards import board_page
 from marketplace.community.tips import hide_tip, post_tip, vote_tip
-from marketplace.errors import NotFound
-from marketplace.floors.models import Category
 
 blp = Blueprint("boards", __name__, url_prefix="/api/v1", description="Tips boards, one per category")
-
-
-def board_view(session, category: str, page: int, page_size: int) -> dict:
-    if session.get(Category, category) is None:
-        raise NotFound(f"No board {category!r}.")
-    ranked, total = ranked_board(session, category, utcnow(), page_size, (page - 1) * page_size)
-    return {
-        "category": category,
-        "total": total,
-        "page": page,
-        "page_size": page_size,
-        "tips": [{**r.entry.model_dump(), "rank": round(r.rank, 6)} for r in ranked],
-    }
 
 
 @blp.route("/boards/<category>")
@@ -47,7 +31,7 @@ class Board(MethodView):
     def get(self, args, category: str):
         """A category's board, best first: the Wilson lower bound of the helpful share, decayed with age"""
         with uow() as unit:
-            return board_view(unit.session, category, args["page"], args["page_size"])
+            return board_page(unit.session, category, args["page"], args["page_size"])
 
 
 @blp.route("/boards/<category>/tips")

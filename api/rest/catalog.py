@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from sqlmodel import select
+from sqlmodel import col, select
 
 from api.input import Blueprint
 from api.platform import uow
-from api.schemas import CategoryArgsSchema, CategorySchema, QuoteRequestSchema, QuoteSchema
+from api.rest.catalog_schemas import CategoryArgsSchema, CategorySchema, QuoteRequestSchema
+from api.rest.tasks_schemas import QuoteSchema
 from marketplace.floors.models import Category
 from marketplace.tasks.pricing_stage import preview_quote
 
@@ -20,9 +21,9 @@ class Categories(MethodView):
     @blp.response(200, CategorySchema(many=True))
     def get(self, args):
         """List the categories tasks can be posted in (optionally one level: general, skilled, licensed)"""
-        query = select(Category).order_by(Category.slug)
+        query = select(Category).order_by(col(Category.slug))
         if args.get("level"):
-            query = query.where(Category.level == args["level"])
+            query = query.where(col(Category.level) == args["level"])
         with uow() as unit:
             return list(unit.session.exec(query))
 

@@ -7,13 +7,13 @@ from datetime import timedelta
 
 from flask import g, request
 from flask.views import MethodView
-from flask_smorest import abort
 
 from api.auth import SECURITY, requires
+from api.errors import refuse
 from api.input import Blueprint
 from api.limits import login_limit, signup_limit
 from api.platform import platform, uow
-from api.schemas import SignupAnswerSchema, SignupSchema, TokenInfoSchema, TokenRequestSchema, TokenSchema
+from api.rest.accounts_schemas import SignupAnswerSchema, SignupSchema, TokenInfoSchema, TokenRequestSchema, TokenSchema
 from marketplace.accounts.tokens import issue_token, revoke_token, revoke_token_id, token_row, tokens_of
 from marketplace.accounts.users import authenticate, normalize_email, sign_up
 
@@ -51,10 +51,11 @@ class Tokens(MethodView):
         with uow() as unit:
             user = authenticate(unit.session, data["email"], data["password"])
             if user is None:
-                abort(401, message="Wrong email or password.")
+                refuse(401, "Wrong email or password.")
             token = issue_token(unit.session, user, timedelta(seconds=platform().settings.api_token_ttl_s))
             row = token_row(unit.session, token)
             unit.commit()
+        assert row is not None  # the token just issued
         return {"token": token, "token_type": "Bearer", "id": row.id, "expires_at": row.expires_at, "user": user}
 
     @requires()

@@ -38,6 +38,14 @@ def web_user() -> User | None:
     return g.web_user
 
 
+def signed_in() -> User:
+    """The signed-in user, in a view guarded by `web_requires` (which has already checked)."""
+    user = web_user()
+    if user is None:
+        raise RuntimeError("signed_in() used in a view that web_requires does not guard")
+    return user
+
+
 def sign_in(user: User) -> None:
     """A fresh session (never one an attacker could have planted) for this browser."""
     with uow() as unit:

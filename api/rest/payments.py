@@ -12,8 +12,9 @@ from flask.views import MethodView
 from api.auth import SECURITY, requires
 from api.input import Blueprint
 from api.platform import platform, uow
-from api.schemas import BookingSchema, BookSchema, PayoutAccountSchema, RefundCreateSchema, TaskSchema
-from api.tasks import task_view
+from api.rest.payments_schemas import BookingSchema, BookSchema, PayoutAccountSchema, RefundCreateSchema
+from api.rest.tasks import task_view
+from api.rest.tasks_schemas import TaskSchema
 from marketplace.errors import PaymentDeclined
 from marketplace.payments.holds import book_task
 from marketplace.payments.models import PaymentStatus, PayoutAccount

@@ -8,7 +8,13 @@ from flask.views import MethodView
 from api.auth import SECURITY, requires
 from api.input import Blueprint
 from api.platform import uow
-from api.schemas import LicenseCreateSchema, LicenseSchema, ReputationSchema, SkillsUpdateSchema, SkillsViewSchema
+from api.rest.taskers_schemas import (
+    LicenseCreateSchema,
+    LicenseSchema,
+    ReputationSchema,
+    SkillsUpdateSchema,
+    SkillsViewSchema,
+)
 from marketplace.community.reputation import public_reputation
 from marketplace.taskers.levels import verify_license
 from marketplace.taskers.skills import SkillSpec, set_skills, skills_view

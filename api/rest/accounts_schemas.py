@@ -1,0 +1,51 @@
+"""Request and response shapes of the accounts API: sign-up, tokens."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from api.input import ApiSchema
+
+
+class SignupSchema(ApiSchema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=200))
+    role = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ["client", "tasker"], error="Must be client or tasker (operators are created with the CLI)."
+        ),
+    )
+    display_name = fields.String(validate=validate.Length(max=80))
+
+
+class UserSchema(ApiSchema):
+    id = fields.Integer()
+    email = fields.String()
+    role = fields.String()
+    display_name = fields.String()
+
+
+class TokenRequestSchema(ApiSchema):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+
+
+class SignupAnswerSchema(ApiSchema):
+    email = fields.String()
+    role = fields.String()
+    message = fields.String()
+
+
+class TokenSchema(ApiSchema):
+    token = fields.String()
+    token_type = fields.String()
+    id = fields.Integer(metadata={"description": "The token's id, to list or revoke it later"})
+    expires_at = fields.AwareDateTime()
+    user = fields.Nested(UserSchema)
+
+
+class TokenInfoSchema(ApiSchema):
+    id = fields.Integer()
+    created_at = fields.AwareDateTime()
+    expires_at = fields.AwareDateTime(allow_none=True)

@@ -1,0 +1,65 @@
+"""Request and response shapes of the tips and boards API."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from api.input import ApiSchema
+
+
+class TipCreateSchema(ApiSchema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    body = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=5000),
+        metadata={"description": "Markdown; raw HTML is shown as text and links are sanitized"},
+    )
+
+
+class TipSchema(ApiSchema):
+    id = fields.Integer()
+    category = fields.String()
+    author_id = fields.Integer()
+    title = fields.String()
+    body_html = fields.String()
+    hidden = fields.Boolean()
+    created_at = fields.AwareDateTime()
+
+
+class VoteCreateSchema(ApiSchema):
+    helpful = fields.Boolean(required=True)
+
+
+class VoteSchema(ApiSchema):
+    tip_id = fields.Integer()
+    voter_id = fields.Integer()
+    helpful = fields.Boolean()
+    created_at = fields.AwareDateTime()
+
+
+class HideSchema(ApiSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
+
+
+class BoardArgsSchema(ApiSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class BoardTipSchema(ApiSchema):
+    tip_id = fields.Integer()
+    title = fields.String()
+    body_html = fields.String()
+    author_id = fields.Integer()
+    helpful = fields.Integer()
+    unhelpful = fields.Integer()
+    rank = fields.Float(metadata={"description": "Wilson lower bound of the helpful share, with time decay"})
+    posted_at = fields.AwareDateTime()
+
+
+class BoardSchema(ApiSchema):
+    category = fields.String()
+    total = fields.Integer()
+    page = fields.Integer()
+    page_size = fields.Integer()
+    tips = fields.List(fields.Nested(BoardTipSchema))

@@ -1,0 +1,99 @@
+"""Request and response shapes of the operators' floors API: the table, changes, history, simulation."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from api.input import ApiSchema, Instant
+from events.fields import cents, slug
+from pricing.rules import MAX_FLOOR_CENTS
+
+
+class RegionArgsSchema(ApiSchema):
+    region = slug()
+
+
+class FloorSchema(ApiSchema):
+    category = fields.String()
+    region = fields.String()
+    version = fields.Integer()
+    hourly_floor = fields.Integer()
+    per_task_floor = fields.Integer()
+    min_billable_minutes = fields.Integer()
+    billing_increment_minutes = fields.Integer()
+    service_fee_bps = fields.Integer()
+    trust_fee_bps = fields.Integer()
+    tasker_commission_bps = fields.Integer()
+    effective_from = fields.AwareDateTime()
+    author = fields.String()
+    reason = fields.String()
+
+
+class FloorChangeSchema(ApiSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    effective_from = Instant(load_default=None, allow_none=True)
+    confirm = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Required to raise a floor past 3x its current value (a guard against an extra zero)"},
+    )
+    hourly_floor = cents(at_most=MAX_FLOOR_CENTS)
+    per_task_floor = cents(at_most=MAX_FLOOR_CENTS)
+    min_billable_minutes = fields.Integer(strict=True, validate=validate.Range(min=0, max=1440))
+    billing_increment_minutes = fields.Integer(strict=True, validate=validate.Range(min=1, max=1440))
+    service_fee_bps = fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000))
+    trust_fee_bps = fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000))
+    tasker_commission_bps = fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000))
+
+
+class HistoryArgsSchema(ApiSchema):
+    category = slug()
+    region = slug()
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+
+
+class FieldChangeSchema(ApiSchema):
+    old = fields.Integer(allow_none=True)
+    new = fields.Integer()
+
+
+class FloorHistorySchema(ApiSchema):
+    category = fields.String()
+    region = fields.String()
+    version = fields.Integer()
+    author = fields.String()
+    reason = fields.String()
+    created_at = fields.AwareDateTime()
+    effective_from = fields.AwareDateTime()
+    changes = fields.Dict(keys=fields.String(), values=fields.Nested(FieldChangeSchema))
+
+
+class ProposedFloorSchema(FloorChangeSchema):
+    """A proposed change: the rule fields to try, for one category/region (or all, if omitted)."""
+
+    class Meta:
+        exclude = ("reason", "effective_from", "confirm")
+
+    category = slug(load_default=None)
+    region = slug(load_default=None)
+
+
+class SimulateSchema(ApiSchema):
+    changes = fields.List(fields.Nested(ProposedFloorSchema), required=True, validate=validate.Length(min=1, max=100))
+    days = fields.Integer(load_default=30, strict=True, validate=validate.Range(min=1, max=366))
+
+
+class CategoryImpactSchema(ApiSchema):
+    category = fields.String()
+    postings = fields.Integer()
+    affected = fields.Integer()
+    unpriceable = fields.Integer()
+    client_delta_total = fields.Integer()
+    client_delta_avg = fields.Integer()
+    payout_delta_total = fields.Integer()
+    payout_delta_avg = fields.Integer()
+
+
+class SimulationSchema(ApiSchema):
+    days = fields.Integer()
+    postings = fields.Integer()
+    categories = fields.List(fields.Nested(CategoryImpactSchema))

@@ -1,0 +1,77 @@
+"""Request and response shapes of the taskers API: skills and rates, reputation, licenses."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from api.input import ApiSchema
+from events.fields import cents, slug
+from pricing.rules import MAX_FLOOR_CENTS
+
+
+class SkillSchema(ApiSchema):
+    category = slug(required=True)
+    rate = cents(
+        at_most=MAX_FLOOR_CENTS,
+        required=True,
+        metadata={"description": "Your own rate, cents an hour; never below the floor"},
+    )
+
+
+class SkillsUpdateSchema(ApiSchema):
+    regions = fields.List(slug(), required=True, validate=validate.Length(max=50))
+    skills = fields.List(fields.Nested(SkillSchema), required=True, validate=validate.Length(max=50))
+
+
+class SkillViewSchema(ApiSchema):
+    category = fields.String()
+    rate = fields.Integer()
+    level = fields.String()
+    unlocked = fields.Boolean()
+    floor = fields.Integer(allow_none=True)
+    raised_from = fields.Integer(allow_none=True, metadata={"description": "Set when a floor rise raised your rate"})
+    raised_at = fields.AwareDateTime(allow_none=True)
+
+
+class SkillsViewSchema(ApiSchema):
+    regions = fields.List(fields.String())
+    skills = fields.List(fields.Nested(SkillViewSchema))
+    skilled_unlocked = fields.Boolean()
+    licensed = fields.List(fields.String())
+
+
+class CategoryReputationSchema(ApiSchema):
+    category = fields.String()
+    score = fields.Integer()
+    tier = fields.String()
+    rating = fields.Float()
+    reviews = fields.Integer()
+    reliability = fields.Float(allow_none=True)
+    tip_karma = fields.Float()
+    accepted = fields.Integer()
+    completed = fields.Integer()
+    tasker_cancelled = fields.Integer()
+
+
+class ReputationSchema(ApiSchema):
+    id = fields.Integer()
+    display_name = fields.String()
+    tier = fields.String()
+    score = fields.Integer()
+    completed = fields.Integer()
+    levels = fields.List(fields.String())
+    licensed_categories = fields.List(fields.String())
+    categories = fields.List(fields.Nested(CategoryReputationSchema))
+
+
+class LicenseCreateSchema(ApiSchema):
+    category = slug(required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=300))
+
+
+class LicenseSchema(ApiSchema):
+    tasker_id = fields.Integer()
+    category = fields.String()
+    verified_by = fields.Integer()
+    note = fields.String()
+    verified_at = fields.AwareDateTime()

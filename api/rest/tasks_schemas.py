@@ -1,0 +1,154 @@
+"""Request and response shapes of the tasks API. Money fields are integer cents."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from api.input import ApiSchema, Instant
+from events.fields import minutes, offered_rate, slug
+
+
+class QuoteSchema(ApiSchema):
+    rate = fields.Integer()
+    billable_minutes = fields.Integer()
+    subtotal = fields.Integer()
+    service_fee = fields.Integer()
+    trust_fee = fields.Integer()
+    commission = fields.Integer()
+    total = fields.Integer()
+    payout = fields.Integer()
+    platform = fields.Integer()
+    rule_version = fields.Integer()
+
+
+class TaskCreateSchema(ApiSchema):
+    category = slug(required=True)
+    region = slug(required=True)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    description = fields.String(load_default="", validate=validate.Length(max=5000))
+    estimated_minutes = minutes(required=True)
+    starts_at = Instant(required=True)
+    offered_rate = offered_rate(load_default=None)
+
+
+class PaymentSchema(ApiSchema):
+    status = fields.String(metadata={"description": "pending, authorized, failed, captured, released or refunded"})
+    amount_authorized = fields.Integer()
+    amount_captured = fields.Integer()
+    amount_refunded = fields.Integer()
+    amount_transferred = fields.Integer()
+    amount_extra = fields.Integer(metadata={"description": "Charged beyond the hold for an approved adjustment"})
+    failure_message = fields.String(allow_none=True)
+
+
+class TaskSchema(ApiSchema):
+    id = fields.Integer()
+    status = fields.String()
+    category = fields.String()
+    region = fields.String()
+    title = fields.String()
+    description = fields.String()
+    estimated_minutes = fields.Integer()
+    starts_at = fields.AwareDateTime()
+    offered_rate = fields.Integer(allow_none=True)
+    posted_at = fields.AwareDateTime()
+    priced_at = fields.AwareDateTime(allow_none=True)
+    rule_version = fields.Integer(allow_none=True)
+    rejection_reason = fields.String(allow_none=True)
+    tasker_id = fields.Integer(allow_none=True)
+    accepted_at = fields.AwareDateTime(allow_none=True)
+    started_at = fields.AwareDateTime(allow_none=True)
+    completed_at = fields.AwareDateTime(allow_none=True)
+    cancelled_at = fields.AwareDateTime(allow_none=True)
+    cancelled_by = fields.String(allow_none=True)
+    minutes_worked = fields.Integer(allow_none=True)
+    quote = fields.Nested(QuoteSchema, allow_none=True, metadata={"description": "The price when posted"})
+    final_quote = fields.Nested(QuoteSchema, allow_none=True, metadata={"description": "The price on completion"})
+    cancellation_fee = fields.Nested(
+        QuoteSchema, allow_none=True, metadata={"description": "What a late cancellation costs the client"}
+    )
+    payment_status = fields.String(allow_none=True)
+    payment = fields.Nested(PaymentSchema, allow_none=True)
+    claimed_quote = fields.Nested(
+        QuoteSchema, allow_none=True, metadata={"description": "The tasker's price for work beyond the booking"}
+    )
+    adjustment = fields.Nested(lambda: AdjustmentSchema(), allow_none=True)
+
+
+class TaskListArgsSchema(ApiSchema):
+    open = fields.Boolean(
+        load_default=False, metadata={"description": "Taskers: the feed of priced tasks you may accept now"}
+    )
+    status = fields.String(
+        load_default=None,
+        validate=validate.OneOf(
+            ["posted", "priced", "rejected", "accepted", "in_progress", "awaiting_approval", "completed", "cancelled"]
+        ),
+    )
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class TaskPageSchema(ApiSchema):
+    items = fields.List(fields.Nested(TaskSchema))
+    page = fields.Integer()
+    page_size = fields.Integer()
+    total = fields.Integer()
+
+
+class CompleteSchema(ApiSchema):
+    minutes_worked = minutes(required=True)
+    reason = fields.String(
+        load_default="",
+        validate=validate.Length(max=500),
+        metadata={
+            "description": "Why it took longer, when the minutes come to more than the client booked: the client "
+            "sees it and approves or disputes the extra"
+        },
+    )
+
+
+class AdjustmentSchema(ApiSchema):
+    minutes_claimed = fields.Integer()
+    reason = fields.String()
+    booked_total = fields.Integer(metadata={"description": "What the client booked (the hold)"})
+    claimed_total = fields.Integer(metadata={"description": "The price for the minutes claimed"})
+    extra = fields.Integer(metadata={"description": "claimed_total - booked_total: charged only if approved"})
+    status = fields.String(metadata={"description": "pending, approved, disputed, expired, upheld or rejected"})
+    requested_at = fields.AwareDateTime()
+    due_at = fields.AwareDateTime(metadata={"description": "Unanswered by then, the booked amount stands"})
+    decided_at = fields.AwareDateTime(allow_none=True)
+    note = fields.String()
+
+
+class DisputeSchema(ApiSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class RulingSchema(ApiSchema):
+    decision = fields.String(
+        required=True,
+        validate=validate.OneOf(["tasker", "client"]),
+        metadata={
+            "description": "tasker: charge the client the difference and pay it on; client: the booked amount stands"
+        },
+    )
+    note = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class CancelSchema(ApiSchema):
+    reason = fields.String(load_default="", validate=validate.Length(max=300))
+
+
+class ReviewCreateSchema(ApiSchema):
+    rating = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    comment = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class ReviewSchema(ApiSchema):
+    id = fields.Integer()
+    task_id = fields.Integer()
+    tasker_id = fields.Integer()
+    rating = fields.Integer()
+    comment = fields.String()
+    created_at = fields.AwareDateTime()
