@@ -8,6 +8,7 @@ from sqlmodel import select
 from marketplace.accounts.models import ApiToken
 from marketplace.floors.models import Region
 from marketplace.floors.versions import FloorChange, set_floor
+from workers import registry
 
 
 def test_signup_validation_and_duplicates(client):
@@ -136,6 +137,9 @@ def test_operational_endpoints(client, api):
     metrics = client.get("/metrics").get_data(as_text=True)
     assert 'floorboard_consumer_lag{group="pricing",topic="tasks.posted"} 1.0' in metrics
     assert "floorboard_http_requests_total" in metrics
+    for spec_ in registry().values():  # every consumer group a worker runs reports its lag
+        if not spec_.kafka_only:
+            assert f'floorboard_consumer_lag{{group="{spec_.name}"' in metrics, spec_.name
     spec = client.get("/api/openapi.json").json
     assert {"/api/v1/tasks", "/api/v1/users", "/api/v1/auth/token", "/api/v1/quotes"} <= set(spec["paths"])
     docs = client.get("/api/docs").get_data(as_text=True)
