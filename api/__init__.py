@@ -35,7 +35,7 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",  # served from the swagger-ui-bundle package
+        OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",  # served from the swagger-ui-py package (api/ops.py)
         API_SPEC_OPTIONS={
             "info": {"description": "Tasks priced by category fee floors, never by auction."},
             "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},

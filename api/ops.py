@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 
-import swagger_ui_bundle
+import swagger_ui
 from flask import Response, jsonify, request, send_from_directory
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -17,6 +18,8 @@ from events.dlq import count_dead_letters
 from events.topics import CONSUMER_GROUPS, TOPICS
 
 log = logging.getLogger(__name__)
+# Swagger UI 5 (it renders OpenAPI 3.1), as the swagger-ui-py package ships it.
+SWAGGER_UI_ASSETS = Path(swagger_ui.__file__).parent / "static"
 HTTP_REQUESTS = Counter("floorboard_http_requests_total", "HTTP requests", ["method", "endpoint", "status"])
 
 
@@ -90,4 +93,4 @@ def init_app(app) -> None:
 
     @app.get("/api/docs/assets/<path:filename>")
     def docs_assets(filename):
-        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+        return send_from_directory(SWAGGER_UI_ASSETS, filename)

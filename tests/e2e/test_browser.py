@@ -199,3 +199,27 @@ def test_a_card_that_asks_for_3d_secure_is_confirmed_in_the_browser(paying_site,
     expect(page.locator("[data-payment]")).to_have_attribute("data-payment", "authorized", timeout=30_000)
     shot(page, "client-3ds-confirmed")
     page.close()
+
+
+def test_the_api_docs_render_every_operation_and_try_it_out_calls_the_api(site, browser):
+    base, _, _ = site
+    page = browser.new_page()
+    failures: list[str] = []
+    page.on("console", lambda m: failures.append(m.text) if m.type == "error" else None)
+    page.goto(f"{base}/api/docs")
+    categories = page.locator(".opblock-get").filter(has=page.locator('[data-path="/api/v1/categories"]'))
+    expect(categories).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Unable to render this definition")).to_have_count(0)
+    spec = requests.get(f"{base}/api/openapi.json", timeout=10).json()
+    verbs = {"get", "put", "post", "delete", "patch"}
+    operations = sum(len(verbs & set(item)) for item in spec["paths"].values())
+    assert page.locator(".opblock").count() == operations
+    categories.locator(".opblock-summary").click()
+    categories.get_by_role("button", name="Try it out").click()
+    categories.get_by_role("button", name="Execute").click()
+    status = categories.locator(".live-responses-table tbody .response-col_status").first
+    expect(status).to_have_text("200", timeout=15_000)
+    expect(categories.locator(".live-responses-table")).to_contain_text("yard-work")
+    shot(page, "api-docs")
+    assert not [f for f in failures if "Content Security Policy" in f], failures
+    page.close()
