@@ -48,6 +48,9 @@ LABELS = {
 
 class FloorForm(FlaskForm):
     reason = StringField("Reason (kept in the audit history)", validators=[DataRequired(), Length(max=500)])
+    summary = StringField(
+        "Public summary (optional; written from the change if left empty)", validators=[Length(max=200)]
+    )
     effective_from = DateTimeLocalField(
         "Takes effect (UTC; empty = now)", validators=[Optional()], format="%Y-%m-%dT%H:%M"
     )
@@ -118,6 +121,7 @@ def edit(category: str, region: str):
             {name: getattr(form, name).data for name in RULE_FIELDS},
             when.replace(tzinfo=timezone.utc) if when else None,
             bool(form.confirm.data),
+            form.summary.data or "",
         )
         user = signed_in()
         try:

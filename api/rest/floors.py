@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask import g
 from flask.views import MethodView
 from flask_smorest import abort
-from sqlmodel import col, select
+from sqlmodel import select
 
-from api.auth import SECURITY, requires
+from api.auth import SECURITY, bearer_user, requires
 from api.input import Blueprint
 from api.platform import uow
 from api.rest.floors_schemas import (
@@ -16,39 +16,46 @@ from api.rest.floors_schemas import (
     FloorHistorySchema,
     FloorSchema,
     HistoryArgsSchema,
+    PublishedFloorSchema,
     RegionArgsSchema,
     SimulateSchema,
     SimulationSchema,
 )
 from marketplace.floors.history import floor_history
-from marketplace.floors.models import Region
+from marketplace.floors.models import FloorRuleVersion, Region
+from marketplace.floors.published import published_floors
 from marketplace.floors.simulation import ProposedFloor, simulate_proposals
-from marketplace.floors.versions import FloorChange, rules_in_force, set_floor
+from marketplace.floors.versions import FloorChange, set_floor
 
 blp = Blueprint("floors", __name__, url_prefix="/api/v1/floors", description="Fee floors (operators)")
 
 
+def _is_operator() -> bool:
+    user = bearer_user()
+    return user is not None and user.role == "operator"
+
+
 @blp.route("")
 class Floors(MethodView):
-    @requires("operator")
     @blp.arguments(RegionArgsSchema, location="query")
-    @blp.response(200, FloorSchema(many=True))
-    @blp.doc(security=SECURITY)
+    @blp.response(200, PublishedFloorSchema(many=True))
     def get(self, args):
-        """The floor rule in force now for every category (in one region, or all)"""
+        """The published floors: the rule in force for every category (in one region, or all), with
+        its public summary and the changes scheduled after it. Open to everyone; an operator's
+        token adds each version's author and internal reason."""
+        operator = _is_operator()  # before the unit of work: on SQLite it holds the write lock
         with uow() as unit:
             session = unit.session
-            regions = list(session.exec(select(Region.slug).order_by(col(Region.slug))))
-            if args.get("region"):
-                if args["region"] not in regions:
-                    abort(404, message=f"Unknown region {args['region']!r}.")
-                regions = [args["region"]]
-            in_force = rules_in_force(session)
-        return [
-            rule
-            for (_, region), rule in sorted(in_force.items(), key=lambda kv: (kv[0][1], kv[0][0]))
-            if region in regions
-        ]
+            region = args.get("region")
+            if region and session.get(Region, region) is None:
+                abort(404, message=f"Unknown region {region!r}.")
+            floors = published_floors(session, region)
+            if operator:
+                internal = {(v.category, v.region, v.version): v for v in session.exec(select(FloorRuleVersion))}
+                for floor in [*floors, *(s for f in floors for s in f["scheduled"])]:
+                    row = internal[floor["category"], floor["region"], floor["version"]]
+                    floor.update(author=row.author, reason=row.reason)
+        return floors
 
 
 @blp.route("/<string:category>/<string:region>")
@@ -60,24 +67,29 @@ class FloorItem(MethodView):
     def put(self, data, category: str, region: str):
         """Set a floor: creates a new version, now or at `effective_from`. A reason is required."""
         reason, effective_from, confirm = data.pop("reason"), data.pop("effective_from"), data.pop("confirm")
+        summary = data.pop("summary")
+        change = FloorChange(category, region, reason, data, effective_from, confirm, summary)
         with uow() as unit:
-            row = set_floor(
-                unit, FloorChange(category, region, reason, data, effective_from, confirm), g.user.id, g.user.email
-            )
+            row = set_floor(unit, change, g.user.id, g.user.email)
             unit.commit()
         return row
 
 
 @blp.route("/history")
 class FloorHistory(MethodView):
-    @requires("operator")
     @blp.arguments(HistoryArgsSchema, location="query")
     @blp.response(200, FloorHistorySchema(many=True))
-    @blp.doc(security=SECURITY)
     def get(self, args):
-        """Every floor change, newest first: who, when, why, and old value to new value"""
+        """Every floor change, newest first (scheduled ones included): when it takes effect, its public
+        summary, and each field's old and new value. Open to everyone; an operator's token adds who
+        made each change and why."""
+        operator = _is_operator()
         with uow() as unit:
-            return floor_history(unit.session, args.get("category"), args.get("region"), args["limit"])
+            entries = floor_history(unit.session, args.get("category"), args.get("region"), args["limit"])
+        if not operator:
+            for entry in entries:
+                del entry["author"], entry["reason"]
+        return entries
 
 
 @blp.route("/simulate")

@@ -17,20 +17,43 @@ class FloorSchema(ApiSchema):
     category = fields.String()
     region = fields.String()
     version = fields.Integer()
-    hourly_floor = fields.Integer()
-    per_task_floor = fields.Integer()
+    hourly_floor = fields.Integer(metadata={"description": "Cents an hour"})
+    per_task_floor = fields.Integer(metadata={"description": "Cents: the least a task pays"})
     min_billable_minutes = fields.Integer()
     billing_increment_minutes = fields.Integer()
-    service_fee_bps = fields.Integer()
+    service_fee_bps = fields.Integer(metadata={"description": "Basis points of the subtotal the client pays on top"})
     trust_fee_bps = fields.Integer()
     tasker_commission_bps = fields.Integer()
     effective_from = fields.AwareDateTime()
-    author = fields.String()
-    reason = fields.String()
+    summary = fields.String(metadata={"description": "What changed, in a line anyone may read"})
+    author = fields.String(metadata={"description": "Operators only"})
+    reason = fields.String(metadata={"description": "Operators only: the internal reason"})
+
+
+class LegalMinimumSchema(ApiSchema):
+    per_hour = fields.Integer(allow_none=True)
+    per_minute = fields.Integer(allow_none=True)
+    per_task = fields.Integer(allow_none=True)
+    source = fields.String()
+
+
+class PublishedFloorSchema(FloorSchema):
+    """A floor in force, as everyone sees it, with what is scheduled after it."""
+
+    category_name = fields.String()
+    region_name = fields.String()
+    currency = fields.String()
+    legal_minimum = fields.Nested(LegalMinimumSchema)
+    scheduled = fields.List(fields.Nested(FloorSchema), metadata={"description": "Changes to come, soonest first"})
 
 
 class FloorChangeSchema(ApiSchema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    summary = fields.String(
+        load_default="",
+        validate=validate.Length(max=200),
+        metadata={"description": "The public line for this change; written from the change when omitted"},
+    )
     effective_from = Instant(load_default=None, allow_none=True)
     confirm = fields.Boolean(
         load_default=False,
@@ -60,8 +83,9 @@ class FloorHistorySchema(ApiSchema):
     category = fields.String()
     region = fields.String()
     version = fields.Integer()
-    author = fields.String()
-    reason = fields.String()
+    summary = fields.String()
+    author = fields.String(metadata={"description": "Operators only"})
+    reason = fields.String(metadata={"description": "Operators only"})
     created_at = fields.AwareDateTime()
     effective_from = fields.AwareDateTime()
     changes = fields.Dict(keys=fields.String(), values=fields.Nested(FieldChangeSchema))
@@ -71,7 +95,7 @@ class ProposedFloorSchema(FloorChangeSchema):
     """A proposed change: the rule fields to try, for one category/region (or all, if omitted)."""
 
     class Meta:
-        exclude = ("reason", "effective_from", "confirm")
+        exclude = ("reason", "summary", "effective_from", "confirm")
 
     category = slug(load_default=None)
     region = slug(load_default=None)

@@ -91,7 +91,8 @@ def list_floors(region):
 @click.option("--effective-from", help="ISO 8601 time with a zone; default now.")
 @click.option("--author", default="cli", show_default=True)
 @click.option("--confirm", is_flag=True, help=f"Apply a change beyond {SANITY_FACTOR}x the current floor.")
-def set_command(category, region, values, reason, effective_from, author, confirm):
+@click.option("--summary", default="", help="The public line for this change (written from the change if omitted).")
+def set_command(category, region, values, reason, effective_from, author, confirm, summary):
     """Create a new version, e.g. `floors set yard-work nyc hourly_floor=2600 --reason "..."`."""
     when = None
     if effective_from:
@@ -102,7 +103,8 @@ def set_command(category, region, values, reason, effective_from, author, confir
     platform = bootstrap()
     with platform.uow() as uow:
         try:
-            row = set_floor(uow, FloorChange(category, region, reason, _values(values), when, confirm), None, author)
+            change = FloorChange(category, region, reason, _values(values), when, confirm, summary)
+            row = set_floor(uow, change, None, author)
         except FloorRuleError as exc:
             _refuse(_field_errors(exc))
         uow.commit()

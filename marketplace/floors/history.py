@@ -40,6 +40,7 @@ def floor_history(
                 "version": row.version,
                 "author": row.author,
                 "reason": row.reason,
+                "summary": row.summary,
                 "created_at": row.created_at,
                 "effective_from": row.effective_from,
                 "changes": changes,

@@ -57,4 +57,5 @@ class FloorRuleVersion(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     author_id: int | None = Field(default=None, foreign_key="users.id")
     author: str = Field(default="", max_length=254)
-    reason: str = Field(default="", max_length=500)
+    reason: str = Field(default="", max_length=500)  # internal: operators only
+    summary: str = Field(default="", max_length=200)  # public: what changed, in a line

@@ -19,6 +19,7 @@ from events.envelope import CloudEvent
 from marketplace.clock import to_utc, utcnow
 from marketplace.floors.models import Category, FloorRuleVersion, Region
 from pricing import FloorRule, FloorRuleError, LegalMinimum, validate_rule
+from pricing.money import format_cents
 from pricing.rules import MONEY_FIELDS, rule_in_force
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,7 @@ class FloorChange:
     values: dict  # any of RULE_FIELDS; missing ones carry over from the current version
     effective_from: datetime | None = None
     confirmed: bool = False  # the operator confirmed a change beyond the sanity bound
+    summary: str = ""  # the public line; written from the change when left empty
 
 
 def changes_nothing(session: Session, change: FloorChange) -> bool:
@@ -192,7 +194,7 @@ def set_floor(uow, change: FloorChange, author_id: int | None, author: str) -> F
     unknown = set(change.values) - set(RULE_FIELDS)
     for name in unknown:
         errors[name] = ["Not a floor rule field."]
-    if errors or effective_from is None:
+    if errors or effective_from is None or region is None:
         raise FloorRuleError(errors)
 
     previous = versions_of(session, change.category, change.region)
@@ -217,6 +219,7 @@ def set_floor(uow, change: FloorChange, author_id: int | None, author: str) -> F
         ).one()
         or 0
     ) + 1
+    summary = change.summary.strip() or public_summary(change.category, region, base, candidate, effective_from)
     row = FloorRuleVersion(
         category=change.category,
         region=change.region,
@@ -225,6 +228,7 @@ def set_floor(uow, change: FloorChange, author_id: int | None, author: str) -> F
         author_id=author_id,
         author=author,
         reason=change.reason.strip(),
+        summary=summary[:200],
         created_at=now,
         **values,
     )
@@ -235,3 +239,36 @@ def set_floor(uow, change: FloorChange, author_id: int | None, author: str) -> F
         key=floor_key(change.category, change.region),
     )
     return row
+
+
+_SUMMARY_NAMES = {
+    "hourly_floor": "hourly floor",
+    "per_task_floor": "per-task floor",
+    "min_billable_minutes": "minimum billable time",
+    "billing_increment_minutes": "billing increment",
+    "service_fee_bps": "service fee",
+    "trust_fee_bps": "trust fee",
+    "tasker_commission_bps": "tasker commission",
+}
+
+
+def _shown(name: str, value: int, currency: str) -> str:
+    if name in ("hourly_floor", "per_task_floor"):
+        return format_cents(value, currency) + ("/h" if name == "hourly_floor" else "")
+    if name.endswith("_bps"):
+        return f"{value / 100:g}%"
+    return f"{value} min"
+
+
+def public_summary(category: str, region: Region, before: FloorRule | None, after: FloorRule, start: datetime) -> str:
+    """A line anyone may read: "yard-work in nyc: hourly floor 24.00 → 26.00 USD/h from 2027-01-01"."""
+    currency = region.currency.upper()
+    if before is None:
+        what = f"first floor, {_shown('hourly_floor', after.hourly_floor, currency)}"
+    else:
+        what = ", ".join(
+            f"{label} {_shown(name, getattr(before, name), currency)} → {_shown(name, getattr(after, name), currency)}"
+            for name, label in _SUMMARY_NAMES.items()
+            if getattr(before, name) != getattr(after, name)
+        )
+    return f"{category} in {region.slug}: {what or 'no change'} from {start:%Y-%m-%d}"

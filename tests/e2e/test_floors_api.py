@@ -9,9 +9,7 @@ import pytest
 from marketplace.clock import utcnow
 
 OPERATOR_ENDPOINTS = [
-    ("get", "/api/v1/floors?region=seattle", None),
     ("put", "/api/v1/floors/yard-work/springfield", {"reason": "x", "hourly_floor": 2600}),
-    ("get", "/api/v1/floors/history", None),
     ("post", "/api/v1/floors/simulate", {"changes": [{"hourly_floor": 3000}]}),
 ]
 
@@ -27,7 +25,9 @@ def test_operator_endpoints_refuse_everyone_else(client, api, method, url, body)
 
 
 def history(client, op, **params):
-    return client.get("/api/v1/floors/history", query_string=params, headers=api_headers(op)).json
+    r = client.get("/api/v1/floors/history", query_string=params, headers=api_headers(op))
+    assert r.status_code == 200, r.json
+    return r.json
 
 
 def api_headers(who):
@@ -146,3 +146,37 @@ def test_a_floor_past_three_times_the_current_needs_confirm(client, api):
     assert r.status_code == 422 and "hourly_floor" in r.json["errors"]["json"]
     r = client.put(url, json={"hourly_floor": 500_000, "reason": "meant it", "confirm": True}, headers=op)
     assert r.status_code == 201 and r.json["hourly_floor"] == 500_000
+
+
+def test_everyone_reads_the_published_floors_and_history_without_authors_or_reasons(client, api):
+    op = api.signup("operator")
+    later = (utcnow() + timedelta(days=40)).replace(microsecond=0)
+    scheduled = {"reason": "internal: margin review", "hourly_floor": 2600, "effective_from": later.isoformat()}
+    assert client.put("/api/v1/floors/yard-work/nyc", json=scheduled, headers=api_headers(op)).status_code == 201
+    for who in (None, api.signup("client"), api.signup("tasker")):
+        headers = api_headers(who) if who else {}
+        floors = client.get("/api/v1/floors?region=nyc", headers=headers)
+        assert floors.status_code == 200
+        yard = next(f for f in floors.json if f["category"] == "yard-work")
+        assert yard["category_name"] == "Yard work" and yard["region_name"] and yard["currency"] == "USD"
+        assert yard["hourly_floor"] == 2400 and yard["legal_minimum"]["per_hour"] == 2213
+        [coming] = yard["scheduled"]
+        assert coming["hourly_floor"] == 2600 and coming["effective_from"].startswith(later.date().isoformat())
+        assert coming["summary"] == f"yard-work in nyc: hourly floor 24.00 USD/h → 26.00 USD/h from {later:%Y-%m-%d}"
+        body = floors.get_data(as_text=True)
+        assert "author" not in body and "internal: margin review" not in body and "@" not in body
+        entries = client.get("/api/v1/floors/history?region=nyc", headers=headers).json
+        assert entries[0]["summary"] == coming["summary"] and "author" not in entries[0] and "reason" not in entries[0]
+    mine = client.get("/api/v1/floors?region=nyc", headers=api_headers(op)).json
+    yard = next(f for f in mine if f["category"] == "yard-work")
+    assert yard["scheduled"][0]["reason"] == "internal: margin review" and yard["scheduled"][0]["author"] == op["email"]
+    assert client.get("/api/v1/floors?region=atlantis").status_code == 404
+
+
+def test_an_operator_may_write_the_public_summary(client, api):
+    op = api.signup("operator")
+    change = {"reason": "typo fix", "summary": "Yard work in Springfield now pays 26.00 an hour", "hourly_floor": 2600}
+    assert client.put("/api/v1/floors/yard-work/springfield", json=change, headers=api_headers(op)).status_code == 201
+    floors = client.get("/api/v1/floors?region=springfield").json
+    yard = next(f for f in floors if f["category"] == "yard-work")
+    assert yard["summary"] == "Yard work in Springfield now pays 26.00 an hour"

@@ -1,0 +1,60 @@
+"""What everyone may read about floors: the rule in force for each category and region, the changes
+scheduled after it, and the history, each with its public summary. Authors and the internal
+reasons are left out here; operators read them through `versions` and `history`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from marketplace.clock import utcnow
+from marketplace.floors.models import Category, FloorRuleVersion, Region
+from marketplace.floors.versions import RULE_FIELDS
+
+PUBLIC_FIELDS = ("category", "region", "version", *RULE_FIELDS, "effective_from", "summary")
+
+
+def public_version(row: FloorRuleVersion) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in PUBLIC_FIELDS}
+
+
+def published_floors(session: Session, region: str | None = None, at: datetime | None = None) -> list[dict[str, Any]]:
+    """For every (category, region), in region then category order: the version in force at `at`
+    (now), with the category's name and the versions scheduled after it, soonest first."""
+    at = at or utcnow()
+    query = select(FloorRuleVersion).order_by(
+        col(FloorRuleVersion.region), col(FloorRuleVersion.category), col(FloorRuleVersion.version)
+    )
+    if region is not None:
+        query = query.where(col(FloorRuleVersion.region) == region)
+    names = {c.slug: c.name for c in session.exec(select(Category))}
+    regions = {r.slug: r for r in session.exec(select(Region))}
+    by_key: dict[tuple[str, str], list[FloorRuleVersion]] = {}
+    for row in session.exec(query):
+        by_key.setdefault((row.region, row.category), []).append(row)
+    floors = []
+    for (region_slug, category), rows in by_key.items():
+        in_force = [r for r in rows if r.effective_from <= at]
+        if not in_force:
+            continue
+        current = max(in_force, key=lambda r: (r.effective_from, r.version))
+        later = sorted((r for r in rows if r.effective_from > at), key=lambda r: (r.effective_from, r.version))
+        place = regions[region_slug]
+        floors.append(
+            {
+                **public_version(current),
+                "category_name": names.get(category, category),
+                "region_name": place.name,
+                "currency": place.currency,
+                "legal_minimum": {
+                    "per_hour": place.legal_min_per_hour,
+                    "per_minute": place.legal_min_per_minute,
+                    "per_task": place.legal_min_per_task,
+                    "source": place.legal_source,
+                },
+                "scheduled": [public_version(r) for r in later],
+            }
+        )
+    return floors
