@@ -58,7 +58,7 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
 
     from api import console, errors, headers, limits, ops
     from api.rest import accounts, boards, catalog, floors, payments, taskers, tasks
-    from api.web import pages, sign_in
+    from api.web import pages, prices, sign_in
 
     csrf = CSRFProtect(app)  # every web form; the JSON API authenticates by bearer token, not cookies
     limits.init_app(app)
@@ -71,6 +71,7 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
     app.register_blueprint(sign_in.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(prices.bp)
     app.register_blueprint(payments.webhooks)
     csrf.exempt(payments.webhooks)  # Stripe signs its webhooks; there is no session to forge
     headers.init_app(app, settings.stripe_js_url, settings.https_only)

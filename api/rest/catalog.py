@@ -8,8 +8,10 @@ from sqlmodel import col, select
 from api.input import Blueprint
 from api.platform import uow
 from api.rest.catalog_schemas import CategoryArgsSchema, CategorySchema, QuoteRequestSchema
+from api.rest.floors import floor_reference
 from api.rest.tasks_schemas import QuoteSchema
 from marketplace.floors.models import Category
+from marketplace.floors.published import floor_version
 from marketplace.tasks.pricing_stage import preview_quote
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Categories and quote previews")
@@ -35,6 +37,9 @@ class Quotes(MethodView):
     def post(self, data):
         """Preview a price now, computed by the same engine that prices postings"""
         with uow() as unit:
-            return preview_quote(
-                unit.session, data["category"], data["region"], data["estimated_minutes"], data["offered_rate"]
+            session = unit.session
+            result = preview_quote(
+                session, data["category"], data["region"], data["estimated_minutes"], data["offered_rate"]
             )
+            row = floor_version(session, data["category"], data["region"], result.rule_version)
+            return {**result.as_dict(), "floor": floor_reference(row)}

@@ -3,7 +3,7 @@ published on pricing.floors), read the history, and simulate a change on past po
 
 from __future__ import annotations
 
-from flask import g
+from flask import g, url_for
 from flask.views import MethodView
 from flask_smorest import abort
 from sqlmodel import select
@@ -26,6 +26,15 @@ from marketplace.floors.models import FloorRuleVersion, Region
 from marketplace.floors.published import published_floors
 from marketplace.floors.simulation import ProposedFloor, simulate_proposals
 from marketplace.floors.versions import FloorChange, set_floor
+
+
+def floor_reference(row: FloorRuleVersion | None) -> dict | None:
+    """What a quote says of its floor: "version N, in force since ...", and the public page it is on."""
+    if row is None:
+        return None
+    page = url_for("prices.region_page", region=row.region, _anchor=row.category)
+    return {"version": row.version, "in_force_since": row.effective_from, "summary": row.summary, "page": page}
+
 
 blp = Blueprint("floors", __name__, url_prefix="/api/v1/floors", description="Fee floors (operators)")
 

@@ -15,6 +15,7 @@ from api.auth import SECURITY, requires
 from api.input import Blueprint
 from api.limits import posting_limit
 from api.platform import platform, uow
+from api.rest.floors import floor_reference
 from api.rest.tasks_schemas import (
     CancelSchema,
     CompleteSchema,
@@ -29,6 +30,7 @@ from api.rest.tasks_schemas import (
 )
 from marketplace.accounts.models import Role
 from marketplace.clock import utcnow
+from marketplace.floors.published import floor_versions
 from marketplace.payments.models import Payment
 from marketplace.taskers.feed import feed, is_open_to
 from marketplace.tasks.adjustments import approve_adjustment, dispute_adjustment, resolve_dispute
@@ -46,12 +48,14 @@ def task_views(session, tasks: list[Task]) -> list[dict]:
     ids = [t.id for t in tasks]
     quotes = quotes_for(session, ids)
     payments = {p.task_id: p for p in session.exec(select(Payment).where(col(Payment.task_id).in_(ids)))} if ids else {}
+    versions = floor_versions(session, {(t.category, t.region, t.rule_version) for t in tasks if t.rule_version})
     claims = (
         {a.task_id: a for a in session.exec(select(Adjustment).where(col(Adjustment.task_id).in_(ids)))} if ids else {}
     )
     return [
         {
             **t.model_dump(),
+            "floor": floor_reference(versions.get((t.category, t.region, t.rule_version or 0))),
             "quote": quotes[t.id].get("posted"),
             "final_quote": quotes[t.id].get("final"),
             "cancellation_fee": quotes[t.id].get("cancellation"),

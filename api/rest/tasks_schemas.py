@@ -8,7 +8,15 @@ from api.input import ApiSchema, Instant
 from events.fields import minutes, offered_rate, slug
 
 
+class FloorReferenceSchema(ApiSchema):
+    version = fields.Integer()
+    in_force_since = fields.AwareDateTime()
+    summary = fields.String()
+    page = fields.String(metadata={"description": "The public page that shows this floor"})
+
+
 class QuoteSchema(ApiSchema):
+    floor = fields.Nested(FloorReferenceSchema, metadata={"description": "The floor this price comes from"})
     rate = fields.Integer()
     billable_minutes = fields.Integer()
     subtotal = fields.Integer()
@@ -54,6 +62,9 @@ class TaskSchema(ApiSchema):
     posted_at = fields.AwareDateTime()
     priced_at = fields.AwareDateTime(allow_none=True)
     rule_version = fields.Integer(allow_none=True)
+    floor = fields.Nested(
+        FloorReferenceSchema, allow_none=True, metadata={"description": "The floor version the task is priced with"}
+    )
     rejection_reason = fields.String(allow_none=True)
     tasker_id = fields.Integer(allow_none=True)
     accepted_at = fields.AwareDateTime(allow_none=True)

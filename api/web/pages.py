@@ -41,6 +41,7 @@ from marketplace.community.reputation import public_reputation
 from marketplace.community.tips import sanitize_html
 from marketplace.errors import DomainError
 from marketplace.floors.models import Category, Region
+from marketplace.floors.published import floor_version
 from marketplace.payments.gateway import GatewayError
 from marketplace.payments.holds import book_task, sync_payment
 from marketplace.payments.models import Payment, PaymentStatus
@@ -201,8 +202,14 @@ def my_tasks():
 
 def _preview(s, form: TaskForm):
     """The quote for what the form says now, or the reason there is none yet."""
+    if form.category.data is None and form.category.choices:  # a fresh form: its first choices, as shown
+        form.category.data = form.category.choices[0].value
+    if form.region.data is None and form.region.choices:
+        form.region.data = form.region.choices[0].value
     try:
-        minutes = int(form.estimated_minutes.raw_data[0]) if form.estimated_minutes.raw_data else None
+        minutes = (
+            int(form.estimated_minutes.raw_data[0]) if form.estimated_minutes.raw_data else form.estimated_minutes.data
+        )
         offered = (
             cents(Decimal(form.offered_rate.raw_data[0]))
             if form.offered_rate.raw_data and form.offered_rate.raw_data[0].strip()
@@ -218,6 +225,10 @@ def _preview(s, form: TaskForm):
         return None, " ".join(m for ms in exc.errors.values() for m in ms) or exc.message
 
 
+def _floor_of(session, form: TaskForm, result):
+    return floor_version(session, form.category.data, form.region.data, result.rule_version) if result else None
+
+
 @bp.get("/tasks/preview")
 @web_requires("client")
 def quote_preview():
@@ -226,7 +237,8 @@ def quote_preview():
     with uow() as unit:
         _choices(form, unit.session)
         result, problem = _preview(unit.session, form)
-    return render_template("web/_quote.html", quote=result, problem=problem, money=format_cents)
+        floor = _floor_of(unit.session, form, result)
+    return render_template("web/_quote.html", quote=result, problem=problem, money=format_cents, floor=floor)
 
 
 @bp.route("/tasks/new", methods=["GET", "POST"])
@@ -272,7 +284,14 @@ def new_task():
         result, problem = _preview(unit.session, form)
     if not FORM_TOKEN.match(form.form_token.data or ""):
         form.form_token.data = secrets.token_urlsafe(24)
-    return _render("web/new_task.html", status, form=form, quote=result, problem=problem)
+    return _render(
+        "web/new_task.html", status, form=form, quote=result, problem=problem, floor=_floor_of_posting(form, result)
+    )
+
+
+def _floor_of_posting(form: TaskForm, result):
+    with uow() as unit:
+        return _floor_of(unit.session, form, result)
 
 
 def _attempt(unit, action, done) -> None:
@@ -301,6 +320,7 @@ def _task_context(s, task: Task) -> dict:
     return {
         "task": task,
         "quotes": quotes_of(s, task.id),
+        "floor": floor_version(s, task.category, task.region, task.rule_version) if task.rule_version else None,
         "tasker": tasker,
         "fee_due": fee_due,
         "payment": payment,

@@ -58,3 +58,42 @@ def published_floors(session: Session, region: str | None = None, at: datetime |
             }
         )
     return floors
+
+
+def floor_version(session: Session, category: str, region: str, version: int) -> FloorRuleVersion | None:
+    """The version a quote was priced with (its `rule_version`), for "in force since"."""
+    return session.exec(
+        select(FloorRuleVersion).where(
+            col(FloorRuleVersion.category) == category,
+            col(FloorRuleVersion.region) == region,
+            col(FloorRuleVersion.version) == version,
+        )
+    ).first()
+
+
+def floor_timeline(session: Session, region: str) -> dict[str, list[tuple[datetime, int]]]:
+    """Each category's hourly floor over time in a region, scheduled changes included: the steps
+    in the order they take effect (the later version wins a tie, as in pricing)."""
+    rows = session.exec(select(FloorRuleVersion).where(col(FloorRuleVersion.region) == region))
+    steps: dict[str, list[FloorRuleVersion]] = {}
+    for row in rows:
+        steps.setdefault(row.category, []).append(row)
+    return {
+        category: [
+            (r.effective_from, r.hourly_floor) for r in sorted(versions, key=lambda r: (r.effective_from, r.version))
+        ]
+        for category, versions in sorted(steps.items())
+    }
+
+
+def floor_versions(session: Session, keys: set[tuple[str, str, int]]) -> dict[tuple[str, str, int], FloorRuleVersion]:
+    """The versions for (category, region, version) keys, in one query (a page of tasks' quotes)."""
+    if not keys:
+        return {}
+    rows = session.exec(
+        select(FloorRuleVersion).where(
+            col(FloorRuleVersion.category).in_({k[0] for k in keys}),
+            col(FloorRuleVersion.region).in_({k[1] for k in keys}),
+        )
+    )
+    return {(r.category, r.region, r.version): r for r in rows if (r.category, r.region, r.version) in keys}

@@ -80,6 +80,11 @@ def test_signup_post_and_follow_a_task(web, platform):
     assert f'data-total="{api_quote["total"]}"' in html
     bad = web.get("/tasks/preview?category=yard-work&region=springfield&estimated_minutes=abc")
     assert "whole minutes" in bad.get_data(as_text=True)
+    assert 'href="/prices/springfield#yard-work"' in html and "Floor version 1, in force since" in html
+
+    # The form's defaults price at once, before the client changes anything.
+    fresh = web.get("/tasks/new").get_data(as_text=True)
+    assert "data-total=" in fresh and "how prices work" in fresh and "to see the price" not in fresh
 
     # The no-JS preview button renders the same page with the price, without posting.
     token = csrf(web.get("/tasks/new").get_data(as_text=True))

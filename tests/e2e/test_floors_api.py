@@ -180,3 +180,19 @@ def test_an_operator_may_write_the_public_summary(client, api):
     floors = client.get("/api/v1/floors?region=springfield").json
     yard = next(f for f in floors if f["category"] == "yard-work")
     assert yard["summary"] == "Yard work in Springfield now pays 26.00 an hour"
+
+
+def test_the_public_prices_page_shows_each_floor_its_next_change_and_a_chart(client, api):
+    op = api.signup("operator")
+    later = (utcnow() + timedelta(days=40)).replace(microsecond=0)
+    change = {"reason": "internal", "hourly_floor": 2600, "effective_from": later.isoformat()}
+    assert client.put("/api/v1/floors/yard-work/nyc", json=change, headers=api_headers(op)).status_code == 201
+    page = client.get("/prices/nyc")  # anonymous
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "How prices work in New York City" in html
+    assert "Yard work" in html and "Furniture assembly" in html and ">yard-work<" not in html  # names, not slugs
+    assert "22.13 USD an hour" in html  # the legal minimum the floors respect
+    assert f"26.00 USD/h from {later:%Y-%m-%d}" in html  # the next scheduled change
+    assert html.count("<polyline") == 5 and "internal" not in html and op["email"] not in html
+    assert client.get("/prices").status_code == 200
+    assert client.get("/prices/atlantis").status_code == 404
