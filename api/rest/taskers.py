@@ -15,6 +15,8 @@ from api.rest.taskers_schemas import (
     SkillsUpdateSchema,
     SkillsViewSchema,
 )
+from api.rest.tasks import waiting_view
+from marketplace.clock import utcnow
 from marketplace.community.reputation import public_reputation
 from marketplace.taskers.levels import verify_license
 from marketplace.taskers.skills import SkillSpec, set_skills, skills_view
@@ -29,9 +31,10 @@ class MySkills(MethodView):
     @blp.doc(security=SECURITY)
     def get(self):
         """Your regions and skills, each with its floor, whether its level is unlocked, and any
-        raise a floor increase made to your rate"""
+        raise a floor increase made to your rate; and `waiting`: what matches you but is not in your
+        feed yet, and when your tier's window opens it"""
         with uow() as unit:
-            return skills_view(unit.session, g.user.id)
+            return {**skills_view(unit.session, g.user.id), "waiting": waiting_view(unit.session, g.user.id, utcnow())}
 
     @requires("tasker")
     @blp.arguments(SkillsUpdateSchema)
@@ -43,7 +46,7 @@ class MySkills(MethodView):
         with uow() as unit:
             set_skills(unit, g.user.id, data["regions"], [SkillSpec(**s) for s in data["skills"]])
             unit.commit()
-            return skills_view(unit.session, g.user.id)
+            return {**skills_view(unit.session, g.user.id), "waiting": waiting_view(unit.session, g.user.id, utcnow())}
 
 
 @blp.route("/<int:tasker_id>")

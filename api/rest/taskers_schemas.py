@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from api.input import ApiSchema
+from api.rest.tasks_schemas import WaitingSchema
 from events.fields import cents, slug
 from pricing.rules import MAX_FLOOR_CENTS
 
@@ -38,6 +39,7 @@ class SkillsViewSchema(ApiSchema):
     skills = fields.List(fields.Nested(SkillViewSchema))
     skilled_unlocked = fields.Boolean()
     licensed = fields.List(fields.String())
+    waiting = fields.Nested(WaitingSchema, metadata={"description": "What is not in your feed yet, and when it opens"})
 
 
 class CategoryReputationSchema(ApiSchema):

@@ -4,6 +4,7 @@ every route: a client sees only their own tasks, a tasker acts only on the tasks
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import timedelta
 
 from flask import g, request
@@ -32,7 +33,7 @@ from marketplace.accounts.models import Role
 from marketplace.clock import utcnow
 from marketplace.floors.published import floor_versions
 from marketplace.payments.models import Payment
-from marketplace.taskers.feed import feed, is_open_to
+from marketplace.taskers.feed import feed, is_open_to, waiting_behind_window
 from marketplace.tasks.adjustments import approve_adjustment, dispute_adjustment, resolve_dispute
 from marketplace.tasks.lifecycle import accept_task, cancel_by_client, cancel_by_tasker, complete_task, start_task
 from marketplace.tasks.models import Adjustment, Task
@@ -77,6 +78,19 @@ def may_see(session, user, task: Task) -> bool:
     if user.role == Role.client:
         return task.client_id == user.id
     return task.tasker_id == user.id or is_open_to(session, user.id, task.id, window(), utcnow())
+
+
+def waiting_view(session, tasker_id: int, now) -> dict:
+    waiting = waiting_behind_window(session, tasker_id, window(), now)
+    if waiting.count:
+        explanation = (
+            f"{waiting.count} task(s) match you but are shown to higher tiers first; the first opens to you at "
+            f"{waiting.next_opens_at:%Y-%m-%d %H:%M:%S} UTC. A new tasker sees a task a while after it is priced; "
+            "completed tasks and good reviews raise your tier and shorten the wait."
+        )
+    else:
+        explanation = "Nothing that matches your skills, regions and rates is waiting behind your tier's window."
+    return {**asdict(waiting), "explanation": explanation}
 
 
 def window():
@@ -127,8 +141,9 @@ class TaskList(MethodView):
             if args["open"]:
                 if user.role != Role.tasker:
                     abort(403, message="The feed (open=true) is for taskers.")
-                tasks, total = feed(s, user.id, window(), utcnow(), args["page"], args["page_size"])
-                return _page(args, task_views(s, tasks), total)
+                now = utcnow()
+                tasks, total = feed(s, user.id, window(), now, args["page"], args["page_size"])
+                return {**_page(args, task_views(s, tasks), total), "waiting": waiting_view(s, user.id, now)}
             query = select(Task)
             if user.role == Role.client:
                 query = query.where(col(Task.client_id) == user.id)

@@ -100,11 +100,23 @@ class TaskListArgsSchema(ApiSchema):
     page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
+class WaitingSchema(ApiSchema):
+    count = fields.Integer(metadata={"description": "Tasks that match you but are still shown to higher tiers first"})
+    next_opens_at = fields.AwareDateTime(allow_none=True, metadata={"description": "When the first opens to you"})
+    windows = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "Per category: seconds after pricing before you see a task (your tier's window)"},
+    )
+    explanation = fields.String()
+
+
 class TaskPageSchema(ApiSchema):
     items = fields.List(fields.Nested(TaskSchema))
     page = fields.Integer()
     page_size = fields.Integer()
     total = fields.Integer()
+    waiting = fields.Nested(WaitingSchema, metadata={"description": "The feed only: what is not open to you yet"})
 
 
 class CompleteSchema(ApiSchema):

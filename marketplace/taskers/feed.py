@@ -3,7 +3,8 @@ above their rate, once their tier's window has passed."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
@@ -14,9 +15,12 @@ from marketplace.taskers.models import TaskerRegion, TaskerSkill
 from marketplace.tasks.models import Task, TaskQuote, TaskStatus
 
 
-def _open_clauses(session: Session, tasker_id: int, window: Window, now: datetime, unclaimed: bool = True):
+def _open_clauses(
+    session: Session, tasker_id: int, window: Window, now: datetime, unclaimed: bool = True, waiting: bool = False
+):
     """SQL conditions for the tasks this tasker may take now, or None if there can be none.
-    `unclaimed=False` leaves out "still priced", for an accept whose UPDATE settles that itself."""
+    `unclaimed=False` leaves out "still priced", for an accept whose UPDATE settles that itself.
+    `waiting=True` asks instead for the tasks that match but whose tier's window has not yet passed."""
     regions = list(session.exec(select(TaskerRegion.region).where(col(TaskerRegion.tasker_id) == tasker_id)))
     skills = session.exec(select(TaskerSkill).where(col(TaskerSkill.tasker_id) == tasker_id)).all()
     st = standing(session, tasker_id)
@@ -26,9 +30,8 @@ def _open_clauses(session: Session, tasker_id: int, window: Window, now: datetim
         if category is None or not st.may_work(category):
             continue
         cutoff = now - delay_for(window, st.tier(skill.category))
-        by_category.append(
-            and_(col(Task.category) == skill.category, col(TaskQuote.rate) >= skill.rate, col(Task.priced_at) <= cutoff)
-        )
+        timing = col(Task.priced_at) > cutoff if waiting else col(Task.priced_at) <= cutoff
+        by_category.append(and_(col(Task.category) == skill.category, col(TaskQuote.rate) >= skill.rate, timing))
     if not regions or not by_category:
         return None
     clause = and_(
@@ -69,3 +72,34 @@ def is_open_to(
     if clause is None:
         return False
     return session.exec(_with_quote(select(func.count(col(Task.id)))).where(clause, col(Task.id) == task_id)).one() == 1
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Tasks that match a tasker but are still in the window that shows them to higher tiers first."""
+
+    count: int
+    next_opens_at: datetime | None
+    windows: dict[str, int]  # category -> seconds after pricing before this tasker sees its tasks
+
+
+def waiting_behind_window(session: Session, tasker_id: int, window: Window, now: datetime) -> Waiting:
+    st = standing(session, tasker_id)
+    skills = session.exec(select(TaskerSkill).where(col(TaskerSkill.tasker_id) == tasker_id)).all()
+    delays = {s.category: delay_for(window, st.tier(s.category)) for s in skills}
+    clause = _open_clauses(session, tasker_id, window, now, waiting=True)
+    if clause is None:
+        return Waiting(0, None, {c: int(d.total_seconds()) for c, d in delays.items()})
+    rows = session.exec(
+        _with_quote(select(Task.category, func.count(col(Task.id)), func.min(col(Task.priced_at))))
+        .where(clause)
+        .group_by(col(Task.category))
+    ).all()
+    count = sum(n for _, n, _ in rows)
+    opens = [to_utc_aware(first) + delays[category] for category, _, first in rows if first is not None]
+    return Waiting(count, min(opens, default=None), {c: int(d.total_seconds()) for c, d in delays.items()})
+
+
+def to_utc_aware(when: datetime) -> datetime:
+    """An aggregate's time comes back without the column type's zone on SQLite: it is UTC."""
+    return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)

@@ -4,7 +4,7 @@ on the new topics reaching their dead-letter queue."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import update
@@ -33,6 +33,10 @@ def skills(api, who, skills: dict[str, int], regions=("springfield",)):
     )
     assert r.status_code == 200, r.json
     return r.json
+
+
+def feed_page(api, who) -> dict:
+    return api.client.get("/api/v1/tasks?open=true", headers=api.headers(who)).json
 
 
 def feed_ids(api, who) -> list[int]:
@@ -101,6 +105,17 @@ def test_priority_window_gives_elite_taskers_earlier_sight(api):
 
     priced_ago(120)
     assert feed_ids(api, newcomer) == []
+    # The newcomer is told why the feed is empty, and when it opens.
+    page = api.client.get("/api/v1/tasks?open=true", headers=api.headers(newcomer)).json
+    waiting = page["waiting"]
+    assert (
+        waiting["count"] == 1 and waiting["windows"] == {"yard-work": 180} and "higher tiers" in waiting["explanation"]
+    )
+    opens = datetime.fromisoformat(waiting["next_opens_at"])
+    assert timedelta(seconds=55) < opens - utcnow() <= timedelta(seconds=60)
+    mine = api.client.get("/api/v1/taskers/me/skills", headers=api.headers(newcomer)).json
+    assert mine["waiting"]["count"] == 1 and mine["waiting"]["next_opens_at"] == waiting["next_opens_at"]
+    assert feed_page(api, elite)["waiting"]["count"] == 0
     priced_ago(181)
     assert feed_ids(api, newcomer) == [task_id]
     # Earlier sight, never a lower price: both see the same rate.
