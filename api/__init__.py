@@ -69,6 +69,7 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)
     app.register_blueprint(sign_in.bp)
+    sign_in.init_app(app)
     app.register_blueprint(console.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(prices.bp)

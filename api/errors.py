@@ -7,7 +7,8 @@ import logging
 from http import HTTPStatus
 from typing import NoReturn
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from flask_smorest import abort
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
@@ -74,6 +75,17 @@ def init_app(app) -> None:
             ), 409
         return error_response(409, "That was just changed by another request; reload it and try again.")
 
+    @app.errorhandler(RateLimitExceeded)
+    def _too_many(exc: RateLimitExceeded):
+        wait = exc.limit.limit.get_expiry()
+        message = f"Too many tries: wait {_in_words(wait)} and try again (the limit is {exc.limit.limit})."
+        if wants_html():
+            response = make_response(render_template("error.html", code=429, title="Slow down", message=message), 429)
+        else:
+            response = make_response(*error_response(429, message))
+        response.headers["Retry-After"] = str(wait)
+        return response
+
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         if wants_html():
@@ -120,3 +132,11 @@ def refuse(status: int, message: str) -> NoReturn:
     """flask-smorest's abort(), which raises, typed so the checker knows it never returns."""
     abort(status, message=message)
     raise AssertionError("abort() returned")
+
+
+def _in_words(seconds: int) -> str:
+    for size, unit in ((86_400, "day"), (3_600, "hour"), (60, "minute")):
+        if seconds >= size:
+            n = round(seconds / size)
+            return "a " + unit if n == 1 else f"{n} {unit}s"
+    return f"{seconds} seconds"

@@ -1,9 +1,10 @@
 """A small tasker client for the Floorboard API: sign in, set skills, poll the feed, accept.
 
-    python examples/tasker_bot.py --base http://127.0.0.1:5000 \\
+    FLOORBOARD_URL=http://127.0.0.1:5000 python examples/tasker_bot.py \\
         --email tasker@demo.floorboard.test --password demo-tasker-password \\
         --region springfield --skill yard-work=2400 --skill moving-help=2600 [--once]
 
+The server is --base, else FLOORBOARD_URL, else http://127.0.0.1:5000 (`make run`).
 It only uses `requests` and the public contract. A 409 on accept means another tasker was
 first: the bot moves on. A 422 on the skills names the floor your rate is under.
 """
@@ -11,6 +12,7 @@ first: the bot moves on. A 422 on the skills names the floor your rate is under.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -65,7 +67,11 @@ def parse_skill(text: str) -> tuple[str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base", default="http://127.0.0.1:5000")
+    parser.add_argument(
+        "--base",
+        default=os.environ.get("FLOORBOARD_URL") or "http://127.0.0.1:5000",
+        help="the server (default: FLOORBOARD_URL, else http://127.0.0.1:5000)",
+    )
     parser.add_argument("--email", required=True)
     parser.add_argument("--password", required=True)
     parser.add_argument("--region", action="append", required=True)
@@ -75,7 +81,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     bot = FloorboardClient(args.base)
-    me = bot.sign_in(args.email, args.password)
+    try:
+        me = bot.sign_in(args.email, args.password)
+    except requests.ConnectionError:
+        print(
+            f"no Floorboard server answered at {bot.base}; start one with `make run`, or pass --base URL "
+            "(or set FLOORBOARD_URL)",
+            file=sys.stderr,
+        )
+        return 2
     view = bot.set_skills(args.region, dict(args.skill))
     print(
         f"signed in as {me['email']}; skills: "

@@ -38,6 +38,16 @@ def web_user() -> User | None:
     return g.web_user
 
 
+def init_app(app) -> None:
+    @app.context_processor
+    def _who_is_signed_in() -> dict:
+        """Every page knows who is signed in, error pages included (a view's own `user` wins)."""
+        try:
+            return {"user": web_user()}
+        except Exception:  # noqa: BLE001 - an error page must render even when the database is down
+            return {"user": None}
+
+
 def signed_in() -> User:
     """The signed-in user, in a view guarded by `web_requires` (which has already checked)."""
     user = web_user()

@@ -286,7 +286,8 @@ def test_sign_in_signup_and_posting_are_rate_limited(app, api):
     wrong = {"email": client["email"], "password": "not the password"}
     assert [api.client.post("/api/v1/auth/token", json=wrong).status_code for _ in range(4)] == [401, 401, 401, 429]
     limited = api.client.post("/api/v1/auth/token", json={**wrong, "password": "correct horse battery"})
-    assert limited.status_code == 429 and limited.json["code"] == 429 and "Retry-After" in limited.headers
+    assert limited.status_code == 429 and limited.json["code"] == 429 and limited.headers["Retry-After"] == "60"
+    assert "wait a minute and try again" in limited.json["message"]
     # Another account from the same address is not locked out by someone guessing at this one.
     other = {"email": "someone-else@example.test", "password": "not the password"}
     assert api.client.post("/api/v1/auth/token", json=other).status_code == 401
@@ -298,3 +299,10 @@ def test_sign_in_signup_and_posting_are_rate_limited(app, api):
     assert [api.post_task(client).status_code for _ in range(3)] == [202, 202, 429]
     with api.platform.uow() as uow:
         assert len(uow.session.exec(select(Task)).all()) == 2
+
+
+def test_an_error_page_knows_who_is_signed_in(web):
+    sign_up(web, "dana@example.test")
+    missing = web.get("/tasks/999999", headers={"Accept": "text/html"})
+    html = missing.get_data(as_text=True)
+    assert missing.status_code == 404 and "Sign out" in html and ">Sign in<" not in html

@@ -48,3 +48,11 @@ def test_the_example_bot_accepts_a_task(make_platform, sqlite_url, capsys):
     assert f"accepted task {task_id}" in out and "floor 2400" in out
     task = api.client.get(f"/api/v1/tasks/{task_id}", headers=api.headers(client)).json
     assert task["status"] == "accepted"
+
+
+def test_the_bot_reads_floorboard_url_and_says_what_it_tried(monkeypatch, capsys):
+    monkeypatch.setenv("FLOORBOARD_URL", "http://127.0.0.1:9")  # the discard port: nothing listens
+    args = ["--email", "t@example.test", "--password", "x", "--region", "springfield", "--skill", "yard-work=2400"]
+    assert load_bot().main(args) == 2
+    err = capsys.readouterr().err
+    assert "http://127.0.0.1:9" in err and "--base" in err and "FLOORBOARD_URL" in err
