@@ -40,6 +40,9 @@ class Settings:
     # A claim for work beyond the booked amount that the client leaves unanswered this long is
     # settled at the booked amount (the extra is dropped).
     adjustment_timeout_s: int = 72 * 3600
+    # A tasker may start a task from this long before its start time until this long after it.
+    start_early_s: int = 2 * 3600
+    start_late_s: int = 24 * 3600
     api_token_ttl_s: int = 30 * 24 * 3600
     # Behind HTTPS (`floorboard serve`): Secure session cookies and HSTS.
     https_only: bool = False
@@ -74,6 +77,8 @@ class Settings:
             stripe_js_url=env.get("STRIPE_JS_URL") or "https://js.stripe.com/v3/",
             hold_reauthorize_after_s=int(env.get("FLOORBOARD_HOLD_REAUTHORIZE_AFTER_S", 6 * 24 * 3600)),
             adjustment_timeout_s=int(env.get("FLOORBOARD_ADJUSTMENT_TIMEOUT_S", 72 * 3600)),
+            start_early_s=int(env.get("FLOORBOARD_START_EARLY_S", 2 * 3600)),
+            start_late_s=int(env.get("FLOORBOARD_START_LATE_S", 24 * 3600)),
             api_token_ttl_s=int(env.get("FLOORBOARD_API_TOKEN_TTL_S", 30 * 24 * 3600)),
             https_only=env.get("FLOORBOARD_HTTPS_ONLY", "") == "1",
             password_hashing=env.get("FLOORBOARD_PASSWORD_HASHING", "standard"),

@@ -198,8 +198,10 @@ class Start(MethodView):
     @blp.response(200, TaskSchema)
     @blp.doc(security=SECURITY)
     def post(self, task_id: int):
-        """Start a task you hold"""
-        return _act(start_task, task_id)
+        """Start a task you hold, from shortly before its start time (2 h by default) until a day after it;
+        outside that window the 409 says when it can be started"""
+        s = platform().settings
+        return _act(start_task, task_id, timedelta(seconds=s.start_early_s), timedelta(seconds=s.start_late_s))
 
 
 @blp.route("/<int:task_id>/complete")

@@ -20,6 +20,8 @@ from pricing import Quote, cancellation_fee, quote
 from pricing.quote import MAX_ESTIMATED_MINUTES
 
 FREE_CANCELLATION = timedelta(hours=24)
+START_EARLY = timedelta(hours=2)  # the defaults of settings.start_early_s and start_late_s
+START_LATE = timedelta(hours=24)
 
 ADJUSTMENT_WINDOW = timedelta(hours=72)
 
@@ -80,11 +82,20 @@ def accept_task(uow, tasker: User, task_id: int, window: Window) -> Task:
     return task
 
 
-def start_task(uow, tasker: User, task_id: int) -> Task:
+def start_task(uow, tasker: User, task_id: int, early: timedelta = START_EARLY, late: timedelta = START_LATE) -> Task:
+    """Start a held task, from `early` before its start time until `late` after it."""
     task = _held_by(uow.session, task_id, tasker.id)
     if task.status != TaskStatus.accepted:
         raise Conflict(f"Only an accepted task can start; this one is {task.status}.")
-    task.status, task.started_at = TaskStatus.in_progress, utcnow()
+    now = utcnow()
+    opens, closes = task.starts_at - early, task.starts_at + late
+    if not opens <= now <= closes:
+        when = "not yet" if now < opens else "no longer"
+        raise Conflict(
+            f"Task {task_id} starts at {task.starts_at:%Y-%m-%d %H:%M} UTC, so it can {when} be started: "
+            f"from {opens:%Y-%m-%d %H:%M} to {closes:%Y-%m-%d %H:%M} UTC."
+        )
+    task.status, task.started_at = TaskStatus.in_progress, now
     uow.session.add(task)
     _lifecycle(uow, "started", task, task.started_at)
     return task

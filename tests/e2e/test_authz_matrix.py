@@ -23,7 +23,7 @@ from marketplace.taskers.skills import SkillSpec, set_skills
 from marketplace.tasks.lifecycle import accept_task, complete_task, start_task
 from marketplace.tasks.posting import TaskDraft, post_task
 from tests import conftest
-from tests.support import NO_WINDOW, Pipeline, book
+from tests.support import ANY_TIME, NO_WINDOW, Pipeline, book
 
 PERSONAS = ["anonymous", "client", "other_client", "tasker", "other_tasker", "operator"]
 SKILLS = {"regions": ["springfield"], "skills": [{"category": "yard-work", "rate": 2500}]}
@@ -156,7 +156,7 @@ def world(sqlite_template, tmp_path_factory):
         for name in ("accepted", "working", "completed"):
             accept_task(uow, tasker, drafts[name], NO_WINDOW)
         for name in ("working", "completed"):
-            start_task(uow, tasker, drafts[name])
+            start_task(uow, tasker, drafts[name], early=ANY_TIME)
         complete_task(uow, tasker, drafts["completed"], 60)
         ids["tip"] = post_tip(uow, tasker, "yard-work", "Edges first", "Then the middle.").id
         uow.commit()

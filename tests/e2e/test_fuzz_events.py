@@ -23,7 +23,7 @@ from marketplace.community.tips import post_tip
 from marketplace.taskers.skills import SkillSpec, set_skills
 from marketplace.tasks.lifecycle import accept_task, start_task
 from marketplace.tasks.posting import TaskDraft, post_task
-from tests.support import NO_WINDOW, UNLIMITED, Pipeline, book, seeded
+from tests.support import ANY_TIME, NO_WINDOW, UNLIMITED, Pipeline, book, seeded
 
 NASTY = ["\ud800", "a\udfffb", "\x00", "nul\x00in", "\u202e", "\ufeff", "😀", "", " ", "x" * 6000]
 text = st.one_of(
@@ -146,7 +146,7 @@ def world(sqlite_template, tmp_path_factory):
         for name in ("accepted", "working", "completed", "claimed"):
             accept_task(uow, tasker, ids[name], NO_WINDOW)
         for name in ("working", "completed", "claimed"):
-            start_task(uow, tasker, ids[name])
+            start_task(uow, tasker, ids[name], early=ANY_TIME)
         uow.commit()
     app = create_app({"TESTING": True, **UNLIMITED}, platform=platform)
     client = app.test_client()

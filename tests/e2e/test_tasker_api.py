@@ -274,3 +274,17 @@ def test_a_bad_event_on_the_new_topics_is_dead_lettered_with_its_reason(open_api
     letters = list_dead_letters(platform.transport, "tips.activity")
     assert sorted(d.consumer for d in letters) == ["reputation", "tips"]
     assert all("never seen posted" in d.error for d in letters)
+
+
+def test_a_task_cannot_be_started_days_before_it_starts_and_the_409_says_when(make_platform, sqlite_url):
+    platform = seeded(make_platform(sqlite_url, priority_window=NO_WINDOW, start_early_s=2 * 3600))  # the default
+    api = ApiHelper(create_app({"TESTING": True}, platform=platform).test_client(), platform)
+    client, tasker = api.signup("client"), api.signup("tasker")
+    skills(api, tasker, {"yard-work": 2400})
+    starts = (utcnow() + timedelta(days=11)).replace(microsecond=0)
+    task_id = priced(api, client, starts_at=starts.isoformat())
+    assert api.client.post(f"/api/v1/tasks/{task_id}/accept", headers=api.headers(tasker)).status_code == 200
+    early = api.client.post(f"/api/v1/tasks/{task_id}/start", headers=api.headers(tasker))
+    assert early.status_code == 409
+    assert f"starts at {starts:%Y-%m-%d %H:%M} UTC" in early.json["message"] and "not yet" in early.json["message"]
+    assert f"from {starts - timedelta(hours=2):%Y-%m-%d %H:%M}" in early.json["message"]

@@ -33,7 +33,7 @@ from marketplace.tasks.models import Adjustment, AdjustmentStatus, Task
 from marketplace.tasks.posting import TaskDraft, post_task
 from marketplace.tasks.quotes import quotes_of
 from tests import conftest
-from tests.support import NO_WINDOW, Pipeline, seeded
+from tests.support import ANY_TIME, NO_WINDOW, Pipeline, seeded
 
 
 class Market(RuleBasedStateMachine):
@@ -106,7 +106,7 @@ class Market(RuleBasedStateMachine):
                 uow, self.platform.gateway, self.user(uow, self.client), task_id, "pm_null"
             ),
             "accepted": lambda uow: accept_task(uow, self.user(uow, self.tasker), task_id, NO_WINDOW),
-            "started": lambda uow: start_task(uow, self.user(uow, self.tasker), task_id),
+            "started": lambda uow: start_task(uow, self.user(uow, self.tasker), task_id, early=ANY_TIME),
             "completed": lambda uow: complete_task(uow, self.user(uow, self.tasker), task_id, minutes, reason),
         }
         for name, step in steps.items():

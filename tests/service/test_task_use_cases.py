@@ -19,7 +19,7 @@ from marketplace.tasks.models import Task, TaskStatus
 from marketplace.tasks.posting import TaskDraft, post_task
 from marketplace.tasks.quotes import quotes_of
 from marketplace.tasks.reviews import review_task
-from tests.support import NO_WINDOW, Pipeline, book, seeded
+from tests.support import ANY_TIME, NO_WINDOW, Pipeline, book, seeded
 
 
 @pytest.fixture
@@ -92,9 +92,9 @@ def test_a_posting_is_priced_from_the_floor_then_accepted_by_one_tasker_only(mar
     with pytest.raises(Conflict):
         run(platform, accept_task, who(platform, people["bob"]), task_id, NO_WINDOW)
     with pytest.raises(Forbidden):  # only the tasker who holds it may start it
-        run(platform, start_task, who(platform, people["bob"]), task_id)
+        run(platform, start_task, who(platform, people["bob"]), task_id, ANY_TIME)
     with pytest.raises(NotFound):
-        run(platform, start_task, who(platform, people["ann"]), 999_999)
+        run(platform, start_task, who(platform, people["ann"]), 999_999, ANY_TIME)
 
 
 def test_completion_within_the_booking_captures_and_owes_the_tasker_their_payout(market):
@@ -102,7 +102,7 @@ def test_completion_within_the_booking_captures_and_owes_the_tasker_their_payout
     task_id = priced_and_booked(market)
     ann = who(platform, people["ann"])
     run(platform, accept_task, ann, task_id, NO_WINDOW)
-    run(platform, start_task, ann, task_id)
+    run(platform, start_task, ann, task_id, ANY_TIME)
     with pytest.raises(Invalid):
         run(platform, complete_task, ann, task_id, 0)
     run(platform, complete_task, ann, task_id, 45)
@@ -150,3 +150,16 @@ def test_a_late_cancellation_of_an_accepted_task_captures_one_billable_hour_and_
     assert fee is not None and fee.billable_minutes == 60 and fee.total < posted.total
     assert payment.amount_captured == fee.total and -books["client"] == fee.total
     assert sum(books.values()) == 0
+
+
+def test_a_task_starts_only_in_the_window_around_its_start_time(market):
+    platform, _, people = market
+    far = priced_and_booked(market, starts=utcnow() + timedelta(days=11))
+    soon = priced_and_booked(market, starts=utcnow() + timedelta(minutes=90))
+    ann = who(platform, people["ann"])
+    for task_id in (far, soon):
+        run(platform, accept_task, ann, task_id, NO_WINDOW)
+    with pytest.raises(Conflict) as early:
+        run(platform, start_task, ann, far)  # the default window: from two hours before the start
+    assert "not yet be started" in early.value.message and "UTC" in early.value.message
+    assert run(platform, start_task, ann, soon).status == TaskStatus.in_progress
