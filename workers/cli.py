@@ -9,11 +9,11 @@ import threading
 import click
 from rich.console import Console
 from rich.progress import Progress
-from rich.table import Table
 
 from events.dlq import list_dead_letters, replay_dead_letters
 from events.topics import DLQ_SUFFIX, TOPICS
 from marketplace.bootstrap import bootstrap
+from marketplace.cli_output import listing_options, print_listing
 from workers import registry
 from workers.replay import PROJECTIONS
 from workers.replay import replay as run_replay
@@ -90,16 +90,18 @@ def _check_topic(topic: str) -> str:
 
 @dlq.command("list")
 @click.argument("topic")
-def dlq_list(topic):
+@listing_options
+def dlq_list(topic, as_csv, as_json):
     """Show the dead letters of TOPIC (e.g. tasks.posted)."""
     base = _check_topic(topic)
     letters = list_dead_letters(bootstrap().transport, base)
-    table = Table(title=f"{topic} dead letters ({len(letters)})")
-    for column in ("failed at", "consumer", "key", "attempts", "error"):
-        table.add_column(column)
-    for d in letters:
-        table.add_row(d.failed_at, d.consumer, d.key or "", str(d.attempts), d.error[:120])
-    console.print(table)
+    records = [
+        {"failed_at": d.failed_at, "consumer": d.consumer, "key": d.key, "attempts": d.attempts, "error": d.error}
+        for d in letters
+    ]
+    rows = [[d.failed_at, d.consumer, d.key or "", str(d.attempts), d.error[:120]] for d in letters]
+    columns = ("failed at", "consumer", "key", "attempts", "error")
+    print_listing(f"{topic} dead letters ({len(letters)})", records, columns, rows, as_csv, as_json)
 
 
 @dlq.command("replay")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import datetime
 
@@ -12,6 +13,7 @@ from rich.table import Table
 from sqlmodel import col, func, select
 
 from marketplace.bootstrap import bootstrap
+from marketplace.cli_output import listing_options, print_listing
 from marketplace.floors.csv_files import CsvImportError, export_csv, import_floors, parse_floor_csv
 from marketplace.floors.history import floor_history
 from marketplace.floors.models import Category, Region
@@ -55,32 +57,36 @@ def floors():
 
 @floors.command("list")
 @click.option("--region", help="Only this region.")
-def list_floors(region):
+@listing_options
+def list_floors(region, as_csv, as_json):
     """The rules in force now."""
     platform = bootstrap()
+    records, rows = [], []
     with platform.uow() as uow:
         s = uow.session
         regions = [r for r in s.exec(select(Region).order_by(col(Region.slug))) if region in (None, r.slug)]
         if region and not regions:
             _refuse([f"unknown region {region!r}"])
-        table = Table(title="Fee floors in force")
-        for column in ("category", "region", "version", "hourly", "per task", "min / step", "fees", "commission"):
-            table.add_column(column)
         for r in regions:
             for c in s.exec(select(Category.slug).order_by(col(Category.slug))):
                 rule = current_rule(s, c, r.slug)
                 if rule:
-                    table.add_row(
-                        c,
-                        r.slug,
-                        str(rule.version),
-                        format_cents(rule.hourly_floor, r.currency),
-                        format_cents(rule.per_task_floor, r.currency),
-                        f"{rule.min_billable_minutes} / {rule.billing_increment_minutes} min",
-                        f"{rule.service_fee_bps / 100:g}% + {rule.trust_fee_bps / 100:g}%",
-                        f"{rule.tasker_commission_bps / 100:g}%",
+                    values = {name: getattr(rule, name) for name in RULE_FIELDS}
+                    records.append({"category": c, "region": r.slug, "version": rule.version, **values})
+                    rows.append(
+                        [
+                            c,
+                            r.slug,
+                            str(rule.version),
+                            format_cents(rule.hourly_floor, r.currency),
+                            format_cents(rule.per_task_floor, r.currency),
+                            f"{rule.min_billable_minutes} / {rule.billing_increment_minutes} min",
+                            f"{rule.service_fee_bps / 100:g}% + {rule.trust_fee_bps / 100:g}%",
+                            f"{rule.tasker_commission_bps / 100:g}%",
+                        ]
                     )
-    console.print(table)
+    columns = ("category", "region", "version", "hourly", "per task", "min / step", "fees", "commission")
+    print_listing("Fee floors in force", records, columns, rows, as_csv, as_json)
 
 
 @floors.command("set")
@@ -117,26 +123,29 @@ def set_command(category, region, values, reason, effective_from, author, confir
 @click.option("--category")
 @click.option("--region")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
-def history(category, region, limit):
+@listing_options
+def history(category, region, limit, as_csv, as_json):
     """Who changed what, when and why."""
     platform = bootstrap()
     with platform.uow() as uow:
         entries = floor_history(uow.session, category, region, limit)
-    table = Table(title="Floor history (newest first)")
-    for column in ("when", "key", "v", "who", "why", "changes", "in force from"):
-        table.add_column(column)
+    rows = []
     for e in entries:
         changes = ", ".join(f"{k} {v['old']}→{v['new']}" for k, v in e["changes"].items())
-        table.add_row(
-            f"{e['created_at']:%Y-%m-%d %H:%M}",
-            f"{e['category']}/{e['region']}",
-            str(e["version"]),
-            e["author"],
-            e["reason"],
-            changes,
-            f"{e['effective_from']:%Y-%m-%d %H:%M}",
+        rows.append(
+            [
+                f"{e['created_at']:%Y-%m-%d %H:%M}",
+                f"{e['category']}/{e['region']}",
+                str(e["version"]),
+                e["author"],
+                e["reason"],
+                changes,
+                f"{e['effective_from']:%Y-%m-%d %H:%M}",
+            ]
         )
-    console.print(table)
+    records = [{**e, "changes": json.dumps(e["changes"])} if as_csv else e for e in entries]
+    columns = ("when", "key", "v", "who", "why", "changes", "in force from")
+    print_listing("Floor history (newest first)", records, columns, rows, as_csv, as_json)
 
 
 @floors.command()

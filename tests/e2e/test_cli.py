@@ -118,3 +118,26 @@ def test_import_refuses_a_file_that_is_not_utf8_or_not_csv(run, tmp_path):
     latin.write_bytes("category,region,reason\nyard-work,nyc,d\xe9j\xe0\n".encode("latin-1"))
     r = run("floors", "import", str(latin))
     assert r.exit_code == 1 and "UTF-8" in r.output
+
+
+def test_listings_print_whole_when_piped_and_as_csv_or_json(run):
+    import csv
+    import io
+    import json
+
+    r = run("floors", "set", "yard-work", "nyc", "hourly_floor=2600", "--reason", "a long internal reason " * 4)
+    assert r.exit_code == 0
+    table = run("floors", "list")  # CliRunner's stdout is not a terminal: the table must not be folded
+    assert table.exit_code == 0
+    assert any(
+        "furniture-assembly" in line and "24.00 USD" in line and "15%" in line for line in table.output.splitlines()
+    )
+    records = json.loads(run("floors", "list", "--region", "nyc", "--json").output)
+    yard = next(r for r in records if r["category"] == "yard-work")
+    assert (yard["region"], yard["version"], yard["hourly_floor"]) == ("nyc", 2, 2600)
+    rows = list(csv.DictReader(io.StringIO(run("floors", "list", "--csv").output)))
+    assert len(rows) == 20 and {"category", "region", "hourly_floor", "service_fee_bps"} <= set(rows[0])
+    history = json.loads(run("floors", "history", "--region", "nyc", "--json").output)
+    assert history[0]["changes"] == {"hourly_floor": {"old": 2400, "new": 2600}} and history[0]["reason"]
+    assert run("floors", "list", "--csv", "--json").exit_code == 2
+    assert run("dlq", "list", "tasks.posted", "--json").output.strip() == "[]"

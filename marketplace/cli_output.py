@@ -1,0 +1,47 @@
+"""How every CLI listing prints: a table on a terminal, the whole table (never cut at 80 columns) when
+the output is piped, or, with --csv or --json, the raw records for a spreadsheet or a script."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+
+def listing_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    command = click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")(command)
+    return click.option("--csv", "as_csv", is_flag=True, help="Print the records as CSV.")(command)
+
+
+def print_listing(
+    title: str,
+    records: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    as_csv: bool = False,
+    as_json: bool = False,
+) -> None:
+    """`records` (raw values) for --csv and --json; `columns` and `rows` (formatted) for the table."""
+    if as_csv and as_json:
+        raise click.UsageError("choose one of --csv and --json")
+    if as_json:
+        click.echo(json.dumps(list(records), default=str, indent=2))
+    elif as_csv:
+        fields = list(records[0]) if records else []
+        writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
+    else:
+        table = Table(title=title)
+        for column in columns:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*row)
+        # Piped, rich would assume 80 columns and fold the table: print it whole instead.
+        Console(width=None if sys.stdout.isatty() else 1_000).print(table)
