@@ -161,9 +161,8 @@ def history():
 def simulate():
     form = SimulationForm()
     with uow() as unit:
-        form.category.choices = [("", "every category")] + [
-            (c, c) for c in unit.session.exec(select(Category.slug).order_by(col(Category.slug)))
-        ]
+        names = {c.slug: c.name for c in unit.session.exec(select(Category).order_by(col(Category.name)))}
+        form.category.choices = [("", "every category (one floor for all)")] + list(names.items())
         form.region.choices = [("", "every region")] + [
             (r, r) for r in unit.session.exec(select(Region.slug).order_by(col(Region.slug)))
         ]
@@ -185,6 +184,8 @@ def simulate():
         form=form,
         result=result,
         chart=chart(result) if result else None,
+        names=names,
+        every_category=result is not None and not form.category.data,
         money=format_cents,
         user=signed_in(),
     ), status
