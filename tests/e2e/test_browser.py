@@ -84,6 +84,9 @@ def sign_up_client(page, base: str, email: str) -> None:
 
 def post_a_task(page, title: str) -> None:
     page.get_by_role("link", name="Post a task").first.click()
+    preview = page.locator("#quote-preview")
+    expect(preview).to_contain_text("Total")  # priced from the form's defaults before anything is typed
+    expect(preview.get_by_role("link", name="how prices work")).to_be_visible()
     page.get_by_label("Category").select_option("yard-work")
     page.get_by_label("Region").select_option("springfield")
     page.get_by_label("Title").fill(title)
@@ -109,8 +112,8 @@ def test_client_signs_up_previews_posts_and_sees_the_task_priced(site, browser):
     page.get_by_label("Description").fill("Two storeys, ladder on site.")
     page.get_by_label("Start (UTC)").fill("2031-04-02T10:00")
     minutes = page.get_by_label("Estimated time (minutes)")
-    minutes.fill("95")
     preview = page.locator("#quote-preview")
+    minutes.fill("95")
     expect(preview).to_contain_text("105 minutes")  # the live preview, updated as the client types
     minutes.fill("200")
     expect(preview).to_contain_text("210 minutes")
@@ -143,6 +146,20 @@ def test_operator_signs_in_to_the_console(site, browser):
     expect(page.get_by_role("heading", name="Fee floors in force")).to_be_visible()
     expect(page.locator("table")).to_contain_text("Yard work")
     shot(page, "operator-console")
+
+    # Schedule a change: it shows in the console's table and on the public prices page.
+    page.goto(f"{base}/console/floors/yard-work/nyc")
+    page.get_by_label("Hourly floor", exact=False).first.fill("2600")
+    page.get_by_label("Reason (kept in the audit history)").fill("Yearly review")
+    page.get_by_label("Takes effect (UTC; empty = now)").fill("2031-01-01T09:00")
+    page.get_by_role("button", name="Save a new version").click()
+    expect(page.locator("table")).to_contain_text("2031-01-01")
+    public = browser.new_page()  # anonymous
+    public.goto(f"{base}/prices/nyc")
+    expect(public.locator("#yard-work")).to_contain_text("26.00 USD/h from 2031-01-01")
+    expect(public.locator("svg.chart polyline")).to_have_count(5)
+    shot(public, "public-prices")
+    public.close()
     page.close()
 
 
