@@ -10,7 +10,7 @@ import secrets
 from datetime import timezone
 from decimal import Decimal
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
@@ -145,6 +145,18 @@ def _choices(form: TaskForm, s) -> None:
         SelectChoice(c.slug, f"{c.name} ({c.level})") for c in s.exec(select(Category).order_by(col(Category.name)))
     ]
     form.region.choices = [SelectChoice(r.slug, r.name) for r in s.exec(select(Region).order_by(col(Region.name)))]
+
+
+@bp.app_template_global()
+def named(kind: str, slug: str) -> str:
+    """A category's or region's name for a page, in place of its slug (looked up once per request)."""
+    if "place_names" not in g:
+        with uow() as unit:
+            g.place_names = {
+                "category": {c.slug: c.name for c in unit.session.exec(select(Category))},
+                "region": {r.slug: r.name for r in unit.session.exec(select(Region))},
+            }
+    return g.place_names[kind].get(slug, slug)
 
 
 def _render(template: str, status: int = 200, **context):

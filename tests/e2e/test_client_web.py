@@ -306,3 +306,11 @@ def test_an_error_page_knows_who_is_signed_in(web):
     missing = web.get("/tasks/999999", headers={"Accept": "text/html"})
     html = missing.get_data(as_text=True)
     assert missing.status_code == 404 and "Sign out" in html and ">Sign in<" not in html
+
+
+def test_task_pages_name_the_category_and_region(web, platform):
+    sign_up(web, "noor@example.test")
+    task_id = _priced_task(web, platform, timedelta(days=2))
+    page = web.get(f"/tasks/{task_id}").get_data(as_text=True)
+    listing = web.get("/tasks").get_data(as_text=True)
+    assert "Yard work in Springfield" in page and "Yard work · Springfield" in listing
