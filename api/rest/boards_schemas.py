@@ -51,6 +51,8 @@ class BoardTipSchema(ApiSchema):
     title = fields.String()
     body_html = fields.String()
     author_id = fields.Integer()
+    author = fields.String(metadata={"description": "The author's display name"})
+    author_tier = fields.String(metadata={"description": "The author's tier in this category"})
     helpful = fields.Integer()
     unhelpful = fields.Integer()
     rank = fields.Float(metadata={"description": "Wilson lower bound of the helpful share, with time decay"})

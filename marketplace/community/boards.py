@@ -9,8 +9,9 @@ from datetime import datetime
 from sqlmodel import Session, col, select, update
 
 from events.envelope import CloudEvent
+from marketplace.accounts.models import User
 from marketplace.clock import utcnow
-from marketplace.community.models import BoardEntry
+from marketplace.community.models import BoardEntry, Reputation
 from marketplace.community.scoring import board_rank
 from marketplace.db import insert_if_absent
 from marketplace.errors import NotFound
@@ -72,10 +73,21 @@ def board_page(session: Session, category: str, page: int, page_size: int) -> di
     if session.get(Category, category) is None:
         raise NotFound(f"No board {category!r}.")
     ranked, total = ranked_board(session, category, utcnow(), page_size, (page - 1) * page_size)
-    return {
-        "category": category,
-        "total": total,
-        "page": page,
-        "page_size": page_size,
-        "tips": [{**r.entry.model_dump(), "rank": round(r.rank, 6)} for r in ranked],
+    authors = {r.entry.author_id for r in ranked}
+    names = {u.id: u.display_name for u in session.exec(select(User).where(col(User.id).in_(authors)))}
+    tiers = {
+        rep.tasker_id: rep.tier
+        for rep in session.exec(
+            select(Reputation).where(col(Reputation.category) == category, col(Reputation.tasker_id).in_(authors))
+        )
     }
+    tips = [
+        {
+            **r.entry.model_dump(),
+            "rank": round(r.rank, 6),
+            "author": names.get(r.entry.author_id) or f"Tasker {r.entry.author_id}",
+            "author_tier": tiers.get(r.entry.author_id, "newcomer"),
+        }
+        for r in ranked
+    ]
+    return {"category": category, "total": total, "page": page, "page_size": page_size, "tips": tips}

@@ -251,6 +251,7 @@ def test_tips_and_descriptions_come_back_inert(web, api, platform):
     pipeline.close()
     board = web.get("/boards/yard-work").get_data(as_text=True)
     assert "&lt;script&gt;alert(5)&lt;/script&gt;" in board and active_content(board) == []
+    assert "(newcomer) · 0 found this helpful" in board and tasker["email"] not in board  # author and tier
 
     sign_up(web)
     task_id = task_id_of(post_form(web, description=attack, title='"><script>alert(6)</script>'))
