@@ -4,6 +4,7 @@ and a server-drawn SVG chart of the hourly floors over time. Open to everyone, n
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +18,7 @@ from marketplace.floors.models import Region
 from marketplace.floors.published import floor_timeline, published_floors
 from pricing.money import format_cents
 
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 bp = Blueprint("prices", __name__, url_prefix="/prices")
 
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP, RIGHT = 640, 240, 64, 28, 12, 12
@@ -77,6 +79,8 @@ def regions():
 
 @bp.get("/<region>")
 def region_page(region: str):
+    if not SLUG.fullmatch(region):  # not a region id (and PostgreSQL refuses NUL in a lookup)
+        abort(404, description=f"No region {region[:64]!r}.")
     with uow() as unit:
         place = unit.session.get(Region, region)
         if place is None:

@@ -196,3 +196,5 @@ def test_the_public_prices_page_shows_each_floor_its_next_change_and_a_chart(cli
     assert html.count("<polyline") == 5 and "internal" not in html and op["email"] not in html
     assert client.get("/prices").status_code == 200
     assert client.get("/prices/atlantis").status_code == 404
+    for hostile in ("/prices/%00", "/prices/%ED%A0%80", "/prices/" + "a" * 5000):
+        assert client.get(hostile, headers={"Accept": "text/html"}).status_code == 404
