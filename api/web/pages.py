@@ -38,7 +38,7 @@ from marketplace.accounts.users import normalize_email, sign_up
 from marketplace.clock import utcnow
 from marketplace.community.boards import board_page
 from marketplace.community.reputation import public_reputation
-from marketplace.community.tips import sanitize_html
+from marketplace.community.tips import sanitize_html, tips_by
 from marketplace.errors import DomainError
 from marketplace.floors.models import Category, Region
 from marketplace.floors.published import floor_version
@@ -537,6 +537,15 @@ def board(category: str):
             abort(404, description=f"No board {category!r}.")
         view = board_page(unit.session, category, page, 20)
     return _render("web/board.html", category=cat, board=view)
+
+
+@bp.get("/taskers/<int:tasker_id>")
+def tasker_profile(tasker_id: int):
+    """A tasker's public profile: tier, rating, reliability and categories, and the tips they wrote."""
+    with uow() as unit:
+        reputation = public_reputation(unit.session, tasker_id)
+        tips = tips_by(unit.session, tasker_id)
+    return _render("web/tasker.html", reputation=reputation, tips=tips)
 
 
 @bp.get("/me")

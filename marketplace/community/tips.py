@@ -7,7 +7,7 @@ from __future__ import annotations
 import nh3
 from markdown_it import MarkdownIt
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from events.envelope import CloudEvent
 from marketplace.accounts.models import Role, User
@@ -133,3 +133,9 @@ def hide_tip(uow, operator: User, tip_id: int, reason: str) -> Tip:
         session.add(tip)
         _emit(uow, "hidden", tip, hidden_by=operator.id, reason=tip.hidden_reason, at=utcnow())
     return tip
+
+
+def tips_by(session: Session, author_id: int, limit: int = 20) -> list[Tip]:
+    """A tasker's visible tips, newest first, for their public profile."""
+    query = select(Tip).where(col(Tip.author_id) == author_id, col(Tip.hidden) == False)  # noqa: E712 - SQL
+    return list(session.exec(query.order_by(col(Tip.created_at).desc()).limit(limit)))

@@ -158,6 +158,8 @@ def test_cancellation_policy_is_applied_and_explained(web, platform):
 
     page = web.get(f"/tasks/{early}").get_data(as_text=True)
     assert "more than 24 hours away, so cancelling is free" in page
+    profile = page.split('Accepted by <a href="')[1].split('"')[0]  # the tasker's public profile
+    assert profile.startswith("/taskers/") and "Tier:" in web.get(profile).get_data(as_text=True)
     r = web.post(f"/tasks/{early}/cancel", data={"csrf_token": csrf(page)}, follow_redirects=True)
     assert "Cancelled, free of charge." in r.get_data(as_text=True)
 
@@ -252,6 +254,12 @@ def test_tips_and_descriptions_come_back_inert(web, api, platform):
     board = web.get("/boards/yard-work").get_data(as_text=True)
     assert "&lt;script&gt;alert(5)&lt;/script&gt;" in board and active_content(board) == []
     assert "(newcomer) · 0 found this helpful" in board and tasker["email"] not in board  # author and tier
+    assert f'href="/taskers/{tasker["id"]}"' in board
+    profile = web.get(f"/taskers/{tasker['id']}")  # public, with the tips written, escaped
+    html = profile.get_data(as_text=True)
+    assert profile.status_code == 200 and "Tips written" in html and "&lt;script&gt;alert(5)" in html
+    assert active_content(html) == [] and tasker["email"] not in html
+    assert web.get("/taskers/999999", headers={"Accept": "text/html"}).status_code == 404
 
     sign_up(web)
     task_id = task_id_of(post_form(web, description=attack, title='"><script>alert(6)</script>'))
