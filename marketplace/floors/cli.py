@@ -9,7 +9,6 @@ from datetime import datetime
 import click
 from rich.console import Console
 from rich.progress import Progress
-from rich.table import Table
 from sqlmodel import col, func, select
 
 from marketplace.bootstrap import bootstrap
@@ -153,7 +152,8 @@ def history(category, region, limit, as_csv, as_json):
 @click.option("--category", help="Only this category (default: all).")
 @click.option("--region", help="Only this region (default: all).")
 @click.option("--days", default=30, show_default=True, type=click.IntRange(1, 366))
-def simulate(values, category, region, days):
+@listing_options
+def simulate(values, category, region, days, as_csv, as_json):
     """What-if: replay the last DAYS of postings under the proposed values, old against new."""
     platform = bootstrap()
     with platform.uow() as uow:
@@ -169,19 +169,32 @@ def simulate(values, category, region, days):
                 )
             except FloorRuleError as exc:
                 _refuse(_field_errors(exc))
-    table = Table(title=f"Simulated over {result.postings} postings of the last {days} days")
-    for column in ("category", "postings", "affected", "avg client Δ", "total client Δ", "avg payout Δ"):
-        table.add_column(column, justify="right")
-    for row in result.rows():
-        table.add_row(
-            row.category,
-            str(row.postings),
-            str(row.affected),
-            format_cents(row.client_delta_avg),
-            format_cents(row.client_delta_total),
-            format_cents(row.payout_delta_avg),
-        )
-    console.print(table)
+    rows = result.rows()
+    records = [
+        {
+            "category": r.category,
+            "postings": r.postings,
+            "affected": r.affected,
+            "client_delta_avg": r.client_delta_avg,
+            "client_delta_total": r.client_delta_total,
+            "payout_delta_avg": r.payout_delta_avg,
+        }
+        for r in rows
+    ]
+    shown = [
+        [
+            r.category,
+            str(r.postings),
+            str(r.affected),
+            format_cents(r.client_delta_avg),
+            format_cents(r.client_delta_total),
+            format_cents(r.payout_delta_avg),
+        ]
+        for r in rows
+    ]
+    columns = ("category", "postings", "affected", "avg client Δ", "total client Δ", "avg payout Δ")
+    title = f"Simulated over {result.postings} postings of the last {days} days"
+    print_listing(title, records, columns, shown, as_csv, as_json)
 
 
 @floors.command("import")

@@ -7,14 +7,15 @@ import sys
 import click
 from rich.console import Console
 from rich.progress import Progress
-from rich.table import Table
 from sqlmodel import func, select
 
 from marketplace.bootstrap import bootstrap
+from marketplace.cli_output import listing_options, print_listing
 from marketplace.payments.models import Payment
 from marketplace.payments.reconcile import reconcile
 
 console = Console()
+progress_console = Console(stderr=True)  # so --csv and --json leave stdout to the records
 
 
 @click.group()
@@ -23,7 +24,8 @@ def payments():
 
 
 @payments.command("reconcile")
-def payments_reconcile():
+@listing_options
+def payments_reconcile(as_csv, as_json):
     """Compare every task's ledger with its PaymentIntent and transfer at Stripe; exit 1 on any difference."""
     platform = bootstrap()
     try:
@@ -31,19 +33,19 @@ def payments_reconcile():
             raise click.ClickException(
                 "no Stripe account is configured (set STRIPE_SECRET_KEY); there is nothing to reconcile against"
             )
-        with platform.uow() as uow, Progress(console=console) as progress:
+        with platform.uow() as uow, Progress(console=progress_console) as progress:
             total = uow.session.exec(select(func.count()).select_from(Payment)).one()
             bar = progress.add_task("reconciling", total=total)
             differences = reconcile(uow.session, platform.gateway, progress=lambda: progress.advance(bar))
     finally:
         platform.close()
-    if not differences:
+    if not differences and not (as_csv or as_json):
         console.print("ledger and Stripe agree: no differences")
         return
-    table = Table(title=f"{len(differences)} difference(s)")
-    for column in ("task", "what", "ledger", "stripe"):
-        table.add_column(column)
-    for d in differences:
-        table.add_row(str(d.task_id), d.what, d.ledger, d.stripe)
-    console.print(table)
-    sys.exit(1)
+    records = [{"task_id": d.task_id, "what": d.what, "ledger": d.ledger, "stripe": d.stripe} for d in differences]
+    rows = [[str(d.task_id), d.what, d.ledger, d.stripe] for d in differences]
+    print_listing(
+        f"{len(differences)} difference(s)", records, ("task", "what", "ledger", "stripe"), rows, as_csv, as_json
+    )
+    if differences:
+        sys.exit(1)

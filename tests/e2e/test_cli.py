@@ -141,3 +141,11 @@ def test_listings_print_whole_when_piped_and_as_csv_or_json(run):
     assert history[0]["changes"] == {"hourly_floor": {"old": 2400, "new": 2600}} and history[0]["reason"]
     assert run("floors", "list", "--csv", "--json").exit_code == 2
     assert run("dlq", "list", "tasks.posted", "--json").output.strip() == "[]"
+
+
+def test_a_simulation_prints_its_records_as_json(run):
+    import json
+
+    r = run("floors", "simulate", "hourly_floor=3000", "--region", "nyc", "--json")
+    assert r.exit_code == 0
+    assert json.loads(r.stdout) == []  # no postings in the last 30 days: no rows, and valid JSON on stdout

@@ -412,6 +412,9 @@ def test_reconcile_command_reports_no_difference_then_catches_one(market, monkey
         uow.commit()
     bad = CliRunner().invoke(cli, ["payments", "reconcile"], catch_exceptions=False)
     assert bad.exit_code == 1 and "received" in bad.output
+    listed = CliRunner().invoke(cli, ["payments", "reconcile", "--json"], catch_exceptions=False)
+    differences = json.loads(listed.stdout)
+    assert listed.exit_code == 1 and any(d["task_id"] == task_id and "received" in d["what"] for d in differences)
 
 
 def test_a_worker_dying_after_the_capture_but_before_its_commit_captures_once(market):
