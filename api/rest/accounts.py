@@ -13,7 +13,14 @@ from api.errors import refuse
 from api.input import Blueprint
 from api.limits import login_limit, signup_limit
 from api.platform import platform, uow
-from api.rest.accounts_schemas import SignupAnswerSchema, SignupSchema, TokenInfoSchema, TokenRequestSchema, TokenSchema
+from api.rest.accounts_schemas import (
+    EXAMPLES,
+    SignupAnswerSchema,
+    SignupSchema,
+    TokenInfoSchema,
+    TokenRequestSchema,
+    TokenSchema,
+)
 from marketplace.accounts.tokens import issue_token, revoke_token, revoke_token_id, token_row, tokens_of
 from marketplace.accounts.users import authenticate, normalize_email, sign_up
 
@@ -26,7 +33,7 @@ SIGNED_UP = "Signed up: sign in with POST /api/v1/auth/token using this email an
 @blp.route("/users")
 class Users(MethodView):
     @signup_limit  # outermost: an attempt refused by validation counts too
-    @blp.arguments(SignupSchema)
+    @blp.arguments(SignupSchema, example=EXAMPLES[SignupSchema])
     @blp.response(201, SignupAnswerSchema)
     @blp.alt_response(429, description="Too many signups from this address")
     def post(self, data):
@@ -41,7 +48,7 @@ class Users(MethodView):
 
 @blp.route("/auth/token")
 class Tokens(MethodView):
-    @blp.arguments(TokenRequestSchema)
+    @blp.arguments(TokenRequestSchema, example=EXAMPLES[TokenRequestSchema])
     @blp.response(201, TokenSchema)
     @blp.alt_response(401, description="Wrong email or password")
     @blp.alt_response(429, description="Too many failed sign-ins for this email from this address")

@@ -49,3 +49,15 @@ class TokenInfoSchema(ApiSchema):
     id = fields.Integer()
     created_at = fields.AwareDateTime()
     expires_at = fields.AwareDateTime(allow_none=True)
+
+
+# Examples for the API docs, one per request body (each loads cleanly: tests/unit/test_api_examples.py).
+EXAMPLES = {
+    SignupSchema: {
+        "email": "sam@example.com",
+        "password": "correct horse battery staple",
+        "role": "tasker",
+        "display_name": "Sam",
+    },
+    TokenRequestSchema: {"email": "sam@example.com", "password": "correct horse battery staple"},
+}

@@ -10,6 +10,7 @@ from api.input import Blueprint
 from api.limits import tips_limit
 from api.platform import uow
 from api.rest.boards_schemas import (
+    EXAMPLES,
     BoardArgsSchema,
     BoardSchema,
     HideSchema,
@@ -37,7 +38,7 @@ class Board(MethodView):
 @blp.route("/boards/<category>/tips")
 class BoardTips(MethodView):
     @requires("tasker")
-    @blp.arguments(TipCreateSchema)
+    @blp.arguments(TipCreateSchema, example=EXAMPLES[TipCreateSchema])
     @blp.response(201, TipSchema)
     @blp.doc(security=SECURITY)
     @tips_limit
@@ -52,7 +53,7 @@ class BoardTips(MethodView):
 @blp.route("/tips/<int:tip_id>/votes")
 class TipVotes(MethodView):
     @requires("tasker")
-    @blp.arguments(VoteCreateSchema)
+    @blp.arguments(VoteCreateSchema, example=EXAMPLES[VoteCreateSchema])
     @blp.response(201, VoteSchema)
     @blp.alt_response(409, description="You have already voted on this tip")
     @blp.doc(security=SECURITY)
@@ -67,7 +68,7 @@ class TipVotes(MethodView):
 @blp.route("/tips/<int:tip_id>/hide")
 class HideTip(MethodView):
     @requires("operator")
-    @blp.arguments(HideSchema)
+    @blp.arguments(HideSchema, example=EXAMPLES[HideSchema])
     @blp.response(200, TipSchema)
     @blp.doc(security=SECURITY)
     def post(self, data, tip_id: int):

@@ -65,3 +65,14 @@ class BoardSchema(ApiSchema):
     page = fields.Integer()
     page_size = fields.Integer()
     tips = fields.List(fields.Nested(BoardTipSchema))
+
+
+# Examples for the API docs, one per request body (each loads cleanly: tests/unit/test_api_examples.py).
+EXAMPLES = {
+    TipCreateSchema: {
+        "title": "Bring a tarp",
+        "body": "Lay a **tarp** under the hedge: the clippings come up in one go.",
+    },
+    VoteCreateSchema: {"helpful": True},
+    HideSchema: {"reason": "Advertising"},
+}

@@ -7,7 +7,7 @@ from sqlmodel import col, select
 
 from api.input import Blueprint
 from api.platform import uow
-from api.rest.catalog_schemas import CategoryArgsSchema, CategorySchema, QuoteRequestSchema
+from api.rest.catalog_schemas import EXAMPLES, CategoryArgsSchema, CategorySchema, QuoteRequestSchema
 from api.rest.floors import floor_reference
 from api.rest.tasks_schemas import QuoteSchema
 from marketplace.floors.models import Category
@@ -32,7 +32,7 @@ class Categories(MethodView):
 
 @blp.route("/quotes")
 class Quotes(MethodView):
-    @blp.arguments(QuoteRequestSchema)
+    @blp.arguments(QuoteRequestSchema, example=EXAMPLES[QuoteRequestSchema])
     @blp.response(200, QuoteSchema)
     def post(self, data):
         """Preview a price now, computed by the same engine that prices postings"""

@@ -27,3 +27,14 @@ class QuoteRequestSchema(ApiSchema):
     region = slug(required=True)
     estimated_minutes = minutes(required=True)
     offered_rate = offered_rate(load_default=None)
+
+
+# Examples for the API docs, one per request body (each loads cleanly: tests/unit/test_api_examples.py).
+EXAMPLES = {
+    QuoteRequestSchema: {
+        "category": "yard-work",
+        "region": "springfield",
+        "estimated_minutes": 90,
+        "offered_rate": 2800,
+    },
+}

@@ -12,6 +12,7 @@ from api.auth import SECURITY, bearer_user, requires
 from api.input import Blueprint
 from api.platform import uow
 from api.rest.floors_schemas import (
+    EXAMPLES,
     FloorChangeSchema,
     FloorHistorySchema,
     FloorSchema,
@@ -70,7 +71,7 @@ class Floors(MethodView):
 @blp.route("/<string:category>/<string:region>")
 class FloorItem(MethodView):
     @requires("operator")
-    @blp.arguments(FloorChangeSchema)
+    @blp.arguments(FloorChangeSchema, example=EXAMPLES[FloorChangeSchema])
     @blp.response(201, FloorSchema)
     @blp.doc(security=SECURITY)
     def put(self, data, category: str, region: str):
@@ -104,7 +105,7 @@ class FloorHistory(MethodView):
 @blp.route("/simulate")
 class FloorSimulation(MethodView):
     @requires("operator")
-    @blp.arguments(SimulateSchema)
+    @blp.arguments(SimulateSchema, example=EXAMPLES[SimulateSchema])
     @blp.response(200, SimulationSchema)
     @blp.doc(security=SECURITY)
     def post(self, data):

@@ -121,3 +121,15 @@ class SimulationSchema(ApiSchema):
     days = fields.Integer()
     postings = fields.Integer()
     categories = fields.List(fields.Nested(CategoryImpactSchema))
+
+
+# Examples for the API docs, one per request body (each loads cleanly: tests/unit/test_api_examples.py).
+EXAMPLES = {
+    FloorChangeSchema: {
+        "hourly_floor": 2600,
+        "reason": "Yearly review",
+        "summary": "Yard work pays 26.00 USD/h from 1 January",
+        "effective_from": "2030-01-01T00:00:00Z",
+    },
+    SimulateSchema: {"changes": [{"category": "yard-work", "region": "springfield", "hourly_floor": 2600}], "days": 30},
+}

@@ -12,7 +12,7 @@ from flask.views import MethodView
 from api.auth import SECURITY, requires
 from api.input import Blueprint
 from api.platform import platform, uow
-from api.rest.payments_schemas import BookingSchema, BookSchema, PayoutAccountSchema, RefundCreateSchema
+from api.rest.payments_schemas import EXAMPLES, BookingSchema, BookSchema, PayoutAccountSchema, RefundCreateSchema
 from api.rest.tasks import task_view
 from api.rest.tasks_schemas import TaskSchema
 from marketplace.errors import PaymentDeclined
@@ -48,7 +48,7 @@ def book(task_id: int, payment_method: str | None = None, token: str | None = No
 @blp.route("/tasks/<int:task_id>/book")
 class Book(MethodView):
     @requires("client")
-    @blp.arguments(BookSchema)
+    @blp.arguments(BookSchema, example=EXAMPLES[BookSchema])
     @blp.response(200, BookingSchema)
     @blp.alt_response(402, description="The card was declined: try another")
     @blp.doc(security=SECURITY)
@@ -61,7 +61,7 @@ class Book(MethodView):
 @blp.route("/tasks/<int:task_id>/refunds")
 class Refunds(MethodView):
     @requires("operator")
-    @blp.arguments(RefundCreateSchema)
+    @blp.arguments(RefundCreateSchema, example=EXAMPLES[RefundCreateSchema])
     @blp.response(201, TaskSchema)
     @blp.doc(security=SECURITY)
     def post(self, data, task_id: int):

@@ -38,3 +38,10 @@ class RefundCreateSchema(ApiSchema):
 class PayoutAccountSchema(ApiSchema):
     account_id = fields.String(allow_none=True)
     onboarding_url = fields.String(allow_none=True)
+
+
+# Examples for the API docs, one per request body (each loads cleanly: tests/unit/test_api_examples.py).
+EXAMPLES = {
+    BookSchema: {"payment_method": "pm_card_visa"},
+    RefundCreateSchema: {"amount": 1500, "reason": "The tasker arrived an hour late"},
+}

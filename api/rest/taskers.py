@@ -9,6 +9,7 @@ from api.auth import SECURITY, requires
 from api.input import Blueprint
 from api.platform import uow
 from api.rest.taskers_schemas import (
+    EXAMPLES,
     LicenseCreateSchema,
     LicenseSchema,
     ReputationSchema,
@@ -37,7 +38,7 @@ class MySkills(MethodView):
             return {**skills_view(unit.session, g.user.id), "waiting": waiting_view(unit.session, g.user.id, utcnow())}
 
     @requires("tasker")
-    @blp.arguments(SkillsUpdateSchema)
+    @blp.arguments(SkillsUpdateSchema, example=EXAMPLES[SkillsUpdateSchema])
     @blp.response(200, SkillsViewSchema)
     @blp.alt_response(422, description="A rate is below its floor (the error names the floor)")
     @blp.doc(security=SECURITY)
@@ -62,7 +63,7 @@ class TaskerReputation(MethodView):
 @blp.route("/<int:tasker_id>/licenses")
 class Licenses(MethodView):
     @requires("operator")
-    @blp.arguments(LicenseCreateSchema)
+    @blp.arguments(LicenseCreateSchema, example=EXAMPLES[LicenseCreateSchema])
     @blp.response(201, LicenseSchema)
     @blp.doc(security=SECURITY)
     def post(self, data, tasker_id: int):

@@ -77,3 +77,10 @@ class LicenseSchema(ApiSchema):
     verified_by = fields.Integer()
     note = fields.String()
     verified_at = fields.AwareDateTime()
+
+
+# Examples for the API docs, one per request body (each loads cleanly: tests/unit/test_api_examples.py).
+EXAMPLES = {
+    SkillsUpdateSchema: {"regions": ["springfield"], "skills": [{"category": "yard-work", "rate": 2600}]},
+    LicenseCreateSchema: {"category": "electrical", "note": "State licence 12345, checked by phone"},
+}

@@ -18,6 +18,7 @@ from api.limits import posting_limit
 from api.platform import platform, uow
 from api.rest.floors import floor_reference
 from api.rest.tasks_schemas import (
+    EXAMPLES,
     CancelSchema,
     CompleteSchema,
     DisputeSchema,
@@ -104,7 +105,7 @@ def _page(args, items, total) -> dict:
 @blp.route("")
 class TaskList(MethodView):
     @requires("client")
-    @blp.arguments(TaskCreateSchema)
+    @blp.arguments(TaskCreateSchema, example=EXAMPLES[TaskCreateSchema])
     @blp.response(202, TaskSchema)
     @blp.doc(security=SECURITY)
     @posting_limit
@@ -207,7 +208,7 @@ class Start(MethodView):
 @blp.route("/<int:task_id>/complete")
 class Complete(MethodView):
     @requires("tasker")
-    @blp.arguments(CompleteSchema)
+    @blp.arguments(CompleteSchema, example=EXAMPLES[CompleteSchema])
     @blp.response(200, TaskSchema)
     @blp.doc(security=SECURITY)
     def post(self, data, task_id: int):
@@ -221,7 +222,7 @@ class Complete(MethodView):
 @blp.route("/<int:task_id>/cancel")
 class Cancel(MethodView):
     @requires("client", "tasker")
-    @blp.arguments(CancelSchema)
+    @blp.arguments(CancelSchema, example=EXAMPLES[CancelSchema])
     @blp.response(200, TaskSchema)
     @blp.doc(security=SECURITY)
     def post(self, data, task_id: int):
@@ -236,7 +237,7 @@ class Cancel(MethodView):
 @blp.route("/<int:task_id>/review")
 class ReviewTask(MethodView):
     @requires("client")
-    @blp.arguments(ReviewCreateSchema)
+    @blp.arguments(ReviewCreateSchema, example=EXAMPLES[ReviewCreateSchema])
     @blp.response(201, ReviewSchema)
     @blp.alt_response(409, description="Not completed yet, or already reviewed")
     @blp.doc(security=SECURITY)
@@ -262,7 +263,7 @@ class ApproveAdjustment(MethodView):
 @blp.route("/<int:task_id>/adjustment/dispute")
 class DisputeAdjustment(MethodView):
     @requires("client")
-    @blp.arguments(DisputeSchema)
+    @blp.arguments(DisputeSchema, example=EXAMPLES[DisputeSchema])
     @blp.response(200, TaskSchema)
     @blp.alt_response(409, description="The claim was already decided")
     @blp.doc(security=SECURITY)
@@ -274,7 +275,7 @@ class DisputeAdjustment(MethodView):
 @blp.route("/<int:task_id>/adjustment/ruling")
 class RuleOnAdjustment(MethodView):
     @requires("operator")
-    @blp.arguments(RulingSchema)
+    @blp.arguments(RulingSchema, example=EXAMPLES[RulingSchema])
     @blp.response(200, TaskSchema)
     @blp.alt_response(409, description="The claim is not disputed")
     @blp.doc(security=SECURITY)

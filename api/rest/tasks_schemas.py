@@ -175,3 +175,22 @@ class ReviewSchema(ApiSchema):
     rating = fields.Integer()
     comment = fields.String()
     created_at = fields.AwareDateTime()
+
+
+# Examples for the API docs, one per request body (each loads cleanly: tests/unit/test_api_examples.py).
+EXAMPLES = {
+    TaskCreateSchema: {
+        "category": "yard-work",
+        "region": "springfield",
+        "title": "Trim the hedge",
+        "description": "About 20 m, front garden",
+        "estimated_minutes": 90,
+        "starts_at": "2030-06-01T09:00:00Z",
+        "offered_rate": None,
+    },
+    CompleteSchema: {"minutes_worked": 95, "reason": "The hedge was longer than described"},
+    CancelSchema: {"reason": "Plans changed"},
+    ReviewCreateSchema: {"rating": 5, "comment": "Tidy work, on time"},
+    DisputeSchema: {"reason": "We agreed on an hour"},
+    RulingSchema: {"decision": "tasker", "note": "Photos show twice the length described"},
+}

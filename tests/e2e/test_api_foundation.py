@@ -144,6 +144,12 @@ def test_operational_endpoints(client, api):
             assert f'floorboard_consumer_lag{{group="{spec_.name}"' in metrics, spec_.name
     spec = client.get("/api/openapi.json").json
     assert {"/api/v1/tasks", "/api/v1/users", "/api/v1/auth/token", "/api/v1/quotes"} <= set(spec["paths"])
+    operations = [
+        op for item in spec["paths"].values() for verb, op in item.items() if verb in {"get", "post", "put", "delete"}
+    ]
+    assert all(op.get("summary") for op in operations)  # the docs read as a guide: every operation says what it does
+    bodies = [op["requestBody"]["content"]["application/json"] for op in operations if "requestBody" in op]
+    assert bodies and all("example" in body for body in bodies)
     docs = client.get("/api/docs").get_data(as_text=True)
     assert "/api/docs/assets/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()
     with client.get("/api/docs/assets/swagger-ui-bundle.js") as asset:
