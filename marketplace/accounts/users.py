@@ -38,11 +38,12 @@ def create_user(session: Session, email: str, password: str, role: str, display_
 
 
 def _add_user(session: Session, email: str, password: str, role: str, display_name: str) -> User:
-    user = User(
-        email=email, password_hash=hash_password(password), role=role, display_name=display_name or email.split("@")[0]
-    )
+    user = User(email=email, password_hash=hash_password(password), role=role, display_name=display_name)
     session.add(user)
     session.flush()
+    if not user.display_name:  # never a piece of the email: names are shown publicly (boards, profiles)
+        user.display_name = f"{role.capitalize()} {user.id}"
+        session.add(user)
     return user
 
 
