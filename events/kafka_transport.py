@@ -37,6 +37,10 @@ class KafkaGroupConsumer:
             session_timeout_ms=session_timeout_ms,
             heartbeat_interval_ms=max(1000, session_timeout_ms // 3),
             max_poll_interval_ms=300_000,
+            # A topic created just before this member joined may have had no partitions in the first
+            # assignment; fresh metadata every 5 s (not kafka-python's 5 min) brings the rebalance
+            # that assigns them.
+            metadata_max_age_ms=5_000,
         )
 
     def poll(self, timeout_s: float, max_records: int) -> list[Record]:
