@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import g, url_for
 from flask.views import MethodView
 from flask_smorest import abort
-from sqlmodel import select
 
 from api.auth import SECURITY, bearer_user, requires
 from api.input import Blueprint
@@ -24,7 +23,7 @@ from api.rest.floors_schemas import (
 )
 from marketplace.floors.history import floor_history
 from marketplace.floors.models import FloorRuleVersion, Region
-from marketplace.floors.published import published_floors
+from marketplace.floors.published import floor_versions, published_floors
 from marketplace.floors.simulation import ProposedFloor, simulate_proposals
 from marketplace.floors.versions import FloorChange, set_floor
 
@@ -61,8 +60,9 @@ class Floors(MethodView):
                 abort(404, message=f"Unknown region {region!r}.")
             floors = published_floors(session, region)
             if operator:
-                internal = {(v.category, v.region, v.version): v for v in session.exec(select(FloorRuleVersion))}
-                for floor in [*floors, *(s for f in floors for s in f["scheduled"])]:
+                shown = [*floors, *(s for f in floors for s in f["scheduled"])]
+                internal = floor_versions(session, {(f["category"], f["region"], f["version"]) for f in shown})
+                for floor in shown:
                     row = internal[floor["category"], floor["region"], floor["version"]]
                     floor.update(author=row.author, reason=row.reason)
         return floors

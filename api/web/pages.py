@@ -294,16 +294,10 @@ def new_task():
         elif request.method == "POST" and request.form.get("action") != "preview":
             status = 422
         result, problem = _preview(unit.session, form)
+        floor = _floor_of(unit.session, form, result)
     if not FORM_TOKEN.match(form.form_token.data or ""):
         form.form_token.data = secrets.token_urlsafe(24)
-    return _render(
-        "web/new_task.html", status, form=form, quote=result, problem=problem, floor=_floor_of_posting(form, result)
-    )
-
-
-def _floor_of_posting(form: TaskForm, result):
-    with uow() as unit:
-        return _floor_of(unit.session, form, result)
+    return _render("web/new_task.html", status, form=form, quote=result, problem=problem, floor=floor)
 
 
 def _attempt(unit, action, done) -> None:

@@ -62,13 +62,7 @@ def published_floors(session: Session, region: str | None = None, at: datetime |
 
 def floor_version(session: Session, category: str, region: str, version: int) -> FloorRuleVersion | None:
     """The version a quote was priced with (its `rule_version`), for "in force since"."""
-    return session.exec(
-        select(FloorRuleVersion).where(
-            col(FloorRuleVersion.category) == category,
-            col(FloorRuleVersion.region) == region,
-            col(FloorRuleVersion.version) == version,
-        )
-    ).first()
+    return floor_versions(session, {(category, region, version)}).get((category, region, version))
 
 
 def floor_timeline(session: Session, region: str) -> dict[str, list[tuple[datetime, int]]]:
