@@ -29,6 +29,7 @@ class EmbeddedConsumer:
         self.member_id = uuid.uuid4().hex
         self._assigned: tuple[int, ...] = ()
         self._positions: dict[tuple[str, int], int] = {}  # read ahead of the committed offset
+        self._paused = False
 
     def _heartbeat_and_assign(self, session: Session) -> tuple[int, ...]:
         now = utcnow()
@@ -55,10 +56,18 @@ class EmbeddedConsumer:
         )
         return {(r.topic, r.partition): r.committed_seq for r in rows}
 
+    def pause(self) -> None:
+        self._paused = True
+
+    def resume(self) -> None:
+        self._paused = False
+
     def poll(self, timeout_s: float, max_records: int) -> list[Record]:
         with Session(self.engine) as session:
             assigned = self._heartbeat_and_assign(session)
             session.commit()
+            if self._paused:
+                return []
             if assigned != self._assigned:
                 # A rebalance: start again from what the group has committed.
                 self._assigned = assigned

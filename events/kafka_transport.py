@@ -42,8 +42,24 @@ class KafkaGroupConsumer:
             # that assigns them.
             metadata_max_age_ms=5_000,
         )
+        self._paused = False
+
+    def pause(self) -> None:
+        self._paused = True
+        self._consumer.pause(*self._consumer.assignment())
+
+    def resume(self) -> None:
+        self._paused = False
+        self._consumer.resume(*self._consumer.paused())
 
     def poll(self, timeout_s: float, max_records: int) -> list[Record]:
+        if self._paused:
+            # A rebalance during the pause may have assigned partitions that are not paused yet.
+            self._consumer.pause(*self._consumer.assignment())
+            batches = self._consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
+            for tp, messages in batches.items():  # fetched before the pause took: read them again later
+                self._consumer.seek(tp, messages[0].offset)
+            return []
         batches = self._consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
         return [_record(m, self.prefix) for messages in batches.values() for m in messages]
 

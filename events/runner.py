@@ -4,16 +4,21 @@ For each poll batch: decode, skip what this group has already processed, run the
 `processed_events`, commit the database, and only then commit the offsets. A crash anywhere means
 redelivery, never loss, and redelivery has no second effect.
 
-A batch that fails is retried one event at a time with backoff; an event that still fails goes to
-`<topic>.dlq` with its error, in the same transaction that marks it processed, and the events
-behind it keep flowing. An event that cannot even be decoded goes to the DLQ at once.
+A *temporary* failure (the database unreachable, a lock or statement timeout, a serialization
+failure: see events.outages) is an outage, not a bad event: the runner keeps the batch, stops
+fetching, stays in its group, and retries the same work with capped, jittered backoff until it
+succeeds. Nothing goes to a DLQ for it.
+
+Any other failure retries the batch one event at a time; an event that fails `max_attempts` times
+on a database that answers goes to `<topic>.dlq` with its error, in the same transaction that
+marks it processed, and the events behind it keep flowing. An event that cannot even be decoded
+goes to the DLQ at once.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import Counter as Counter_
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +30,7 @@ from sqlmodel import Session
 
 from events.contracts import decode
 from events.envelope import CloudEvent, InvalidEvent
+from events.outages import Outage, backoff_delay, describe, is_temporary
 from events.sqltypes import utcnow
 from events.tables import ProcessedEvent
 from events.topics import dlq_topic
@@ -38,6 +44,14 @@ PROCESSED = Counter("floorboard_events_processed_total", "Events handled", ["gro
 DUPLICATES = Counter("floorboard_events_duplicate_total", "Redelivered events skipped", ["group", "topic"])
 DEAD_LETTERED = Counter("floorboard_events_dead_lettered_total", "Events sent to a DLQ", ["group", "topic"])
 BATCH_SECONDS = Histogram("floorboard_consumer_batch_seconds", "Time to handle one poll batch", ["group"])
+RETRIED = Counter(
+    "floorboard_consumer_outage_retries_total", "Work retried because the database was briefly unavailable", ["group"]
+)
+
+
+class Stopping(Exception):
+    """Raised out of a wait when the worker is told to stop: the batch in hand is left uncommitted,
+    so the group's next member receives it again."""
 
 
 def processed_key(record: Record, event: CloudEvent | InvalidEvent) -> str:
@@ -91,6 +105,7 @@ class ConsumerRunner:
         batch_size: int = 500,
         max_attempts: int = 3,
         backoff_s: float = 0.2,
+        max_backoff_s: float = 10.0,
         before_batch: Callable[[], None] | None = None,
         on_idle: Callable[[], None] | None = None,
         after_db_commit: Callable[[list[Record]], None] | None = None,
@@ -103,10 +118,13 @@ class ConsumerRunner:
         self.batch_size = batch_size
         self.max_attempts = max_attempts
         self.backoff_s = backoff_s
+        self.max_backoff_s = max_backoff_s
         self.before_batch = before_batch  # e.g. the pricing stage catching up on floors
         self.on_idle = on_idle  # periodic work, run when a poll comes back empty
         self.after_db_commit = after_db_commit  # a seam for crash tests
         self._consumer: Consumer | None = None
+        self._stop = threading.Event()  # run() puts its own here
+        self.outage = Outage(log, f"{group}: the database")
 
     @property
     def consumer(self) -> Consumer:
@@ -118,20 +136,13 @@ class ConsumerRunner:
         records = self.consumer.poll(timeout_s, self.batch_size)
         if not records:
             if self.on_idle is not None:
-                self.on_idle()
+                self._until_done(self.on_idle)
             return 0
         if self.before_batch is not None:
-            self.before_batch()
+            self._until_done(self.before_batch)
         with BATCH_SECONDS.labels(self.group).time():
             items = [(r, self._decode(r)) for r in records]
-            try:
-                with self.uow_factory() as uow:
-                    self._apply(uow, items)
-                    uow.commit()
-            except Exception as exc:  # noqa: BLE001 - any failure: retry one event at a time
-                log.warning("%s: batch of %d failed (%s); retrying one event at a time", self.group, len(items), exc)
-                for item in items:
-                    self._apply_alone(item)
+            self._until_done(lambda: self._apply_batch(items))
         if self.after_db_commit is not None:
             self.after_db_commit(records)
         try:
@@ -139,7 +150,66 @@ class ConsumerRunner:
         except CommitLost as exc:
             # The partitions moved to another member, which will redeliver; effects are recorded.
             log.info("%s: offset commit lost to a rebalance (%s)", self.group, exc)
+        except Exception as exc:
+            if not is_temporary(exc):
+                raise
+            # The effects and processed_events are committed: a commit that did not land costs a
+            # redelivery that processed_events absorbs, and the next batch's commit covers these.
+            log.warning("%s: offset commit failed (%s); the next commit covers it", self.group, describe(exc))
         return len(records)
+
+    def _until_done(self, work: Callable[[], object]) -> None:
+        """Run `work` until it finishes without a temporary failure, waiting between tries with the
+        consumer paused (still a member of its group, fetching nothing). Other failures propagate."""
+        attempt = 0
+        while True:
+            try:
+                work()
+            except Stopping:
+                raise
+            except Exception as exc:
+                if not is_temporary(exc):
+                    raise
+                self.outage.failed(exc)
+                RETRIED.labels(self.group).inc()
+                self._wait_paused(backoff_delay(attempt, self.backoff_s, self.max_backoff_s))
+                attempt += 1
+                continue
+            if self.outage.ongoing:
+                self._resume()
+                self.outage.recovered()
+            return
+
+    def _wait_paused(self, seconds: float) -> None:
+        try:
+            self.consumer.pause()
+            # A poll on a paused consumer fetches nothing but counts as a poll, so a wait longer
+            # than Kafka's max.poll.interval does not cost the member its place in the group.
+            self.consumer.poll(0, 1)
+        except Exception as exc:  # noqa: BLE001 - the embedded log's heartbeat needs the very database that is down
+            log.debug("%s: keep-alive poll failed: %s", self.group, describe(exc))
+        if self._stop.wait(seconds):
+            raise Stopping()
+
+    def _resume(self) -> None:
+        try:
+            self.consumer.resume()
+        except Exception as exc:
+            if not is_temporary(exc):
+                raise
+            log.debug("%s: resume failed: %s", self.group, describe(exc))
+
+    def _apply_batch(self, items: list[tuple[Record, CloudEvent | InvalidEvent]]) -> None:
+        try:
+            with self.uow_factory() as uow:
+                self._apply(uow, items)
+                uow.commit()
+        except Exception as exc:
+            if is_temporary(exc):
+                raise  # the whole batch waits and is retried as it is
+            log.warning("%s: batch of %d failed (%s); retrying one event at a time", self.group, len(items), exc)
+            for item in items:
+                self._until_done(lambda item=item: self._apply_alone(item))  # type: ignore[misc]
 
     def _decode(self, record: Record) -> CloudEvent | InvalidEvent:
         try:
@@ -174,6 +244,8 @@ class ConsumerRunner:
             PROCESSED.labels(self.group, topic).inc(count)
 
     def _apply_alone(self, item: tuple[Record, CloudEvent | InvalidEvent]) -> None:
+        """Try one event up to max_attempts times; if it fails each time on a database that
+        answers, dead-letter it. A temporary failure propagates, for _until_done to wait out."""
         record, event = item
         error: Exception | None = None
         for attempt in range(1, self.max_attempts + 1):
@@ -182,7 +254,9 @@ class ConsumerRunner:
                     self._apply(uow, [item])
                     uow.commit()
                 return
-            except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
+            except Exception as exc:
+                if is_temporary(exc):
+                    raise
                 error = exc
                 log.warning(
                     "%s: %s/%d@%d failed (attempt %d/%d): %s",
@@ -194,10 +268,12 @@ class ConsumerRunner:
                     self.max_attempts,
                     exc,
                 )
-                if attempt < self.max_attempts:
-                    time.sleep(self.backoff_s * 2 ** (attempt - 1))
-        # If even this fails (the database is gone), the error propagates and nothing is committed.
+                if attempt < self.max_attempts and self._stop.wait(self.backoff_s * 2 ** (attempt - 1)):
+                    raise Stopping() from exc
         with self.uow_factory() as uow:
+            # Only an error that repeats on a healthy database is the event's fault: this probe
+            # raises a temporary error if the database is not answering, and the event is retried.
+            uow.session.execute(text("SELECT 1"))
             event_id = event.id if isinstance(event, CloudEvent) else None
             self._dead_letter(uow, record, event_id, f"{type(error).__name__}: {error}", self.max_attempts)
             self._claim(uow, [processed_key(record, event)])
@@ -229,11 +305,23 @@ class ConsumerRunner:
         )
 
     def run(self, stop: threading.Event) -> None:
+        self._stop = stop
         log.info("%s: consuming", self.group)
+        attempt = 0
         while not stop.is_set():
             try:
                 self.run_once()
-            except Exception:
+                attempt = 0
+                self.outage.recovered()
+            except Stopping:
+                break
+            except Exception as exc:
+                if is_temporary(exc):
+                    # The embedded log polls the database itself: wait for it, keeping our place.
+                    self.outage.failed(exc)
+                    stop.wait(backoff_delay(attempt, self.backoff_s, self.max_backoff_s))
+                    attempt += 1
+                    continue
                 # Rejoin from the committed offsets so nothing polled but unhandled is skipped.
                 log.exception("%s: runner error; rejoining the group in 1s", self.group)
                 self.close()

@@ -19,6 +19,12 @@ class Consumer(Protocol):
     def commit(self, records: list[Record]) -> None:
         """Mark everything up to and including these records as consumed by the group."""
 
+    def pause(self) -> None:
+        """Fetch nothing until resume(): polls return no records but keep the membership alive
+        (the runner pauses while it waits out a database outage with a batch in hand)."""
+
+    def resume(self) -> None: ...
+
     def close(self) -> None:
         """Leave the group (its partitions go to the other members) without committing."""
 

@@ -44,7 +44,11 @@ class Platform:
 def bootstrap(settings: Settings | None = None) -> Platform:
     settings = settings or Settings.from_env()
     use_password_hashing(settings.password_hashing)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(
+        settings.database_url,
+        lock_timeout_ms=settings.db_lock_timeout_ms,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
+    )
     if settings.kafka_bootstrap_servers:
         kafka = importlib.import_module("events.kafka_transport")
         transport = kafka.KafkaTransport(

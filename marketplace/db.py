@@ -16,7 +16,9 @@ from events.envelope import CloudEvent
 from events.outbox import Outbox
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, *, lock_timeout_ms: int = 0, statement_timeout_ms: int = 0, **kwargs) -> Engine:
+    """An engine for `url`. On PostgreSQL, each connection gets the lock and statement timeouts
+    (0 = none), and a connect attempt gives up after 5 s rather than hanging on a lost host."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 
@@ -36,7 +38,9 @@ def make_engine(url: str, **kwargs) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    options = f"-c lock_timeout={int(lock_timeout_ms)} -c statement_timeout={int(statement_timeout_ms)}"
+    connect_args = {"connect_timeout": 5, "options": options}
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args, **kwargs)
 
 
 def _bulk_insert(session: Session, table, rows: list[dict]) -> None:

@@ -25,6 +25,13 @@ class Settings:
     consumer_batch_size: int = 500
     consumer_max_attempts: int = 3
     consumer_retry_backoff_s: float = 0.2
+    # The longest wait between retries while the database is unavailable (the wait doubles from
+    # consumer_retry_backoff_s up to this, with jitter).
+    consumer_retry_max_backoff_s: float = 10.0
+    # PostgreSQL: how long a statement waits for a lock, and runs at most (0 = no limit). A worker
+    # that hits either waits and retries; the API answers 503 with Retry-After.
+    db_lock_timeout_ms: int = 5_000
+    db_statement_timeout_ms: int = 30_000
     log_level: str = "INFO"
     # Seconds after pricing before a task shows in the feed of a tasker of each tier
     # (reputation buys earlier sight, never a lower price).
@@ -68,6 +75,9 @@ class Settings:
             consumer_batch_size=int(env.get("FLOORBOARD_CONSUMER_BATCH_SIZE", 500)),
             consumer_max_attempts=int(env.get("FLOORBOARD_CONSUMER_MAX_ATTEMPTS", 3)),
             consumer_retry_backoff_s=float(env.get("FLOORBOARD_CONSUMER_RETRY_BACKOFF_S", 0.2)),
+            consumer_retry_max_backoff_s=float(env.get("FLOORBOARD_CONSUMER_RETRY_MAX_BACKOFF_S", 10.0)),
+            db_lock_timeout_ms=int(env.get("FLOORBOARD_DB_LOCK_TIMEOUT_MS", 5_000)),
+            db_statement_timeout_ms=int(env.get("FLOORBOARD_DB_STATEMENT_TIMEOUT_MS", 30_000)),
             log_level=env.get("LOG_LEVEL", "INFO"),
             stripe_secret_key=env.get("STRIPE_SECRET_KEY") or None,
             stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or None,

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster on 127.0.0.1 for tests and benchmarks, from Debian's package.
 # initdb refuses to run as root, so the cluster belongs to the postgres user.
-# Usage: services/postgres.sh start|stop|status   (prints the DATABASE_URL on start/status)
+# Usage: services/postgres.sh start|stop|crash|resume|status   (prints the DATABASE_URL on start/status)
+#   start: a fresh cluster (any old one is wiped); stop: a clean shutdown that keeps the data;
+#   crash: an immediate shutdown, as if the server died (it recovers from its WAL on resume);
+#   resume: start the existing cluster again, data intact. PG_PORT and FLOORBOARD_STATE choose
+#   the port and the state directory, so a fault test can run a cluster of its own.
 source "$(dirname "$0")/common.sh"
 PORT="${PG_PORT:-15432}"
 DIR="$STATE/postgres"
@@ -26,10 +30,32 @@ start() {
   rm -rf "$DIR" && mkdir -p "$DIR"
   [ "$(id -u)" = 0 ] && chown postgres "$DIR"
   as_pg "$bin/initdb" -D "$DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1
-  as_pg "$bin/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 start \
-      -o "-h 127.0.0.1 -p $PORT -k $DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >/dev/null
+  launch "$bin"
   as_pg "$bin/createdb" -h 127.0.0.1 -p "$PORT" -U postgres "$DB"
   log "postgres running on 127.0.0.1:$PORT"
+  url
+}
+
+# The test cluster trades durability for speed: fsync and synchronous_commit are off, so a crash
+# of the *machine* (not of PostgreSQL alone) can lose the last commits. Production must not run
+# like this; `floorboard serve` and `floorboard worker` refuse synchronous_commit=off unless
+# FLOORBOARD_ALLOW_ASYNC_COMMIT=1, which the test suite sets for this cluster. PG_SYNCHRONOUS_COMMIT=on
+# gives the crash tests a cluster whose answered commits survive a crash of PostgreSQL.
+launch() {
+  as_pg "$1/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 start \
+      -o "-h 127.0.0.1 -p $PORT -k $DIR -c fsync=off -c synchronous_commit=${PG_SYNCHRONOUS_COMMIT:-off} -c full_page_writes=off -c max_connections=200" >/dev/null
+}
+
+crash() {
+  [ -d "$DIR/data" ] && as_pg "$(bindir)/pg_ctl" -D "$DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
+  log "postgres on 127.0.0.1:$PORT stopped at once (immediate)"
+}
+
+resume() {
+  if status >/dev/null; then url; return; fi
+  [ -d "$DIR/data" ] || { log "no cluster in $DIR to resume; use start"; exit 1; }
+  launch "$(bindir)"
+  log "postgres resumed on 127.0.0.1:$PORT"
   url
 }
 
@@ -45,6 +71,6 @@ status() {
 }
 
 case "${1:-}" in
-  start) start ;; stop) stop ;; status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  start) start ;; stop) stop ;; crash) crash ;; resume) resume ;; status) status ;;
+  *) echo "usage: $0 start|stop|crash|resume|status" >&2; exit 2 ;;
 esac

@@ -215,3 +215,19 @@ def backbone(request, make_platform) -> Platform:
     url = request.getfixturevalue(f"{database}_url")
     kafka = request.getfixturevalue("kafka_server") if transport == "kafka" else None
     return make_platform(url, kafka)
+
+
+@pytest.fixture
+def private_postgres(postgres_server):
+    """A PostgreSQL cluster of this test's own, migrated, to stop and crash mid-test."""
+    from tests.faults import PrivatePostgres
+
+    cluster = PrivatePostgres()
+    try:
+        upgrade(cluster.start())
+        yield cluster
+    finally:
+        try:
+            cluster.stop()
+        finally:
+            cluster.remove()

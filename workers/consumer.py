@@ -20,6 +20,7 @@ def build_runner(
         "batch_size": s.consumer_batch_size,
         "max_attempts": s.consumer_max_attempts,
         "backoff_s": s.consumer_retry_backoff_s,
+        "max_backoff_s": s.consumer_retry_max_backoff_s,
         **kwargs,
     }
     return ConsumerRunner(

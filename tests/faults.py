@@ -1,0 +1,64 @@
+"""Services of a test's own, to break on purpose: a PostgreSQL cluster that can be stopped,
+crashed and resumed without touching the cluster the rest of the suite shares."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = ROOT / "services"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PrivateService:
+    """One of services/*.sh run on its own port and state directory."""
+
+    def __init__(self, script: str, port_variables: tuple[str, ...]):
+        self.script = str(SERVICES / script)
+        self.state = ROOT / ".services" / f"fault-{uuid.uuid4().hex[:8]}"
+        self.ports = {name: free_port() for name in port_variables}
+        self.env = {**os.environ, "FLOORBOARD_STATE": str(self.state), **{k: str(v) for k, v in self.ports.items()}}
+
+    def run(self, command: str, timeout: float = 180) -> str:
+        done = subprocess.run(
+            [self.script, command], env=self.env, capture_output=True, text=True, timeout=timeout, check=False
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"{self.script} {command} failed ({done.returncode}): {done.stderr[-2000:]}")
+        return done.stdout.strip()
+
+    def remove(self) -> None:
+        shutil.rmtree(self.state, ignore_errors=True)
+
+
+class PrivatePostgres(PrivateService):
+    """With synchronous_commit on, as production runs: a commit answered survives a crash of
+    PostgreSQL (fsync stays off, as only the process dies, never the machine)."""
+
+    def __init__(self) -> None:
+        super().__init__("postgres.sh", ("PG_PORT",))
+        self.env["PG_SYNCHRONOUS_COMMIT"] = "on"
+        self.url = ""
+
+    def start(self) -> str:
+        self.url = self.run("start").splitlines()[-1]
+        return self.url
+
+    def stop(self) -> None:
+        self.run("stop")
+
+    def crash(self) -> None:
+        self.run("crash")
+
+    def resume(self) -> None:
+        self.run("resume")
