@@ -14,10 +14,15 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from events.envelope import InvalidEvent
+from events.outages import ThrottledLog, describe, is_temporary
 from marketplace.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, PaymentDeclined
 from pricing import FloorRuleError
 
 log = logging.getLogger(__name__)
+# During an outage every request fails the same way: one line per kind of failure every 10 s,
+# with a count, instead of a traceback per request.
+_outage_log = ThrottledLog(log, interval_s=10.0)
+RETRY_AFTER_S = 5  # what a client is told to wait while the database is unavailable
 
 
 # The one mapping from the domain's kinds of refusal to HTTP statuses.
@@ -112,12 +117,33 @@ def init_app(app) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
+        if is_temporary(exc):
+            return _unavailable(exc)
         log.exception("unhandled error on %s %s", request.method, request.path)
         if wants_html():
             return render_template(
                 "error.html", code=500, title="Something went wrong", message="It has been logged."
             ), 500
         return error_response(500, "Something went wrong on our side. It has been logged.")
+
+
+def _unavailable(exc: Exception):
+    """The database is briefly unavailable (down, restarting, a lock or statement timeout): a 503
+    with Retry-After, so clients and load balancers come back, and nothing was half-done, since the
+    unit of work rolled back."""
+    kind = describe(exc).split(":")[0] + " " + (type(getattr(exc, "orig", None)).__name__)
+    _outage_log.log(
+        logging.WARNING, kind, f"database unavailable on {request.method} {request.path}: {describe(exc)}; answered 503"
+    )
+    message = f"The service is briefly unavailable. Try again in {RETRY_AFTER_S} seconds."
+    if wants_html():
+        response = make_response(
+            render_template("error.html", code=503, title="Try again in a moment", message=message), 503
+        )
+    else:
+        response = make_response(*error_response(503, message))
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
 
 
 def wants_html() -> bool:
