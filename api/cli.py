@@ -8,7 +8,8 @@ import sys
 
 import click
 
-from marketplace.settings import is_dev_secret_key
+from marketplace.bootstrap import refuse_to_start
+from marketplace.settings import Settings, is_dev_secret_key
 
 
 @click.command()
@@ -34,6 +35,9 @@ def serve(bind, processes, plain_http):
         raise click.ClickException(
             "FLOORBOARD_PASSWORD_HASHING is for test suites; production hashes passwords at argon2's standard cost."
         )
+    problem = refuse_to_start(Settings.from_env())
+    if problem:
+        raise click.ClickException(problem)
     env = {**os.environ, "FLOORBOARD_HTTPS_ONLY": "0" if plain_http else "1"}
     gunicorn = [sys.executable, "-m", "gunicorn", "--workers", str(processes), "--bind", bind]
     os.execvpe(sys.executable, [*gunicorn, "--access-logfile", "-", "api.wsgi:app"], env)

@@ -15,7 +15,9 @@ from sqlalchemy import text
 
 from api.platform import platform
 from events.dlq import count_dead_letters
+from events.outages import describe
 from events.topics import CONSUMER_GROUPS, TOPICS
+from marketplace.tasks.sweeper import count_overdue_postings
 
 log = logging.getLogger(__name__)
 # Swagger UI 5 (it renders OpenAPI 3.1), as the swagger-ui-py package ships it.
@@ -38,6 +40,17 @@ class PipelineCollector:
             "floorboard_consumer_lag", "Events not yet committed by a group", labels=["group", "topic"]
         )
         dead = GaugeMetricFamily("floorboard_dead_letters", "Events in a topic's DLQ", labels=["topic"])
+        overdue = GaugeMetricFamily(
+            "floorboard_postings_overdue",
+            "Tasks still posted (not priced) longer than FLOORBOARD_SWEEP_POSTED_AFTER_S; the sweeper resends them",
+        )
+        found: list = [lag, dead]
+        try:
+            with self.app.app_context(), platform().uow() as uow:
+                overdue.add_metric([], count_overdue_postings(uow.session, platform().settings.sweep_posted_after_s))
+            found.append(overdue)
+        except Exception as exc:  # noqa: BLE001 - a scrape must not fail because the database is down
+            log.warning("could not count overdue postings: %s", describe(exc))
         try:
             with self.app.app_context():
                 transport = platform().transport
@@ -46,9 +59,9 @@ class PipelineCollector:
                         lag.add_metric([group, topic], n)
                 for topic, n in count_dead_letters(transport, list(TOPICS)).items():
                     dead.add_metric([topic], n)
-        except Exception:  # noqa: BLE001 - a scrape must not fail because the broker is down
-            log.warning("could not read pipeline metrics", exc_info=True)
-        self._cache = (time.monotonic(), [lag, dead])
+        except Exception as exc:  # noqa: BLE001 - a scrape must not fail because the broker is down
+            log.warning("could not read pipeline metrics: %s", describe(exc))
+        self._cache = (time.monotonic(), found)
         yield from self._cache[1]
 
 

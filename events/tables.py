@@ -19,6 +19,7 @@ class EventLogRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_event_log_topic_partition_seq", "topic", "partition", "seq"),
         Index("ix_event_log_unpublished", "published_at", "seq"),
+        Index("ix_event_log_topic_key", "topic", "key"),
     )
 
     # SQLite only autoincrements an INTEGER primary key, hence the variant.
@@ -39,6 +40,7 @@ class ProcessedEvent(SQLModel, table=True):
     """Written in the same transaction as a consumer's effects: an event has one effect per group."""
 
     __tablename__ = "processed_events"
+    __table_args__ = (Index("ix_processed_events_processed_at", "processed_at"),)
     consumer: str = Field(primary_key=True, max_length=120)
     event_id: str = Field(primary_key=True, max_length=200)
     processed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -15,7 +15,7 @@ from events.embedded import EmbeddedTransport
 from events.outbox import Outbox
 from events.transport import Transport
 from marketplace.accounts.passwords import use_password_hashing
-from marketplace.db import UnitOfWork, make_engine
+from marketplace.db import UnitOfWork, durability_problem, make_engine
 from marketplace.payments.gateway import PaymentGateway, make_gateway
 from marketplace.settings import Settings
 
@@ -61,3 +61,17 @@ def bootstrap(settings: Settings | None = None) -> Platform:
         transport = EmbeddedTransport(engine, settings.topic_partitions, settings.kafka_session_timeout_ms / 1000)
     outbox = Outbox(settings.topic_partitions, serialize_appends=transport.name == "embedded")
     return Platform(settings, engine, outbox, transport, make_gateway(settings))
+
+
+def refuse_to_start(settings: Settings) -> str | None:
+    """Why a production process (`serve`, `worker`) must not start on this database, or None."""
+    if settings.allow_async_commit:
+        return None
+    engine = make_engine(settings.database_url)
+    try:
+        return durability_problem(engine)
+    except Exception as exc:  # noqa: BLE001 - any failure to ask is a reason not to start, said plainly
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"cannot check the database at {settings.database_shown}: {first}"
+    finally:
+        engine.dispose()

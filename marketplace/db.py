@@ -7,6 +7,7 @@ that raises leaves nothing behind.
 from __future__ import annotations
 
 from sqlalchemy import event as sa_event
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -41,6 +42,25 @@ def make_engine(url: str, *, lock_timeout_ms: int = 0, statement_timeout_ms: int
     options = f"-c lock_timeout={int(lock_timeout_ms)} -c statement_timeout={int(statement_timeout_ms)}"
     connect_args = {"connect_timeout": 5, "options": options}
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args, **kwargs)
+
+
+def durability_problem(engine: Engine) -> str | None:
+    """Why commits on this database may not survive a crash, or None. PostgreSQL with
+    synchronous_commit or fsync off answers a commit before it is on disk: a crash then loses
+    tasks already answered 202, and pricing whose Kafka offsets were committed. SQLite (for one
+    machine, `floorboard dev`) commits durably in WAL mode and is not checked."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as conn:
+        values = {name: conn.execute(text(f"SHOW {name}")).scalar() for name in ("synchronous_commit", "fsync")}
+    off = [f"{name}={value}" for name, value in values.items() if value == "off"]
+    if not off:
+        return None
+    return (
+        f"PostgreSQL runs with {' and '.join(off)}: a crash can lose commits already answered. Turn it on "
+        "(ALTER SYSTEM SET synchronous_commit = on; ALTER SYSTEM SET fsync = on; then reload), or set "
+        "FLOORBOARD_ALLOW_ASYNC_COMMIT=1 if losing them is acceptable (test clusters only)."
+    )
 
 
 def _bulk_insert(session: Session, table, rows: list[dict]) -> None:

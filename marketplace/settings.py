@@ -33,6 +33,13 @@ class Settings:
     db_lock_timeout_ms: int = 5_000
     db_statement_timeout_ms: int = 30_000
     log_level: str = "INFO"
+    # PostgreSQL must commit durably (synchronous_commit and fsync on) for `serve` and `worker` to
+    # start: with either off, a crash can lose a task already answered 202. Test clusters only.
+    allow_async_commit: bool = False
+    # The pricing group's sweeper, run when its worker is idle: a task still `posted` this long
+    # after posting has its task.posted sent again through the outbox (pricing is idempotent).
+    sweep_posted_after_s: int = 300
+    sweep_every_s: float = 60.0
     # Seconds after pricing before a task shows in the feed of a tasker of each tier
     # (reputation buys earlier sight, never a lower price).
     priority_window: tuple[tuple[str, int], ...] = (("elite", 0), ("trusted", 60), ("newcomer", 180))
@@ -79,6 +86,9 @@ class Settings:
             db_lock_timeout_ms=int(env.get("FLOORBOARD_DB_LOCK_TIMEOUT_MS", 5_000)),
             db_statement_timeout_ms=int(env.get("FLOORBOARD_DB_STATEMENT_TIMEOUT_MS", 30_000)),
             log_level=env.get("LOG_LEVEL", "INFO"),
+            allow_async_commit=env.get("FLOORBOARD_ALLOW_ASYNC_COMMIT", "") == "1",
+            sweep_posted_after_s=int(env.get("FLOORBOARD_SWEEP_POSTED_AFTER_S", 300)),
+            sweep_every_s=float(env.get("FLOORBOARD_SWEEP_EVERY_S", 60)),
             stripe_secret_key=env.get("STRIPE_SECRET_KEY") or None,
             stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or None,
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,

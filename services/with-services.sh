@@ -17,6 +17,9 @@ PG_URL=$("$HERE/postgres.sh" start) || { echo "could not start PostgreSQL" >&2; 
 "$HERE/kafka.sh" start || { echo "could not start Kafka" >&2; exit 1; }
 export FLOORBOARD_CHROMIUM="$("$HERE/browser.sh" ensure)" || { echo "could not install chromium" >&2; exit 1; }
 export FLOORBOARD_TEST_POSTGRES_URL="$PG_URL"
+# The throwaway cluster runs with fsync and synchronous_commit off, for speed; `floorboard serve`
+# and `floorboard worker` refuse that unless told it is acceptable, as it is for tests and benches.
+export FLOORBOARD_ALLOW_ASYNC_COMMIT=1
 export FLOORBOARD_TEST_KAFKA="$("$HERE/kafka.sh" status)"
 read -r FLOORBOARD_TEST_LOCALSTRIPE FLOORBOARD_TEST_STRIPE_MOCK < <("$HERE/stripe.sh" start) \
   || { echo "could not start the Stripe API servers" >&2; exit 1; }

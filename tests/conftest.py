@@ -24,6 +24,11 @@ from migrations import upgrade
 os.environ.setdefault("SECRET_KEY", "test-" + secrets.token_urlsafe(24))
 # argon2 at its cheapest: at the standard cost, hashing was most of the HTTP tests' run time.
 os.environ.setdefault("FLOORBOARD_PASSWORD_HASHING", "cheapest-for-tests")
+# The test cluster runs with synchronous_commit and fsync off, for speed (services/postgres.sh):
+# the workers and `serve` the tests start would refuse it otherwise. The crash tests use a
+# cluster of their own with synchronous_commit on, and tests/integration/test_durability.py
+# checks the refusal itself.
+os.environ.setdefault("FLOORBOARD_ALLOW_ASYNC_COMMIT", "1")
 PG_URL = os.environ.get("FLOORBOARD_TEST_POSTGRES_URL")
 KAFKA = os.environ.get("FLOORBOARD_TEST_KAFKA")
 LOCALSTRIPE = os.environ.get("FLOORBOARD_TEST_LOCALSTRIPE")

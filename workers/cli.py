@@ -12,7 +12,7 @@ from rich.progress import Progress
 
 from events.dlq import list_dead_letters, replay_dead_letters
 from events.topics import DLQ_SUFFIX, TOPICS
-from marketplace.bootstrap import bootstrap
+from marketplace.bootstrap import bootstrap, refuse_to_start
 from marketplace.cli_output import listing_options, print_listing
 from workers import registry
 from workers.replay import PROJECTIONS
@@ -36,6 +36,9 @@ def worker(name):
     if name not in specs:
         raise click.ClickException(f"no worker named {name!r}; choose one of: {', '.join(sorted(specs))}")
     platform = bootstrap()
+    problem = refuse_to_start(platform.settings)
+    if problem:
+        raise click.ClickException(problem)
     spec = specs[name]
     if spec.kafka_only and platform.transport.name != "kafka":
         raise click.ClickException(f"the {name} worker needs KAFKA_BOOTSTRAP_SERVERS (the embedded log needs no relay)")

@@ -64,25 +64,27 @@ def post_task(uow, client_id: int, draft: TaskDraft) -> Task:
     )
     session.add(task)
     session.flush()
-    uow.emit(
-        CloudEvent(
-            type="task.posted",
-            subject=str(task.id),
-            data={
-                "task_id": task.id,
-                "client_id": client_id,
-                "category": task.category,
-                "region": task.region,
-                "title": task.title,
-                "estimated_minutes": task.estimated_minutes,
-                "starts_at": task.starts_at,
-                "offered_rate": task.offered_rate,
-                "posted_at": task.posted_at,
-            },
-        ),
-        key=str(task.id),
-    )
+    uow.emit(posted_event(task), key=str(task.id))
     return task
+
+
+def posted_event(task: Task) -> CloudEvent:
+    """The task.posted event for a task (the sweeper rebuilds it from the task, too)."""
+    return CloudEvent(
+        type="task.posted",
+        subject=str(task.id),
+        data={
+            "task_id": task.id,
+            "client_id": task.client_id,
+            "category": task.category,
+            "region": task.region,
+            "title": task.title,
+            "estimated_minutes": task.estimated_minutes,
+            "starts_at": task.starts_at,
+            "offered_rate": task.offered_rate,
+            "posted_at": task.posted_at,
+        },
+    )
 
 
 def post_task_once(uow, client_id: int, draft: TaskDraft, key: str) -> tuple[Task, bool]:
