@@ -10,6 +10,7 @@ db upgrade          apply the Alembic migrations                            (mig
 seed                regions, categories and floors; --demo adds the logins  (cli/demo.py)
 floors ...          list, set, history, simulate, import, export            (marketplace/floors/cli.py)
 users, payments     create an operator; reconcile the ledger with Stripe    (marketplace/*/cli.py)
+audit               check that nothing accepted was lost; exit 1 on a miss (marketplace/audit/cli.py)
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from api.cli import serve
 from cli.demo import seed
 from cli.dev import dev
 from marketplace.accounts.cli import users
+from marketplace.audit.cli import audit
 from marketplace.floors.cli import floors
 from marketplace.payments.cli import payments
 from marketplace.settings import Settings, dev_secret_key
@@ -53,7 +55,7 @@ def cli():
     configure_logging(Settings.from_env().log_level)
 
 
-for command in (dev, serve, worker, replay, dlq, topics, db, seed, floors, users, payments):
+for command in (dev, serve, worker, replay, dlq, topics, db, seed, floors, users, payments, audit):
     cli.add_command(command)
 
 

@@ -1,0 +1,179 @@
+"""`floorboard audit`: the invariants that must hold across the database and the event log.
+
+- every posted task has exactly one tasks.priced (a task still `posted` past the sweeper's age
+  is a miss, and so is a task priced twice);
+- every priced task has one posted quote;
+- every task's ledger sums to zero;
+- every event a group marked processed is in the log;
+- no dead letter waits unreplayed longer than the allowed age.
+
+The log keeps a window (retention prunes older published rows), so the checks that read it look
+only at what the window still holds: tasks posted, and events created, since its oldest row.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import col, func, select
+
+from events.dlq import DeadLetterView, list_dead_letters
+from events.tables import EventLogRow, ProcessedEvent
+from events.topics import TOPICS
+from events.transport import Transport
+from marketplace.clock import utcnow
+from marketplace.payments.ledger import task_totals
+from marketplace.tasks.models import Task, TaskQuote, TaskStatus
+
+
+@dataclass
+class Check:
+    name: str
+    checked: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.misses
+
+
+def log_horizon(session) -> datetime | None:
+    """When the oldest row the log still holds was written (None: the log is empty)."""
+    return session.exec(select(func.min(col(EventLogRow.created_at)))).one()
+
+
+def check_pricing(session, horizon: datetime | None, posted_grace_s: int) -> Check:
+    check = Check("every posted task has exactly one tasks.priced")
+    priced = Counter(
+        dict(
+            session.exec(
+                select(EventLogRow.key, func.count())
+                .where(col(EventLogRow.topic) == "tasks.priced")
+                .group_by(col(EventLogRow.key))
+            ).all()
+        )
+    )
+    query = select(Task.id, Task.status, Task.posted_at)
+    if horizon is not None:
+        query = query.where(col(Task.posted_at) >= horizon)
+    overdue = utcnow() - timedelta(seconds=posted_grace_s)
+    for task_id, status, posted_at in session.exec(query):
+        check.checked += 1
+        n = priced.get(str(task_id), 0)
+        if status == TaskStatus.posted:
+            if n:
+                check.misses.append(f"task {task_id} is posted but has {n} tasks.priced")
+            elif posted_at < overdue:
+                check.misses.append(f"task {task_id} is still posted, {_age(posted_at)} after posting")
+        elif n != 1:
+            check.misses.append(f"task {task_id} ({status}) has {n} tasks.priced, not 1")
+    return check
+
+
+def check_quotes(session) -> Check:
+    check = Check("every priced task has one posted quote")
+    posted_quotes = dict(
+        session.exec(
+            select(TaskQuote.task_id, func.count())
+            .where(col(TaskQuote.kind) == "posted")
+            .group_by(col(TaskQuote.task_id))
+        ).all()
+    )
+    for task_id, status in session.exec(select(Task.id, Task.status).where(col(Task.rule_version).is_not(None))):
+        check.checked += 1
+        n = posted_quotes.get(task_id, 0)
+        if n != 1:
+            check.misses.append(f"task {task_id} ({status}) has {n} posted quotes, not 1")
+    return check
+
+
+def check_ledgers(session) -> Check:
+    check = Check("every ledger sums to zero")
+    for task_id, total in task_totals(session).items():
+        check.checked += 1
+        if total != 0:
+            check.misses.append(f"task {task_id}'s ledger sums to {total} cents")
+    return check
+
+
+def _created_at(event_id: str) -> datetime | None:
+    """A UUIDv7 event id's creation time (its first 48 bits are Unix milliseconds)."""
+    if len(event_id) != 32 or event_id[12] != "7":
+        return None
+    try:
+        millis = int(event_id[:12], 16)
+    except ValueError:
+        return None
+    return datetime.fromtimestamp(millis / 1000, tz=utcnow().tzinfo)
+
+
+def check_processed(session, horizon: datetime | None) -> Check:
+    check = Check("every processed event is in the log")
+    check.checked = session.exec(select(func.count()).select_from(ProcessedEvent)).one()
+    missing = session.exec(
+        select(ProcessedEvent.consumer, ProcessedEvent.event_id)
+        .outerjoin(EventLogRow, col(EventLogRow.event_id) == col(ProcessedEvent.event_id))
+        .where(col(EventLogRow.seq).is_(None))
+    )
+    for consumer, event_id in missing:
+        if "/" in event_id:  # an undecodable record, keyed by its place in the topic: it has no id
+            continue
+        created = _created_at(event_id)
+        if created is not None and horizon is not None and created < horizon:
+            continue  # older than the log's window: pruned by retention, as it should be
+        check.misses.append(f"{consumer} processed {event_id}, which the log does not hold")
+    return check
+
+
+def check_dead_letters(session, letters: dict[str, list[DeadLetterView]], max_age_h: float) -> Check:
+    check = Check(f"no dead letter older than {max_age_h:g} h")
+    cutoff = utcnow() - timedelta(hours=max_age_h)
+    for topic, topic_letters in letters.items():
+        for letter in topic_letters:
+            check.checked += 1
+            if session.get(ProcessedEvent, (f"dlq-replay:{topic}", letter.dlq_event_id)) is not None:
+                continue  # replayed
+            if datetime.fromisoformat(letter.failed_at) < cutoff:
+                where = f"{topic}: {letter.consumer} dead-lettered key {letter.key} at {letter.failed_at}"
+                check.misses.append(f"{where}: {letter.error[:100]}")
+    return check
+
+
+def audit(
+    uow_factory: Callable[[], Any],
+    transport: Transport,
+    posted_grace_s: int,
+    dlq_max_age_h: float,
+    progress: Callable[[str], None] | None = None,
+) -> list[Check]:
+    """Every check, each reading the database in a unit of work of its own."""
+    if progress is not None:
+        progress("reading the dead-letter topics")
+    letters = {topic: list_dead_letters(transport, topic) for topic in TOPICS}  # before any transaction opens
+    with uow_factory() as uow:
+        horizon = log_horizon(uow.session)
+    steps: list[tuple[str, Callable[[Any], Check]]] = [
+        ("pricing", lambda session: check_pricing(session, horizon, posted_grace_s)),
+        ("quotes", check_quotes),
+        ("ledgers", check_ledgers),
+        ("processed events", lambda session: check_processed(session, horizon)),
+        ("dead letters", lambda session: check_dead_letters(session, letters, dlq_max_age_h)),
+    ]
+    checks = []
+    for name, step in steps:
+        if progress is not None:
+            progress(name)
+        with uow_factory() as uow:
+            checks.append(step(uow.session))
+    return checks
+
+
+def _age(then: datetime) -> str:
+    seconds = int((utcnow() - then).total_seconds())
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds // 60} min" if seconds >= 60 else f"{seconds} s"
