@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 run: install
 	$(BIN)/floorboard dev
 
-## test: lint and typecheck, then start PostgreSQL, Kafka and the Stripe API servers on 127.0.0.1, run the whole suite, stop them
+## test: lint and typecheck, then start PostgreSQL, Kafka, Redis and the Stripe API servers on 127.0.0.1, run the whole suite, stop them
 test: install lint typecheck
 	services/with-services.sh $(BIN)/pytest $(PYTEST_ARGS)
 
@@ -47,11 +47,14 @@ services-up:
 	@services/postgres.sh start
 	@services/kafka.sh start
 	@services/stripe.sh start >/dev/null
+	@services/redis.sh start >/dev/null
 	@services/browser.sh ensure >/dev/null
 	@echo "export FLOORBOARD_TEST_POSTGRES_URL=$$(services/postgres.sh status) FLOORBOARD_TEST_KAFKA=$$(services/kafka.sh status)" \
-	  "FLOORBOARD_TEST_LOCALSTRIPE=$$(services/stripe.sh status | cut -d' ' -f1) FLOORBOARD_TEST_STRIPE_MOCK=$$(services/stripe.sh status | cut -d' ' -f2)"
+	  "FLOORBOARD_TEST_LOCALSTRIPE=$$(services/stripe.sh status | cut -d' ' -f1) FLOORBOARD_TEST_STRIPE_MOCK=$$(services/stripe.sh status | cut -d' ' -f2)" \
+	  "FLOORBOARD_TEST_REDIS=$$(services/redis.sh status)"
 
 services-down:
+	services/redis.sh stop
 	services/stripe.sh stop
 	services/kafka.sh stop
 	services/postgres.sh stop

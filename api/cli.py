@@ -18,7 +18,13 @@ from marketplace.settings import Settings, is_dev_secret_key
 @click.option(
     "--plain-http", is_flag=True, help="Not behind HTTPS (a local trial): session cookies without Secure, and no HSTS."
 )
-def serve(bind, processes, plain_http):
+@click.option(
+    "--control-socket",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="gunicorn's control socket, one path per instance (default: none, so two instances never share one).",
+)
+def serve(bind, processes, plain_http, control_socket):
     """The web app under gunicorn (set SECRET_KEY, DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS)."""
     key = os.environ.get("SECRET_KEY", "")
     if not key:
@@ -38,6 +44,13 @@ def serve(bind, processes, plain_http):
     problem = refuse_to_start(Settings.from_env())
     if problem:
         raise click.ClickException(problem)
+    if processes > 1 and os.environ.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://"):
+        click.echo(
+            f"warning: {processes} workers and no shared rate-limit store: each worker counts sign-in failures on "
+            f"its own, so {processes}x the attempts get through. Set RATELIMIT_STORAGE_URI=redis://HOST:PORT/0.",
+            err=True,
+        )
     env = {**os.environ, "FLOORBOARD_HTTPS_ONLY": "0" if plain_http else "1"}
     gunicorn = [sys.executable, "-m", "gunicorn", "--workers", str(processes), "--bind", bind]
+    gunicorn += ["--control-socket", control_socket] if control_socket else ["--no-control-socket"]
     os.execvpe(sys.executable, [*gunicorn, "--access-logfile", "-", "api.wsgi:app"], env)

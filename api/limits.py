@@ -1,14 +1,18 @@
-"""Rate limits on signing in, signing up and posting (flask-limiter, in-process memory storage).
+"""Rate limits on signing in, signing up and posting (flask-limiter).
 
-Counters are kept per app instance, per client address and, for sign-in, per email, so a
-password-guessing run is stopped without locking out everyone behind one address. Sign-in
+Counters are kept per client address and, for sign-in, per email, so a password-guessing run is
+stopped without locking out everyone behind one address. They live in process memory by default
+(`floorboard dev`, one process); with RATELIMIT_STORAGE_URI (e.g. redis://127.0.0.1:6379/0) they
+live in that shared store, so every gunicorn worker draws on the same counters: 10 failed sign-ins
+in total, not 10 per worker. `floorboard serve` warns when it runs several workers without one. Sign-in
 counts failures only, across the web form and the API together; signup counts every attempt. The
 limits are app config, so an operator can tune them: RATELIMIT_LOGIN, RATELIMIT_SIGNUP,
-RATELIMIT_POSTING, RATELIMIT_TIPS. Behind several gunicorn workers set
-RATELIMIT_STORAGE_URI to a shared store (e.g. redis://) so the limit holds across processes.
+RATELIMIT_POSTING, RATELIMIT_TIPS.
 """
 
 from __future__ import annotations
+
+import os
 
 from flask import current_app, g, request
 from flask_limiter import Limiter
@@ -25,8 +29,7 @@ DEFAULTS = {
 
 
 def _scope() -> str:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]  # LocalProxy's, unseen by the stubs
-    return f"{id(app)}:{get_remote_address()}"
+    return f"{current_app.config['RATELIMIT_SCOPE']}:{get_remote_address()}"
 
 
 def _login_key() -> str:
@@ -64,5 +67,9 @@ tips_limit = _limit("RATELIMIT_TIPS", key_func=_user_key, deduct_when=lambda r: 
 
 def init_app(app) -> None:
     for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
+        app.config.setdefault(key, os.environ.get(key, value) if isinstance(value, str) else value)
+    # In memory, each app instance (tests make many in one process) keeps counters of its own; in
+    # a shared store, every process's app must use the same keys.
+    shared = not str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://")
+    app.config.setdefault("RATELIMIT_SCOPE", "floorboard" if shared else f"app{id(app)}")
     limiter.init_app(app)

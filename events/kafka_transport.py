@@ -8,15 +8,78 @@ The relay publishes with an idempotent producer and acks=all.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 from kafka.errors import IllegalStateError, KafkaError
 
+from events.outages import ThrottledLog
 from events.topics import TOPICS, all_topic_names
 from events.transport import CommitLost, Record
 
 log = logging.getLogger(__name__)
+# kafka-python logs every failed connect, fetch and heartbeat while a broker is away: hundreds of
+# ERROR lines per outage. Its records go through KafkaLogs instead, which says it once.
+_CONNECTION_TROUBLE = (
+    "disconnect",
+    "connect",
+    "socket",
+    "abort",
+    "refused",
+    "timed out",
+    "timeout",
+    "nodenotready",
+    "no brokers",
+    "unable to",
+)
+
+
+class KafkaLogs(logging.Handler):
+    """Turns kafka-python's logging during an outage into one WARNING when the broker goes away
+    and one INFO when a connection is made again; its warnings while the broker is away, and for
+    30 s after (while the group rejoins and leaders move), are counted, not logged. Other warnings
+    pass on, at most one line per kind every 30 s. Installed once per process, on "kafka"."""
+
+    installed: "KafkaLogs | None" = None
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.down_since: float | None = None
+        self.quiet_until = 0.0  # the group rejoins and leaders move for a while after the broker returns
+        self.suppressed = 0
+        self.other = ThrottledLog(log, interval_s=30.0)
+
+    @classmethod
+    def install(cls) -> None:
+        if cls.installed is not None:
+            return
+        cls.installed = cls()
+        kafka_logger = logging.getLogger("kafka")
+        kafka_logger.addHandler(cls.installed)
+        kafka_logger.setLevel(logging.INFO)  # "Connected" is how the broker's return shows
+        kafka_logger.propagate = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if record.levelno < logging.WARNING:
+            if self.down_since is not None and message.endswith(": Connected"):
+                log.info(
+                    "Kafka broker reachable again after %.1f s (%d kafka-python warnings suppressed)",
+                    time.monotonic() - self.down_since,
+                    self.suppressed,
+                )
+                self.down_since, self.suppressed = None, 0
+                self.quiet_until = time.monotonic() + 30
+            return
+        if self.down_since is not None or time.monotonic() < self.quiet_until:
+            self.suppressed += 1
+            return
+        if any(word in message.lower() for word in _CONNECTION_TROUBLE):
+            self.down_since = time.monotonic()
+            log.warning("Kafka broker unreachable (%s); retrying quietly until it is back", message[:200])
+            return
+        self.other.log(record.levelno, str(record.msg), f"kafka-python: {message[:300]}")
 
 
 def _record(msg: Any, prefix: str) -> Record:
@@ -41,7 +104,10 @@ class KafkaGroupConsumer:
             # assignment; fresh metadata every 5 s (not kafka-python's 5 min) brings the rebalance
             # that assigns them.
             metadata_max_age_ms=5_000,
+            # After a broker restart, reconnect within a second (kafka-python backs off to 30 s).
+            reconnect_backoff_max_ms=1_000,
         )
+        KafkaLogs.install()
         self._paused = False
 
     def pause(self) -> None:
@@ -227,16 +293,23 @@ class KafkaPublisher:
             linger_ms=5,
             batch_size=256 * 1024,
             max_in_flight_requests_per_connection=5,
+            # Bounded waits: send() blocks at most this long for metadata or buffer space, and a
+            # broker that comes back is retried within a second, not kafka-python's 30 s.
+            max_block_ms=10_000,
+            reconnect_backoff_max_ms=1_000,
         )
+        KafkaLogs.install()
 
-    def publish(self, messages: list[tuple[str, str, bytes]]) -> None:
-        """Send (topic, key, value) messages and block until every one is acknowledged."""
+    def publish(self, messages: list[tuple[str, str, bytes]], timeout_s: float = 10.0) -> None:
+        """Send (topic, key, value) messages and wait, at most `timeout_s`, until every one is
+        acknowledged; KafkaTimeoutError (or the send's own error) otherwise."""
+        deadline = time.monotonic() + timeout_s
         futures = [
             self._producer.send(self.prefix + topic, key=key.encode(), value=value) for topic, key, value in messages
         ]
-        self._producer.flush()
+        self._producer.flush(timeout=max(0.0, deadline - time.monotonic()))
         for future in futures:
-            future.get(timeout=30)  # raises the send's error, if it had one
+            future.get(timeout=max(0.0, deadline - time.monotonic()))  # raises the send's error, if it had one
 
     def close(self) -> None:
         self._producer.close()

@@ -60,8 +60,9 @@ class Transport(Protocol):
 
 
 class Publisher(Protocol):
-    def publish(self, messages: list[tuple[str, str, bytes]]) -> None:
-        """(topic, key, value) triples, all acknowledged by the broker before this returns."""
+    def publish(self, messages: list[tuple[str, str, bytes]], timeout_s: float = 10.0) -> None:
+        """(topic, key, value) triples, all acknowledged by the broker before this returns; raises
+        if they are not acknowledged within `timeout_s` (some may have been sent: resending is safe)."""
 
     def close(self) -> None: ...
 

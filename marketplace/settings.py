@@ -40,6 +40,11 @@ class Settings:
     # after posting has its task.posted sent again through the outbox (pricing is idempotent).
     sweep_posted_after_s: int = 300
     sweep_every_s: float = 60.0
+    # Retention (events/retention.py), run by the `retention` worker every retention_every_s.
+    processed_retention_s: int = 7 * 24 * 3600
+    published_outbox_retention_s: int = 7 * 24 * 3600
+    log_retention: tuple[tuple[str, int], ...] = ()  # embedded log, per topic; empty = the defaults
+    retention_every_s: float = 600.0
     # Seconds after pricing before a task shows in the feed of a tasker of each tier
     # (reputation buys earlier sight, never a lower price).
     priority_window: tuple[tuple[str, int], ...] = (("elite", 0), ("trusted", 60), ("newcomer", 180))
@@ -89,6 +94,10 @@ class Settings:
             allow_async_commit=env.get("FLOORBOARD_ALLOW_ASYNC_COMMIT", "") == "1",
             sweep_posted_after_s=int(env.get("FLOORBOARD_SWEEP_POSTED_AFTER_S", 300)),
             sweep_every_s=float(env.get("FLOORBOARD_SWEEP_EVERY_S", 60)),
+            processed_retention_s=int(env.get("FLOORBOARD_PROCESSED_RETENTION_S", 7 * 24 * 3600)),
+            published_outbox_retention_s=int(env.get("FLOORBOARD_OUTBOX_RETENTION_S", 7 * 24 * 3600)),
+            log_retention=parse_seconds_map("FLOORBOARD_LOG_RETENTION", env.get("FLOORBOARD_LOG_RETENTION", "")),
+            retention_every_s=float(env.get("FLOORBOARD_RETENTION_EVERY_S", 600)),
             stripe_secret_key=env.get("STRIPE_SECRET_KEY") or None,
             stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or None,
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
@@ -106,6 +115,17 @@ class Settings:
                 env.get("FLOORBOARD_PRIORITY_WINDOW", "elite=0,trusted=60,newcomer=180")
             ),
         )
+
+
+def parse_seconds_map(variable: str, text: str) -> tuple[tuple[str, int], ...]:
+    """ "tasks.posted=604800,tasks.priced=86400" -> (("tasks.posted", 604800), ...)."""
+    pairs = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, seconds = part.partition("=")
+        if not seconds.strip().isdigit():
+            raise ValueError(f"{variable}: {part!r} is not name=seconds")
+        pairs.append((name.strip(), int(seconds)))
+    return tuple(pairs)
 
 
 def parse_priority_window(text: str) -> tuple[tuple[str, int], ...]:

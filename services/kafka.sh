@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # A single-node Apache Kafka (KRaft, broker + controller) on 127.0.0.1 for tests and benchmarks.
 # The broker comes from Maven Central (services/kafka/pom.xml) and is cached, so only the first
-# run downloads it.   Usage: services/kafka.sh start|stop|status
+# run downloads it.   Usage: services/kafka.sh start|stop|restart|kill|status
+#   start: a fresh broker (any old data is wiped); stop: a clean shutdown; restart: start again on
+#   the same data directory (topics, messages and committed offsets kept); kill: kill -9, as a
+#   crash would. KAFKA_PORT, KAFKA_CONTROLLER_PORT and FLOORBOARD_STATE choose the ports and the
+#   state directory, so a fault test can run a broker of its own.
 source "$(dirname "$0")/common.sh"
 VERSION=4.1.1
 PORT="${KAFKA_PORT:-19092}"
@@ -54,18 +58,33 @@ log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
 log4j.logger.kafka.server.KafkaServer=INFO
 log4j.logger.kafka.server.BrokerServer=INFO
 PROPS
-  local java_opts=(-Xms256m -Xmx1g -Dlog4j.configuration="file:$DIR/log4j.properties")
-  java "${java_opts[@]}" -cp "$LIBS/*" kafka.tools.StorageTool format \
-      --config "$DIR/server.properties" --cluster-id "$(java "${java_opts[@]}" -cp "$LIBS/*" kafka.tools.StorageTool random-uuid 2>/dev/null)" \
+  java "${JAVA_OPTS[@]}" -cp "$LIBS/*" kafka.tools.StorageTool format \
+      --config "$DIR/server.properties" --cluster-id "$(java "${JAVA_OPTS[@]}" -cp "$LIBS/*" kafka.tools.StorageTool random-uuid 2>/dev/null)" \
       --ignore-formatted >"$DIR/format.log" 2>&1
-  nohup java "${java_opts[@]}" -cp "$LIBS/*" kafka.Kafka "$DIR/server.properties" \
-      >"$DIR/stdout.log" 2>&1 </dev/null &
+  launch
+}
+
+JAVA_OPTS=(-Xms256m -Xmx1g -Dlog4j.configuration="file:$DIR/log4j.properties")
+
+launch() {
+  nohup java "${JAVA_OPTS[@]}" -cp "$LIBS/*" kafka.Kafka "$DIR/server.properties" \
+      >>"$DIR/stdout.log" 2>&1 </dev/null &
   echo $! >"$PIDFILE"
   if ! wait_for_port "$PORT" 90; then
     log "kafka did not start; last lines of its log:"; tail -30 "$DIR/stdout.log" "$DIR/kafka.log" >&2 || true
     stop; exit 1
   fi
   log "kafka $VERSION running on 127.0.0.1:$PORT (pid $(cat "$PIDFILE"))"
+}
+
+restart() {
+  [ -f "$DIR/server.properties" ] || { log "no broker in $DIR to restart; use start"; exit 1; }
+  if status >/dev/null; then stop; fi
+  launch
+}
+
+kill9() {
+  if [ -f "$PIDFILE" ]; then kill -9 "$(cat "$PIDFILE")" 2>/dev/null || true; rm -f "$PIDFILE"; log "kafka killed (-9)"; fi
 }
 
 stop() {
@@ -82,6 +101,6 @@ stop() {
 status() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null && echo "127.0.0.1:$PORT"; }
 
 case "${1:-}" in
-  start) start ;; stop) stop ;; status) status ;; fetch) fetch ;;
-  *) echo "usage: $0 start|stop|status|fetch" >&2; exit 2 ;;
+  start) start ;; stop) stop ;; restart) restart ;; kill) kill9 ;; status) status ;; fetch) fetch ;;
+  *) echo "usage: $0 start|stop|restart|kill|status|fetch" >&2; exit 2 ;;
 esac

@@ -6,6 +6,7 @@ set -uo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 
 cleanup() {
+  "$HERE/redis.sh" stop || true
   "$HERE/stripe.sh" stop || true
   "$HERE/kafka.sh" stop || true
   "$HERE/postgres.sh" stop || true
@@ -24,5 +25,6 @@ export FLOORBOARD_TEST_KAFKA="$("$HERE/kafka.sh" status)"
 read -r FLOORBOARD_TEST_LOCALSTRIPE FLOORBOARD_TEST_STRIPE_MOCK < <("$HERE/stripe.sh" start) \
   || { echo "could not start the Stripe API servers" >&2; exit 1; }
 export FLOORBOARD_TEST_LOCALSTRIPE FLOORBOARD_TEST_STRIPE_MOCK
+export FLOORBOARD_TEST_REDIS="$("$HERE/redis.sh" start)" || { echo "could not start Redis" >&2; exit 1; }
 
 "$@"

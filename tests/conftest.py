@@ -33,7 +33,8 @@ PG_URL = os.environ.get("FLOORBOARD_TEST_POSTGRES_URL")
 KAFKA = os.environ.get("FLOORBOARD_TEST_KAFKA")
 LOCALSTRIPE = os.environ.get("FLOORBOARD_TEST_LOCALSTRIPE")
 STRIPE_MOCK = os.environ.get("FLOORBOARD_TEST_STRIPE_MOCK")
-HOW_TO = "run the suite with `make test`, which starts PostgreSQL, Kafka and the Stripe API servers on 127.0.0.1"
+REDIS = os.environ.get("FLOORBOARD_TEST_REDIS")
+HOW_TO = "run the suite with `make test`, which starts PostgreSQL, Kafka, Redis and the Stripe API servers on 127.0.0.1"
 
 
 def _pg_conninfo(url: str, dbname: str | None = None) -> str:
@@ -115,6 +116,19 @@ def _reachable(name: str, url: str | None, variable: str) -> str:
     except requests.RequestException as exc:
         pytest.fail(f"{name} at {url} is unreachable ({exc}): {HOW_TO}")
     return url
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> str:
+    if not REDIS:
+        pytest.fail(f"Redis is required but FLOORBOARD_TEST_REDIS is not set: {HOW_TO}")
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS, socket_timeout=5).ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"Redis at {REDIS} is unreachable ({exc}): {HOW_TO}")
+    return REDIS
 
 
 @pytest.fixture(scope="session")
@@ -200,6 +214,8 @@ def pytest_collection_modifyitems(items) -> None:
             item.add_marker(pytest.mark.postgres)
         if "kafka_server" in names or "kafka" in params:
             item.add_marker(pytest.mark.kafka)
+        if "redis_server" in names:
+            item.add_marker(pytest.mark.redis)
 
 
 @pytest.fixture
@@ -236,3 +252,19 @@ def private_postgres(postgres_server):
             cluster.stop()
         finally:
             cluster.remove()
+
+
+@pytest.fixture
+def private_kafka(kafka_server):
+    """An Apache Kafka broker of this test's own, to kill -9 and restart mid-test."""
+    from tests.faults import PrivateKafka
+
+    broker = PrivateKafka()
+    try:
+        broker.start()
+        yield broker
+    finally:
+        try:
+            broker.stop()
+        finally:
+            broker.remove()

@@ -62,3 +62,24 @@ class PrivatePostgres(PrivateService):
 
     def resume(self) -> None:
         self.run("resume")
+
+
+class PrivateKafka(PrivateService):
+    """A broker of the test's own: kill -9 and restart it on the same data directory."""
+
+    def __init__(self) -> None:
+        super().__init__("kafka.sh", ("KAFKA_PORT", "KAFKA_CONTROLLER_PORT"))
+        self.bootstrap = f"127.0.0.1:{self.ports['KAFKA_PORT']}"
+
+    def start(self) -> str:
+        self.run("start")
+        return self.bootstrap
+
+    def kill(self) -> None:
+        self.run("kill")
+
+    def restart(self) -> None:
+        self.run("restart")
+
+    def stop(self) -> None:
+        self.run("stop")

@@ -75,7 +75,7 @@ def relay_all(platform) -> int:
         while n := relay.run_once():
             total += n
     finally:
-        relay.publisher.close()
+        relay.close()  # its lock too, or the next relay_all would stand by behind it
     return total
 
 

@@ -17,15 +17,14 @@ class WorkerSpec:
     build: Callable  # (platform) -> an object with run(stop) and close()
     kafka_only: bool = False
     description: str = ""
+    consumer_group: bool = True  # False: the relay and the retention worker, which consume nothing
 
 
 def registry() -> dict[str, WorkerSpec]:
-    from workers import payments, pricing, relay, reputation, tasker_rates, tips  # each declares its SPEC
+    from workers import payments, pricing, relay, reputation, retention, tasker_rates, tips  # each declares its SPEC
 
-    return {
-        spec.name: spec
-        for spec in (relay.SPEC, pricing.SPEC, tasker_rates.SPEC, reputation.SPEC, tips.SPEC, payments.SPEC)
-    }
+    specs = (relay.SPEC, pricing.SPEC, tasker_rates.SPEC, reputation.SPEC, tips.SPEC, payments.SPEC, retention.SPEC)
+    return {spec.name: spec for spec in specs}
 
 
 def workers_for(platform) -> list[WorkerSpec]:

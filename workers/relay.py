@@ -10,4 +10,4 @@ def build(platform):
     return Relay(platform.engine, platform.publisher())
 
 
-SPEC = WorkerSpec("relay", build, kafka_only=True, description="publishes the outbox to Kafka")
+SPEC = WorkerSpec("relay", build, kafka_only=True, description="publishes the outbox to Kafka", consumer_group=False)

@@ -7,6 +7,6 @@ from workers import registry
 
 
 def test_every_consumer_group_is_a_worker_and_every_worker_group_is_registered():
-    consumers = {name for name, spec in registry().items() if not spec.kafka_only}
+    consumers = {name for name, spec in registry().items() if spec.consumer_group}
     assert consumers == set(CONSUMER_GROUPS)
     assert all(topic in TOPICS for topics in CONSUMER_GROUPS.values() for topic in topics)
