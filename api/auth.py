@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from api.platform import platform
 from marketplace.accounts.models import User
-from marketplace.accounts.tokens import user_for_token
+from marketplace.accounts.tokens import TOKENS
 
 
 def bearer_user() -> User | None:
@@ -24,8 +24,8 @@ def bearer_user() -> User | None:
     scheme, _, token = header.partition(" ")
     user = None
     if scheme.lower() == "bearer" and token.strip():
-        with Session(platform().engine, expire_on_commit=False) as session:
-            user = user_for_token(session, token.strip())
+        engine = platform().engine
+        user = TOKENS.user(lambda: Session(engine, expire_on_commit=False), token.strip())
     g.user = user
     return user
 

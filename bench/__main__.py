@@ -51,6 +51,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of (a), (b) and (b2)")
+    parser.add_argument("--http-seconds", type=float, default=20, help="load time for each HTTP server")
+    parser.add_argument("--only", choices=["all", "http"], default="all", help="`http`: only the HTTP figures")
     args = parser.parse_args()
     if args.events < 1000 or args.rounds < 1:
         parser.error("--events must be at least 1000 and --rounds at least 1")
@@ -85,7 +87,7 @@ def main() -> int:
         )
         return replace(base, topic_prefix=topic_prefix if kafka else "")
 
-    from bench import pipeline, pricing_bench
+    from bench import http_bench, pipeline, pricing_bench
     from marketplace.bootstrap import bootstrap
 
     with Progress(
@@ -96,7 +98,14 @@ def main() -> int:
         console=console,
     ) as progress:
         steps = Steps(progress)
-        results = {"pipeline": pipeline.run(settings_for, args.events, steps, args.rounds)}
+        results: dict = {}
+        http_settings = settings_for("postgres", kafka=True, topic_prefix=f"http{uuid.uuid4().hex[:6]}.")
+        results["http"] = http_bench.run(http_settings, steps, seconds=args.http_seconds)
+        if args.only == "http":
+            steps.finish()
+            _print_http(results["http"])
+            return _write(results)
+        results["pipeline"] = pipeline.run(settings_for, args.events, steps, args.rounds)
         steps("engine quotes against the inline formula", None)
         results["engine"] = pricing_bench.engine_ratio(200_000)
         steps("floor propagation on Kafka (50 changes)", 50)
@@ -141,9 +150,31 @@ def main() -> int:
     table.add_row(f"floor propagation p50 over {f['changes']} changes", f"{f['p50_s'] * 1000:,.0f} ms")
     table.add_row("floor propagation p99 (target < 1 s)", f"{f['p99_s'] * 1000:,.0f} ms")
     console.print(table)
+    _print_http(results["http"])
+    return _write(results)
+
+
+def _print_http(h: dict) -> None:
+    table = Table(
+        title=f"HTTP: POST /api/v1/tasks, {h['clients']} clients for {h['seconds']:g} s each, "
+        f"gunicorn with {h['gunicorn_workers']} workers for both servers"
+    )
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_row("bare Flask JSON endpoint", f"{h['bare_requests_per_s']:,.0f} req/s")
+    table.add_row("floorboard serve (PostgreSQL + Kafka)", f"{h['floorboard_requests_per_s']:,.0f} req/s")
+    table.add_row("floorboard / bare (bar >= 0.15, aim 0.25)", f"{h['ratio_floorboard_over_bare']:.3f}")
+    table.add_row("errors (bare, floorboard)", f"{h['bare_errors']}, {h['floorboard_errors']}")
+    if "posted_to_priced_p50_ms" in h:
+        table.add_row(f"posted -> priced p50 ({h['priced']:,} tasks)", f"{h['posted_to_priced_p50_ms']:,.0f} ms")
+        table.add_row("posted -> priced p99", f"{h['posted_to_priced_p99_ms']:,.0f} ms")
+    console.print(table)
+
+
+def _write(results: dict) -> int:
     out = PROJECT_DIR / "bench-results"
     out.mkdir(exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(results, indent=2))
+    (out / "latest.json").write_text(json.dumps(results, indent=2, default=str))
     console.print(f"written to {out / 'latest.json'}")
     return 0
 

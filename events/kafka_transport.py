@@ -57,8 +57,10 @@ class KafkaLogs(logging.Handler):
         cls.installed = cls()
         kafka_logger = logging.getLogger("kafka")
         kafka_logger.addHandler(cls.installed)
-        kafka_logger.setLevel(logging.INFO)  # "Connected" is how the broker's return shows
         kafka_logger.propagate = False
+        # "Connected" (logged at INFO here) is how the broker's return shows, whatever level the
+        # "kafka" logger is given (`floorboard` sets it to WARNING).
+        logging.getLogger("kafka.net.connection").setLevel(logging.INFO)
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()

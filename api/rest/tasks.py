@@ -73,6 +73,13 @@ def task_view(session, task: Task) -> dict:
     return task_views(session, [task])[0]
 
 
+def posted_view(task: Task) -> dict:
+    """A task this request just posted has no quote, payment or claim yet: its 202 is built from
+    what was written, without reading anything back."""
+    empty = ("quote", "final_quote", "cancellation_fee", "claimed_quote", "payment", "adjustment")
+    return {**task.model_dump(), "floor": floor_reference(None), **dict.fromkeys(empty)}
+
+
 def may_see(session, user, task: Task) -> bool:
     if user.role == Role.operator:
         return True
@@ -118,7 +125,7 @@ class TaskList(MethodView):
             with uow() as unit:
                 task = post_task(unit, g.user.id, TaskDraft(**data))
                 unit.commit()
-                return task_view(unit.session, task)
+            return posted_view(task)
         if not 1 <= len(key) <= 255 or not key.isascii() or not key.isprintable():
             abort(
                 422,
@@ -126,8 +133,10 @@ class TaskList(MethodView):
                 errors={"headers": {"Idempotency-Key": ["1 to 255 printable ASCII characters."]}},
             )
         task, fresh = post_task_idempotently(uow, g.user.id, TaskDraft(**data), key)
-        with uow() as unit:
-            return task_view(unit.session, task), 202, {"Idempotent-Replayed": "false" if fresh else "true"}
+        if fresh:
+            return posted_view(task), 202, {"Idempotent-Replayed": "false"}
+        with uow() as unit:  # a replay: the task may have been priced and booked since
+            return task_view(unit.session, task), 202, {"Idempotent-Replayed": "true"}
 
     @requires()
     @blp.arguments(TaskListArgsSchema, location="query")

@@ -188,13 +188,23 @@ def test_client_pays_on_the_task_page_and_the_task_opens_to_taskers(paying_site,
     expect(page.locator("[data-payment]")).to_contain_text("the task is open to taskers")
     shot(page, "client-task-paid")
 
-    page.close()
-
-    # A tasker now finds it in the feed.
-    _, token = make_tasker(platform, "sweeper@example.test", {"yard-work": 2400}, ["springfield"])
-    feed = requests.get(f"{base}/api/v1/tasks?open=true", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    # A tasker now finds it in the feed, and takes it.
+    tasker_id, token = make_tasker(platform, "sweeper@example.test", {"yard-work": 2400}, ["springfield"])
+    auth = {"Authorization": f"Bearer {token}"}
+    feed = requests.get(f"{base}/api/v1/tasks?open=true", headers=auth, timeout=10)
     assert [t["id"] for t in feed.json()["items"]] == [task_id]
     assert feed.json()["items"][0]["payment_status"] == "authorized"
+    assert requests.post(f"{base}/api/v1/tasks/{task_id}/accept", headers=auth, timeout=10).status_code == 200
+
+    # The client sees who accepted, and opens their public profile from the task page.
+    page.reload()
+    accepted_by = page.get_by_role("link", name=f"Tasker {tasker_id}")
+    expect(accepted_by).to_be_visible()
+    accepted_by.click()
+    expect(page.get_by_role("heading", name=f"Tasker {tasker_id}")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Tier:")
+    shot(page, "client-opens-tasker-profile")
+    page.close()
 
 
 def test_a_card_that_asks_for_3d_secure_is_confirmed_in_the_browser(paying_site, browser):
