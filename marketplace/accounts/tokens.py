@@ -13,7 +13,6 @@ import threading
 from datetime import datetime, timedelta
 
 from cachetools import TTLCache
-
 from sqlmodel import Session, col, select
 
 from marketplace.accounts.models import ApiToken, User
