@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from events.envelope import CloudEvent
 from marketplace.clock import to_utc, utcnow
 from marketplace.errors import Invalid
-from marketplace.floors.models import Category, Region
+from marketplace.floors.catalog import is_category, is_region
 from marketplace.tasks.models import IdempotencyKey, Task, TaskStatus
 from pricing.quote import MAX_ESTIMATED_MINUTES, MAX_OFFERED_RATE
 
@@ -34,9 +34,9 @@ def post_task(uow, client_id: int, draft: TaskDraft) -> Task:
     """Record a posting and emit `task.posted`; pricing happens downstream (answer: 202)."""
     session = uow.session
     errors: dict[str, list[str]] = {}
-    if session.get(Category, draft.category) is None:
+    if not is_category(session, draft.category):
         errors["category"] = [f"Unknown category {draft.category!r}."]
-    if session.get(Region, draft.region) is None:
+    if not is_region(session, draft.region):
         errors["region"] = [f"Unknown region {draft.region!r}."]
     starts_at = to_utc(draft.starts_at)
     if starts_at is None:
