@@ -19,7 +19,7 @@ _lock = threading.Lock()
 
 
 def _exists(session: Session, model: type[Category] | type[Region], slug: str) -> bool:
-    key = (str(session.get_bind().url), model.__name__, slug)
+    key = (str(session.get_bind().engine.url), model.__name__, slug)
     with _lock:
         if key in _seen:
             return True
