@@ -53,6 +53,7 @@ def test_operator_sees_floors_changes_one_and_reads_history(browser):
     page = browser.get("/console/floors").get_data(as_text=True)
     assert "Seattle, WA" in page and "Yard work" in page and "27.00 USD/h" in page
     form = browser.get("/console/floors/yard-work/nyc").get_data(as_text=True)
+    assert "Change the floor for Yard work in New York" in form  # names, not slugs
     token = csrf(form)
     fields = {
         "hourly_floor": "2100",
@@ -78,6 +79,7 @@ def test_operator_sees_floors_changes_one_and_reads_history(browser):
     assert "version 2" in browser.get("/console/floors").get_data(as_text=True)
     history = browser.get("/console/history").get_data(as_text=True)
     assert "Review" in history and "hourly_floor: 2400 → 2600" in history and "2031-01-01 09:00" in history
+    assert "Yard work in New York" in history and "yard-work/nyc" not in history
 
 
 def test_simulation_page_draws_a_chart(browser, api):
