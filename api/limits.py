@@ -25,6 +25,9 @@ DEFAULTS = {
     "RATELIMIT_TIPS": "10 per minute",
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # flask-limiter would set Retry-After on every limited response, to its window's reset; the
+    # app sets Retry-After itself where it means it (a 429, a 503 while the database is away).
+    "RATELIMIT_HEADER_RETRY_AFTER": "X-RateLimit-Retry-After",
 }
 
 

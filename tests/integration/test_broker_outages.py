@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlmodel import col, func, select
 
 from events.contracts import decode
+from events.dlq import list_dead_letters
 from events.kafka_transport import KafkaLogs
 from events.relay import Relay
 from events.tables import EventLogRow
@@ -117,6 +118,7 @@ def test_consumers_resume_soon_after_a_broker_kill_and_restart(
     record_property("relay_after_broker_restart_s", round(relayed_s, 2))
     print(f"after the broker was back: relay published in {relayed_s:.1f} s, consumers resumed in {resumed_s:.1f} s")
     assert sorted(r.task_id for r in effect_rows(platform)) == list(range(1, 61)), "lost or handled twice"
+    assert list_dead_letters(platform.transport, "tasks.posted") == []
     # kafka-python's hundreds of connection errors become one WARNING and one INFO.
     ours = [r for r in caplog.records if r.name == "events.kafka_transport"]
     warnings = [r.getMessage() for r in ours if r.levelno >= logging.WARNING]
