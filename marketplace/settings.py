@@ -130,13 +130,7 @@ def parse_seconds_map(variable: str, text: str) -> tuple[tuple[str, int], ...]:
 
 def parse_priority_window(text: str) -> tuple[tuple[str, int], ...]:
     """ "elite=0,trusted=60,newcomer=180" -> (("elite", 0), ...); refuses anything else."""
-    window = []
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        tier, _, seconds = part.partition("=")
-        if not seconds.strip().isdigit():
-            raise ValueError(f"FLOORBOARD_PRIORITY_WINDOW: {part!r} is not tier=seconds")
-        window.append((tier.strip(), int(seconds)))
-    return tuple(window)
+    return parse_seconds_map("FLOORBOARD_PRIORITY_WINDOW", text)
 
 
 def dev_secret_key() -> str:
