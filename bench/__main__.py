@@ -139,6 +139,11 @@ def main() -> int:
         "(d) decode + validate only, no broker or database", f"{p['d_validation_only_events_per_s']:,.0f} ev/s"
     )
     table.add_row("ceiling b / a: fetch as (a) + validate as (d), nothing else", f"{p['ceiling_b_over_a']:.2f}")
+    rss = p["worker_rss_mb"]
+    table.add_row(
+        f"worker RSS: built / after all {p['n']:,} events / peak",
+        f"{rss['built']:,.0f} / {rss['after_all_events']:,.0f} / {rss['peak']:,.0f} MB",
+    )
     console.print(table)
     e, f = results["engine"], results["propagation"]
     table = Table(title="Pricing")

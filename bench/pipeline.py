@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import time
 import uuid
+from pathlib import Path
 
 from kafka import KafkaConsumer, KafkaProducer
 from sqlalchemy import delete, insert
@@ -100,16 +101,30 @@ def runner_rate(platform, n: int) -> float:
     return timed / elapsed
 
 
-def _member(settings, group: str, stop) -> None:
-    """One worker process of the group, as `floorboard worker` runs it."""
+def _rss_kb(field: str = "VmRSS") -> int:
+    """This process's resident set size now (VmRSS), or its high-water mark (VmHWM), from /proc
+    (Linux). Not getrusage's ru_maxrss: that carries the spawning parent's peak across exec."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def _member(settings, group: str, stop, memory=None) -> None:
+    """One worker process of the group, as `floorboard worker` runs it. With `memory` (a queue),
+    it reports its RSS once built and again after its last event: (before_kb, after_kb, peak_kb)."""
     platform = bootstrap(settings)
     try:
-        bench_runner(platform, group).run(stop)
+        runner = bench_runner(platform, group)
+        before = _rss_kb()
+        runner.run(stop)
+        if memory is not None:
+            memory.put((before, _rss_kb(), _rss_kb("VmHWM")))
     finally:
         platform.close()
 
 
-def processes_rate(platform, n: int, processes: int) -> float:
+def processes_rate(platform, n: int, processes: int, memory=None) -> float:
     """The same, with the group split over several worker processes (fresh interpreters, as
     `floorboard worker` starts them). The clock runs from the group's first offset commit to its
     last, the same span as runner_rate's."""
@@ -118,7 +133,8 @@ def processes_rate(platform, n: int, processes: int) -> float:
     spawn = multiprocessing.get_context("spawn")
     stop = spawn.Event()
     members = [
-        spawn.Process(target=_member, args=(platform.settings, group, stop), daemon=True) for _ in range(processes)
+        spawn.Process(target=_member, args=(platform.settings, group, stop, memory), daemon=True)
+        for _ in range(processes)
     ]
     for member in members:
         member.start()
@@ -198,6 +214,11 @@ def run(settings_for, n: int, progress, rounds: int = 3) -> dict:
         a = raw_consume_rate(kafka_platform.settings.kafka_bootstrap_servers, topic, n)
         measured.append((a, runner_rate(kafka_platform, n), processes_rate(kafka_platform, n, 2)))
         progress.advance(1)
+    progress(f"worker memory: one worker process through all {n:,} events", None)
+    memory = multiprocessing.get_context("spawn").Queue()
+    processes_rate(kafka_platform, n, 1, memory)
+    before_kb, after_kb, peak_kb = memory.get(timeout=60)
+    results["worker_rss_mb"] = {"built": before_kb / 1024, "after_all_events": after_kb / 1024, "peak": peak_kb / 1024}
     kafka_platform.close()
     results["rounds_a_b_b2"] = measured
     results["a_raw_kafka_python_msgs_per_s"] = median([a for a, _, _ in measured])
