@@ -52,7 +52,11 @@ def _cli_app():
 @click.group(cls=FlaskGroup, create_app=_cli_app, add_version_option=False)
 def cli():
     """Floorboard: tasks priced by category fee floors."""
-    configure_logging(Settings.from_env().log_level)
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:  # a mistyped variable: say which, and stop
+        raise click.ClickException(f"check the environment: {exc}") from None
+    configure_logging(settings.log_level)
 
 
 for command in (dev, serve, worker, replay, dlq, topics, db, seed, floors, users, payments, audit):

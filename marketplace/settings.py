@@ -81,40 +81,51 @@ class Settings:
             database_url=env.get("DATABASE_URL") or f"sqlite:///{PROJECT_DIR / 'floorboard.db'}",
             kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
             secret_key=env.get("SECRET_KEY") or None,
-            topic_partitions=int(env.get("FLOORBOARD_TOPIC_PARTITIONS", 6)),
+            topic_partitions=_number(env, "FLOORBOARD_TOPIC_PARTITIONS", 6, int),
             topic_prefix=env.get("FLOORBOARD_TOPIC_PREFIX", ""),
-            kafka_session_timeout_ms=int(env.get("FLOORBOARD_KAFKA_SESSION_TIMEOUT_MS", 10_000)),
-            consumer_batch_size=int(env.get("FLOORBOARD_CONSUMER_BATCH_SIZE", 500)),
-            consumer_max_attempts=int(env.get("FLOORBOARD_CONSUMER_MAX_ATTEMPTS", 3)),
-            consumer_retry_backoff_s=float(env.get("FLOORBOARD_CONSUMER_RETRY_BACKOFF_S", 0.2)),
-            consumer_retry_max_backoff_s=float(env.get("FLOORBOARD_CONSUMER_RETRY_MAX_BACKOFF_S", 10.0)),
-            db_lock_timeout_ms=int(env.get("FLOORBOARD_DB_LOCK_TIMEOUT_MS", 5_000)),
-            db_statement_timeout_ms=int(env.get("FLOORBOARD_DB_STATEMENT_TIMEOUT_MS", 30_000)),
+            kafka_session_timeout_ms=_number(env, "FLOORBOARD_KAFKA_SESSION_TIMEOUT_MS", 10_000, int),
+            consumer_batch_size=_number(env, "FLOORBOARD_CONSUMER_BATCH_SIZE", 500, int),
+            consumer_max_attempts=_number(env, "FLOORBOARD_CONSUMER_MAX_ATTEMPTS", 3, int),
+            consumer_retry_backoff_s=_number(env, "FLOORBOARD_CONSUMER_RETRY_BACKOFF_S", 0.2, float),
+            consumer_retry_max_backoff_s=_number(env, "FLOORBOARD_CONSUMER_RETRY_MAX_BACKOFF_S", 10.0, float),
+            db_lock_timeout_ms=_number(env, "FLOORBOARD_DB_LOCK_TIMEOUT_MS", 5_000, int),
+            db_statement_timeout_ms=_number(env, "FLOORBOARD_DB_STATEMENT_TIMEOUT_MS", 30_000, int),
             log_level=env.get("LOG_LEVEL", "INFO"),
             allow_async_commit=env.get("FLOORBOARD_ALLOW_ASYNC_COMMIT", "") == "1",
-            sweep_posted_after_s=int(env.get("FLOORBOARD_SWEEP_POSTED_AFTER_S", 300)),
-            sweep_every_s=float(env.get("FLOORBOARD_SWEEP_EVERY_S", 60)),
-            processed_retention_s=int(env.get("FLOORBOARD_PROCESSED_RETENTION_S", 7 * 24 * 3600)),
-            published_outbox_retention_s=int(env.get("FLOORBOARD_OUTBOX_RETENTION_S", 7 * 24 * 3600)),
+            sweep_posted_after_s=_number(env, "FLOORBOARD_SWEEP_POSTED_AFTER_S", 300, int),
+            sweep_every_s=_number(env, "FLOORBOARD_SWEEP_EVERY_S", 60, float),
+            processed_retention_s=_number(env, "FLOORBOARD_PROCESSED_RETENTION_S", 7 * 24 * 3600, int),
+            published_outbox_retention_s=_number(env, "FLOORBOARD_OUTBOX_RETENTION_S", 7 * 24 * 3600, int),
             log_retention=parse_seconds_map("FLOORBOARD_LOG_RETENTION", env.get("FLOORBOARD_LOG_RETENTION", "")),
-            retention_every_s=float(env.get("FLOORBOARD_RETENTION_EVERY_S", 600)),
+            retention_every_s=_number(env, "FLOORBOARD_RETENTION_EVERY_S", 600, float),
             stripe_secret_key=env.get("STRIPE_SECRET_KEY") or None,
             stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or None,
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
             stripe_api_base=env.get("STRIPE_API_BASE") or None,
             stripe_connect_api_base=env.get("STRIPE_CONNECT_API_BASE") or None,
             stripe_js_url=env.get("STRIPE_JS_URL") or "https://js.stripe.com/v3/",
-            hold_reauthorize_after_s=int(env.get("FLOORBOARD_HOLD_REAUTHORIZE_AFTER_S", 6 * 24 * 3600)),
-            adjustment_timeout_s=int(env.get("FLOORBOARD_ADJUSTMENT_TIMEOUT_S", 72 * 3600)),
-            start_early_s=int(env.get("FLOORBOARD_START_EARLY_S", 2 * 3600)),
-            start_late_s=int(env.get("FLOORBOARD_START_LATE_S", 24 * 3600)),
-            api_token_ttl_s=int(env.get("FLOORBOARD_API_TOKEN_TTL_S", 30 * 24 * 3600)),
+            hold_reauthorize_after_s=_number(env, "FLOORBOARD_HOLD_REAUTHORIZE_AFTER_S", 6 * 24 * 3600, int),
+            adjustment_timeout_s=_number(env, "FLOORBOARD_ADJUSTMENT_TIMEOUT_S", 72 * 3600, int),
+            start_early_s=_number(env, "FLOORBOARD_START_EARLY_S", 2 * 3600, int),
+            start_late_s=_number(env, "FLOORBOARD_START_LATE_S", 24 * 3600, int),
+            api_token_ttl_s=_number(env, "FLOORBOARD_API_TOKEN_TTL_S", 30 * 24 * 3600, int),
             https_only=env.get("FLOORBOARD_HTTPS_ONLY", "") == "1",
             password_hashing=env.get("FLOORBOARD_PASSWORD_HASHING", "standard"),
             priority_window=parse_priority_window(
                 env.get("FLOORBOARD_PRIORITY_WINDOW", "elite=0,trusted=60,newcomer=180")
             ),
         )
+
+
+def _number(env, name: str, default, kind):
+    """The variable as an int or float, or a ValueError that names it (never a bare traceback)."""
+    value = env.get(name)
+    if value is None or value == "":
+        return kind(default)
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not {'a whole number' if kind is int else 'a number'}") from None
 
 
 def parse_seconds_map(variable: str, text: str) -> tuple[tuple[str, int], ...]:

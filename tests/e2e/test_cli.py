@@ -149,3 +149,16 @@ def test_a_simulation_prints_its_records_as_json(run):
     r = run("floors", "simulate", "hourly_floor=3000", "--region", "nyc", "--json")
     assert r.exit_code == 0
     assert json.loads(r.stdout) == []  # no postings in the last 30 days: no rows, and valid JSON on stdout
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("FLOORBOARD_SWEEP_EVERY_S", "soon", "FLOORBOARD_SWEEP_EVERY_S='soon' is not a number"),
+        ("FLOORBOARD_TOPIC_PARTITIONS", "1.5", "FLOORBOARD_TOPIC_PARTITIONS='1.5' is not a whole number"),
+        ("FLOORBOARD_LOG_RETENTION", "tasks.posted", "FLOORBOARD_LOG_RETENTION: 'tasks.posted' is not name=seconds"),
+    ],
+)
+def test_a_mistyped_setting_is_named_not_a_traceback(variable, value, says):
+    result = CliRunner().invoke(cli, ["audit"], env={variable: value})
+    assert result.exit_code == 1 and says in result.output and "Traceback" not in result.output, result.output
