@@ -131,7 +131,7 @@ def _unavailable(exc: Exception):
     """The database is briefly unavailable (down, restarting, a lock or statement timeout): a 503
     with Retry-After, so clients and load balancers come back, and nothing was half-done, since the
     unit of work rolled back."""
-    kind = describe(exc).split(":")[0] + " " + (type(getattr(exc, "orig", None)).__name__)
+    kind = type(getattr(exc, "orig", None) or exc).__name__  # the driver's error, e.g. OperationalError
     _outage_log.log(
         logging.WARNING, kind, f"database unavailable on {request.method} {request.path}: {describe(exc)}; answered 503"
     )

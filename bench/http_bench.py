@@ -16,6 +16,8 @@ from pathlib import Path
 
 import requests
 
+from tests.faults import free_port
+
 FLOORBOARD = str(Path(sys.executable).parent / "floorboard")
 WORKERS = 2  # gunicorn workers, the same for both servers
 BODY = {
@@ -26,14 +28,6 @@ BODY = {
     "estimated_minutes": 95,
     "starts_at": "2030-06-01T09:00:00Z",
 }
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_up(base: str, process: subprocess.Popen, log: Path) -> None:
@@ -122,7 +116,7 @@ def run(settings, steps, seconds: float = 20, clients: int = 16) -> dict:
     results: dict = {"seconds": seconds, "clients": clients, "gunicorn_workers": WORKERS}
 
     steps(f"bare Flask JSON endpoint under gunicorn, {clients} clients", int(seconds))
-    port = _free_port()
+    port = free_port()
     with _process(
         [*gunicorn, "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "bench.bare_app:app"],
         env,
@@ -134,7 +128,7 @@ def run(settings, steps, seconds: float = 20, clients: int = 16) -> dict:
     results["bare_requests_per_s"] = ok / seconds
     results["bare_errors"] = errors
 
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     serve = [FLOORBOARD, "serve", "--workers", str(WORKERS), "--plain-http", "--bind", f"127.0.0.1:{port}"]
     with (

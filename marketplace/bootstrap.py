@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from events.embedded import EmbeddedTransport
+from events.outages import describe
 from events.outbox import Outbox
 from events.transport import Transport
 from marketplace.accounts.passwords import use_password_hashing
@@ -71,7 +72,6 @@ def refuse_to_start(settings: Settings) -> str | None:
     try:
         return durability_problem(engine)
     except Exception as exc:  # noqa: BLE001 - any failure to ask is a reason not to start, said plainly
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return f"cannot check the database at {settings.database_shown}: {first}"
+        return f"cannot check the database at {settings.database_shown}: {describe(exc)}"
     finally:
         engine.dispose()

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import col, select
+from sqlalchemy import and_
+from sqlmodel import col, func, select
 
 from events.tables import EventLogRow, ProcessedEvent
 from marketplace.clock import utcnow
@@ -24,26 +25,17 @@ from marketplace.tasks.posting import posted_event
 PRICING_GROUP = "pricing"
 
 
+def _overdue(older_than_s: int):
+    return and_(col(Task.status) == TaskStatus.posted, col(Task.posted_at) < utcnow() - timedelta(seconds=older_than_s))
+
+
 def overdue_postings(session, older_than_s: int, limit: int = 500) -> list[Task]:
     """Tasks still `posted` more than `older_than_s` seconds after posting, oldest first."""
-    cutoff = utcnow() - timedelta(seconds=older_than_s)
-    return list(
-        session.exec(
-            select(Task)
-            .where(col(Task.status) == TaskStatus.posted, col(Task.posted_at) < cutoff)
-            .order_by(col(Task.posted_at))
-            .limit(limit)
-        )
-    )
+    return list(session.exec(select(Task).where(_overdue(older_than_s)).order_by(col(Task.posted_at)).limit(limit)))
 
 
 def count_overdue_postings(session, older_than_s: int) -> int:
-    from sqlmodel import func
-
-    cutoff = utcnow() - timedelta(seconds=older_than_s)
-    return session.exec(
-        select(func.count()).where(col(Task.status) == TaskStatus.posted, col(Task.posted_at) < cutoff)
-    ).one()
+    return session.exec(select(func.count()).where(_overdue(older_than_s))).one()
 
 
 def resend_overdue_postings(uow, older_than_s: int, limit: int = 500) -> int:
