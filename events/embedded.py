@@ -11,6 +11,7 @@ import uuid
 from datetime import timedelta
 
 from sqlalchemy import and_, delete, func, or_, update
+from sqlalchemy import select as sa_select  # sqlmodel's select types at most four columns
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -126,21 +127,39 @@ class EmbeddedConsumer:
 class EmbeddedTopicReader:
     """Reads a whole topic from the beginning, then whatever arrived since the last read."""
 
-    def __init__(self, engine: Engine, topic: str):
+    def __init__(self, engine: Engine, topic: str, within: Session | None = None):
         self.engine = engine
         self.topic = topic
+        self.within = within
         self._last_seq = 0
 
-    def read_new(self) -> list[Record]:
-        with Session(self.engine) as session:
-            rows = session.exec(
-                select(EventLogRow)
-                .where(col(EventLogRow.topic) == self.topic, col(EventLogRow.seq) > self._last_seq)
-                .order_by(col(EventLogRow.seq))
-            ).all()
-        if rows:
-            self._last_seq = rows[-1].seq
-        return [Record(r.topic, r.partition, r.seq, r.key, r.value) for r in rows]
+    def read_new(self, max_records: int | None = None) -> list[Record]:
+        query = (
+            sa_select(
+                *(
+                    col(c)
+                    for c in (
+                        EventLogRow.topic,
+                        EventLogRow.partition,
+                        EventLogRow.seq,
+                        EventLogRow.key,
+                        EventLogRow.value,
+                    )
+                )
+            )
+            .where(col(EventLogRow.topic) == self.topic, col(EventLogRow.seq) > self._last_seq)
+            .order_by(col(EventLogRow.seq))
+        )
+        if max_records is not None:
+            query = query.limit(max_records)
+        if self.within is not None:
+            records = [Record._make(row) for row in self.within.execute(query)]
+        else:
+            with Session(self.engine) as session:
+                records = [Record._make(row) for row in session.execute(query)]
+        if records:
+            self._last_seq = records[-1].offset
+        return records
 
     def close(self) -> None:
         pass
@@ -160,8 +179,8 @@ class EmbeddedTransport:
     def consumer(self, group: str, topics: list[str]) -> EmbeddedConsumer:
         return EmbeddedConsumer(self.engine, group, topics, self.partitions, self.session_timeout_s)
 
-    def topic_reader(self, topic: str) -> "EmbeddedTopicReader":
-        return EmbeddedTopicReader(self.engine, topic)
+    def topic_reader(self, topic: str, within: Session | None = None) -> "EmbeddedTopicReader":
+        return EmbeddedTopicReader(self.engine, topic, within)
 
     def read_topic(self, topic: str) -> list[Record]:
         return self.topic_reader(topic).read_new()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 from kafka.errors import IllegalStateError, KafkaError
@@ -17,6 +17,9 @@ from kafka.errors import IllegalStateError, KafkaError
 from events.outages import ThrottledLog
 from events.topics import TOPICS, all_topic_names
 from events.transport import CommitLost, Record
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 log = logging.getLogger(__name__)
 # kafka-python logs every failed connect, fetch and heartbeat while a broker is away: hundreds of
@@ -177,13 +180,17 @@ class KafkaTopicReader:
             self._consumer.assign(self._partitions)
             self._consumer.seek_to_beginning(*self._partitions)
 
-    def read_new(self) -> list[Record]:
+    def read_new(self, max_records: int | None = None) -> list[Record]:
         if not self._partitions:
             return []
         end = self._consumer.end_offsets(self._partitions)
         records: list[Record] = []
-        while any(self._consumer.position(tp) < end[tp] for tp in self._partitions):
-            for messages in self._consumer.poll(timeout_ms=200).values():
+        while max_records is None or len(records) < max_records:
+            if all(self._consumer.position(tp) >= end[tp] for tp in self._partitions):
+                break
+            # Messages fetched beyond max_records stay buffered in the consumer for the next call.
+            want = None if max_records is None else max_records - len(records)
+            for messages in self._consumer.poll(timeout_ms=200, max_records=want).values():
                 records.extend(_record(m, self.prefix) for m in messages)
         return records
 
@@ -239,7 +246,7 @@ class KafkaTransport:
         parts = self.reader.partitions_for_topic(self.prefix + topic) or set()
         return [TopicPartition(self.prefix + topic, p) for p in sorted(parts)]
 
-    def topic_reader(self, topic: str) -> "KafkaTopicReader":
+    def topic_reader(self, topic: str, within: Session | None = None) -> "KafkaTopicReader":
         return KafkaTopicReader(self.bootstrap, topic, self.prefix)
 
     def read_topic(self, topic: str) -> list[Record]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 
 class Record(NamedTuple):  # a tuple: built for every event polled, at a third of a frozen dataclass's cost
@@ -30,8 +33,9 @@ class Consumer(Protocol):
 
 
 class TopicReader(Protocol):
-    def read_new(self) -> list[Record]:
-        """The whole topic on the first call; after that, whatever arrived since."""
+    def read_new(self, max_records: int | None = None) -> list[Record]:
+        """The whole topic on the first call; after that, whatever arrived since. With
+        `max_records`, at most that many, in order: call again for the rest, until it returns []."""
 
     def close(self) -> None: ...
 
@@ -43,7 +47,10 @@ class Transport(Protocol):
 
     def consumer(self, group: str, topics: list[str]) -> Consumer: ...
 
-    def topic_reader(self, topic: str) -> TopicReader: ...
+    def topic_reader(self, topic: str, within: Session | None = None) -> TopicReader:
+        """`within`: read inside the caller's transaction when the log lives in its database (the
+        embedded log; on SQLite a second connection would wait for that transaction's write lock).
+        A broker's log ignores it."""
 
     def read_topic(self, topic: str) -> list[Record]:
         """Every record currently in a topic, from the beginning, without a group."""

@@ -132,3 +132,14 @@ def insert_if_absent(session: Session, model, **values) -> bool:
     table = model.__table__
     statement = insert_for(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
     return session.connection().execute(statement).first() is not None
+
+
+def insert_many_if_absent(session: Session, model, rows: list[dict], per_statement: int = 500) -> None:
+    """insert_if_absent for many rows, a few hundred to a statement (under every driver's limit on
+    parameters per statement)."""
+    insert_for = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = model.__table__
+    for start in range(0, len(rows), per_statement):
+        session.connection().execute(
+            insert_for(table).values(rows[start : start + per_statement]).on_conflict_do_nothing()
+        )

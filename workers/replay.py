@@ -4,6 +4,12 @@ The projection's tables and its group's `processed_events` are cleared and every
 topics is applied again from the beginning, in one transaction, with the live handlers (minus
 their outgoing announcements). The live group then skips what the replay already applied. Stop
 the group's workers while replaying on SQLite: the replay holds the write lock until it commits.
+
+The log is read and applied in chunks, so memory stays flat however long the log is: each chunk
+is claimed in one statement and applied under one savepoint by the projection's batch form (the
+same rows as applying the events one at a time, in far fewer statements). Only a chunk holding a
+failing event is applied again one event at a time, to skip just that event (the live group
+dead-lettered it too).
 """
 
 from __future__ import annotations
@@ -11,18 +17,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from typing import Any
 
 from sqlmodel import col, delete
 
 from events.contracts import decode
 from events.envelope import CloudEvent, InvalidEvent
-from events.runner import Handler, claim, processed_key
+from events.outages import is_temporary
+from events.runner import claim, processed_key
 from events.tables import ProcessedEvent
 from events.topics import CONSUMER_GROUPS
-from marketplace.community.boards import project_tip_event
+from events.transport import Record
+from marketplace.community.boards import project_tip_events
 from marketplace.community.models import BoardEntry, KarmaTip, Reputation
-from marketplace.community.reputation import project_reputation_event
+from marketplace.community.reputation import project_reputation_events
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +40,7 @@ class Projection:
     group: str
     topics: tuple[str, ...]
     tables: tuple
-    apply: Handler  # (uow, event) -> None
+    apply: Callable[[Any, list[CloudEvent]], object]  # (uow, events): as if applied one at a time
 
 
 PROJECTIONS = {
@@ -40,10 +48,13 @@ PROJECTIONS = {
         "reputation",
         CONSUMER_GROUPS["reputation"],
         (Reputation, KarmaTip),
-        partial(project_reputation_event, emit=False),
+        project_reputation_events,  # announces nothing: replay must not announce changes a second time
     ),
-    "tips": Projection("tips", CONSUMER_GROUPS["tips"], (BoardEntry,), project_tip_event),
+    "tips": Projection("tips", CONSUMER_GROUPS["tips"], (BoardEntry,), project_tip_events),
 }
+
+
+CHUNK = 1000  # events read, claimed and applied together
 
 
 @dataclass
@@ -53,40 +64,70 @@ class ReplayResult:
     skipped: int = 0  # undecodable or failing events: the live group dead-lettered them too
 
 
-def replay(platform, name: str, on_progress: Callable[[int, int], None] | None = None) -> ReplayResult:
+def replay(
+    platform, name: str, on_progress: Callable[[int, int], None] | None = None, chunk: int = CHUNK
+) -> ReplayResult:
+    """Rebuild projection `name`; `on_progress(done, total)` after each chunk. A temporary
+    failure (the database or the broker going away) propagates and the transaction rolls back,
+    leaving the projection as it was."""
     projection = PROJECTIONS[name]
-    records = []
-    for topic in projection.topics:
-        reader = platform.transport.topic_reader(topic)
-        try:
-            records.extend(reader.read_new())
-        finally:
-            reader.close()
-    result = ReplayResult(events=len(records))
+    total = sum(platform.transport.count(topic) for topic in projection.topics)
+    result = ReplayResult()
     with platform.uow() as uow:
         session = uow.session
         for table in projection.tables:
             session.exec(delete(table))
         session.exec(delete(ProcessedEvent).where(col(ProcessedEvent.consumer) == projection.group))
-        for done, record in enumerate(records, 1):
-            event: CloudEvent | InvalidEvent
+        for topic in projection.topics:
+            reader = platform.transport.topic_reader(topic, within=session)
             try:
-                event = decode(record.value)
-            except InvalidEvent as exc:
-                event = exc
-            if claim(session, projection.group, [processed_key(record, event)]) and not isinstance(event, InvalidEvent):
-                try:
-                    with session.begin_nested():
-                        projection.apply(uow, event)
-                    result.applied += 1
-                except Exception as exc:  # noqa: BLE001 - the live group dead-lettered this one as well
-                    log.warning(
-                        "replay %s: %s/%d@%d skipped: %s", name, record.topic, record.partition, record.offset, exc
-                    )
-                    result.skipped += 1
-            elif isinstance(event, InvalidEvent):
-                result.skipped += 1
-            if on_progress is not None:
-                on_progress(done, len(records))
+                while records := reader.read_new(max_records=chunk):
+                    _apply_chunk(uow, projection, name, records, result)
+                    session.flush()
+                    session.expunge_all()  # applied rows are in the transaction; keep none in memory
+                    if on_progress is not None:
+                        on_progress(result.events, max(total, result.events))
+            finally:
+                reader.close()
         uow.commit()
     return result
+
+
+def _apply_chunk(uow, projection: Projection, name: str, records: list[Record], result: ReplayResult) -> None:
+    session = uow.session
+    result.events += len(records)
+    chunk: dict[str, tuple[Record, CloudEvent | InvalidEvent]] = {}
+    for record in records:
+        event: CloudEvent | InvalidEvent
+        try:
+            event = decode(record.value)
+        except InvalidEvent as exc:
+            event = exc
+        chunk.setdefault(processed_key(record, event), (record, event))  # a relay re-send counts once
+    fresh = claim(session, projection.group, list(chunk))
+    todo: list[tuple[Record, CloudEvent]] = []
+    for key, (record, event) in chunk.items():
+        if key not in fresh:
+            continue
+        if isinstance(event, InvalidEvent):
+            result.skipped += 1
+        else:
+            todo.append((record, event))
+    try:
+        with session.begin_nested():
+            projection.apply(uow, [event for _, event in todo])
+        result.applied += len(todo)
+        return
+    except Exception as exc:
+        if is_temporary(exc):
+            raise
+    for record, event in todo:  # one of them fails: find which, and apply the rest
+        try:
+            with session.begin_nested():
+                projection.apply(uow, [event])
+            result.applied += 1
+        except Exception as exc:
+            if is_temporary(exc):
+                raise
+            log.warning("replay %s: %s/%d@%d skipped: %s", name, record.topic, record.partition, record.offset, exc)
+            result.skipped += 1

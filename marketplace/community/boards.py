@@ -6,14 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, select
 
 from events.envelope import CloudEvent
 from marketplace.accounts.models import User
 from marketplace.clock import utcnow
+from marketplace.community import tip_activity
 from marketplace.community.models import BoardEntry, Reputation
 from marketplace.community.scoring import board_rank
-from marketplace.db import insert_if_absent
 from marketplace.errors import NotFound
 from marketplace.floors.models import Category
 
@@ -21,30 +21,23 @@ from marketplace.floors.models import Category
 def project_tip_event(uow, event: CloudEvent) -> None:
     """Apply one tips.activity event to the boards. Counts change by SQL increments, so two
     workers on other partitions never lose an update; a redelivery is stopped by the runner."""
-    d, session = event.data, uow.session
-    if event.type == "tip.posted":
-        insert_if_absent(
-            session,
-            BoardEntry,
-            tip_id=d["tip_id"],
-            category=d["category"],
-            author_id=d["author_id"],
-            title=d["title"],
-            body_html=d["body_html"],
-            posted_at=d["at"],
-        )
-        return
-    if event.type == "tip.voted":
-        column = "helpful" if d["helpful"] else "unhelpful"
-        values = {column: getattr(BoardEntry, column) + 1}
-    elif event.type == "tip.hidden":
-        values = {"hidden": True}
-    else:
-        return
-    changed = session.exec(update(BoardEntry).where(col(BoardEntry.tip_id) == d["tip_id"]).values(**values))
-    if changed.rowcount != 1:
-        # tip.posted travels ahead of its votes on the same key, so this is a broken log.
-        raise LookupError(f"{event.type} for tip {d['tip_id']}, which the board has never seen posted")
+    project_tip_events(uow, [event])
+
+
+def project_tip_events(uow, events: list[CloudEvent]) -> None:
+    """Apply a run of tips.activity events, in a few statements, exactly as one at a time."""
+    tip_activity.apply(uow.session, BoardEntry, tip_activity.fold(events), _board_entry, "the board")
+
+
+def _board_entry(d: dict) -> dict:
+    return {
+        "tip_id": d["tip_id"],
+        "category": d["category"],
+        "author_id": d["author_id"],
+        "title": d["title"],
+        "body_html": d["body_html"],
+        "posted_at": d["at"],
+    }
 
 
 @dataclass(frozen=True)

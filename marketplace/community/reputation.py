@@ -5,86 +5,150 @@ from counts by `scoring`, so `floorboard replay reputation` reproduces it exactl
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, col, select, update
+from sqlalchemy import tuple_
+from sqlmodel import Session, col, select
 
 from events.envelope import CloudEvent
 from marketplace.accounts.models import Role, User
+from marketplace.community import tip_activity
 from marketplace.community.models import KarmaTip, Reputation
 from marketplace.community.scoring import bayesian_rating, reliability, reputation_score, tier_for, tip_karma
-from marketplace.db import insert_if_absent
+from marketplace.db import insert_many_if_absent
 from marketplace.errors import NotFound
 from marketplace.taskers.levels import standing
 
-
-def _locked(session: Session, tasker_id: int, category: str, at: datetime) -> Reputation:
-    """The row, created if new, locked for this transaction so two workers serialise on it."""
-    insert_if_absent(session, Reputation, tasker_id=tasker_id, category=category, updated_at=at)
-    return session.exec(
-        select(Reputation)
-        .where(col(Reputation.tasker_id) == tasker_id, col(Reputation.category) == category)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+Key = tuple[int, str]  # (tasker id, category): one reputation row
 
 
-def _karma_for(session: Session, tasker_id: int, category: str) -> float:
-    rows = session.exec(
-        select(KarmaTip).where(
-            col(KarmaTip.tasker_id) == tasker_id, col(KarmaTip.category) == category, col(KarmaTip.hidden).is_(False)
-        )
-    )
-    return tip_karma([(r.tip_id, r.helpful, r.unhelpful) for r in rows])
+@dataclass
+class _Change:
+    """What a run of events adds to one reputation row."""
+
+    at: datetime  # the latest event's time
+    accepted: int = 0
+    completed: int = 0
+    tasker_cancelled: int = 0
+    rating_sum: int = 0
+    rating_count: int = 0
+    karma: bool = False  # a vote or a hide changed this tasker's tip counts: sum the karma again
 
 
-def _tip_counts(session: Session, event: CloudEvent) -> tuple[int, str] | None:
-    """Apply a tips.activity event to the per-tip counts; return whose karma it changed."""
+def _key(event: CloudEvent) -> Key | None:
+    """Whose reputation this event changes, or None if it changes no one's."""
     d = event.data
-    if event.type == "tip.posted":
-        insert_if_absent(session, KarmaTip, tip_id=d["tip_id"], tasker_id=d["author_id"], category=d["category"])
-        return None
-    if event.type == "tip.voted":
-        column = "helpful" if d["helpful"] else "unhelpful"
-        values = {column: getattr(KarmaTip, column) + 1}
-    else:  # tip.hidden: a hidden tip no longer counts
-        values = {"hidden": True}
-    if session.exec(update(KarmaTip).where(col(KarmaTip.tip_id) == d["tip_id"]).values(**values)).rowcount != 1:
-        raise LookupError(f"{event.type} for tip {d['tip_id']}, which reputation has never seen posted")
-    return d["author_id"], d["category"]
-
-
-def project_reputation_event(uow, event: CloudEvent, emit: bool = True) -> Reputation | None:
-    """Apply one event. `emit=False` on replay, which must not announce changes a second time."""
-    session, d = uow.session, event.data
-    if event.type.startswith("tip."):
-        whose = _tip_counts(session, event)
-        if whose is None:
-            return None
-        rep = _locked(session, *whose, d["at"])
-        rep.tip_karma = _karma_for(session, *whose)
-    elif event.type in ("task.accepted", "task.completed", "task.cancelled", "review.submitted"):
+    if event.type in ("tip.voted", "tip.hidden"):
+        return d["author_id"], d["category"]
+    if event.type in ("task.accepted", "task.completed", "task.cancelled", "review.submitted"):
         if event.type == "task.cancelled" and d["cancelled_by"] != "tasker":
             return None  # a client's cancellation says nothing about the tasker
         if d["tasker_id"] is None:
             return None
-        rep = _locked(session, d["tasker_id"], d["category"], d["at"])
+        return d["tasker_id"], d["category"]
+    return None  # tip.posted: a tip without votes adds no karma; other types share the topics
+
+
+def _changes(events: list[CloudEvent]) -> dict[Key, _Change]:
+    changes: dict[Key, _Change] = {}
+    for event in events:
+        key = _key(event)
+        if key is None:
+            continue
+        d = event.data
+        change = changes.setdefault(key, _Change(at=d["at"]))
+        change.at = max(change.at, d["at"])
         if event.type == "task.accepted":
-            rep.accepted += 1
+            change.accepted += 1
         elif event.type == "task.completed":
-            rep.completed += 1
+            change.completed += 1
         elif event.type == "task.cancelled":
-            rep.tasker_cancelled += 1
+            change.tasker_cancelled += 1
+        elif event.type == "review.submitted":
+            change.rating_sum += d["rating"]
+            change.rating_count += 1
         else:
-            rep.rating_sum += d["rating"]
-            rep.rating_count += 1
-    else:
+            change.karma = True
+    return changes
+
+
+def _locked(session: Session, changes: dict[Key, _Change]) -> dict[Key, Reputation]:
+    """The rows, created if new, locked for this transaction (in key order, so two workers
+    serialise on them without deadlocking)."""
+    insert_many_if_absent(
+        session,
+        Reputation,
+        [{"tasker_id": t, "category": c, "updated_at": change.at} for (t, c), change in sorted(changes.items())],
+    )
+    rows = session.exec(
+        select(Reputation)
+        .where(tuple_(col(Reputation.tasker_id), col(Reputation.category)).in_(sorted(changes)))
+        .order_by(col(Reputation.tasker_id), col(Reputation.category))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {(r.tasker_id, r.category): r for r in rows}
+
+
+def _karma_for(session: Session, keys: list[Key]) -> dict[Key, float]:
+    votes: dict[Key, list[tuple[int, int, int]]] = {key: [] for key in keys}
+    if keys:
+        rows = session.exec(
+            select(KarmaTip).where(
+                tuple_(col(KarmaTip.tasker_id), col(KarmaTip.category)).in_(keys), col(KarmaTip.hidden).is_(False)
+            )
+        )
+        for r in rows:
+            votes[(r.tasker_id, r.category)].append((r.tip_id, r.helpful, r.unhelpful))
+    return {key: tip_karma(v) for key, v in votes.items()}
+
+
+def _karma_tip(d: dict) -> dict:
+    return {"tip_id": d["tip_id"], "tasker_id": d["author_id"], "category": d["category"]}
+
+
+def project_reputation_events(uow, events: list[CloudEvent]) -> dict[Key, tuple[tuple[int, str], Reputation]]:
+    """Apply a run of events, in a few statements, leaving every row exactly as applying them one
+    at a time would (each figure is a function of counts, and karma of the final vote counts).
+    Returns each changed row with its (score, tier) before."""
+    session = uow.session
+    tips = [e for e in events if e.type in tip_activity.TIP_TYPES]
+    if tips:
+        tip_activity.apply(session, KarmaTip, tip_activity.fold(tips), _karma_tip, "reputation")
+    changes = _changes(events)
+    if not changes:
+        return {}
+    reps = _locked(session, changes)
+    karma = _karma_for(session, [key for key, change in changes.items() if change.karma])
+    changed: dict[Key, tuple[tuple[int, str], Reputation]] = {}
+    for key, change in changes.items():
+        rep = reps[key]
+        before = (rep.score, rep.tier)
+        rep.accepted += change.accepted
+        rep.completed += change.completed
+        rep.tasker_cancelled += change.tasker_cancelled
+        rep.rating_sum += change.rating_sum
+        rep.rating_count += change.rating_count
+        if change.karma:
+            rep.tip_karma = karma[key]
+        rep.score = reputation_score(
+            rep.rating_sum, rep.rating_count, rep.completed, rep.tasker_cancelled, rep.tip_karma
+        )
+        rep.tier = tier_for(rep.score)
+        rep.updated_at = max(rep.updated_at, change.at)  # the latest event's time, whatever the order
+        session.add(rep)
+        changed[key] = (before, rep)
+    return changed
+
+
+def project_reputation_event(uow, event: CloudEvent, emit: bool = True) -> Reputation | None:
+    """Apply one event, and announce a changed score or tier on reputation.changes (`emit=False`
+    on replay, which must not announce changes a second time)."""
+    changed = project_reputation_events(uow, [event])
+    if not changed:
         return None
-    before = (rep.score, rep.tier)
-    rep.score = reputation_score(rep.rating_sum, rep.rating_count, rep.completed, rep.tasker_cancelled, rep.tip_karma)
-    rep.tier = tier_for(rep.score)
-    rep.updated_at = max(rep.updated_at, d["at"])  # the latest event's time, whatever the order
-    session.add(rep)
+    [(before, rep)] = changed.values()
     if emit and (rep.score, rep.tier) != before:
         uow.emit(
             CloudEvent(
