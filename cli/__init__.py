@@ -20,10 +20,12 @@ import os
 
 import click
 from flask.cli import FlaskGroup
+from kafka.errors import KafkaError
 
 from api.cli import serve
 from cli.demo import seed
 from cli.dev import dev
+from events.outages import describe, is_temporary
 from marketplace.accounts.cli import users
 from marketplace.audit.cli import audit
 from marketplace.floors.cli import floors
@@ -49,7 +51,23 @@ def _cli_app():
     return create_app(None if os.environ.get("SECRET_KEY") else {"SECRET_KEY": dev_secret_key()})
 
 
-@click.group(cls=FlaskGroup, create_app=_cli_app, add_version_option=False)
+class _Group(FlaskGroup):
+    """Turns a database or broker that does not answer into one line and exit 1, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except click.ClickException:
+            raise  # a command's own message
+        except Exception as exc:
+            if not (is_temporary(exc) or isinstance(exc, KafkaError)):
+                raise
+            raise click.ClickException(
+                f"{describe(exc)}\nThe database or the Kafka broker is not answering: run this again once it is back."
+            ) from None
+
+
+@click.group(cls=_Group, create_app=_cli_app, add_version_option=False)
 def cli():
     """Floorboard: tasks priced by category fee floors."""
     try:

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from events.dlq import list_dead_letters, replay_dead_letters
+from events.outages import describe, is_temporary
 from events.topics import DLQ_SUFFIX, TOPICS
 from marketplace.bootstrap import bootstrap, refuse_to_start
 from marketplace.cli_output import listing_options, print_listing
@@ -55,9 +56,17 @@ def replay(projection):
     platform = bootstrap()
     with Progress(console=console) as progress:
         bar = progress.add_task(f"replaying {projection}", total=None)
-        result = run_replay(
-            platform, projection, on_progress=lambda done, total: progress.update(bar, completed=done, total=total)
-        )
+        try:
+            result = run_replay(
+                platform, projection, on_progress=lambda done, total: progress.update(bar, completed=done, total=total)
+            )
+        except Exception as exc:
+            if not is_temporary(exc):
+                raise
+            raise click.ClickException(
+                f"{describe(exc)}\nThe replay rolled back and the projection is as it was: run it again once the "
+                "database is back."
+            ) from None
     console.print(
         f"{projection}: {result.events} events read, {result.applied} applied, "
         f"{result.skipped} skipped (undecodable or failing; see `floorboard dlq list`)"

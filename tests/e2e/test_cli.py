@@ -162,3 +162,15 @@ def test_a_simulation_prints_its_records_as_json(run):
 def test_a_mistyped_setting_is_named_not_a_traceback(variable, value, says):
     result = CliRunner().invoke(cli, ["audit"], env={variable: value})
     assert result.exit_code == 1 and says in result.output and "Traceback" not in result.output, result.output
+
+
+def test_a_database_that_does_not_answer_is_one_line_and_exit_1(run, monkeypatch):
+    from tests.faults import free_port
+
+    monkeypatch.setenv("DATABASE_URL", f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/floorboard")
+    for args in (("floors", "list"), ("audit",), ("dlq", "list", "tasks.posted"), ("replay", "tips")):
+        r = run(*args)
+        assert r.exit_code == 1, (args, r.output)
+        assert "Connection refused" in r.output and "Traceback" not in r.output
+        assert "not answering" in r.output or "projection is as it was" in r.output
+    assert "projection is as it was" in run("replay", "reputation").output
