@@ -52,10 +52,21 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of (a), (b) and (b2)")
     parser.add_argument("--http-seconds", type=float, default=20, help="load time for each HTTP server")
-    parser.add_argument("--only", choices=["all", "http"], default="all", help="`http`: only the HTTP figures")
+    parser.add_argument(
+        "--replay-sizes",
+        default="100000,1000000",
+        help="log sizes for the replay rates, comma-separated (the curve should be flat)",
+    )
+    parser.add_argument("--only", choices=["all", "http", "replay"], default="all", help="one group of figures only")
     args = parser.parse_args()
     if args.events < 1000 or args.rounds < 1:
         parser.error("--events must be at least 1000 and --rounds at least 1")
+    try:
+        replay_sizes = sorted(int(n) for n in args.replay_sizes.split(","))
+    except ValueError:
+        parser.error("--replay-sizes takes whole numbers separated by commas, e.g. 100000,1000000")
+    if not replay_sizes or replay_sizes[0] < 1000:
+        parser.error("--replay-sizes must each be at least 1000")
     pg = os.environ.get("FLOORBOARD_TEST_POSTGRES_URL")
     kafka = os.environ.get("FLOORBOARD_TEST_KAFKA")
     if not pg or not kafka:
@@ -87,7 +98,7 @@ def main() -> int:
         )
         return replace(base, topic_prefix=topic_prefix if kafka else "")
 
-    from bench import http_bench, pipeline, pricing_bench
+    from bench import http_bench, pipeline, pricing_bench, replay_bench
     from marketplace.bootstrap import bootstrap
 
     with Progress(
@@ -99,6 +110,11 @@ def main() -> int:
     ) as progress:
         steps = Steps(progress)
         results: dict = {}
+        if args.only == "replay":
+            results["replay"] = replay_bench.run(settings_for, replay_sizes, steps)
+            steps.finish()
+            _print_replay(results["replay"])
+            return _write(results)
         http_settings = settings_for("postgres", kafka=True, topic_prefix=f"http{uuid.uuid4().hex[:6]}.")
         results["http"] = http_bench.run(http_settings, steps, seconds=args.http_seconds)
         if args.only == "http":
@@ -114,6 +130,7 @@ def main() -> int:
         platform.transport.ensure_topics()
         results["propagation"] = pricing_bench.propagation(platform, 50, steps.advance)
         platform.close()
+        results["replay"] = replay_bench.run(settings_for, replay_sizes, steps)
         steps.finish()
 
     p = results["pipeline"]
@@ -156,7 +173,26 @@ def main() -> int:
     table.add_row("floor propagation p99 (target < 1 s)", f"{f['p99_s'] * 1000:,.0f} ms")
     console.print(table)
     _print_http(results["http"])
+    _print_replay(results["replay"])
     return _write(results)
+
+
+def _print_replay(r: dict) -> None:
+    table = Table(title="Replay: `floorboard replay` over logs of growing size (each in a process of its own)")
+    table.add_column("events in the log", justify="right")
+    for projection in ("reputation", "tips"):
+        table.add_column(f"{projection} ev/s", justify="right")
+        table.add_column("rate / smallest", justify="right")
+        table.add_column("RSS built / peak", justify="right")
+    for row in r["sizes"]:
+        cells = [f"{row['events']:,}"]
+        for projection in ("reputation", "tips"):
+            m = row[projection]
+            memory = f"{m['rss_built_mb']:,.0f} / {m['peak_rss_mb']:,.0f} MB"
+            cells += [f"{m['events_per_s']:,.0f}", f"{m['rate_over_smallest']:.2f}", memory]
+        table.add_row(*cells)
+    console.print(table)
+    console.print("tips replays read tips.activity only: 60% of each log's events.")
 
 
 def _print_http(h: dict) -> None:

@@ -101,7 +101,7 @@ def runner_rate(platform, n: int) -> float:
     return timed / elapsed
 
 
-def _rss_kb(field: str = "VmRSS") -> int:
+def rss_kb(field: str = "VmRSS") -> int:
     """This process's resident set size now (VmRSS), or its high-water mark (VmHWM), from /proc
     (Linux). Not getrusage's ru_maxrss: that carries the spawning parent's peak across exec."""
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -116,10 +116,10 @@ def _member(settings, group: str, stop, memory=None) -> None:
     platform = bootstrap(settings)
     try:
         runner = bench_runner(platform, group)
-        before = _rss_kb()
+        before = rss_kb()
         runner.run(stop)
         if memory is not None:
-            memory.put((before, _rss_kb(), _rss_kb("VmHWM")))
+            memory.put((before, rss_kb(), rss_kb("VmHWM")))
     finally:
         platform.close()
 
