@@ -80,3 +80,24 @@ def test_a_throttled_log_says_how_many_lines_it_stood_for(caplog):
     log._last["db"] -= 3600  # the interval passes
     log.log(logging.WARNING, "db", "database unavailable")
     assert "99 more like it" in caplog.records[-1].getMessage()
+
+
+def test_kafka_python_warnings_are_one_line_per_call_site_and_its_loop_timing_is_debug(caplog):
+    from events.kafka_transport import KafkaLogs
+
+    handler = KafkaLogs()
+
+    def warning(message: str, lineno: int) -> None:
+        record = logging.LogRecord("kafka.net.selector", logging.WARNING, "selector.py", lineno, message, None, None)
+        handler.emit(record)
+
+    caplog.set_level(logging.DEBUG, logger="events.kafka_transport")
+    for elapsed in (0.153, 0.102, 0.2):
+        warning(f"Task <t> ran for {elapsed}s (>0.100s threshold). It is blocking the event loop -- ...", 668)
+    for n in (1, 2, 3):  # the same call site, with different figures each time
+        warning(f"Heartbeat session expired after {n} attempts", 300)
+    lines = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "events.kafka_transport"]
+    assert [m for level, m in lines if level >= logging.WARNING] == [
+        "kafka-python: Heartbeat session expired after 1 attempts"
+    ]
+    assert sum("blocking the event loop" in m for level, m in lines if level == logging.DEBUG) == 3
