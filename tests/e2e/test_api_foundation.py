@@ -156,3 +156,21 @@ def test_operational_endpoints(client, api):
         assert asset.status_code == 200 and asset.mimetype == "text/javascript"
     r = client.get("/no/such/page")
     assert r.status_code == 404 and r.is_json
+
+
+def test_the_shipped_alert_rules_name_only_metrics_that_metrics_exports(client, api):
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    rules = yaml.safe_load((Path(__file__).parents[2] / "deploy" / "prometheus-alerts.yml").read_text())
+    alerts = [rule for group in rules["groups"] for rule in group["rules"]]
+    assert alerts and all({"alert", "expr", "labels", "annotations"} <= set(rule) for rule in alerts)
+    assert all(rule["labels"]["severity"] in {"page", "ticket"} for rule in alerts)
+    api.post_task(api.signup("client"))
+    exported = client.get("/metrics").get_data(as_text=True)
+    named = {name for rule in alerts for name in re.findall(r"floorboard_[a-z_]+", rule["expr"])}
+    assert named >= {"floorboard_postings_overdue", "floorboard_consumer_lag", "floorboard_dead_letters"}
+    for name in named:
+        assert f"# TYPE {name} " in exported, name
