@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 import uuid
@@ -98,6 +99,21 @@ def main() -> int:
         )
         return replace(base, topic_prefix=topic_prefix if kafka else "")
 
+    try:
+        return _run(args, replay_sizes, settings_for)
+    finally:
+        _drop_databases(pg, created)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _drop_databases(pg: str, names: list[str]) -> None:
+    u = make_url(pg)
+    with psycopg.connect(f"host={u.host} port={u.port} user={u.username} dbname=postgres", autocommit=True) as conn:
+        for name in names:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _run(args, replay_sizes: list[int], settings_for) -> int:
     from bench import http_bench, pipeline, pricing_bench, replay_bench
     from marketplace.bootstrap import bootstrap
 

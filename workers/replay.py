@@ -54,7 +54,7 @@ PROJECTIONS = {
 }
 
 
-CHUNK = 1000  # events read, claimed and applied together
+CHUNK = 5000  # events read, claimed and applied together
 
 
 @dataclass
