@@ -7,7 +7,8 @@ the group's workers while replaying on SQLite: the replay holds the write lock u
 
 The log is read and applied in chunks, so memory stays flat however long the log is: each chunk
 is claimed in one statement and applied under one savepoint by the projection's batch form (the
-same rows as applying the events one at a time, in far fewer statements). Only a chunk holding a
+same rows as applying the events one at a time, in far fewer statements); reputation holds each
+row's counts in memory and writes the row once (see HeldReputation). Only a chunk holding a
 failing event is applied again one event at a time, to skip just that event (the live group
 dead-lettered it too).
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import col, delete
 
@@ -30,9 +31,35 @@ from events.topics import CONSUMER_GROUPS
 from events.transport import Record
 from marketplace.community.boards import project_tip_events
 from marketplace.community.models import BoardEntry, KarmaTip, Reputation
-from marketplace.community.reputation import project_reputation_events
+from marketplace.community.reputation import HeldReputation
 
 log = logging.getLogger(__name__)
+
+
+class Applier(Protocol):
+    """How a replay applies its chunks: `add` each one (as if its events were applied one at a
+    time), and `flush` whatever it holds when `full`, and at the end."""
+
+    @property
+    def full(self) -> bool: ...
+
+    def add(self, uow: Any, events: list[CloudEvent]) -> None: ...
+
+    def flush(self, uow: Any) -> None: ...
+
+
+@dataclass
+class Immediate:
+    """Writes each chunk as it comes."""
+
+    apply: Callable[[Any, list[CloudEvent]], object]
+    full: bool = False
+
+    def add(self, uow: Any, events: list[CloudEvent]) -> None:
+        self.apply(uow, events)
+
+    def flush(self, uow: Any) -> None:
+        pass
 
 
 @dataclass(frozen=True)
@@ -40,17 +67,13 @@ class Projection:
     group: str
     topics: tuple[str, ...]
     tables: tuple
-    apply: Callable[[Any, list[CloudEvent]], object]  # (uow, events): as if applied one at a time
+    applier: Callable[[], Applier]
 
 
 PROJECTIONS = {
-    "reputation": Projection(
-        "reputation",
-        CONSUMER_GROUPS["reputation"],
-        (Reputation, KarmaTip),
-        project_reputation_events,  # announces nothing: replay must not announce changes a second time
-    ),
-    "tips": Projection("tips", CONSUMER_GROUPS["tips"], (BoardEntry,), project_tip_events),
+    # Both announce nothing: a replay must not announce changes a second time.
+    "reputation": Projection("reputation", CONSUMER_GROUPS["reputation"], (Reputation, KarmaTip), HeldReputation),
+    "tips": Projection("tips", CONSUMER_GROUPS["tips"], (BoardEntry,), lambda: Immediate(project_tip_events)),
 }
 
 
@@ -78,22 +101,33 @@ def replay(
         for table in projection.tables:
             session.exec(delete(table))
         session.exec(delete(ProcessedEvent).where(col(ProcessedEvent.consumer) == projection.group))
+        applier = projection.applier()
         for topic in projection.topics:
             reader = platform.transport.topic_reader(topic, within=session)
             try:
                 while records := reader.read_new(max_records=chunk):
-                    _apply_chunk(uow, projection, name, records, result)
+                    _apply_chunk(uow, applier.add, projection.group, name, records, result)
+                    if applier.full:
+                        applier.flush(uow)
                     session.flush()
                     session.expunge_all()  # applied rows are in the transaction; keep none in memory
                     if on_progress is not None:
                         on_progress(result.events, max(total, result.events))
             finally:
                 reader.close()
+        applier.flush(uow)
         uow.commit()
     return result
 
 
-def _apply_chunk(uow, projection: Projection, name: str, records: list[Record], result: ReplayResult) -> None:
+def _apply_chunk(
+    uow,
+    apply: Callable[[Any, list[CloudEvent]], None],
+    group: str,
+    name: str,
+    records: list[Record],
+    result: ReplayResult,
+) -> None:
     session = uow.session
     result.events += len(records)
     chunk: dict[str, tuple[Record, CloudEvent | InvalidEvent]] = {}
@@ -104,7 +138,7 @@ def _apply_chunk(uow, projection: Projection, name: str, records: list[Record], 
         except InvalidEvent as exc:
             event = exc
         chunk.setdefault(processed_key(record, event), (record, event))  # a relay re-send counts once
-    fresh = claim(session, projection.group, list(chunk))
+    fresh = claim(session, group, list(chunk))
     todo: list[tuple[Record, CloudEvent]] = []
     for key, (record, event) in chunk.items():
         if key not in fresh:
@@ -115,7 +149,7 @@ def _apply_chunk(uow, projection: Projection, name: str, records: list[Record], 
             todo.append((record, event))
     try:
         with session.begin_nested():
-            projection.apply(uow, [event for _, event in todo])
+            apply(uow, [event for _, event in todo])
         result.applied += len(todo)
         return
     except Exception as exc:
@@ -124,7 +158,7 @@ def _apply_chunk(uow, projection: Projection, name: str, records: list[Record], 
     for record, event in todo:  # one of them fails: find which, and apply the rest
         try:
             with session.begin_nested():
-                projection.apply(uow, [event])
+                apply(uow, [event])
             result.applied += 1
         except Exception as exc:
             if is_temporary(exc):

@@ -113,33 +113,90 @@ def project_reputation_events(uow, events: list[CloudEvent]) -> dict[Key, tuple[
     at a time would (each figure is a function of counts, and karma of the final vote counts).
     Returns each changed row with its (score, tier) before."""
     session = uow.session
+    _apply_tips(session, events)
+    return _write(session, _changes(events))
+
+
+def _apply_tips(session: Session, events: list[CloudEvent]) -> None:
     tips = [e for e in events if e.type in tip_activity.TIP_TYPES]
     if tips:
         tip_activity.apply(session, KarmaTip, tip_activity.fold(tips), _karma_tip, "reputation")
-    changes = _changes(events)
-    if not changes:
-        return {}
-    reps = _locked(session, changes)
-    karma = _karma_for(session, [key for key, change in changes.items() if change.karma])
+
+
+def _write(session: Session, changes: dict[Key, _Change], per_statement: int = 1000):
+    """Add `changes` to their rows (created if new), a thousand rows to a statement."""
     changed: dict[Key, tuple[tuple[int, str], Reputation]] = {}
-    for key, change in changes.items():
-        rep = reps[key]
-        before = (rep.score, rep.tier)
-        rep.accepted += change.accepted
-        rep.completed += change.completed
-        rep.tasker_cancelled += change.tasker_cancelled
-        rep.rating_sum += change.rating_sum
-        rep.rating_count += change.rating_count
-        if change.karma:
-            rep.tip_karma = karma[key]
-        rep.score = reputation_score(
-            rep.rating_sum, rep.rating_count, rep.completed, rep.tasker_cancelled, rep.tip_karma
-        )
-        rep.tier = tier_for(rep.score)
-        rep.updated_at = max(rep.updated_at, change.at)  # the latest event's time, whatever the order
-        session.add(rep)
-        changed[key] = (before, rep)
+    keys = sorted(changes)
+    for start in range(0, len(keys), per_statement):
+        part = {key: changes[key] for key in keys[start : start + per_statement]}
+        reps = _locked(session, part)
+        karma = _karma_for(session, [key for key, change in part.items() if change.karma])
+        for key, change in part.items():
+            rep = reps[key]
+            before = (rep.score, rep.tier)
+            rep.accepted += change.accepted
+            rep.completed += change.completed
+            rep.tasker_cancelled += change.tasker_cancelled
+            rep.rating_sum += change.rating_sum
+            rep.rating_count += change.rating_count
+            if change.karma:
+                rep.tip_karma = karma[key]
+            rep.score = reputation_score(
+                rep.rating_sum, rep.rating_count, rep.completed, rep.tasker_cancelled, rep.tip_karma
+            )
+            rep.tier = tier_for(rep.score)
+            rep.updated_at = max(rep.updated_at, change.at)  # the latest event's time, whatever the order
+            session.add(rep)
+            changed[key] = (before, rep)
     return changed
+
+
+class HeldReputation:
+    """`floorboard replay reputation`'s way to apply chunks: per-tip vote counts are written as
+    each chunk comes, and each reputation row's counts are added up in memory and written once,
+    when `flush` is called (at the end, or when `full`). The replay is one transaction, in which
+    PostgreSQL can prune no row version; written once, a row leaves no trail of versions for its
+    later lookups to step over, however long the log.
+
+    The rows come out as applying the events one at a time would: `add` refuses a run holding an
+    event that would fail alone (a vote for a tip never posted, a tasker who is not a user) before
+    it changes anything, so the replay applies that run one event at a time and skips just it.
+    Memory: one small record per (tasker, category) held, at most `max_keys` of them."""
+
+    def __init__(self, max_keys: int = 100_000):
+        self.max_keys = max_keys
+        self.held: dict[Key, _Change] = {}
+
+    @property
+    def full(self) -> bool:
+        return len(self.held) >= self.max_keys
+
+    def add(self, uow, events: list[CloudEvent]) -> None:
+        session = uow.session
+        changes = _changes(events)
+        taskers = sorted({tasker for tasker, _ in changes})
+        if taskers:
+            users = set(session.exec(select(User.id).where(col(User.id).in_(taskers))))
+            for tasker in taskers:
+                if tasker not in users:
+                    raise LookupError(f"reputation for tasker {tasker}, who is not a user")
+        _apply_tips(session, events)
+        for key, change in changes.items():  # only once nothing above refused the run
+            held = self.held.get(key)
+            if held is None:
+                self.held[key] = change
+                continue
+            held.at = max(held.at, change.at)
+            held.accepted += change.accepted
+            held.completed += change.completed
+            held.tasker_cancelled += change.tasker_cancelled
+            held.rating_sum += change.rating_sum
+            held.rating_count += change.rating_count
+            held.karma = held.karma or change.karma
+
+    def flush(self, uow) -> None:
+        _write(uow.session, self.held)
+        self.held = {}
 
 
 def project_reputation_event(uow, event: CloudEvent, emit: bool = True) -> Reputation | None:
