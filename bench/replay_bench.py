@@ -50,34 +50,14 @@ def history(n: int) -> Iterator[tuple[str, str, bytes]]:
         tasker = 1 + unit % taskers
         category = CATEGORIES[unit % len(CATEGORIES)]
         at = START + timedelta(seconds=i)
-        if step == 0:
-            tip_id += 1
-            event = CloudEvent(
-                type="tip.posted",
-                subject=str(tip_id),
-                data={
-                    "tip_id": tip_id,
-                    "category": category,
-                    "author_id": tasker,
-                    "at": at,
-                    "title": f"tip {tip_id}",
-                    "body_html": "<p>Measure twice, cut once.</p>",
-                },
-            )
-            yield "tips.activity", category, encode(event)
-        elif step <= 5:
-            event = CloudEvent(
-                type="tip.voted",
-                subject=str(tip_id),
-                data={
-                    "tip_id": tip_id,
-                    "category": category,
-                    "author_id": tasker,
-                    "at": at,
-                    "voter_id": 1 + (tasker + step) % taskers,
-                    "helpful": step != 5,
-                },
-            )
+        if step <= 5:
+            if step == 0:
+                tip_id += 1
+                kind, extra = "tip.posted", {"title": f"tip {tip_id}", "body_html": "<p>Measure twice.</p>"}
+            else:
+                kind, extra = "tip.voted", {"voter_id": 1 + (tasker + step) % taskers, "helpful": step != 5}
+            tip = {"tip_id": tip_id, "category": category, "author_id": tasker, "at": at}
+            event = CloudEvent(type=kind, subject=str(tip_id), data=tip | extra)
             yield "tips.activity", category, encode(event)
         elif step == 9:
             review = {"review_id": unit + 1, "task_id": unit + 1, "tasker_id": tasker, "client_id": 1}

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, select
 
+from bench.replay_bench import QUOTE  # a valid quote, whatever its figures
 from events.envelope import CloudEvent
 from events.tables import EventLogRow
 from marketplace.accounts.models import User
@@ -32,18 +33,6 @@ START = datetime(2026, 3, 1, tzinfo=UTC)
 TASKERS = (901, 902, 903)
 NOT_A_USER = 999
 CATEGORIES = ("yard-work", "moving")
-QUOTE = {
-    "rate": 2400,
-    "billable_minutes": 60,
-    "subtotal": 2400,
-    "service_fee": 240,
-    "trust_fee": 60,
-    "commission": 360,
-    "total": 2700,
-    "payout": 2040,
-    "platform": 660,
-    "rule_version": 1,
-}
 
 tip_ids = st.integers(1, 6)
 taskers = st.sampled_from([*TASKERS, NOT_A_USER])
