@@ -150,44 +150,45 @@ def _run(args, replay_sizes: list[int], settings_for) -> int:
         steps.finish()
 
     p = results["pipeline"]
-    table = Table(
-        title=f"Event pipeline, N = {p['n']:,} events (one run, same broker and database; "
-        f"(a), (b), (b2): medians of {p['rounds']} alternating rounds)"
-    )
-    table.add_column("figure")
-    table.add_column("rate", justify="right")
-    table.add_row("(a) raw kafka-python consumption", f"{p['a_raw_kafka_python_msgs_per_s']:,.0f} msg/s")
-    table.add_row("(b) runner, Kafka -> a PostgreSQL row per event", f"{p['b_events_per_s']:,.0f} ev/s")
-    table.add_row("(b2) the same, the group in 2 worker processes", f"{p['b2_events_per_s']:,.0f} ev/s")
-    table.add_row(
-        "(c) runner on the embedded log (PostgreSQL)", f"{p['c_runner_embedded_postgres_events_per_s']:,.0f} ev/s"
-    )
-    table.add_row("(c) runner on the embedded log (SQLite)", f"{p['c_runner_embedded_sqlite_events_per_s']:,.0f} ev/s")
+    rss = p["worker_rss_mb"]
+    rows = [
+        ("(a) raw kafka-python consumption", f"{p['a_raw_kafka_python_msgs_per_s']:,.0f} msg/s"),
+        ("(b) runner, Kafka -> a PostgreSQL row per event", f"{p['b_events_per_s']:,.0f} ev/s"),
+        ("(b2) the same, the group in 2 worker processes", f"{p['b2_events_per_s']:,.0f} ev/s"),
+        ("(c) runner on the embedded log (PostgreSQL)", f"{p['c_runner_embedded_postgres_events_per_s']:,.0f} ev/s"),
+        ("(c) runner on the embedded log (SQLite)", f"{p['c_runner_embedded_sqlite_events_per_s']:,.0f} ev/s"),
+    ]
     for name in ("b", "b2"):
         low, high = p[f"ratio_{name}_over_a_range"]
-        table.add_row(
-            f"{name} / a (target >= 0.3): median (range)", f"{p[f'ratio_{name}_over_a']:.2f} ({low:.2f}-{high:.2f})"
+        rows.append(
+            (f"{name} / a (target >= 0.3): median (range)", f"{p[f'ratio_{name}_over_a']:.2f} ({low:.2f}-{high:.2f})")
         )
-    table.add_row(
-        "(d) decode + validate only, no broker or database", f"{p['d_validation_only_events_per_s']:,.0f} ev/s"
+    rows += [
+        ("(d) decode + validate only, no broker or database", f"{p['d_validation_only_events_per_s']:,.0f} ev/s"),
+        ("ceiling b / a: fetch as (a) + validate as (d), nothing else", f"{p['ceiling_b_over_a']:.2f}"),
+        (
+            f"worker RSS: built / after all {p['n']:,} events / peak",
+            f"{rss['built']:,.0f} / {rss['after_all_events']:,.0f} / {rss['peak']:,.0f} MB",
+        ),
+    ]
+    _print_table(
+        f"Event pipeline, N = {p['n']:,} events (one run, same broker and database; "
+        f"(a), (b), (b2): medians of {p['rounds']} alternating rounds)",
+        ("figure", "rate"),
+        rows,
     )
-    table.add_row("ceiling b / a: fetch as (a) + validate as (d), nothing else", f"{p['ceiling_b_over_a']:.2f}")
-    rss = p["worker_rss_mb"]
-    table.add_row(
-        f"worker RSS: built / after all {p['n']:,} events / peak",
-        f"{rss['built']:,.0f} / {rss['after_all_events']:,.0f} / {rss['peak']:,.0f} MB",
-    )
-    console.print(table)
     e, f = results["engine"], results["propagation"]
-    table = Table(title="Pricing")
-    table.add_column("figure")
-    table.add_column("value", justify="right")
-    table.add_row("engine quotes/s (one core)", f"{e['engine_quotes_per_s']:,.0f}")
-    table.add_row("inline formula quotes/s", f"{e['inline_quotes_per_s']:,.0f}")
-    table.add_row("overhead inline/engine (target <= 3x)", f"{e['overhead_ratio']:.2f}x")
-    table.add_row(f"floor propagation p50 over {f['changes']} changes", f"{f['p50_s'] * 1000:,.0f} ms")
-    table.add_row("floor propagation p99 (target < 1 s)", f"{f['p99_s'] * 1000:,.0f} ms")
-    console.print(table)
+    _print_table(
+        "Pricing",
+        ("figure", "value"),
+        [
+            ("engine quotes/s (one core)", f"{e['engine_quotes_per_s']:,.0f}"),
+            ("inline formula quotes/s", f"{e['inline_quotes_per_s']:,.0f}"),
+            ("overhead inline/engine (target <= 3x)", f"{e['overhead_ratio']:.2f}x"),
+            (f"floor propagation p50 over {f['changes']} changes", f"{f['p50_s'] * 1000:,.0f} ms"),
+            ("floor propagation p99 (target < 1 s)", f"{f['p99_s'] * 1000:,.0f} ms"),
+        ],
+    )
     _print_http(results["http"])
     _print_replay(results["replay"])
     return _write(results)
@@ -212,19 +213,30 @@ def _print_replay(r: dict) -> None:
 
 
 def _print_http(h: dict) -> None:
-    table = Table(
-        title=f"HTTP: POST /api/v1/tasks, {h['clients']} clients for {h['seconds']:g} s each, "
-        f"gunicorn with {h['gunicorn_workers']} workers for both servers"
-    )
-    table.add_column("figure")
-    table.add_column("value", justify="right")
-    table.add_row("bare Flask JSON endpoint", f"{h['bare_requests_per_s']:,.0f} req/s")
-    table.add_row("floorboard serve (PostgreSQL + Kafka)", f"{h['floorboard_requests_per_s']:,.0f} req/s")
-    table.add_row("floorboard / bare (bar >= 0.15, aim 0.25)", f"{h['ratio_floorboard_over_bare']:.3f}")
-    table.add_row("errors (bare, floorboard)", f"{h['bare_errors']}, {h['floorboard_errors']}")
+    rows = [
+        ("bare Flask JSON endpoint", f"{h['bare_requests_per_s']:,.0f} req/s"),
+        ("floorboard serve (PostgreSQL + Kafka)", f"{h['floorboard_requests_per_s']:,.0f} req/s"),
+        ("floorboard / bare (bar >= 0.15, aim 0.25)", f"{h['ratio_floorboard_over_bare']:.3f}"),
+        ("errors (bare, floorboard)", f"{h['bare_errors']}, {h['floorboard_errors']}"),
+    ]
     if "posted_to_priced_p50_ms" in h:
-        table.add_row(f"posted -> priced p50 ({h['priced']:,} tasks)", f"{h['posted_to_priced_p50_ms']:,.0f} ms")
-        table.add_row("posted -> priced p99", f"{h['posted_to_priced_p99_ms']:,.0f} ms")
+        rows.append((f"posted -> priced p50 ({h['priced']:,} tasks)", f"{h['posted_to_priced_p50_ms']:,.0f} ms"))
+        rows.append(("posted -> priced p99", f"{h['posted_to_priced_p99_ms']:,.0f} ms"))
+    _print_table(
+        f"HTTP: POST /api/v1/tasks, {h['clients']} clients for {h['seconds']:g} s each, "
+        f"gunicorn with {h['gunicorn_workers']} workers for both servers",
+        ("figure", "value"),
+        rows,
+    )
+
+
+def _print_table(title: str, columns: tuple[str, str], rows: list[tuple[str, str]]) -> None:
+    """A figure per row: its name, and its value right-aligned."""
+    table = Table(title=title)
+    table.add_column(columns[0])
+    table.add_column(columns[1], justify="right")
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
 
 

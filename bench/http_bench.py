@@ -17,17 +17,10 @@ from pathlib import Path
 import requests
 
 from tests.faults import free_port
+from tests.support import TASK_BODY as BODY
 
 FLOORBOARD = str(Path(sys.executable).parent / "floorboard")
 WORKERS = 2  # gunicorn workers, the same for both servers
-BODY = {
-    "category": "yard-work",
-    "region": "springfield",
-    "title": "Rake the leaves",
-    "description": "Front and back yard.",
-    "estimated_minutes": 95,
-    "starts_at": "2030-06-01T09:00:00Z",
-}
 
 
 def _wait_up(base: str, process: subprocess.Popen, log: Path) -> None:

@@ -8,6 +8,7 @@ heartbeating) hands its partitions over. Offsets only move forward.
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 from datetime import timedelta
 
 from sqlalchemy import and_, delete, func, or_, update
@@ -152,11 +153,8 @@ class EmbeddedTopicReader:
         )
         if max_records is not None:
             query = query.limit(max_records)
-        if self.within is not None:
-            records = [Record._make(row) for row in self.within.execute(query)]
-        else:
-            with Session(self.engine) as session:
-                records = [Record._make(row) for row in session.execute(query)]
+        with nullcontext(self.within) if self.within is not None else Session(self.engine) as session:
+            records = [Record._make(row) for row in session.execute(query)]
         if records:
             self._last_seq = records[-1].offset
         return records

@@ -220,6 +220,17 @@ def book(platform, task_id: int) -> None:
         uow.commit()
 
 
+# A posting every test can make: a known category and region, a start years ahead.
+TASK_BODY = {
+    "category": "yard-work",
+    "region": "springfield",
+    "title": "Rake the leaves",
+    "description": "Front and back yard.",
+    "estimated_minutes": 95,
+    "starts_at": "2030-06-01T09:00:00Z",
+}
+
+
 class ApiHelper:
     def __init__(self, client, platform):
         self.client = client
@@ -245,15 +256,7 @@ class ApiHelper:
         return {"Authorization": who["Authorization"]} if who else {}
 
     def post_task(self, who, **overrides):
-        body = {
-            "category": "yard-work",
-            "region": "springfield",
-            "title": "Rake the leaves",
-            "description": "Front and back yard.",
-            "estimated_minutes": 95,
-            "starts_at": "2030-06-01T09:00:00Z",
-            **overrides,
-        }
+        body = {**TASK_BODY, **overrides}
         return self.client.post("/api/v1/tasks", json=body, headers=self.headers(who))
 
     def book(self, who, task_id: int, payment_method: str = "pm_card_visa"):

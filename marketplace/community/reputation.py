@@ -34,6 +34,16 @@ class _Change:
     rating_count: int = 0
     karma: bool = False  # a vote or a hide changed this tasker's tip counts: sum the karma again
 
+    def absorb(self, other: "_Change") -> None:
+        """Add what a later run changes to this row."""
+        self.at = max(self.at, other.at)
+        self.accepted += other.accepted
+        self.completed += other.completed
+        self.tasker_cancelled += other.tasker_cancelled
+        self.rating_sum += other.rating_sum
+        self.rating_count += other.rating_count
+        self.karma = self.karma or other.karma
+
 
 def _key(event: CloudEvent) -> Key | None:
     """Whose reputation this event changes, or None if it changes no one's."""
@@ -189,17 +199,10 @@ class HeldReputation:
                     raise LookupError(f"reputation for tasker {tasker}, who is not a user")
         _apply_tips(session, events)
         for key, change in changes.items():  # only once nothing above refused the run
-            held = self.held.get(key)
-            if held is None:
+            if key in self.held:
+                self.held[key].absorb(change)
+            else:
                 self.held[key] = change
-                continue
-            held.at = max(held.at, change.at)
-            held.accepted += change.accepted
-            held.completed += change.completed
-            held.tasker_cancelled += change.tasker_cancelled
-            held.rating_sum += change.rating_sum
-            held.rating_count += change.rating_count
-            held.karma = held.karma or change.karma
 
     def flush(self, uow) -> None:
         _write(uow.session, self.held)
