@@ -55,6 +55,24 @@ class RetentionPolicy:
             raise ValueError("processed events must be kept at least a day: a redelivery can come that late")
 
 
+def policy_from(settings: Any) -> RetentionPolicy:
+    """The policy the settings ask for (the retention worker's, and what the audit expects)."""
+    return RetentionPolicy(
+        processed_s=settings.processed_retention_s,
+        published_outbox_s=settings.published_outbox_retention_s,
+        topic_s={**DEFAULT_TOPIC_RETENTION_S, **dict(settings.log_retention)},
+    )
+
+
+def pruned_before(policy: RetentionPolicy, transport_name: str, topic: str, now: Any) -> Any:
+    """Events of `topic` created before this time may have left the log by design (None: none
+    ever leave, except by compaction)."""
+    if transport_name == "kafka":
+        return now - timedelta(seconds=policy.published_outbox_s)
+    seconds = policy.topic_s.get(topic)
+    return None if seconds is None or topic in COMPACTED else now - timedelta(seconds=seconds)
+
+
 @dataclass
 class Pruned:
     processed: int = 0

@@ -62,6 +62,8 @@ class Settings:
     # A tasker may start a task from this long before its start time until this long after it.
     start_early_s: int = 2 * 3600
     start_late_s: int = 24 * 3600
+    # Minutes worked may exceed the time since the task started by at most this much.
+    completion_tolerance_s: int = 600
     api_token_ttl_s: int = 30 * 24 * 3600
     # Behind HTTPS (`floorboard serve`): Secure session cookies and HSTS.
     https_only: bool = False
@@ -108,6 +110,7 @@ class Settings:
             adjustment_timeout_s=_number(env, "FLOORBOARD_ADJUSTMENT_TIMEOUT_S", 72 * 3600, int),
             start_early_s=_number(env, "FLOORBOARD_START_EARLY_S", 2 * 3600, int),
             start_late_s=_number(env, "FLOORBOARD_START_LATE_S", 24 * 3600, int),
+            completion_tolerance_s=_number(env, "FLOORBOARD_COMPLETION_TOLERANCE_S", 600, int),
             api_token_ttl_s=_number(env, "FLOORBOARD_API_TOKEN_TTL_S", 30 * 24 * 3600, int),
             https_only=env.get("FLOORBOARD_HTTPS_ONLY", "") == "1",
             password_hashing=env.get("FLOORBOARD_PASSWORD_HASHING", "standard"),

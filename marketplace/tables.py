@@ -21,6 +21,7 @@ from marketplace.tasks.models import (
     Task,
     TaskQuote,
     TaskStatus,
+    TaskStep,
 )
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "Task",
     "TaskQuote",
     "TaskStatus",
+    "TaskStep",
     "TaskerLicense",
     "TaskerRegion",
     "TaskerSkill",

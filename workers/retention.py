@@ -7,18 +7,14 @@ import logging
 import threading
 
 from events.outages import Outage
-from events.retention import DEFAULT_TOPIC_RETENTION_S, Pruned, RetentionPolicy, prune
+from events.retention import Pruned, RetentionPolicy, policy_from, prune
 from workers import WorkerSpec
 
 log = logging.getLogger(__name__)
 
 
 def policy_for(settings) -> RetentionPolicy:
-    return RetentionPolicy(
-        processed_s=settings.processed_retention_s,
-        published_outbox_s=settings.published_outbox_retention_s,
-        topic_s={**DEFAULT_TOPIC_RETENTION_S, **dict(settings.log_retention)},
-    )
+    return policy_from(settings)
 
 
 class RetentionWorker:

@@ -35,9 +35,11 @@ from marketplace.clock import utcnow
 from marketplace.floors.published import floor_versions
 from marketplace.payments.models import Payment
 from marketplace.taskers.feed import feed, is_open_to, waiting_behind_window
+from marketplace.taskers.reach import reach_view
 from marketplace.tasks.adjustments import approve_adjustment, dispute_adjustment, resolve_dispute
 from marketplace.tasks.lifecycle import accept_task, cancel_by_client, cancel_by_tasker, complete_task, start_task
 from marketplace.tasks.models import Adjustment, Task
+from marketplace.tasks.parties import is_client, may_read_private
 from marketplace.tasks.posting import TaskDraft, post_task, post_task_idempotently
 from marketplace.tasks.quotes import quotes_for
 from marketplace.tasks.reviews import review_task
@@ -45,8 +47,18 @@ from marketplace.tasks.reviews import review_task
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Posting, finding and working tasks")
 
 
+def _private(task: Task, viewer, now) -> dict:
+    """The address and access notes for those who may read them; None for everyone else."""
+    if viewer is not None and may_read_private(viewer, task, now):
+        return {"address": task.address, "access_notes": task.access_notes}
+    return {"address": None, "access_notes": None}
+
+
 def task_views(session, tasks: list[Task]) -> list[dict]:
-    """Tasks with their quotes and payment: two queries for a whole page, not two per task."""
+    """Tasks with their quotes and payment: two queries for a whole page, not two per task. The
+    private details are shown only to those `may_read_private` allows, and the reach (who could
+    see a waiting task) to its client and operators."""
+    viewer, now = getattr(g, "user", None), utcnow()
     ids = [t.id for t in tasks]
     quotes = quotes_for(session, ids)
     payments = {p.task_id: p for p in session.exec(select(Payment).where(col(Payment.task_id).in_(ids)))} if ids else {}
@@ -64,6 +76,10 @@ def task_views(session, tasks: list[Task]) -> list[dict]:
             "claimed_quote": quotes[t.id].get("claimed"),
             "payment": payments.get(t.id),
             "adjustment": claims.get(t.id),
+            **_private(t, viewer, now),
+            "reach": reach_view(session, t, now)
+            if viewer is not None and (viewer.role == Role.operator or is_client(viewer, t))
+            else None,
         }
         for t in tasks
     ]
@@ -76,7 +92,7 @@ def task_view(session, task: Task) -> dict:
 def posted_view(task: Task) -> dict:
     """A task this request just posted has no quote, payment or claim yet: its 202 is built from
     what was written, without reading anything back."""
-    empty = ("quote", "final_quote", "cancellation_fee", "claimed_quote", "payment", "adjustment")
+    empty = ("quote", "final_quote", "cancellation_fee", "claimed_quote", "payment", "adjustment", "reach")
     return {**task.model_dump(), "floor": floor_reference(None), **dict.fromkeys(empty)}
 
 
@@ -223,9 +239,12 @@ class Complete(MethodView):
     def post(self, data, task_id: int):
         """Complete a task you hold; the final price is recomputed for the minutes worked with the
         task's own rule version, and never goes below the floor. Beyond the booked amount, give a
-        `reason`: the task waits for the client's approval (`awaiting_approval`)"""
-        answer_within = timedelta(seconds=platform().settings.adjustment_timeout_s)
-        return _act(complete_task, task_id, data["minutes_worked"], data["reason"], answer_within)
+        `reason`: the task waits for the client's approval (`awaiting_approval`). The minutes worked
+        cannot exceed the time since the task started (plus a small tolerance, 10 minutes by default)"""
+        settings = platform().settings
+        answer_within = timedelta(seconds=settings.adjustment_timeout_s)
+        tolerance = timedelta(seconds=settings.completion_tolerance_s)
+        return _act(complete_task, task_id, data["minutes_worked"], data["reason"], answer_within, tolerance)
 
 
 @blp.route("/<int:task_id>/cancel")

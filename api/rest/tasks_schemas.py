@@ -37,6 +37,21 @@ class TaskCreateSchema(ApiSchema):
     estimated_minutes = minutes(required=True)
     starts_at = Instant(required=True)
     offered_rate = offered_rate(load_default=None)
+    area = fields.String(
+        load_default="",
+        validate=validate.Length(max=80),
+        metadata={"description": "Public: the approximate area taskers see in their feed (a neighbourhood)"},
+    )
+    address = fields.String(
+        load_default="",
+        validate=validate.Length(max=300),
+        metadata={"description": "Private: shown only to you, the tasker who holds the task, and operators"},
+    )
+    access_notes = fields.String(
+        load_default="",
+        validate=validate.Length(max=1000),
+        metadata={"description": "Private, like the address: gate codes, where the key is"},
+    )
 
 
 class PaymentSchema(ApiSchema):
@@ -49,6 +64,15 @@ class PaymentSchema(ApiSchema):
     failure_message = fields.String(allow_none=True)
 
 
+class ReachSchema(ApiSchema):
+    taskers = fields.Integer(metadata={"description": "Taskers who could take the task (skill, region, level, rate)"})
+    stranded = fields.Boolean(metadata={"description": "No tasker could ever see the task as it stands"})
+    asking_more = fields.Integer(metadata={"description": "Taskers with the skill whose own rate is above the task's"})
+    lowest_asked = fields.Integer(allow_none=True, metadata={"description": "The lowest of those rates, cents an hour"})
+    start_passed = fields.Boolean()
+    advice = fields.List(fields.String(), metadata={"description": "What would change a stranded task"})
+
+
 class TaskSchema(ApiSchema):
     id = fields.Integer()
     status = fields.String()
@@ -56,6 +80,12 @@ class TaskSchema(ApiSchema):
     region = fields.String()
     title = fields.String()
     description = fields.String()
+    area = fields.String(metadata={"description": "The approximate area, shown in taskers' feeds"})
+    address = fields.String(
+        allow_none=True,
+        metadata={"description": "Null unless you are the client, the tasker holding the task, or an operator"},
+    )
+    access_notes = fields.String(allow_none=True, metadata={"description": "Private, like the address"})
     estimated_minutes = fields.Integer()
     starts_at = fields.AwareDateTime()
     offered_rate = fields.Integer(allow_none=True)
@@ -84,6 +114,11 @@ class TaskSchema(ApiSchema):
         QuoteSchema, allow_none=True, metadata={"description": "The tasker's price for work beyond the booking"}
     )
     adjustment = fields.Nested(lambda: AdjustmentSchema(), allow_none=True)
+    reach = fields.Nested(
+        ReachSchema,
+        allow_none=True,
+        metadata={"description": "The client and operators, while the task waits for a tasker: who could see it"},
+    )
 
 
 class TaskListArgsSchema(ApiSchema):
@@ -187,6 +222,9 @@ EXAMPLES = {
         "estimated_minutes": 90,
         "starts_at": "2030-06-01T09:00:00Z",
         "offered_rate": None,
+        "area": "Old Town",
+        "address": "12 Elm Street",
+        "access_notes": "Side gate code 4711",
     },
     CompleteSchema: {"minutes_worked": 95, "reason": "The hedge was longer than described"},
     CancelSchema: {"reason": "Plans changed"},

@@ -45,6 +45,7 @@ from marketplace.floors.published import floor_version
 from marketplace.payments.gateway import GatewayError
 from marketplace.payments.holds import book_task, sync_payment
 from marketplace.payments.models import Payment, PaymentStatus
+from marketplace.taskers.reach import reach_view
 from marketplace.taskers.skills import skills_view
 from marketplace.tasks.adjustments import approve_adjustment, dispute_adjustment
 from marketplace.tasks.lifecycle import cancel_by_client, cancellation_terms
@@ -53,6 +54,7 @@ from marketplace.tasks.posting import TaskDraft, post_task, post_task_idempotent
 from marketplace.tasks.pricing_stage import preview_quote
 from marketplace.tasks.quotes import quotes_for, quotes_of
 from marketplace.tasks.reviews import review_task
+from marketplace.tasks.steps import steps_of
 from pricing.money import format_cents
 from pricing.quote import MAX_ESTIMATED_MINUTES, MAX_OFFERED_RATE
 
@@ -101,7 +103,16 @@ class TaskForm(FlaskForm):
     category = SelectField("Category", validators=[DataRequired()])
     region = SelectField("Region", validators=[DataRequired()])
     title = StringField("Title", validators=[DataRequired(), Length(max=120)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    description = TextAreaField(
+        "Description (public: taskers read it before accepting)", validators=[Optional(), Length(max=5000)]
+    )
+    area = StringField("Area (public, approximate: a neighbourhood)", validators=[Optional(), Length(max=80)])
+    address = StringField(
+        "Address (private: only the tasker who takes the task sees it)", validators=[Optional(), Length(max=300)]
+    )
+    access_notes = TextAreaField(
+        "Access notes (private: gate codes, where the key is)", validators=[Optional(), Length(max=1000)]
+    )
     estimated_minutes = IntegerField(
         "Estimated time (minutes)", default=60, validators=[InputRequired(), NumberRange(1, MAX_ESTIMATED_MINUTES)]
     )
@@ -267,6 +278,9 @@ def new_task():
                 region=form.region.data,
                 title=form.title.data,
                 description=form.description.data or "",
+                area=form.area.data or "",
+                address=form.address.data or "",
+                access_notes=form.access_notes.data or "",
                 estimated_minutes=form.estimated_minutes.data,
                 starts_at=form.starts_at.data.replace(tzinfo=timezone.utc),
                 offered_rate=cents(form.offered_rate.data),
@@ -321,10 +335,17 @@ def _own_task(s, task_id: int) -> Task:
 def _task_context(s, task: Task) -> dict:
     tasker = s.get(User, task.tasker_id) if task.tasker_id else None
     payment = s.get(Payment, task.id)
-    fee_due, policy = cancellation_terms(task, utcnow())
+    now = utcnow()
+    fee_due, policy = cancellation_terms(task, now)
     reviewed = s.exec(select(Review).where(col(Review.task_id) == task.id)).first()
+    steps = steps_of(s, task.id)
+    actor_ids = {step.actor_id for step in steps if step.actor_id is not None}
+    actors = {u.id: u for u in s.exec(select(User).where(col(User.id).in_(actor_ids)))} if actor_ids else {}
     return {
         "task": task,
+        "steps": steps,
+        "actors": actors,
+        "reach": reach_view(s, task, now),
         "quotes": quotes_of(s, task.id),
         "floor": floor_version(s, task.category, task.region, task.rule_version) if task.rule_version else None,
         "tasker": tasker,

@@ -4,11 +4,17 @@
   is a miss, and so is a task priced twice);
 - every priced task has one posted quote;
 - every task's ledger sums to zero;
-- every event a group marked processed is in the log;
+- every event a group marked processed is in the log, unless retention removed it by design;
+- a compacted topic (pricing.floors) holds, for every key, a newest row that carries the newest
+  version the database has;
+- every booked task waiting for a tasker can be seen by some tasker (none is stranded);
 - no dead letter waits unreplayed longer than the allowed age.
 
 The log keeps a window (retention prunes older published rows), so the checks that read it look
-only at what the window still holds: tasks posted, and events created, since its oldest row.
+only at what the window still holds: tasks posted since its oldest row, and events of each topic
+newer than that topic's retention. A group that reads only compacted topics loses superseded
+events to compaction as designed: its processed marks are not looked up in the log; the
+compacted topic's own check above covers it instead.
 """
 
 from __future__ import annotations
@@ -21,12 +27,17 @@ from typing import Any
 
 from sqlmodel import col, func, select
 
+from events.contracts import decode
 from events.dlq import DeadLetterView, list_dead_letters
+from events.envelope import InvalidEvent
+from events.retention import RetentionPolicy, pruned_before
 from events.tables import EventLogRow, ProcessedEvent
-from events.topics import TOPICS
+from events.topics import CONSUMER_GROUPS, TOPICS
 from events.transport import Transport
 from marketplace.clock import utcnow
+from marketplace.floors.models import FloorRuleVersion
 from marketplace.payments.ledger import task_totals
+from marketplace.taskers.reach import stranded_tasks
 from marketplace.tasks.models import Task, TaskQuote, TaskStatus
 
 
@@ -111,8 +122,22 @@ def _created_at(event_id: str) -> datetime | None:
     return datetime.fromtimestamp(millis / 1000, tz=utcnow().tzinfo)
 
 
-def check_processed(session, horizon: datetime | None) -> Check:
+def _may_be_pruned(policy: RetentionPolicy, transport_name: str, now: datetime) -> dict[str, datetime | None]:
+    """Per consumer group: events created before this may have left the log by design. A group
+    that reads only compacted topics maps to `now` (compaction may drop any superseded event)."""
+    cutoffs: dict[str, datetime | None] = {}
+    for group, topics in CONSUMER_GROUPS.items():
+        if all(TOPICS[t].compacted for t in topics):
+            cutoffs[group] = now
+            continue
+        times = [t for t in (pruned_before(policy, transport_name, topic, now) for topic in topics) if t is not None]
+        cutoffs[group] = max(times, default=None)
+    return cutoffs
+
+
+def check_processed(session, horizon: datetime | None, cutoffs: dict[str, datetime | None] | None = None) -> Check:
     check = Check("every processed event is in the log")
+    cutoffs = cutoffs or {}
     check.checked = session.exec(select(func.count()).select_from(ProcessedEvent)).one()
     missing = session.exec(
         select(ProcessedEvent.consumer, ProcessedEvent.event_id)
@@ -125,7 +150,59 @@ def check_processed(session, horizon: datetime | None) -> Check:
         created = _created_at(event_id)
         if created is not None and horizon is not None and created < horizon:
             continue  # older than the log's window: pruned by retention, as it should be
+        cutoff = cutoffs.get(consumer)
+        if created is not None and cutoff is not None and created < cutoff:
+            continue  # its topic's retention (or compaction) removed it, as designed
         check.misses.append(f"{consumer} processed {event_id}, which the log does not hold")
+    return check
+
+
+def check_compacted(session) -> Check:
+    """A compacted topic is read from its newest row per key: that row must carry the newest
+    version of its key. Keys whose rows the window no longer holds (Kafka's outbox) are skipped."""
+    check = Check("pricing.floors holds every floor's newest version")
+    newest = {
+        f"{category}/{region}": version
+        for category, region, version in session.exec(
+            select(
+                FloorRuleVersion.category, FloorRuleVersion.region, func.max(col(FloorRuleVersion.version))
+            ).group_by(col(FloorRuleVersion.category), col(FloorRuleVersion.region))
+        )
+    }
+    last_seq = (
+        select(EventLogRow.key, func.max(col(EventLogRow.seq)).label("seq"))
+        .where(col(EventLogRow.topic) == "pricing.floors")
+        .group_by(col(EventLogRow.key))
+        .subquery()
+    )
+    rows = session.exec(select(EventLogRow).join(last_seq, col(EventLogRow.seq) == last_seq.c.seq)).all()
+    for row in rows:
+        check.checked += 1
+        try:
+            versions = [v["version"] for v in decode(row.value).data["versions"]]
+        except InvalidEvent as exc:
+            check.misses.append(f"pricing.floors {row.key}: its newest row cannot be read ({exc})")
+            continue
+        want = newest.get(row.key)
+        if want is not None and max(versions) != want:
+            check.misses.append(f"pricing.floors {row.key}: newest row carries version {max(versions)}, not {want}")
+    return check
+
+
+def check_stranded(session) -> Check:
+    check = Check("every booked open task is visible to some tasker")
+    check.checked = session.exec(
+        select(func.count()).where(col(Task.status) == TaskStatus.priced, col(Task.payment_status) == "authorized")
+    ).one()
+    for task, reach in stranded_tasks(session, utcnow()):
+        why = (
+            "its start time has passed"
+            if reach.start_passed
+            else f"{reach.asking_more} tasker(s) with the skill all ask more than its rate"
+            if reach.asking_more
+            else "no tasker has its skill in its region"
+        )
+        check.misses.append(f"task {task.id} ({task.category} in {task.region}) is stranded: {why}")
     return check
 
 
@@ -149,6 +226,7 @@ def audit(
     posted_grace_s: int,
     dlq_max_age_h: float,
     progress: Callable[[str], None] | None = None,
+    retention: RetentionPolicy | None = None,
 ) -> list[Check]:
     """Every check, each reading the database in a unit of work of its own."""
     if progress is not None:
@@ -156,11 +234,14 @@ def audit(
     letters = {topic: list_dead_letters(transport, topic) for topic in TOPICS}  # before any transaction opens
     with uow_factory() as uow:
         horizon = log_horizon(uow.session)
+    cutoffs = _may_be_pruned(retention or RetentionPolicy(), transport.name, utcnow())
     steps: list[tuple[str, Callable[[Any], Check]]] = [
         ("pricing", lambda session: check_pricing(session, horizon, posted_grace_s)),
         ("quotes", check_quotes),
         ("ledgers", check_ledgers),
-        ("processed events", lambda session: check_processed(session, horizon)),
+        ("processed events", lambda session: check_processed(session, horizon, cutoffs)),
+        ("compacted topics", check_compacted),
+        ("stranded tasks", check_stranded),
         ("dead letters", lambda session: check_dead_letters(session, letters, dlq_max_age_h)),
     ]
     checks = []

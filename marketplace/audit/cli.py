@@ -7,6 +7,7 @@ import sys
 import click
 from rich.console import Console
 
+from events.retention import policy_from
 from marketplace.audit import audit as run_audit
 from marketplace.bootstrap import bootstrap
 from marketplace.cli_output import listing_options, print_listing
@@ -35,6 +36,7 @@ def audit(dlq_max_age_hours, show, as_csv, as_json):
                 platform.settings.sweep_posted_after_s,
                 dlq_max_age_hours,
                 progress=lambda step: status.update(f"auditing: {step}"),
+                retention=policy_from(platform.settings),
             )
     finally:
         platform.close()

@@ -19,7 +19,7 @@ from marketplace.payments.models import (
 from marketplace.payments.payouts import pay_out
 from marketplace.payments.status import emit_payment_event, set_status
 from marketplace.tasks.models import Adjustment, AdjustmentStatus, Task, TaskQuote
-from marketplace.tasks.quotes import quotes_of
+from marketplace.tasks.quotes import as_price, quotes_of, replace_quote
 from pricing import Quote
 
 
@@ -84,6 +84,8 @@ def settle_completion(uow, event: CloudEvent, gateway: PaymentGateway) -> None:
     if final.total > captured and _approved_extra(session, task.id):
         extra = _charge_extra(gateway, task, payment, final.total - captured)
         due = final if extra == final.total - captured else booked
+        if due is booked:  # the card refused the extra: the booked amount is the final price
+            replace_quote(session, task.id, "final", as_price(booked))
         _book(uow, task, "capture", payment.intent_id, captured + extra, due)
     else:
         _book(uow, task, "capture", payment.intent_id, captured, final if final.total <= captured else booked)
@@ -128,6 +130,8 @@ def settle_upheld_adjustment(uow, event: CloudEvent, gateway: PaymentGateway) ->
         )
         _book(uow, task, "adjustment", payment.extra_intent_id, extra, difference)
         emit_payment_event(uow, "captured", task.id, payment.extra_intent_id, extra, payment.extra_intent_id)
+    else:  # the card refused the difference: what was charged, the booked amount, is the final price
+        replace_quote(session, task.id, "final", as_price(booked))
     session.add(payment)
     pay_out(uow, gateway, task, payment)
 

@@ -1,5 +1,9 @@
 """The feed of tasks open to a tasker: authorized holds, in the tasker's regions and skills, at or
-above their rate, once their tier's window has passed."""
+above their own rate, once their tier's window has passed.
+
+"Their own rate" is the rate the tasker chose. When a floor rise lifted it (`raised_from`), the
+lift binds new postings, which are priced at the new floor anyway; it never hides a task booked
+under the earlier floor from a tasker who chose to work at that price (docs/pricing.md)."""
 
 from __future__ import annotations
 
@@ -31,7 +35,7 @@ def _open_clauses(
             continue
         cutoff = now - delay_for(window, st.tier(skill.category))
         timing = col(Task.priced_at) > cutoff if waiting else col(Task.priced_at) <= cutoff
-        by_category.append(and_(col(Task.category) == skill.category, col(TaskQuote.rate) >= skill.rate, timing))
+        by_category.append(and_(col(Task.category) == skill.category, col(TaskQuote.rate) >= own_rate(skill), timing))
     if not regions or not by_category:
         return None
     clause = and_(
@@ -41,6 +45,11 @@ def _open_clauses(
         or_(*by_category),
     )
     return and_(col(Task.status) == TaskStatus.priced, clause) if unclaimed else clause
+
+
+def own_rate(skill: TaskerSkill) -> int:
+    """The rate the tasker chose, before any lift a floor rise made to it."""
+    return skill.rate if skill.raised_from is None else min(skill.rate, skill.raised_from)
 
 
 def _with_quote(query):

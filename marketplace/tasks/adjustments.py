@@ -16,7 +16,8 @@ from marketplace.clock import utcnow
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.tasks.lifecycle import MAX_REASON, settle_task
 from marketplace.tasks.models import Adjustment, AdjustmentStatus, Task, TaskStatus
-from marketplace.tasks.quotes import as_price, quotes_of
+from marketplace.tasks.quotes import as_price, quotes_of, replace_quote
+from marketplace.tasks.steps import record_step
 
 
 def _claim(session, task_id: int) -> tuple[Task, Adjustment]:
@@ -27,9 +28,10 @@ def _claim(session, task_id: int) -> tuple[Task, Adjustment]:
     return task, claim
 
 
-def _decided(uow, task: Task, claim: Adjustment, status: str, by: int | None, note: str) -> None:
+def _decided(uow, task: Task, claim: Adjustment, status: str, by: int | None, note: str, role: str = "") -> None:
     claim.status, claim.decided_at, claim.decided_by, claim.note = status, utcnow(), by, note
     uow.session.add(claim)
+    record_step(uow.session, task.id, f"claim_{status}", claim.decided_at, by, role, note)
     quotes = quotes_of(uow.session, task.id)
     uow.emit(
         CloudEvent(
@@ -67,7 +69,7 @@ def _pending_for_client(session, client: User, task_id: int) -> tuple[Task, Adju
 def approve_adjustment(uow, client: User, task_id: int) -> Task:
     """The client agrees to the extra: the claimed price becomes the final price, charged in full."""
     task, claim = _pending_for_client(uow.session, client, task_id)
-    _decided(uow, task, claim, AdjustmentStatus.approved, client.id, "")
+    _decided(uow, task, claim, AdjustmentStatus.approved, client.id, "", "client")
     settle_task(uow, task, as_price(quotes_of(uow.session, task.id)["claimed"]))
     return task
 
@@ -80,14 +82,15 @@ def dispute_adjustment(uow, client: User, task_id: int, reason: str) -> Task:
             "Say why you dispute the extra time.", {"reason": [f"Required, at most {MAX_REASON} characters."]}
         )
     task, claim = _pending_for_client(uow.session, client, task_id)
-    _decided(uow, task, claim, AdjustmentStatus.disputed, client.id, reason)
+    _decided(uow, task, claim, AdjustmentStatus.disputed, client.id, reason, "client")
     settle_task(uow, task, as_price(quotes_of(uow.session, task.id)["posted"]))
     return task
 
 
 def resolve_dispute(uow, operator: User, task_id: int, for_tasker: bool, note: str) -> Adjustment:
-    """An operator's ruling. For the tasker, the difference is charged to the client's saved card
-    and paid on (by the payments worker); for the client, the booked amount stands."""
+    """An operator's ruling. For the tasker, the claimed price becomes the task's final price (the
+    one every page, list and event shows), and the difference is charged to the client's saved
+    card and paid on by the payments worker; for the client, the booked amount stands."""
     if operator.role != Role.operator:
         raise Forbidden("Only operators rule on disputes.")
     note = (note or "").strip()
@@ -96,7 +99,10 @@ def resolve_dispute(uow, operator: User, task_id: int, for_tasker: bool, note: s
     task, claim = _claim(uow.session, task_id)
     if claim.status != AdjustmentStatus.disputed:
         raise Conflict(f"Task {task_id}'s claim is {claim.status}, not disputed.")
-    _decided(uow, task, claim, AdjustmentStatus.upheld if for_tasker else AdjustmentStatus.rejected, operator.id, note)
+    if for_tasker:
+        replace_quote(uow.session, task.id, "final", as_price(quotes_of(uow.session, task.id)["claimed"]))
+    status = AdjustmentStatus.upheld if for_tasker else AdjustmentStatus.rejected
+    _decided(uow, task, claim, status, operator.id, note, "operator")
     return claim
 
 

@@ -16,6 +16,7 @@ from marketplace.taskers.feed import is_open_to
 from marketplace.taskers.levels import Window
 from marketplace.tasks.models import Adjustment, Task, TaskStatus
 from marketplace.tasks.quotes import quote_dict, quotes_of, save_quote, task_rule
+from marketplace.tasks.steps import record_step
 from pricing import Quote, cancellation_fee, quote
 from pricing.quote import MAX_ESTIMATED_MINUTES
 
@@ -24,10 +25,11 @@ START_EARLY = timedelta(hours=2)  # the defaults of settings.start_early_s and s
 START_LATE = timedelta(hours=24)
 
 ADJUSTMENT_WINDOW = timedelta(hours=72)
+# Minutes worked may exceed the time since the start by this much (a clock set a little wrong, a
+# task started in the app a few minutes late); the default of settings.completion_tolerance_s.
+COMPLETION_TOLERANCE = timedelta(minutes=10)
 
 MAX_REASON = 500
-
-NO_REASON = "The tasker gave no reason."
 
 
 def _lifecycle(uow, kind: str, task: Task, at: datetime, tasker_id: int | None = None, **extra) -> None:
@@ -79,6 +81,7 @@ def accept_task(uow, tasker: User, task_id: int, window: Window) -> Task:
         raise Conflict(f"Task {task_id} was just taken by another tasker.")
     session.refresh(task)
     _lifecycle(uow, "accepted", task, now)
+    record_step(session, task.id, "accepted", now, tasker.id, "tasker")
     return task
 
 
@@ -98,11 +101,18 @@ def start_task(uow, tasker: User, task_id: int, early: timedelta = START_EARLY, 
     task.status, task.started_at = TaskStatus.in_progress, now
     uow.session.add(task)
     _lifecycle(uow, "started", task, task.started_at)
+    record_step(uow.session, task.id, "started", now, tasker.id, "tasker")
     return task
 
 
 def complete_task(
-    uow, tasker: User, task_id: int, minutes_worked: int, reason: str = "", answer_within: timedelta = ADJUSTMENT_WINDOW
+    uow,
+    tasker: User,
+    task_id: int,
+    minutes_worked: int,
+    reason: str = "",
+    answer_within: timedelta = ADJUSTMENT_WINDOW,
+    tolerance: timedelta = COMPLETION_TOLERANCE,
 ) -> Task:
     """The final price is the engine's quote for the minutes worked, under the task's own rule
     version, so it is never below the floor for the billable time. Within the booked amount it
@@ -117,11 +127,12 @@ def complete_task(
         raise Invalid(
             "Check the minutes worked.", {"minutes_worked": [f"Must be between 1 and {MAX_ESTIMATED_MINUTES}."]}
         )
+    now = utcnow()
+    _check_time_passed(task, minutes_worked, now, tolerance)
     final = quote(task_rule(session, task), minutes_worked, task.offered_rate)
     booked = quotes_of(session, task.id)["posted"]
-    now = utcnow()
     if final.total > booked.total:
-        reason = (reason or "").strip() or NO_REASON
+        reason = (reason or "").strip()  # may stay empty: the page then says so in its own words
         if len(reason) > MAX_REASON:
             raise Invalid("Check the reason.", {"reason": [f"At most {MAX_REASON} characters."]})
         task.status, task.completed_at, task.minutes_worked = TaskStatus.awaiting_approval, now, minutes_worked
@@ -150,10 +161,40 @@ def complete_task(
             status=claim.status,
             due_at=claim.due_at,
         )
+        record_step(session, task.id, "claimed", now, tasker.id, "tasker", reason)
         return task
     task.completed_at, task.minutes_worked = now, minutes_worked
     settle_task(uow, task, final)
+    record_step(session, task.id, "completed", now, tasker.id, "tasker")
     return task
+
+
+def _check_time_passed(task: Task, minutes_worked: int, now: datetime, tolerance: timedelta) -> None:
+    """Nobody works longer than the time since they started (give or take `tolerance`)."""
+    if task.started_at is None:
+        return
+    since = now - task.started_at
+    if timedelta(minutes=minutes_worked) > since + tolerance:
+        elapsed = int(since.total_seconds() // 60)
+        allowed = int((since + tolerance).total_seconds() // 60)
+        raise Invalid(
+            "Check the minutes worked.",
+            {
+                "minutes_worked": [
+                    f"The task started {_duration(elapsed)} ago (at {task.started_at:%Y-%m-%d %H:%M} UTC), so at most "
+                    f"{allowed} minutes can be claimed now, not {minutes_worked}."
+                ]
+            },
+        )
+
+
+def _duration(minutes: int) -> str:
+    if minutes < 1:
+        return "less than a minute"
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} minute{'s' if rest != 1 else ''}"
+    return f"{hours} h {rest:02d} min"
 
 
 def settle_task(uow, task: Task, final: Quote) -> None:
@@ -200,6 +241,7 @@ def cancel_by_client(uow, client: User, task_id: int, reason: str = "") -> tuple
         fee=fee.as_dict() if fee else None,
         reopened=False,
     )
+    record_step(session, task.id, "cancelled", now, client.id, "client", reason.strip())
     return task, fee
 
 
@@ -210,6 +252,7 @@ def cancel_by_tasker(uow, tasker: User, task_id: int, reason: str = "") -> Task:
     task = _held_by(session, task_id, tasker.id)
     if task.status not in (TaskStatus.accepted, TaskStatus.in_progress):
         raise Conflict(f"A task that is {task.status} cannot be cancelled.")
+    reason = (reason or "").strip()
     now = utcnow()
     task.status, task.tasker_id, task.accepted_at, task.started_at = TaskStatus.priced, None, None, None
     task.priced_at = now  # back in the feed, behind the priority window again
@@ -225,4 +268,6 @@ def cancel_by_tasker(uow, tasker: User, task_id: int, reason: str = "") -> Task:
         fee=None,
         reopened=True,
     )
+    record_step(session, task.id, "cancelled", now, tasker.id, "tasker", reason)
+    record_step(session, task.id, "reopened", now)
     return task

@@ -32,6 +32,12 @@ class Task(SQLModel, table=True):
     region: str = Field(foreign_key="regions.slug", max_length=64, index=True)
     title: str = Field(max_length=120)
     description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # Public: shown in taskers' feeds instead of the address (a neighbourhood, a postcode's first part).
+    area: str = Field(default="", max_length=80)
+    # Private: only the client, the tasker holding the task (from acceptance until a day after
+    # completion) and operators read these (marketplace.tasks.parties.may_read_private).
+    address: str = Field(default="", max_length=300)
+    access_notes: str = Field(default="", max_length=1000)
     estimated_minutes: int
     starts_at: datetime = Field(sa_type=UTCDateTime)
     offered_rate: int | None = None
@@ -49,6 +55,21 @@ class Task(SQLModel, table=True):
     minutes_worked: int | None = None
     # None until the client books; "authorized" is what opens the task to taskers.
     payment_status: str | None = Field(default=None, max_length=24, index=True)
+
+
+class TaskStep(SQLModel, table=True):
+    """One step of a task's history, written with the event that announces it: the client's
+    timeline keeps every accept, cancel and reopening with its real time, even when the task row
+    has moved on (a tasker's cancel clears `tasker_id` and `accepted_at`)."""
+
+    __tablename__ = "task_steps"
+    id: int = Field(default=None, primary_key=True)  # assigned on insert; code only sees stored rows
+    task_id: int = Field(foreign_key="tasks.id", index=True)
+    kind: str = Field(max_length=32)  # posted, priced, rejected, accepted, started, completed, cancelled, ...
+    at: datetime = Field(sa_type=UTCDateTime)
+    actor_id: int | None = Field(default=None, foreign_key="users.id")  # who acted, when it was a person
+    by: str = Field(default="", max_length=16)  # client, tasker, operator, or "" for the platform
+    note: str = Field(default="", max_length=500)  # a reason, in the words of whoever gave it
 
 
 class TaskQuote(SQLModel, table=True):

@@ -14,6 +14,7 @@ from marketplace.clock import to_utc, utcnow
 from marketplace.errors import Invalid
 from marketplace.floors.catalog import is_category, is_region
 from marketplace.tasks.models import IdempotencyKey, Task, TaskStatus
+from marketplace.tasks.steps import record_step
 from pricing.quote import MAX_ESTIMATED_MINUTES, MAX_OFFERED_RATE
 
 MAX_BOOKING_AHEAD = timedelta(days=3653)  # a start more than ten years out is a typo
@@ -28,6 +29,12 @@ class TaskDraft:
     estimated_minutes: int
     starts_at: datetime
     offered_rate: int | None = None
+    area: str = ""  # public: an approximate area for the feed
+    address: str = ""  # private: only the client, the tasker holding the task, and operators
+    access_notes: str = ""  # private, like the address (a gate code, where the key is)
+
+
+MAX_AREA, MAX_ADDRESS, MAX_ACCESS_NOTES = 80, 300, 1000
 
 
 def post_task(uow, client_id: int, draft: TaskDraft) -> Task:
@@ -49,6 +56,9 @@ def post_task(uow, client_id: int, draft: TaskDraft) -> Task:
         errors["estimated_minutes"] = [f"Must be between 1 and {MAX_ESTIMATED_MINUTES}."]
     if draft.offered_rate is not None and not 0 <= draft.offered_rate <= MAX_OFFERED_RATE:
         errors["offered_rate"] = [f"Must be between 0 and {MAX_OFFERED_RATE} cents an hour."]
+    for name, most in (("area", MAX_AREA), ("address", MAX_ADDRESS), ("access_notes", MAX_ACCESS_NOTES)):
+        if len(getattr(draft, name)) > most:
+            errors[name] = [f"At most {most} characters."]
     if errors or starts_at is None:
         raise Invalid("The task could not be posted.", errors)
     task = Task(
@@ -60,11 +70,15 @@ def post_task(uow, client_id: int, draft: TaskDraft) -> Task:
         estimated_minutes=draft.estimated_minutes,
         starts_at=starts_at,
         offered_rate=draft.offered_rate,
+        area=draft.area.strip(),
+        address=draft.address.strip(),
+        access_notes=draft.access_notes.strip(),
         status=TaskStatus.posted,
     )
     session.add(task)
     session.flush()
     uow.emit(posted_event(task), key=str(task.id))
+    record_step(session, task.id, "posted", task.posted_at, client_id, "client")
     return task
 
 
@@ -93,7 +107,9 @@ def post_task_once(uow, client_id: int, draft: TaskDraft, key: str) -> tuple[Tas
     request it is refused. Two requests racing with one key: the database's unique key lets one
     insert, and the caller retries the other, which then finds the first task."""
     session = uow.session
-    fingerprint = hashlib.sha256(repr(sorted(asdict(draft).items())).encode()).hexdigest()
+    # Empty private fields are left out, so a key stored before they existed still matches.
+    fields = {k: v for k, v in asdict(draft).items() if not (k in ("area", "address", "access_notes") and v == "")}
+    fingerprint = hashlib.sha256(repr(sorted(fields.items())).encode()).hexdigest()
     seen = session.get(IdempotencyKey, (client_id, key))
     if seen is not None:
         if seen.request_hash != fingerprint or seen.task_id is None:

@@ -10,6 +10,7 @@ from marketplace.floors.table import FloorTable
 from marketplace.floors.versions import current_rule
 from marketplace.tasks.models import Task, TaskStatus
 from marketplace.tasks.quotes import save_quote
+from marketplace.tasks.steps import record_step
 from pricing import Quote, QuoteError, quote
 
 
@@ -38,6 +39,7 @@ def price_posted_task(uow, event: CloudEvent, floors: FloorTable) -> None:
         task.status, task.rule_version = TaskStatus.priced, result.rule_version
         save_quote(uow.session, task, "posted", result)
     uow.session.add(task)
+    record_step(uow.session, task.id, task.status, now, note=reason or "")
     uow.emit(
         CloudEvent(
             type="task.priced",

@@ -25,6 +25,14 @@ def save_quote(session: Session, task: Task, kind: str, result: Quote) -> None:
     session.add(TaskQuote(task_id=task.id, kind=kind, **quote_fields(result)))
 
 
+def replace_quote(session: Session, task_id: int, kind: str, result: Quote) -> None:
+    """Change what a task's quote of this kind says (an upheld claim becomes the final price)."""
+    row = session.exec(select(TaskQuote).where(col(TaskQuote.task_id) == task_id, col(TaskQuote.kind) == kind)).one()
+    for name, value in quote_fields(result).items():
+        setattr(row, name, value)
+    session.add(row)
+
+
 def quote_fields(result: Quote) -> dict[str, Any]:
     """A quote's figures as a quote row's columns."""
     return dict(result.as_dict())

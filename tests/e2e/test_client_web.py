@@ -145,7 +145,7 @@ def _tasker_takes(platform, task_id: int, minutes: int | None = None) -> None:
         accept_task(uow, tasker, task_id, NO_WINDOW)
         if minutes:
             start_task(uow, tasker, task_id, early=ANY_TIME)
-            complete_task(uow, tasker, task_id, minutes)
+            complete_task(uow, tasker, task_id, minutes, tolerance=ANY_TIME)
         uow.commit()
 
 

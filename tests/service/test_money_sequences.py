@@ -107,7 +107,9 @@ class Market(RuleBasedStateMachine):
             ),
             "accepted": lambda uow: accept_task(uow, self.user(uow, self.tasker), task_id, NO_WINDOW),
             "started": lambda uow: start_task(uow, self.user(uow, self.tasker), task_id, early=ANY_TIME),
-            "completed": lambda uow: complete_task(uow, self.user(uow, self.tasker), task_id, minutes, reason),
+            "completed": lambda uow: complete_task(
+                uow, self.user(uow, self.tasker), task_id, minutes, reason, tolerance=ANY_TIME
+            ),
         }
         for name, step in steps.items():
             self.act(step)

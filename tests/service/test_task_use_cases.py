@@ -104,8 +104,8 @@ def test_completion_within_the_booking_captures_and_owes_the_tasker_their_payout
     run(platform, accept_task, ann, task_id, NO_WINDOW)
     run(platform, start_task, ann, task_id, ANY_TIME)
     with pytest.raises(Invalid):
-        run(platform, complete_task, ann, task_id, 0)
-    run(platform, complete_task, ann, task_id, 45)
+        run(platform, complete_task, ann, task_id, 0, "", ANY_TIME, ANY_TIME)
+    run(platform, complete_task, ann, task_id, 45, "", ANY_TIME, ANY_TIME)
     pipeline.drain()
     with platform.uow() as uow:
         payment = uow.session.get_one(Payment, task_id)
