@@ -19,13 +19,16 @@ from marketplace.floors.history import floor_history
 from marketplace.floors.models import Category, Region
 from marketplace.floors.simulation import ProposedFloor, simulate_proposals
 from marketplace.floors.versions import (
+    FIELD_LABELS,
     RULE_FIELDS,
     SANITY_FACTOR,
     FloorChange,
+    change_sentence,
     current_rule,
     rules_in_force,
     scheduled_changes,
     set_floor,
+    shown_value,
 )
 from marketplace.tasks.adjustments import disputes as open_disputes
 from marketplace.tasks.adjustments import resolve_dispute
@@ -105,6 +108,17 @@ def floors():
     )
 
 
+@bp.app_template_global()
+def rule_field(name: str) -> str:
+    """A floor rule field's name as operators read it (history, simulation)."""
+    return FIELD_LABELS.get(name, name.replace("_", " "))
+
+
+@bp.app_template_global()
+def rule_value(name: str, value: int | None) -> str:
+    return shown_value(name, value)
+
+
 @bp.route("/floors/<category>/<region>", methods=["GET", "POST"])
 @web_requires("operator")
 def edit(category: str, region: str):
@@ -128,16 +142,14 @@ def edit(category: str, region: str):
             with uow() as unit:
                 row = set_floor(unit, change, user.id, user.email)
                 unit.commit()
+                said = change_sentence(unit.session, row)
         except FloorRuleError as exc:
             for name, messages in exc.errors.items():
                 field = getattr(form, name, None)
                 (field.errors if field is not None else form.form_errors).extend(messages)
             status = 422
         else:
-            flash(
-                f"{category}/{region} is now version {row.version}, in force from "
-                f"{row.effective_from:%Y-%m-%d %H:%M} UTC."
-            )
+            flash(said)
             return redirect(url_for("console.floors"))
     elif request.method == "POST":
         status = 422

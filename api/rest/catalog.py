@@ -12,7 +12,7 @@ from api.rest.floors import floor_reference
 from api.rest.tasks_schemas import QuoteSchema
 from marketplace.floors.models import Category
 from marketplace.floors.published import floor_version
-from marketplace.tasks.pricing_stage import preview_quote
+from marketplace.tasks.pricing_stage import offer_notes, preview_quote
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Categories and quote previews")
 
@@ -42,4 +42,5 @@ class Quotes(MethodView):
                 session, data["category"], data["region"], data["estimated_minutes"], data["offered_rate"]
             )
             row = floor_version(session, data["category"], data["region"], result.rule_version)
-            return {**result.as_dict(), "floor": floor_reference(row)}
+            notes = offer_notes(data["offered_rate"], result)
+            return {**result.as_dict(), "floor": floor_reference(row), "notes": notes}

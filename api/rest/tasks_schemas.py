@@ -27,6 +27,10 @@ class QuoteSchema(ApiSchema):
     payout = fields.Integer()
     platform = fields.Integer()
     rule_version = fields.Integer()
+    notes = fields.List(
+        fields.String(),
+        metadata={"description": "Previews only: what to know about the price (an offer below the floor is not used)"},
+    )
 
 
 class TaskCreateSchema(ApiSchema):

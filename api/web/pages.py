@@ -51,9 +51,9 @@ from marketplace.tasks.adjustments import approve_adjustment, dispute_adjustment
 from marketplace.tasks.lifecycle import cancel_by_client, cancellation_terms
 from marketplace.tasks.models import Adjustment, Review, Task, TaskStatus
 from marketplace.tasks.posting import TaskDraft, post_task, post_task_idempotently
-from marketplace.tasks.pricing_stage import preview_quote
+from marketplace.tasks.pricing_stage import offer_notes, preview_quote
 from marketplace.tasks.quotes import quotes_for, quotes_of
-from marketplace.tasks.reviews import review_task
+from marketplace.tasks.reviews import review_task, reviews_of
 from marketplace.tasks.steps import steps_of
 from pricing.money import format_cents
 from pricing.quote import MAX_ESTIMATED_MINUTES, MAX_OFFERED_RATE
@@ -243,9 +243,11 @@ def _preview(s, form: TaskForm):
     if not minutes or not form.category.data or not form.region.data:
         return None, "Choose a category and region and enter the time to see the price."
     try:
-        return preview_quote(s, form.category.data, form.region.data, minutes, offered), None
+        result = preview_quote(s, form.category.data, form.region.data, minutes, offered)
     except DomainError as exc:
         return None, " ".join(m for ms in exc.errors.values() for m in ms) or exc.message
+    g.offer_notes = offer_notes(offered, result)
+    return result, None
 
 
 def _floor_of(session, form: TaskForm, result):
@@ -560,7 +562,8 @@ def tasker_profile(tasker_id: int):
     with uow() as unit:
         reputation = public_reputation(unit.session, tasker_id)
         tips = tips_by(unit.session, tasker_id)
-    return _render("web/tasker.html", reputation=reputation, tips=tips)
+        reviews = reviews_of(unit.session, tasker_id)
+    return _render("web/tasker.html", reputation=reputation, tips=tips, reviews=reviews)
 
 
 @bp.get("/me")

@@ -17,7 +17,14 @@ from marketplace.floors.csv_files import CsvImportError, export_csv, import_floo
 from marketplace.floors.history import floor_history
 from marketplace.floors.models import Category, Region
 from marketplace.floors.simulation import ProposedFloor, simulate_proposals
-from marketplace.floors.versions import RULE_FIELDS, SANITY_FACTOR, FloorChange, current_rule, set_floor
+from marketplace.floors.versions import (
+    RULE_FIELDS,
+    SANITY_FACTOR,
+    FloorChange,
+    change_sentence,
+    current_rule,
+    set_floor,
+)
 from marketplace.tasks.models import Task
 from pricing import FloorRuleError
 from pricing.money import format_cents
@@ -113,9 +120,8 @@ def set_command(category, region, values, reason, effective_from, author, confir
         except FloorRuleError as exc:
             _refuse(_field_errors(exc))
         uow.commit()
-    console.print(
-        f"{category}/{region} is now version {row.version}, in force from {row.effective_from:%Y-%m-%d %H:%M %Z}"
-    )
+        said = change_sentence(uow.session, row)
+    console.print(said)
 
 
 @floors.command()

@@ -35,8 +35,9 @@ class ProposedFloor:
 def simulate_proposals(
     session: Session, proposals: list[ProposedFloor], days: int, now: datetime | None = None, progress=None
 ) -> Simulation:
-    """Replay the postings of the last `days` days: the rules they were priced with against the
-    same rules with the proposals applied. Raises FloorRuleError for a proposal that could never
+    """Replay the postings of the last `days` days: the floor in force now against the same floor
+    with the proposals applied. (Comparing with the rule each posting was priced with would count
+    earlier floor changes as the proposal's effect.) Raises FloorRuleError for a proposal that could never
     be published (unknown names, a floor under a legal minimum...)."""
     now = now or utcnow()
     errors: dict[str, list[str]] = {}
@@ -65,7 +66,7 @@ def simulate_proposals(
     checked: dict[tuple[str, str, int], FloorRule] = {}
 
     def old(category: str, region: str, at: datetime) -> FloorRule | None:
-        return rule_in_force(versions.get((category, region), []), at)
+        return rule_in_force(versions.get((category, region), []), now)
 
     def new(category: str, region: str, at: datetime) -> FloorRule | None:
         rule = old(category, region, at)

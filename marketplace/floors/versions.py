@@ -241,7 +241,7 @@ def set_floor(uow, change: FloorChange, author_id: int | None, author: str) -> F
     return row
 
 
-_SUMMARY_NAMES = {
+FIELD_LABELS = {
     "hourly_floor": "hourly floor",
     "per_task_floor": "per-task floor",
     "min_billable_minutes": "minimum billable time",
@@ -250,6 +250,11 @@ _SUMMARY_NAMES = {
     "trust_fee_bps": "trust fee",
     "tasker_commission_bps": "tasker commission",
 }
+
+
+def shown_value(name: str, value: int | None, currency: str = "USD") -> str:
+    """A rule field's value as people read it (money with its currency, fees in percent)."""
+    return "—" if value is None else _shown(name, value, currency)
 
 
 def _shown(name: str, value: int, currency: str) -> str:
@@ -268,7 +273,19 @@ def public_summary(category: str, region: Region, before: FloorRule | None, afte
     else:
         what = ", ".join(
             f"{label} {_shown(name, getattr(before, name), currency)} → {_shown(name, getattr(after, name), currency)}"
-            for name, label in _SUMMARY_NAMES.items()
+            for name, label in FIELD_LABELS.items()
             if getattr(before, name) != getattr(after, name)
         )
     return f"{category} in {region.slug}: {what or 'no change'} from {start:%Y-%m-%d}"
+
+
+def change_sentence(session: Session, row: FloorRuleVersion, now: datetime | None = None) -> str:
+    """What an operator is told after a change, with the category's and region's names: a
+    scheduled version "will take effect on" its date; one in force now "is now" the floor."""
+    category = session.get(Category, row.category)
+    region = session.get(Region, row.region)
+    where = f"{category.name if category else row.category} in {region.name if region else row.region}"
+    effective = to_utc(row.effective_from) or row.effective_from
+    if effective > (now or utcnow()):
+        return f"{where}: version {row.version} will take effect on {effective:%Y-%m-%d %H:%M} UTC."
+    return f"{where}: version {row.version} is now the floor, in force since {effective:%Y-%m-%d %H:%M} UTC."

@@ -12,6 +12,7 @@ from marketplace.tasks.models import Task, TaskStatus
 from marketplace.tasks.quotes import save_quote
 from marketplace.tasks.steps import record_step
 from pricing import Quote, QuoteError, quote
+from pricing.money import format_cents
 
 
 def price_posted_task(uow, event: CloudEvent, floors: FloorTable) -> None:
@@ -67,3 +68,13 @@ def preview_quote(session, category: str, region: str, estimated_minutes: int, o
         return quote(rule, estimated_minutes, offered_rate)
     except QuoteError as exc:
         raise Invalid("The quote was refused.", {exc.field: [exc.message]}) from None
+
+
+def offer_notes(offered_rate: int | None, result: Quote) -> list[str]:
+    """What the preview must say about the client's offer: one below the floor is not used."""
+    if offered_rate is not None and offered_rate < result.rate:
+        return [
+            f"Your offer of {format_cents(offered_rate)}/h is below the floor of {format_cents(result.rate)}/h, "
+            f"so the floor applies: the task is priced at {format_cents(result.rate)}/h."
+        ]
+    return []

@@ -51,3 +51,29 @@ def review_task(uow, client: User, task_id: int, rating: int, comment: str) -> R
         key=str(task.tasker_id),
     )
     return review
+
+
+def reviews_of(session, tasker_id: int, limit: int = 20) -> list[dict]:
+    """A tasker's reviews, newest first, as their public profile shows them: stars, the comment,
+    the client's display name (never an email), the category and the date."""
+    from marketplace.tasks.models import Task
+
+    rows = session.exec(
+        select(Review, User.display_name, Task.category)
+        .join(User, col(User.id) == Review.client_id)
+        .join(Task, col(Task.id) == Review.task_id)
+        .where(col(Review.tasker_id) == tasker_id)
+        .order_by(col(Review.created_at).desc(), col(Review.id).desc())
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "id": review.id,
+            "rating": review.rating,
+            "comment": review.comment,
+            "client_name": name or "A client",
+            "category": category,
+            "created_at": review.created_at,
+        }
+        for review, name, category in rows
+    ]

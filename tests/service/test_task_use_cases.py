@@ -8,35 +8,16 @@ from datetime import datetime, timedelta
 import pytest
 
 from marketplace.accounts.models import User
-from marketplace.accounts.users import create_user
 from marketplace.clock import utcnow
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.payments.ledger import balances
-from marketplace.payments.models import Payment, PaymentStatus, PayoutAccount
-from marketplace.taskers.skills import SkillSpec, set_skills
+from marketplace.payments.models import Payment, PaymentStatus
 from marketplace.tasks.lifecycle import accept_task, cancel_by_client, complete_task, start_task
 from marketplace.tasks.models import Task, TaskStatus
 from marketplace.tasks.posting import TaskDraft, post_task
 from marketplace.tasks.quotes import quotes_of
 from marketplace.tasks.reviews import review_task
-from tests.support import ANY_TIME, NO_WINDOW, Pipeline, book, seeded
-
-
-@pytest.fixture
-def market(sqlite_url, make_platform):
-    platform = seeded(make_platform(sqlite_url, priority_window=NO_WINDOW))
-    with platform.uow() as uow:
-        people = {
-            name: create_user(uow.session, f"{name}@example.test", "correct horse battery", role).id
-            for name, role in (("client", "client"), ("ann", "tasker"), ("bob", "tasker"), ("eve", "client"))
-        }
-        for tasker in ("ann", "bob"):
-            set_skills(uow, people[tasker], ["springfield"], [SkillSpec("yard-work", 2400)])
-            uow.session.add(PayoutAccount(tasker_id=people[tasker], account_id=f"acct_null_{tasker}"))
-        uow.commit()
-    pipeline = Pipeline(platform, ["pricing", "payments"])
-    yield platform, pipeline, people
-    pipeline.close()
+from tests.support import ANY_TIME, NO_WINDOW, book
 
 
 def run(platform, use_case, *args):
