@@ -45,10 +45,12 @@ class FloorboardClient:
             raise SystemExit(f"skills refused ({r.status_code}): {r.json().get('message')} {r.json().get('errors')}")
         return r.json()
 
-    def feed(self, page_size: int = 20) -> list[dict]:
+    def feed(self, page_size: int = 20) -> tuple[list[dict], str]:
+        """The open tasks, and the server's explanation of what is not open yet."""
         r = self._call("GET", "/tasks", params={"open": "true", "page_size": page_size})
         r.raise_for_status()
-        return r.json()["items"]
+        body = r.json()
+        return body["items"], (body.get("waiting") or {}).get("explanation", "")
 
     def accept(self, task_id: int) -> dict | None:
         r = self._call("POST", f"/tasks/{task_id}/accept")
@@ -95,8 +97,13 @@ def main(argv: list[str] | None = None) -> int:
         f"signed in as {me['email']}; skills: "
         + ", ".join(f"{s['category']} at {s['rate']}c/h (floor {s['floor']})" for s in view["skills"])
     )
+    said = ""
     while True:
-        for task in bot.feed():
+        tasks, explanation = bot.feed()
+        if not tasks and explanation != said:  # say why the feed is empty, once per change
+            print(f"nothing to accept yet: {explanation}")
+            said = explanation
+        for task in tasks:
             won = bot.accept(task["id"])
             quote = task["quote"]
             if won:

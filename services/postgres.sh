@@ -1,15 +1,30 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster on 127.0.0.1 for tests and benchmarks, from Debian's package.
 # initdb refuses to run as root, so the cluster belongs to the postgres user.
-# Usage: services/postgres.sh start|stop|crash|resume|status   (prints the DATABASE_URL on start/status)
+# Usage: services/postgres.sh start|stop|crash|resume|status|purge   (prints the DATABASE_URL on start/status)
 #   start: a fresh cluster (any old one is wiped); stop: a clean shutdown that keeps the data;
 #   crash: an immediate shutdown, as if the server died (it recovers from its WAL on resume);
 #   resume: start the existing cluster again, data intact. PG_PORT and FLOORBOARD_STATE choose
 #   the port and the state directory, so a fault test can run a cluster of its own.
 source "$(dirname "$0")/common.sh"
 PORT="${PG_PORT:-15432}"
-DIR="$STATE/postgres"
 DB=floorboard
+
+# The cluster runs as the postgres user, which must reach its data directory. A checkout in a
+# private folder (root's home is mode 700) is out of its reach, so the cluster then lives under
+# /var/tmp instead, in a directory named after the state directory (the same one every time).
+reachable_by_others() {
+  local d="$1"
+  while [ "$d" != "/" ]; do
+    [ $((8#$(stat -c %a "$d") & 1)) -eq 1 ] || return 1
+    d=$(dirname "$d")
+  done
+}
+if [ "$(id -u)" = 0 ] && ! reachable_by_others "$STATE"; then
+  DIR="/var/tmp/floorboard-postgres/$(printf %s "$STATE" | sha256sum | cut -c1-16)"
+else
+  DIR="$STATE/postgres"
+fi
 
 bindir() {
   local d; d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -29,6 +44,7 @@ start() {
   id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
   rm -rf "$DIR" && mkdir -p "$DIR"
   [ "$(id -u)" = 0 ] && chown postgres "$DIR"
+  [ "$DIR" = "$STATE/postgres" ] || ln -sfn "$DIR" "$STATE/postgres"  # where to look for its logs
   as_pg "$bin/initdb" -D "$DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1
   launch "$bin"
   as_pg "$bin/createdb" -h 127.0.0.1 -p "$PORT" -U postgres "$DB"
@@ -66,11 +82,17 @@ stop() {
   fi
 }
 
+# purge: a stopped cluster's files, wherever they live (a fault test's own cluster, when it is done).
+purge() {
+  stop
+  rm -rf "$DIR" "$STATE/postgres"
+}
+
 status() {
   [ -f "$DIR/data/postmaster.pid" ] && as_pg "$(bindir)/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1 && url
 }
 
 case "${1:-}" in
-  start) start ;; stop) stop ;; crash) crash ;; resume) resume ;; status) status ;;
-  *) echo "usage: $0 start|stop|crash|resume|status" >&2; exit 2 ;;
+  start) start ;; stop) stop ;; crash) crash ;; resume) resume ;; status) status ;; purge) purge ;;
+  *) echo "usage: $0 start|stop|crash|resume|status|purge" >&2; exit 2 ;;
 esac

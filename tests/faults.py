@@ -63,6 +63,10 @@ class PrivatePostgres(PrivateService):
     def resume(self) -> None:
         self.run("resume")
 
+    def remove(self) -> None:
+        self.run("purge")  # its data may live outside the state directory (services/postgres.sh)
+        super().remove()
+
 
 class PrivateKafka(PrivateService):
     """A broker of the test's own: kill -9 and restart it on the same data directory."""

@@ -21,16 +21,16 @@ from pricing.money import format_cents
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 bp = Blueprint("prices", __name__, url_prefix="/prices")
 
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP, RIGHT = 640, 240, 64, 28, 12, 12
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP, RIGHT = 640, 240, 76, 28, 12, 16
 COLOURS = ("#1f6feb", "#d1242f", "#1a7f37", "#9a6700", "#8250df", "#bf3989", "#0969da", "#57606a")
 
 
 @dataclass(frozen=True)
 class Line:
-    name: str
+    names: list[str]  # categories whose floors are equal all along share one line
     colour: str
     points: str  # SVG polyline points
-    label_y: float
+    dash: str  # an SVG dash pattern, so lines that meet stay told apart
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,40 @@ class Chart:
     now_x: float
 
 
+def nice_step(top: int, ticks: int = 4) -> int:
+    """A round step in cents (1, 2, 2.5 or 5 times a power of ten) so that `ticks` steps cover `top`."""
+    raw = max(top / ticks, 1)
+    power = 10 ** (len(str(int(raw))) - 1)
+    for factor in (1, 2, 2.5, 5, 10):
+        if factor * power >= raw:
+            return int(factor * power)
+    return 10 * power
+
+
+def _months_after(when: datetime, months: int) -> datetime:
+    month = when.month - 1 + months
+    return when.replace(year=when.year + month // 12, month=month % 12 + 1, day=1)
+
+
+def date_ticks(start: datetime, end: datetime) -> list[datetime]:
+    """Evenly spaced calendar dates: Mondays for a short span, first days of months (every 1, 3,
+    6 or 12) for longer ones, at most about six."""
+    days = (end - start).days
+    if days <= 56:
+        step = timedelta(weeks=max(1, -(-days // 42)))
+        first = (start + timedelta(days=(7 - start.weekday()) % 7)).replace(hour=0, minute=0, second=0, microsecond=0)
+        return [first + step * k for k in range(12) if first + step * k <= end]
+    months = next(m for m in (1, 3, 6, 12, 24, 60) if days / (30.4 * m) <= 6)
+    first = _months_after(start.replace(hour=0, minute=0, second=0, microsecond=0), 1)
+    while (first.month - 1) % months:
+        first = _months_after(first, 1)
+    out = []
+    while first <= end:
+        out.append(first)
+        first = _months_after(first, months)
+    return out
+
+
 def draw(timeline: dict[str, list[tuple[datetime, int]]], names: dict[str, str], currency: str) -> Chart | None:
     """Step lines of each category's hourly floor, from its first version to past the last change."""
     if not timeline:
@@ -49,7 +83,9 @@ def draw(timeline: dict[str, list[tuple[datetime, int]]], names: dict[str, str],
     start = min(steps[0][0] for steps in timeline.values())
     end = max(max(s[0] for s in steps) for steps in timeline.values())
     end = max(end, now) + max((max(end, now) - start) * 0.1, timedelta(days=7))
-    top = max(v for steps in timeline.values() for _, v in steps) * 1.15 or 1
+    highest = max(v for steps in timeline.values() for _, v in steps)
+    step = nice_step(highest)
+    top = step * (-(-highest // step) + (1 if highest % step == 0 else 0))  # headroom above the highest line
     span = (end - start).total_seconds() or 1.0
 
     def x(when: datetime) -> float:
@@ -58,15 +94,19 @@ def draw(timeline: dict[str, list[tuple[datetime, int]]], names: dict[str, str],
     def y(cents: int) -> float:
         return round(HEIGHT - BOTTOM - (HEIGHT - BOTTOM - TOP) * cents / top, 1)
 
-    lines = []
-    for i, (category, steps) in enumerate(timeline.items()):
+    shared: dict[str, list[str]] = {}  # drawn points -> the categories drawn there
+    for category, steps in timeline.items():
         points = []
         for n, (when, cents) in enumerate(steps):
             until = steps[n + 1][0] if n + 1 < len(steps) else end
             points += [f"{x(when)},{y(cents)}", f"{x(until)},{y(cents)}"]
-        lines.append(Line(names.get(category, category), COLOURS[i % len(COLOURS)], " ".join(points), y(steps[-1][1])))
-    y_ticks = [(y(round(top * k / 4)), format_cents(round(top * k / 4), currency)) for k in range(5)]
-    x_ticks = [(x(start + (end - start) * k / 4), f"{start + (end - start) * k / 4:%Y-%m-%d}") for k in range(5)]
+        shared.setdefault(" ".join(points), []).append(names.get(category, category))
+    lines = [
+        Line(together, COLOURS[i % len(COLOURS)], points, ("", "6 3", "2 3", "8 3 2 3")[i // len(COLOURS) % 4])
+        for i, (points, together) in enumerate(shared.items())
+    ]
+    y_ticks = [(y(v), format_cents(v, currency)) for v in range(0, top + 1, step)]
+    x_ticks = [(x(when), f"{when:%Y-%m-%d}") for when in date_ticks(start, end)]
     return Chart(lines, y_ticks, x_ticks, x(now))
 
 

@@ -219,7 +219,10 @@ def set_floor(uow, change: FloorChange, author_id: int | None, author: str) -> F
         ).one()
         or 0
     ) + 1
-    summary = change.summary.strip() or public_summary(change.category, region, base, candidate, effective_from)
+    named = session.get(Category, change.category)
+    summary = change.summary.strip() or public_summary(
+        named.name if named else change.category, region, base, candidate, effective_from
+    )
     row = FloorRuleVersion(
         category=change.category,
         region=change.region,
@@ -266,7 +269,8 @@ def _shown(name: str, value: int, currency: str) -> str:
 
 
 def public_summary(category: str, region: Region, before: FloorRule | None, after: FloorRule, start: datetime) -> str:
-    """A line anyone may read: "yard-work in nyc: hourly floor 24.00 → 26.00 USD/h from 2027-01-01"."""
+    """A line anyone may read: "Yard work in New York City: hourly floor 24.00 → 26.00 USD/h from
+    2027-01-01". `category` is the category's name (its slug when it has none)."""
     currency = region.currency.upper()
     if before is None:
         what = f"first floor, {_shown('hourly_floor', after.hourly_floor, currency)}"
@@ -276,7 +280,7 @@ def public_summary(category: str, region: Region, before: FloorRule | None, afte
             for name, label in FIELD_LABELS.items()
             if getattr(before, name) != getattr(after, name)
         )
-    return f"{category} in {region.slug}: {what or 'no change'} from {start:%Y-%m-%d}"
+    return f"{category} in {region.name}: {what or 'no change'} from {start:%Y-%m-%d}"
 
 
 def change_sentence(session: Session, row: FloorRuleVersion, now: datetime | None = None) -> str:

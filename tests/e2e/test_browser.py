@@ -158,8 +158,21 @@ def test_operator_signs_in_to_the_console(site, browser):
     public = browser.new_page()  # anonymous
     public.goto(f"{base}/prices/nyc")
     expect(public.locator("#yard-work")).to_contain_text("26.00 USD/h from 2031-01-01")
-    expect(public.locator("svg.chart polyline")).to_have_count(5)
+    expect(public.locator("#yard-work")).to_contain_text("Yard work in New York City")  # names, not slugs
+    legend = public.locator("figure.chart .legend")
+    for name in ("Yard work", "Moving help", "Furniture assembly", "Mounting and lighting installation"):
+        expect(legend).to_contain_text(name)  # every category named, none cut off
+    lines = public.locator("figure.chart polyline").count()
+    assert 2 <= lines <= 5  # categories with equal floors all along share one line, named together
+    labels = [t.text_content() or "" for t in public.locator("figure.chart svg text[text-anchor=end]").all()]
+    cents = [int(label.split()[0].replace(",", "").replace(".", "")) for label in labels]
+    step = cents[1] - cents[0]
+    assert cents[0] == 0 and all(b - a == step for a, b in zip(cents, cents[1:]))  # evenly spaced...
+    assert step % 100 == 0 or step in (25, 50)  # ...at round amounts
     shot(public, "public-prices")
+    public.set_viewport_size({"width": 390, "height": 844})
+    assert public.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scroll
+    shot(public, "public-prices-phone")
     public.close()
     page.close()
 

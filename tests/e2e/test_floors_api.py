@@ -162,7 +162,10 @@ def test_everyone_reads_the_published_floors_and_history_without_authors_or_reas
         assert yard["hourly_floor"] == 2400 and yard["legal_minimum"]["per_hour"] == 2213
         [coming] = yard["scheduled"]
         assert coming["hourly_floor"] == 2600 and coming["effective_from"].startswith(later.date().isoformat())
-        assert coming["summary"] == f"yard-work in nyc: hourly floor 24.00 USD/h → 26.00 USD/h from {later:%Y-%m-%d}"
+        assert (
+            coming["summary"]
+            == f"Yard work in New York City, NY: hourly floor 24.00 USD/h → 26.00 USD/h from {later:%Y-%m-%d}"
+        )
         body = floors.get_data(as_text=True)
         assert "author" not in body and "internal: margin review" not in body and "@" not in body
         entries = client.get("/api/v1/floors/history?region=nyc", headers=headers).json

@@ -56,3 +56,19 @@ def test_the_bot_reads_floorboard_url_and_says_what_it_tried(monkeypatch, capsys
     assert load_bot().main(args) == 2
     err = capsys.readouterr().err
     assert "http://127.0.0.1:9" in err and "--base" in err and "FLOORBOARD_URL" in err
+
+
+def test_the_bot_says_why_its_feed_is_empty(make_platform, sqlite_url, capsys):
+    platform = seeded(make_platform(sqlite_url), demo_users=True)  # the default windows: a newcomer waits
+    app = create_app({"TESTING": True}, platform=platform)
+    api = ApiHelper(app.test_client(), platform)
+    client = api.signup("client")
+    task_id = api.post_task(client).json["id"]
+    api.price_pending()
+    api.book(client, task_id)
+    with live_server(app) as base:
+        args = ["--base", base, "--email", "tasker@demo.floorboard.test", "--password", "demo-tasker-password"]
+        code = load_bot().main([*args, "--region", "springfield", "--skill", "yard-work=2400", "--once"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "nothing to accept yet: 1 task(s) match you but are shown to higher tiers first" in out
