@@ -309,3 +309,36 @@ def test_a_taskers_developer_reads_the_docs_sets_skills_and_is_told_when_the_fee
         time.sleep(0.3)
     assert feed["items"] == [] and feed["waiting"]["count"] == 1  # a newcomer waits behind the window...
     assert feed["waiting"]["next_opens_at"] and "higher tiers" in feed["waiting"]["explanation"]  # ...and is told
+
+
+@pytest.fixture
+def open_site(make_platform, sqlite_url):
+    """Every tier sees a task at once; test-mode booking (no card)."""
+    with serving(make_platform(sqlite_url, priority_window=NO_WINDOW)) as served:
+        yield served
+
+
+def test_the_clients_page_follows_an_accept_and_a_tasker_cancel_live(open_site, browser):
+    base, _, platform = open_site
+    page = browser.new_page()
+    sign_up_client(page, base, "follower@example.test")
+    post_a_task(page, "Paint the fence")
+    task_id = int(page.url.rstrip("/").split("/")[-1])
+    page.get_by_role("button", name="Book (test mode)").click()
+    expect(page.locator("[data-payment]")).to_have_attribute("data-payment", "authorized", timeout=30_000)
+
+    tasker_id, token = make_tasker(platform, "painter@example.test", {"yard-work": 2400}, ["springfield"])
+    auth = {"Authorization": f"Bearer {token}"}
+    assert requests.post(f"{base}/api/v1/tasks/{task_id}/accept", headers=auth, timeout=10).status_code == 200
+    back = requests.post(
+        f"{base}/api/v1/tasks/{task_id}/cancel", json={"reason": "My van broke down"}, headers=auth, timeout=10
+    )
+    assert back.status_code == 200
+    # No reload: the status box polls, and the timeline keeps both steps with the tasker's words.
+    timeline = page.locator("ol.timeline")
+    expect(timeline.locator('[data-step="reopened"]')).to_be_visible(timeout=30_000)
+    expect(timeline.locator('[data-step="accepted"]')).to_contain_text(f"Tasker {tasker_id}")
+    expect(timeline.locator('[data-step="cancelled"]')).to_contain_text("My van broke down")
+    expect(timeline.locator('[data-step="priced"]')).to_have_count(1)
+    shot(page, "client-timeline-after-tasker-cancel")
+    page.close()

@@ -76,9 +76,12 @@ def test_operator_sees_floors_changes_one_and_reads_history(browser):
         data={**fields, "hourly_floor": "2600", "reason": "Review", "effective_from": "2031-01-01T09:00"},
     )
     assert r.status_code == 302
-    assert "version 2" in browser.get("/console/floors").get_data(as_text=True)
+    table = browser.get("/console/floors").get_data(as_text=True)
+    assert "Yard work in New York City, NY: version 2 will take effect on 2031-01-01 09:00 UTC." in table
+    assert "version 2" in table and "is now version" not in table
     history = browser.get("/console/history").get_data(as_text=True)
-    assert "Review" in history and "hourly_floor: 2400 → 2600" in history and "2031-01-01 09:00" in history
+    assert "Review" in history and "hourly floor: 24.00 USD/h → 26.00 USD/h" in history
+    assert "2031-01-01 09:00" in history and "hourly_floor" not in history
     assert "Yard work in New York" in history and "yard-work/nyc" not in history
 
 
