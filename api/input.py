@@ -156,3 +156,33 @@ class Instant(fields.AwareDateTime):
         if not EARLIEST <= when < LATEST:
             raise ValidationError("Must be between the years 2000 and 2100.")
         return when
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def init_app(app) -> None:
+    """Refuse text no database can store (NUL, lone surrogates) in a path, a query string or a web
+    form before any view looks it up: PostgreSQL answers NUL in a lookup with an error, not a miss.
+    JSON bodies go through the schemas, which name the field."""
+    from flask import abort as http_abort
+    from flask import request
+
+    from api.errors import wants_html
+
+    @app.before_request
+    def _refuse_unstorable_text():
+        if _bad_text(request.path):
+            http_abort(404, description="No such page.")
+        sources = [("query", request.args)]
+        if request.mimetype in FORM_TYPES:
+            sources.append(("form", request.form))
+        for source, values in sources:
+            for key, value in values.items(multi=True):
+                problem = _bad_text(key) or _bad_text(value)
+                if problem is None:
+                    continue
+                name = _printable(key)
+                if wants_html():
+                    http_abort(400, description=f"The {source} field {name} was refused: {problem}")
+                flask_smorest.abort(422, message="Check the request.", errors={source: {name: [problem]}})

@@ -12,6 +12,7 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 
 def listing_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -36,12 +37,23 @@ def print_listing(
         fields = list(records[0]) if records else []
         writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(records)
+        writer.writerows({k: spreadsheet_safe(v) for k, v in record.items()} for record in records)
     else:
         table = Table(title=title)
         for column in columns:
             table.add_column(column)
         for row in rows:
-            table.add_row(*row)
+            table.add_row(*(Text(cell) if isinstance(cell, str) else cell for cell in row))  # words, not markup
         # Piped, rich would assume 80 columns and fold the table: print it whole instead.
         Console(width=None if sys.stdout.isatty() else 1_000).print(table)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """Text a spreadsheet would run as a formula (an operator's reason "=HYPERLINK(...)", a dead
+    letter's error quoting a client's title) gets a leading apostrophe; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

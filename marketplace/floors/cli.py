@@ -121,7 +121,7 @@ def set_command(category, region, values, reason, effective_from, author, confir
             _refuse(_field_errors(exc))
         uow.commit()
         said = change_sentence(uow.session, row)
-    console.print(said)
+    console.print(said, markup=False, highlight=False)
 
 
 @floors.command()

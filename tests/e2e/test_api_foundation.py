@@ -69,7 +69,7 @@ def test_a_posted_task_is_priced_with_the_same_engine_as_the_preview(client, api
     r = client.get(f"/api/v1/tasks/{task_id}", headers=api.headers(me))
     assert r.status_code == 200
     assert r.json["status"] == "priced"
-    assert {**r.json["quote"], "floor": r.json["floor"]} == preview.json  # the same price from the same floor
+    assert {**r.json["quote"], "floor": r.json["floor"], "notes": []} == preview.json  # the same price, same floor
     assert preview.json["floor"]["page"] == "/prices/springfield#yard-work"
     assert client.get(preview.json["floor"]["page"]).status_code == 200
     assert r.json["rule_version"] == preview.json["rule_version"] == 1

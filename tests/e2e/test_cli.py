@@ -174,3 +174,16 @@ def test_a_database_that_does_not_answer_is_one_line_and_exit_1(run, monkeypatch
         assert "Connection refused" in r.output and "Traceback" not in r.output
         assert "not answering" in r.output or "projection is as it was" in r.output
     assert "projection is as it was" in run("replay", "reputation").output
+
+
+def test_a_reason_with_markup_or_a_formula_prints_as_words(run):
+    reason = "[/bold] =HYPERLINK(\"http://evil.test\",\"click\")"
+    r = run("floors", "set", "yard-work", "springfield", "hourly_floor=2500", "--reason", reason)
+    assert r.exit_code == 0, r.output
+    table = run("floors", "history", "--category", "yard-work", "--region", "springfield")
+    assert table.exit_code == 0 and "[/bold]" in table.output  # rich markup is not interpreted
+    as_csv = run("floors", "history", "--category", "yard-work", "--region", "springfield", "--csv")
+    assert as_csv.exit_code == 0 and "'[/bold]" not in as_csv.output
+    r = run("floors", "set", "yard-work", "springfield", "hourly_floor=2600", "--reason", "=1+1")
+    as_csv = run("floors", "history", "--category", "yard-work", "--region", "springfield", "--csv")
+    assert ",'=1+1," in as_csv.output and ",=1+1," not in as_csv.output  # a spreadsheet shows it, never runs it

@@ -242,3 +242,48 @@ def test_a_signed_webhook_with_a_malformed_task_id_is_acknowledged_not_a_500(mak
         r = deliver(event)
         assert r.status_code == 200 and r.json["ignored"] == "malformed event", event
     assert [row for row in events_in_log(platform) if row.topic == "payments.events"] == []
+
+
+@pytest.fixture
+def pg_web(make_platform, postgres_url):
+    """A signed-in client's browser on PostgreSQL, which refuses NUL where SQLite stores it."""
+    from api import create_app
+    from tests.support import UNLIMITED, seeded
+
+    platform = seeded(make_platform(postgres_url))
+    with platform.uow() as uow:
+        create_user(uow.session, "nul@example.test", "correct horse battery", "client")
+        uow.commit()
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": True, **UNLIMITED}, platform=platform)
+    web = app.test_client()
+    token = csrf(web.get("/login").get_data(as_text=True))
+    web.post("/login", data={"email": "nul@example.test", "password": "correct horse battery", "csrf_token": token})
+    return web
+
+
+@pytest.mark.parametrize("field", ["title", "description", "area", "address", "access_notes", "offered_rate"])
+def test_nul_in_a_web_form_is_a_400_page_on_postgresql(pg_web, field):
+    token = csrf(pg_web.get("/tasks/new").get_data(as_text=True))
+    form = {
+        "category": "yard-work",
+        "region": "springfield",
+        "title": "Rake",
+        "estimated_minutes": "60",
+        "starts_at": "2031-06-01T09:00",
+        "action": "post",
+        "csrf_token": token,
+        field: "a\x00b",
+    }
+    r = pg_web.post("/tasks/new", data=form, headers={"Accept": "text/html"})
+    assert r.status_code == 400 and f"The form field {field} was refused" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/boards/yard\x00work", "/tasks/preview?category=yard%00work&region=springfield&estimated_minutes=60"],
+)
+def test_nul_in_a_path_or_query_is_a_4xx_on_postgresql(pg_web, path):
+    r = pg_web.get(path, headers={"Accept": "text/html"})
+    assert 400 <= r.status_code < 500, r.status_code
+    r = pg_web.get("/api/v1/floors?region=spring%00field")
+    assert r.status_code == 422 and r.is_json and "NUL" in json.dumps(r.json)

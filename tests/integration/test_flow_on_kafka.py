@@ -53,7 +53,11 @@ def test_post_over_http_is_priced_through_kafka(postgres_url, kafka_server, make
                 "/api/v1/quotes", json={"category": "mounting", "region": "nyc", "estimated_minutes": minutes}
             ).json
             task = client.get(f"/api/v1/tasks/{task_id}", headers=auth).json
-            assert {**task["quote"], "floor": task["floor"]} == preview  # the same price from the same floor
+            assert {
+                **task["quote"],
+                "floor": task["floor"],
+                "notes": [],
+            } == preview  # the same price from the same floor
     finally:
         stop.set()
         for t in threads:
