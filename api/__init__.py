@@ -56,11 +56,12 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
     app.json = StrictJSONProvider(app)
     app.extensions["floorboard"] = platform or bootstrap(settings)
 
-    from api import console, errors, headers, input, limits, ops
+    from api import console, errors, headers, limits, ops
+    from api.input import init_app as refuse_unstorable_text
     from api.rest import accounts, boards, catalog, floors, payments, taskers, tasks
     from api.web import pages, prices, sign_in
 
-    input.init_app(app)
+    refuse_unstorable_text(app)
     csrf = CSRFProtect(app)  # every web form; the JSON API authenticates by bearer token, not cookies
     limits.init_app(app)
     app.url_map.converters["int"] = RowId
