@@ -177,7 +177,7 @@ def test_a_database_that_does_not_answer_is_one_line_and_exit_1(run, monkeypatch
 
 
 def test_a_reason_with_markup_or_a_formula_prints_as_words(run):
-    reason = "[/bold] =HYPERLINK(\"http://evil.test\",\"click\")"
+    reason = '[/bold] =HYPERLINK("http://evil.test","click")'
     r = run("floors", "set", "yard-work", "springfield", "hourly_floor=2500", "--reason", reason)
     assert r.exit_code == 0, r.output
     table = run("floors", "history", "--category", "yard-work", "--region", "springfield")
