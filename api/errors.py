@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from events.envelope import InvalidEvent
 from events.outages import ThrottledLog, describe, is_temporary
 from marketplace.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, PaymentDeclined
+from marketplace.payments.gateway import GatewayError
 from pricing import FloorRuleError
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,28 @@ def init_app(app) -> None:
                 message="That was just changed by another request. Reload and try again.",
             ), 409
         return error_response(409, "That was just changed by another request; reload it and try again.")
+
+    @app.errorhandler(GatewayError)
+    def _payment_service(exc: GatewayError):
+        if exc.temporary:  # Stripe unreachable or overloaded: nothing was recorded as done; come back
+            _outage_log.log(
+                logging.WARNING,
+                "payment service",
+                f"the payment service is unavailable on {request.method} {request.path}: {exc.message}; answered 503",
+            )
+            message = f"The payment service is briefly unavailable. Try again in {RETRY_AFTER_S} seconds."
+            if wants_html():
+                body = render_template("error.html", code=503, title="Try again in a moment", message=message)
+                response = make_response(body, 503)
+            else:
+                response = make_response(*error_response(503, message))
+            response.headers["Retry-After"] = str(RETRY_AFTER_S)
+            return response
+        log.warning("the payment service refused %s %s: %s", request.method, request.path, exc.message)
+        message = f"The payment service refused the request: {exc.message}"
+        if wants_html():
+            return render_template("error.html", code=502, title="Payment service", message=message), 502
+        return error_response(502, message)
 
     @app.errorhandler(RateLimitExceeded)
     def _too_many(exc: RateLimitExceeded):

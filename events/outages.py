@@ -42,8 +42,12 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 
 def is_temporary(exc: BaseException) -> bool:
-    """True when `exc`, or any error that caused it, says the database is (briefly) unavailable."""
+    """True when `exc`, or any error that caused it, says the database is (briefly) unavailable,
+    or is a service's error that says so of itself (`temporary = True`: the payment gateway's,
+    when Stripe cannot be reached): the work is held and retried, never dead-lettered."""
     for error in _chain(exc):
+        if getattr(error, "temporary", False) is True:
+            return True
         if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
             return True
         if isinstance(error, (sa_exc.TimeoutError, sa_exc.DisconnectionError)):  # pool exhausted; a dead connection

@@ -215,9 +215,8 @@ def book(platform, task_id: int) -> None:
 
     with platform.uow() as uow:
         client = uow.session.get(User, uow.session.get(Task, task_id).client_id)
-        payment, _ = book_task(uow, platform.gateway, client, task_id, payment_method="pm_card_visa")
-        assert payment.status == "authorized", payment
-        uow.commit()
+    payment, _ = book_task(platform.uow, platform.gateway, client, task_id, payment_method="pm_card_visa")
+    assert payment.status == "authorized", payment
 
 
 # A posting every test can make: a known category and region, a start years ahead.

@@ -34,14 +34,13 @@ def gateway():
 
 def book(task_id: int, payment_method: str | None = None, token: str | None = None) -> dict:
     """Book for the signed-in client; a declined card is a 402 with the card's message."""
+    payment, client_secret = book_task(uow, gateway(), g.user, task_id, payment_method, token)
+    if payment.status == PaymentStatus.failed:
+        raise PaymentDeclined(
+            payment.failure_message or "Your card was declined.",
+            {"payment_method": [payment.failure_message or "Declined."]},
+        )
     with uow() as unit:
-        payment, client_secret = book_task(unit, gateway(), g.user, task_id, payment_method, token)
-        unit.commit()
-        if payment.status == PaymentStatus.failed:
-            raise PaymentDeclined(
-                payment.failure_message or "Your card was declined.",
-                {"payment_method": [payment.failure_message or "Declined."]},
-            )
         return {"task": task_view(unit.session, unit.session.get(Task, task_id)), "client_secret": client_secret}
 
 
@@ -66,9 +65,8 @@ class Refunds(MethodView):
     @blp.doc(security=SECURITY)
     def post(self, data, task_id: int):
         """Operators: refund a captured payment, wholly or in part, with a reason"""
+        refund(uow, gateway(), g.user, task_id, data["amount"], data["reason"])
         with uow() as unit:
-            refund(unit, gateway(), g.user, task_id, data["amount"], data["reason"])
-            unit.commit()
             return task_view(unit.session, unit.session.get(Task, task_id))
 
 
@@ -90,9 +88,7 @@ class Payouts(MethodView):
         """Create your connected account (once) and get a Stripe onboarding link. Anything you are
         already owed is transferred by the payments worker within a minute of the account existing"""
         home = url_for("web.home", _external=True)
-        with uow() as unit:
-            account_id, link = onboard_tasker(unit, gateway(), g.user, home, home)
-            unit.commit()
+        account_id, link = onboard_tasker(uow, gateway(), g.user, home, home)
         return {"account_id": account_id, "onboarding_url": link}
 
 

@@ -445,18 +445,21 @@ def pay(task_id: int):
         return _pay_answer(task_id, False, "Enter your card details.")
     with uow() as unit:
         _own_task(unit.session, task_id)
-        try:
-            payment, client_secret = book_task(
-                unit,
-                gateway,
-                signed_in(),
-                task_id,
-                payment_method=None if form.token.data else "pm_null",
-                token=form.token.data or None,
-            )
-            unit.commit()
-        except (DomainError, GatewayError) as exc:
-            return _pay_answer(task_id, False, getattr(exc, "message", str(exc)))
+    try:
+        payment, client_secret = book_task(
+            uow,
+            gateway,
+            signed_in(),
+            task_id,
+            payment_method=None if form.token.data else "pm_null",
+            token=form.token.data or None,
+        )
+    except DomainError as exc:
+        return _pay_answer(task_id, False, exc.message)
+    except GatewayError as exc:
+        if exc.temporary:
+            raise  # the payment service is unreachable: a 503 page with Retry-After (api/errors.py)
+        return _pay_answer(task_id, False, exc.message)
     if payment.status == PaymentStatus.failed:
         return _pay_answer(task_id, False, f"{payment.failure_message} Try another card.")
     if payment.status == PaymentStatus.pending:
@@ -483,8 +486,7 @@ def pay_sync(task_id: int):
         abort(400, description="The payment form was incomplete or expired; reload the page and try again.")
     with uow() as unit:
         _own_task(unit.session, task_id)
-        payment = sync_payment(unit, platform().gateway, task_id)
-        unit.commit()
+    payment = sync_payment(uow, platform().gateway, task_id)
     ok = payment.status == PaymentStatus.authorized
     return _pay_answer(
         task_id,

@@ -31,7 +31,13 @@ class PaymentDeclined(errors.PaymentDeclined):
 
 
 class GatewayError(Exception):
-    """Stripe refused or failed a request for a reason that is not the card's."""
+    """Stripe refused or failed a request for a reason that is not the card's. `temporary` when
+    Stripe could not be reached or was overloaded: the same request may work in a moment."""
+
+    def __init__(self, message: str, temporary: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.temporary = temporary
 
 
 @dataclass(frozen=True)

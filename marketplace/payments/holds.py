@@ -3,7 +3,10 @@ Stripe lets them lapse."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -11,7 +14,7 @@ from marketplace.accounts.models import User
 from marketplace.clock import utcnow
 from marketplace.errors import Conflict, Invalid, NotFound
 from marketplace.floors.models import Region
-from marketplace.payments.gateway import PaymentDeclined
+from marketplace.payments.gateway import Intent, PaymentDeclined, PaymentGateway
 from marketplace.payments.models import (
     Payment,
     PaymentStatus,
@@ -26,21 +29,34 @@ def currency_of(session: Session, task: Task) -> str:
     return session.get_one(Region, task.region).currency.lower()
 
 
-def _customer(session: Session, gateway, user: User) -> str:
-    row = session.get(StripeCustomer, user.id)
-    if row is None:
-        row = StripeCustomer(user_id=user.id, customer_id=gateway.customer(user.email, user.id))
-        session.add(row)
-    return row.customer_id
+@dataclass(frozen=True)
+class HoldRequest:
+    """What a booking asks Stripe for, recorded before any call: the attempt number makes the
+    idempotency keys, so a booking whose answer was lost asks again with the same keys."""
+
+    task_id: int
+    client_id: int
+    email: str
+    attempt: int
+    amount: int
+    currency: str
+    customer_id: str | None  # None: the client has no Stripe customer yet
+    payment_method: str | None
+    token: str | None
 
 
-def book_task(
-    uow, gateway, client: User, task_id: int, payment_method: str | None = None, token: str | None = None
-) -> tuple[Payment, str | None]:
-    """Put a hold on the client's card for the quoted total. A decline is recorded (the client
-    can try another card) and the returned payment says `failed`, with the card's message.
-    Returns the payment and, when the bank wants the client to confirm (3-D Secure), the
-    PaymentIntent's client secret for Stripe.js; it is never stored."""
+@dataclass(frozen=True)
+class HoldAnswer:
+    customer_id: str
+    payment_method: str | None = None
+    intent: Intent | None = None
+    declined: PaymentDeclined | None = None
+
+
+def request_hold(
+    uow, client: User, task_id: int, payment_method: str | None = None, token: str | None = None
+) -> HoldRequest:
+    """Step 1, in a unit of work: check the booking may go ahead and record the attempt."""
     session = uow.session
     task = session.get(Task, task_id)
     if task is None or task.client_id != client.id:
@@ -53,7 +69,6 @@ def book_task(
     if not payment_method and not token:
         raise Invalid("Give a card.", {"payment_method": ["Required."]})
     total = quotes_of(session, task_id)["posted"].total
-    attempt = payment.attempt + 1 if payment else 1
     if payment is None:
         payment = Payment(
             task_id=task_id,
@@ -61,44 +76,114 @@ def book_task(
             intent_id="",
             status=PaymentStatus.pending,
             currency=currency_of(session, task),
+            attempt=0,
         )
-    payment.attempt, payment.amount_authorized, payment.failure_message = attempt, total, None
-    payment.customer_id = _customer(session, gateway, client)
+    unanswered = payment.status == PaymentStatus.pending and not payment.intent_id and payment.attempt > 0
+    if not unanswered:  # a new attempt (a first booking, another card after a decline or a 3-D Secure step)
+        payment.attempt += 1
+        payment.intent_id = ""
+    payment.amount_authorized, payment.failure_message = total, None
+    set_status(uow, payment, PaymentStatus.pending)
+    known = session.get(StripeCustomer, client.id)
+    return HoldRequest(
+        task_id=task_id,
+        client_id=client.id,
+        email=client.email,
+        attempt=payment.attempt,
+        amount=total,
+        currency=payment.currency,
+        customer_id=known.customer_id if known else None,
+        payment_method=payment_method,
+        token=token,
+    )
+
+
+def place_hold(gateway: PaymentGateway, request: HoldRequest) -> HoldAnswer:
+    """Step 2, with no transaction open: ask Stripe. A decline is an answer; an outage raises
+    GatewayError (temporary), and the same request can be placed again with the same keys."""
+    customer = request.customer_id or gateway.customer(request.email, request.client_id)
+    key = f"task-{request.task_id}"
     try:
-        payment.payment_method = gateway.save_card(
-            payment.customer_id, payment_method, token, key=f"task-{task_id}-card-{attempt}"
-        )
+        method = gateway.save_card(customer, request.payment_method, request.token, key=f"{key}-card-{request.attempt}")
         intent = gateway.authorize(
-            total,
-            payment.currency,
-            payment.customer_id,
-            payment.payment_method,
-            task_id,
-            key=f"task-{task_id}-hold-{attempt}",
+            request.amount, request.currency, customer, method, request.task_id, key=f"{key}-hold-{request.attempt}"
         )
     except PaymentDeclined as exc:
-        payment.intent_id = exc.intent_id or payment.intent_id or f"declined-{task_id}-{attempt}"
-        payment.failure_message = exc.message
+        return HoldAnswer(customer_id=customer, declined=exc)
+    return HoldAnswer(customer_id=customer, payment_method=method, intent=intent)
+
+
+def record_hold(uow, request: HoldRequest, answer: HoldAnswer) -> tuple[Payment, str | None]:
+    """Step 3, in a unit of work: keep Stripe's answer. An answer to an attempt the payment has
+    moved past (another request answered first) changes nothing."""
+    session = uow.session
+    if session.get(StripeCustomer, request.client_id) is None:
+        session.add(StripeCustomer(user_id=request.client_id, customer_id=answer.customer_id))
+    payment = session.get_one(Payment, request.task_id)
+    if payment.attempt != request.attempt or payment.status != PaymentStatus.pending or payment.intent_id:
+        return payment, None
+    payment.customer_id = answer.customer_id
+    if answer.declined is not None:
+        payment.intent_id = (
+            answer.declined.intent_id or payment.intent_id or f"declined-{request.task_id}-{request.attempt}"
+        )
+        payment.failure_message = answer.declined.message
         set_status(uow, payment, PaymentStatus.failed)
         return payment, None
-    payment.intent_id = intent.id
+    assert answer.intent is not None  # an answer is a decline or an intent
+    intent = answer.intent
+    payment.payment_method, payment.intent_id = answer.payment_method, intent.id
     if intent.status == PaymentStatus.authorized:
         payment.authorized_at = utcnow()
     set_status(uow, payment, intent.status if intent.status in ("authorized", "pending", "failed") else "pending")
     return payment, intent.client_secret if payment.status == PaymentStatus.pending else None
 
 
-def sync_payment(uow, gateway, task_id: int) -> Payment:
-    """Read the hold back from Stripe (after the client's 3-D Secure step, say)."""
-    payment = uow.session.get(Payment, task_id)
-    if payment is None:
-        raise NotFound(f"Task {task_id} has no payment yet.")
-    intent = gateway.intent(payment.intent_id)
-    if intent.status != payment.status and payment.status in (PaymentStatus.pending, PaymentStatus.authorized):
-        if intent.status == PaymentStatus.authorized:
-            payment.authorized_at = utcnow()
-        payment.failure_message = intent.failure
-        set_status(uow, payment, intent.status)
+def book_task(
+    uow_factory: Callable[[], Any],
+    gateway: PaymentGateway,
+    client: User,
+    task_id: int,
+    payment_method: str | None = None,
+    token: str | None = None,
+) -> tuple[Payment, str | None]:
+    """Put a hold on the client's card for the quoted total, in three steps so that no
+    transaction is open while Stripe is asked: record the attempt, ask, record the answer. A
+    decline is recorded (the client can try another card) and the returned payment says
+    `failed`, with the card's message. Returns the payment and, when the bank wants the client
+    to confirm (3-D Secure), the PaymentIntent's client secret for Stripe.js; it is never stored."""
+    with uow_factory() as uow:
+        request = request_hold(uow, client, task_id, payment_method, token)
+        uow.commit()
+    answer = place_hold(gateway, request)
+    with uow_factory() as uow:
+        payment, secret = record_hold(uow, request, answer)
+        uow.commit()
+    return payment, secret
+
+
+def sync_payment(uow_factory: Callable[[], Any], gateway: PaymentGateway, task_id: int) -> Payment:
+    """Read the hold back from Stripe (after the client's 3-D Secure step, say), with no
+    transaction open while Stripe answers."""
+    with uow_factory() as uow:
+        payment = uow.session.get(Payment, task_id)
+        if payment is None:
+            raise NotFound(f"Task {task_id} has no payment yet.")
+        intent_id = payment.intent_id
+    intent = gateway.intent(intent_id) if intent_id else None
+    with uow_factory() as uow:
+        payment = uow.session.get_one(Payment, task_id)
+        if (
+            intent is not None
+            and payment.intent_id == intent_id
+            and intent.status != payment.status
+            and payment.status in (PaymentStatus.pending, PaymentStatus.authorized)
+        ):
+            if intent.status == PaymentStatus.authorized:
+                payment.authorized_at = utcnow()
+            payment.failure_message = intent.failure
+            set_status(uow, payment, intent.status)
+        uow.commit()
     return payment
 
 

@@ -3,11 +3,16 @@ only)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlmodel import col, func, select
 
 from marketplace.accounts.models import Role, User
 from marketplace.clock import utcnow
+from marketplace.db import insert_if_absent
 from marketplace.errors import Forbidden
+from marketplace.payments.gateway import PaymentGateway
 from marketplace.payments.ledger import balances, post
 from marketplace.payments.models import (
     LedgerEntry,
@@ -65,17 +70,24 @@ def pay_outstanding(uow, gateway, tasker_id: int | None = None) -> int:
     return paid
 
 
-def onboard_tasker(uow, gateway, tasker: User, refresh_url: str, return_url: str) -> tuple[str, str]:
-    """The tasker's connected account (created once; only its id is kept) and an onboarding link."""
+def onboard_tasker(
+    uow_factory: Callable[[], Any], gateway: PaymentGateway, tasker: User, refresh_url: str, return_url: str
+) -> tuple[str, str]:
+    """The tasker's connected account (created once; only its id is kept) and an onboarding link.
+    Stripe is asked with no transaction open: the account's idempotency key is the tasker's, so
+    two requests at once get one account, and the second insert finds the first."""
     if tasker.role != Role.tasker:
         raise Forbidden("Only taskers are paid out.")
-    account = uow.session.get(PayoutAccount, tasker.id)
-    if account is None:
-        account = PayoutAccount(tasker_id=tasker.id, account_id=gateway.create_account(tasker.email, tasker.id))
-        uow.session.add(account)
-        uow.session.flush()
+    with uow_factory() as uow:
+        known = uow.session.get(PayoutAccount, tasker.id)
+        account_id = known.account_id if known else None
+    if account_id is None:
+        account_id = gateway.create_account(tasker.email, tasker.id)
+        with uow_factory() as uow:
+            insert_if_absent(uow.session, PayoutAccount, tasker_id=tasker.id, account_id=account_id)
+            uow.commit()
     # A link is single-use and short-lived, so each request asks for a new one (its own key).
     link = gateway.onboarding_link(
-        account.account_id, refresh_url, return_url, key=f"account-link-{tasker.id}-{utcnow().timestamp():.0f}"
+        account_id, refresh_url, return_url, key=f"account-link-{tasker.id}-{utcnow().timestamp():.0f}"
     )
-    return account.account_id, link
+    return account_id, link

@@ -4,6 +4,10 @@ its ledger posting with the payment's new state."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from sqlmodel import col, func, select
 
 from events.envelope import CloudEvent
@@ -156,7 +160,21 @@ def settle_cancellation(uow, event: CloudEvent, gateway: PaymentGateway) -> None
         set_status(uow, payment, PaymentStatus.released)
 
 
-def refund(uow, gateway, operator: User, task_id: int, amount: int | None, reason: str) -> Payment:
+@dataclass(frozen=True)
+class RefundPlan:
+    """An operator's refund, decided before Stripe is asked: `number` names its idempotency keys,
+    so a refund whose answer was lost is asked again with the same keys, and Stripe refunds once."""
+
+    task_id: int
+    number: int
+    amount: int
+    from_hold: int
+    intent_id: str
+    extra_intent_id: str | None
+    note: str
+
+
+def plan_refund(uow, operator: User, task_id: int, amount: int | None, reason: str) -> RefundPlan:
     session = uow.session
     payment = session.get(Payment, task_id)
     if payment is None or payment.amount_captured == 0:
@@ -177,15 +195,58 @@ def refund(uow, gateway, operator: User, task_id: int, amount: int | None, reaso
     )
     # Refunds come from the hold's capture first, then from an approved extra charge.
     from_hold = min(amount, max(0, payment.amount_captured - payment.amount_extra - payment.amount_refunded))
-    note = f"{reason} (by {operator.email})"
+    return RefundPlan(
+        task_id,
+        number,
+        amount,
+        from_hold,
+        payment.intent_id,
+        payment.extra_intent_id,
+        f"{reason} (by {operator.email})",
+    )
+
+
+def ask_refund(gateway: PaymentGateway, plan: RefundPlan) -> str:
+    """With no transaction open: the refunds at Stripe, each with its key. Returns the last id."""
     refund_id = ""
-    if from_hold:
-        refund_id = gateway.refund(payment.intent_id, from_hold, note, key=f"task-{task_id}-refund-{number}")
-    if amount - from_hold:
-        refund_id = gateway.refund(
-            payment.extra_intent_id, amount - from_hold, note, key=f"task-{task_id}-refund-{number}-extra"
-        )
-    payment.amount_refunded += amount
-    post(session, task_id, f"refund:{number}", refund_id, {"client": amount, "platform_fees": -amount})
+    key = f"task-{plan.task_id}-refund-{plan.number}"
+    if plan.from_hold:
+        refund_id = gateway.refund(plan.intent_id, plan.from_hold, plan.note, key=key)
+    if plan.amount - plan.from_hold:
+        assert plan.extra_intent_id is not None  # more than the hold was captured only by an extra charge
+        refund_id = gateway.refund(plan.extra_intent_id, plan.amount - plan.from_hold, plan.note, key=f"{key}-extra")
+    return refund_id
+
+
+def record_refund(uow, plan: RefundPlan, refund_id: str) -> Payment:
+    session = uow.session
+    payment = session.get_one(Payment, plan.task_id)
+    posting = f"refund:{plan.number}"
+    already = session.exec(
+        select(func.count()).where(col(LedgerEntry.task_id) == plan.task_id, col(LedgerEntry.posting) == posting)
+    ).one()
+    if already:
+        raise Conflict(f"Refund {plan.number} of task {plan.task_id} was just recorded by another request.")
+    payment.amount_refunded += plan.amount
+    post(session, plan.task_id, posting, refund_id, {"client": plan.amount, "platform_fees": -plan.amount})
     set_status(uow, payment, PaymentStatus.refunded, reference=refund_id)
+    return payment
+
+
+def refund(
+    uow_factory: Callable[[], Any],
+    gateway: PaymentGateway,
+    operator: User,
+    task_id: int,
+    amount: int | None,
+    reason: str,
+) -> Payment:
+    """An operator's refund: decided in one unit of work, asked of Stripe with none open, and
+    recorded (ledger and payment) in another."""
+    with uow_factory() as uow:
+        plan = plan_refund(uow, operator, task_id, amount, reason)
+    refund_id = ask_refund(gateway, plan)
+    with uow_factory() as uow:
+        payment = record_refund(uow, plan, refund_id)
+        uow.commit()
     return payment

@@ -34,6 +34,8 @@ def _wrap(call):
     except stripe.CardError as exc:
         pi = getattr(exc.error, "payment_intent", None) if exc.error else None
         raise PaymentDeclined(exc.user_message or "Your card was declined.", getattr(pi, "id", None)) from None
+    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
+        raise GatewayError(exc.user_message or str(exc) or type(exc).__name__, temporary=True) from exc
     except stripe.StripeError as exc:
         raise GatewayError(exc.user_message or str(exc)) from exc
 
