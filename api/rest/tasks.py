@@ -34,12 +34,12 @@ from marketplace.accounts.models import Role
 from marketplace.clock import utcnow
 from marketplace.floors.published import floor_versions
 from marketplace.payments.models import Payment
-from marketplace.taskers.feed import feed, is_open_to, waiting_behind_window
+from marketplace.taskers.feed import feed, waiting_behind_window
 from marketplace.taskers.reach import reach_view
 from marketplace.tasks.adjustments import approve_adjustment, dispute_adjustment, resolve_dispute
 from marketplace.tasks.lifecycle import accept_task, cancel_by_client, cancel_by_tasker, complete_task, start_task
 from marketplace.tasks.models import Adjustment, Task
-from marketplace.tasks.parties import is_client, may_read_private
+from marketplace.tasks.parties import is_client, may_read_private, may_see
 from marketplace.tasks.posting import TaskDraft, post_task, post_task_idempotently
 from marketplace.tasks.quotes import quotes_for
 from marketplace.tasks.reviews import review_task
@@ -94,14 +94,6 @@ def posted_view(task: Task) -> dict:
     what was written, without reading anything back."""
     empty = ("quote", "final_quote", "cancellation_fee", "claimed_quote", "payment", "adjustment", "reach")
     return {**task.model_dump(), "floor": floor_reference(None), **dict.fromkeys(empty)}
-
-
-def may_see(session, user, task: Task) -> bool:
-    if user.role == Role.operator:
-        return True
-    if user.role == Role.client:
-        return task.client_id == user.id
-    return task.tasker_id == user.id or is_open_to(session, user.id, task.id, window(), utcnow())
 
 
 def waiting_view(session, tasker_id: int, now) -> dict:
@@ -195,7 +187,7 @@ class TaskItem(MethodView):
         """A task, with its quote once it is priced (and its final price once completed)"""
         with uow() as unit:
             task = unit.session.get(Task, task_id)
-            if task is None or not may_see(unit.session, g.user, task):
+            if task is None or not may_see(unit.session, g.user, task, window(), utcnow()):
                 abort(404, message=f"No task {task_id} that you can see.")
             return task_view(unit.session, task)
 

@@ -23,6 +23,7 @@ from marketplace.payments.models import (
 from marketplace.payments.status import emit_payment_event, set_status
 from marketplace.tasks.models import Task, TaskStatus
 from marketplace.tasks.quotes import quotes_of
+from marketplace.tasks.transitions import Action, target
 
 
 def currency_of(session: Session, task: Task) -> str:
@@ -61,8 +62,7 @@ def request_hold(
     task = session.get(Task, task_id)
     if task is None or task.client_id != client.id:
         raise NotFound(f"No task {task_id} of yours.")
-    if task.status != TaskStatus.priced:
-        raise Conflict(f"Only a priced task can be booked; this one is {task.status}.")
+    target(task.status, Action.book)  # a Conflict unless the task is priced
     payment = session.get(Payment, task_id)
     if payment is not None and payment.status not in (PaymentStatus.failed, PaymentStatus.pending):
         raise Conflict(f"Task {task_id} is already booked (payment {payment.status}).")

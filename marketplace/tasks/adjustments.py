@@ -15,9 +15,10 @@ from marketplace.accounts.models import Role, User
 from marketplace.clock import utcnow
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.tasks.lifecycle import MAX_REASON, settle_task
-from marketplace.tasks.models import Adjustment, AdjustmentStatus, Task, TaskStatus
+from marketplace.tasks.models import Adjustment, AdjustmentStatus, Task
 from marketplace.tasks.quotes import as_price, quotes_of, replace_quote
 from marketplace.tasks.steps import record_step
+from marketplace.tasks.transitions import Action, allowed
 
 
 def _claim(session, task_id: int) -> tuple[Task, Adjustment]:
@@ -61,7 +62,7 @@ def _pending_for_client(session, client: User, task_id: int) -> tuple[Task, Adju
     if task is None or task.client_id != client.id:
         raise NotFound(f"No task {task_id} of yours.")
     task, claim = _claim(session, task_id)
-    if task.status != TaskStatus.awaiting_approval or claim.status != AdjustmentStatus.pending:
+    if not allowed(task.status, Action.approve) or claim.status != AdjustmentStatus.pending:
         raise Conflict(f"The claim on task {task_id} was already decided ({claim.status}).")
     return task, claim
 
@@ -70,7 +71,7 @@ def approve_adjustment(uow, client: User, task_id: int) -> Task:
     """The client agrees to the extra: the claimed price becomes the final price, charged in full."""
     task, claim = _pending_for_client(uow.session, client, task_id)
     _decided(uow, task, claim, AdjustmentStatus.approved, client.id, "", "client")
-    settle_task(uow, task, as_price(quotes_of(uow.session, task.id)["claimed"]))
+    settle_task(uow, task, as_price(quotes_of(uow.session, task.id)["claimed"]), Action.approve)
     return task
 
 
@@ -83,7 +84,7 @@ def dispute_adjustment(uow, client: User, task_id: int, reason: str) -> Task:
         )
     task, claim = _pending_for_client(uow.session, client, task_id)
     _decided(uow, task, claim, AdjustmentStatus.disputed, client.id, reason, "client")
-    settle_task(uow, task, as_price(quotes_of(uow.session, task.id)["posted"]))
+    settle_task(uow, task, as_price(quotes_of(uow.session, task.id)["posted"]), Action.dispute)
     return task
 
 
@@ -115,7 +116,7 @@ def expire_adjustments(uow, now: datetime) -> int:
     for claim in overdue:
         task = session.get(Task, claim.task_id)
         _decided(uow, task, claim, AdjustmentStatus.expired, None, "No answer in time: the booked amount stands.")
-        settle_task(uow, task, as_price(quotes_of(session, task.id)["posted"]))
+        settle_task(uow, task, as_price(quotes_of(session, task.id)["posted"]), Action.lapse)
     return len(overdue)
 
 

@@ -17,6 +17,7 @@ from marketplace.taskers.levels import Window
 from marketplace.tasks.models import Adjustment, Task, TaskStatus
 from marketplace.tasks.quotes import quote_dict, quotes_of, save_quote, task_rule
 from marketplace.tasks.steps import record_step
+from marketplace.tasks.transitions import Action, allowed, move, target
 from pricing import Quote, cancellation_fee, quote
 from pricing.quote import MAX_ESTIMATED_MINUTES
 
@@ -65,7 +66,7 @@ def accept_task(uow, tasker: User, task_id: int, window: Window) -> Task:
     session = uow.session
     task = get_task(session, task_id)
     now = utcnow()
-    if task.status != TaskStatus.priced:
+    if not allowed(task.status, Action.accept):
         raise Conflict(f"Task {task_id} is no longer open (it is {task.status}).")
     if not is_open_to(session, tasker.id, task_id, window, now, unclaimed=False):
         raise Forbidden(
@@ -75,7 +76,7 @@ def accept_task(uow, tasker: User, task_id: int, window: Window) -> Task:
     won = session.exec(
         update(Task)
         .where(col(Task.id) == task_id, col(Task.status) == TaskStatus.priced)
-        .values(status=TaskStatus.accepted, tasker_id=tasker.id, accepted_at=now)
+        .values(status=target(TaskStatus.priced, Action.accept), tasker_id=tasker.id, accepted_at=now)
     )
     if won.rowcount != 1:
         raise Conflict(f"Task {task_id} was just taken by another tasker.")
@@ -88,8 +89,7 @@ def accept_task(uow, tasker: User, task_id: int, window: Window) -> Task:
 def start_task(uow, tasker: User, task_id: int, early: timedelta = START_EARLY, late: timedelta = START_LATE) -> Task:
     """Start a held task, from `early` before its start time until `late` after it."""
     task = _held_by(uow.session, task_id, tasker.id)
-    if task.status != TaskStatus.accepted:
-        raise Conflict(f"Only an accepted task can start; this one is {task.status}.")
+    target(task.status, Action.start)  # refuses what the table does not allow
     now = utcnow()
     opens, closes = task.starts_at - early, task.starts_at + late
     if not opens <= now <= closes:
@@ -98,7 +98,8 @@ def start_task(uow, tasker: User, task_id: int, early: timedelta = START_EARLY, 
             f"Task {task_id} starts at {task.starts_at:%Y-%m-%d %H:%M} UTC, so it can {when} be started: "
             f"from {opens:%Y-%m-%d %H:%M} to {closes:%Y-%m-%d %H:%M} UTC."
         )
-    task.status, task.started_at = TaskStatus.in_progress, now
+    move(task, Action.start)
+    task.started_at = now
     uow.session.add(task)
     _lifecycle(uow, "started", task, task.started_at)
     record_step(uow.session, task.id, "started", now, tasker.id, "tasker")
@@ -121,8 +122,7 @@ def complete_task(
     booked amount if the client does not answer in `answer_within`."""
     session = uow.session
     task = _held_by(session, task_id, tasker.id)
-    if task.status != TaskStatus.in_progress:
-        raise Conflict(f"Only a task in progress can be completed; this one is {task.status}.")
+    target(task.status, Action.complete)
     if not 1 <= minutes_worked <= MAX_ESTIMATED_MINUTES:
         raise Invalid(
             "Check the minutes worked.", {"minutes_worked": [f"Must be between 1 and {MAX_ESTIMATED_MINUTES}."]}
@@ -135,7 +135,8 @@ def complete_task(
         reason = (reason or "").strip()  # may stay empty: the page then says so in its own words
         if len(reason) > MAX_REASON:
             raise Invalid("Check the reason.", {"reason": [f"At most {MAX_REASON} characters."]})
-        task.status, task.completed_at, task.minutes_worked = TaskStatus.awaiting_approval, now, minutes_worked
+        move(task, Action.claim)
+        task.completed_at, task.minutes_worked = now, minutes_worked
         session.add(task)
         save_quote(session, task, "claimed", final)
         claim = Adjustment(
@@ -164,7 +165,7 @@ def complete_task(
         record_step(session, task.id, "claimed", now, tasker.id, "tasker", reason)
         return task
     task.completed_at, task.minutes_worked = now, minutes_worked
-    settle_task(uow, task, final)
+    settle_task(uow, task, final, Action.complete)
     record_step(session, task.id, "completed", now, tasker.id, "tasker")
     return task
 
@@ -197,9 +198,10 @@ def _duration(minutes: int) -> str:
     return f"{hours} h {rest:02d} min"
 
 
-def settle_task(uow, task: Task, final: Quote) -> None:
-    """The task is done and its price decided: record the final quote and tell the payments worker."""
-    task.status = TaskStatus.completed
+def settle_task(uow, task: Task, final: Quote, action: Action) -> None:
+    """The task is done and its price decided (`action`: completed within the booking, or a claim
+    approved, disputed or lapsed): record the final quote and tell the payments worker."""
+    move(task, action)
     uow.session.add(task)
     save_quote(uow.session, task, "final", final)
     _lifecycle(uow, "completed", task, utcnow(), minutes_worked=task.minutes_worked, quote=final.as_dict())
@@ -222,14 +224,14 @@ def cancel_by_client(uow, client: User, task_id: int, reason: str = "") -> tuple
     task = get_task(session, task_id)
     if task.client_id != client.id:
         raise NotFound(f"No task {task_id} of yours.")
-    if task.status not in (TaskStatus.posted, TaskStatus.priced, TaskStatus.rejected, TaskStatus.accepted):
-        raise Conflict(f"A task that is {task.status} cannot be cancelled.")
+    target(task.status, Action.client_cancels)
     now = utcnow()
     fee_due, policy = cancellation_terms(task, now)
     fee = cancellation_fee(task_rule(session, task), task.offered_rate) if fee_due else None
     if fee is not None:
         save_quote(session, task, "cancellation", fee)
-    task.status, task.cancelled_at, task.cancelled_by = TaskStatus.cancelled, now, Role.client
+    move(task, Action.client_cancels)
+    task.cancelled_at, task.cancelled_by = now, Role.client
     session.add(task)
     _lifecycle(
         uow,
@@ -250,11 +252,11 @@ def cancel_by_tasker(uow, tasker: User, task_id: int, reason: str = "") -> Task:
     reliability counts it against them (the reputation projector sees `cancelled_by: tasker`)."""
     session = uow.session
     task = _held_by(session, task_id, tasker.id)
-    if task.status not in (TaskStatus.accepted, TaskStatus.in_progress):
-        raise Conflict(f"A task that is {task.status} cannot be cancelled.")
+    target(task.status, Action.tasker_cancels)
     reason = (reason or "").strip()
     now = utcnow()
-    task.status, task.tasker_id, task.accepted_at, task.started_at = TaskStatus.priced, None, None, None
+    move(task, Action.tasker_cancels)
+    task.tasker_id, task.accepted_at, task.started_at = None, None, None
     task.priced_at = now  # back in the feed, behind the priority window again
     session.add(task)
     _lifecycle(

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlmodel import Session
+
 from marketplace.accounts.models import Role, User
+from marketplace.taskers.feed import is_open_to
+from marketplace.taskers.levels import Window
 from marketplace.tasks.models import Task, TaskStatus
+from marketplace.tasks.transitions import Action, allowed
 
 # The tasker who holds a task keeps its address and access notes this long after completing it
 # (to find their way back for a forgotten tool, say); then only the client and operators do.
@@ -30,3 +35,25 @@ def may_read_private(user: User, task: Task, now: datetime) -> bool:
     if not holds(user, task) or task.status == TaskStatus.cancelled:
         return False
     return task.completed_at is None or now <= task.completed_at + PRIVATE_AFTER_COMPLETION
+
+
+def may_see(session: Session, user: User, task: Task, window: Window, now: datetime) -> bool:
+    """Operators see every task; a client their own; a tasker the tasks they hold and those open
+    to them in their feed now."""
+    if user.role == Role.operator:
+        return True
+    if user.role == Role.client:
+        return is_client(user, task)
+    return holds(user, task) or is_open_to(session, user.id, task.id, window, now)
+
+
+def may_book(task: Task) -> bool:
+    """The client may (still) put a hold on a card for it: priced, and not yet held."""
+    return allowed(task.status, Action.book) and task.payment_status in (None, "failed", "pending")
+
+
+def may_cancel(user: User, task: Task) -> bool:
+    """Whether `user` may cancel the task now (the client, or the tasker giving it back)."""
+    if is_client(user, task):
+        return allowed(task.status, Action.client_cancels)
+    return holds(user, task) and allowed(task.status, Action.tasker_cancels)

@@ -8,9 +8,10 @@ from marketplace.clock import utcnow
 from marketplace.errors import Invalid
 from marketplace.floors.table import FloorTable
 from marketplace.floors.versions import current_rule
-from marketplace.tasks.models import Task, TaskStatus
+from marketplace.tasks.models import Task
 from marketplace.tasks.quotes import save_quote
 from marketplace.tasks.steps import record_step
+from marketplace.tasks.transitions import Action, allowed, move
 from pricing import Quote, QuoteError, quote
 from pricing.money import format_cents
 
@@ -21,7 +22,7 @@ def price_posted_task(uow, event: CloudEvent, floors: FloorTable) -> None:
     task = uow.session.get(Task, d["task_id"])
     if task is None:
         raise LookupError(f"task {d['task_id']} is on tasks.posted but not in the database")
-    if task.status != TaskStatus.posted:
+    if not allowed(task.status, Action.price):
         return  # already priced (or moved on): pricing twice must change nothing
     rule = floors.rule_in_force(d["category"], d["region"], d["posted_at"])
     now = utcnow()
@@ -35,9 +36,11 @@ def price_posted_task(uow, event: CloudEvent, floors: FloorTable) -> None:
             reason = f"{exc.field}: {exc.message}"
     task.priced_at = now
     if result is None:
-        task.status, task.rejection_reason = TaskStatus.rejected, reason
+        move(task, Action.reject)
+        task.rejection_reason = reason
     else:
-        task.status, task.rule_version = TaskStatus.priced, result.rule_version
+        move(task, Action.price)
+        task.rule_version = result.rule_version
         save_quote(uow.session, task, "posted", result)
     uow.session.add(task)
     record_step(uow.session, task.id, task.status, now, note=reason or "")

@@ -8,7 +8,8 @@ from events.envelope import CloudEvent
 from marketplace.accounts.models import User
 from marketplace.errors import Conflict, Invalid, NotFound
 from marketplace.tasks.lifecycle import get_task
-from marketplace.tasks.models import Review, TaskStatus
+from marketplace.tasks.models import Review
+from marketplace.tasks.transitions import Action, target
 
 MAX_COMMENT = 2000
 
@@ -18,8 +19,7 @@ def review_task(uow, client: User, task_id: int, rating: int, comment: str) -> R
     task = get_task(session, task_id)
     if task.client_id != client.id:
         raise NotFound(f"No task {task_id} of yours.")
-    if task.status != TaskStatus.completed:
-        raise Conflict("You can review a tasker once the task is completed.")
+    target(task.status, Action.review)
     errors = {}
     if not 1 <= rating <= 5:
         errors["rating"] = ["Give 1 to 5 stars."]

@@ -1,0 +1,273 @@
+"""A client's tasks on the web: the list, posting with a live price preview, the task page with
+its timeline, answering a claim, cancelling and reviewing."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timezone
+from decimal import Decimal
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from sqlmodel import col, select
+
+from api.limits import posting_limit
+from api.platform import platform, uow
+from api.web.checkout import stripe_page_settings
+from api.web.forms import (
+    FORM_TOKEN,
+    CancelForm,
+    ClaimForm,
+    PayForm,
+    ReviewForm,
+    TaskForm,
+    category_and_region_choices,
+    cents,
+)
+from api.web.sign_in import signed_in, web_requires
+from api.web.site import TERMINAL, attempt, bp, own_task, render_page
+from marketplace.accounts.models import User
+from marketplace.clock import utcnow
+from marketplace.errors import DomainError
+from marketplace.floors.published import floor_version
+from marketplace.payments.models import Payment
+from marketplace.taskers.reach import reach_view
+from marketplace.tasks.adjustments import approve_adjustment, dispute_adjustment
+from marketplace.tasks.lifecycle import cancel_by_client, cancellation_terms
+from marketplace.tasks.models import Adjustment, Review, Task
+from marketplace.tasks.parties import may_book, may_cancel
+from marketplace.tasks.posting import TaskDraft, post_task, post_task_idempotently
+from marketplace.tasks.pricing_stage import offer_notes, preview_quote
+from marketplace.tasks.quotes import quotes_for, quotes_of
+from marketplace.tasks.reviews import review_task
+from marketplace.tasks.steps import steps_of
+from pricing.money import format_cents
+
+
+@bp.get("/tasks")
+@web_requires("client")
+def my_tasks():
+    with uow() as unit:
+        s = unit.session
+        tasks = s.exec(
+            select(Task).where(col(Task.client_id) == signed_in().id).order_by(col(Task.id).desc()).limit(200)
+        ).all()
+        quotes = quotes_for(s, [t.id for t in tasks])
+        rows = [(t, quotes[t.id]) for t in tasks]
+    return render_page("web/tasks.html", rows=rows)
+
+
+def _preview(s, form: TaskForm):
+    """The quote for what the form says now, or the reason there is none yet."""
+    if form.category.data is None and form.category.choices:  # a fresh form: its first choices, as shown
+        form.category.data = form.category.choices[0].value
+    if form.region.data is None and form.region.choices:
+        form.region.data = form.region.choices[0].value
+    try:
+        minutes = (
+            int(form.estimated_minutes.raw_data[0]) if form.estimated_minutes.raw_data else form.estimated_minutes.data
+        )
+        offered = (
+            cents(Decimal(form.offered_rate.raw_data[0]))
+            if form.offered_rate.raw_data and form.offered_rate.raw_data[0].strip()
+            else None
+        )
+    except (ValueError, ArithmeticError):
+        return None, "Enter the time in whole minutes and the offer in dollars, e.g. 30.00."
+    if not minutes or not form.category.data or not form.region.data:
+        return None, "Choose a category and region and enter the time to see the price."
+    try:
+        result = preview_quote(s, form.category.data, form.region.data, minutes, offered)
+    except DomainError as exc:
+        return None, " ".join(m for ms in exc.errors.values() for m in ms) or exc.message
+    g.offer_notes = offer_notes(offered, result)
+    return result, None
+
+
+def _floor_of(session, form: TaskForm, result):
+    return floor_version(session, form.category.data, form.region.data, result.rule_version) if result else None
+
+
+@bp.get("/tasks/preview")
+@web_requires("client")
+def quote_preview():
+    """The live preview's fragment: the same engine that prices postings."""
+    form = TaskForm(request.args, meta={"csrf": False})
+    with uow() as unit:
+        category_and_region_choices(form, unit.session)
+        result, problem = _preview(unit.session, form)
+        floor = _floor_of(unit.session, form, result)
+    return render_template("web/_quote.html", quote=result, problem=problem, money=format_cents, floor=floor)
+
+
+@bp.route("/tasks/new", methods=["GET", "POST"])
+@web_requires("client")
+@posting_limit
+def new_task():
+    form = TaskForm()
+    status = 200
+    with uow() as unit:
+        category_and_region_choices(form, unit.session)
+        if request.method == "POST" and request.form.get("action") != "preview" and form.validate_on_submit():
+            draft = TaskDraft(
+                category=form.category.data,
+                region=form.region.data,
+                title=form.title.data,
+                description=form.description.data or "",
+                area=form.area.data or "",
+                address=form.address.data or "",
+                access_notes=form.access_notes.data or "",
+                estimated_minutes=form.estimated_minutes.data,
+                starts_at=form.starts_at.data.replace(tzinfo=timezone.utc),
+                offered_rate=cents(form.offered_rate.data),
+            )
+            token = form.form_token.data or ""
+            try:
+                if FORM_TOKEN.match(token):
+                    unit.rollback()  # end this read (on SQLite it holds the write lock) before posting in its own
+                    task, fresh = post_task_idempotently(uow, signed_in().id, draft, f"web:{token}")
+                else:  # a client that does not send the form's token (a script) posts each time
+                    task, fresh = post_task(unit, signed_in().id, draft), True
+                    unit.commit()
+            except DomainError as exc:
+                for name, messages in exc.errors.items():
+                    field = getattr(form, name, None)
+                    (field.errors if field is not None else form.form_errors).extend(messages)
+                status = 422
+            else:
+                flash(
+                    "Posted. The price is being worked out; this page updates by itself."
+                    if fresh
+                    else "That form was already sent, so nothing new was posted: here is the task it made."
+                )
+                return redirect(url_for("web.task_page", task_id=task.id))
+        elif request.method == "POST" and request.form.get("action") != "preview":
+            status = 422
+        result, problem = _preview(unit.session, form)
+        floor = _floor_of(unit.session, form, result)
+    if not FORM_TOKEN.match(form.form_token.data or ""):
+        form.form_token.data = secrets.token_urlsafe(24)
+    return render_page("web/new_task.html", status, form=form, quote=result, problem=problem, floor=floor)
+
+
+def _task_context(s, task: Task) -> dict:
+    tasker = s.get(User, task.tasker_id) if task.tasker_id else None
+    payment = s.get(Payment, task.id)
+    now = utcnow()
+    fee_due, policy = cancellation_terms(task, now)
+    reviewed = s.exec(select(Review).where(col(Review.task_id) == task.id)).first()
+    steps = steps_of(s, task.id)
+    actor_ids = {step.actor_id for step in steps if step.actor_id is not None}
+    actors = {u.id: u for u in s.exec(select(User).where(col(User.id).in_(actor_ids)))} if actor_ids else {}
+    return {
+        "task": task,
+        "steps": steps,
+        "actors": actors,
+        "reach": reach_view(s, task, now),
+        "quotes": quotes_of(s, task.id),
+        "floor": floor_version(s, task.category, task.region, task.rule_version) if task.rule_version else None,
+        "tasker": tasker,
+        "fee_due": fee_due,
+        "payment": payment,
+        "claim": s.get(Adjustment, task.id),
+        "test_mode": platform().gateway.name != "stripe",
+        "bookable": may_book(task),
+        "policy": policy,
+        "review": reviewed,
+        "terminal": task.status in TERMINAL,
+        "cancellable": may_cancel(signed_in(), task),
+    }
+
+
+def _task_page(context: dict, status: int = 200, **forms):
+    forms = {
+        "cancel_form": CancelForm(),
+        "review_form": ReviewForm(),
+        "pay_form": PayForm(),
+        "claim_form": ClaimForm(),
+        **forms,
+    }
+    return render_page("web/task.html", status, stripe=stripe_page_settings(), **forms, **context)
+
+
+@bp.get("/tasks/<int:task_id>")
+@web_requires("client")
+def task_page(task_id: int):
+    with uow() as unit:
+        context = _task_context(unit.session, own_task(unit.session, task_id))
+    return _task_page(context)
+
+
+@bp.post("/tasks/<int:task_id>/claim/approve")
+@web_requires("client")
+def approve_claim(task_id: int):
+    if not ClaimForm().validate_on_submit():
+        abort(400, description="The form was incomplete or expired; reload the page and try again.")
+    with uow() as unit:
+        own_task(unit.session, task_id)
+        attempt(
+            unit,
+            lambda: approve_adjustment(unit, signed_in(), task_id),
+            "Approved: the difference will be charged and paid to the tasker.",
+        )
+    return redirect(url_for("web.task_page", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/claim/dispute")
+@web_requires("client")
+def dispute_claim(task_id: int):
+    form = ClaimForm()
+    with uow() as unit:
+        task = own_task(unit.session, task_id)
+        if form.validate_on_submit() and form.reason.data:
+            attempt(
+                unit,
+                lambda: dispute_adjustment(unit, signed_in(), task_id, form.reason.data),
+                "Disputed: you pay what you booked, and an operator will review the claim.",
+            )
+            return redirect(url_for("web.task_page", task_id=task_id))
+        if not form.reason.errors:
+            form.reason.errors = list(form.reason.errors) + ["Say why you dispute the extra time."]
+        context = _task_context(unit.session, task)
+    return _task_page(context, 422, claim_form=form)
+
+
+@bp.get("/tasks/<int:task_id>/status")
+@web_requires("client")
+def task_status(task_id: int):
+    with uow() as unit:
+        context = _task_context(unit.session, own_task(unit.session, task_id))
+    return render_template("web/_task_status.html", money=format_cents, **context)
+
+
+@bp.post("/tasks/<int:task_id>/cancel")
+@web_requires("client")
+def cancel_task(task_id: int):
+    form = CancelForm()
+    if not form.validate_on_submit():
+        abort(400, description="The cancel form was incomplete or expired; reload the page and try again.")
+    with uow() as unit:
+        own_task(unit.session, task_id)
+        attempt(
+            unit,
+            lambda: cancel_by_client(unit, signed_in(), task_id, form.reason.data or ""),
+            lambda result: f"Cancelled. The tasker is paid {format_cents(result[1].total)} for the late cancellation."
+            if result[1]
+            else "Cancelled, free of charge.",
+        )
+    return redirect(url_for("web.task_page", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/review")
+@web_requires("client")
+def review(task_id: int):
+    form = ReviewForm()
+    with uow() as unit:
+        task = own_task(unit.session, task_id)
+        if form.validate_on_submit():
+            rating, comment = int(form.rating.data), form.comment.data or ""
+            attempt(
+                unit, lambda: review_task(unit, signed_in(), task_id, rating, comment), "Thank you: your review is in."
+            )
+            return redirect(url_for("web.task_page", task_id=task_id))
+        context = _task_context(unit.session, task)
+    return _task_page(context, 422, review_form=form)

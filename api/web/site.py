@@ -1,0 +1,61 @@
+"""What every client page shares: the blueprint, the names of places, rendering, and the checks a
+client's own task goes through."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, render_template
+from markupsafe import Markup
+from sqlmodel import select
+
+from api.platform import uow
+from api.web.sign_in import signed_in, web_user
+from marketplace.community.tips import sanitize_html
+from marketplace.errors import DomainError
+from marketplace.floors.models import Category, Region
+from marketplace.tasks.models import Task, TaskStatus
+from marketplace.tasks.parties import is_client
+from pricing.money import format_cents
+
+bp = Blueprint("web", __name__)
+
+TERMINAL = {TaskStatus.completed, TaskStatus.cancelled, TaskStatus.rejected}
+
+
+@bp.app_template_global()
+def named(kind: str, slug: str) -> str:
+    """A category's or region's name for a page, in place of its slug (looked up once per request)."""
+    if "place_names" not in g:
+        with uow() as unit:
+            g.place_names = {
+                "category": {c.slug: c.name for c in unit.session.exec(select(Category))},
+                "region": {r.slug: r.name for r in unit.session.exec(select(Region))},
+            }
+    return g.place_names[kind].get(slug, slug)
+
+
+def render_page(template: str, status: int = 200, **context):
+    return render_template(template, user=web_user(), money=format_cents, **context), status
+
+
+@bp.app_template_filter("sanitized")
+def sanitized(html: str) -> Markup:
+    """Tip bodies were sanitized when written; cleaning again on the way out costs little."""
+    return Markup(sanitize_html(html))
+
+
+def attempt(unit, action, done) -> None:
+    """Run a client's action and commit it; flash what happened, or why it was refused."""
+    try:
+        result = action()
+        unit.commit()
+    except DomainError as exc:
+        flash(exc.message)
+    else:
+        flash(done(result) if callable(done) else done)
+
+
+def own_task(s, task_id: int) -> Task:
+    task = s.get(Task, task_id)
+    if task is None or not is_client(signed_in(), task):
+        abort(404, description=f"No task {task_id} of yours.")
+    return task
