@@ -12,7 +12,7 @@ from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField,
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from api.platform import uow
+from api.platform import unit_of_work
 from api.web.sign_in import signed_in, web_requires
 from marketplace.errors import DomainError
 from marketplace.floors.history import floor_history
@@ -91,7 +91,7 @@ class SimulationForm(FlaskForm):
 @bp.get("/floors")
 @web_requires("operator")
 def floors():
-    with uow() as unit:
+    with unit_of_work() as unit:
         s = unit.session
         regions = list(s.exec(select(Region).order_by(col(Region.slug))))
         categories = list(s.exec(select(Category).order_by(col(Category.slug))))
@@ -122,7 +122,7 @@ def rule_value(name: str, value: int | None) -> str:
 @bp.route("/floors/<category>/<region>", methods=["GET", "POST"])
 @web_requires("operator")
 def edit(category: str, region: str):
-    with uow() as unit:
+    with unit_of_work() as unit:
         rule = current_rule(unit.session, category, region)
     form = FloorForm(data={name: getattr(rule, name) for name in RULE_FIELDS} if rule else None)
     status = 200
@@ -139,7 +139,7 @@ def edit(category: str, region: str):
         )
         user = signed_in()
         try:
-            with uow() as unit:
+            with unit_of_work() as unit:
                 row = set_floor(unit, change, user.id, user.email)
                 unit.commit()
                 said = change_sentence(unit.session, row)
@@ -161,7 +161,7 @@ def edit(category: str, region: str):
 @bp.get("/history")
 @web_requires("operator")
 def history():
-    with uow() as unit:
+    with unit_of_work() as unit:
         entries = floor_history(
             unit.session, request.args.get("category") or None, request.args.get("region") or None, 300
         )
@@ -172,7 +172,7 @@ def history():
 @web_requires("operator")
 def simulate():
     form = SimulationForm()
-    with uow() as unit:
+    with unit_of_work() as unit:
         names = {c.slug: c.name for c in unit.session.exec(select(Category).order_by(col(Category.name)))}
         form.category.choices = [("", "every category (one floor for all)")] + list(names.items())
         form.region.choices = [("", "every region")] + [
@@ -239,7 +239,7 @@ class RulingForm(FlaskForm):
 @bp.get("/disputes")
 @web_requires("operator")
 def disputes():
-    with uow() as unit:
+    with unit_of_work() as unit:
         rows = open_disputes(unit.session)
     return render_template("console/disputes.html", rows=rows, form=RulingForm(), money=format_cents, user=signed_in())
 
@@ -249,11 +249,11 @@ def disputes():
 def rule(task_id: int):
     form = RulingForm()
     if not form.validate_on_submit():
-        with uow() as unit:
+        with unit_of_work() as unit:
             rows = open_disputes(unit.session)
         return render_template("console/disputes.html", rows=rows, form=form, money=format_cents, user=signed_in()), 422
     try:
-        with uow() as unit:
+        with unit_of_work() as unit:
             resolve_dispute(unit, signed_in(), task_id, form.decision.data == "tasker", form.note.data)
             unit.commit()
     except DomainError as exc:

@@ -5,11 +5,14 @@ from __future__ import annotations
 from flask import current_app
 
 from marketplace.bootstrap import Platform
+from marketplace.db import UnitOfWork
 
 
 def platform() -> Platform:
     return current_app.extensions["floorboard"]
 
 
-def uow():
+def unit_of_work() -> UnitOfWork:
+    """A fresh unit of work (`with unit_of_work() as unit:`). Passed uncalled, it is the factory
+    that the use cases which ask Stripe between two units of work open themselves."""
     return platform().uow()

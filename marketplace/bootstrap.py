@@ -17,7 +17,7 @@ from events.outbox import Outbox
 from events.transport import Transport
 from marketplace.accounts.passwords import use_password_hashing
 from marketplace.db import UnitOfWork, durability_problem, make_engine
-from marketplace.payments.gateway import PaymentGateway, make_gateway
+from marketplace.payments.gateway import NullGateway, PaymentGateway
 from marketplace.settings import Settings
 
 
@@ -62,6 +62,20 @@ def bootstrap(settings: Settings | None = None) -> Platform:
         transport = EmbeddedTransport(engine, settings.topic_partitions, settings.kafka_session_timeout_ms / 1000)
     outbox = Outbox(settings.topic_partitions, serialize_appends=transport.name == "embedded")
     return Platform(settings, engine, outbox, transport, make_gateway(settings))
+
+
+def make_gateway(settings: Settings) -> PaymentGateway:
+    """Stripe when STRIPE_SECRET_KEY is set, else the null gateway. Imported here, where the
+    platform is wired, so that a deployment without Stripe never loads the SDK."""
+    if not settings.stripe_secret_key:
+        return NullGateway()
+    stripe_gateway = importlib.import_module("marketplace.payments.stripe_gateway")
+    return stripe_gateway.StripeGateway(
+        settings.stripe_secret_key,
+        settings.stripe_api_base,
+        settings.stripe_connect_api_base,
+        settings.stripe_webhook_secret,
+    )
 
 
 def refuse_to_start(settings: Settings) -> str | None:

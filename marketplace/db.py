@@ -6,6 +6,8 @@ that raises leaves nothing behind.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import event as sa_event
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -143,3 +145,6 @@ def insert_many_if_absent(session: Session, model, rows: list[dict], per_stateme
         session.connection().execute(
             insert_for(table).values(rows[start : start + per_statement]).on_conflict_do_nothing()
         )
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]  # what `Platform.uow` is: a fresh unit of work per call

@@ -5,19 +5,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+
+from workers.spec import WorkerSpec
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class WorkerSpec:
-    name: str
-    build: Callable  # (platform) -> an object with run(stop) and close()
-    kafka_only: bool = False
-    description: str = ""
-    consumer_group: bool = True  # False: the relay and the retention worker, which consume nothing
+__all__ = ["WorkerSpec", "registry", "run_in_threads", "workers_for"]
 
 
 def registry() -> dict[str, WorkerSpec]:

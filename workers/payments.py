@@ -12,8 +12,8 @@ from marketplace.payments.holds import reauthorize_holds
 from marketplace.payments.payouts import pay_outstanding
 from marketplace.payments.settlement import settle_cancellation, settle_completion, settle_upheld_adjustment
 from marketplace.tasks.adjustments import expire_adjustments
-from workers import WorkerSpec
 from workers.consumer import build_runner, sweep_every
+from workers.spec import WorkerSpec
 
 GROUP = "payments"
 SWEEP_EVERY_S = 60.0

@@ -9,8 +9,8 @@ from prometheus_client import Counter
 from marketplace.floors.table import FloorFeed
 from marketplace.tasks.pricing_stage import price_posted_task
 from marketplace.tasks.sweeper import resend_overdue_postings
-from workers import WorkerSpec
 from workers.consumer import build_runner, sweep_every
+from workers.spec import WorkerSpec
 
 log = logging.getLogger(__name__)
 RESENT = Counter("floorboard_postings_resent_total", "Overdue postings whose task.posted the sweeper sent again")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from events.relay import Relay
-from workers import WorkerSpec
+from workers.spec import WorkerSpec
 
 
 def build(platform):

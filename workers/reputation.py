@@ -4,8 +4,8 @@ reputation.changes out."""
 from __future__ import annotations
 
 from marketplace.community.reputation import project_reputation_event
-from workers import WorkerSpec
 from workers.consumer import build_runner
+from workers.spec import WorkerSpec
 
 GROUP = "reputation"
 TYPES = [

@@ -8,7 +8,7 @@ import threading
 
 from events.outages import Outage
 from events.retention import Pruned, RetentionPolicy, policy_from, prune
-from workers import WorkerSpec
+from workers.spec import WorkerSpec
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from events.envelope import CloudEvent
 from marketplace.clock import utcnow
 from marketplace.taskers.rates import raise_rates_to_floors
-from workers import WorkerSpec
 from workers.consumer import build_runner, sweep_every
+from workers.spec import WorkerSpec
 
 GROUP = "tasker-rates"
 SWEEP_EVERY_S = 60.0

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from marketplace.community.boards import project_tip_event
-from workers import WorkerSpec
 from workers.consumer import build_runner
+from workers.spec import WorkerSpec
 
 GROUP = "tips"
 

@@ -12,7 +12,7 @@ from api.auth import SECURITY, requires
 from api.errors import refuse
 from api.input import Blueprint
 from api.limits import login_limit, signup_limit
-from api.platform import platform, uow
+from api.platform import platform, unit_of_work
 from api.rest.accounts_schemas import (
     EXAMPLES,
     SignupAnswerSchema,
@@ -40,7 +40,7 @@ class Users(MethodView):
         """Sign up as a client or a tasker. The answer is the same whether or not the email already
         had an account, so signup cannot be used to learn who has one; only the account's own
         password signs in"""
-        with uow() as unit:
+        with unit_of_work() as unit:
             sign_up(unit.session, data["email"], data["password"], data["role"], data.get("display_name", ""))
             unit.commit()
         return {"email": normalize_email(data["email"]), "role": data["role"], "message": SIGNED_UP}
@@ -55,7 +55,7 @@ class Tokens(MethodView):
     @login_limit
     def post(self, data):
         """Exchange an email and password for a bearer token (shown once; stored hashed)"""
-        with uow() as unit:
+        with unit_of_work() as unit:
             user = authenticate(unit.session, data["email"], data["password"])
             if user is None:
                 refuse(401, "Wrong email or password.")
@@ -71,7 +71,7 @@ class Tokens(MethodView):
     def delete(self):
         """Revoke the bearer token this request carries"""
         token = request.headers["Authorization"].partition(" ")[2].strip()
-        with uow() as unit:
+        with unit_of_work() as unit:
             revoke_token(unit.session, token)
             unit.commit()
 
@@ -83,7 +83,7 @@ class MyTokens(MethodView):
     @blp.doc(security=SECURITY)
     def get(self):
         """Your tokens that still work, newest first (the tokens themselves are never shown again)"""
-        with uow() as unit:
+        with unit_of_work() as unit:
             return tokens_of(unit.session, g.user)
 
 
@@ -95,6 +95,6 @@ class MyToken(MethodView):
     @blp.doc(security=SECURITY)
     def delete(self, token_id: int):
         """Revoke one of your tokens by its id (a lost phone's, say)"""
-        with uow() as unit:
+        with unit_of_work() as unit:
             revoke_token_id(unit.session, g.user, token_id)
             unit.commit()

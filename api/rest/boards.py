@@ -8,7 +8,7 @@ from flask.views import MethodView
 from api.auth import SECURITY, requires
 from api.input import Blueprint
 from api.limits import tips_limit
-from api.platform import uow
+from api.platform import unit_of_work
 from api.rest.boards_schemas import (
     EXAMPLES,
     BoardArgsSchema,
@@ -31,7 +31,7 @@ class Board(MethodView):
     @blp.response(200, BoardSchema)
     def get(self, args, category: str):
         """A category's board, best first: the Wilson lower bound of the helpful share, decayed with age"""
-        with uow() as unit:
+        with unit_of_work() as unit:
             return board_page(unit.session, category, args["page"], args["page_size"])
 
 
@@ -44,7 +44,7 @@ class BoardTips(MethodView):
     @tips_limit
     def post(self, data, category: str):
         """Post a tip: a title (at most 120 characters) and a Markdown body (at most 5,000)"""
-        with uow() as unit:
+        with unit_of_work() as unit:
             tip = post_tip(unit, g.user, category, data["title"], data["body"])
             unit.commit()
             return tip
@@ -59,7 +59,7 @@ class TipVotes(MethodView):
     @blp.doc(security=SECURITY)
     def post(self, data, tip_id: int):
         """Vote a tip helpful or not: once per tip, never on your own"""
-        with uow() as unit:
+        with unit_of_work() as unit:
             vote = vote_tip(unit, g.user, tip_id, data["helpful"])
             unit.commit()
             return vote
@@ -73,7 +73,7 @@ class HideTip(MethodView):
     @blp.doc(security=SECURITY)
     def post(self, data, tip_id: int):
         """Operators: hide a tip from its board, with a reason"""
-        with uow() as unit:
+        with unit_of_work() as unit:
             tip = hide_tip(unit, g.user, tip_id, data["reason"])
             unit.commit()
             return tip

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from sqlmodel import col, select
 
 from api.input import Blueprint
-from api.platform import uow
+from api.platform import unit_of_work
 from api.rest.catalog_schemas import EXAMPLES, CategoryArgsSchema, CategorySchema, QuoteRequestSchema
 from api.rest.floors import floor_reference
 from api.rest.tasks_schemas import QuoteSchema
@@ -26,7 +26,7 @@ class Categories(MethodView):
         query = select(Category).order_by(col(Category.slug))
         if args.get("level"):
             query = query.where(col(Category.level) == args["level"])
-        with uow() as unit:
+        with unit_of_work() as unit:
             return list(unit.session.exec(query))
 
 
@@ -36,7 +36,7 @@ class Quotes(MethodView):
     @blp.response(200, QuoteSchema)
     def post(self, data):
         """Preview a price now, computed by the same engine that prices postings"""
-        with uow() as unit:
+        with unit_of_work() as unit:
             session = unit.session
             result = preview_quote(
                 session, data["category"], data["region"], data["estimated_minutes"], data["offered_rate"]

@@ -9,7 +9,7 @@ from flask_smorest import abort
 
 from api.auth import SECURITY, bearer_user, requires
 from api.input import Blueprint
-from api.platform import uow
+from api.platform import unit_of_work
 from api.rest.floors_schemas import (
     EXAMPLES,
     FloorChangeSchema,
@@ -53,7 +53,7 @@ class Floors(MethodView):
         its public summary and the changes scheduled after it. Open to everyone; an operator's
         token adds each version's author and internal reason."""
         operator = _is_operator()  # before the unit of work: on SQLite it holds the write lock
-        with uow() as unit:
+        with unit_of_work() as unit:
             session = unit.session
             region = args.get("region")
             if region and session.get(Region, region) is None:
@@ -79,7 +79,7 @@ class FloorItem(MethodView):
         reason, effective_from, confirm = data.pop("reason"), data.pop("effective_from"), data.pop("confirm")
         summary = data.pop("summary")
         change = FloorChange(category, region, reason, data, effective_from, confirm, summary)
-        with uow() as unit:
+        with unit_of_work() as unit:
             row = set_floor(unit, change, g.user.id, g.user.email)
             unit.commit()
         return row
@@ -94,7 +94,7 @@ class FloorHistory(MethodView):
         summary, and each field's old and new value. Open to everyone; an operator's token adds who
         made each change and why."""
         operator = _is_operator()
-        with uow() as unit:
+        with unit_of_work() as unit:
             entries = floor_history(unit.session, args.get("category"), args.get("region"), args["limit"])
         if not operator:
             for entry in entries:
@@ -113,6 +113,6 @@ class FloorSimulation(MethodView):
         proposals = [
             ProposedFloor(category=c.pop("category"), region=c.pop("region"), values=c) for c in data["changes"]
         ]
-        with uow() as unit:
+        with unit_of_work() as unit:
             result = simulate_proposals(unit.session, proposals, data["days"])
         return {"days": data["days"], "postings": result.postings, "categories": result.rows()}

@@ -11,7 +11,7 @@ from flask.views import MethodView
 
 from api.auth import SECURITY, requires
 from api.input import Blueprint
-from api.platform import platform, uow
+from api.platform import platform, unit_of_work
 from api.rest.payments_schemas import EXAMPLES, BookingSchema, BookSchema, PayoutAccountSchema, RefundCreateSchema
 from api.rest.tasks import task_view
 from api.rest.tasks_schemas import TaskSchema
@@ -34,14 +34,14 @@ def gateway():
 
 def book(task_id: int, payment_method: str | None = None, token: str | None = None) -> dict:
     """Book for the signed-in client; a declined card is a 402 with the card's message."""
-    payment, client_secret = book_task(uow, gateway(), g.user, task_id, payment_method, token)
+    payment, client_secret = book_task(unit_of_work, gateway(), g.user, task_id, payment_method, token)
     if payment.status == PaymentStatus.failed:
         raise PaymentDeclined(
             payment.failure_message or "Your card was declined.",
             {"payment_method": [payment.failure_message or "Declined."]},
         )
-    with uow() as unit:
-        return {"task": task_view(unit.session, unit.session.get(Task, task_id)), "client_secret": client_secret}
+    with unit_of_work() as unit:
+        return {"task": task_view(unit.session, unit.session.get_one(Task, task_id)), "client_secret": client_secret}
 
 
 @blp.route("/tasks/<int:task_id>/book")
@@ -65,9 +65,9 @@ class Refunds(MethodView):
     @blp.doc(security=SECURITY)
     def post(self, data, task_id: int):
         """Operators: refund a captured payment, wholly or in part, with a reason"""
-        refund(uow, gateway(), g.user, task_id, data["amount"], data["reason"])
-        with uow() as unit:
-            return task_view(unit.session, unit.session.get(Task, task_id))
+        refund(unit_of_work, gateway(), g.user, task_id, data["amount"], data["reason"])
+        with unit_of_work() as unit:
+            return task_view(unit.session, unit.session.get_one(Task, task_id))
 
 
 @blp.route("/taskers/me/payouts")
@@ -77,7 +77,7 @@ class Payouts(MethodView):
     @blp.doc(security=SECURITY)
     def get(self):
         """Your payout account, if you have onboarded one"""
-        with uow() as unit:
+        with unit_of_work() as unit:
             account = unit.session.get(PayoutAccount, g.user.id)
             return {"account_id": account.account_id if account else None, "onboarding_url": None}
 
@@ -88,7 +88,7 @@ class Payouts(MethodView):
         """Create your connected account (once) and get a Stripe onboarding link. Anything you are
         already owed is transferred by the payments worker within a minute of the account existing"""
         home = url_for("web.home", _external=True)
-        account_id, link = onboard_tasker(uow, gateway(), g.user, home, home)
+        account_id, link = onboard_tasker(unit_of_work, gateway(), g.user, home, home)
         return {"account_id": account_id, "onboarding_url": link}
 
 
@@ -115,7 +115,7 @@ def stripe_webhook():
         # Signed, yet not the shape of a Stripe event: acknowledge it so Stripe does not retry it forever.
         log.warning("a signed Stripe webhook is malformed and was ignored: %.200r", event)
         return jsonify({"received": None, "ignored": "malformed event"})
-    with uow() as unit:
+    with unit_of_work() as unit:
         fresh = handle_webhook(unit, event)
         unit.commit()
     return jsonify({"received": event["id"], "duplicate": not fresh})

@@ -7,7 +7,7 @@ from flask.views import MethodView
 
 from api.auth import SECURITY, requires
 from api.input import Blueprint
-from api.platform import uow
+from api.platform import unit_of_work
 from api.rest.taskers_schemas import (
     EXAMPLES,
     LicenseCreateSchema,
@@ -34,7 +34,7 @@ class MySkills(MethodView):
         """Your regions and skills, each with its floor, whether its level is unlocked, and any
         raise a floor increase made to your rate; and `waiting`: what matches you but is not in your
         feed yet, and when your tier's window opens it"""
-        with uow() as unit:
+        with unit_of_work() as unit:
             return {**skills_view(unit.session, g.user.id), "waiting": waiting_view(unit.session, g.user.id, utcnow())}
 
     @requires("tasker")
@@ -44,7 +44,7 @@ class MySkills(MethodView):
     @blp.doc(security=SECURITY)
     def put(self, data):
         """Replace your regions and skills. A rate below the floor of any of your regions is refused"""
-        with uow() as unit:
+        with unit_of_work() as unit:
             set_skills(unit, g.user.id, data["regions"], [SkillSpec(**s) for s in data["skills"]])
             unit.commit()
             return {**skills_view(unit.session, g.user.id), "waiting": waiting_view(unit.session, g.user.id, utcnow())}
@@ -56,7 +56,7 @@ class TaskerReputation(MethodView):
     def get(self, tasker_id: int):
         """A tasker's public reputation: rating, reliability, tip karma, score and tier per
         category, and the levels they have unlocked"""
-        with uow() as unit:
+        with unit_of_work() as unit:
             return public_reputation(unit.session, tasker_id)
 
 
@@ -68,7 +68,7 @@ class Licenses(MethodView):
     @blp.doc(security=SECURITY)
     def post(self, data, tasker_id: int):
         """Operators: record a tasker's verified licence for a licensed category, which opens it"""
-        with uow() as unit:
+        with unit_of_work() as unit:
             row = verify_license(unit, g.user.id, tasker_id, data["category"], data["note"])
             unit.commit()
             return row

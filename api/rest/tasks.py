@@ -13,9 +13,10 @@ from flask_smorest import abort
 from sqlmodel import col, func, select
 
 from api.auth import SECURITY, requires
+from api.errors import refuse
 from api.input import Blueprint
 from api.limits import posting_limit
-from api.platform import platform, uow
+from api.platform import platform, unit_of_work
 from api.rest.floors import floor_reference
 from api.rest.tasks_schemas import (
     EXAMPLES,
@@ -130,7 +131,7 @@ class TaskList(MethodView):
         safe: the same key gives back the first task instead of posting a second"""
         key = request.headers.get("Idempotency-Key")
         if key is None:
-            with uow() as unit:
+            with unit_of_work() as unit:
                 task = post_task(unit, g.user.id, TaskDraft(**data))
                 unit.commit()
             return posted_view(task)
@@ -140,10 +141,10 @@ class TaskList(MethodView):
                 message="Check the Idempotency-Key header.",
                 errors={"headers": {"Idempotency-Key": ["1 to 255 printable ASCII characters."]}},
             )
-        task, fresh = post_task_idempotently(uow, g.user.id, TaskDraft(**data), key)
+        task, fresh = post_task_idempotently(unit_of_work, g.user.id, TaskDraft(**data), key)
         if fresh:
             return posted_view(task), 202, {"Idempotent-Replayed": "false"}
-        with uow() as unit:  # a replay: the task may have been priced and booked since
+        with unit_of_work() as unit:  # a replay: the task may have been priced and booked since
             return task_view(unit.session, task), 202, {"Idempotent-Replayed": "true"}
 
     @requires()
@@ -154,7 +155,7 @@ class TaskList(MethodView):
         """`?open=true`: a tasker's feed (tasks they may accept now, soonest start first).
         Otherwise: a client's own tasks, a tasker's held tasks, or every task for an operator."""
         user = g.user
-        with uow() as unit:
+        with unit_of_work() as unit:
             s = unit.session
             if args["open"]:
                 if user.role != Role.tasker:
@@ -170,12 +171,12 @@ class TaskList(MethodView):
             if args["status"]:
                 query = query.where(col(Task.status) == args["status"])
             total = s.exec(select(func.count()).select_from(query.subquery())).one()
-            tasks = s.exec(
+            held = s.exec(
                 query.order_by(col(Task.id).desc())
                 .offset((args["page"] - 1) * args["page_size"])
                 .limit(args["page_size"])
             ).all()
-            return _page(args, task_views(s, list(tasks)), total)
+            return _page(args, task_views(s, list(held)), total)
 
 
 @blp.route("/<int:task_id>")
@@ -185,15 +186,15 @@ class TaskItem(MethodView):
     @blp.doc(security=SECURITY)
     def get(self, task_id: int):
         """A task, with its quote once it is priced (and its final price once completed)"""
-        with uow() as unit:
+        with unit_of_work() as unit:
             task = unit.session.get(Task, task_id)
             if task is None or not may_see(unit.session, g.user, task, window(), utcnow()):
-                abort(404, message=f"No task {task_id} that you can see.")
+                refuse(404, f"No task {task_id} that you can see.")
             return task_view(unit.session, task)
 
 
 def _act(use_case, *args):
-    with uow() as unit:
+    with unit_of_work() as unit:
         task = use_case(unit, g.user, *args)
         unit.commit()
         return task_view(unit.session, task)
@@ -263,7 +264,7 @@ class ReviewTask(MethodView):
     @blp.doc(security=SECURITY)
     def post(self, data, task_id: int):
         """Review the tasker of your completed task: 1 to 5 stars and a comment"""
-        with uow() as unit:
+        with unit_of_work() as unit:
             review = review_task(unit, g.user, task_id, data["rating"], data["comment"])
             unit.commit()
             return review
@@ -301,7 +302,7 @@ class RuleOnAdjustment(MethodView):
     @blp.doc(security=SECURITY)
     def post(self, data, task_id: int):
         """Operators: rule on a disputed claim, for the tasker (the difference is charged) or the client"""
-        with uow() as unit:
+        with unit_of_work() as unit:
             resolve_dispute(unit, g.user, task_id, data["decision"] == "tasker", data["note"])
             unit.commit()
-            return task_view(unit.session, unit.session.get(Task, task_id))
+            return task_view(unit.session, unit.session.get_one(Task, task_id))

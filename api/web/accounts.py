@@ -6,7 +6,7 @@ from flask import flash, redirect, request, url_for
 from sqlalchemy.exc import IntegrityError
 
 from api.limits import signup_limit
-from api.platform import uow
+from api.platform import unit_of_work
 from api.web.forms import SignupForm
 from api.web.sign_in import web_user
 from api.web.site import bp, render_page
@@ -30,7 +30,7 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            with uow() as unit:
+            with unit_of_work() as unit:
                 sign_up(unit.session, form.email.data, form.password.data, form.role.data, form.display_name.data or "")
                 unit.commit()
         except DomainError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, request, url_for
 
-from api.platform import platform, uow
+from api.platform import platform, unit_of_work
 from api.web.forms import PayForm
 from api.web.sign_in import signed_in, web_requires
 from api.web.site import bp, own_task
@@ -38,11 +38,11 @@ def pay(task_id: int):
     gateway = platform().gateway
     if gateway.name == "stripe" and not form.token.data:
         return _pay_answer(task_id, False, "Enter your card details.")
-    with uow() as unit:
+    with unit_of_work() as unit:
         own_task(unit.session, task_id)
     try:
         payment, client_secret = book_task(
-            uow,
+            unit_of_work,
             gateway,
             signed_in(),
             task_id,
@@ -79,9 +79,9 @@ def pay(task_id: int):
 def pay_sync(task_id: int):
     if not PayForm().validate_on_submit():
         abort(400, description="The payment form was incomplete or expired; reload the page and try again.")
-    with uow() as unit:
+    with unit_of_work() as unit:
         own_task(unit.session, task_id)
-    payment = sync_payment(uow, platform().gateway, task_id)
+    payment = sync_payment(unit_of_work, platform().gateway, task_id)
     ok = payment.status == PaymentStatus.authorized
     return _pay_answer(
         task_id,

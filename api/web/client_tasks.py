@@ -11,7 +11,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlmodel import col, select
 
 from api.limits import posting_limit
-from api.platform import platform, uow
+from api.platform import platform, unit_of_work
 from api.web.checkout import stripe_page_settings
 from api.web.forms import (
     FORM_TOKEN,
@@ -46,7 +46,7 @@ from pricing.money import format_cents
 @bp.get("/tasks")
 @web_requires("client")
 def my_tasks():
-    with uow() as unit:
+    with unit_of_work() as unit:
         s = unit.session
         tasks = s.exec(
             select(Task).where(col(Task.client_id) == signed_in().id).order_by(col(Task.id).desc()).limit(200)
@@ -92,7 +92,7 @@ def _floor_of(session, form: TaskForm, result):
 def quote_preview():
     """The live preview's fragment: the same engine that prices postings."""
     form = TaskForm(request.args, meta={"csrf": False})
-    with uow() as unit:
+    with unit_of_work() as unit:
         category_and_region_choices(form, unit.session)
         result, problem = _preview(unit.session, form)
         floor = _floor_of(unit.session, form, result)
@@ -105,7 +105,7 @@ def quote_preview():
 def new_task():
     form = TaskForm()
     status = 200
-    with uow() as unit:
+    with unit_of_work() as unit:
         category_and_region_choices(form, unit.session)
         if request.method == "POST" and request.form.get("action") != "preview" and form.validate_on_submit():
             draft = TaskDraft(
@@ -124,7 +124,7 @@ def new_task():
             try:
                 if FORM_TOKEN.match(token):
                     unit.rollback()  # end this read (on SQLite it holds the write lock) before posting in its own
-                    task, fresh = post_task_idempotently(uow, signed_in().id, draft, f"web:{token}")
+                    task, fresh = post_task_idempotently(unit_of_work, signed_in().id, draft, f"web:{token}")
                 else:  # a client that does not send the form's token (a script) posts each time
                     task, fresh = post_task(unit, signed_in().id, draft), True
                     unit.commit()
@@ -192,7 +192,7 @@ def _task_page(context: dict, status: int = 200, **forms):
 @bp.get("/tasks/<int:task_id>")
 @web_requires("client")
 def task_page(task_id: int):
-    with uow() as unit:
+    with unit_of_work() as unit:
         context = _task_context(unit.session, own_task(unit.session, task_id))
     return _task_page(context)
 
@@ -202,7 +202,7 @@ def task_page(task_id: int):
 def approve_claim(task_id: int):
     if not ClaimForm().validate_on_submit():
         abort(400, description="The form was incomplete or expired; reload the page and try again.")
-    with uow() as unit:
+    with unit_of_work() as unit:
         own_task(unit.session, task_id)
         attempt(
             unit,
@@ -216,7 +216,7 @@ def approve_claim(task_id: int):
 @web_requires("client")
 def dispute_claim(task_id: int):
     form = ClaimForm()
-    with uow() as unit:
+    with unit_of_work() as unit:
         task = own_task(unit.session, task_id)
         if form.validate_on_submit() and form.reason.data:
             attempt(
@@ -234,7 +234,7 @@ def dispute_claim(task_id: int):
 @bp.get("/tasks/<int:task_id>/status")
 @web_requires("client")
 def task_status(task_id: int):
-    with uow() as unit:
+    with unit_of_work() as unit:
         context = _task_context(unit.session, own_task(unit.session, task_id))
     return render_template("web/_task_status.html", money=format_cents, **context)
 
@@ -245,7 +245,7 @@ def cancel_task(task_id: int):
     form = CancelForm()
     if not form.validate_on_submit():
         abort(400, description="The cancel form was incomplete or expired; reload the page and try again.")
-    with uow() as unit:
+    with unit_of_work() as unit:
         own_task(unit.session, task_id)
         attempt(
             unit,
@@ -261,7 +261,7 @@ def cancel_task(task_id: int):
 @web_requires("client")
 def review(task_id: int):
     form = ReviewForm()
-    with uow() as unit:
+    with unit_of_work() as unit:
         task = own_task(unit.session, task_id)
         if form.validate_on_submit():
             rating, comment = int(form.rating.data), form.comment.data or ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, request
 from sqlmodel import col, select
 
-from api.platform import uow
+from api.platform import unit_of_work
 from api.web.sign_in import signed_in, web_requires
 from api.web.site import bp, render_page
 from marketplace.community.boards import board_page
@@ -18,7 +18,7 @@ from marketplace.tasks.reviews import reviews_of
 
 @bp.get("/boards")
 def boards():
-    with uow() as unit:
+    with unit_of_work() as unit:
         categories = unit.session.exec(select(Category).order_by(col(Category.name))).all()
     return render_page("web/boards.html", categories=categories)
 
@@ -27,7 +27,7 @@ def boards():
 def board(category: str):
     asked = request.args.get("page", "1")
     page = int(asked) if asked.isdigit() and 0 < int(asked) < 100_000 else 1
-    with uow() as unit:
+    with unit_of_work() as unit:
         cat = unit.session.get(Category, category)
         if cat is None:
             abort(404, description=f"No board {category!r}.")
@@ -38,7 +38,7 @@ def board(category: str):
 @bp.get("/taskers/<int:tasker_id>")
 def tasker_profile(tasker_id: int):
     """A tasker's public profile: tier, rating, reliability and categories, and the tips they wrote."""
-    with uow() as unit:
+    with unit_of_work() as unit:
         reputation = public_reputation(unit.session, tasker_id)
         tips = tips_by(unit.session, tasker_id)
         reviews = reviews_of(unit.session, tasker_id)
@@ -48,7 +48,7 @@ def tasker_profile(tasker_id: int):
 @bp.get("/me")
 @web_requires("tasker")
 def me():
-    with uow() as unit:
+    with unit_of_work() as unit:
         reputation = public_reputation(unit.session, signed_in().id)
         skills = skills_view(unit.session, signed_in().id)
     return render_page("web/me.html", reputation=reputation, skills=skills)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from flask import Blueprint, abort, render_template
 from sqlmodel import col, select
 
-from api.platform import uow
+from api.platform import unit_of_work
 from api.web.sign_in import web_user
 from marketplace.clock import utcnow
 from marketplace.floors.models import Region
@@ -112,7 +112,7 @@ def draw(timeline: dict[str, list[tuple[datetime, int]]], names: dict[str, str],
 
 @bp.get("")
 def regions():
-    with uow() as unit:
+    with unit_of_work() as unit:
         places = list(unit.session.exec(select(Region).order_by(col(Region.name))))
     return render_template("web/prices_index.html", regions=places, user=web_user())
 
@@ -121,7 +121,7 @@ def regions():
 def region_page(region: str):
     if not SLUG.fullmatch(region):  # not a region id (and PostgreSQL refuses NUL in a lookup)
         abort(404, description=f"No region {region[:64]!r}.")
-    with uow() as unit:
+    with unit_of_work() as unit:
         place = unit.session.get(Region, region)
         if place is None:
             abort(404, description=f"No region {region!r}.")

@@ -13,7 +13,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from api.limits import login_limit
-from api.platform import uow
+from api.platform import unit_of_work
 from marketplace.accounts.models import User
 from marketplace.accounts.users import authenticate
 from marketplace.accounts.web_sessions import end_web_session, start_web_session, user_for_web_session
@@ -32,7 +32,7 @@ def web_user() -> User | None:
         sid = session.get("sid")
         user = None
         if isinstance(sid, str) and sid:
-            with uow() as unit:
+            with unit_of_work() as unit:
                 user = user_for_web_session(unit.session, sid)
         g.web_user = user
     return g.web_user
@@ -58,7 +58,7 @@ def signed_in() -> User:
 
 def sign_in(user: User) -> None:
     """A fresh session (never one an attacker could have planted) for this browser."""
-    with uow() as unit:
+    with unit_of_work() as unit:
         sid = start_web_session(unit.session, user)
         unit.commit()
     session.clear()
@@ -99,7 +99,7 @@ def login():
     if request.method == "GET" and isinstance(request.args.get("email"), str):
         form.email.data = request.args["email"][:254]
     if form.validate_on_submit():
-        with uow() as unit:
+        with unit_of_work() as unit:
             user = authenticate(unit.session, form.email.data, form.password.data)
             unit.commit()
         if user is None:
@@ -115,7 +115,7 @@ def login():
 def logout():
     sid = session.get("sid")
     if isinstance(sid, str) and sid:
-        with uow() as unit:
+        with unit_of_work() as unit:
             end_web_session(unit.session, sid)
             unit.commit()
     session.clear()

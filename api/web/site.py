@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, g, render_template
 from markupsafe import Markup
 from sqlmodel import select
 
-from api.platform import uow
+from api.platform import unit_of_work
 from api.web.sign_in import signed_in, web_user
 from marketplace.community.tips import sanitize_html
 from marketplace.errors import DomainError
@@ -25,7 +25,7 @@ TERMINAL = {TaskStatus.completed, TaskStatus.cancelled, TaskStatus.rejected}
 def named(kind: str, slug: str) -> str:
     """A category's or region's name for a page, in place of its slug (looked up once per request)."""
     if "place_names" not in g:
-        with uow() as unit:
+        with unit_of_work() as unit:
             g.place_names = {
                 "category": {c.slug: c.name for c in unit.session.exec(select(Category))},
                 "region": {r.slug: r.name for r in unit.session.exec(select(Region))},

@@ -14,17 +14,18 @@ from marketplace.clock import utcnow
 from marketplace.community import tip_activity
 from marketplace.community.models import BoardEntry, Reputation
 from marketplace.community.scoring import board_rank
+from marketplace.db import UnitOfWork
 from marketplace.errors import NotFound
 from marketplace.floors.models import Category
 
 
-def project_tip_event(uow, event: CloudEvent) -> None:
+def project_tip_event(uow: UnitOfWork, event: CloudEvent) -> None:
     """Apply one tips.activity event to the boards. Counts change by SQL increments, so two
     workers on other partitions never lose an update; a redelivery is stopped by the runner."""
     project_tip_events(uow, [event])
 
 
-def project_tip_events(uow, events: list[CloudEvent]) -> None:
+def project_tip_events(uow: UnitOfWork, events: list[CloudEvent]) -> None:
     """Apply a run of tips.activity events, in a few statements, exactly as one at a time."""
     tip_activity.apply(uow.session, BoardEntry, tip_activity.fold(events), _board_entry, "the board")
 

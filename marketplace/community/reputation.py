@@ -15,7 +15,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.community import tip_activity
 from marketplace.community.models import KarmaTip, Reputation
 from marketplace.community.scoring import bayesian_rating, reliability, reputation_score, tier_for, tip_karma
-from marketplace.db import insert_many_if_absent
+from marketplace.db import UnitOfWork, insert_many_if_absent
 from marketplace.errors import NotFound
 from marketplace.taskers.levels import standing
 
@@ -125,7 +125,9 @@ def _karma_tip(d: dict) -> dict:
     return {"tip_id": d["tip_id"], "tasker_id": d["author_id"], "category": d["category"]}
 
 
-def project_reputation_events(uow, events: list[CloudEvent]) -> dict[Key, tuple[tuple[int, str], Reputation]]:
+def project_reputation_events(
+    uow: UnitOfWork, events: list[CloudEvent]
+) -> dict[Key, tuple[tuple[int, str], Reputation]]:
     """Apply a run of events, in a few statements, leaving every row exactly as applying them one
     at a time would (each figure is a function of counts, and karma of the final vote counts).
     Returns each changed row with its (score, tier) before."""
@@ -188,7 +190,7 @@ class HeldReputation:
     def full(self) -> bool:
         return len(self.held) >= self.max_keys
 
-    def add(self, uow, events: list[CloudEvent]) -> None:
+    def add(self, uow: UnitOfWork, events: list[CloudEvent]) -> None:
         session = uow.session
         changes = _changes(events)
         taskers = sorted({tasker for tasker, _ in changes})
@@ -204,12 +206,12 @@ class HeldReputation:
             else:
                 self.held[key] = change
 
-    def flush(self, uow) -> None:
+    def flush(self, uow: UnitOfWork) -> None:
         _write(uow.session, self.held)
         self.held = {}
 
 
-def project_reputation_event(uow, event: CloudEvent, emit: bool = True) -> Reputation | None:
+def project_reputation_event(uow: UnitOfWork, event: CloudEvent, emit: bool = True) -> Reputation | None:
     """Apply one event, and announce a changed score or tier on reputation.changes (`emit=False`
     on replay, which must not announce changes a second time)."""
     changed = project_reputation_events(uow, [event])

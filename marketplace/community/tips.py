@@ -13,6 +13,7 @@ from events.envelope import CloudEvent
 from marketplace.accounts.models import Role, User
 from marketplace.clock import utcnow
 from marketplace.community.models import Tip, TipVote
+from marketplace.db import UnitOfWork
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.floors.models import Category
 
@@ -63,7 +64,7 @@ def render_markdown(text: str) -> str:
     return sanitize_html(_MARKDOWN.render(text))
 
 
-def _emit(uow, kind: str, tip: Tip, **extra) -> None:
+def _emit(uow: UnitOfWork, kind: str, tip: Tip, **extra) -> None:
     uow.emit(
         CloudEvent(
             type=f"tip.{kind}",
@@ -79,7 +80,7 @@ def _emit(uow, kind: str, tip: Tip, **extra) -> None:
     )
 
 
-def post_tip(uow, author: User, category: str, title: str, body: str) -> Tip:
+def post_tip(uow: UnitOfWork, author: User, category: str, title: str, body: str) -> Tip:
     session = uow.session
     errors = {}
     if session.get(Category, category) is None:
@@ -106,7 +107,7 @@ def visible_tip(session, tip_id: int, user: User | None) -> Tip:
     return tip
 
 
-def vote_tip(uow, voter: User, tip_id: int, helpful: bool) -> TipVote:
+def vote_tip(uow: UnitOfWork, voter: User, tip_id: int, helpful: bool) -> TipVote:
     session = uow.session
     tip = visible_tip(session, tip_id, voter)
     if tip.author_id == voter.id:
@@ -123,7 +124,7 @@ def vote_tip(uow, voter: User, tip_id: int, helpful: bool) -> TipVote:
     return vote
 
 
-def hide_tip(uow, operator: User, tip_id: int, reason: str) -> Tip:
+def hide_tip(uow: UnitOfWork, operator: User, tip_id: int, reason: str) -> Tip:
     session = uow.session
     tip = visible_tip(session, tip_id, operator)
     if not reason.strip():

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from marketplace.db import UnitOfWork
 from marketplace.floors.models import FloorRuleVersion
 from marketplace.floors.versions import (
     RULE_FIELDS,
@@ -98,7 +99,7 @@ def _parse_rows(reader: csv.DictReader, default_reason: str | None, confirmed: b
 
 
 def import_floors(
-    uow, changes: list[FloorChange], author_id: int | None, author: str, progress=None
+    uow: UnitOfWork, changes: list[FloorChange], author_id: int | None, author: str, progress=None
 ) -> tuple[list[FloorRuleVersion], int]:
     """All or nothing: every row is validated and applied in one transaction (the caller commits).
     A row that restates the current values makes no version. Returns (versions made, rows unchanged)."""

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, func, select
 
 from events.envelope import CloudEvent
 from marketplace.clock import to_utc, utcnow
+from marketplace.db import UnitOfWork
 from marketplace.floors.models import Category, FloorRuleVersion, Region
 from pricing import FloorRule, FloorRuleError, LegalMinimum, validate_rule
 from pricing.money import format_cents
@@ -169,7 +170,7 @@ def _check_sanity(current: FloorRule, proposed: FloorRule) -> None:
         raise FloorRuleError(errors)
 
 
-def set_floor(uow, change: FloorChange, author_id: int | None, author: str) -> FloorRuleVersion:
+def set_floor(uow: UnitOfWork, change: FloorChange, author_id: int | None, author: str) -> FloorRuleVersion:
     """Add a new version of a (category, region) rule. Raises FloorRuleError with field errors."""
     session = uow.session
     now = utcnow()

@@ -160,18 +160,3 @@ class NullGateway:
 
     def verify_webhook(self, payload: bytes, signature: str | None) -> dict:
         raise ValueError("no Stripe account is configured (STRIPE_SECRET_KEY), so there are no webhooks")
-
-
-def make_gateway(settings) -> PaymentGateway:
-    """Stripe when STRIPE_SECRET_KEY is set, else the null gateway. Imported here so that a
-    deployment without Stripe never loads the SDK."""
-    if not settings.stripe_secret_key:
-        return NullGateway()
-    from marketplace.payments.stripe_gateway import StripeGateway
-
-    return StripeGateway(
-        settings.stripe_secret_key,
-        settings.stripe_api_base,
-        settings.stripe_connect_api_base,
-        settings.stripe_webhook_secret,
-    )

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from marketplace.accounts.models import User
 from marketplace.clock import utcnow
+from marketplace.db import UnitOfWork
 from marketplace.errors import Conflict, Invalid, NotFound
 from marketplace.floors.models import Region
 from marketplace.payments.gateway import Intent, PaymentDeclined, PaymentGateway
@@ -55,7 +56,7 @@ class HoldAnswer:
 
 
 def request_hold(
-    uow, client: User, task_id: int, payment_method: str | None = None, token: str | None = None
+    uow: UnitOfWork, client: User, task_id: int, payment_method: str | None = None, token: str | None = None
 ) -> HoldRequest:
     """Step 1, in a unit of work: check the booking may go ahead and record the attempt."""
     session = uow.session
@@ -113,7 +114,7 @@ def place_hold(gateway: PaymentGateway, request: HoldRequest) -> HoldAnswer:
     return HoldAnswer(customer_id=customer, payment_method=method, intent=intent)
 
 
-def record_hold(uow, request: HoldRequest, answer: HoldAnswer) -> tuple[Payment, str | None]:
+def record_hold(uow: UnitOfWork, request: HoldRequest, answer: HoldAnswer) -> tuple[Payment, str | None]:
     """Step 3, in a unit of work: keep Stripe's answer. An answer to an attempt the payment has
     moved past (another request answered first) changes nothing."""
     session = uow.session
@@ -187,7 +188,7 @@ def sync_payment(uow_factory: Callable[[], Any], gateway: PaymentGateway, task_i
     return payment
 
 
-def reauthorize_holds(uow, gateway, now: datetime, older_than_s: int) -> int:
+def reauthorize_holds(uow: UnitOfWork, gateway: PaymentGateway, now: datetime, older_than_s: int) -> int:
     """A card hold lapses after about seven days. Renew each hold older than `older_than_s`
     whose task has not started: a new hold on the saved card, then release the old one."""
     session = uow.session
@@ -202,6 +203,8 @@ def reauthorize_holds(uow, gateway, now: datetime, older_than_s: int) -> int:
     ).all()
     for payment in stale:
         old, payment.attempt = payment.intent_id, payment.attempt + 1
+        # an authorized hold was placed on a saved card of a Stripe customer
+        assert payment.customer_id is not None and payment.payment_method is not None
         try:
             intent = gateway.authorize(
                 payment.amount_authorized,

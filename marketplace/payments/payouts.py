@@ -10,7 +10,7 @@ from sqlmodel import col, func, select
 
 from marketplace.accounts.models import Role, User
 from marketplace.clock import utcnow
-from marketplace.db import insert_if_absent
+from marketplace.db import UnitOfWork, insert_if_absent
 from marketplace.errors import Forbidden
 from marketplace.payments.gateway import PaymentGateway
 from marketplace.payments.ledger import balances, post
@@ -23,7 +23,7 @@ from marketplace.payments.status import emit_payment_event
 from marketplace.tasks.models import Task
 
 
-def pay_out(uow, gateway, task: Task, payment: Payment) -> None:
+def pay_out(uow: UnitOfWork, gateway: PaymentGateway, task: Task, payment: Payment) -> None:
     """Transfer what the tasker is owed on this task to their connected account, if they have one
     yet (otherwise it waits in `tasker_payable` until they onboard). An upheld adjustment adds a
     second transfer, with its own idempotency key."""
@@ -46,7 +46,7 @@ def pay_out(uow, gateway, task: Task, payment: Payment) -> None:
     emit_payment_event(uow, "transferred", task.id, payment.intent_id, owed, transfer.id)
 
 
-def pay_outstanding(uow, gateway, tasker_id: int | None = None) -> int:
+def pay_outstanding(uow: UnitOfWork, gateway: PaymentGateway, tasker_id: int | None = None) -> int:
     """Pay every task still owing its tasker, where the tasker now has an account."""
     owing = (
         select(LedgerEntry.task_id)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, func, select
 
+from marketplace.payments.gateway import PaymentGateway
 from marketplace.payments.ledger import balances, task_totals
 from marketplace.payments.models import LedgerEntry, Payment
 
@@ -58,7 +59,7 @@ def refunded_by_platform(session: Session, task_id: int) -> int:
     return int(total or 0)
 
 
-def reconcile(session: Session, gateway, progress=None) -> list[Difference]:
+def reconcile(session: Session, gateway: PaymentGateway, progress=None) -> list[Difference]:
     differences = [
         Difference(task_id, "entries sum", "0", str(total))
         for task_id, total in task_totals(session).items()

@@ -12,6 +12,7 @@ from sqlmodel import col, func, select
 
 from events.envelope import CloudEvent
 from marketplace.accounts.models import User
+from marketplace.db import UnitOfWork
 from marketplace.errors import Conflict, Invalid
 from marketplace.payments.gateway import PaymentDeclined, PaymentGateway
 from marketplace.payments.ledger import post
@@ -27,7 +28,7 @@ from marketplace.tasks.quotes import as_price, quotes_of, replace_quote
 from pricing import Quote
 
 
-def _book(uow, task: Task, posting: str, reference: str, collected: int, due: Quote | TaskQuote) -> None:
+def _book(uow: UnitOfWork, task: Task, posting: str, reference: str, collected: int, due: Quote | TaskQuote) -> None:
     """Book money collected from the client against the quote it was collected for. The tasker is
     owed the quote's payout but never more than was collected less the platform's fees on it, so
     no shortfall is ever paid out of the platform's pocket."""
@@ -41,7 +42,7 @@ def _book(uow, task: Task, posting: str, reference: str, collected: int, due: Qu
     )
 
 
-def _capture_hold(gateway, task: Task, payment: Payment, amount: int) -> int:
+def _capture_hold(gateway: PaymentGateway, task: Task, payment: Payment, amount: int) -> int:
     """Capture up to the hold. Read before writing: if a worker died after Stripe captured but
     before its commit, the redelivered event finds the capture done (the idempotency key covers
     real Stripe too)."""
@@ -52,11 +53,14 @@ def _capture_hold(gateway, task: Task, payment: Payment, amount: int) -> int:
     return amount
 
 
-def _charge_extra(gateway, task: Task, payment: Payment, extra: int) -> int:
+def _charge_extra(gateway: PaymentGateway, task: Task, payment: Payment, extra: int) -> int:
     """Charge an approved difference beyond the hold on the saved card: 0 if the card refuses it
     (the booked amount then stands, and the client is told why)."""
     if extra <= 0 or payment.extra_intent_id:
         return payment.amount_extra
+    if payment.customer_id is None or payment.payment_method is None:  # no saved card to charge
+        payment.failure_message = f"The approved extra of {extra} cents could not be charged: no saved card."
+        return 0
     try:
         intent = gateway.charge(
             extra, payment.currency, payment.customer_id, payment.payment_method, task.id, key=f"task-{task.id}-extra"
@@ -74,11 +78,11 @@ def _approved_extra(session, task_id: int) -> bool:
     return claim is not None and claim.status in (AdjustmentStatus.approved, AdjustmentStatus.upheld)
 
 
-def settle_completion(uow, event: CloudEvent, gateway: PaymentGateway) -> None:
+def settle_completion(uow: UnitOfWork, event: CloudEvent, gateway: PaymentGateway) -> None:
     """Capture the final price against the hold. More than the hold is charged only when the client
     approved the claim for it; anything else is capped at what was booked."""
     session = uow.session
-    task = session.get(Task, event.data["task_id"])
+    task = session.get_one(Task, event.data["task_id"])
     payment = session.get(Payment, task.id)
     if payment is None or payment.status != PaymentStatus.authorized:
         return  # nothing held (or already settled: a redelivery)
@@ -97,13 +101,13 @@ def settle_completion(uow, event: CloudEvent, gateway: PaymentGateway) -> None:
     pay_out(uow, gateway, task, payment)
 
 
-def settle_upheld_adjustment(uow, event: CloudEvent, gateway: PaymentGateway) -> None:
+def settle_upheld_adjustment(uow: UnitOfWork, event: CloudEvent, gateway: PaymentGateway) -> None:
     """An operator ruled for the tasker after the booked amount was captured: charge the
     difference and pay the tasker their share of it."""
     if event.data["status"] != AdjustmentStatus.upheld:
         return
     session = uow.session
-    task = session.get(Task, event.data["task_id"])
+    task = session.get_one(Task, event.data["task_id"])
     payment = session.get(Payment, task.id)
     if (
         payment is None
@@ -132,19 +136,20 @@ def settle_upheld_adjustment(uow, event: CloudEvent, gateway: PaymentGateway) ->
             },
             rule_version=claimed.rule_version,
         )
-        _book(uow, task, "adjustment", payment.extra_intent_id, extra, difference)
-        emit_payment_event(uow, "captured", task.id, payment.extra_intent_id, extra, payment.extra_intent_id)
+        charged = payment.extra_intent_id or ""  # set by the charge that just succeeded
+        _book(uow, task, "adjustment", charged, extra, difference)
+        emit_payment_event(uow, "captured", task.id, charged, extra, charged)
     else:  # the card refused the difference: what was charged, the booked amount, is the final price
         replace_quote(session, task.id, "final", as_price(booked))
     session.add(payment)
     pay_out(uow, gateway, task, payment)
 
 
-def settle_cancellation(uow, event: CloudEvent, gateway: PaymentGateway) -> None:
+def settle_cancellation(uow: UnitOfWork, event: CloudEvent, gateway: PaymentGateway) -> None:
     d = event.data
     if d["cancelled_by"] != "client":
         return  # a tasker's cancel reopens the task; the hold stays for the next tasker
-    task = uow.session.get(Task, d["task_id"])
+    task = uow.session.get_one(Task, d["task_id"])
     payment = uow.session.get(Payment, task.id)
     if payment is None or payment.status not in (PaymentStatus.authorized, PaymentStatus.pending):
         return
@@ -174,7 +179,7 @@ class RefundPlan:
     note: str
 
 
-def plan_refund(uow, operator: User, task_id: int, amount: int | None, reason: str) -> RefundPlan:
+def plan_refund(uow: UnitOfWork, operator: User, task_id: int, amount: int | None, reason: str) -> RefundPlan:
     session = uow.session
     payment = session.get(Payment, task_id)
     if payment is None or payment.amount_captured == 0:
@@ -218,7 +223,7 @@ def ask_refund(gateway: PaymentGateway, plan: RefundPlan) -> str:
     return refund_id
 
 
-def record_refund(uow, plan: RefundPlan, refund_id: str) -> Payment:
+def record_refund(uow: UnitOfWork, plan: RefundPlan, refund_id: str) -> Payment:
     session = uow.session
     payment = session.get_one(Payment, plan.task_id)
     posting = f"refund:{plan.number}"

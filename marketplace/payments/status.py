@@ -6,6 +6,7 @@ import logging
 
 from events.envelope import CloudEvent
 from marketplace.clock import utcnow
+from marketplace.db import UnitOfWork
 from marketplace.payments.models import (
     Payment,
 )
@@ -15,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 def emit_payment_event(
-    uow,
+    uow: UnitOfWork,
     kind: str,
     task_id: int,
     intent_id: str,
@@ -42,8 +43,8 @@ def emit_payment_event(
     )
 
 
-def set_status(uow, payment: Payment, status: str, emit: bool = True, reference: str = "") -> None:
-    task = uow.session.get(Task, payment.task_id)
+def set_status(uow: UnitOfWork, payment: Payment, status: str, emit: bool = True, reference: str = "") -> None:
+    task = uow.session.get_one(Task, payment.task_id)
     payment.status, task.payment_status, payment.updated_at = status, status, utcnow()
     uow.session.add_all([payment, task])
     if emit and status in ("authorized", "failed", "captured", "released", "refunded"):

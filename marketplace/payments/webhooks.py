@@ -7,7 +7,7 @@ import logging
 from sqlmodel import col, select
 
 from marketplace.clock import utcnow
-from marketplace.db import insert_if_absent
+from marketplace.db import UnitOfWork, insert_if_absent
 from marketplace.payments.gateway import INTENT_STATES
 from marketplace.payments.models import (
     Payment,
@@ -39,7 +39,7 @@ def _task_of(session, obj: dict) -> int | None:
     return int(raw) if session.get(Task, int(raw)) is not None else None
 
 
-def handle_webhook(uow, event: dict) -> bool:
+def handle_webhook(uow: UnitOfWork, event: dict) -> bool:
     """Apply a verified Stripe event once: False if it was seen before (a redelivery)."""
     session = uow.session
     # The insert decides, so two deliveries of one event racing each other apply it once.

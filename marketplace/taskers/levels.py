@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from marketplace.accounts.models import Role, User
 from marketplace.community.models import Reputation
 from marketplace.community.scoring import SKILLED_MIN_COMPLETED, SKILLED_MIN_TIER, TIER_ORDER
+from marketplace.db import UnitOfWork
 from marketplace.errors import Invalid, NotFound
 from marketplace.floors.models import Category, Level
 from marketplace.taskers.models import TaskerLicense
@@ -53,7 +54,7 @@ def delay_for(window: Window, tier: str) -> timedelta:
     return timedelta(seconds=seconds.get(tier, max(seconds.values(), default=0)))
 
 
-def verify_license(uow, operator_id: int, tasker_id: int, category: str, note: str = "") -> TaskerLicense:
+def verify_license(uow: UnitOfWork, operator_id: int, tasker_id: int, category: str, note: str = "") -> TaskerLicense:
     session = uow.session
     tasker = session.get(User, tasker_id)
     if tasker is None or tasker.role != Role.tasker:

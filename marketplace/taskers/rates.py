@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
+from marketplace.db import UnitOfWork
 from marketplace.floors.versions import current_rule
 from marketplace.taskers.models import TaskerRegion, TaskerSkill
 
@@ -23,7 +24,7 @@ def binding_floor(session, tasker_id: int, category: str, at: datetime) -> int |
     return max(floors, default=None)
 
 
-def raise_rates_to_floors(uow, at: datetime, category: str | None = None) -> list[TaskerSkill]:
+def raise_rates_to_floors(uow: UnitOfWork, at: datetime, category: str | None = None) -> list[TaskerSkill]:
     """Raise every rate (in one category, or all) that is below its binding floor at `at`, and
     lower every rate a floor raised to what the floor still requires (never below the tasker's own
     choice, kept in `raised_from`). Returns the skills changed."""

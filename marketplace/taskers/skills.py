@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, delete, select
 
+from marketplace.db import UnitOfWork
 from marketplace.errors import Invalid
 from marketplace.floors.models import Category, Region
 from marketplace.floors.versions import current_rule
@@ -25,7 +26,7 @@ def binding_floors(session: Session, category: str, regions: list[str]) -> list[
     return [(r, rule.hourly_floor) for r, rule in rules if rule is not None]
 
 
-def set_skills(uow, tasker_id: int, regions: list[str], skills: list[SkillSpec]) -> None:
+def set_skills(uow: UnitOfWork, tasker_id: int, regions: list[str], skills: list[SkillSpec]) -> None:
     """Replace a tasker's regions and skills. A rate under the floor of any of their regions is
     refused with a 422 that names that floor (no tasker undercuts it)."""
     session = uow.session

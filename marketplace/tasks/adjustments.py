@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from events.envelope import CloudEvent
 from marketplace.accounts.models import Role, User
 from marketplace.clock import utcnow
+from marketplace.db import UnitOfWork
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.tasks.lifecycle import MAX_REASON, settle_task
 from marketplace.tasks.models import Adjustment, AdjustmentStatus, Task
@@ -29,7 +30,9 @@ def _claim(session, task_id: int) -> tuple[Task, Adjustment]:
     return task, claim
 
 
-def _decided(uow, task: Task, claim: Adjustment, status: str, by: int | None, note: str, role: str = "") -> None:
+def _decided(
+    uow: UnitOfWork, task: Task, claim: Adjustment, status: str, by: int | None, note: str, role: str = ""
+) -> None:
     claim.status, claim.decided_at, claim.decided_by, claim.note = status, utcnow(), by, note
     uow.session.add(claim)
     record_step(uow.session, task.id, f"claim_{status}", claim.decided_at, by, role, note)
@@ -67,7 +70,7 @@ def _pending_for_client(session, client: User, task_id: int) -> tuple[Task, Adju
     return task, claim
 
 
-def approve_adjustment(uow, client: User, task_id: int) -> Task:
+def approve_adjustment(uow: UnitOfWork, client: User, task_id: int) -> Task:
     """The client agrees to the extra: the claimed price becomes the final price, charged in full."""
     task, claim = _pending_for_client(uow.session, client, task_id)
     _decided(uow, task, claim, AdjustmentStatus.approved, client.id, "", "client")
@@ -75,7 +78,7 @@ def approve_adjustment(uow, client: User, task_id: int) -> Task:
     return task
 
 
-def dispute_adjustment(uow, client: User, task_id: int, reason: str) -> Task:
+def dispute_adjustment(uow: UnitOfWork, client: User, task_id: int, reason: str) -> Task:
     """The client does not agree: the booked amount is settled now, and an operator rules on the rest."""
     reason = (reason or "").strip()
     if not reason or len(reason) > MAX_REASON:
@@ -88,7 +91,7 @@ def dispute_adjustment(uow, client: User, task_id: int, reason: str) -> Task:
     return task
 
 
-def resolve_dispute(uow, operator: User, task_id: int, for_tasker: bool, note: str) -> Adjustment:
+def resolve_dispute(uow: UnitOfWork, operator: User, task_id: int, for_tasker: bool, note: str) -> Adjustment:
     """An operator's ruling. For the tasker, the claimed price becomes the task's final price (the
     one every page, list and event shows), and the difference is charged to the client's saved
     card and paid on by the payments worker; for the client, the booked amount stands."""
@@ -107,14 +110,14 @@ def resolve_dispute(uow, operator: User, task_id: int, for_tasker: bool, note: s
     return claim
 
 
-def expire_adjustments(uow, now: datetime) -> int:
+def expire_adjustments(uow: UnitOfWork, now: datetime) -> int:
     """Claims the client left unanswered past their due time settle at the booked amount."""
     session = uow.session
     overdue = session.exec(
         select(Adjustment).where(col(Adjustment.status) == AdjustmentStatus.pending, col(Adjustment.due_at) <= now)
     ).all()
     for claim in overdue:
-        task = session.get(Task, claim.task_id)
+        task = session.get_one(Task, claim.task_id)
         _decided(uow, task, claim, AdjustmentStatus.expired, None, "No answer in time: the booked amount stands.")
         settle_task(uow, task, as_price(quotes_of(session, task.id)["posted"]), Action.lapse)
     return len(overdue)

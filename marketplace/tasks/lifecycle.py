@@ -11,6 +11,7 @@ from sqlmodel import Session, col, update
 from events.envelope import CloudEvent
 from marketplace.accounts.models import Role, User
 from marketplace.clock import utcnow
+from marketplace.db import UnitOfWork
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.taskers.feed import is_open_to
 from marketplace.taskers.levels import Window
@@ -33,7 +34,7 @@ COMPLETION_TOLERANCE = timedelta(minutes=10)
 MAX_REASON = 500
 
 
-def _lifecycle(uow, kind: str, task: Task, at: datetime, tasker_id: int | None = None, **extra) -> None:
+def _lifecycle(uow: UnitOfWork, kind: str, task: Task, at: datetime, tasker_id: int | None = None, **extra) -> None:
     data = {
         "task_id": task.id,
         "client_id": task.client_id,
@@ -60,7 +61,7 @@ def _held_by(session: Session, task_id: int, tasker_id: int) -> Task:
     return task
 
 
-def accept_task(uow, tasker: User, task_id: int, window: Window) -> Task:
+def accept_task(uow: UnitOfWork, tasker: User, task_id: int, window: Window) -> Task:
     """Exactly one tasker wins: the UPDATE only matches while the task is still `priced`, and the
     database lets one transaction through; everyone else sees no row changed and gets a 409."""
     session = uow.session
@@ -86,7 +87,9 @@ def accept_task(uow, tasker: User, task_id: int, window: Window) -> Task:
     return task
 
 
-def start_task(uow, tasker: User, task_id: int, early: timedelta = START_EARLY, late: timedelta = START_LATE) -> Task:
+def start_task(
+    uow: UnitOfWork, tasker: User, task_id: int, early: timedelta = START_EARLY, late: timedelta = START_LATE
+) -> Task:
     """Start a held task, from `early` before its start time until `late` after it."""
     task = _held_by(uow.session, task_id, tasker.id)
     target(task.status, Action.start)  # refuses what the table does not allow
@@ -107,7 +110,7 @@ def start_task(uow, tasker: User, task_id: int, early: timedelta = START_EARLY, 
 
 
 def complete_task(
-    uow,
+    uow: UnitOfWork,
     tasker: User,
     task_id: int,
     minutes_worked: int,
@@ -198,7 +201,7 @@ def _duration(minutes: int) -> str:
     return f"{hours} h {rest:02d} min"
 
 
-def settle_task(uow, task: Task, final: Quote, action: Action) -> None:
+def settle_task(uow: UnitOfWork, task: Task, final: Quote, action: Action) -> None:
     """The task is done and its price decided (`action`: completed within the booking, or a claim
     approved, disputed or lapsed): record the final quote and tell the payments worker."""
     move(task, action)
@@ -219,7 +222,7 @@ def cancellation_terms(task: Task, now: datetime) -> tuple[bool, str]:
     )
 
 
-def cancel_by_client(uow, client: User, task_id: int, reason: str = "") -> tuple[Task, Quote | None]:
+def cancel_by_client(uow: UnitOfWork, client: User, task_id: int, reason: str = "") -> tuple[Task, Quote | None]:
     session = uow.session
     task = get_task(session, task_id)
     if task.client_id != client.id:
@@ -247,7 +250,7 @@ def cancel_by_client(uow, client: User, task_id: int, reason: str = "") -> tuple
     return task, fee
 
 
-def cancel_by_tasker(uow, tasker: User, task_id: int, reason: str = "") -> Task:
+def cancel_by_tasker(uow: UnitOfWork, tasker: User, task_id: int, reason: str = "") -> Task:
     """The tasker steps back: the task goes back on offer to others, and the tasker's
     reliability counts it against them (the reputation projector sees `cancelled_by: tasker`)."""
     session = uow.session

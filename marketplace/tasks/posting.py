@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from events.envelope import CloudEvent
 from marketplace.clock import to_utc, utcnow
+from marketplace.db import UnitOfWork, UnitOfWorkFactory
 from marketplace.errors import Invalid
 from marketplace.floors.catalog import is_category, is_region
 from marketplace.tasks.models import IdempotencyKey, Task, TaskStatus
@@ -37,7 +38,7 @@ class TaskDraft:
 MAX_AREA, MAX_ADDRESS, MAX_ACCESS_NOTES = 80, 300, 1000
 
 
-def post_task(uow, client_id: int, draft: TaskDraft) -> Task:
+def post_task(uow: UnitOfWork, client_id: int, draft: TaskDraft) -> Task:
     """Record a posting and emit `task.posted`; pricing happens downstream (answer: 202)."""
     session = uow.session
     errors: dict[str, list[str]] = {}
@@ -101,41 +102,36 @@ def posted_event(task: Task) -> CloudEvent:
     )
 
 
-def post_task_once(uow, client_id: int, draft: TaskDraft, key: str) -> tuple[Task, bool]:
-    """post_task under a client's idempotency key (Stripe's rule): the same key with the same
-    request gives back the first task (and False: nothing new was posted); with a different
-    request it is refused. Two requests racing with one key: the database's unique key lets one
-    insert, and the caller retries the other, which then finds the first task."""
-    session = uow.session
+def post_task_idempotently(
+    uow_factory: UnitOfWorkFactory, client_id: int, draft: TaskDraft, key: str
+) -> tuple[Task, bool]:
+    """post_task under a client's idempotency key (Stripe's rule), in its own unit of work: the
+    same key with the same request gives back the first task (and False: nothing new was
+    posted); with a different request it is refused. Two requests racing with one key: the
+    database's unique key lets one insert, and the other's second try finds the first's task."""
     # Empty private fields are left out, so a key stored before they existed still matches.
     fields = {k: v for k, v in asdict(draft).items() if not (k in ("area", "address", "access_notes") and v == "")}
     fingerprint = hashlib.sha256(repr(sorted(fields.items())).encode()).hexdigest()
-    seen = session.get(IdempotencyKey, (client_id, key))
-    if seen is not None:
-        if seen.request_hash != fingerprint or seen.task_id is None:
-            raise Invalid(
-                "This Idempotency-Key was already used for a different task.",
-                {"Idempotency-Key": ["Use a new key for a new task."]},
-            )
-        return session.get(Task, seen.task_id), False
-    claim = IdempotencyKey(user_id=client_id, key=key, request_hash=fingerprint)
-    session.add(claim)
-    session.flush()  # the unique key decides a race here, before any task is made
-    task = post_task(uow, client_id, draft)
-    claim.task_id = task.id
-    session.add(claim)
-    return task, True
-
-
-def post_task_idempotently(uow_factory, client_id: int, draft: TaskDraft, key: str) -> tuple[Task, bool]:
-    """post_task_once in its own unit of work, committed. A concurrent twin with the same key
-    loses the key's unique insert; its second try finds the first one's task."""
     for attempt in (1, 2):
         try:
             with uow_factory() as uow:
-                task, fresh = post_task_once(uow, client_id, draft, key)
+                session = uow.session
+                seen = session.get(IdempotencyKey, (client_id, key))
+                if seen is not None:
+                    if seen.request_hash != fingerprint or seen.task_id is None:
+                        raise Invalid(
+                            "This Idempotency-Key was already used for a different task.",
+                            {"Idempotency-Key": ["Use a new key for a new task."]},
+                        )
+                    return session.get_one(Task, seen.task_id), False
+                claim = IdempotencyKey(user_id=client_id, key=key, request_hash=fingerprint)
+                session.add(claim)
+                session.flush()  # the unique key decides a race here, before any task is made
+                task = post_task(uow, client_id, draft)
+                claim.task_id = task.id
+                session.add(claim)
                 uow.commit()
-                return task, fresh
+                return task, True
         except IntegrityError:
             if attempt == 2:
                 raise

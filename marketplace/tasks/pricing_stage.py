@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from events.envelope import CloudEvent
 from marketplace.clock import utcnow
+from marketplace.db import UnitOfWork
 from marketplace.errors import Invalid
 from marketplace.floors.table import FloorTable
 from marketplace.floors.versions import current_rule
@@ -16,7 +17,7 @@ from pricing import Quote, QuoteError, quote
 from pricing.money import format_cents
 
 
-def price_posted_task(uow, event: CloudEvent, floors: FloorTable) -> None:
+def price_posted_task(uow: UnitOfWork, event: CloudEvent, floors: FloorTable) -> None:
     """The pricing stage: price with the rule in force at posting time, or reject with a reason."""
     d = event.data
     task = uow.session.get(Task, d["task_id"])

@@ -6,6 +6,7 @@ from sqlmodel import col, select
 
 from events.envelope import CloudEvent
 from marketplace.accounts.models import User
+from marketplace.db import UnitOfWork
 from marketplace.errors import Conflict, Invalid, NotFound
 from marketplace.tasks.lifecycle import get_task
 from marketplace.tasks.models import Review
@@ -14,7 +15,7 @@ from marketplace.tasks.transitions import Action, target
 MAX_COMMENT = 2000
 
 
-def review_task(uow, client: User, task_id: int, rating: int, comment: str) -> Review:
+def review_task(uow: UnitOfWork, client: User, task_id: int, rating: int, comment: str) -> Review:
     session = uow.session
     task = get_task(session, task_id)
     if task.client_id != client.id:

@@ -19,6 +19,7 @@ from sqlmodel import col, func, select
 
 from events.tables import EventLogRow, ProcessedEvent
 from marketplace.clock import utcnow
+from marketplace.db import UnitOfWork
 from marketplace.tasks.models import Task, TaskStatus
 from marketplace.tasks.posting import posted_event
 
@@ -38,7 +39,7 @@ def count_overdue_postings(session, older_than_s: int) -> int:
     return session.exec(select(func.count()).where(_overdue(older_than_s))).one()
 
 
-def resend_overdue_postings(uow, older_than_s: int, limit: int = 500) -> int:
+def resend_overdue_postings(uow: UnitOfWork, older_than_s: int, limit: int = 500) -> int:
     """Send task.posted again for each overdue posting the pricing group has not processed;
     return how many were sent."""
     session = uow.session
