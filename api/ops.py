@@ -47,9 +47,7 @@ class PipelineCollector:
         found: list = [lag, dead]
         try:
             with self.app.app_context(), platform().uow() as unit:
-                overdue.add_metric(
-                    [], count_overdue_postings(unit.session, platform().settings.sweep_posted_after_s)
-                )
+                overdue.add_metric([], count_overdue_postings(unit.session, platform().settings.sweep_posted_after_s))
             found.append(overdue)
         except Exception as exc:  # noqa: BLE001 - a scrape must not fail because the database is down
             log.warning("could not count overdue postings: %s", describe(exc))

@@ -58,7 +58,9 @@ def main() -> int:
         default="100000,1000000",
         help="log sizes for the replay rates, comma-separated (the curve should be flat)",
     )
-    parser.add_argument("--only", choices=["all", "http", "replay"], default="all", help="one group of figures only")
+    parser.add_argument(
+        "--only", choices=["all", "http", "replay", "cli"], default="all", help="one group of figures only"
+    )
     args = parser.parse_args()
     if args.events < 1000 or args.rounds < 1:
         parser.error("--events must be at least 1000 and --rounds at least 1")
@@ -114,7 +116,7 @@ def _drop_databases(pg: str, names: list[str]) -> None:
 
 
 def _run(args, replay_sizes: list[int], settings_for) -> int:
-    from bench import http_bench, pipeline, pricing_bench, replay_bench
+    from bench import cli_bench, http_bench, pipeline, pricing_bench, replay_bench
     from marketplace.bootstrap import bootstrap
 
     with Progress(
@@ -126,6 +128,12 @@ def _run(args, replay_sizes: list[int], settings_for) -> int:
     ) as progress:
         steps = Steps(progress)
         results: dict = {}
+        steps("`floorboard --help` against `python -c pass` (15 alternating runs)", 15)
+        results["cli"] = cli_bench.run(15, lambda: steps.advance(1))
+        if args.only == "cli":
+            steps.finish()
+            _print_cli(results["cli"])
+            return _write(results)
         if args.only == "replay":
             results["replay"] = replay_bench.run(settings_for, replay_sizes, steps)
             steps.finish()
@@ -191,7 +199,21 @@ def _run(args, replay_sizes: list[int], settings_for) -> int:
     )
     _print_http(results["http"])
     _print_replay(results["replay"])
+    _print_cli(results["cli"])
     return _write(results)
+
+
+def _print_cli(c: dict) -> None:
+    _print_table(
+        f"Command start (medians of {c['rounds']} alternating runs)",
+        ("figure", "value"),
+        [
+            ("`python -c pass`", f"{c['python_pass_s'] * 1000:,.0f} ms"),
+            ("`floorboard --help` (target < 500 ms)", f"{c['help_s'] * 1000:,.0f} ms"),
+            ("`floorboard floors --help` (loads the database layer)", f"{c['floors_help_s'] * 1000:,.0f} ms"),
+            ("`floorboard --help` / `python -c pass`", f"{c['help_over_python']:.1f}x"),
+        ],
+    )
 
 
 def _print_replay(r: dict) -> None:

@@ -217,6 +217,8 @@ def pytest_collection_modifyitems(items) -> None:
             item.add_marker(pytest.mark.kafka)
         if "redis_server" in names:
             item.add_marker(pytest.mark.redis)
+        if names & {"localstripe_server", "stripe_mock_server", "stripe_settings"}:
+            item.add_marker(pytest.mark.stripe)
 
 
 @pytest.fixture

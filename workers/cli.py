@@ -31,7 +31,15 @@ def _stop_on_signals() -> threading.Event:
 
 @click.command()
 @click.argument("name")
-def worker(name):
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Serve this worker's Prometheus metrics (events processed, dead-lettered, outage retries, "
+    "postings resent) on this port, at /metrics.",
+)
+@click.option("--metrics-host", default="127.0.0.1", show_default=True, help="The address the metrics listen on.")
+def worker(name, metrics_port, metrics_host):
     """Run one worker (a consumer group, or the relay) until SIGTERM."""
     specs = registry()
     if name not in specs:
@@ -46,6 +54,14 @@ def worker(name):
     if platform.transport.name == "kafka":
         platform.transport.ensure_topics()
     stop = _stop_on_signals()
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        try:
+            server, _ = start_http_server(metrics_port, addr=metrics_host)
+        except OSError as exc:
+            raise click.ClickException(f"cannot serve metrics on {metrics_host}:{metrics_port}: {exc}") from None
+        console.print(f"{name}: metrics on http://{metrics_host}:{server.server_port}/metrics", markup=False)
     spec.build(platform).run(stop)
 
 

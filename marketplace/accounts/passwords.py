@@ -3,10 +3,10 @@ common and guessable passwords (zxcvbn)."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from zxcvbn import zxcvbn
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 HASHING = {
     "standard": PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY),
@@ -19,20 +19,28 @@ _hasher = HASHING["standard"]
 
 def use_password_hashing(profile: str) -> None:
     """Choose the argon2 cost for this process (settings: FLOORBOARD_PASSWORD_HASHING)."""
-    global _hasher, _DUMMY_HASH
+    global _hasher
     if profile not in HASHING:
         raise ValueError(f"FLOORBOARD_PASSWORD_HASHING must be one of {', '.join(HASHING)}, not {profile!r}")
-    if HASHING[profile] is not _hasher:
-        _hasher = HASHING[profile]
-        _DUMMY_HASH = _hasher.hash("not-a-real-password")
+    _hasher = HASHING[profile]
 
 
-# Verifying against this when the email is unknown keeps the timing the same as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+@cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """Verifying against this when the email is unknown keeps the timing the same as a wrong
+    password. Made on first use, not at import: at the standard cost a hash takes ~0.1 s, which
+    every command's start paid before."""
+    return hasher.hash("not-a-real-password")
+
 
 MIN_PASSWORD = 10
 
-COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # loaded at the first signup, not at import
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
 
 
 def hash_password(password: str) -> str:
@@ -45,9 +53,11 @@ def password_problems(password: str, email: str = "", display_name: str = "") ->
     the email's own name)."""
     if len(password) < MIN_PASSWORD:
         return [f"Must be at least {MIN_PASSWORD} characters."]
-    if password.lower() in COMMON_PASSWORDS:
+    if password.lower() in _common_passwords():
         return ["This is one of the most common passwords. Choose another, e.g. a few unrelated words."]
     # zxcvbn's matching grows quickly with length; its first 100 characters tell enough.
+    from zxcvbn import zxcvbn
+
     verdict = zxcvbn(password[:100], user_inputs=[email, email.split("@")[0], display_name, "floorboard"])
     if verdict["score"] == 0:
         warning = verdict["feedback"].get("warning") or "This password is too easy to guess."
@@ -59,7 +69,7 @@ def check_password(password_hash: str | None, password: str) -> bool:
     """Whether `password` matches. With no hash (no such user), a dummy hash is checked anyway,
     so a wrong email takes as long as a wrong password."""
     try:
-        _hasher.verify(password_hash or _DUMMY_HASH, password)
+        _hasher.verify(password_hash or _dummy_hash(_hasher), password)
     except (VerificationError, InvalidHashError):
         return False
     return password_hash is not None

@@ -23,6 +23,7 @@ from marketplace.floors.versions import (
     FloorChange,
     change_sentence,
     current_rule,
+    scheduled_changes,
     set_floor,
 )
 from marketplace.tasks.models import Task
@@ -65,7 +66,7 @@ def floors():
 @click.option("--region", help="Only this region.")
 @listing_options
 def list_floors(region, as_csv, as_json):
-    """The rules in force now."""
+    """The rules in force now, and the changes scheduled after them."""
     platform = bootstrap()
     records, rows = [], []
     with platform.uow() as uow:
@@ -73,12 +74,29 @@ def list_floors(region, as_csv, as_json):
         regions = [r for r in s.exec(select(Region).order_by(col(Region.slug))) if region in (None, r.slug)]
         if region and not regions:
             _refuse([f"unknown region {region!r}"])
+        coming = scheduled_changes(s)
         for r in regions:
             for c in s.exec(select(Category.slug).order_by(col(Category.slug))):
                 rule = current_rule(s, c, r.slug)
                 if rule:
                     values = {name: getattr(rule, name) for name in RULE_FIELDS}
-                    records.append({"category": c, "region": r.slug, "version": rule.version, **values})
+                    later = coming.get((c, r.slug), [])
+                    records.append(
+                        {
+                            "category": c,
+                            "region": r.slug,
+                            "version": rule.version,
+                            **values,
+                            "scheduled": [
+                                {
+                                    "version": v.version,
+                                    "effective_from": v.effective_from.isoformat(),
+                                    "hourly_floor": v.hourly_floor,
+                                }
+                                for v in later
+                            ],
+                        }
+                    )
                     rows.append(
                         [
                             c,
@@ -89,10 +107,21 @@ def list_floors(region, as_csv, as_json):
                             f"{rule.min_billable_minutes} / {rule.billing_increment_minutes} min",
                             f"{rule.service_fee_bps / 100:g}% + {rule.trust_fee_bps / 100:g}%",
                             f"{rule.tasker_commission_bps / 100:g}%",
+                            _scheduled(later, r.currency),
                         ]
                     )
-    columns = ("category", "region", "version", "hourly", "per task", "min / step", "fees", "commission")
+    columns = ("category", "region", "version", "hourly", "per task", "min / step", "fees", "commission", "scheduled")
     print_listing("Fee floors in force", records, columns, rows, as_csv, as_json)
+
+
+def _scheduled(later: list, currency: str) -> str:
+    return (
+        "; ".join(
+            f"v{v.version} {format_cents(v.hourly_floor, currency)} from {v.effective_from:%Y-%m-%d %H:%M}"
+            for v in later
+        )
+        or "—"
+    )
 
 
 @floors.command("set")
@@ -121,7 +150,7 @@ def set_command(category, region, values, reason, effective_from, author, confir
             _refuse(_field_errors(exc))
         uow.commit()
         said = change_sentence(uow.session, row)
-    console.print(said, markup=False, highlight=False)
+    click.echo(said)
 
 
 @floors.command()

@@ -187,3 +187,47 @@ def test_a_reason_with_markup_or_a_formula_prints_as_words(run):
     r = run("floors", "set", "yard-work", "springfield", "hourly_floor=2600", "--reason", "=1+1")
     as_csv = run("floors", "history", "--category", "yard-work", "--region", "springfield", "--csv")
     assert ",'=1+1," in as_csv.output and ",=1+1," not in as_csv.output  # a spreadsheet shows it, never runs it
+
+
+def test_floors_list_shows_scheduled_changes(run):
+    r = run(
+        "floors", "set", "yard-work", "nyc", "hourly_floor=2600", "--reason", "review",
+        "--effective-from", "2031-01-01T09:00:00+00:00",
+    )  # fmt: skip
+    assert r.exit_code == 0 and "will take effect on 2031-01-01 09:00 UTC" in r.output
+    listing = run("floors", "list", "--region", "nyc")
+    assert listing.exit_code == 0 and "v2 26.00 USD from 2031-01-01 09:00" in listing.output
+    as_json = run("floors", "list", "--region", "nyc", "--json")
+    yard = next(f for f in __import__("json").loads(as_json.output) if f["category"] == "yard-work")
+    assert yard["hourly_floor"] == 2400 and yard["scheduled"][0]["hourly_floor"] == 2600
+
+
+def test_help_lists_floorboards_commands_only_and_loads_none_of_them():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from cli import COMMANDS
+
+    floorboard = str(Path(sys.executable).parent / "floorboard")
+    shown = subprocess.run([floorboard, "--help"], capture_output=True, text=True, timeout=60, check=True).stdout
+    listed = [
+        line.split()[0] for line in shown.split("Commands:")[1].splitlines() if line.startswith("  ") and line[2] != " "
+    ]
+    assert listed == list(COMMANDS)
+    assert not {"run", "shell", "routes", "limiter"} & set(listed) and "--debug" not in shown and "-A," not in shown
+    probe = "import sys; from cli import cli; cli(['--help'], standalone_mode=False); " + (
+        "print(sorted(m for m in ('flask', 'sqlalchemy', 'kafka', 'stripe', 'argon2') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert loaded.stdout.strip().endswith("[]")  # nothing heavy was imported to say what there is
+
+
+@pytest.mark.parametrize(
+    "name", ["dev", "serve", "worker", "replay", "dlq", "topics", "db", "seed", "floors", "users", "payments", "audit"]
+)
+def test_every_listed_command_is_the_command_it_names(name):
+    from cli import COMMANDS, cli
+
+    command = cli.get_command(None, name)
+    assert command is not None and command.name == name and name in COMMANDS
