@@ -90,7 +90,7 @@ def list_floors(region, as_csv, as_json):
                             "scheduled": [
                                 {
                                     "version": v.version,
-                                    "effective_from": v.effective_from.isoformat(),
+                                    "effective_from": v.effective_from.isoformat() if v.effective_from else None,
                                     "hourly_floor": v.hourly_floor,
                                 }
                                 for v in later
