@@ -22,6 +22,9 @@ from tests.support import NO_WINDOW, live_server, make_tasker
 from workers import registry, run_in_threads
 
 CHROMIUM = os.environ.get("FLOORBOARD_CHROMIUM", "/usr/bin/chromium")
+# Every expectation waits for the state it names; on a loaded machine a live preview or a poll can
+# take longer than Playwright's 5 s default to get there, so the wait is bounded at 30 s instead.
+expect.set_options(timeout=30_000)
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 

@@ -142,3 +142,73 @@ def test_scheduled_changes_show_in_the_floors_table_and_a_big_jump_needs_confirm
     r = browser.post("/console/floors/yard-work/springfield", data=jump)
     assert r.status_code == 422 and "confirm" in r.get_data(as_text=True)
     assert browser.post("/console/floors/yard-work/springfield", data={**jump, "confirm": "y"}).status_code == 302
+
+
+def _dead_letter(platform, error: str) -> None:
+    from events.contracts import encode
+    from events.envelope import CloudEvent
+    from events.topics import dlq_topic
+    from marketplace.clock import utcnow
+    from tests.support import posted_event
+
+    original = posted_event(424242)
+    with platform.uow() as uow:
+        letter = CloudEvent(
+            type="deadletter",
+            subject="424242",
+            data={
+                "original_topic": "tasks.posted",
+                "original_partition": 0,
+                "original_offset": 7,
+                "original_key": "424242",
+                "original_value": encode(original).decode(),
+                "original_event_id": original.id,
+                "consumer": "pricing",
+                "error": error,
+                "attempts": 3,
+                "failed_at": utcnow(),
+            },
+        )
+        uow.emit(letter, key="424242", topic=dlq_topic("tasks.posted"))
+        uow.commit()
+
+
+def test_the_pipeline_page_shows_lag_and_dead_letters_and_replays_them(browser, platform):
+    _dead_letter(platform, "LookupError: task 424242 is on tasks.posted but not in the database")
+    sign_in(browser, "client@example.test")
+    assert browser.get("/console/pipeline", headers={"Accept": "text/html"}).status_code == 403
+    sign_in(browser, "ops@example.test")
+    page = browser.get("/console/pipeline").get_data(as_text=True)
+    for group in ("pricing", "tasker-rates", "reputation", "tips", "payments"):
+        assert f'data-group="{group}"' in page
+    assert "tasks.posted.dlq: 1 waiting, 0 replayed" in page and "task 424242 is on tasks.posted" in page
+    assert browser.post("/console/pipeline/tasks.posted/replay", data={}).status_code == 400  # no CSRF token
+    assert "1 waiting" in browser.get("/console/pipeline").get_data(as_text=True)
+    r = browser.post("/console/pipeline/tasks.posted/replay", data={"csrf_token": csrf(page)})
+    assert r.status_code == 303
+    after = browser.get("/console/pipeline").get_data(as_text=True)
+    assert "1 dead letter(s) put back on the topic" in after and "tasks.posted.dlq: 0 waiting, 1 replayed" in after
+    assert "Replay 1 onto" not in after
+
+
+def test_operators_moderate_tips_from_the_console(browser, platform):
+    from marketplace.accounts.models import User
+    from marketplace.community.tips import post_tip
+
+    with platform.uow() as uow:
+        author = create_user(uow.session, "author@example.test", PASSWORD, "tasker")
+        tip_id = post_tip(uow, uow.session.get_one(User, author.id), "yard-work", "Buy <b>cheap</b> rakes", "x").id
+        uow.commit()
+    sign_in(browser, "ops@example.test")
+    page = browser.get("/console/tips").get_data(as_text=True)
+    assert f'data-tip="{tip_id}"' in page and "Buy &lt;b&gt;cheap&lt;/b&gt; rakes" in page
+    refused = browser.post(f"/console/tips/{tip_id}/hide", data={"csrf_token": csrf(page), "reason": ""})
+    assert refused.status_code == 422
+    r = browser.post(f"/console/tips/{tip_id}/hide", data={"csrf_token": csrf(page), "reason": "Advertising"})
+    assert r.status_code == 303
+    after = browser.get("/console/tips").get_data(as_text=True)
+    assert f"Tip {tip_id} is hidden from its board." in after and "<strong>Hidden</strong>: Advertising" in after
+    with platform.uow() as uow:
+        from marketplace.community.models import Tip
+
+        assert uow.session.get_one(Tip, tip_id).hidden_reason == "Advertising"

@@ -71,6 +71,8 @@ FORMS = {  # path -> the fields its form has
     ],
     "/console/simulate": ["category", "region", "hourly_floor", "days"],
     "/console/disputes/1": ["note", "decision"],
+    "/console/tips/1/hide": ["reason"],
+    "/console/pipeline/tasks.posted/replay": ["topic"],
 }
 SIGNED_IN_AS = {"/console": "operator@example.test"}
 
