@@ -7,6 +7,7 @@ scheduled changes at the time they take effect, with no one acting.
 from __future__ import annotations
 
 from events.envelope import CloudEvent
+from events.payloads import FloorsChanged
 from marketplace.clock import utcnow
 from marketplace.taskers.rates import raise_rates_to_floors
 from workers.consumer import build_runner, sweep_every
@@ -17,7 +18,7 @@ SWEEP_EVERY_S = 60.0
 
 
 def on_floors_changed(uow, event: CloudEvent) -> None:
-    raise_rates_to_floors(uow, utcnow(), event.data["category"])
+    raise_rates_to_floors(uow, utcnow(), FloorsChanged.of(event).category)
 
 
 def build(platform):

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from events.contracts import decode
 from events.envelope import CloudEvent, InvalidEvent
+from events.payloads import FloorsChanged
 from marketplace.floors.versions import RULE_FIELDS
 from pricing import FloorRule
 from pricing.rules import rule_in_force
@@ -22,18 +23,18 @@ class FloorTable:
         self._versions: dict[tuple[str, str], list[FloorRule]] = {}
 
     def apply(self, event: CloudEvent) -> None:
-        d = event.data
-        self._versions[(d["category"], d["region"])] = [
+        changed = FloorsChanged.of(event)
+        self._versions[(changed.category, changed.region)] = [
             FloorRule(
-                category=d["category"],
-                region=d["region"],
+                category=changed.category,
+                region=changed.region,
                 version=v["version"],
                 effective_from=v["effective_from"],
                 author=v["author"],
                 reason=v["reason"],
                 **{name: v[name] for name in RULE_FIELDS},
             )
-            for v in d["versions"]
+            for v in changed.versions
         ]
 
     def rule_in_force(self, category: str, region: str, at: datetime) -> FloorRule | None:

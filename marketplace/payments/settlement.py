@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import col, func, select
 
 from events.envelope import CloudEvent
+from events.payloads import TaskAdjustment, TaskCancelled, TaskCompleted
 from marketplace.accounts.models import User
 from marketplace.db import UnitOfWork
 from marketplace.errors import Conflict, Invalid
@@ -82,7 +83,7 @@ def settle_completion(uow: UnitOfWork, event: CloudEvent, gateway: PaymentGatewa
     """Capture the final price against the hold. More than the hold is charged only when the client
     approved the claim for it; anything else is capped at what was booked."""
     session = uow.session
-    task = session.get_one(Task, event.data["task_id"])
+    task = session.get_one(Task, TaskCompleted.of(event).task_id)
     payment = session.get(Payment, task.id)
     if payment is None or payment.status != PaymentStatus.authorized:
         return  # nothing held (or already settled: a redelivery)
@@ -104,10 +105,11 @@ def settle_completion(uow: UnitOfWork, event: CloudEvent, gateway: PaymentGatewa
 def settle_upheld_adjustment(uow: UnitOfWork, event: CloudEvent, gateway: PaymentGateway) -> None:
     """An operator ruled for the tasker after the booked amount was captured: charge the
     difference and pay the tasker their share of it."""
-    if event.data["status"] != AdjustmentStatus.upheld:
+    decided = TaskAdjustment.of(event)
+    if decided.status != AdjustmentStatus.upheld:
         return
     session = uow.session
-    task = session.get_one(Task, event.data["task_id"])
+    task = session.get_one(Task, decided.task_id)
     payment = session.get(Payment, task.id)
     if (
         payment is None
@@ -146,14 +148,14 @@ def settle_upheld_adjustment(uow: UnitOfWork, event: CloudEvent, gateway: Paymen
 
 
 def settle_cancellation(uow: UnitOfWork, event: CloudEvent, gateway: PaymentGateway) -> None:
-    d = event.data
-    if d["cancelled_by"] != "client":
+    cancelled = TaskCancelled.of(event)
+    if cancelled.cancelled_by != "client":
         return  # a tasker's cancel reopens the task; the hold stays for the next tasker
-    task = uow.session.get_one(Task, d["task_id"])
+    task = uow.session.get_one(Task, cancelled.task_id)
     payment = uow.session.get(Payment, task.id)
     if payment is None or payment.status not in (PaymentStatus.authorized, PaymentStatus.pending):
         return
-    fee = d["fee"]
+    fee = cancelled.fee
     if fee and payment.status == PaymentStatus.authorized:
         captured = _capture_hold(gateway, task, payment, fee["total"])
         _book(uow, task, "cancellation-fee", payment.intent_id, captured, Quote(**fee))

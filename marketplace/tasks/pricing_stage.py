@@ -4,6 +4,7 @@ before posting."""
 from __future__ import annotations
 
 from events.envelope import CloudEvent
+from events.payloads import TaskPosted
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork
 from marketplace.errors import Invalid
@@ -19,20 +20,20 @@ from pricing.money import format_cents
 
 def price_posted_task(uow: UnitOfWork, event: CloudEvent, floors: FloorTable) -> None:
     """The pricing stage: price with the rule in force at posting time, or reject with a reason."""
-    d = event.data
-    task = uow.session.get(Task, d["task_id"])
+    posted = TaskPosted.of(event)
+    task = uow.session.get(Task, posted.task_id)
     if task is None:
-        raise LookupError(f"task {d['task_id']} is on tasks.posted but not in the database")
+        raise LookupError(f"task {posted.task_id} is on tasks.posted but not in the database")
     if not allowed(task.status, Action.price):
         return  # already priced (or moved on): pricing twice must change nothing
-    rule = floors.rule_in_force(d["category"], d["region"], d["posted_at"])
+    rule = floors.rule_in_force(posted.category, posted.region, posted.posted_at)
     now = utcnow()
     result, reason = None, None
     if rule is None:
-        reason = f"No fee floor is set for {d['category']} in {d['region']} at the posting time."
+        reason = f"No fee floor is set for {posted.category} in {posted.region} at the posting time."
     else:
         try:
-            result = quote(rule, d["estimated_minutes"], d["offered_rate"])
+            result = quote(rule, posted.estimated_minutes, posted.offered_rate)
         except QuoteError as exc:
             reason = f"{exc.field}: {exc.message}"
     task.priced_at = now

@@ -1,0 +1,76 @@
+"""Typed views of the event payloads the handlers read: a handler writes `TaskPosted.of(event)` and
+its reader sees every field the event carries, with its type, instead of `event.data["..."]`.
+
+Each view names exactly the fields of its marshmallow schema in `events.contracts` (a test holds
+them equal), and `of()` reads an event those schemas already validated, so a view never meets a
+missing or mistyped field. Nested quotes stay plain dicts of integer cents (`Quote(**q)` reads them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any, Self
+
+from events.envelope import CloudEvent
+
+
+class _View:
+    @classmethod
+    def of(cls, event: CloudEvent) -> Self:
+        data = event.data
+        return cls(**{f.name: data[f.name] for f in fields(cls)})  # type: ignore[arg-type]  # a dataclass
+
+
+@dataclass(frozen=True)
+class TaskPosted(_View):
+    task_id: int
+    client_id: int
+    category: str
+    region: str
+    title: str
+    estimated_minutes: int
+    starts_at: datetime
+    offered_rate: int | None
+    posted_at: datetime
+
+
+@dataclass(frozen=True)
+class FloorsChanged(_View):
+    category: str
+    region: str
+    versions: list[dict[str, Any]]  # every version of the key, as FloorRulePayload loads it
+
+
+@dataclass(frozen=True)
+class TaskLifecycle(_View):
+    task_id: int
+    client_id: int
+    tasker_id: int | None
+    category: str
+    region: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class TaskCompleted(TaskLifecycle):
+    minutes_worked: int
+    quote: dict[str, int]
+
+
+@dataclass(frozen=True)
+class TaskCancelled(TaskLifecycle):
+    cancelled_by: str  # client or tasker
+    reason: str
+    fee: dict[str, int] | None  # a late client cancellation's fee
+    reopened: bool  # a tasker's cancellation puts the task back on offer
+
+
+@dataclass(frozen=True)
+class TaskAdjustment(TaskLifecycle):
+    minutes_worked: int
+    reason: str
+    booked: dict[str, int]
+    claimed: dict[str, int]
+    status: str  # pending, approved, disputed, expired, upheld or rejected
+    due_at: datetime
