@@ -44,7 +44,9 @@ def serve(bind, processes, plain_http, control_socket):
     problem = refuse_to_start(Settings.from_env())
     if problem:
         raise click.ClickException(problem)
-    if processes > 1 and os.environ.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://"):
+    if processes > 1 and os.environ.get("RATELIMIT_STORAGE_URI", "memory://").startswith(
+        ("memory://", "floorboard-memory://")
+    ):
         click.echo(
             f"warning: {processes} workers and no shared rate-limit store: each worker counts sign-in failures on "
             f"its own, so {processes}x the attempts get through. Set RATELIMIT_STORAGE_URI=redis://HOST:PORT/0.",

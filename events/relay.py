@@ -117,6 +117,11 @@ class Relay:
             self.outage.recovered()
             if published == 0:
                 stop.wait(1.0 if self.standing_by else idle_s)
+            elif published < self.batch_size:
+                # Caught up: a short pause, so a steady stream goes out in batches of what arrived
+                # meanwhile instead of a read, a send and a stamp per posting. A backlog (a full
+                # batch) still drains at full speed.
+                stop.wait(idle_s / 2)
         self.close()
         log.info("relay stopped")
 

@@ -182,15 +182,14 @@ def test_the_history_keeps_an_accept_and_a_tasker_cancel_with_their_real_times(m
     with platform.uow() as uow:
         steps = steps_of(uow.session, task_id)
     kinds = [(s.kind, s.by, s.actor_id) for s in steps]
-    assert kinds == [
-        ("posted", "client", people["client"]),
+    assert kinds == [  # (the posting itself is the task row's posted_at)
         ("priced", "", None),
         ("accepted", "tasker", people["ann"]),
         ("cancelled", "tasker", people["ann"]),
         ("reopened", "", None),
         ("accepted", "tasker", people["bob"]),
     ]
-    assert steps[1].at == priced_at and steps[3].note == "My van broke down"
+    assert steps[0].at == priced_at and steps[2].note == "My van broke down"
 
 
 def test_the_audit_does_not_cry_wolf_over_compacted_floor_changes(platform):
