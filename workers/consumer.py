@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from events.runner import ConsumerRunner, Handler
+from events.runner import ConsumerRunner, Handler, in_transaction
 from events.topics import CONSUMER_GROUPS
 
 
@@ -28,17 +28,20 @@ def build_runner(
     )
 
 
-def sweep_every(seconds: float, platform, work: Callable) -> Callable[[], None]:
-    """An on_idle hook that runs `work(uow)` in its own unit of work at most every `seconds`."""
+def sweep_every(
+    seconds: float, platform, work: Callable, before: Callable[[], None] | None = None
+) -> Callable[[], None]:
+    """An on_idle hook that runs `work(uow)` in its own unit of work at most every `seconds`
+    (after `before()`, once per sweep however many times the work is applied again)."""
     last = 0.0
 
     def sweep() -> None:
         nonlocal last
         if time.monotonic() - last < seconds:
             return
-        with platform.uow() as uow:
-            work(uow)
-            uow.commit()
+        if before is not None:
+            before()
+        in_transaction(platform.uow, work)
         last = time.monotonic()
 
     return sweep

@@ -1,5 +1,6 @@
 """The payments worker: tasks.lifecycle in; captures, releases and transfers out, through the
-gateway with an idempotency key per step, so a redelivered event changes nothing at Stripe.
+gateway with an idempotency key per step, so a redelivered event changes nothing at Stripe, and
+asked only between units of work (marketplace/payments/staged.py), never inside one.
 While idle it settles claims for extra time the client left unanswered (at the booked amount),
 renews card holds about to lapse and pays taskers who have since onboarded."""
 
@@ -11,6 +12,7 @@ from marketplace.clock import utcnow
 from marketplace.payments.holds import reauthorize_holds
 from marketplace.payments.payouts import pay_outstanding
 from marketplace.payments.settlement import settle_cancellation, settle_completion, settle_upheld_adjustment
+from marketplace.payments.staged import StagedGateway
 from marketplace.tasks.adjustments import expire_adjustments
 from workers.consumer import build_runner, sweep_every
 from workers.spec import WorkerSpec
@@ -20,7 +22,8 @@ SWEEP_EVERY_S = 60.0
 
 
 def build(platform):
-    gateway = platform.gateway
+    # Stripe is asked between units of work, never inside one (marketplace/payments/staged.py).
+    gateway = StagedGateway(platform.gateway)
 
     def sweep(uow) -> None:
         expire_adjustments(uow, utcnow())
@@ -35,7 +38,8 @@ def build(platform):
             "task.cancelled": partial(settle_cancellation, gateway=gateway),
             "task.adjustment_decided": partial(settle_upheld_adjustment, gateway=gateway),
         },
-        on_idle=sweep_every(SWEEP_EVERY_S, platform, sweep),
+        on_idle=sweep_every(SWEEP_EVERY_S, platform, sweep, before=gateway.forget),
+        before_batch=gateway.forget,
     )
 
 

@@ -80,20 +80,27 @@ def _watched(market, request):
         gateway.watching = False
 
 
-def test_no_request_holds_a_transaction_while_stripe_answers(market):
+def test_no_request_and_no_worker_holds_a_transaction_while_stripe_answers(market):
     gateway = market.platform.gateway
     task_id = market.priced()
     booked = _watched(market, lambda: market.book(task_id))
     assert booked.status_code == 200 and booked.json["task"]["payment_status"] == "authorized"
     onboarded = _watched(market, lambda: market.call(market.tasker, "POST", "/taskers/me/payouts"))
     assert onboarded.status_code == 201 and onboarded.json["account_id"]
-    market.work(task_id, 60)  # the payments worker captures and pays out
+    worked = _watched(market, lambda: market.work(task_id, 60))  # the payments worker captures and pays out
+    assert worked["payment"]["status"] == "captured" and worked["payment"]["amount_transferred"] > 0
     operator = market.api.signup("operator")
     refunded = _watched(
         market, lambda: market.call(operator, "POST", f"/tasks/{task_id}/refunds", {"amount": 500, "reason": "late"})
     )
     assert refunded.status_code == 201 and refunded.json["payment"]["amount_refunded"] == 500
-    assert {"customer", "save_card", "authorize", "create_account", "onboarding_link", "refund"} <= set(gateway.calls)
+    released = market.priced()
+    market.book(released)
+    _watched(market, lambda: (market.call(market.client, "POST", f"/tasks/{released}/cancel", {}), market.drain()))
+    assert market.task(released)["payment"]["status"] == "released"
+    made = set(gateway.calls)
+    assert {"customer", "save_card", "authorize", "create_account", "onboarding_link", "refund"} <= made
+    assert {"intent", "capture", "transfer", "release"} <= made  # the payments worker's, between transactions
     assert gateway.open_transactions == []
     market.ledger_sums_to_zero()  # (stripe-mock's transfers are canned, so no reconcile here)
 
