@@ -104,7 +104,10 @@ class KafkaGroupConsumer:
         self._consumer = KafkaConsumer(
             *[prefix + t for t in topics],
             bootstrap_servers=bootstrap,
-            group_id=group,
+            # The prefix namespaces the groups as it does the topics: two environments on one
+            # cluster (or two test runs) would otherwise share a group, and every member one of
+            # them starts or stops would rebalance the other's.
+            group_id=prefix + group,
             client_id=f"floorboard-{group}",
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -277,7 +280,8 @@ class KafkaTransport:
     def lag(self, group: str, topics: list[str]) -> dict[str, int]:
         partitions = [tp for t in topics for tp in self._partitions(t)]
         end = self.reader.end_offsets(partitions) if partitions else {}
-        committed = self.admin.list_group_offsets({group: partitions}).get(group, {}) if partitions else {}
+        name = self.prefix + group
+        committed = self.admin.list_group_offsets({name: partitions}).get(name, {}) if partitions else {}
         lag = {t: 0 for t in topics}
         for tp in partitions:
             done = committed.get(tp)

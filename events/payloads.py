@@ -74,3 +74,61 @@ class TaskAdjustment(TaskLifecycle):
     claimed: dict[str, int]
     status: str  # pending, approved, disputed, expired, upheld or rejected
     due_at: datetime
+
+
+@dataclass(frozen=True)
+class TipEvent(_View):
+    tip_id: int
+    category: str
+    author_id: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class TipPosted(TipEvent):
+    title: str
+    body_html: str  # sanitized by the producer
+
+
+@dataclass(frozen=True)
+class TipVoted(TipEvent):
+    voter_id: int
+    helpful: bool
+
+
+@dataclass(frozen=True)
+class TipHidden(TipEvent):
+    hidden_by: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReviewSubmitted(_View):
+    review_id: int
+    task_id: int
+    tasker_id: int
+    client_id: int
+    category: str
+    rating: int
+    comment: str
+    at: datetime
+
+
+# The view of each event type a projection reads.
+VIEWS: dict[str, type[_View]] = {
+    "task.accepted": TaskLifecycle,
+    "task.started": TaskLifecycle,
+    "task.completed": TaskCompleted,
+    "task.cancelled": TaskCancelled,
+    "task.adjustment_requested": TaskAdjustment,
+    "task.adjustment_decided": TaskAdjustment,
+    "review.submitted": ReviewSubmitted,
+    "tip.posted": TipPosted,
+    "tip.voted": TipVoted,
+    "tip.hidden": TipHidden,
+}
+
+
+def view_of(event: CloudEvent) -> Any:
+    """The typed view of an event whose type has one (VIEWS)."""
+    return VIEWS[event.type].of(event)

@@ -136,7 +136,7 @@ class Pipeline:
         for runner in self.runners:
             runner.run_once(timeout_s=0.1)
 
-    def until(self, condition, message: str, timeout: float = 60) -> None:
+    def until(self, condition, message: str, timeout: float = 120) -> None:
         wait_until(condition, timeout, step=self.pump, message=message)
 
     def drain(self, timeout: float = 60) -> None:

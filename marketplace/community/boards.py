@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from events.envelope import CloudEvent
+from events.payloads import TipPosted
 from marketplace.accounts.models import User
 from marketplace.clock import utcnow
 from marketplace.community import tip_activity
@@ -30,14 +31,14 @@ def project_tip_events(uow: UnitOfWork, events: list[CloudEvent]) -> None:
     tip_activity.apply(uow.session, BoardEntry, tip_activity.fold(events), _board_entry, "the board")
 
 
-def _board_entry(d: dict) -> dict:
+def _board_entry(posted: TipPosted) -> dict:
     return {
-        "tip_id": d["tip_id"],
-        "category": d["category"],
-        "author_id": d["author_id"],
-        "title": d["title"],
-        "body_html": d["body_html"],
-        "posted_at": d["at"],
+        "tip_id": posted.tip_id,
+        "category": posted.category,
+        "author_id": posted.author_id,
+        "title": posted.title,
+        "body_html": posted.body_html,
+        "posted_at": posted.at,
     }
 
 

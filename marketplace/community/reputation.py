@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from events.envelope import CloudEvent
+from events.payloads import ReviewSubmitted, TaskCancelled, TipEvent, TipPosted, view_of
 from marketplace.accounts.models import Role, User
 from marketplace.community import tip_activity
 from marketplace.community.models import KarmaTip, Reputation
@@ -45,37 +47,39 @@ class _Change:
         self.karma = self.karma or other.karma
 
 
-def _key(event: CloudEvent) -> Key | None:
+COUNTED = ("tip.voted", "tip.hidden", "task.accepted", "task.completed", "task.cancelled", "review.submitted")
+
+
+def _key(event: CloudEvent, view: Any) -> Key | None:
     """Whose reputation this event changes, or None if it changes no one's."""
-    d = event.data
-    if event.type in ("tip.voted", "tip.hidden"):
-        return d["author_id"], d["category"]
-    if event.type in ("task.accepted", "task.completed", "task.cancelled", "review.submitted"):
-        if event.type == "task.cancelled" and d["cancelled_by"] != "tasker":
-            return None  # a client's cancellation says nothing about the tasker
-        if d["tasker_id"] is None:
-            return None
-        return d["tasker_id"], d["category"]
-    return None  # tip.posted: a tip without votes adds no karma; other types share the topics
+    if isinstance(view, TipEvent):
+        return view.author_id, view.category
+    if isinstance(view, TaskCancelled) and view.cancelled_by != "tasker":
+        return None  # a client's cancellation says nothing about the tasker
+    if view.tasker_id is None:
+        return None
+    return view.tasker_id, view.category
 
 
 def _changes(events: list[CloudEvent]) -> dict[Key, _Change]:
     changes: dict[Key, _Change] = {}
     for event in events:
-        key = _key(event)
+        if event.type not in COUNTED:  # tip.posted: a tip without votes adds no karma; others share topics
+            continue
+        view = view_of(event)
+        key = _key(event, view)
         if key is None:
             continue
-        d = event.data
-        change = changes.setdefault(key, _Change(at=d["at"]))
-        change.at = max(change.at, d["at"])
+        change = changes.setdefault(key, _Change(at=view.at))
+        change.at = max(change.at, view.at)
         if event.type == "task.accepted":
             change.accepted += 1
         elif event.type == "task.completed":
             change.completed += 1
         elif event.type == "task.cancelled":
             change.tasker_cancelled += 1
-        elif event.type == "review.submitted":
-            change.rating_sum += d["rating"]
+        elif isinstance(view, ReviewSubmitted):
+            change.rating_sum += view.rating
             change.rating_count += 1
         else:
             change.karma = True
@@ -121,8 +125,8 @@ def _karma_for(session: Session, keys: list[Key]) -> dict[Key, float]:
     return {key: tip_karma(v) for key, v in votes.items()}
 
 
-def _karma_tip(d: dict) -> dict:
-    return {"tip_id": d["tip_id"], "tasker_id": d["author_id"], "category": d["category"]}
+def _karma_tip(posted: TipPosted) -> dict:
+    return {"tip_id": posted.tip_id, "tasker_id": posted.author_id, "category": posted.category}
 
 
 def project_reputation_events(

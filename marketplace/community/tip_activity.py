@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, or_, select
 
 from events.envelope import CloudEvent
+from events.payloads import TipPosted, TipVoted, view_of
 from marketplace.db import insert_many_if_absent
 
 TIP_TYPES = ("tip.posted", "tip.voted", "tip.hidden")
@@ -30,7 +31,7 @@ class TipCounts:
 
 @dataclass
 class TipChanges:
-    posted: dict[int, dict[str, Any]] = field(default_factory=dict)  # tip id -> its tip.posted data
+    posted: dict[int, TipPosted] = field(default_factory=dict)  # tip id -> its tip.posted
     counts: dict[int, TipCounts] = field(default_factory=dict)  # tip id -> what its votes and hides add
     # Tips voted on or hidden before any tip.posted of theirs in this run: they must be stored
     # already. The event type is kept for the error message.
@@ -40,18 +41,18 @@ class TipChanges:
 def fold(events: Iterable[CloudEvent]) -> TipChanges:
     changes = TipChanges()
     for event in events:
-        d = event.data
-        tip_id = d["tip_id"]
-        if event.type == "tip.posted":
-            changes.posted.setdefault(tip_id, d)
-            continue
         if event.type not in TIP_TYPES:
+            continue
+        view = view_of(event)
+        tip_id = view.tip_id
+        if isinstance(view, TipPosted):
+            changes.posted.setdefault(tip_id, view)
             continue
         if tip_id not in changes.posted:
             changes.must_exist.setdefault(tip_id, event.type)
         counts = changes.counts.setdefault(tip_id, TipCounts())
-        if event.type == "tip.voted":
-            if d["helpful"]:
+        if isinstance(view, TipVoted):
+            if view.helpful:
                 counts.helpful += 1
             else:
                 counts.unhelpful += 1
@@ -60,9 +61,9 @@ def fold(events: Iterable[CloudEvent]) -> TipChanges:
     return changes
 
 
-def apply(session, model, changes: TipChanges, row_for: Callable[[dict[str, Any]], dict[str, Any]], who: str) -> None:
+def apply(session, model, changes: TipChanges, row_for: Callable[[TipPosted], dict[str, Any]], who: str) -> None:
     """Write `changes` to `model`'s table (a row per tip: tip_id, helpful, unhelpful, hidden);
-    `row_for(data)` is the new row for a tip.posted's data. `who` names the projection in errors."""
+    `row_for(posted)` is the new row for a tip.posted. `who` names the projection in errors."""
     table = model.__table__
     if changes.must_exist:
         stored = set(
