@@ -15,7 +15,7 @@ from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork
 from marketplace.errors import Conflict, Invalid, NotFound
 from marketplace.floors.models import Region
-from marketplace.payments.gateway import Intent, PaymentDeclined, PaymentGateway
+from marketplace.payments.gateway import GatewayError, Intent, PaymentDeclined, PaymentGateway
 from marketplace.payments.models import (
     Payment,
     PaymentStatus,
@@ -25,6 +25,12 @@ from marketplace.payments.status import emit_payment_event, set_status
 from marketplace.tasks.models import Task, TaskStatus
 from marketplace.tasks.quotes import quotes_of
 from marketplace.tasks.transitions import Action, target
+
+# A booking's attempt recorded this recently, and not yet answered, is still in flight: a second
+# request waits for it. Older, it was lost (the process died while Stripe answered), and the next
+# request asks again with the same keys.
+IN_FLIGHT = timedelta(seconds=60)
+UNANSWERED = "The payment service did not answer; try again."
 
 
 def currency_of(session: Session, task: Task) -> str:
@@ -80,6 +86,9 @@ def request_hold(
             attempt=0,
         )
     unanswered = payment.status == PaymentStatus.pending and not payment.intent_id and payment.attempt > 0
+    if unanswered and payment.failure_message is None and payment.updated_at > utcnow() - IN_FLIGHT:
+        # Another request (a second tab, a double click) is asking Stripe right now.
+        raise Conflict(f"Task {task_id} is being booked right now: wait for that answer.")
     if not unanswered:  # a new attempt (a first booking, another card after a decline or a 3-D Secure step)
         payment.attempt += 1
         payment.intent_id = ""
@@ -156,11 +165,24 @@ def book_task(
     with uow_factory() as uow:
         request = request_hold(uow, client, task_id, payment_method, token)
         uow.commit()
-    answer = place_hold(gateway, request)
+    try:
+        answer = place_hold(gateway, request)
+    except GatewayError:
+        with uow_factory() as uow:  # not in flight any more: the client may try again at once
+            _unanswered(uow, request)
+            uow.commit()
+        raise
     with uow_factory() as uow:
         payment, secret = record_hold(uow, request, answer)
         uow.commit()
     return payment, secret
+
+
+def _unanswered(uow: UnitOfWork, request: HoldRequest) -> None:
+    payment = uow.session.get_one(Payment, request.task_id)
+    if payment.attempt == request.attempt and payment.status == PaymentStatus.pending and not payment.intent_id:
+        payment.failure_message = UNANSWERED
+        uow.session.add(payment)
 
 
 def sync_payment(uow_factory: Callable[[], Any], gateway: PaymentGateway, task_id: int) -> Payment:

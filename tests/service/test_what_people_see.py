@@ -225,3 +225,30 @@ def test_the_audit_does_not_cry_wolf_over_compacted_floor_changes(platform):
     assert f"yard-work/springfield: newest row carries version {older.version - 1}, not {older.version}" in (
         result.output
     )
+
+
+def test_a_booking_in_flight_is_waited_for_and_a_lost_one_is_asked_again_with_the_same_keys(market):
+    from marketplace.errors import Conflict
+    from marketplace.payments.holds import book_task, request_hold
+
+    platform, pipeline, people = market
+    client = who(platform, people["client"])
+    with platform.uow() as uow:
+        from marketplace.tasks.posting import post_task
+        from tests.service.test_task_use_cases import draft
+
+        task_id = post_task(uow, client.id, draft()).id
+        uow.commit()
+    pipeline.drain()
+    with platform.uow() as uow:  # step 1 of a booking whose process then died before Stripe answered
+        request_hold(uow, client, task_id, "pm_null")
+        uow.commit()
+    with pytest.raises(Conflict, match="being booked right now"):
+        book_task(platform.uow, platform.gateway, client, task_id, "pm_null")  # a second tab, meanwhile
+    with platform.uow() as uow:
+        payment = uow.session.get_one(Payment, task_id)
+        payment.updated_at = utcnow() - timedelta(minutes=2)  # long past any answer: it was lost
+        uow.session.add(payment)
+        uow.commit()
+    payment, _ = book_task(platform.uow, platform.gateway, client, task_id, "pm_null")
+    assert payment.status == "authorized" and payment.attempt == 1  # the lost attempt's keys, once more
