@@ -17,7 +17,8 @@ from marketplace.taskers.skills import SkillSpec, set_skills
 from marketplace.tasks.lifecycle import accept_task, cancel_by_tasker, complete_task, start_task
 from marketplace.tasks.posting import TaskDraft, post_task
 from marketplace.tasks.reviews import review_task
-from tests.support import ANY_TIME, NO_WINDOW, ApiHelper, Pipeline, book, csrf
+from tests.e2e.test_adjustments_web import drain, sign_in
+from tests.support import ANY_TIME, NO_WINDOW, ApiHelper, book
 
 PASSWORD = "correct horse battery"
 
@@ -26,20 +27,6 @@ PASSWORD = "correct horse battery"
 def web(app):
     app.config["WTF_CSRF_ENABLED"] = True
     return app.test_client()
-
-
-def sign_in(client, email):
-    token = csrf(client.get("/login").get_data(as_text=True))
-    assert client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token}).status_code == 302
-    return client
-
-
-def drain(platform, *groups):
-    pipeline = Pipeline(platform, list(groups))
-    try:
-        pipeline.drain()
-    finally:
-        pipeline.close()
 
 
 @pytest.fixture
