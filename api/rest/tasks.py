@@ -55,11 +55,17 @@ def _private(task: Task, viewer, now) -> dict:
     return {"address": None, "access_notes": None}
 
 
+def _posted_rate(quotes: dict) -> int | None:
+    posted = quotes.get("posted")
+    return posted.rate if posted is not None else None
+
+
 def task_views(session, tasks: list[Task]) -> list[dict]:
     """Tasks with their quotes and payment: two queries for a whole page, not two per task. The
     private details are shown only to those `may_read_private` allows, and the reach (who could
     see a waiting task) to its client and operators."""
     viewer, now = getattr(g, "user", None), utcnow()
+    reach_cache: dict = {}  # the taskers of each category and region, looked up once per page
     ids = [t.id for t in tasks]
     quotes = quotes_for(session, ids)
     payments = {p.task_id: p for p in session.exec(select(Payment).where(col(Payment.task_id).in_(ids)))} if ids else {}
@@ -78,7 +84,7 @@ def task_views(session, tasks: list[Task]) -> list[dict]:
             "payment": payments.get(t.id),
             "adjustment": claims.get(t.id),
             **_private(t, viewer, now),
-            "reach": reach_view(session, t, now)
+            "reach": reach_view(session, t, now, _posted_rate(quotes[t.id]), reach_cache)
             if viewer is not None and (viewer.role == Role.operator or is_client(viewer, t))
             else None,
         }

@@ -88,17 +88,28 @@ def _skills_for(session: Session, category: str, region: str) -> list[TaskerSkil
     return _candidates(session, cat, region) if cat is not None else []
 
 
-def reach_view(session: Session, task: Task, now: datetime) -> dict | None:
+SkillsCache = dict[tuple[str, str], list[TaskerSkill]]
+
+
+def reach_view(
+    session: Session, task: Task, now: datetime, rate: int | None = None, cache: SkillsCache | None = None
+) -> dict | None:
     """A task's reach while it waits for a tasker (priced), as its client's page and the API show
-    it; None at any other status."""
+    it; None at any other status. A page of tasks passes each one's posted `rate` (already read)
+    and one `cache`, so the taskers of a category and region are looked up once per page."""
     if task.status != TaskStatus.priced:
         return None
-    rate = session.exec(
-        select(TaskQuote.rate).where(col(TaskQuote.task_id) == task.id, col(TaskQuote.kind) == "posted")
-    ).first()
+    if rate is None:
+        rate = session.exec(
+            select(TaskQuote.rate).where(col(TaskQuote.task_id) == task.id, col(TaskQuote.kind) == "posted")
+        ).first()
     if rate is None:
         return None
-    reach = _reach(_skills_for(session, task.category, task.region), rate, task.starts_at, now)
+    cache = {} if cache is None else cache
+    key = (task.category, task.region)
+    if key not in cache:
+        cache[key] = _skills_for(session, *key)
+    reach = _reach(cache[key], rate, task.starts_at, now)
     cat, reg = session.get(Category, task.category), session.get(Region, task.region)
     return {
         "taskers": reach.taskers,
@@ -118,7 +129,7 @@ def stranded_tasks(session: Session, now: datetime) -> list[tuple[Task, Reach]]:
         .where(col(Task.status) == TaskStatus.priced, col(Task.payment_status) == "authorized")
         .order_by(col(Task.id))
     ).all()
-    skills: dict[tuple[str, str], list[TaskerSkill]] = {}
+    skills: SkillsCache = {}
     found = []
     for task, rate in rows:
         key = (task.category, task.region)
