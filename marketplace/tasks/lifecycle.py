@@ -213,7 +213,7 @@ def settle_task(uow: UnitOfWork, task: Task, final: Quote, action: Action) -> No
 def cancellation_terms(task: Task, now: datetime) -> tuple[bool, str]:
     """(is a fee due, the policy as the client reads it) for a client cancelling now."""
     if task.status in (TaskStatus.posted, TaskStatus.priced, TaskStatus.rejected) or task.tasker_id is None:
-        return False, "No tasker has accepted yet, so cancelling is free."
+        return False, "No tasker holds this task now, so cancelling is free."
     if task.starts_at - now > FREE_CANCELLATION:
         return False, "The start is more than 24 hours away, so cancelling is free."
     return True, (

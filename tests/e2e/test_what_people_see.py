@@ -70,6 +70,7 @@ def test_the_timeline_keeps_an_accept_and_a_tasker_cancel(web, platform, people)
     assert "Accepted by" in page and ">Ann</a>" in page
     assert "Cancelled by the tasker, " in page and "“My van broke down”" in page
     assert "Back on offer to other taskers" in page
+    assert "No tasker holds this task now, so cancelling is free." in page  # not "no tasker has accepted"
 
 
 def test_a_stranded_task_says_so_on_the_page_and_in_the_api(web, app, platform, people):
