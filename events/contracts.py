@@ -117,6 +117,63 @@ class TaskAdjustment(TaskLifecycle):
     due_at = fields.AwareDateTime(required=True)
 
 
+class HandoffOffered(TaskLifecycle):
+    """`tasker_id` holds the task and offers it to `to_tasker_id` until `expires_at`."""
+
+    offer_id = whole(required=True)
+    to_tasker_id = whole(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+
+
+class HandoffClosed(TaskLifecycle):
+    """An offer declined by the peer, withdrawn (by the first tasker, or because the task moved on)
+    or lapsed unanswered; `tasker_id` still holds the task."""
+
+    offer_id = whole(required=True)
+    to_tasker_id = whole(required=True)
+    reason = fields.String(required=True)
+
+
+class HandedOff(TaskLifecycle):
+    """The task now belongs to `tasker_id`, who accepted offer `offer_id` from `from_tasker_id`.
+    `late`: less than 24 h before the start, so it counts half a cancellation for the first tasker."""
+
+    offer_id = whole(required=True)
+    from_tasker_id = whole(required=True)
+    late = fields.Boolean(required=True)
+
+
+class EndorsementEvent(Payload):
+    endorsement_id = whole(required=True)
+    endorser_id = whole(required=True)
+    endorsee_id = whole(required=True)
+    category = slug(required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class EndorsementGiven(EndorsementEvent):
+    """The endorser's standing in the category when they gave it, and the monthly allowance of
+    mentoring endorsements then in force: the projection decides from these alone."""
+
+    text = fields.String(required=True, validate=validate.Length(max=500))
+    endorser_tier = fields.String(required=True, validate=validate.OneOf(["newcomer", "trusted", "elite"]))
+    endorser_completed = whole(required=True, validate=validate.Range(min=0))
+    mentor_cap = whole(required=True, validate=validate.Range(min=0))
+
+
+class EndorsementWithdrawn(EndorsementEvent):
+    """Withdrawn by the endorser (`revoked_by` None) or revoked by an operator, with a reason."""
+
+    revoked_by = whole(required=True, allow_none=True)
+    reason = fields.String(required=True)
+
+
+class ConnectionEvent(Payload):
+    tasker_id = whole(required=True)  # who acted
+    other_id = whole(required=True)
+    at = fields.AwareDateTime(required=True)
+
+
 class ReviewSubmitted(Payload):
     review_id = whole(required=True)
     task_id = whole(required=True)
@@ -205,7 +262,20 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("task.cancelled", "tasks.lifecycle", TaskCancelled),
         EventType("task.adjustment_requested", "tasks.lifecycle", TaskAdjustment),
         EventType("task.adjustment_decided", "tasks.lifecycle", TaskAdjustment),
+        EventType("task.handoff_offered", "tasks.lifecycle", HandoffOffered),
+        *(
+            EventType(f"task.handoff_{kind}", "tasks.lifecycle", HandoffClosed)
+            for kind in ("declined", "withdrawn", "lapsed")
+        ),
+        EventType("task.handed_off", "tasks.lifecycle", HandedOff),
         EventType("review.submitted", "reviews.submitted", ReviewSubmitted),
+        EventType("endorsement.given", "community.activity", EndorsementGiven),
+        EventType("endorsement.withdrawn", "community.activity", EndorsementWithdrawn),
+        EventType("endorsement.revoked", "community.activity", EndorsementWithdrawn),
+        *(
+            EventType(f"connection.{kind}", "community.activity", ConnectionEvent)
+            for kind in ("requested", "accepted", "removed", "blocked")
+        ),
         EventType("tip.posted", "tips.activity", TipPosted),
         EventType("tip.voted", "tips.activity", TipVoted),
         EventType("tip.hidden", "tips.activity", TipHidden),

@@ -77,6 +77,57 @@ class TaskAdjustment(TaskLifecycle):
 
 
 @dataclass(frozen=True)
+class HandoffOffered(TaskLifecycle):
+    offer_id: int
+    to_tasker_id: int
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class HandoffClosed(TaskLifecycle):
+    offer_id: int
+    to_tasker_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class HandedOff(TaskLifecycle):
+    offer_id: int
+    from_tasker_id: int
+    late: bool  # less than 24 h before the start
+
+
+@dataclass(frozen=True)
+class EndorsementEvent(_View):
+    endorsement_id: int
+    endorser_id: int
+    endorsee_id: int
+    category: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class EndorsementGiven(EndorsementEvent):
+    text: str
+    endorser_tier: str
+    endorser_completed: int
+    mentor_cap: int
+
+
+@dataclass(frozen=True)
+class EndorsementWithdrawn(EndorsementEvent):
+    revoked_by: int | None  # None: the endorser withdrew it
+    reason: str
+
+
+@dataclass(frozen=True)
+class ConnectionEvent(_View):
+    tasker_id: int
+    other_id: int
+    at: datetime
+
+
+@dataclass(frozen=True)
 class TipEvent(_View):
     tip_id: int
     category: str
@@ -122,7 +173,16 @@ VIEWS: dict[str, type[_View]] = {
     "task.cancelled": TaskCancelled,
     "task.adjustment_requested": TaskAdjustment,
     "task.adjustment_decided": TaskAdjustment,
+    "task.handoff_offered": HandoffOffered,
+    "task.handoff_declined": HandoffClosed,
+    "task.handoff_withdrawn": HandoffClosed,
+    "task.handoff_lapsed": HandoffClosed,
+    "task.handed_off": HandedOff,
     "review.submitted": ReviewSubmitted,
+    "endorsement.given": EndorsementGiven,
+    "endorsement.withdrawn": EndorsementWithdrawn,
+    "endorsement.revoked": EndorsementWithdrawn,
+    **{f"connection.{kind}": ConnectionEvent for kind in ("requested", "accepted", "removed", "blocked")},
     "tip.posted": TipPosted,
     "tip.voted": TipVoted,
     "tip.hidden": TipHidden,

@@ -24,6 +24,7 @@ TOPICS: dict[str, Topic] = {
         Topic("tips.activity", "category"),
         Topic("payments.events", "task id"),
         Topic("reputation.changes", "tasker id"),
+        Topic("community.activity", "tasker id (the endorser, or who acted)"),
     ]
 }
 
@@ -35,6 +36,7 @@ CONSUMER_GROUPS: dict[str, tuple[str, ...]] = {
     "reputation": ("tasks.lifecycle", "reviews.submitted", "tips.activity"),
     "tips": ("tips.activity",),
     "payments": ("tasks.lifecycle",),
+    "network": ("community.activity",),
 }
 
 DLQ_SUFFIX = ".dlq"

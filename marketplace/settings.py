@@ -65,6 +65,12 @@ class Settings:
     # Minutes worked may exceed the time since the task started by at most this much.
     completion_tolerance_s: int = 600
     api_token_ttl_s: int = 30 * 24 * 3600
+    # The taskers' network: an offer to hand a task to a peer lapses after this (never after the
+    # start); the client may cancel free this long after a hand-off; a mentor gives at most this
+    # many endorsements a month that count towards a mentored unlock.
+    handoff_offer_ttl_s: int = 6 * 3600
+    handoff_free_cancel_s: int = 12 * 3600
+    mentor_monthly_cap: int = 3
     # Behind HTTPS (`floorboard serve`): Secure session cookies and HSTS.
     https_only: bool = False
     password_hashing: str = "standard"  # or "cheapest-for-tests" (refused by `floorboard serve`)
@@ -112,6 +118,9 @@ class Settings:
             start_late_s=_number(env, "FLOORBOARD_START_LATE_S", 24 * 3600, int),
             completion_tolerance_s=_number(env, "FLOORBOARD_COMPLETION_TOLERANCE_S", 600, int),
             api_token_ttl_s=_number(env, "FLOORBOARD_API_TOKEN_TTL_S", 30 * 24 * 3600, int),
+            handoff_offer_ttl_s=_number(env, "FLOORBOARD_HANDOFF_OFFER_TTL_S", 6 * 3600, int),
+            handoff_free_cancel_s=_number(env, "FLOORBOARD_HANDOFF_FREE_CANCEL_S", 12 * 3600, int),
+            mentor_monthly_cap=_number(env, "FLOORBOARD_MENTOR_MONTHLY_CAP", 3, int),
             https_only=env.get("FLOORBOARD_HTTPS_ONLY", "") == "1",
             password_hashing=env.get("FLOORBOARD_PASSWORD_HASHING", "standard"),
             priority_window=parse_priority_window(

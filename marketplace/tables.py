@@ -2,8 +2,9 @@
 every table at once (the tests, `bootstrap`)."""
 
 from marketplace.accounts.models import ApiToken, Role, User, WebSession
-from marketplace.community.models import BoardEntry, KarmaTip, Reputation, Tip, TipVote
+from marketplace.community.models import BoardEntry, HandoffCredit, KarmaTip, Reputation, Tip, TipVote
 from marketplace.floors.models import Category, FloorRuleVersion, Level, Region
+from marketplace.network.models import Block, Connection, Endorsement, HandoffOffer, MentoredUnlock, MentorSlot
 from marketplace.payments.models import (
     LedgerEntry,
     Payment,
@@ -28,8 +29,15 @@ __all__ = [
     "Adjustment",
     "AdjustmentStatus",
     "ApiToken",
+    "Block",
     "BoardEntry",
     "Category",
+    "Connection",
+    "Endorsement",
+    "HandoffCredit",
+    "HandoffOffer",
+    "MentorSlot",
+    "MentoredUnlock",
     "FloorRuleVersion",
     "IdempotencyKey",
     "KarmaTip",

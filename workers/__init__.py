@@ -13,9 +13,18 @@ __all__ = ["WorkerSpec", "registry", "run_in_threads", "workers_for"]
 
 
 def registry() -> dict[str, WorkerSpec]:
-    from workers import payments, pricing, relay, reputation, retention, tasker_rates, tips  # each declares its SPEC
+    from workers import network, payments, pricing, relay, reputation, retention, tasker_rates, tips  # each a SPEC
 
-    specs = (relay.SPEC, pricing.SPEC, tasker_rates.SPEC, reputation.SPEC, tips.SPEC, payments.SPEC, retention.SPEC)
+    specs = (
+        relay.SPEC,
+        pricing.SPEC,
+        tasker_rates.SPEC,
+        reputation.SPEC,
+        tips.SPEC,
+        payments.SPEC,
+        network.SPEC,
+        retention.SPEC,
+    )
     return {spec.name: spec for spec in specs}
 
 

@@ -1,4 +1,4 @@
-"""`floorboard replay reputation|tips`: rebuild a projection from the log.
+"""`floorboard replay reputation|tips|network`: rebuild a projection from the log.
 
 The projection's tables and its group's `processed_events` are cleared and every event on its
 topics is applied again from the beginning, in one transaction, with the live handlers (minus
@@ -29,9 +29,11 @@ from events.runner import claim, processed_key
 from events.tables import ProcessedEvent
 from events.topics import CONSUMER_GROUPS
 from events.transport import Record
+from marketplace.community import reputation
 from marketplace.community.boards import project_tip_events
-from marketplace.community.models import BoardEntry, KarmaTip, Reputation
+from marketplace.community.models import BoardEntry
 from marketplace.community.reputation import HeldReputation
+from marketplace.network import endorsements
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +73,15 @@ class Projection:
 
 
 PROJECTIONS = {
-    # Both announce nothing: a replay must not announce changes a second time.
-    "reputation": Projection("reputation", CONSUMER_GROUPS["reputation"], (Reputation, KarmaTip), HeldReputation),
+    # None announces anything: a replay must not announce changes a second time.
+    "reputation": Projection("reputation", CONSUMER_GROUPS["reputation"], reputation.PROJECTION_TABLES, HeldReputation),
     "tips": Projection("tips", CONSUMER_GROUPS["tips"], (BoardEntry,), lambda: Immediate(project_tip_events)),
+    "network": Projection(
+        "network",
+        CONSUMER_GROUPS["network"],
+        endorsements.PROJECTION_TABLES,
+        lambda: Immediate(endorsements.project_endorsement_events),
+    ),
 }
 
 

@@ -12,6 +12,7 @@ TYPES = [
     "task.accepted",
     "task.completed",
     "task.cancelled",
+    "task.handed_off",
     "review.submitted",
     "tip.posted",
     "tip.voted",

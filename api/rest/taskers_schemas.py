@@ -38,6 +38,9 @@ class SkillsViewSchema(ApiSchema):
     regions = fields.List(fields.String())
     skills = fields.List(fields.Nested(SkillViewSchema))
     skilled_unlocked = fields.Boolean()
+    mentored = fields.List(
+        fields.String(), metadata={"description": "Skilled categories opened to you by two mentors' endorsements"}
+    )
     licensed = fields.List(fields.String())
     waiting = fields.Nested(WaitingSchema, metadata={"description": "What is not in your feed yet, and when it opens"})
 
@@ -63,6 +66,7 @@ class ReputationSchema(ApiSchema):
     completed = fields.Integer()
     levels = fields.List(fields.String())
     licensed_categories = fields.List(fields.String())
+    mentored_categories = fields.List(fields.String())
     categories = fields.List(fields.Nested(CategoryReputationSchema))
 
 

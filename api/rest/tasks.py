@@ -253,11 +253,13 @@ class Cancel(MethodView):
     @blp.response(200, TaskSchema)
     @blp.doc(security=SECURITY)
     def post(self, data, task_id: int):
-        """Cancel. A client: free more than 24 h before the start (or before anyone accepted),
-        otherwise one billable hour goes to the tasker. A tasker: the task goes back on offer, and
+        """Cancel. A client: free more than 24 h before the start (or before anyone accepted, or
+        within 12 h of a hand-off to a tasker you did not choose), otherwise one billable hour goes
+        to the tasker. A tasker: the task goes back on offer, and
         it counts against your reliability"""
         if g.user.role == Role.client:
-            return _act(lambda unit, user, tid: cancel_by_client(unit, user, tid, data["reason"])[0], task_id)
+            grace = timedelta(seconds=platform().settings.handoff_free_cancel_s)
+            return _act(lambda unit, user, tid: cancel_by_client(unit, user, tid, data["reason"], grace)[0], task_id)
         return _act(cancel_by_tasker, task_id, data["reason"])
 
 

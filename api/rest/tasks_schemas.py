@@ -56,6 +56,10 @@ class TaskCreateSchema(ApiSchema):
         validate=validate.Length(max=1000),
         metadata={"description": "Private, like the address: gate codes, where the key is"},
     )
+    handoffs_allowed = fields.Boolean(
+        load_default=True,
+        metadata={"description": "False: the tasker who accepts may not hand the task to a peer"},
+    )
 
 
 class PaymentSchema(ApiSchema):
@@ -102,6 +106,11 @@ class TaskSchema(ApiSchema):
     rejection_reason = fields.String(allow_none=True)
     tasker_id = fields.Integer(allow_none=True)
     accepted_at = fields.AwareDateTime(allow_none=True)
+    handoffs_allowed = fields.Boolean(metadata={"description": "Whether the holder may hand the task to a peer"})
+    handed_off_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "The latest hand-off; you may cancel free for 12 h after it"}
+    )
+    handed_from_id = fields.Integer(allow_none=True, metadata={"description": "Who handed the task to its tasker"})
     started_at = fields.AwareDateTime(allow_none=True)
     completed_at = fields.AwareDateTime(allow_none=True)
     cancelled_at = fields.AwareDateTime(allow_none=True)

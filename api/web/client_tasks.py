@@ -4,7 +4,7 @@ its timeline, answering a claim, cancelling and reviewing."""
 from __future__ import annotations
 
 import secrets
-from datetime import timezone
+from datetime import timedelta, timezone
 from decimal import Decimal
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
@@ -149,11 +149,15 @@ def new_task():
     return render_page("web/new_task.html", status, form=form, quote=result, problem=problem, floor=floor)
 
 
+def _handoff_grace() -> timedelta:
+    return timedelta(seconds=platform().settings.handoff_free_cancel_s)
+
+
 def _task_context(s, task: Task) -> dict:
     tasker = s.get(User, task.tasker_id) if task.tasker_id else None
     payment = s.get(Payment, task.id)
     now = utcnow()
-    fee_due, policy = cancellation_terms(task, now)
+    fee_due, policy = cancellation_terms(task, now, _handoff_grace())
     reviewed = s.exec(select(Review).where(col(Review.task_id) == task.id)).first()
     steps = steps_of(s, task.id)
     actor_ids = {step.actor_id for step in steps if step.actor_id is not None}
@@ -249,7 +253,7 @@ def cancel_task(task_id: int):
         own_task(unit.session, task_id)
         attempt(
             unit,
-            lambda: cancel_by_client(unit, signed_in(), task_id, form.reason.data or ""),
+            lambda: cancel_by_client(unit, signed_in(), task_id, form.reason.data or "", _handoff_grace()),
             lambda result: f"Cancelled. The tasker is paid {format_cents(result[1].total)} for the late cancellation."
             if result[1]
             else "Cancelled, free of charge.",

@@ -72,7 +72,19 @@ class Reputation(SQLModel, table=True):
     accepted: int = 0
     completed: int = 0
     tasker_cancelled: int = 0
+    late_handoffs: int = 0  # tasks handed to a peer less than 24 h before the start
+    handoffs_completed: int = 0  # tasks this tasker handed on that the peer completed
     tip_karma: float = 0.0
     score: int = 0
     tier: str = Field(default="newcomer", max_length=16)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # the latest event's time
+
+
+class HandoffCredit(SQLModel, table=True):
+    """The reputation projection's memory of who passed each task on (the latest hand-off), so
+    that its completion credits them."""
+
+    __tablename__ = "handoff_credits"
+    task_id: int = Field(primary_key=True)
+    passed_by: int
+    category: str = Field(max_length=64)

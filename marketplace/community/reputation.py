@@ -12,10 +12,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from events.envelope import CloudEvent
-from events.payloads import ReviewSubmitted, TaskCancelled, TipEvent, TipPosted, view_of
+from events.payloads import HandedOff, ReviewSubmitted, TaskCancelled, TipEvent, TipPosted, view_of
 from marketplace.accounts.models import Role, User
 from marketplace.community import tip_activity
-from marketplace.community.models import KarmaTip, Reputation
+from marketplace.community.models import HandoffCredit, KarmaTip, Reputation
 from marketplace.community.scoring import bayesian_rating, reliability, reputation_score, tier_for, tip_karma
 from marketplace.db import UnitOfWork, insert_many_if_absent
 from marketplace.errors import NotFound
@@ -34,6 +34,8 @@ class _Change:
     tasker_cancelled: int = 0
     rating_sum: int = 0
     rating_count: int = 0
+    late_handoffs: int = 0
+    handoffs_completed: int = 0
     karma: bool = False  # a vote or a hide changed this tasker's tip counts: sum the karma again
 
     def absorb(self, other: "_Change") -> None:
@@ -44,10 +46,20 @@ class _Change:
         self.tasker_cancelled += other.tasker_cancelled
         self.rating_sum += other.rating_sum
         self.rating_count += other.rating_count
+        self.late_handoffs += other.late_handoffs
+        self.handoffs_completed += other.handoffs_completed
         self.karma = self.karma or other.karma
 
 
-COUNTED = ("tip.voted", "tip.hidden", "task.accepted", "task.completed", "task.cancelled", "review.submitted")
+COUNTED = (
+    "tip.voted",
+    "tip.hidden",
+    "task.accepted",
+    "task.completed",
+    "task.cancelled",
+    "task.handed_off",
+    "review.submitted",
+)
 
 
 def _key(event: CloudEvent, view: Any) -> Key | None:
@@ -61,12 +73,61 @@ def _key(event: CloudEvent, view: Any) -> Key | None:
     return view.tasker_id, view.category
 
 
-def _changes(events: list[CloudEvent]) -> dict[Key, _Change]:
+def _credits(session: Session, events: list[CloudEvent]) -> dict[int, int | None]:
+    """Who passed on each task these events complete or give back (None: nobody), from the
+    projection's own table; _changes keeps it current as hand-offs pass."""
+    ids = sorted({e.data["task_id"] for e in events if e.type in ("task.completed", "task.cancelled")})
+    held = dict.fromkeys(ids)
+    if ids:
+        held.update(
+            session.exec(
+                select(HandoffCredit.task_id, HandoffCredit.passed_by).where(col(HandoffCredit.task_id).in_(ids))
+            ).all()
+        )
+    return held
+
+
+def _save_credits(session: Session, written: dict[int, tuple[int, str] | None]) -> None:
+    for task_id, credit in sorted(written.items()):
+        row = session.get(HandoffCredit, task_id)
+        if credit is None:
+            if row is not None:
+                session.delete(row)
+            continue
+        if row is None:
+            row = HandoffCredit(task_id=task_id, passed_by=credit[0], category=credit[1])
+        row.passed_by, row.category = credit
+        session.add(row)
+    session.flush()
+
+
+def _changes(session: Session, events: list[CloudEvent]) -> dict[Key, _Change]:
     changes: dict[Key, _Change] = {}
+    passed = _credits(session, events)
+    written: dict[int, tuple[int, str] | None] = {}  # the credits these events change
     for event in events:
         if event.type not in COUNTED:  # tip.posted: a tip without votes adds no karma; others share topics
             continue
         view = view_of(event)
+        if isinstance(view, HandedOff):
+            assert view.tasker_id is not None  # a hand-off always has a winner
+            changes.setdefault((view.tasker_id, view.category), _Change(at=view.at)).accepted += 1
+            passer = changes.setdefault((view.from_tasker_id, view.category), _Change(at=view.at))
+            passer.late_handoffs += int(view.late)
+            passed[view.task_id] = view.from_tasker_id
+            written[view.task_id] = (view.from_tasker_id, view.category)
+            for change in (changes[(view.tasker_id, view.category)], passer):
+                change.at = max(change.at, view.at)
+            continue
+        if event.type == "task.completed" and passed.get(view.task_id) is not None:
+            credited = passed[view.task_id]
+            assert credited is not None
+            credit = changes.setdefault((credited, view.category), _Change(at=view.at))
+            credit.handoffs_completed += 1
+            credit.at = max(credit.at, view.at)
+        if event.type in ("task.completed", "task.cancelled") and passed.get(view.task_id) is not None:
+            passed[view.task_id] = None  # done, cancelled or given back: nothing more to credit
+            written[view.task_id] = None
         key = _key(event, view)
         if key is None:
             continue
@@ -83,6 +144,7 @@ def _changes(events: list[CloudEvent]) -> dict[Key, _Change]:
             change.rating_count += 1
         else:
             change.karma = True
+    _save_credits(session, written)
     return changes
 
 
@@ -137,7 +199,7 @@ def project_reputation_events(
     Returns each changed row with its (score, tier) before."""
     session = uow.session
     _apply_tips(session, events)
-    return _write(session, _changes(events))
+    return _write(session, _changes(session, events))
 
 
 def _apply_tips(session: Session, events: list[CloudEvent]) -> None:
@@ -162,10 +224,18 @@ def _write(session: Session, changes: dict[Key, _Change], per_statement: int = 1
             rep.tasker_cancelled += change.tasker_cancelled
             rep.rating_sum += change.rating_sum
             rep.rating_count += change.rating_count
+            rep.late_handoffs += change.late_handoffs
+            rep.handoffs_completed += change.handoffs_completed
             if change.karma:
                 rep.tip_karma = karma[key]
             rep.score = reputation_score(
-                rep.rating_sum, rep.rating_count, rep.completed, rep.tasker_cancelled, rep.tip_karma
+                rep.rating_sum,
+                rep.rating_count,
+                rep.completed,
+                rep.tasker_cancelled,
+                rep.tip_karma,
+                rep.late_handoffs,
+                rep.handoffs_completed,
             )
             rep.tier = tier_for(rep.score)
             rep.updated_at = max(rep.updated_at, change.at)  # the latest event's time, whatever the order
@@ -196,7 +266,7 @@ class HeldReputation:
 
     def add(self, uow: UnitOfWork, events: list[CloudEvent]) -> None:
         session = uow.session
-        changes = _changes(events)
+        changes = _changes(session, events)
         taskers = sorted({tasker for tasker, _ in changes})
         if taskers:
             users = set(session.exec(select(User.id).where(col(User.id).in_(taskers))))
@@ -215,14 +285,15 @@ class HeldReputation:
         self.held = {}
 
 
-def project_reputation_event(uow: UnitOfWork, event: CloudEvent, emit: bool = True) -> Reputation | None:
-    """Apply one event, and announce a changed score or tier on reputation.changes (`emit=False`
-    on replay, which must not announce changes a second time)."""
+def project_reputation_event(uow: UnitOfWork, event: CloudEvent, emit: bool = True) -> list[Reputation]:
+    """Apply one event, and announce each changed score or tier on reputation.changes (`emit=False`
+    on replay, which must not announce changes a second time). Most events change one row; a
+    hand-off changes two (the peer who took it, the tasker who passed it on), and so does the
+    completion of a handed-off task (its tasker, and the one who passed it on). Returns the rows."""
     changed = project_reputation_events(uow, [event])
-    if not changed:
-        return None
-    [(before, rep)] = changed.values()
-    if emit and (rep.score, rep.tier) != before:
+    for before, rep in changed.values():
+        if not emit or (rep.score, rep.tier) == before:
+            continue
         uow.emit(
             CloudEvent(
                 type="reputation.changed",
@@ -239,11 +310,11 @@ def project_reputation_event(uow: UnitOfWork, event: CloudEvent, emit: bool = Tr
             ),
             key=str(rep.tasker_id),
         )
-    return rep
+    return [rep for _, rep in changed.values()]
 
 
 def figures(rep: Reputation) -> dict:
-    rel = reliability(rep.completed, rep.tasker_cancelled)
+    rel = reliability(rep.completed, rep.tasker_cancelled, rep.late_handoffs)
     return {
         "rating": round(bayesian_rating(rep.rating_sum, rep.rating_count), 2),
         "reliability": None if rel is None else round(rel, 3),
@@ -283,8 +354,9 @@ def public_reputation(session: Session, tasker_id: int) -> dict:
         "completed": st.completed,
         "levels": levels,
         "licensed_categories": sorted(st.licensed),
+        "mentored_categories": sorted(st.mentored),
         "categories": categories,
     }
 
 
-PROJECTION_TABLES = (Reputation, KarmaTip)
+PROJECTION_TABLES = (Reputation, KarmaTip, HandoffCredit)

@@ -38,10 +38,17 @@ def bayesian_rating(rating_sum: int, rating_count: int) -> float:
     return (RATING_PRIOR_WEIGHT * RATING_PRIOR_MEAN + rating_sum) / (RATING_PRIOR_WEIGHT + rating_count)
 
 
-def reliability(completed: int, tasker_cancelled: int) -> float | None:
-    """Completed over accepted-and-finished: every cancellation by the tasker counts against it.
-    None until the tasker has finished something either way."""
-    finished = completed + tasker_cancelled
+# A hand-off to a peer less than 24 h before the start counts as this much of a cancellation (one
+# made earlier counts nothing); each hand-off the peer then completes adds this much tip karma
+# to the tasker who passed it on.
+LATE_HANDOFF_WEIGHT = 0.5
+HANDOFF_KARMA = 0.25
+
+
+def reliability(completed: int, tasker_cancelled: int, late_handoffs: int = 0) -> float | None:
+    """Completed over accepted-and-finished: every cancellation by the tasker counts against it,
+    and each late hand-off half as much. None until the tasker has finished something either way."""
+    finished = completed + tasker_cancelled + LATE_HANDOFF_WEIGHT * late_handoffs
     return completed / finished if finished else None
 
 
@@ -63,12 +70,22 @@ def tip_karma(votes: list[tuple[int, int, int]]) -> float:
     return round(total, 6)
 
 
-def reputation_score(rating_sum: int, rating_count: int, completed: int, tasker_cancelled: int, karma: float) -> int:
+def reputation_score(
+    rating_sum: int,
+    rating_count: int,
+    completed: int,
+    tasker_cancelled: int,
+    karma: float,
+    late_handoffs: int = 0,
+    handoffs_completed: int = 0,
+) -> int:
     """0-100. Rating and reliability are weighed by experience, so a newcomer starts low and a
-    handful of five-star jobs does not make anyone elite; tip karma adds up to a quarter."""
+    handful of five-star jobs does not make anyone elite; karma (tips, and hand-offs passed on
+    and completed) adds up to a quarter."""
     experience = min(1.0, completed / EXPERIENCE_FOR_FULL_WEIGHT)
     rating_part = (bayesian_rating(rating_sum, rating_count) - 1) / 4
-    rel = reliability(completed, tasker_cancelled)
+    rel = reliability(completed, tasker_cancelled, late_handoffs)
+    karma = karma + HANDOFF_KARMA * handoffs_completed
     karma_part = min(1.0, max(0.0, karma) / KARMA_FOR_FULL_WEIGHT)
     raw = 40 * rating_part * experience + 35 * (rel or 0.0) * experience + 25 * karma_part
     return max(0, min(100, math.floor(raw + 0.5)))

@@ -14,6 +14,7 @@ from marketplace.community.scoring import SKILLED_MIN_COMPLETED, SKILLED_MIN_TIE
 from marketplace.db import UnitOfWork
 from marketplace.errors import Invalid, NotFound
 from marketplace.floors.models import Category, Level
+from marketplace.network.models import MentoredUnlock
 from marketplace.taskers.models import TaskerLicense
 
 Window = tuple[tuple[str, int], ...]  # (tier, seconds after pricing before that tier sees a task)
@@ -26,6 +27,7 @@ class Standing:
     tiers: dict[str, str] = field(default_factory=dict)
     completed: int = 0
     licensed: set[str] = field(default_factory=set)
+    mentored: set[str] = field(default_factory=set)  # skilled categories opened by two mentors' endorsements
 
     @property
     def skilled(self) -> bool:
@@ -39,14 +41,15 @@ class Standing:
         if category.level == Level.licensed:
             return category.slug in self.licensed
         if category.level == Level.skilled:
-            return self.skilled
+            return self.skilled or category.slug in self.mentored
         return True
 
 
 def standing(session: Session, tasker_id: int) -> Standing:
     reps = session.exec(select(Reputation).where(col(Reputation.tasker_id) == tasker_id)).all()
     licensed = set(session.exec(select(TaskerLicense.category).where(col(TaskerLicense.tasker_id) == tasker_id)))
-    return Standing({r.category: r.tier for r in reps}, sum(r.completed for r in reps), licensed)
+    mentored = set(session.exec(select(MentoredUnlock.category).where(col(MentoredUnlock.tasker_id) == tasker_id)))
+    return Standing({r.category: r.tier for r in reps}, sum(r.completed for r in reps), licensed, mentored)
 
 
 def delay_for(window: Window, tier: str) -> timedelta:

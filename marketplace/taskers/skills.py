@@ -108,4 +108,10 @@ def skills_view(session: Session, tasker_id: int) -> dict:
                 "raised_at": skill.raised_at,
             }
         )
-    return {"regions": regions, "skills": skills, "skilled_unlocked": st.skilled, "licensed": sorted(st.licensed)}
+    return {
+        "regions": regions,
+        "skills": skills,
+        "skilled_unlocked": st.skilled,
+        "mentored": sorted(st.mentored),
+        "licensed": sorted(st.licensed),
+    }

@@ -13,6 +13,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.network.handoffs import close_open_offers
 from marketplace.taskers.feed import is_open_to
 from marketplace.taskers.levels import Window
 from marketplace.tasks.models import Adjustment, Task, TaskStatus
@@ -23,6 +24,9 @@ from pricing import Quote, cancellation_fee, quote
 from pricing.quote import MAX_ESTIMATED_MINUTES
 
 FREE_CANCELLATION = timedelta(hours=24)
+# After a hand-off the client may cancel free this long, even inside the 24 h: they did not choose
+# the new tasker (the default of settings.handoff_free_cancel_s).
+HANDOFF_FREE_CANCELLATION = timedelta(hours=12)
 START_EARLY = timedelta(hours=2)  # the defaults of settings.start_early_s and start_late_s
 START_LATE = timedelta(hours=24)
 
@@ -104,6 +108,7 @@ def start_task(
     move(task, Action.start)
     task.started_at = now
     uow.session.add(task)
+    close_open_offers(uow, task, "The task has started.", now)
     _lifecycle(uow, "started", task, task.started_at)
     record_step(uow.session, task.id, "started", now, tasker.id, "tasker")
     return task
@@ -210,32 +215,47 @@ def settle_task(uow: UnitOfWork, task: Task, final: Quote, action: Action) -> No
     _lifecycle(uow, "completed", task, utcnow(), minutes_worked=task.minutes_worked, quote=final.as_dict())
 
 
-def cancellation_terms(task: Task, now: datetime) -> tuple[bool, str]:
+def cancellation_terms(
+    task: Task, now: datetime, handoff_grace: timedelta = HANDOFF_FREE_CANCELLATION
+) -> tuple[bool, str]:
     """(is a fee due, the policy as the client reads it) for a client cancelling now."""
     if task.status in (TaskStatus.posted, TaskStatus.priced, TaskStatus.rejected) or task.tasker_id is None:
         return False, "No tasker holds this task now, so cancelling is free."
     if task.starts_at - now > FREE_CANCELLATION:
         return False, "The start is more than 24 hours away, so cancelling is free."
+    if task.handed_off_at is not None and now - task.handed_off_at <= handoff_grace:
+        until = task.handed_off_at + handoff_grace
+        return False, (
+            "Your task was handed to another tasker, whom you did not choose, so cancelling is free "
+            f"until {until:%Y-%m-%d %H:%M} UTC."
+        )
     return True, (
         "The start is less than 24 hours away and a tasker has accepted, so cancelling pays "
         "the tasker one billable hour at the task's rate."
     )
 
 
-def cancel_by_client(uow: UnitOfWork, client: User, task_id: int, reason: str = "") -> tuple[Task, Quote | None]:
+def cancel_by_client(
+    uow: UnitOfWork,
+    client: User,
+    task_id: int,
+    reason: str = "",
+    handoff_grace: timedelta = HANDOFF_FREE_CANCELLATION,
+) -> tuple[Task, Quote | None]:
     session = uow.session
     task = get_task(session, task_id)
     if task.client_id != client.id:
         raise NotFound(f"No task {task_id} of yours.")
     target(task.status, Action.client_cancels)
     now = utcnow()
-    fee_due, policy = cancellation_terms(task, now)
+    fee_due, policy = cancellation_terms(task, now, handoff_grace)
     fee = cancellation_fee(task_rule(session, task), task.offered_rate) if fee_due else None
     if fee is not None:
         save_quote(session, task, "cancellation", fee)
     move(task, Action.client_cancels)
     task.cancelled_at, task.cancelled_by = now, Role.client
     session.add(task)
+    close_open_offers(uow, task, "The client cancelled the task.", now)
     _lifecycle(
         uow,
         "cancelled",
@@ -259,6 +279,7 @@ def cancel_by_tasker(uow: UnitOfWork, tasker: User, task_id: int, reason: str = 
     reason = (reason or "").strip()
     now = utcnow()
     move(task, Action.tasker_cancels)
+    close_open_offers(uow, task, "The tasker gave the task back.", now)
     task.tasker_id, task.accepted_at, task.started_at = None, None, None
     task.priced_at = now  # back in the feed, behind the priority window again
     session.add(task)

@@ -53,6 +53,11 @@ class Task(SQLModel, table=True):
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     cancelled_by: str | None = Field(default=None, max_length=16)
     minutes_worked: int | None = None
+    # The client may forbid the holder to pass the task to a peer (a hand-off).
+    handoffs_allowed: bool = True
+    # The latest hand-off: when, and from whom (the client may cancel free for a while after it).
+    handed_off_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    handed_from_id: int | None = Field(default=None, foreign_key="users.id")
     # None until the client books; "authorized" is what opens the task to taskers.
     payment_status: str | None = Field(default=None, max_length=24, index=True)
 

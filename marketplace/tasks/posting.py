@@ -33,6 +33,7 @@ class TaskDraft:
     area: str = ""  # public: an approximate area for the feed
     address: str = ""  # private: only the client, the tasker holding the task, and operators
     access_notes: str = ""  # private, like the address (a gate code, where the key is)
+    handoffs_allowed: bool = True  # False: the tasker who accepts must do it (no hand-off to a peer)
 
 
 MAX_AREA, MAX_ADDRESS, MAX_ACCESS_NOTES = 80, 300, 1000
@@ -75,6 +76,7 @@ def post_task(uow: UnitOfWork, client_id: int, draft: TaskDraft) -> Task:
         area=draft.area.strip(),
         address=draft.address.strip(),
         access_notes=draft.access_notes.strip(),
+        handoffs_allowed=draft.handoffs_allowed,
         status=TaskStatus.posted,
     )
     # One Core INSERT .. RETURNING id instead of the ORM's flush: posting is the hottest write path,
@@ -112,8 +114,9 @@ def post_task_idempotently(
     same key with the same request gives back the first task (and False: nothing new was
     posted); with a different request it is refused. Two requests racing with one key: the
     database's unique key lets one insert, and the other's second try finds the first's task."""
-    # Empty private fields are left out, so a key stored before they existed still matches.
-    fields = {k: v for k, v in asdict(draft).items() if not (k in ("area", "address", "access_notes") and v == "")}
+    # Fields at their defaults are left out, so a key stored before they existed still matches.
+    later = {"area": "", "address": "", "access_notes": "", "handoffs_allowed": True}
+    fields = {k: v for k, v in asdict(draft).items() if not (k in later and v == later[k])}
     fingerprint = hashlib.sha256(repr(sorted(fields.items())).encode()).hexdigest()
     for attempt in (1, 2):
         try:

@@ -27,6 +27,7 @@ class Action(StrEnum):
     client_cancels = "client_cancels"
     tasker_cancels = "tasker_cancels"  # the task goes back on offer
     review = "review"  # the client reviews the tasker (the status stays)
+    hand_off = "hand_off"  # the holder offers the task to peers, and one takes it (the status stays)
 
 
 TRANSITIONS: dict[tuple[TaskStatus, Action], TaskStatus] = {
@@ -47,6 +48,7 @@ TRANSITIONS: dict[tuple[TaskStatus, Action], TaskStatus] = {
     (S.accepted, Action.tasker_cancels): S.priced,
     (S.in_progress, Action.tasker_cancels): S.priced,
     (S.completed, Action.review): S.completed,
+    (S.accepted, Action.hand_off): S.accepted,
 }
 
 # Why an action is refused, in the words a person reads (the status is added after).
@@ -64,6 +66,7 @@ _REFUSALS = {
     Action.client_cancels: "A task that is in progress or done cannot be cancelled",
     Action.tasker_cancels: "Only a task you accepted and have not finished can be given back",
     Action.review: "You can review a tasker once the task is completed",
+    Action.hand_off: "Only an accepted task that has not started can be handed to a peer",
 }
 
 

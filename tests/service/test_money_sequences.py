@@ -1,5 +1,6 @@
 """Money under random sequences of what clients, taskers and operators do: book, complete (within
-or beyond the booking), approve, dispute, rule, let a claim lapse, cancel on either side, refund.
+or beyond the booking), approve, dispute, rule, let a claim lapse, cancel on either side, refund,
+hand a task to a peer (who accepts, declines or lets the offer lapse).
 After every step, with the payments worker drained: every task's ledger sums to zero, nothing was
 captured beyond what the client agreed to, and no tasker is owed or paid more than was captured
 for the task less the platform's fees, nor more than the payout the client agreed to.
@@ -16,12 +17,15 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from sqlmodel import select
 
 from marketplace.accounts.models import User
 from marketplace.accounts.users import create_user
 from marketplace.bootstrap import bootstrap
 from marketplace.clock import utcnow
 from marketplace.errors import DomainError
+from marketplace.network.handoffs import accept_handoff, decline_handoff, lapse_offers, offer_handoff
+from marketplace.network.models import HandoffOffer, OfferStatus
 from marketplace.payments.holds import book_task
 from marketplace.payments.ledger import balances
 from marketplace.payments.models import Payment, PayoutAccount
@@ -51,8 +55,10 @@ class Market(RuleBasedStateMachine):
             self.client = create_user(uow.session, "c@example.test", "correct horse battery", "client")
             self.tasker = create_user(uow.session, "t@example.test", "correct horse battery", "tasker")
             self.operator = create_user(uow.session, "o@example.test", "correct horse battery", "operator")
-            set_skills(uow, self.tasker.id, ["springfield"], [SkillSpec("yard-work", 2400)])
-            uow.session.add(PayoutAccount(tasker_id=self.tasker.id, account_id="acct_null_t"))
+            self.peer = create_user(uow.session, "p@example.test", "correct horse battery", "tasker")
+            for tasker in (self.tasker, self.peer):
+                set_skills(uow, tasker.id, ["springfield"], [SkillSpec("yard-work", 2400)])
+                uow.session.add(PayoutAccount(tasker_id=tasker.id, account_id=f"acct_null_{tasker.id}"))
             uow.commit()
         self.pipeline = Pipeline(self.platform, ["pricing", "payments"])
 
@@ -80,6 +86,15 @@ class Market(RuleBasedStateMachine):
 
     def user(self, uow, who: User) -> User:
         return uow.session.get(User, who.id)
+
+    def holder(self, uow, task_id: int) -> User:
+        """Whoever holds the task now (after a hand-off, the peer); the first tasker if nobody does."""
+        task = uow.session.get(Task, task_id)
+        held_by = task.tasker_id if task is not None and task.tasker_id else self.tasker.id
+        return uow.session.get_one(User, held_by)
+
+    def other(self, uow, task_id: int) -> User:
+        return self.user(uow, self.peer if self.holder(uow, task_id).id == self.tasker.id else self.tasker)
 
     @rule(
         target=tasks,
@@ -112,9 +127,9 @@ class Market(RuleBasedStateMachine):
         steps = {
             "booked": lambda uows: book_task(uows, self.platform.gateway, self.client, task_id, "pm_null"),
             "accepted": lambda uow: accept_task(uow, self.user(uow, self.tasker), task_id, NO_WINDOW),
-            "started": lambda uow: start_task(uow, self.user(uow, self.tasker), task_id, early=ANY_TIME),
+            "started": lambda uow: start_task(uow, self.holder(uow, task_id), task_id, early=ANY_TIME),
             "completed": lambda uow: complete_task(
-                uow, self.user(uow, self.tasker), task_id, minutes, reason, tolerance=ANY_TIME
+                uow, self.holder(uow, task_id), task_id, minutes, reason, tolerance=ANY_TIME
             ),
         }
         for name, step in steps.items():
@@ -144,11 +159,41 @@ class Market(RuleBasedStateMachine):
 
     @rule(task_id=tasks)
     def tasker_cancels(self, task_id):
-        self.act(lambda uow: cancel_by_tasker(uow, self.user(uow, self.tasker), task_id, "sick"))
+        self.act(lambda uow: cancel_by_tasker(uow, self.holder(uow, task_id), task_id, "sick"))
+
+    @rule(task_id=tasks, answer=st.sampled_from(["accept", "decline", "lapse", "none"]))
+    def hand_off(self, task_id, answer):
+        """The holder offers the task to the other tasker, who takes it, declines, or lets it lapse."""
+        self.act(
+            lambda uow: offer_handoff(
+                uow, self.holder(uow, task_id), task_id, [self.other(uow, task_id).id], "", NO_WINDOW
+            )
+        )
+        with self.platform.uow() as uow:
+            offer = uow.session.exec(
+                select(HandoffOffer).where(HandoffOffer.task_id == task_id, HandoffOffer.status == OfferStatus.open)
+            ).first()
+            peer_id = offer.to_tasker_id if offer is not None else None
+        if offer is None or answer == "none":
+            return
+        if answer == "accept":
+            self.act(lambda uow: accept_handoff(uow, uow.session.get_one(User, peer_id), offer.id, NO_WINDOW))
+        elif answer == "decline":
+            self.act(lambda uow: decline_handoff(uow, uow.session.get_one(User, peer_id), offer.id, "busy"))
+        else:
+            self.act(lambda uow: lapse_offers(uow, utcnow() + timedelta(days=2)))
 
     @rule(task_id=tasks, amount=st.one_of(st.none(), st.integers(1, 20_000)))
     def operator_refunds(self, task_id, amount):
         self.act_in_steps(lambda uows: refund(uows, self.platform.gateway, self.operator, task_id, amount, "r"))
+
+    @invariant()
+    def offers_follow_the_task(self):
+        """An open hand-off offer is always for an accepted task still held by whoever offered it."""
+        with self.platform.uow() as uow:
+            for offer in uow.session.exec(select(HandoffOffer).where(HandoffOffer.status == OfferStatus.open)):
+                task = uow.session.get_one(Task, offer.task_id)
+                assert (task.status, task.tasker_id) == ("accepted", offer.from_tasker_id), (offer, task)
 
     @invariant()
     def books_hold(self):
@@ -184,8 +229,6 @@ class Market(RuleBasedStateMachine):
 
 
 def _entries(task_id: int, account: str):
-    from sqlmodel import select
-
     from marketplace.payments.models import LedgerEntry
 
     return select(LedgerEntry).where(LedgerEntry.task_id == task_id, LedgerEntry.account == account)

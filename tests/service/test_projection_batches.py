@@ -3,7 +3,8 @@
 The replay applies a chunk of events in one call (reputation holds each row's counts in memory and
 writes it once, when it holds too many or at the end), and falls back to one at a time for a chunk
 holding an event that fails. Generated histories (votes before their tip, unknown tips, hidden
-tips, a tasker who is not a user, client and tasker cancellations, events out of time order) are
+tips, a tasker who is not a user, client and tasker cancellations, hand-offs early and late and
+the completions that credit them, events out of time order) are
 applied by the live handlers one event at a time, each in a savepoint of its own as the runner
 does, and then replayed in chunks of several sizes: every reputation, karma and board row must
 come out equal, and so must the count of events skipped.
@@ -24,7 +25,7 @@ from events.envelope import CloudEvent
 from events.tables import EventLogRow
 from marketplace.accounts.models import User
 from marketplace.community.boards import project_tip_event
-from marketplace.community.models import BoardEntry, KarmaTip, Reputation
+from marketplace.community.models import BoardEntry, HandoffCredit, KarmaTip, Reputation
 from marketplace.community.reputation import HeldReputation, project_reputation_event
 from workers import replay as replay_module
 from workers.replay import PROJECTIONS, replay
@@ -35,14 +36,16 @@ NOT_A_USER = 999
 CATEGORIES = ("yard-work", "moving")
 
 tip_ids = st.integers(1, 6)
+task_nos = st.integers(1, 4)  # a few tasks, so that hand-offs and completions meet
 taskers = st.sampled_from([*TASKERS, NOT_A_USER])
 categories = st.sampled_from(CATEGORIES)
 steps = st.one_of(
     st.tuples(st.just("tip.posted"), tip_ids),
     st.tuples(st.just("tip.voted"), tip_ids, st.booleans()),
     st.tuples(st.just("tip.hidden"), tip_ids),
-    st.tuples(st.sampled_from(["task.accepted", "task.completed"]), taskers, categories),
-    st.tuples(st.just("task.cancelled"), st.sampled_from([*TASKERS, None]), categories, st.booleans()),
+    st.tuples(st.sampled_from(["task.accepted", "task.completed"]), taskers, categories, task_nos),
+    st.tuples(st.just("task.cancelled"), st.sampled_from([*TASKERS, None]), categories, st.booleans(), task_nos),
+    st.tuples(st.just("task.handed_off"), taskers, categories, task_nos, taskers, st.booleans()),
     st.tuples(st.just("review.submitted"), taskers, categories, st.integers(1, 5)),
 )
 histories = st.lists(st.tuples(steps, st.integers(0, 500)), max_size=40)
@@ -67,14 +70,17 @@ def event_for(n: int, step: tuple, minute: int) -> tuple[CloudEvent, str]:
         data = {"review_id": n, "task_id": n, "tasker_id": tasker, "client_id": 1, "category": category}
         data |= {"rating": rating, "comment": "", "at": at}
         return CloudEvent(type=kind, subject=str(n), data=data), str(tasker)
-    tasker, category = step[1], step[2]
-    data = {"task_id": n, "client_id": 1, "tasker_id": tasker, "category": category, "region": "springfield", "at": at}
-    if kind == "task.completed":
+    tasker, category, task_id = step[1], step[2], 1000 + step[-1] if kind != "task.handed_off" else 1000 + step[3]
+    data = {"task_id": task_id, "client_id": 1, "tasker_id": tasker, "category": category}
+    data |= {"region": "springfield", "at": at}
+    if kind == "task.handed_off":
+        data |= {"offer_id": n, "from_tasker_id": step[4], "late": step[5]}
+    elif kind == "task.completed":
         data |= {"minutes_worked": 60, "quote": QUOTE}
     elif kind == "task.cancelled":
         by_tasker = step[3] and tasker is not None
         data |= {"cancelled_by": "tasker" if by_tasker else "client", "reason": "x", "fee": None, "reopened": True}
-    return CloudEvent(type=kind, subject=str(n), data=data), str(n)
+    return CloudEvent(type=kind, subject=str(task_id), data=data), str(task_id)
 
 
 def snapshot(platform) -> dict[str, list[dict]]:
@@ -85,6 +91,7 @@ def snapshot(platform) -> dict[str, list[dict]]:
                 (Reputation, [Reputation.tasker_id, Reputation.category]),
                 (KarmaTip, [KarmaTip.tip_id]),
                 (BoardEntry, [BoardEntry.tip_id]),
+                (HandoffCredit, [HandoffCredit.task_id]),
             )
         }
 
@@ -94,7 +101,7 @@ def live(platform, events: list[CloudEvent]) -> int:
     (the runner dead-letters those) for each projection."""
     failed = 0
     with platform.uow() as uow:
-        for model in (Reputation, KarmaTip, BoardEntry):
+        for model in (Reputation, KarmaTip, BoardEntry, HandoffCredit):
             uow.session.exec(delete(model))
         for event in events:
             for handler in (lambda u, e: project_reputation_event(u, e, emit=False), project_tip_event):

@@ -14,6 +14,7 @@ from events.contracts import decode, encode
 from marketplace.clock import utcnow
 from marketplace.errors import DomainError
 from marketplace.floors.table import FloorTable
+from marketplace.network.handoffs import accept_handoff, offer_handoff
 from marketplace.payments.holds import book_task
 from marketplace.tasks.adjustments import approve_adjustment, dispute_adjustment, expire_adjustments
 from marketplace.tasks.lifecycle import accept_task, cancel_by_client, cancel_by_tasker, complete_task, start_task
@@ -89,6 +90,12 @@ def act(market, action: Action, task_id: int) -> None:
         return
     if action == Action.book:
         book_task(platform.uow, platform.gateway, client, task_id, "pm_null")
+        return
+    if action == Action.hand_off:  # ann offers the task to bob, and bob takes it
+        bob = who(platform, people["bob"])
+        offers: list = []
+        _in(platform, lambda uow: offers.extend(offer_handoff(uow, ann, task_id, [bob.id], "", NO_WINDOW)))
+        _in(platform, lambda uow: accept_handoff(uow, bob, offers[0].id, NO_WINDOW))
         return
     use_case = {
         Action.accept: lambda uow: accept_task(uow, ann, task_id, NO_WINDOW),
