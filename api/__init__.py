@@ -56,7 +56,7 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
     app.json = StrictJSONProvider(app)
     app.extensions["floorboard"] = platform or bootstrap(settings)
 
-    from api import console, console_pipeline, errors, headers, limits, ops  # noqa: F401 - console_pipeline adds routes
+    from api import console, console_network, console_pipeline, errors, headers, limits, ops  # noqa: F401 - routes
     from api.input import init_app as refuse_unstorable_text
     from api.rest import accounts, boards, catalog, floors, network, payments, taskers, tasks
     from api.web import pages, prices, sign_in

@@ -2,11 +2,13 @@
 
     FLOORBOARD_URL=http://127.0.0.1:5000 python examples/tasker_bot.py \\
         --email tasker@demo.floorboard.test --password demo-tasker-password \\
-        --region springfield --skill yard-work=2400 --skill moving-help=2600 [--once]
+        --region springfield --skill yard-work=2400 --skill moving-help=2600 [--once] [--accept-handoffs]
 
 The server is --base, else FLOORBOARD_URL, else http://127.0.0.1:5000 (`make run`).
 It only uses `requests` and the public contract. A 409 on accept means another tasker was
 first: the bot moves on. A 422 on the skills names the floor your rate is under.
+With --accept-handoffs it also takes the tasks peers offer it (hand-offs): the first peer to
+accept wins, so a 409 there means another peer was first, or the offer closed.
 """
 
 from __future__ import annotations
@@ -59,6 +61,32 @@ class FloorboardClient:
         r.raise_for_status()
         return r.json()
 
+    def handoff_offers(self) -> list[dict]:
+        """Open hand-off offers made to this tasker, soonest to lapse first."""
+        r = self._call("GET", "/taskers/me/handoffs")
+        r.raise_for_status()
+        return r.json()["incoming"]
+
+    def accept_handoff(self, offer_id: int) -> dict | None:
+        r = self._call("POST", f"/handoffs/{offer_id}/accept")
+        if r.status_code in (403, 404, 409):  # another peer was first, or the offer closed
+            return None
+        r.raise_for_status()
+        return r.json()
+
+
+def take_handoffs(bot: FloorboardClient) -> None:
+    for offer in bot.handoff_offers():
+        task = bot.accept_handoff(offer["id"])
+        if task:
+            quote = task["quote"]
+            print(
+                f"took task {task['id']} ({task['title']}) handed on by tasker {offer['from_tasker_id']}: "
+                f"{quote['payout']} cents for {quote['billable_minutes']} minutes"
+            )
+        else:
+            print(f"hand-off offer {offer['id']} went to another peer, or closed")
+
 
 def parse_skill(text: str) -> tuple[str, int]:
     category, _, rate = text.partition("=")
@@ -80,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skill", action="append", type=parse_skill, required=True)
     parser.add_argument("--every", type=float, default=5.0, help="seconds between polls")
     parser.add_argument("--once", action="store_true", help="poll the feed once, then stop")
+    parser.add_argument(
+        "--accept-handoffs", action="store_true", help="also take the tasks peers offer you (hand-offs)"
+    )
     args = parser.parse_args(argv)
 
     bot = FloorboardClient(args.base)
@@ -99,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     said = ""
     while True:
+        if args.accept_handoffs:
+            take_handoffs(bot)
         tasks, explanation = bot.feed()
         if not tasks and explanation != said:  # say why the feed is empty, once per change
             print(f"nothing to accept yet: {explanation}")

@@ -116,6 +116,7 @@ def new_task():
                 area=form.area.data or "",
                 address=form.address.data or "",
                 access_notes=form.access_notes.data or "",
+                handoffs_allowed=not form.no_handoffs.data,
                 estimated_minutes=form.estimated_minutes.data,
                 starts_at=form.starts_at.data.replace(tzinfo=timezone.utc),
                 offered_rate=cents(form.offered_rate.data),
@@ -162,8 +163,14 @@ def _task_context(s, task: Task) -> dict:
     steps = steps_of(s, task.id)
     actor_ids = {step.actor_id for step in steps if step.actor_id is not None}
     actors = {u.id: u for u in s.exec(select(User).where(col(User.id).in_(actor_ids)))} if actor_ids else {}
+    handoff = None
+    if task.handed_off_at is not None and task.handed_from_id is not None and tasker is not None:
+        free_until = task.handed_off_at + _handoff_grace()
+        handoff = {"from": s.get(User, task.handed_from_id), "to": tasker, "at": task.handed_off_at}
+        handoff["free_until"] = free_until if now < free_until and task.status == "accepted" else None
     return {
         "task": task,
+        "handoff": handoff,
         "steps": steps,
         "actors": actors,
         "reach": reach_view(s, task, now),

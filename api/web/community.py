@@ -6,12 +6,17 @@ from flask import abort, request
 from sqlmodel import col, select
 
 from api.platform import unit_of_work
-from api.web.sign_in import signed_in, web_requires
+from api.web.sign_in import signed_in, web_requires, web_user
 from api.web.site import bp, render_page
+from marketplace.clock import utcnow
 from marketplace.community.boards import board_page
 from marketplace.community.reputation import public_reputation
 from marketplace.community.tips import tips_by
 from marketplace.floors.models import Category
+from marketplace.network.connections import connections_view, network_summary
+from marketplace.network.endorsements import endorsements_for
+from marketplace.network.handoffs import my_offers
+from marketplace.network.path import path_view
 from marketplace.taskers.skills import skills_view
 from marketplace.tasks.reviews import reviews_of
 
@@ -37,18 +42,39 @@ def board(category: str):
 
 @bp.get("/taskers/<int:tasker_id>")
 def tasker_profile(tasker_id: int):
-    """A tasker's public profile: tier, rating, reliability and categories, and the tips they wrote."""
+    """A tasker's public profile: tier, rating, reliability and categories, the tips they wrote,
+    the endorsements they hold, how many connections they have, and (to a signed-in tasker) the
+    connections you share."""
+    viewer = web_user()  # looked up before the unit of work: SQLite takes one writer at a time
     with unit_of_work() as unit:
         reputation = public_reputation(unit.session, tasker_id)
         tips = tips_by(unit.session, tasker_id)
         reviews = reviews_of(unit.session, tasker_id)
-    return render_page("web/tasker.html", reputation=reputation, tips=tips, reviews=reviews)
+        network = network_summary(unit.session, tasker_id, viewer)
+        endorsements = endorsements_for(unit.session, tasker_id)
+    return render_page(
+        "web/tasker.html", reputation=reputation, tips=tips, reviews=reviews, network=network, endorsements=endorsements
+    )
 
 
 @bp.get("/me")
 @web_requires("tasker")
 def me():
+    """A tasker's own page: reputation, skills, network, and the path to better-paid work."""
+    me_id = signed_in().id
     with unit_of_work() as unit:
-        reputation = public_reputation(unit.session, signed_in().id)
-        skills = skills_view(unit.session, signed_in().id)
-    return render_page("web/me.html", reputation=reputation, skills=skills)
+        reputation = public_reputation(unit.session, me_id)
+        skills = skills_view(unit.session, me_id)
+        path = path_view(unit.session, me_id, utcnow())
+        network = connections_view(unit.session, me_id)
+        offers = my_offers(unit.session, me_id)
+        endorsements = endorsements_for(unit.session, me_id)
+    return render_page(
+        "web/me.html",
+        reputation=reputation,
+        skills=skills,
+        path=path,
+        network=network,
+        offers=offers,
+        endorsements=endorsements,
+    )

@@ -9,6 +9,7 @@ from decimal import Decimal
 from flask_wtf import FlaskForm
 from sqlmodel import col, select
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     DecimalField,
     EmailField,
@@ -76,6 +77,9 @@ class TaskForm(FlaskForm):
     )
     access_notes = TextAreaField(
         "Access notes (private: gate codes, where the key is)", validators=[Optional(), Length(max=1000)]
+    )
+    no_handoffs = BooleanField(
+        "Keep the task with the tasker who accepts it (they may not hand it to a peer if they can't make it)"
     )
     estimated_minutes = IntegerField(
         "Estimated time (minutes)", default=60, validators=[InputRequired(), NumberRange(1, MAX_ESTIMATED_MINUTES)]

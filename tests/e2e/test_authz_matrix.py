@@ -18,7 +18,11 @@ from marketplace.accounts.models import User
 from marketplace.accounts.tokens import issue_token, token_row
 from marketplace.accounts.users import create_user
 from marketplace.bootstrap import bootstrap
+from marketplace.community.models import Reputation
 from marketplace.community.tips import post_tip
+from marketplace.network.connections import accept_connection, request_connection
+from marketplace.network.endorsements import endorse
+from marketplace.network.handoffs import offer_handoff
 from marketplace.taskers.skills import SkillSpec, set_skills
 from marketplace.tasks.lifecycle import accept_task, complete_task, start_task
 from marketplace.tasks.posting import TaskDraft, post_task
@@ -111,6 +115,44 @@ MATRIX = [
     ("POST", "/api/v1/tasks/{completed}/refunds", {"reason": "matrix"}, codes(401, 403, 403, 403, 403, 201)),
     ("GET", "/api/v1/taskers/me/payouts", None, TASKERS),
     ("POST", "/api/v1/taskers/me/payouts", None, codes(401, 403, 403, 201, 201, 403)),
+    # The network. The tasker asked other_tasker to connect (pending); {peer} is a third tasker who
+    # works yard-work in Springfield, is connected to the tasker, endorses them ({endorsement}),
+    # and holds an open offer ({offer}) for the tasker's task {handing}.
+    ("GET", "/api/v1/taskers/me/connections", None, TASKERS),
+    ("POST", "/api/v1/taskers/me/connections", {"tasker_id": "{other_tasker}"}, codes(401, 403, 403, 409, 422, 403)),
+    ("DELETE", "/api/v1/taskers/me/connections/{other_tasker}", None, codes(401, 403, 403, 204, 404, 403)),
+    ("POST", "/api/v1/taskers/me/connections/{tasker}/accept", None, codes(401, 403, 403, 404, 200, 403)),
+    ("POST", "/api/v1/taskers/me/connections/{tasker}/decline", None, codes(401, 403, 403, 404, 204, 403)),
+    ("POST", "/api/v1/taskers/me/blocks", {"tasker_id": "{other_tasker}"}, codes(401, 403, 403, 201, 422, 403)),
+    ("DELETE", "/api/v1/taskers/me/blocks/{other_tasker}", None, codes(401, 403, 403, 404, 404, 403)),
+    ("GET", "/api/v1/taskers/me/handoffs", None, TASKERS),
+    # Handing a task you don't hold, or to an ineligible peer (other_tasker has no skills): refused.
+    ("POST", "/api/v1/tasks/{accepted}/handoff", {"tasker_ids": ["{peer}"]}, codes(401, 403, 403, 201, 403, 403)),
+    (
+        "POST",
+        "/api/v1/tasks/{accepted}/handoff",
+        {"tasker_ids": ["{other_tasker}"]},
+        codes(401, 403, 403, 422, 403, 403),
+    ),
+    ("POST", "/api/v1/tasks/{working}/handoff", {"tasker_ids": ["{peer}"]}, codes(401, 403, 403, 409, 403, 403)),
+    ("GET", "/api/v1/tasks/{handing}/handoff", None, codes(401, 403, 403, 200, 404, 200)),
+    ("GET", "/api/v1/tasks/{accepted}/handoff/candidates", None, codes(401, 403, 403, 200, 403, 403)),
+    # Accepting or declining an offer made to someone else ({peer}): nobody here can.
+    ("POST", "/api/v1/handoffs/{offer}/accept", None, codes(401, 403, 403, 404, 404, 403)),
+    ("POST", "/api/v1/handoffs/{offer}/decline", {"reason": "matrix"}, codes(401, 403, 403, 404, 404, 403)),
+    ("POST", "/api/v1/handoffs/{offer}/withdraw", None, codes(401, 403, 403, 200, 404, 403)),
+    ("GET", "/api/v1/taskers/{tasker}/endorsements", None, ANYONE),
+    # Endorsing yourself, or a non-connection: refused.
+    (
+        "POST",
+        "/api/v1/taskers/{other_tasker}/endorsements",
+        {"category": "yard-work", "text": "matrix"},
+        codes(401, 403, 403, 403, 422, 403),
+    ),
+    ("GET", "/api/v1/endorsements", None, OPERATOR_ONLY),
+    ("DELETE", "/api/v1/endorsements/{endorsement}", None, codes(401, 403, 403, 404, 404, 403)),
+    ("POST", "/api/v1/endorsements/{endorsement}/revoke", {"reason": "matrix"}, codes(401, 403, 403, 403, 403, 200)),
+    ("GET", "/api/v1/taskers/me/path", None, TASKERS),
 ]
 
 
@@ -143,22 +185,32 @@ def world(sqlite_template, tmp_path_factory):
                     starts_at=TASK_START,
                 ),
             ).id
-            for name in ("accepted", "working", "completed", "open", "unbooked")
+            for name in ("accepted", "working", "completed", "open", "unbooked", "handing")
         }
         uow.commit()
     pipeline = Pipeline(platform, ["pricing"])
     pipeline.drain()
     pipeline.close()
-    for name in ("accepted", "working", "completed", "open"):
+    for name in ("accepted", "working", "completed", "open", "handing"):
         book(platform, drafts[name])
     with platform.uow() as uow:
         tasker = uow.session.get(User, ids["tasker"])
-        for name in ("accepted", "working", "completed"):
+        for name in ("accepted", "working", "completed", "handing"):
             accept_task(uow, tasker, drafts[name], NO_WINDOW)
         for name in ("working", "completed"):
             start_task(uow, tasker, drafts[name], early=ANY_TIME)
         complete_task(uow, tasker, drafts["completed"], 60, tolerance=ANY_TIME)
         ids["tip"] = post_tip(uow, tasker, "yard-work", "Edges first", "Then the middle.").id
+        peer = create_user(uow.session, "peer@example.test", "correct horse battery", "tasker")
+        set_skills(uow, peer.id, ["springfield"], [SkillSpec("yard-work", 2400)])
+        ids["peer"] = peer.id
+        request_connection(uow, tasker, ids["other_tasker"])
+        request_connection(uow, peer, tasker.id)
+        accept_connection(uow, tasker, peer.id)
+        uow.session.add(Reputation(tasker_id=peer.id, category="yard-work", completed=3, accepted=3))
+        uow.session.flush()
+        ids["endorsement"] = endorse(uow, peer, tasker.id, "yard-work", "Knows hedges").id
+        ids["offer"] = offer_handoff(uow, tasker, drafts["handing"], [peer.id], "", NO_WINDOW)[0].id
         uow.commit()
     payments = Pipeline(platform, ["payments"])  # captures the completed task
     payments.drain()
@@ -168,7 +220,18 @@ def world(sqlite_template, tmp_path_factory):
 
 
 def _case_id(case) -> str:
-    return f"{case[0]} {case[1]}"
+    return f"{case[0]} {case[1]} {case[2]}" if case[2] and "{" in str(case[2]) else f"{case[0]} {case[1]}"
+
+
+def _filled(body, ids):
+    """A body with each "{name}" string replaced by that id of the world (a number)."""
+    if isinstance(body, dict):
+        return {k: _filled(v, ids) for k, v in body.items()}
+    if isinstance(body, list):
+        return [_filled(v, ids) for v in body]
+    if isinstance(body, str) and body.startswith("{") and body.endswith("}") and body[1:-1] in ids:
+        return ids[body[1:-1]]
+    return body
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -180,18 +243,9 @@ def test_authorization(world, tmp_path, make_platform, case, persona):
     platform = make_platform(f"sqlite:///{db}", priority_window=NO_WINDOW)
     client = create_app({"TESTING": True}, platform=platform).test_client()
     ids = world["ids"]
-    url = path.format(
-        accepted=ids["accepted"],
-        open=ids["open"],
-        completed=ids["completed"],
-        working=ids["working"],
-        unbooked=ids["unbooked"],
-        tip=ids["tip"],
-        tasker=ids["tasker"],
-        token=ids["token"],
-    )
+    url = path.format(**ids)
     headers = {"Authorization": f"Bearer {world['tokens'][persona]}"} if persona != "anonymous" else {}
-    response = client.open(url, method=method, json=body, headers=headers)
+    response = client.open(url, method=method, json=_filled(body, ids), headers=headers)
     assert response.status_code == expected[persona], (persona, method, url, response.get_json())
     assert response.is_json or response.status_code == 204
 
@@ -216,6 +270,10 @@ def test_the_matrix_covers_every_operation(client):
             ("{working}", "{task_id}"),
             ("{tip}", "{tip_id}"),
             ("{tasker}", "{tasker_id}"),
+            ("{other_tasker}", "{tasker_id}"),
+            ("{handing}", "{task_id}"),
+            ("{offer}", "{offer_id}"),
+            ("{endorsement}", "{endorsement_id}"),
             ("yard-work/springfield", "{category}/{region}"),
             ("boards/yard-work", "boards/{category}"),
         ):

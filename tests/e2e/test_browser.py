@@ -10,6 +10,7 @@ import os
 import threading
 import time
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -344,4 +345,50 @@ def test_the_clients_page_follows_an_accept_and_a_tasker_cancel_live(open_site, 
     expect(timeline.locator('[data-step="cancelled"]')).to_contain_text("My van broke down")
     expect(timeline.locator('[data-step="priced"]')).to_have_count(1)
     shot(page, "client-timeline-after-tasker-cancel")
+    page.close()
+
+
+def test_a_client_sees_their_task_handed_to_a_new_tasker_opens_their_profile_and_cancels_free(open_site, browser):
+    base, _, platform = open_site
+    page = browser.new_page()
+    sign_up_client(page, base, "handed@example.test")
+    page.get_by_role("link", name="Post a task").first.click()
+    page.get_by_label("Category").select_option("yard-work")
+    page.get_by_label("Region").select_option("springfield")
+    page.get_by_label("Title").fill("Rake the leaves")
+    soon = datetime.now(UTC) + timedelta(hours=10)  # inside the 24 h in which cancelling costs an hour
+    page.get_by_label("Start (UTC)").fill(soon.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_role("button", name="Post the task").click()
+    expect(page.locator("[data-status]")).to_have_attribute("data-status", "priced", timeout=30_000)
+    task_id = int(page.url.rstrip("/").split("/")[-1])
+    page.get_by_role("button", name="Book (test mode)").click()
+    expect(page.locator("[data-payment]")).to_have_attribute("data-payment", "authorized", timeout=30_000)
+
+    first, first_token = make_tasker(platform, "first@example.test", {"yard-work": 2400}, ["springfield"])
+    second, second_token = make_tasker(platform, "second@example.test", {"yard-work": 2400}, ["springfield"])
+    as_first, as_second = ({"Authorization": f"Bearer {t}"} for t in (first_token, second_token))
+    assert requests.post(f"{base}/api/v1/tasks/{task_id}/accept", headers=as_first, timeout=10).status_code == 200
+    offered = requests.post(
+        f"{base}/api/v1/tasks/{task_id}/handoff", json={"tasker_ids": [second]}, headers=as_first, timeout=10
+    )
+    assert offered.status_code == 201, offered.text
+    offer_id = offered.json()["offers"][0]["id"]
+    assert requests.post(f"{base}/api/v1/handoffs/{offer_id}/accept", headers=as_second, timeout=10).status_code == 200
+
+    timeline = page.locator("ol.timeline")  # the status box polls: the hand-off shows without a reload
+    expect(timeline.locator('[data-step="handed_off"]')).to_contain_text(f"Handed by Tasker {first} to Tasker {second}")
+    page.reload()
+    card = page.locator("[data-handed-off]")
+    expect(card).to_contain_text("cancel free of charge")
+    shot(page, "client-task-handed-off")
+    card.get_by_role("link", name=f"Tasker {second}").click()
+    expect(page.get_by_role("heading", name=f"Tasker {second}")).to_be_visible()
+    page.go_back()
+    expect(page.get_by_text("you did not choose", exact=False).first).to_be_visible()
+    page.get_by_role("button", name="Cancel for free").click()
+    expect(page.locator("[data-status]")).to_have_attribute("data-status", "cancelled", timeout=30_000)
+    with platform.uow() as uow:
+        from marketplace.tasks.quotes import quotes_of
+
+        assert "cancellation" not in quotes_of(uow.session, task_id)  # no fee
     page.close()

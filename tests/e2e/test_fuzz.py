@@ -24,7 +24,8 @@ from marketplace.tasks.posting import TaskDraft, post_task
 from tests.support import NO_WINDOW, Pipeline, book
 
 EXAMPLES = 100
-OPERATOR_PATHS = ("/api/v1/floors", "/licenses", "/hide", "/refunds")
+OPERATOR_PATHS = ("/api/v1/floors", "/licenses", "/hide", "/refunds", "/revoke")
+OPERATOR_ROUTES = {("GET", "/api/v1/endorsements")}
 CLIENT_ROUTES = {
     ("POST", "/api/v1/tasks"),
     ("POST", "/api/v1/tasks/{task_id}/review"),
@@ -97,7 +98,7 @@ def fuzz_app(request, make_platform):
 
 
 def role_for(method: str, path: str) -> str:
-    if any(marker in path for marker in OPERATOR_PATHS):
+    if any(marker in path for marker in OPERATOR_PATHS) or (method, path) in OPERATOR_ROUTES:
         return "operator"
     if (method, path) in CLIENT_ROUTES:
         return "client"

@@ -51,6 +51,7 @@ FORMS = {  # path -> the fields its form has
         "estimated_minutes",
         "starts_at",
         "offered_rate",
+        "no_handoffs",
         "form_token",
         "action",
     ],
@@ -72,6 +73,7 @@ FORMS = {  # path -> the fields its form has
     "/console/simulate": ["category", "region", "hourly_floor", "days"],
     "/console/disputes/1": ["note", "decision"],
     "/console/tips/1/hide": ["reason"],
+    "/console/endorsements/1/revoke": ["reason"],
     "/console/pipeline/tasks.posted/replay": ["topic"],
 }
 SIGNED_IN_AS = {"/console": "operator@example.test"}

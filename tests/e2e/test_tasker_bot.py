@@ -72,3 +72,39 @@ def test_the_bot_says_why_its_feed_is_empty(make_platform, sqlite_url, capsys):
     assert code == 0
     out = capsys.readouterr().out
     assert "nothing to accept yet: 1 task(s) match you but are shown to higher tiers first" in out
+
+
+def test_the_bot_takes_a_task_a_peer_hands_it_with_accept_handoffs(make_platform, sqlite_url, capsys):
+    from sqlmodel import select
+
+    from marketplace.accounts.models import User
+    from marketplace.network.handoffs import offer_handoff
+    from marketplace.taskers.skills import SkillSpec, set_skills
+    from marketplace.tasks.lifecycle import accept_task
+    from tests.support import make_tasker
+
+    platform = seeded(make_platform(sqlite_url, priority_window=NO_WINDOW), demo_users=True)
+    app = create_app({"TESTING": True}, platform=platform)
+    api = ApiHelper(app.test_client(), platform)
+    client = api.signup("client")
+    task_id = api.post_task(client).json["id"]
+    api.price_pending()
+    api.book(client, task_id)
+    holder_id, _ = make_tasker(platform, "holder@example.test", {"yard-work": 2400}, ["springfield"])
+    with platform.uow() as uow:
+        demo = uow.session.exec(select(User).where(User.email == "tasker@demo.floorboard.test")).one()
+        set_skills(uow, demo.id, ["springfield"], [SkillSpec("yard-work", 2400)])
+        holder = uow.session.get_one(User, holder_id)
+        accept_task(uow, holder, task_id, NO_WINDOW)
+        offer_handoff(uow, holder, task_id, [demo.id], "I can't make it", NO_WINDOW)
+        uow.commit()
+    with live_server(app) as base:
+        args = ["--base", base, "--email", "tasker@demo.floorboard.test", "--password", "demo-tasker-password"]
+        code = load_bot().main(
+            [*args, "--region", "springfield", "--skill", "yard-work=2400", "--once", "--accept-handoffs"]
+        )
+    assert code == 0
+    out = capsys.readouterr().out
+    assert f"took task {task_id}" in out and f"handed on by tasker {holder_id}" in out
+    task = api.client.get(f"/api/v1/tasks/{task_id}", headers=api.headers(client)).json
+    assert (task["status"], task["tasker_id"], task["handed_from_id"]) == ("accepted", demo.id, holder_id)

@@ -1,0 +1,54 @@
+"""The operators' console, the network: every endorsement (newest first, with its text, whether it
+counts towards a mentored unlock, withdrawals and revocations), each revocable with a reason that
+the endorsement row and the event log keep."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from api.console import bp
+from api.platform import unit_of_work
+from api.web.sign_in import signed_in, web_requires
+from marketplace.errors import DomainError
+from marketplace.network.endorsements import all_endorsements, revoke
+
+
+class RevokeForm(FlaskForm):
+    reason = StringField("Why it is revoked (kept in the audit)", validators=[DataRequired(), Length(max=300)])
+
+
+def _page(form: RevokeForm, failed: int | None = None, status: int = 200):
+    with unit_of_work() as unit:
+        rows, total = all_endorsements(unit.session, 200)
+    return (
+        render_template(
+            "console/endorsements.html", rows=rows, total=total, form=form, failed=failed, user=signed_in()
+        ),
+        status,
+    )
+
+
+@bp.get("/endorsements")
+@web_requires("operator")
+def endorsements():
+    return _page(RevokeForm())
+
+
+@bp.post("/endorsements/<int:endorsement_id>/revoke")
+@web_requires("operator")
+def revoke_endorsement(endorsement_id: int):
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        return _page(form, endorsement_id, 422)
+    try:
+        with unit_of_work() as unit:
+            revoke(unit, signed_in(), endorsement_id, form.reason.data)
+            unit.commit()
+    except DomainError as exc:
+        flash(exc.message)
+    else:
+        flash(f"Endorsement {endorsement_id} is revoked; a mentored unlock that rested on it closes.")
+    return redirect(url_for("console.endorsements")), 303
