@@ -59,7 +59,10 @@ def main() -> int:
         help="log sizes for the replay rates, comma-separated (the curve should be flat)",
     )
     parser.add_argument(
-        "--only", choices=["all", "http", "replay", "cli"], default="all", help="one group of figures only"
+        "--only",
+        choices=["all", "http", "replay", "cli", "network"],
+        default="all",
+        help="one group of figures only",
     )
     args = parser.parse_args()
     if args.events < 1000 or args.rounds < 1:
@@ -134,6 +137,12 @@ def _run(args, replay_sizes: list[int], settings_for) -> int:
             steps.finish()
             _print_cli(results["cli"])
             return _write(results)
+        if args.only in ("all", "network"):
+            results["network"] = _network(settings_for, steps)
+            if args.only == "network":
+                steps.finish()
+                _print_network(results["network"])
+                return _write(results)
         if args.only == "replay":
             results["replay"] = replay_bench.run(settings_for, replay_sizes, steps)
             steps.finish()
@@ -199,8 +208,44 @@ def _run(args, replay_sizes: list[int], settings_for) -> int:
     )
     _print_http(results["http"])
     _print_replay(results["replay"])
+    _print_network(results["network"])
     _print_cli(results["cli"])
     return _write(results)
+
+
+def _network(settings_for, steps) -> dict:
+    from bench import network_bench
+    from cli.demo import seed_demo
+    from marketplace.bootstrap import bootstrap
+
+    platform = bootstrap(settings_for("postgres", kafka=False))
+    try:
+        with platform.uow() as uow:
+            seed_demo(uow, demo_users=False)
+            uow.commit()
+        steps(f"the feed with network context: {network_bench.OPEN_TASKS:,} open tasks, then the feeds", None)
+        return network_bench.run(platform, advance=steps.advance)
+    finally:
+        platform.close()
+
+
+def _print_network(n: dict) -> None:
+    _print_table(
+        f"The feed with network context: GET /api/v1/tasks?open=true (pages of {n['page_size']}) over "
+        f"{n['open_tasks']:,} open tasks on PostgreSQL, medians of {n['rounds']} alternating rounds of "
+        f"{n['requests_per_round']} pages",
+        ("figure", "value"),
+        [
+            ("a tasker with no connections", f"{n['loner_requests_per_s']:,.1f} req/s"),
+            (f"a tasker with {n['connections']} connections", f"{n['social_requests_per_s']:,.1f} req/s"),
+            ("with / without connections", f"{n['ratio_social_over_loner']:.2f}"),
+            (
+                "open tasks each saw (without, with)",
+                f"{n['feed_total_seen']['loner']:,}, {n['feed_total_seen']['social']:,}",
+            ),
+            ("feed items that named a connection", f"{n['tasks_with_network_context']:,}"),
+        ],
+    )
 
 
 def _print_cli(c: dict) -> None:

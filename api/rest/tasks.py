@@ -34,6 +34,7 @@ from api.rest.tasks_schemas import (
 from marketplace.accounts.models import Role
 from marketplace.clock import utcnow
 from marketplace.floors.published import floor_versions
+from marketplace.network.context import client_context
 from marketplace.payments.models import Payment
 from marketplace.taskers.feed import feed, waiting_behind_window
 from marketplace.taskers.reach import reach_view
@@ -158,7 +159,8 @@ class TaskList(MethodView):
     @blp.response(200, TaskPageSchema)
     @blp.doc(security=SECURITY)
     def get(self, args):
-        """`?open=true`: a tasker's feed (tasks they may accept now, soonest start first).
+        """`?open=true`: a tasker's feed (tasks they may accept now, soonest start first), each
+        with its network context: which of your connections completed work for its client.
         Otherwise: a client's own tasks, a tasker's held tasks, or every task for an operator."""
         user = g.user
         with unit_of_work() as unit:
@@ -168,7 +170,12 @@ class TaskList(MethodView):
                     abort(403, message="The feed (open=true) is for taskers.")
                 now = utcnow()
                 tasks, total = feed(s, user.id, window(), now, args["page"], args["page_size"])
-                return {**_page(args, task_views(s, tasks), total), "waiting": waiting_view(s, user.id, now)}
+                context = client_context(s, user.id, [t.client_id for t in tasks])
+                items = [
+                    {**view, "network": context.get(t.client_id)}
+                    for t, view in zip(tasks, task_views(s, tasks), strict=True)
+                ]
+                return {**_page(args, items, total), "waiting": waiting_view(s, user.id, now)}
             query = select(Task)
             if user.role == Role.client:
                 query = query.where(col(Task.client_id) == user.id)

@@ -81,6 +81,18 @@ class ReachSchema(ApiSchema):
     advice = fields.List(fields.String(), metadata={"description": "What would change a stranded task"})
 
 
+class PeerSchema(ApiSchema):
+    id = fields.Integer()
+    display_name = fields.String()
+
+
+class NetworkContextSchema(ApiSchema):
+    connections_worked_for_client = fields.Integer(
+        metadata={"description": "How many of your connections completed a task for this client"}
+    )
+    connections = fields.List(fields.Nested(PeerSchema), metadata={"description": "Up to 5 of them: ask them"})
+
+
 class TaskSchema(ApiSchema):
     id = fields.Integer()
     status = fields.String()
@@ -127,6 +139,11 @@ class TaskSchema(ApiSchema):
         QuoteSchema, allow_none=True, metadata={"description": "The tasker's price for work beyond the booking"}
     )
     adjustment = fields.Nested(lambda: AdjustmentSchema(), allow_none=True)
+    network = fields.Nested(
+        NetworkContextSchema,
+        allow_none=True,
+        metadata={"description": "The feed only: your connections who completed work for this task's client"},
+    )
     reach = fields.Nested(
         ReachSchema,
         allow_none=True,

@@ -130,3 +130,28 @@ def test_the_public_profile_shows_connections_and_those_a_signed_in_tasker_share
     assert "you share 1" in shared and f"/taskers/{carl['id']}" in shared
     me = api.client.get("/me").get_data(as_text=True)
     assert "Your path to better-paid work" in me and 'data-path="mounting"' in me
+
+
+def test_the_feed_names_the_connections_who_worked_for_a_tasks_client(open_api):
+    api = open_api
+    ann, bob, carl = tasker(api, "ann"), tasker(api, "bob"), tasker(api, "carl")
+    api.client.post("/api/v1/taskers/me/connections", json={"tasker_id": bob["id"]}, headers=api.headers(ann))
+    api.client.post(f"/api/v1/taskers/me/connections/{ann['id']}/accept", headers=api.headers(bob))
+    client = api.signup("client")
+    done = api.post_task(client).json["id"]
+    api.price_pending()
+    api.book(client, done)
+    for step, body in (("accept", None), ("start", None), ("complete", {"minutes_worked": 60})):
+        r = api.client.post(f"/api/v1/tasks/{done}/{step}", json=body, headers=api.headers(bob))
+        assert r.status_code == 200, (step, r.json)
+    fresh = api.post_task(client).json["id"]
+    api.price_pending()
+    api.book(client, fresh)
+    feed = api.client.get("/api/v1/tasks?open=true", headers=api.headers(ann)).json["items"]
+    [item] = [t for t in feed if t["id"] == fresh]
+    assert item["network"] == {
+        "connections_worked_for_client": 1,
+        "connections": [{"id": bob["id"], "display_name": f"Tasker {bob['id']}"}],
+    }
+    lonely = api.client.get("/api/v1/tasks?open=true", headers=api.headers(carl)).json["items"]
+    assert [t["network"] for t in lonely if t["id"] == fresh] == [None]
