@@ -8,6 +8,8 @@
 - a compacted topic (pricing.floors) holds, for every key, a newest row that carries the newest
   version the database has;
 - every booked task waiting for a tasker can be seen by some tasker (none is stranded);
+- every open hand-off offer is for an accepted task still held by whoever offered it, and none is
+  left open long past its time (the network worker's sweep lapses them);
 - no dead letter waits unreplayed longer than the allowed age.
 
 The log keeps a window (retention prunes older published rows), so the checks that read it look
@@ -36,6 +38,7 @@ from events.topics import CONSUMER_GROUPS, TOPICS
 from events.transport import Transport
 from marketplace.clock import utcnow
 from marketplace.floors.models import FloorRuleVersion
+from marketplace.network.models import HandoffOffer, OfferStatus
 from marketplace.payments.ledger import task_totals
 from marketplace.taskers.reach import stranded_tasks
 from marketplace.tasks.models import Task, TaskQuote, TaskStatus
@@ -206,6 +209,32 @@ def check_stranded(session) -> Check:
     return check
 
 
+HANDOFF_SWEEP_SLACK = timedelta(minutes=10)  # the sweep runs every 30 s while the worker is idle
+
+
+def check_handoffs(session) -> Check:
+    check = Check("every open hand-off offer is for a task its offerer still holds, and none is overdue")
+    now = utcnow()
+    rows = session.exec(
+        select(HandoffOffer, Task)
+        .join(Task, col(Task.id) == HandoffOffer.task_id)
+        .where(col(HandoffOffer.status) == OfferStatus.open)
+    ).all()
+    for offer, task in rows:
+        check.checked += 1
+        if task.status != TaskStatus.accepted or task.tasker_id != offer.from_tasker_id:
+            check.misses.append(
+                f"offer {offer.id} of task {task.id} is open, but the task is {task.status} "
+                f"and held by {task.tasker_id or 'nobody'}, not by tasker {offer.from_tasker_id}"
+            )
+        elif offer.expires_at < now - HANDOFF_SWEEP_SLACK:
+            check.misses.append(
+                f"offer {offer.id} of task {task.id} should have lapsed {_age(offer.expires_at)} ago: "
+                "is the network worker running?"
+            )
+    return check
+
+
 def check_dead_letters(session, letters: dict[str, list[DeadLetterView]], max_age_h: float) -> Check:
     check = Check(f"no dead letter older than {max_age_h:g} h")
     cutoff = utcnow() - timedelta(hours=max_age_h)
@@ -242,6 +271,7 @@ def audit(
         ("processed events", lambda session: check_processed(session, horizon, cutoffs)),
         ("compacted topics", check_compacted),
         ("stranded tasks", check_stranded),
+        ("hand-off offers", check_handoffs),
         ("dead letters", lambda session: check_dead_letters(session, letters, dlq_max_age_h)),
     ]
     checks = []

@@ -20,7 +20,7 @@ from marketplace.accounts.users import create_user
 from marketplace.bootstrap import bootstrap
 from marketplace.community.models import Reputation
 from marketplace.community.tips import post_tip
-from marketplace.network.connections import accept_connection, request_connection
+from marketplace.network.connections import accept_connection, block, request_connection
 from marketplace.network.endorsements import endorse
 from marketplace.network.handoffs import offer_handoff
 from marketplace.taskers.skills import SkillSpec, set_skills
@@ -135,6 +135,8 @@ MATRIX = [
         codes(401, 403, 403, 422, 403, 403),
     ),
     ("POST", "/api/v1/tasks/{working}/handoff", {"tasker_ids": ["{peer}"]}, codes(401, 403, 403, 409, 403, 403)),
+    # An offer to a peer who blocked the holder ({blocker}, eligible otherwise): refused.
+    ("POST", "/api/v1/tasks/{accepted}/handoff", {"tasker_ids": ["{blocker}"]}, codes(401, 403, 403, 422, 403, 403)),
     ("GET", "/api/v1/tasks/{handing}/handoff", None, codes(401, 403, 403, 200, 404, 200)),
     ("GET", "/api/v1/tasks/{accepted}/handoff/candidates", None, codes(401, 403, 403, 200, 403, 403)),
     # Accepting or declining an offer made to someone else ({peer}): nobody here can.
@@ -148,6 +150,13 @@ MATRIX = [
         "/api/v1/taskers/{other_tasker}/endorsements",
         {"category": "yard-work", "text": "matrix"},
         codes(401, 403, 403, 403, 422, 403),
+    ),
+    # Endorsing a connection ({peer}) for a category the endorser has not worked in: refused.
+    (
+        "POST",
+        "/api/v1/taskers/{peer}/endorsements",
+        {"category": "yard-work", "text": "matrix"},
+        codes(401, 403, 403, 403, 403, 403),
     ),
     ("GET", "/api/v1/endorsements", None, OPERATOR_ONLY),
     ("DELETE", "/api/v1/endorsements/{endorsement}", None, codes(401, 403, 403, 404, 404, 403)),
@@ -211,6 +220,10 @@ def world(sqlite_template, tmp_path_factory):
         uow.session.flush()
         ids["endorsement"] = endorse(uow, peer, tasker.id, "yard-work", "Knows hedges").id
         ids["offer"] = offer_handoff(uow, tasker, drafts["handing"], [peer.id], "", NO_WINDOW)[0].id
+        blocker = create_user(uow.session, "blocker@example.test", "correct horse battery", "tasker")
+        set_skills(uow, blocker.id, ["springfield"], [SkillSpec("yard-work", 2400)])
+        block(uow, blocker, tasker.id)
+        ids["blocker"] = blocker.id
         uow.commit()
     payments = Pipeline(platform, ["payments"])  # captures the completed task
     payments.drain()
@@ -271,6 +284,7 @@ def test_the_matrix_covers_every_operation(client):
             ("{tip}", "{tip_id}"),
             ("{tasker}", "{tasker_id}"),
             ("{other_tasker}", "{tasker_id}"),
+            ("{peer}", "{tasker_id}"),
             ("{handing}", "{task_id}"),
             ("{offer}", "{offer_id}"),
             ("{endorsement}", "{endorsement_id}"),

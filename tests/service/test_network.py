@@ -502,3 +502,30 @@ def test_an_operator_revokes_with_a_reason_and_replay_rebuilds_the_unlocks_equal
     assert live[1] == [(ann, "mounting")]
     result = replay(platform, "network")
     assert result.applied >= 6 and both() == live
+
+
+def test_the_audit_flags_an_open_offer_for_a_task_that_moved_on_or_should_have_lapsed(market):
+    from sqlmodel import update
+
+    from marketplace.audit import check_handoffs
+
+    platform, _, people = market
+    ann, bob = people["ann"], people["bob"]
+    carl = tasker(platform, "carl")
+    task_id = held_by_ann(market)
+    late_id = held_by_ann(market)
+    offer(platform, ann, task_id, [bob])
+    run(platform, offer_handoff, who(platform, ann), late_id, [carl], "", NO_WINDOW, timedelta(0))
+    with platform.uow() as uow:
+        assert check_handoffs(uow.session).misses == []  # lapsed just now: the sweep has time
+        uow.session.exec(update(Task).where(col(Task.id) == task_id).values(tasker_id=bob))  # what must never happen
+        uow.session.exec(
+            update(HandoffOffer)
+            .where(col(HandoffOffer.task_id) == late_id)
+            .values(expires_at=utcnow() - timedelta(hours=1))
+        )
+        uow.commit()
+    with platform.uow() as uow:
+        misses = check_handoffs(uow.session).misses
+    assert len(misses) == 2
+    assert any("held by" in m for m in misses) and any("should have lapsed" in m for m in misses)
