@@ -19,6 +19,7 @@ from api.rest.taskers_schemas import (
 from api.rest.tasks import waiting_view
 from marketplace.clock import utcnow
 from marketplace.community.reputation import public_reputation
+from marketplace.network.connections import network_summary
 from marketplace.taskers.levels import verify_license
 from marketplace.taskers.skills import SkillSpec, set_skills, skills_view
 
@@ -55,9 +56,10 @@ class TaskerReputation(MethodView):
     @blp.response(200, ReputationSchema)
     def get(self, tasker_id: int):
         """A tasker's public reputation: rating, reliability, tip karma, score and tier per
-        category, and the levels they have unlocked"""
+        category, the levels they have unlocked, and how many connections they have"""
         with unit_of_work() as unit:
-            return public_reputation(unit.session, tasker_id)
+            reputation = public_reputation(unit.session, tasker_id)
+            return {**reputation, "connections": network_summary(unit.session, tasker_id, None)["connections"]}
 
 
 @blp.route("/<int:tasker_id>/licenses")

@@ -56,6 +56,10 @@ class CategoryReputationSchema(ApiSchema):
     accepted = fields.Integer()
     completed = fields.Integer()
     tasker_cancelled = fields.Integer()
+    late_handoffs = fields.Integer(
+        metadata={"description": "Hand-offs less than 24 h before the start (half a cancellation)"}
+    )
+    handoffs_completed = fields.Integer(metadata={"description": "Tasks handed on that the peer completed (karma)"})
 
 
 class ReputationSchema(ApiSchema):
@@ -66,7 +70,10 @@ class ReputationSchema(ApiSchema):
     completed = fields.Integer()
     levels = fields.List(fields.String())
     licensed_categories = fields.List(fields.String())
-    mentored_categories = fields.List(fields.String())
+    mentored_categories = fields.List(
+        fields.String(), metadata={"description": "Skilled categories opened by two mentors' endorsements"}
+    )
+    connections = fields.Integer(metadata={"description": "How many taskers they are connected with"})
     categories = fields.List(fields.Nested(CategoryReputationSchema))
 
 

@@ -340,6 +340,8 @@ def public_reputation(session: Session, tasker_id: int) -> dict:
             "accepted": r.accepted,
             "completed": r.completed,
             "tasker_cancelled": r.tasker_cancelled,
+            "late_handoffs": r.late_handoffs,
+            "handoffs_completed": r.handoffs_completed,
             **figures(r),
         }
         for r in reps
