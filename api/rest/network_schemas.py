@@ -6,6 +6,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from api.input import ApiSchema
+from api.rest.taskers_schemas import CategoryReputationSchema
 from events.fields import slug, whole
 
 ROW_ID = validate.Range(min=1, max=2**31 - 1)
@@ -26,7 +27,10 @@ class TaskerCardSchema(ApiSchema):
     score = fields.Integer()
     completed = fields.Integer()
     levels = fields.List(fields.String())
-    categories = fields.List(fields.String())
+    reputation = fields.List(
+        fields.Nested(CategoryReputationSchema), metadata={"description": "Their public reputation, per category"}
+    )
+    categories = fields.List(fields.String(), metadata={"description": "The categories they work"})
     regions = fields.List(fields.String())
     since = fields.AwareDateTime(allow_none=True, metadata={"description": "Connected (or asked) at"})
 

@@ -182,6 +182,7 @@ def _card(session: Session, user_id: int, since: datetime | None) -> dict:
         "score": rep["score"],
         "completed": rep["completed"],
         "levels": rep["levels"],
+        "reputation": rep["categories"],  # per category: rating, reliability, karma, score, tier
         "categories": sorted(session.exec(select(TaskerSkill.category).where(col(TaskerSkill.tasker_id) == user_id))),
         "regions": sorted(session.exec(select(TaskerRegion.region).where(col(TaskerRegion.tasker_id) == user_id))),
         "since": since,
