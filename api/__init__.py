@@ -58,7 +58,7 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
 
     from api import console, console_network, console_pipeline, errors, headers, limits, ops  # noqa: F401 - routes
     from api.input import init_app as refuse_unstorable_text
-    from api.rest import accounts, boards, catalog, floors, network, payments, taskers, tasks
+    from api.rest import accounts, boards, catalog, floors, messages, network, payments, taskers, tasks
     from api.web import pages, prices, sign_in
 
     refuse_unstorable_text(app)
@@ -67,7 +67,7 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
     app.url_map.converters["int"] = RowId
     api = Api(app)
     api.register_converter(RowId, lambda _: {"type": "integer", "minimum": 0, "maximum": RowId.MAX})
-    for module in (accounts, catalog, floors, tasks, taskers, network, boards, payments):
+    for module in (accounts, catalog, floors, tasks, taskers, network, messages, boards, payments):
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)
     app.register_blueprint(sign_in.bp)

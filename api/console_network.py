@@ -1,6 +1,7 @@
-"""The operators' console, the network: every endorsement (newest first, with its text, whether it
-counts towards a mentored unlock, withdrawals and revocations), each revocable with a reason that
-the endorsement row and the event log keep."""
+"""The operators' console, the network and conversations: every endorsement (newest first, with its
+text, whether it counts towards a mentored unlock, withdrawals and revocations), each revocable with
+a reason that the endorsement row and the event log keep; a task's conversation, read only on a
+claim or a dispute with a recorded reason; and the audit of those reads."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from wtforms.validators import DataRequired, Length
 from api.console import bp
 from api.platform import unit_of_work
 from api.web.sign_in import signed_in, web_requires
+from marketplace.conversations.messages import operator_reads, thread
 from marketplace.errors import DomainError
 from marketplace.network.endorsements import all_endorsements, revoke
 
@@ -52,3 +54,34 @@ def revoke_endorsement(endorsement_id: int):
     else:
         flash(f"Endorsement {endorsement_id} is revoked; a mentored unlock that rested on it closes.")
     return redirect(url_for("console.endorsements")), 303
+
+
+class ReadForm(FlaskForm):
+    reason = StringField("Why you read it (recorded)", validators=[DataRequired(), Length(max=300)])
+
+
+@bp.post("/disputes/<int:task_id>/conversation")
+@web_requires("operator")
+def read_conversation(task_id: int):
+    """An operator reads a task's conversation: only on a task with a claim or a dispute, with a
+    reason; the read is recorded and listed under Conversation reads."""
+    form = ReadForm()
+    if not form.validate_on_submit():
+        flash("Say why you read this conversation: it is recorded.")
+        return redirect(url_for("console.disputes")), 303
+    try:
+        with unit_of_work() as unit:
+            view = thread(unit.session, signed_in(), task_id, form.reason.data)
+            unit.commit()
+    except DomainError as exc:
+        flash(exc.message)
+        return redirect(url_for("console.disputes")), 303
+    return render_template("console/conversation.html", thread=view, task_id=task_id, user=signed_in())
+
+
+@bp.get("/conversation-reads")
+@web_requires("operator")
+def conversation_reads():
+    with unit_of_work() as unit:
+        rows = operator_reads(unit.session)
+    return render_template("console/conversation_reads.html", rows=rows, user=signed_in())

@@ -7,7 +7,7 @@ live in that shared store, so every gunicorn worker draws on the same counters: 
 in total, not 10 per worker. `floorboard serve` warns when it runs several workers without one. Sign-in
 counts failures only, across the web form and the API together; signup counts every attempt. The
 limits are app config, so an operator can tune them: RATELIMIT_LOGIN, RATELIMIT_SIGNUP,
-RATELIMIT_POSTING, RATELIMIT_TIPS.
+RATELIMIT_POSTING, RATELIMIT_TIPS, RATELIMIT_MESSAGES.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ DEFAULTS = {
     "RATELIMIT_SIGNUP": "20 per hour",
     "RATELIMIT_POSTING": "30 per minute",
     "RATELIMIT_TIPS": "10 per minute",
+    "RATELIMIT_MESSAGES": "20 per minute",
     "RATELIMIT_STORAGE_URI": "floorboard-memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     # flask-limiter would set Retry-After on every limited response, to its window's reset; the
@@ -88,6 +89,8 @@ login_limit = limiter.shared_limit(
 signup_limit = _limit("RATELIMIT_SIGNUP")
 posting_limit = _limit("RATELIMIT_POSTING", key_func=_user_key, deduct_when=lambda r: r.status_code < 400)
 tips_limit = _limit("RATELIMIT_TIPS", key_func=_user_key, deduct_when=lambda r: r.status_code < 400)
+# Per sender, on the API and the task page alike (one key per user).
+messages_limit = _limit("RATELIMIT_MESSAGES", key_func=_user_key, deduct_when=lambda r: r.status_code < 400)
 
 
 def init_app(app) -> None:

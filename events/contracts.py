@@ -174,6 +174,19 @@ class ConnectionEvent(Payload):
     at = fields.AwareDateTime(required=True)
 
 
+class MessageSent(Payload):
+    """A message on a task's thread, as its recipient reads it (contact details already masked
+    when the task had not started). Private: only the task's two parties are ever shown it."""
+
+    message_id = whole(required=True)
+    task_id = whole(required=True)
+    sender_id = whole(required=True)
+    recipient_id = whole(required=True)
+    body = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    masked = fields.Boolean(required=True)
+    at = fields.AwareDateTime(required=True)
+
+
 class ReviewSubmitted(Payload):
     review_id = whole(required=True)
     task_id = whole(required=True)
@@ -269,6 +282,7 @@ EVENT_TYPES: dict[str, EventType] = {
         ),
         EventType("task.handed_off", "tasks.lifecycle", HandedOff),
         EventType("review.submitted", "reviews.submitted", ReviewSubmitted),
+        EventType("message.sent", "messages", MessageSent),
         EventType("endorsement.given", "community.activity", EndorsementGiven),
         EventType("endorsement.withdrawn", "community.activity", EndorsementWithdrawn),
         EventType("endorsement.revoked", "community.activity", EndorsementWithdrawn),

@@ -128,6 +128,17 @@ class ConnectionEvent(_View):
 
 
 @dataclass(frozen=True)
+class MessageSent(_View):
+    message_id: int
+    task_id: int
+    sender_id: int
+    recipient_id: int
+    body: str
+    masked: bool
+    at: datetime
+
+
+@dataclass(frozen=True)
 class TipEvent(_View):
     tip_id: int
     category: str
@@ -179,6 +190,7 @@ VIEWS: dict[str, type[_View]] = {
     "task.handoff_lapsed": HandoffClosed,
     "task.handed_off": HandedOff,
     "review.submitted": ReviewSubmitted,
+    "message.sent": MessageSent,
     "endorsement.given": EndorsementGiven,
     "endorsement.withdrawn": EndorsementWithdrawn,
     "endorsement.revoked": EndorsementWithdrawn,

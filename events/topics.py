@@ -25,6 +25,7 @@ TOPICS: dict[str, Topic] = {
         Topic("payments.events", "task id"),
         Topic("reputation.changes", "tasker id"),
         Topic("community.activity", "tasker id (the endorser, or who acted)"),
+        Topic("messages", "task id"),
     ]
 }
 

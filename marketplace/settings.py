@@ -71,6 +71,8 @@ class Settings:
     handoff_offer_ttl_s: int = 6 * 3600
     handoff_free_cancel_s: int = 12 * 3600
     mentor_monthly_cap: int = 3
+    # Before a task starts, phone numbers and email addresses in its messages are hidden.
+    mask_contact_details: bool = True
     # Behind HTTPS (`floorboard serve`): Secure session cookies and HSTS.
     https_only: bool = False
     password_hashing: str = "standard"  # or "cheapest-for-tests" (refused by `floorboard serve`)
@@ -121,6 +123,7 @@ class Settings:
             handoff_offer_ttl_s=_number(env, "FLOORBOARD_HANDOFF_OFFER_TTL_S", 6 * 3600, int),
             handoff_free_cancel_s=_number(env, "FLOORBOARD_HANDOFF_FREE_CANCEL_S", 12 * 3600, int),
             mentor_monthly_cap=_number(env, "FLOORBOARD_MENTOR_MONTHLY_CAP", 3, int),
+            mask_contact_details=env.get("FLOORBOARD_MASK_CONTACT_DETAILS", "1") != "0",
             https_only=env.get("FLOORBOARD_HTTPS_ONLY", "") == "1",
             password_hashing=env.get("FLOORBOARD_PASSWORD_HASHING", "standard"),
             priority_window=parse_priority_window(

@@ -3,6 +3,7 @@ every table at once (the tests, `bootstrap`)."""
 
 from marketplace.accounts.models import ApiToken, Role, User, WebSession
 from marketplace.community.models import BoardEntry, HandoffCredit, KarmaTip, Reputation, Tip, TipVote
+from marketplace.conversations.models import Message, OperatorRead, ThreadRead
 from marketplace.floors.models import Category, FloorRuleVersion, Level, Region
 from marketplace.network.models import Block, Connection, Endorsement, HandoffOffer, MentoredUnlock, MentorSlot
 from marketplace.payments.models import (
@@ -38,6 +39,9 @@ __all__ = [
     "HandoffOffer",
     "MentorSlot",
     "MentoredUnlock",
+    "Message",
+    "OperatorRead",
+    "ThreadRead",
     "FloorRuleVersion",
     "IdempotencyKey",
     "KarmaTip",

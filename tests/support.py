@@ -190,7 +190,8 @@ def csrf(html: str) -> str:
 # Limits far above what a test sends. (Not RATELIMIT_ENABLED=False: the limiter is one object
 # shared by every app in the process, and disabling it for one app disables it for the rest.)
 UNLIMITED = {
-    key: "100000 per minute" for key in ("RATELIMIT_LOGIN", "RATELIMIT_SIGNUP", "RATELIMIT_POSTING", "RATELIMIT_TIPS")
+    key: "100000 per minute"
+    for key in ("RATELIMIT_LOGIN", "RATELIMIT_SIGNUP", "RATELIMIT_POSTING", "RATELIMIT_TIPS", "RATELIMIT_MESSAGES")
 }
 
 ANY_TIME = timedelta(days=3650)  # a start window wide enough for tests that work a task days before it starts

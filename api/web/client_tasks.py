@@ -17,6 +17,7 @@ from api.web.forms import (
     FORM_TOKEN,
     CancelForm,
     ClaimForm,
+    MessageForm,
     PayForm,
     ReviewForm,
     TaskForm,
@@ -27,6 +28,7 @@ from api.web.sign_in import signed_in, web_requires
 from api.web.site import TERMINAL, attempt, bp, own_task, render_page
 from marketplace.accounts.models import User
 from marketplace.clock import utcnow
+from marketplace.conversations.messages import READABLE, other_party, thread
 from marketplace.errors import DomainError
 from marketplace.floors.published import floor_version
 from marketplace.payments.models import Payment
@@ -168,8 +170,12 @@ def _task_context(s, task: Task) -> dict:
         free_until = task.handed_off_at + _handoff_grace()
         handoff = {"from": s.get(User, task.handed_from_id), "to": tasker, "at": task.handed_off_at}
         handoff["free_until"] = free_until if now < free_until and task.status == "accepted" else None
+    reader = signed_in()
+    conversation = thread(s, reader, task.id) if other_party(task, reader) and task.status in READABLE else None
     return {
         "task": task,
+        "conversation": conversation,
+        "message_form": MessageForm(),
         "handoff": handoff,
         "steps": steps,
         "actors": actors,
@@ -205,6 +211,7 @@ def _task_page(context: dict, status: int = 200, **forms):
 def task_page(task_id: int):
     with unit_of_work() as unit:
         context = _task_context(unit.session, own_task(unit.session, task_id))
+        unit.commit()  # the conversation is read now
     return _task_page(context)
 
 
@@ -247,6 +254,7 @@ def dispute_claim(task_id: int):
 def task_status(task_id: int):
     with unit_of_work() as unit:
         context = _task_context(unit.session, own_task(unit.session, task_id))
+        unit.commit()  # the page is open: what it shows of the conversation is read
     return render_template("web/_task_status.html", money=format_cents, **context)
 
 

@@ -94,6 +94,13 @@ class TaskForm(FlaskForm):
     )
 
 
+class MessageForm(FlaskForm):
+    body = TextAreaField(
+        "Message (plain text; phone numbers and emails stay hidden until the task starts)",
+        validators=[DataRequired(), Length(max=2000)],
+    )
+
+
 class ClaimForm(FlaskForm):
     reason = StringField("Why you dispute it", validators=[Optional(), Length(max=500)])
 

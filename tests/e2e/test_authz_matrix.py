@@ -162,6 +162,10 @@ MATRIX = [
     ("DELETE", "/api/v1/endorsements/{endorsement}", None, codes(401, 403, 403, 404, 404, 403)),
     ("POST", "/api/v1/endorsements/{endorsement}/revoke", {"reason": "matrix"}, codes(401, 403, 403, 403, 403, 200)),
     ("GET", "/api/v1/taskers/me/path", None, TASKERS),
+    # Conversations: only the task's client and its tasker (an operator only on a claim or dispute).
+    ("GET", "/api/v1/tasks/{accepted}/messages", None, codes(401, 200, 404, 200, 404, 403)),
+    ("POST", "/api/v1/tasks/{accepted}/messages", {"body": "matrix"}, codes(401, 201, 404, 201, 404, 403)),
+    ("GET", "/api/v1/messages/unread", None, codes(401, 200, 200, 200, 200, 403)),
 ]
 
 

@@ -392,3 +392,39 @@ def test_a_client_sees_their_task_handed_to_a_new_tasker_opens_their_profile_and
 
         assert "cancellation" not in quotes_of(uow.session, task_id)  # no fee
     page.close()
+
+
+def test_a_client_and_a_tasker_talk_on_the_task_page_with_the_unread_count(open_site, browser):
+    base, _, platform = open_site
+    page = browser.new_page()
+    sign_up_client(page, base, "talker@example.test")
+    post_a_task(page, "Trim the hedge")
+    task_id = int(page.url.rstrip("/").split("/")[-1])
+    page.get_by_role("button", name="Book (test mode)").click()
+    expect(page.locator("[data-payment]")).to_have_attribute("data-payment", "authorized", timeout=30_000)
+    _, token = make_tasker(platform, "talker-tasker@example.test", {"yard-work": 2400}, ["springfield"])
+    auth = {"Authorization": f"Bearer {token}"}
+    assert requests.post(f"{base}/api/v1/tasks/{task_id}/accept", headers=auth, timeout=10).status_code == 200
+    page.reload()
+    # The tasker writes through the API; the open page shows it without a reload (the status box polls).
+    sent = requests.post(
+        f"{base}/api/v1/tasks/{task_id}/messages", json={"body": "Hi! Is the side gate open?"}, headers=auth, timeout=10
+    )
+    assert sent.status_code == 201
+    conversation = page.locator("#conversation")
+    expect(conversation).to_contain_text("Is the side gate open?", timeout=30_000)
+    page.get_by_label("Message (plain text", exact=False).fill("Yes, and mind the dog.")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#conversation")).to_contain_text("mind the dog")
+    thread = requests.get(f"{base}/api/v1/tasks/{task_id}/messages", headers=auth, timeout=10).json()
+    assert thread["messages"][-1]["body"] == "Yes, and mind the dog."
+    # A new message while the client is elsewhere: the header counts it until the task page is opened.
+    requests.post(f"{base}/api/v1/tasks/{task_id}/messages", json={"body": "See you at 9."}, headers=auth, timeout=10)
+    page.goto(f"{base}/tasks")
+    expect(page.locator("[data-unread]")).to_have_attribute("data-unread", "1")
+    shot(page, "client-unread-message")
+    page.goto(f"{base}/tasks/{task_id}")
+    expect(page.locator("#conversation")).to_contain_text("See you at 9.")
+    page.goto(f"{base}/tasks")
+    expect(page.locator("[data-unread]")).to_have_count(0)
+    page.close()

@@ -58,6 +58,7 @@ FORMS = {  # path -> the fields its form has
     "/tasks/1/cancel": ["reason"],
     "/tasks/1/review": ["rating", "comment"],
     "/tasks/1/claim/dispute": ["reason"],
+    "/tasks/1/messages": ["body"],
     "/console/floors/yard-work/springfield": [
         "hourly_floor",
         "per_task_floor",
@@ -72,6 +73,7 @@ FORMS = {  # path -> the fields its form has
     ],
     "/console/simulate": ["category", "region", "hourly_floor", "days"],
     "/console/disputes/1": ["note", "decision"],
+    "/console/disputes/1/conversation": ["reason"],
     "/console/tips/1/hide": ["reason"],
     "/console/endorsements/1/revoke": ["reason"],
     "/console/pipeline/tasks.posted/replay": ["topic"],

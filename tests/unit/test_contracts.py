@@ -65,6 +65,7 @@ def test_topic_registry_matches_the_product_brief():
         "payments.events",
         "reputation.changes",
         "community.activity",
+        "messages",
     }
     assert TOPICS["pricing.floors"].compacted and not TOPICS["tasks.posted"].compacted
     assert dlq_topic("tasks.posted") in all_topic_names()

@@ -1,0 +1,1 @@
+"""Conversations: one thread per task between its client and the tasker holding it."""
