@@ -529,3 +529,24 @@ def test_the_audit_flags_an_open_offer_for_a_task_that_moved_on_or_should_have_l
         misses = check_handoffs(uow.session).misses
     assert len(misses) == 2
     assert any("held by" in m for m in misses) and any("should have lapsed" in m for m in misses)
+
+
+def test_the_network_worker_lapses_overdue_offers_when_idle(market):
+    platform, _, people = market
+    task_id = held_by_ann(market)
+    [made] = run(
+        platform, offer_handoff, who(platform, people["ann"]), task_id, [people["bob"]], "", NO_WINDOW, timedelta(0)
+    )
+    worker = Pipeline(platform, ["network"])
+    try:
+        worker.until(lambda: _status(platform, made.id) == OfferStatus.lapsed, "the sweep to lapse the offer", 30)
+    finally:
+        worker.close()
+    assert len(events_of(platform, "task.handoff_lapsed")) == 1
+    with platform.uow() as uow:
+        assert uow.session.get_one(Task, task_id).tasker_id == people["ann"]
+
+
+def _status(platform, offer_id: int) -> str:
+    with platform.uow() as uow:
+        return uow.session.get_one(HandoffOffer, offer_id).status
