@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from sqlalchemy import insert
 
+from bench.replay_bench import QUOTE  # a valid posted quote, whatever its figures
 from marketplace.accounts.models import User
 from marketplace.accounts.tokens import issue_token
 from marketplace.clock import utcnow
@@ -27,18 +28,6 @@ OPEN_TASKS = 10_000
 CONNECTIONS = 200
 CLIENTS = 500
 PAGE_SIZE = 50
-QUOTE = {
-    "rate": 2400,
-    "billable_minutes": 60,
-    "subtotal": 2400,
-    "service_fee": 240,
-    "trust_fee": 60,
-    "commission": 360,
-    "total": 2700,
-    "payout": 2040,
-    "platform": 660,
-    "rule_version": 1,
-}
 
 
 def _users(session, role: str, n: int, prefix: str) -> list[int]:
