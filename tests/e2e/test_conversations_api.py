@@ -16,9 +16,9 @@ def make_api(make_platform, sqlite_url, **config) -> ApiHelper:
     return ApiHelper(app.test_client(), platform)
 
 
-@pytest.fixture
-def open_api(make_platform, sqlite_url):
-    return make_api(make_platform, sqlite_url)
+@pytest.fixture(params=["sqlite", "postgres"])
+def open_api(request, make_platform):
+    return make_api(make_platform, request.getfixturevalue(f"{request.param}_url"))
 
 
 def accepted(api, email: str = "client@example.test"):

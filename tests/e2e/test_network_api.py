@@ -11,9 +11,11 @@ from tests.e2e.test_tasker_api import skills
 from tests.support import NO_WINDOW, ApiHelper, csrf, seeded
 
 
-@pytest.fixture
-def open_api(make_platform, sqlite_url):
-    platform = seeded(make_platform(sqlite_url, priority_window=NO_WINDOW))
+@pytest.fixture(params=["sqlite", "postgres"])
+def open_api(request, make_platform):
+    """Both databases: the network's queries (blocks, candidates, the mentoring counts) on each."""
+    url = request.getfixturevalue(f"{request.param}_url")
+    platform = seeded(make_platform(url, priority_window=NO_WINDOW))
     return ApiHelper(create_app({"TESTING": True}, platform=platform).test_client(), platform)
 
 
