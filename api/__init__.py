@@ -56,7 +56,7 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
     app.json = StrictJSONProvider(app)
     app.extensions["floorboard"] = platform or bootstrap(settings)
 
-    from api import console, console_network, console_pipeline, errors, headers, limits, ops  # noqa: F401 - routes
+    from api import console, console_network, console_pipeline, dev_mail, errors, headers, limits, ops  # noqa: F401
     from api.input import init_app as refuse_unstorable_text
     from api.rest import accounts, boards, catalog, floors, messages, network, payments, taskers, tasks
     from api.web import pages, prices, sign_in
@@ -76,6 +76,7 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
     app.register_blueprint(pages.bp)
     app.register_blueprint(prices.bp)
     app.register_blueprint(payments.webhooks)
+    dev_mail.init_app(app)
     csrf.exempt(payments.webhooks)  # Stripe signs its webhooks; there is no session to forge
     headers.init_app(app, settings.stripe_js_url, settings.https_only)
 

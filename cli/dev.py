@@ -25,10 +25,19 @@ console = Console()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-workers", is_flag=True, help="Serve the web app only.")
-def dev(host, port, no_workers):
-    """The web app and every worker in one process, seeded with demo data."""
+@click.option("--mail-port", default=8025, show_default=True, type=int, help="The local SMTP server's port.")
+def dev(host, port, no_workers, mail_port):
+    """The web app and every worker in one process, seeded with demo data; mail goes to a local
+    SMTP server and shows at /dev/mail (unless SMTP_URL names another server)."""
     if not os.environ.get("SECRET_KEY"):
         os.environ["SECRET_KEY"] = dev_secret_key()
+    mailbox = None
+    if not os.environ.get("SMTP_URL"):
+        from cli.dev_mail import start as start_mail
+
+        _, mailbox = start_mail(mail_port)
+        os.environ["SMTP_URL"] = f"smtp://127.0.0.1:{mail_port}"
+    os.environ.setdefault("FLOORBOARD_PUBLIC_URL", f"http://{host}:{port}")
     settings = Settings.from_env()
     upgrade(settings.database_url)
     platform = bootstrap(settings)
@@ -38,7 +47,7 @@ def dev(host, port, no_workers):
     stop = threading.Event()
     if not no_workers:
         run_in_threads(platform, workers_for(platform), stop)
-    app = create_app(platform=platform)
+    app = create_app({"DEV_MAILBOX": mailbox}, platform=platform)
 
     table = Table(title="Demo logins", show_lines=False)
     for column in ("role", "email", "password"):
@@ -51,6 +60,8 @@ def dev(host, port, no_workers):
     )
     console.print(f"  web:      http://{host}:{port}/")
     console.print(f"  API docs: http://{host}:{port}/api/docs")
+    if mailbox is not None:
+        console.print(f"  mail:     http://{host}:{port}/dev/mail (a local SMTP server on 127.0.0.1:{mail_port})")
     console.print(table)
     try:
         # app.run() refuses to run inside the flask CLI; run_simple is what it would call.

@@ -73,6 +73,11 @@ class Settings:
     mentor_monthly_cap: int = 3
     # Before a task starts, phone numbers and email addresses in its messages are hidden.
     mask_contact_details: bool = True
+    # Email: where the mailer sends (unset: it sends nothing; `floorboard dev` runs a local server
+    # and shows what it got at /dev/mail), who it is from, and the address links in mail point to.
+    smtp_url: str | None = None
+    mail_from: str = "Floorboard <no-reply@floorboard.invalid>"
+    public_url: str = "http://127.0.0.1:5000"
     # Behind HTTPS (`floorboard serve`): Secure session cookies and HSTS.
     https_only: bool = False
     password_hashing: str = "standard"  # or "cheapest-for-tests" (refused by `floorboard serve`)
@@ -124,6 +129,9 @@ class Settings:
             handoff_free_cancel_s=_number(env, "FLOORBOARD_HANDOFF_FREE_CANCEL_S", 12 * 3600, int),
             mentor_monthly_cap=_number(env, "FLOORBOARD_MENTOR_MONTHLY_CAP", 3, int),
             mask_contact_details=env.get("FLOORBOARD_MASK_CONTACT_DETAILS", "1") != "0",
+            smtp_url=env.get("SMTP_URL") or None,
+            mail_from=env.get("FLOORBOARD_MAIL_FROM") or "Floorboard <no-reply@floorboard.invalid>",
+            public_url=(env.get("FLOORBOARD_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
             https_only=env.get("FLOORBOARD_HTTPS_ONLY", "") == "1",
             password_hashing=env.get("FLOORBOARD_PASSWORD_HASHING", "standard"),
             priority_window=parse_priority_window(

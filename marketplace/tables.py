@@ -6,6 +6,7 @@ from marketplace.community.models import BoardEntry, HandoffCredit, KarmaTip, Re
 from marketplace.conversations.models import Message, OperatorRead, ThreadRead
 from marketplace.floors.models import Category, FloorRuleVersion, Level, Region
 from marketplace.network.models import Block, Connection, Endorsement, HandoffOffer, MentoredUnlock, MentorSlot
+from marketplace.notifications.models import Notification
 from marketplace.payments.models import (
     LedgerEntry,
     Payment,
@@ -40,6 +41,7 @@ __all__ = [
     "MentorSlot",
     "MentoredUnlock",
     "Message",
+    "Notification",
     "OperatorRead",
     "ThreadRead",
     "FloorRuleVersion",

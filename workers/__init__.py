@@ -13,7 +13,17 @@ __all__ = ["WorkerSpec", "registry", "run_in_threads", "workers_for"]
 
 
 def registry() -> dict[str, WorkerSpec]:
-    from workers import network, payments, pricing, relay, reputation, retention, tasker_rates, tips  # each a SPEC
+    from workers import (  # each declares its SPEC
+        network,
+        notifications,
+        payments,
+        pricing,
+        relay,
+        reputation,
+        retention,
+        tasker_rates,
+        tips,
+    )
 
     specs = (
         relay.SPEC,
@@ -23,6 +33,8 @@ def registry() -> dict[str, WorkerSpec]:
         tips.SPEC,
         payments.SPEC,
         network.SPEC,
+        notifications.SPEC,
+        notifications.MAILER,
         retention.SPEC,
     )
     return {spec.name: spec for spec in specs}

@@ -428,3 +428,45 @@ def test_a_client_and_a_tasker_talk_on_the_task_page_with_the_unread_count(open_
     page.goto(f"{base}/tasks")
     expect(page.locator("[data-unread]")).to_have_count(0)
     page.close()
+
+
+def test_a_mail_shows_on_the_dev_mail_page_after_a_task_is_accepted(make_platform, sqlite_url, browser):
+    from cli.dev_mail import start as start_mail
+    from tests.faults import free_port
+
+    port = free_port()
+    controller, mailbox = start_mail(port)
+    platform = make_platform(sqlite_url, priority_window=NO_WINDOW, smtp_url=f"smtp://127.0.0.1:{port}")
+    with platform.uow() as uow:
+        seed_demo(uow, demo_users=True)
+        uow.commit()
+    app = create_app({"TESTING": True, "DEV_MAILBOX": mailbox}, platform=platform)
+    stop = threading.Event()
+    names = ("pricing", "payments", "notifications", "mailer")
+    threads = run_in_threads(platform, [registry()[n] for n in names], stop)
+    try:
+        with live_server(app) as base:
+            page = browser.new_page()
+            sign_up_client(page, base, "mailed@example.test")
+            post_a_task(page, "Sweep the porch")
+            task_id = int(page.url.rstrip("/").split("/")[-1])
+            page.get_by_role("button", name="Book (test mode)").click()
+            expect(page.locator("[data-payment]")).to_have_attribute("data-payment", "authorized", timeout=30_000)
+            _, token = make_tasker(platform, "sweeper@example.test", {"yard-work": 2400}, ["springfield"])
+            auth = {"Authorization": f"Bearer {token}"}
+            assert requests.post(f"{base}/api/v1/tasks/{task_id}/accept", headers=auth, timeout=10).status_code == 200
+            page.goto(f"{base}/dev/mail")
+            accepted = page.locator("section", has_text="accepted “Sweep the porch”")
+            deadline = time.monotonic() + 30
+            while accepted.count() == 0 and time.monotonic() < deadline:
+                time.sleep(0.5)
+                page.reload()
+            expect(accepted.first).to_contain_text("To mailed@example.test")
+            expect(accepted.first).to_contain_text(f"/tasks/{task_id}")
+            shot(page, "dev-mail-after-accept")
+            page.close()
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+        controller.stop()

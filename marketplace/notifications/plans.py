@@ -1,0 +1,326 @@
+"""Who hears of each event, and what they read: an email per (event, recipient), rendered from the
+Jinja layouts beside this module (a plain-text part and an HTML part, the HTML autoescaped).
+
+The notifications group calls `plan` in the transaction that marks the event processed, and writes
+one delivery row per recipient (`deliver`): a redelivered event finds its rows already there, so
+nobody is told twice. Sending is the mailer's job, after commit (marketplace/notifications/sender.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlmodel import Session
+
+from events.envelope import CloudEvent
+from marketplace.accounts.models import User
+from marketplace.clock import utcnow
+from marketplace.db import UnitOfWork, insert_if_absent
+from marketplace.notifications.models import Notification
+from marketplace.tasks.models import Task
+from pricing.money import format_cents
+
+_ENV = Environment(
+    loader=PackageLoader("marketplace.notifications", "templates"),
+    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    keep_trailing_newline=True,
+)
+
+# Account and money emails: nobody can switch these off.
+MONEY_KINDS = frozenset({"payment.captured", "payment.refunded", "payment.transferred"})
+
+
+@dataclass
+class Letter:
+    recipient_id: int
+    kind: str
+    subject: str
+    lines: list[str]
+    link: str | None = None
+    link_text: str = "Open it on Floorboard"
+    extra: dict = field(default_factory=dict)
+
+
+def _when(at: datetime) -> str:
+    return f"{at:%Y-%m-%d %H:%M} UTC"
+
+
+def _name(session: Session, user_id: int | None) -> str:
+    user = session.get(User, user_id) if user_id else None
+    return (user.display_name if user else "") or "a tasker"
+
+
+def plan(session: Session, event: CloudEvent, base_url: str) -> list[Letter]:
+    """The letters an event calls for (none for most events of a shared topic)."""
+    d = event.data
+    kind = event.type
+    task = session.get(Task, d["task_id"]) if "task_id" in d else None
+    title = f"“{task.title}”" if task is not None else f"task {d.get('task_id')}"
+    client_page = f"{base_url}/tasks/{d['task_id']}" if "task_id" in d else None
+    api_task = f"{base_url}/api/v1/tasks/{d['task_id']}" if "task_id" in d else None
+    if kind == "review.submitted":
+        stars = "★" * d["rating"] + "☆" * (5 - d["rating"])
+        lines = [f"A client reviewed your work: {stars}"]
+        if d["comment"]:
+            lines.append(f"“{d['comment']}”")
+        return [
+            Letter(
+                d["tasker_id"],
+                kind,
+                f"A new review: {d['rating']} of 5",
+                lines,
+                f"{base_url}/taskers/{d['tasker_id']}",
+                "Your profile",
+            )
+        ]
+    if task is None:  # every other kind is about a task
+        return []
+    if kind == "task.priced":
+        if d["status"] == "priced" and d["quote"]:
+            total = format_cents(d["quote"]["total"])
+            return [
+                Letter(
+                    task.client_id,
+                    kind,
+                    f"Your task {title} is priced: {total}",
+                    [
+                        f"Your task {title} is priced at {total}, from the category's floor.",
+                        "Book it to offer it to taskers.",
+                    ],
+                    client_page,
+                )
+            ]
+        return [
+            Letter(
+                task.client_id,
+                kind,
+                f"Your task {title} could not be priced",
+                [
+                    f"We could not price your task {title}: {d['reason']}",
+                ],
+                client_page,
+            )
+        ]
+    if kind == "task.accepted":
+        return [
+            Letter(
+                task.client_id,
+                kind,
+                f"{_name(session, d['tasker_id'])} accepted {title}",
+                [
+                    f"{_name(session, d['tasker_id'])} accepted your task {title}, "
+                    f"which starts {_when(task.starts_at)}.",
+                ],
+                client_page,
+            )
+        ]
+    if kind == "task.started":
+        return [
+            Letter(
+                task.client_id,
+                kind,
+                f"{title} has started",
+                [
+                    f"{_name(session, d['tasker_id'])} started your task {title} at {_when(d['at'])}.",
+                ],
+                client_page,
+            )
+        ]
+    if kind == "task.completed":
+        q = d["quote"]
+        return (
+            [
+                Letter(
+                    task.client_id,
+                    kind,
+                    f"{title} is done: {format_cents(q['total'])}",
+                    [
+                        f"Your task {title} is done after {d['minutes_worked']} minutes; the final price is "
+                        f"{format_cents(q['total'])}.",
+                        "You can review your tasker on the task's page.",
+                    ],
+                    client_page,
+                ),
+                Letter(
+                    d["tasker_id"],
+                    kind,
+                    f"{title} is complete: {format_cents(q['payout'])} for you",
+                    [
+                        f"You completed {title}; your payout is {format_cents(q['payout'])}.",
+                    ],
+                    api_task,
+                    "The task",
+                ),
+            ]
+            if d["tasker_id"]
+            else []
+        )
+    if kind == "task.cancelled":
+        if d["cancelled_by"] == "client" and d["tasker_id"]:
+            fee = d["fee"]
+            lines = [f"The client cancelled {title}."]
+            if fee:
+                lines.append(f"It was late, so you are paid one billable hour: {format_cents(fee['payout'])}.")
+            return [Letter(d["tasker_id"], kind, f"{title} was cancelled", lines, api_task, "The task")]
+        if d["cancelled_by"] == "tasker":
+            return [
+                Letter(
+                    task.client_id,
+                    kind,
+                    f"Your tasker gave {title} back",
+                    [
+                        f"{_name(session, d['tasker_id'])} gave your task {title} back: “{d['reason']}”.",
+                        "It is on offer to other taskers again.",
+                    ],
+                    client_page,
+                )
+            ]
+        return []
+    if kind == "task.adjustment_requested":
+        extra = d["claimed"]["total"] - d["booked"]["total"]
+        return [
+            Letter(
+                task.client_id,
+                kind,
+                f"Your tasker asks for {format_cents(extra)} more on {title}",
+                [
+                    f"{_name(session, d['tasker_id'])} worked {d['minutes_worked']} minutes on {title} and asks for "
+                    f"{format_cents(extra)} more than you booked.",
+                    f"Approve or dispute it by {_when(d['due_at'])}; if you do nothing, you pay only what you booked.",
+                ],
+                client_page,
+            )
+        ]
+    if kind == "task.adjustment_decided":
+        status = d["status"]
+        words = {
+            "approved": "The client approved your claim for extra time",
+            "disputed": "The client disputed your claim for extra time; an operator will rule on it",
+            "expired": "The client did not answer your claim in time: the booked amount stands",
+            "upheld": "An operator ruled for you on your claim",
+            "rejected": "An operator ruled for the client on your claim: the booked amount stands",
+        }[status]
+        return [
+            Letter(
+                d["tasker_id"], kind, f"Your claim on {title}: {status}", [f"{words} ({title})."], api_task, "The task"
+            )
+        ]
+    if kind == "task.handoff_offered":
+        return [
+            Letter(
+                d["to_tasker_id"],
+                kind,
+                f"{_name(session, d['tasker_id'])} offers you {title}",
+                [
+                    f"{_name(session, d['tasker_id'])} can't do {title} (starts {_when(task.starts_at)}) "
+                    "and offers it to you, at the same price.",
+                    f"Take it before {_when(d['expires_at'])}: POST /api/v1/handoffs/{d['offer_id']}/accept.",
+                ],
+                f"{base_url}/api/v1/taskers/me/handoffs",
+                "Your offers",
+            )
+        ]
+    if kind == "task.handed_off":
+        return [
+            Letter(
+                task.client_id,
+                kind,
+                f"{title} was handed to {_name(session, d['tasker_id'])}",
+                [
+                    f"{_name(session, d['from_tasker_id'])} could not do your task {title} and handed it to "
+                    f"{_name(session, d['tasker_id'])}, at the same price.",
+                    "You did not choose them, so you may cancel free of charge for the next 12 hours.",
+                ],
+                client_page,
+            )
+        ]
+    if kind == "payment.captured":
+        return [
+            Letter(
+                task.client_id,
+                kind,
+                f"Charged {format_cents(d['amount'])} for {title}",
+                [
+                    f"We charged {format_cents(d['amount'])} for {title}.",
+                ],
+                client_page,
+            )
+        ]
+    if kind == "payment.refunded":
+        return [
+            Letter(
+                task.client_id,
+                kind,
+                f"Refunded {format_cents(d['amount'])} for {title}",
+                [
+                    f"We refunded {format_cents(d['amount'])} for {title}.",
+                ],
+                client_page,
+            )
+        ]
+    if kind == "payment.transferred" and task.tasker_id:
+        return [
+            Letter(
+                task.tasker_id,
+                kind,
+                f"Paid out {format_cents(d['amount'])} for {title}",
+                [
+                    f"We paid {format_cents(d['amount'])} for {title} to your payout account.",
+                ],
+                f"{base_url}/api/v1/taskers/me/payouts",
+                "Your payouts",
+            )
+        ]
+    if kind == "message.sent":
+        author = session.get(User, d["sender_id"])
+        sender = _name(session, d["sender_id"]) if author is not None and author.role == "tasker" else "Your client"
+        recipient = session.get(User, d["recipient_id"])
+        link = client_page if recipient is not None and recipient.role == "client" else f"{api_task}/messages"
+        return [
+            Letter(d["recipient_id"], kind, f"A message about {title}", [f"{sender} wrote:", d["body"]], link, "Answer")
+        ]
+    return []
+
+
+def render(letter: Letter, user: User) -> tuple[str, str]:
+    """(plain text, HTML) for a letter to `user`."""
+    context = {
+        "subject": letter.subject,
+        "greeting": f"Hello {user.display_name}," if user.display_name else "Hello,",
+        "lines": letter.lines,
+        "link": letter.link,
+        "link_text": letter.link_text,
+        "can_unsubscribe": letter.kind not in MONEY_KINDS,
+    }
+    return _ENV.get_template("email.txt").render(context), _ENV.get_template("email.html").render(context)
+
+
+def deliver(uow: UnitOfWork, event: CloudEvent, base_url: str) -> int:
+    """Write a pending email row per letter the event calls for; how many are new."""
+    session = uow.session
+    written, now = 0, utcnow()
+    for letter in plan(session, event, base_url):
+        user = session.get(User, letter.recipient_id)
+        if user is None or not user.email:
+            continue
+        text, html = render(letter, user)
+        written += insert_if_absent(
+            session,
+            Notification,
+            event_id=event.id,
+            recipient_id=user.id,
+            channel="email",
+            kind=letter.kind,
+            to_address=user.email,
+            subject=letter.subject[:200],
+            text_body=text,
+            html_body=html,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            last_error="",
+            created_at=now,
+        )
+    return written

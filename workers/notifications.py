@@ -1,0 +1,61 @@
+"""Notifications: the `notifications` group turns events into delivery rows (one per event,
+recipient and channel, in the transaction that marks the event processed), and the `mailer` sends
+pending rows after commit (marketplace/notifications/sender.py)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from events.contracts import EVENT_TYPES
+from events.outages import Outage
+from events.topics import CONSUMER_GROUPS
+from marketplace.notifications.plans import deliver
+from marketplace.notifications.sender import SmtpServer, send_due
+from workers.consumer import build_runner
+from workers.spec import WorkerSpec
+
+log = logging.getLogger(__name__)
+GROUP = "notifications"
+TYPES = sorted(name for name, t in EVENT_TYPES.items() if t.topic in CONSUMER_GROUPS[GROUP])
+
+
+def build(platform):
+    base_url = platform.settings.public_url
+    return build_runner(platform, GROUP, dict.fromkeys(TYPES, lambda uow, event: deliver(uow, event, base_url)))
+
+
+class Mailer:
+    """Sends due email rows, then waits `idle_s` when there were none."""
+
+    def __init__(self, platform, idle_s: float = 1.0):
+        self.platform = platform
+        self.idle_s = idle_s
+        url = platform.settings.smtp_url
+        self.server = SmtpServer.from_url(url) if url else None
+        self.outage = Outage(log, "mailer: the database")
+
+    def run_once(self) -> int:
+        if self.server is None:
+            return 0
+        return send_due(self.platform.uow, self.server, self.platform.settings.mail_from)
+
+    def run(self, stop: threading.Event) -> None:
+        if self.server is None:
+            log.warning("mailer: SMTP_URL is not set, so no email is sent (the rows wait)")
+        while not stop.is_set():
+            try:
+                sent = self.run_once()
+                self.outage.recovered()
+            except Exception as exc:  # noqa: BLE001 - the database went away: tried again after a pause
+                self.outage.failed(exc)
+                sent = 0
+            if not sent:
+                stop.wait(self.idle_s)
+
+    def close(self) -> None:
+        pass
+
+
+SPEC = WorkerSpec(GROUP, build, description="writes who hears of each event (email rows)")
+MAILER = WorkerSpec("mailer", Mailer, description="sends pending email after commit", consumer_group=False)
