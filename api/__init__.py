@@ -58,8 +58,8 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
 
     from api import console, console_network, console_pipeline, dev_mail, errors, headers, limits, ops  # noqa: F401
     from api.input import init_app as refuse_unstorable_text
-    from api.rest import accounts, boards, catalog, floors, messages, network, payments, taskers, tasks
-    from api.web import pages, prices, sign_in
+    from api.rest import accounts, boards, catalog, floors, messages, network, notifications, payments, taskers, tasks
+    from api.web import pages, prices, sign_in, unsubscribe
 
     refuse_unstorable_text(app)
     csrf = CSRFProtect(app)  # every web form; the JSON API authenticates by bearer token, not cookies
@@ -67,7 +67,7 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
     app.url_map.converters["int"] = RowId
     api = Api(app)
     api.register_converter(RowId, lambda _: {"type": "integer", "minimum": 0, "maximum": RowId.MAX})
-    for module in (accounts, catalog, floors, tasks, taskers, network, messages, boards, payments):
+    for module in (accounts, catalog, floors, tasks, taskers, network, messages, notifications, boards, payments):
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)
     app.register_blueprint(sign_in.bp)
@@ -77,6 +77,8 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
     app.register_blueprint(prices.bp)
     app.register_blueprint(payments.webhooks)
     dev_mail.init_app(app)
+    app.register_blueprint(unsubscribe.bp)
+    csrf.exempt(unsubscribe.bp)  # the signed token is the authority (see api/web/unsubscribe.py)
     csrf.exempt(payments.webhooks)  # Stripe signs its webhooks; there is no session to forge
     headers.init_app(app, settings.stripe_js_url, settings.https_only)
 

@@ -78,6 +78,7 @@ class Settings:
     smtp_url: str | None = None
     mail_from: str = "Floorboard <no-reply@floorboard.invalid>"
     public_url: str = "http://127.0.0.1:5000"
+    digest_hour: int = 7  # UTC: when each day's digest of the kinds a user asked for that way goes out
     # Behind HTTPS (`floorboard serve`): Secure session cookies and HSTS.
     https_only: bool = False
     password_hashing: str = "standard"  # or "cheapest-for-tests" (refused by `floorboard serve`)
@@ -132,12 +133,20 @@ class Settings:
             smtp_url=env.get("SMTP_URL") or None,
             mail_from=env.get("FLOORBOARD_MAIL_FROM") or "Floorboard <no-reply@floorboard.invalid>",
             public_url=(env.get("FLOORBOARD_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
+            digest_hour=_hour(env, "FLOORBOARD_DIGEST_HOUR", 7),
             https_only=env.get("FLOORBOARD_HTTPS_ONLY", "") == "1",
             password_hashing=env.get("FLOORBOARD_PASSWORD_HASHING", "standard"),
             priority_window=parse_priority_window(
                 env.get("FLOORBOARD_PRIORITY_WINDOW", "elite=0,trusted=60,newcomer=180")
             ),
         )
+
+
+def _hour(env, name: str, default: int) -> int:
+    hour = _number(env, name, default, int)
+    if not 0 <= hour <= 23:
+        raise ValueError(f"{name}={hour} is not an hour of the day (0 to 23)")
+    return hour
 
 
 def _number(env, name: str, default, kind):

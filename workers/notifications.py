@@ -6,23 +6,30 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from events.contracts import EVENT_TYPES
 from events.outages import Outage
+from events.runner import in_transaction
 from events.topics import CONSUMER_GROUPS
+from marketplace.clock import utcnow
 from marketplace.notifications.plans import deliver
+from marketplace.notifications.prefs import build_digests
 from marketplace.notifications.sender import SmtpServer, send_due
 from workers.consumer import build_runner
 from workers.spec import WorkerSpec
 
 log = logging.getLogger(__name__)
+DIGEST_CHECK_S = 60.0  # how often the mailer looks whether a day's digests are due
 GROUP = "notifications"
 TYPES = sorted(name for name, t in EVENT_TYPES.items() if t.topic in CONSUMER_GROUPS[GROUP])
 
 
 def build(platform):
-    base_url = platform.settings.public_url
-    return build_runner(platform, GROUP, dict.fromkeys(TYPES, lambda uow, event: deliver(uow, event, base_url)))
+    base_url, secret = platform.settings.public_url, platform.settings.secret_key
+    if not secret:  # it signs the unsubscribe links: without it anyone could forge one
+        raise RuntimeError("SECRET_KEY is not set: the notifications worker signs unsubscribe links with it.")
+    return build_runner(platform, GROUP, dict.fromkeys(TYPES, lambda uow, event: deliver(uow, event, base_url, secret)))
 
 
 class Mailer:
@@ -34,10 +41,15 @@ class Mailer:
         url = platform.settings.smtp_url
         self.server = SmtpServer.from_url(url) if url else None
         self.outage = Outage(log, "mailer: the database")
+        self.digests_checked = float("-inf")
 
     def run_once(self) -> int:
         if self.server is None:
             return 0
+        if time.monotonic() - self.digests_checked >= DIGEST_CHECK_S:
+            hour = self.platform.settings.digest_hour
+            in_transaction(self.platform.uow, lambda uow: build_digests(uow, utcnow(), hour))
+            self.digests_checked = time.monotonic()
         return send_due(self.platform.uow, self.server, self.platform.settings.mail_from)
 
     def run(self, stop: threading.Event) -> None:

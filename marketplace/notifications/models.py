@@ -15,6 +15,8 @@ from marketplace.clock import utcnow
 
 class DeliveryStatus(StrEnum):
     pending = "pending"  # waiting for the sender (or for its next try)
+    digest = "digest"  # kept for the recipient's daily digest
+    digested = "digested"  # went out in a digest (the digest's own row is what was sent)
     sending = "sending"  # claimed by a sender until `lease_until`; after that, due again
     sent = "sent"
     failed = "failed"  # refused for good (a 5xx from the server, or no address)
@@ -40,5 +42,22 @@ class Notification(SQLModel, table=True):
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str = Field(default="", max_length=500)
+    unsubscribe_url: str = Field(default="", max_length=500)  # empty for account and money mail
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Mode(StrEnum):
+    instant = "instant"
+    digest = "digest"  # once a day, in one email
+    off = "off"
+
+
+class NotificationPref(SQLModel, table=True):
+    """How a user hears of one kind of event by email; no row: instant."""
+
+    __tablename__ = "notification_prefs"
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    kind: str = Field(primary_key=True, max_length=48)
+    mode: str = Field(default=Mode.instant, max_length=16)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

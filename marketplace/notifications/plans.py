@@ -18,7 +18,8 @@ from events.envelope import CloudEvent
 from marketplace.accounts.models import User
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork, insert_if_absent
-from marketplace.notifications.models import Notification
+from marketplace.notifications.models import DeliveryStatus, Mode, Notification
+from marketplace.notifications.prefs import MONEY_KINDS, mode_of, unsubscribe_token
 from marketplace.tasks.models import Task
 from pricing.money import format_cents
 
@@ -27,9 +28,6 @@ _ENV = Environment(
     autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
     keep_trailing_newline=True,
 )
-
-# Account and money emails: nobody can switch these off.
-MONEY_KINDS = frozenset({"payment.captured", "payment.refunded", "payment.transferred"})
 
 
 @dataclass
@@ -284,7 +282,7 @@ def plan(session: Session, event: CloudEvent, base_url: str) -> list[Letter]:
     return []
 
 
-def render(letter: Letter, user: User) -> tuple[str, str]:
+def render(letter: Letter, user: User, unsubscribe_url: str = "") -> tuple[str, str]:
     """(plain text, HTML) for a letter to `user`."""
     context = {
         "subject": letter.subject,
@@ -292,20 +290,27 @@ def render(letter: Letter, user: User) -> tuple[str, str]:
         "lines": letter.lines,
         "link": letter.link,
         "link_text": letter.link_text,
-        "can_unsubscribe": letter.kind not in MONEY_KINDS,
+        "unsubscribe_url": unsubscribe_url,
     }
     return _ENV.get_template("email.txt").render(context), _ENV.get_template("email.html").render(context)
 
 
-def deliver(uow: UnitOfWork, event: CloudEvent, base_url: str) -> int:
-    """Write a pending email row per letter the event calls for; how many are new."""
+def deliver(uow: UnitOfWork, event: CloudEvent, base_url: str, secret: str) -> int:
+    """Write an email row per letter the event calls for, as each recipient asked (instant:
+    pending for the mailer; digest: kept for the daily digest; off: none); how many are new."""
     session = uow.session
     written, now = 0, utcnow()
     for letter in plan(session, event, base_url):
         user = session.get(User, letter.recipient_id)
-        if user is None or not user.email:
+        if user is None or not user.email or not user.is_active:
             continue
-        text, html = render(letter, user)
+        mode = mode_of(session, user.id, letter.kind)
+        if mode == Mode.off:
+            continue
+        unsubscribe_url = ""
+        if letter.kind not in MONEY_KINDS:
+            unsubscribe_url = f"{base_url}/unsubscribe/{unsubscribe_token(secret, user.id, letter.kind)}"
+        text, html = render(letter, user, unsubscribe_url)
         written += insert_if_absent(
             session,
             Notification,
@@ -317,8 +322,9 @@ def deliver(uow: UnitOfWork, event: CloudEvent, base_url: str) -> int:
             subject=letter.subject[:200],
             text_body=text,
             html_body=html,
-            status="pending",
+            status=DeliveryStatus.digest if mode == Mode.digest else DeliveryStatus.pending,
             attempts=0,
+            unsubscribe_url=unsubscribe_url,
             next_attempt_at=now,
             last_error="",
             created_at=now,

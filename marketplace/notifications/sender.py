@@ -90,6 +90,9 @@ def message_for(row: Notification, mail_from: str) -> EmailMessage:
     message["Message-ID"] = f"<notification-{row.id}@floorboard>"
     message["Date"] = format_datetime(row.created_at)
     message["X-Floorboard-Kind"] = row.kind
+    if row.unsubscribe_url:  # RFC 8058: one click, a POST to the link, no sign-in
+        message["List-Unsubscribe"] = f"<{row.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(row.text_body)
     message.add_alternative(row.html_body, subtype="html")
     return message

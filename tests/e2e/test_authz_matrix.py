@@ -166,6 +166,8 @@ MATRIX = [
     ("GET", "/api/v1/tasks/{accepted}/messages", None, codes(401, 200, 404, 200, 404, 403)),
     ("POST", "/api/v1/tasks/{accepted}/messages", {"body": "matrix"}, codes(401, 201, 404, 201, 404, 403)),
     ("GET", "/api/v1/messages/unread", None, codes(401, 200, 200, 200, 200, 403)),
+    ("GET", "/api/v1/me/notifications", None, SIGNED_IN),
+    ("PUT", "/api/v1/me/notifications", {"preferences": {"message.sent": "digest"}}, SIGNED_IN),
 ]
 
 

@@ -18,13 +18,14 @@ from tests.service.test_task_use_cases import priced_and_booked, run, who
 from tests.support import ANY_TIME, NO_WINDOW
 
 BASE = "https://floorboard.example"
+SECRET = "a test secret"
 
 
 def deliver_all(platform) -> int:
     """What the notifications group does: every event in the log, in order, once (and again)."""
     with platform.uow() as uow:
         events = [decode(r.value) for r in uow.session.exec(select(EventLogRow).order_by(EventLogRow.seq))]
-        written = sum(deliver(uow, e, BASE) for e in events)
+        written = sum(deliver(uow, e, BASE, SECRET) for e in events)
         uow.commit()
     return written
 
@@ -78,3 +79,59 @@ def test_a_tasker_giving_a_task_back_tells_the_client(market):
     deliver_all(platform)
     [gave_back] = [r for r in rows(platform) if r.kind == "task.cancelled"]
     assert gave_back.recipient_id == people["client"] and "van broke" in gave_back.text_body
+
+
+def test_each_recipient_chooses_instant_digest_or_off_but_money_mail_stays_on(market):
+    import pytest
+
+    from marketplace.clock import utcnow
+    from marketplace.errors import Invalid
+    from marketplace.notifications.prefs import build_digests, preferences, set_preferences
+
+    platform, pipeline, people = market
+    with pytest.raises(Invalid) as refused:
+        run(platform, set_preferences, people["client"], {"payment.captured": "off", "nonsense": "off"})
+    assert set(refused.value.errors["preferences"]) == {"payment.captured", "nonsense"}
+    run(platform, set_preferences, people["client"], {"task.accepted": "off", "task.started": "digest"})
+    task_id = priced_and_booked(market)
+    ann = who(platform, people["ann"])
+    run(platform, accept_task, ann, task_id, NO_WINDOW)
+    run(platform, start_task, ann, task_id, ANY_TIME)
+    deliver_all(platform)
+    mine = {r.kind: r.status for r in rows(platform) if r.recipient_id == people["client"]}
+    assert "task.accepted" not in mine and mine["task.started"] == "digest" and mine["task.priced"] == "pending"
+    with platform.uow() as uow:
+        shown = {p["kind"]: (p["mode"], p["locked"]) for p in preferences(uow.session, people["client"])}
+    assert shown["task.accepted"] == ("off", False) and shown["payment.captured"] == ("instant", True)
+
+    later = utcnow() + timedelta(days=1)
+    before_hour = later.replace(hour=6, minute=0)
+    assert run(platform, build_digests, before_hour, 7) == 0  # not yet the digest hour
+    at_hour = later.replace(hour=7, minute=5)
+    assert run(platform, build_digests, at_hour, 7) == 1
+    assert run(platform, build_digests, at_hour.replace(hour=9), 7) == 0  # a re-run sends no second digest
+    digest = next(r for r in rows(platform) if r.kind == "digest")
+    assert digest.recipient_id == people["client"] and digest.status == "pending" and "started" in digest.text_body
+    assert {r.status for r in rows(platform) if r.kind == "task.started"} == {"digested"}
+
+
+def test_an_unsubscribe_token_switches_off_its_own_user_and_kind_only(market):
+    import pytest
+
+    from marketplace.errors import NotFound
+    from marketplace.notifications.prefs import mode_of, unsubscribe, unsubscribe_token
+
+    platform, _, people = market
+    token = unsubscribe_token(SECRET, people["ann"], "message.sent")
+    run(platform, unsubscribe, SECRET, token)
+    with platform.uow() as uow:
+        assert mode_of(uow.session, people["ann"], "message.sent") == "off"
+        assert mode_of(uow.session, people["ann"], "task.handoff_offered") == "instant"
+        assert mode_of(uow.session, people["bob"], "message.sent") == "instant"
+    for forged in (token[:-2] + "xx", unsubscribe_token("another secret", people["bob"], "message.sent"), "junk"):
+        with pytest.raises(NotFound):
+            run(platform, unsubscribe, SECRET, forged)
+    money = unsubscribe_token(SECRET, people["ann"], "payment.transferred")
+    run(platform, unsubscribe, SECRET, money)  # a money kind stays on
+    with platform.uow() as uow:
+        assert mode_of(uow.session, people["ann"], "payment.transferred") == "instant"

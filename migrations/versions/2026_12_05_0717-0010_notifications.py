@@ -1,9 +1,9 @@
 """notifications: a delivery row per event, recipient and channel, written with the event's
-processing and sent by the mailer after commit
+processing and sent by the mailer after commit; each user's email preferences per kind
 
 Revision ID: 0010
 Revises: 0009
-Create Date: 2026-12-05 07:14:08.985155
+Create Date: 2026-12-05 07:17:23.290693
 """
 from collections.abc import Sequence
 
@@ -20,6 +20,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table('notification_prefs',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=48), nullable=False),
+    sa.Column('mode', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('updated_at', events.sqltypes.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('user_id', 'kind')
+    )
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('event_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -35,6 +43,7 @@ def upgrade() -> None:
     sa.Column('next_attempt_at', events.sqltypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('lease_until', events.sqltypes.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('unsubscribe_url', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.Column('created_at', events.sqltypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('sent_at', events.sqltypes.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['recipient_id'], ['users.id'], ),
@@ -53,3 +62,4 @@ def downgrade() -> None:
         batch_op.drop_index('ix_notifications_due')
 
     op.drop_table('notifications')
+    op.drop_table('notification_prefs')

@@ -1,0 +1,168 @@
+"""Email preferences per user and kind (instant, a daily digest, or off), one-click unsubscribe
+tokens, and the daily digest.
+
+Account and money mail (a charge, a refund, a payout) cannot be switched off. An unsubscribe token
+is signed with the app's secret and names one user and one kind: it switches off that kind for that
+user, and nothing else, with no sign-in. The digest is built once a day per user, at the hour set
+(UTC), from the rows kept for it: its own row's key is (user, day), so a re-run never sends it twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlmodel import Session, col, select
+
+from marketplace.accounts.models import User
+from marketplace.clock import utcnow
+from marketplace.db import UnitOfWork, insert_if_absent
+from marketplace.errors import Invalid, NotFound
+from marketplace.notifications.models import DeliveryStatus, Mode, Notification, NotificationPref
+
+# What each kind is, in the words of the preferences page; the money kinds are locked on.
+KINDS: dict[str, str] = {
+    "task.priced": "Your task is priced (or could not be)",
+    "task.accepted": "A tasker accepted your task",
+    "task.started": "Your task started",
+    "task.completed": "A task is done",
+    "task.cancelled": "A task was cancelled or given back",
+    "task.adjustment_requested": "A tasker asks for more time",
+    "task.adjustment_decided": "Your claim for more time was decided",
+    "task.handoff_offered": "A peer offers you a task",
+    "task.handed_off": "Your task was handed to another tasker",
+    "review.submitted": "A client reviewed you",
+    "message.sent": "A message about a task",
+    "payment.captured": "A charge",
+    "payment.refunded": "A refund",
+    "payment.transferred": "A payout",
+}
+MONEY_KINDS = frozenset({"payment.captured", "payment.refunded", "payment.transferred"})
+DIGEST_HOUR = 7  # the default of settings.digest_hour (UTC)
+
+
+def mode_of(session: Session, user_id: int, kind: str) -> Mode:
+    row = session.get(NotificationPref, (user_id, kind))
+    mode = Mode(row.mode) if row is not None else Mode.instant
+    return Mode.instant if kind in MONEY_KINDS and mode == Mode.off else mode
+
+
+def preferences(session: Session, user_id: int) -> list[dict]:
+    return [
+        {"kind": kind, "label": label, "mode": mode_of(session, user_id, kind), "locked": kind in MONEY_KINDS}
+        for kind, label in KINDS.items()
+    ]
+
+
+def set_preferences(uow: UnitOfWork, user_id: int, modes: dict[str, str]) -> list[dict]:
+    errors: dict[str, list[str]] = {}
+    for kind, mode in modes.items():
+        if kind not in KINDS:
+            errors[kind] = [f"Unknown kind; one of: {', '.join(KINDS)}."]
+        elif mode not in set(Mode):
+            errors[kind] = ["instant, digest or off."]
+        elif kind in MONEY_KINDS and mode == Mode.off:
+            errors[kind] = ["Account and money emails cannot be switched off."]
+    if errors:
+        raise Invalid("Some preferences were not saved.", {"preferences": errors})
+    session = uow.session
+    now = utcnow()
+    for kind, mode in modes.items():
+        row = session.get(NotificationPref, (user_id, kind)) or NotificationPref(user_id=user_id, kind=kind)
+        row.mode, row.updated_at = mode, now
+        session.add(row)
+    session.flush()
+    return preferences(session, user_id)
+
+
+def _serializer(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt="floorboard-unsubscribe")
+
+
+def unsubscribe_token(secret: str, user_id: int, kind: str) -> str:
+    return _serializer(secret).dumps([user_id, kind])
+
+
+def read_token(secret: str, token: str) -> tuple[int, str]:
+    """(user id, kind) a token names, or NotFound for a forged or mangled one."""
+    try:
+        user_id, kind = _serializer(secret).loads(token)
+    except (BadSignature, ValueError, TypeError):
+        raise NotFound("This unsubscribe link is not valid.") from None
+    if not isinstance(user_id, int) or kind not in KINDS:
+        raise NotFound("This unsubscribe link is not valid.")
+    return user_id, kind
+
+
+def unsubscribe(uow: UnitOfWork, secret: str, token: str) -> tuple[User, str]:
+    """Switch off the kind the token names, for its user; (the user, the kind's label)."""
+    user_id, kind = read_token(secret, token)
+    user = uow.session.get(User, user_id)
+    if user is None:
+        raise NotFound("This unsubscribe link is not valid.")
+    if kind not in MONEY_KINDS:
+        set_preferences(uow, user_id, {kind: Mode.off})
+    return user, KINDS[kind]
+
+
+def digest_due_at(day: datetime, hour: int) -> datetime:
+    return datetime.combine(day.date(), time(hour), tzinfo=day.tzinfo)
+
+
+def build_digests(uow: UnitOfWork, now: datetime, hour: int = DIGEST_HOUR) -> int:
+    """From the digest hour on, one digest email per user with kept rows from before that hour;
+    how many digests were written. The digest's row is keyed (user, day): never twice a day."""
+    due_at = digest_due_at(now, hour)
+    if now < due_at:
+        return 0
+    session = uow.session
+    kept = session.exec(
+        select(Notification)
+        .where(col(Notification.status) == DeliveryStatus.digest, col(Notification.created_at) < due_at)
+        .order_by(col(Notification.recipient_id), col(Notification.id))
+    ).all()
+    by_user: dict[int, list[Notification]] = {}
+    for row in kept:
+        by_user.setdefault(row.recipient_id, []).append(row)
+    written = 0
+    for user_id, rows in by_user.items():
+        user = session.get(User, user_id)
+        if user is None:
+            continue
+        day = f"{due_at:%Y-%m-%d}"
+        text = "\n".join(f"- {r.subject}" for r in rows)
+        html = "".join(f"<li>{_escape(r.subject)}</li>" for r in rows)
+        written += insert_if_absent(
+            session,
+            Notification,
+            event_id=f"digest:{day}",
+            recipient_id=user_id,
+            channel="email",
+            kind="digest",
+            to_address=user.email,
+            subject=f"Your Floorboard day: {len(rows)} update{'' if len(rows) == 1 else 's'}",
+            text_body=f"Hello {user.display_name},\n\nSince your last digest:\n\n{text}\n\n-- \nFloorboard\n",
+            html_body=f"<p>Hello {_escape(user.display_name)},</p><p>Since your last digest:</p><ul>{html}</ul>",
+            status=DeliveryStatus.pending,
+            attempts=0,
+            next_attempt_at=now,
+            last_error="",
+            unsubscribe_url="",
+            created_at=now,
+        )
+        for row in rows:
+            row.status = DeliveryStatus.digested
+            session.add(row)
+    session.flush()
+    return written
+
+
+def _escape(text: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(text))
+
+
+def next_digest(now: datetime, hour: int) -> datetime:
+    due = digest_due_at(now, hour)
+    return due if now < due else due + timedelta(days=1)

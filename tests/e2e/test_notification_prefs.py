@@ -1,0 +1,76 @@
+"""Email preferences over HTTP, the one-click unsubscribe link (no sign-in, its own user and kind
+only), and the headers mail clients use for it, on mail a real SMTP server received."""
+
+from __future__ import annotations
+
+from marketplace.notifications.models import Notification
+from marketplace.notifications.prefs import unsubscribe_token
+from marketplace.notifications.sender import SmtpServer, send_due
+from tests.mail_server import MailServer
+
+
+def test_preferences_are_read_and_changed_and_money_mail_stays_on(client, api):
+    who = api.signup("client")
+    got = client.get("/api/v1/me/notifications", headers=api.headers(who)).json["preferences"]
+    assert {p["kind"]: p["mode"] for p in got}["message.sent"] == "instant"
+    r = client.put(
+        "/api/v1/me/notifications",
+        json={"preferences": {"message.sent": "digest", "task.started": "off"}},
+        headers=api.headers(who),
+    )
+    assert r.status_code == 200
+    assert {p["kind"]: p["mode"] for p in r.json["preferences"]}["task.started"] == "off"
+    for body in (
+        {"preferences": {"payment.refunded": "off"}},
+        {"preferences": {"no.such.kind": "off"}},
+        {"preferences": {"message.sent": "sometimes"}},
+        {"preferences": {}},
+        {"preferences": {"message.sent": "\ud800"}},
+    ):
+        refused = client.put("/api/v1/me/notifications", json=body, headers=api.headers(who))
+        assert refused.status_code == 422 and refused.json.get("errors"), (body, refused.json)
+    assert client.get("/api/v1/me/notifications").status_code == 401
+
+
+def test_the_unsubscribe_link_works_without_signing_in_for_its_user_and_kind_only(client, api, app):
+    who = api.signup("tasker")
+    other = api.signup("tasker")
+    secret = app.config["SECRET_KEY"]
+    token = unsubscribe_token(secret, who["id"], "message.sent")
+    page = client.get(f"/unsubscribe/{token}")
+    assert page.status_code == 200 and "Stop the emails" in page.get_data(as_text=True)
+    done = client.post(f"/unsubscribe/{token}")  # what a mail client's one click sends: no cookie, no CSRF
+    assert done.status_code == 200 and 'data-unsubscribed="true"' in done.get_data(as_text=True)
+    modes = lambda user: {  # noqa: E731
+        p["kind"]: p["mode"]
+        for p in client.get("/api/v1/me/notifications", headers=api.headers(user)).json["preferences"]
+    }
+    assert modes(who)["message.sent"] == "off" and modes(who)["task.handoff_offered"] == "instant"
+    assert modes(other)["message.sent"] == "instant"
+    assert client.post(f"/unsubscribe/{token[:-3]}abc").status_code == 404
+    assert client.get("/unsubscribe/not-a-token").status_code == 404
+
+
+def test_sent_mail_carries_one_click_unsubscribe_headers_and_money_mail_none(platform, api):
+    who = api.signup("client")
+    with platform.uow() as uow:
+        for kind, url in (("message.sent", "https://floorboard.example/unsubscribe/abc"), ("payment.captured", "")):
+            uow.session.add(
+                Notification(
+                    event_id=f"ev-{kind}",
+                    recipient_id=who["id"],
+                    kind=kind,
+                    to_address=who["email"],
+                    subject=kind,
+                    text_body="t",
+                    html_body="<p>t</p>",
+                    unsubscribe_url=url,
+                )
+            )
+        uow.commit()
+    with MailServer() as mail:
+        assert send_due(platform.uow, SmtpServer.from_url(mail.url), "Floorboard <f@example.test>") == 2
+        by_kind = {m["X-Floorboard-Kind"]: m for m in mail.recorder.messages}
+    assert by_kind["message.sent"]["List-Unsubscribe"] == "<https://floorboard.example/unsubscribe/abc>"
+    assert by_kind["message.sent"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert by_kind["payment.captured"]["List-Unsubscribe"] is None
