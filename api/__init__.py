@@ -58,7 +58,19 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
 
     from api import console, console_network, console_pipeline, dev_mail, errors, headers, limits, ops  # noqa: F401
     from api.input import init_app as refuse_unstorable_text
-    from api.rest import accounts, boards, catalog, floors, messages, network, notifications, payments, taskers, tasks
+    from api.rest import (
+        accounts,
+        boards,
+        catalog,
+        floors,
+        messages,
+        network,
+        notifications,
+        payments,
+        taskers,
+        tasks,
+        webhooks,
+    )
     from api.web import pages, prices, sign_in, unsubscribe
 
     refuse_unstorable_text(app)
@@ -67,7 +79,8 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
     app.url_map.converters["int"] = RowId
     api = Api(app)
     api.register_converter(RowId, lambda _: {"type": "integer", "minimum": 0, "maximum": RowId.MAX})
-    for module in (accounts, catalog, floors, tasks, taskers, network, messages, notifications, boards, payments):
+    modules = (accounts, catalog, floors, tasks, taskers, network, messages, notifications, webhooks, boards, payments)
+    for module in modules:
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)
     app.register_blueprint(sign_in.bp)

@@ -79,6 +79,9 @@ class Settings:
     mail_from: str = "Floorboard <no-reply@floorboard.invalid>"
     public_url: str = "http://127.0.0.1:5000"
     digest_hour: int = 7  # UTC: when each day's digest of the kinds a user asked for that way goes out
+    # Webhooks go to public addresses only (SSRF); tests let loopback (and plain http there) through.
+    webhooks_allow_loopback: bool = False
+    webhook_timeout_s: float = 10.0
     # Behind HTTPS (`floorboard serve`): Secure session cookies and HSTS.
     https_only: bool = False
     password_hashing: str = "standard"  # or "cheapest-for-tests" (refused by `floorboard serve`)
@@ -134,6 +137,8 @@ class Settings:
             mail_from=env.get("FLOORBOARD_MAIL_FROM") or "Floorboard <no-reply@floorboard.invalid>",
             public_url=(env.get("FLOORBOARD_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
             digest_hour=_hour(env, "FLOORBOARD_DIGEST_HOUR", 7),
+            webhooks_allow_loopback=env.get("FLOORBOARD_WEBHOOKS_ALLOW_LOOPBACK", "") == "1",
+            webhook_timeout_s=_number(env, "FLOORBOARD_WEBHOOK_TIMEOUT_S", 10.0, float),
             https_only=env.get("FLOORBOARD_HTTPS_ONLY", "") == "1",
             password_hashing=env.get("FLOORBOARD_PASSWORD_HASHING", "standard"),
             priority_window=parse_priority_window(

@@ -6,7 +6,8 @@ from marketplace.community.models import BoardEntry, HandoffCredit, KarmaTip, Re
 from marketplace.conversations.models import Message, OperatorRead, ThreadRead
 from marketplace.floors.models import Category, FloorRuleVersion, Level, Region
 from marketplace.network.models import Block, Connection, Endorsement, HandoffOffer, MentoredUnlock, MentorSlot
-from marketplace.notifications.models import Notification
+from marketplace.notifications.models import Notification, NotificationPref
+from marketplace.notifications.webhooks import WebhookDelivery, WebhookEndpoint
 from marketplace.payments.models import (
     LedgerEntry,
     Payment,
@@ -42,6 +43,9 @@ __all__ = [
     "MentoredUnlock",
     "Message",
     "Notification",
+    "NotificationPref",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "OperatorRead",
     "ThreadRead",
     "FloorRuleVersion",

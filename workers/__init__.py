@@ -35,6 +35,7 @@ def registry() -> dict[str, WorkerSpec]:
         network.SPEC,
         notifications.SPEC,
         notifications.MAILER,
+        notifications.WEBHOOKS,
         retention.SPEC,
     )
     return {spec.name: spec for spec in specs}

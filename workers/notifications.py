@@ -16,6 +16,9 @@ from marketplace.clock import utcnow
 from marketplace.notifications.plans import deliver
 from marketplace.notifications.prefs import build_digests
 from marketplace.notifications.sender import SmtpServer, send_due
+from marketplace.notifications.webhook_sender import announce_available
+from marketplace.notifications.webhook_sender import send_due as send_webhooks
+from marketplace.notifications.webhooks import deliver_event
 from workers.consumer import build_runner
 from workers.spec import WorkerSpec
 
@@ -29,7 +32,12 @@ def build(platform):
     base_url, secret = platform.settings.public_url, platform.settings.secret_key
     if not secret:  # it signs the unsubscribe links: without it anyone could forge one
         raise RuntimeError("SECRET_KEY is not set: the notifications worker signs unsubscribe links with it.")
-    return build_runner(platform, GROUP, dict.fromkeys(TYPES, lambda uow, event: deliver(uow, event, base_url, secret)))
+
+    def notify(uow, event) -> None:
+        deliver(uow, event, base_url, secret)
+        deliver_event(uow, event)
+
+    return build_runner(platform, GROUP, dict.fromkeys(TYPES, notify))
 
 
 class Mailer:
@@ -69,5 +77,41 @@ class Mailer:
         pass
 
 
-SPEC = WorkerSpec(GROUP, build, description="writes who hears of each event (email rows)")
+class WebhookSender:
+    """Announces tasks as they open in subscribed feeds (every `announce_every_s`), and sends due
+    webhook deliveries; waits `idle_s` when there were none."""
+
+    def __init__(self, platform, idle_s: float = 1.0, announce_every_s: float = 5.0):
+        self.platform = platform
+        self.idle_s = idle_s
+        self.announce_every_s = announce_every_s
+        self.announced = float("-inf")
+        self.outage = Outage(log, "webhooks: the database")
+
+    def run_once(self) -> int:
+        s = self.platform.settings
+        if time.monotonic() - self.announced >= self.announce_every_s:
+            in_transaction(self.platform.uow, lambda uow: announce_available(uow, s.priority_window, utcnow()))
+            self.announced = time.monotonic()
+        return send_webhooks(self.platform.uow, s.webhooks_allow_loopback, s.webhook_timeout_s)
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                sent = self.run_once()
+                self.outage.recovered()
+            except Exception as exc:  # noqa: BLE001 - the database went away: tried again after a pause
+                self.outage.failed(exc)
+                sent = 0
+            if not sent:
+                stop.wait(self.idle_s)
+
+    def close(self) -> None:
+        pass
+
+
+SPEC = WorkerSpec(GROUP, build, description="writes who hears of each event (email and webhook rows)")
+WEBHOOKS = WorkerSpec(
+    "webhooks", WebhookSender, description="sends webhook deliveries after commit", consumer_group=False
+)
 MAILER = WorkerSpec("mailer", Mailer, description="sends pending email after commit", consumer_group=False)

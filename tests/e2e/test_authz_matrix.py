@@ -23,6 +23,7 @@ from marketplace.community.tips import post_tip
 from marketplace.network.connections import accept_connection, block, request_connection
 from marketplace.network.endorsements import endorse
 from marketplace.network.handoffs import offer_handoff
+from marketplace.notifications.webhooks import WebhookDelivery, WebhookEndpoint, new_secret
 from marketplace.taskers.skills import SkillSpec, set_skills
 from marketplace.tasks.lifecycle import accept_task, complete_task, start_task
 from marketplace.tasks.posting import TaskDraft, post_task
@@ -168,6 +169,24 @@ MATRIX = [
     ("GET", "/api/v1/messages/unread", None, codes(401, 200, 200, 200, 200, 403)),
     ("GET", "/api/v1/me/notifications", None, SIGNED_IN),
     ("PUT", "/api/v1/me/notifications", {"preferences": {"message.sent": "digest"}}, SIGNED_IN),
+    # Webhooks: a tasker manages only their own endpoints ({endpoint}, the tasker's, with {delivery}).
+    ("GET", "/api/v1/taskers/me/webhooks", None, TASKERS),
+    (
+        "POST",
+        "/api/v1/taskers/me/webhooks",
+        {"url": "https://127.0.0.1/hooks", "kinds": ["message.sent"]},  # loopback: refused (SSRF)
+        codes(401, 403, 403, 422, 422, 403),
+    ),
+    ("DELETE", "/api/v1/taskers/me/webhooks/{endpoint}", None, codes(401, 403, 403, 204, 404, 403)),
+    ("POST", "/api/v1/taskers/me/webhooks/{endpoint}/rotate", None, codes(401, 403, 403, 200, 404, 403)),
+    ("POST", "/api/v1/taskers/me/webhooks/{endpoint}/enable", None, codes(401, 403, 403, 200, 404, 403)),
+    ("GET", "/api/v1/taskers/me/webhooks/{endpoint}/deliveries", None, codes(401, 403, 403, 200, 404, 403)),
+    (
+        "POST",
+        "/api/v1/taskers/me/webhooks/{endpoint}/deliveries/{delivery}/redeliver",
+        None,
+        codes(401, 403, 403, 200, 404, 403),
+    ),
 ]
 
 
@@ -230,6 +249,17 @@ def world(sqlite_template, tmp_path_factory):
         set_skills(uow, blocker.id, ["springfield"], [SkillSpec("yard-work", 2400)])
         block(uow, blocker, tasker.id)
         ids["blocker"] = blocker.id
+        hook = WebhookEndpoint(
+            tasker_id=tasker.id, url="https://hooks.example/x", kinds="message.sent", secret=new_secret()
+        )
+        uow.session.add(hook)
+        uow.session.flush()
+        delivery = WebhookDelivery(
+            endpoint_id=hook.id, event_id="ev-1", kind="message.sent", payload="{}", status="failed"
+        )
+        uow.session.add(delivery)
+        uow.session.flush()
+        ids["endpoint"], ids["delivery"] = hook.id, delivery.id
         uow.commit()
     payments = Pipeline(platform, ["payments"])  # captures the completed task
     payments.drain()
@@ -294,6 +324,8 @@ def test_the_matrix_covers_every_operation(client):
             ("{handing}", "{task_id}"),
             ("{offer}", "{offer_id}"),
             ("{endorsement}", "{endorsement_id}"),
+            ("{endpoint}", "{endpoint_id}"),
+            ("{delivery}", "{delivery_id}"),
             ("yard-work/springfield", "{category}/{region}"),
             ("boards/yard-work", "boards/{category}"),
         ):

@@ -1,0 +1,256 @@
+"""The webhook sender: announces tasks as they open in each subscribed tasker's feed, and sends due
+webhook deliveries after commit, each signed by the `standardwebhooks` package, with no database
+transaction open during the HTTP call. Redirects are not followed (a redirect could lead to an
+address the SSRF check never saw)."""
+
+from __future__ import annotations
+
+import http.client
+import logging
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from prometheus_client import Counter
+from sqlalchemy import or_
+from sqlmodel import col, select, update
+from standardwebhooks.webhooks import Webhook
+
+from marketplace.accounts.models import User
+from marketplace.clock import utcnow
+from marketplace.db import UnitOfWork, UnitOfWorkFactory, insert_if_absent
+from marketplace.notifications.webhooks import (
+    RETRY_FOR,
+    BlockedAddress,
+    EndpointStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+    backoff,
+    public_addresses_only,
+    queue,
+)
+from marketplace.taskers.feed import feed
+from marketplace.taskers.levels import Window
+
+log = logging.getLogger(__name__)
+
+SENT = Counter("floorboard_webhooks_sent_total", "Webhook deliveries accepted by their endpoint")
+RETRIED = Counter("floorboard_webhooks_retried_total", "Webhook deliveries to try again")
+FAILED = Counter("floorboard_webhooks_failed_total", "Webhook deliveries given up")
+DISABLED = Counter("floorboard_webhook_endpoints_disabled_total", "Endpoints disabled (410, or 3 days failing)")
+
+LEASE = timedelta(minutes=2)
+DISABLE_AFTER = timedelta(days=3)
+FEED_LOOKAHEAD = 100  # the soonest tasks of each subscribed feed announced per sweep
+
+
+def announce_available(uow: UnitOfWork, window: Window, now: datetime) -> int:
+    """For each endpoint that wants `task.available`: a delivery per task open in its tasker's feed
+    now (so only once their tier's window has opened for it), once per task."""
+    session = uow.session
+    endpoints = session.exec(
+        select(WebhookEndpoint).where(
+            col(WebhookEndpoint.status) == EndpointStatus.active, col(WebhookEndpoint.kinds).contains("task.available")
+        )
+    ).all()
+    queued = 0
+    for tasker_id in sorted({e.tasker_id for e in endpoints if e.wants("task.available")}):
+        tasks, _ = feed(session, tasker_id, window, now, 1, FEED_LOOKAHEAD)
+        for task in tasks:
+            data = {
+                "task_id": task.id,
+                "title": task.title,
+                "category": task.category,
+                "region": task.region,
+                "area": task.area,
+                "starts_at": task.starts_at.isoformat(),
+                "estimated_minutes": task.estimated_minutes,
+            }
+            queued += queue(uow, "task.available", tasker_id, f"available:{task.id}", data)
+    return queued
+
+
+def claim(uow_factory: UnitOfWorkFactory, now: datetime, batch: int) -> list[tuple[WebhookDelivery, WebhookEndpoint]]:
+    with uow_factory() as uow:
+        s = uow.session
+        due = or_(
+            col(WebhookDelivery.status) == "pending",
+            (col(WebhookDelivery.status) == "sending") & (col(WebhookDelivery.lease_until) < now),
+        )
+        query = (
+            select(WebhookDelivery)
+            .where(due, col(WebhookDelivery.next_attempt_at) <= now)
+            .order_by(col(WebhookDelivery.id))
+            .limit(batch)
+        )
+        if s.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = list(s.exec(query))
+        for row in rows:
+            row.status, row.lease_until, row.attempts = "sending", now + LEASE, row.attempts + 1
+            s.add(row)
+        uow.commit()
+        claimed = []
+        for row in rows:
+            s.refresh(row)
+            endpoint = s.get_one(WebhookEndpoint, row.endpoint_id)
+            claimed.append((row, endpoint))
+        s.expunge_all()
+        return claimed
+
+
+def post(url: str, body: bytes, headers: dict[str, str], timeout_s: float, allow_loopback: bool) -> int:
+    """POST and return the status code; raises OSError or BlockedAddress when nothing was answered."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    public_addresses_only(host, allow_loopback)
+    connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = connection_class(host, parts.port, timeout=timeout_s)
+    try:
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read(64 * 1024)
+        return response.status
+    finally:
+        connection.close()
+
+
+def send_due(uow_factory: UnitOfWorkFactory, allow_loopback: bool, timeout_s: float = 10.0, batch: int = 50) -> int:
+    """Send what is due; how many were accepted (2xx)."""
+    accepted = 0
+    disabled: set[int] = set()  # endpoints this round disabled: their later rows are not tried
+    for row, endpoint in claim(uow_factory, utcnow(), batch):
+        if endpoint.status != EndpointStatus.active or endpoint.id in disabled:
+            _finish(uow_factory, row, "failed", None, "The endpoint is disabled.")
+            continue
+        sent_at = utcnow()
+        msg_id = f"msg_{row.id}"
+        body = row.payload.encode()
+        headers = {
+            "content-type": "application/json",
+            "user-agent": "Floorboard-Webhooks/1",
+            "webhook-id": msg_id,
+            "webhook-timestamp": str(int(sent_at.timestamp())),
+            "webhook-signature": Webhook(endpoint.secret).sign(msg_id, sent_at, body),
+        }
+        try:
+            status: int | None = post(endpoint.url, body, headers, timeout_s, allow_loopback)
+            error = "" if status is not None and 200 <= status < 300 else f"HTTP {status}"
+        except (OSError, BlockedAddress, http.client.HTTPException) as exc:
+            status, error = None, f"{type(exc).__name__}: {exc}"[:500]
+        if status is not None and 200 <= status < 300:
+            _finish(uow_factory, row, "sent", status, "")
+            _endpoint_ok(uow_factory, endpoint)
+            SENT.inc()
+            accepted += 1
+        elif status == 410:
+            _finish(uow_factory, row, "failed", status, "410 Gone: the endpoint was disabled.")
+            _disable(uow_factory, endpoint, "The endpoint answered 410 Gone.")
+            disabled.add(endpoint.id)
+            FAILED.inc()
+        elif _failed_try(uow_factory, row, endpoint, status, error):
+            disabled.add(endpoint.id)
+    return accepted
+
+
+def _finish(uow_factory: UnitOfWorkFactory, row: WebhookDelivery, status: str, code: int | None, error: str) -> None:
+    with uow_factory() as uow:
+        uow.session.exec(
+            update(WebhookDelivery)
+            .where(col(WebhookDelivery.id) == row.id, col(WebhookDelivery.status) == "sending")
+            .values(
+                status=status,
+                last_status_code=code,
+                last_error=error,
+                lease_until=None,
+                delivered_at=utcnow() if status == "sent" else None,
+            )
+        )
+        uow.commit()
+
+
+def _endpoint_ok(uow_factory: UnitOfWorkFactory, endpoint: WebhookEndpoint) -> None:
+    if endpoint.failing_since is None:
+        return
+    with uow_factory() as uow:
+        uow.session.exec(
+            update(WebhookEndpoint).where(col(WebhookEndpoint.id) == endpoint.id).values(failing_since=None)
+        )
+        uow.commit()
+
+
+def _failed_try(
+    uow_factory: UnitOfWorkFactory, row: WebhookDelivery, endpoint: WebhookEndpoint, code: int | None, error: str
+) -> bool:
+    """Record a failed try (retry later, or give up after 3 days); True if the endpoint, failing
+    for 3 days now, was disabled."""
+    now = utcnow()
+    if now - row.created_at >= RETRY_FOR:
+        _finish(uow_factory, row, "failed", code, f"Given up after 3 days: {error}")
+        FAILED.inc()
+    else:
+        with uow_factory() as uow:
+            uow.session.exec(
+                update(WebhookDelivery)
+                .where(col(WebhookDelivery.id) == row.id, col(WebhookDelivery.status) == "sending")
+                .values(
+                    status="pending",
+                    next_attempt_at=now + backoff(row.attempts),
+                    last_status_code=code,
+                    last_error=error,
+                    lease_until=None,
+                )
+            )
+            uow.commit()
+        RETRIED.inc()
+    failing_since = endpoint.failing_since or now
+    if endpoint.failing_since is None:
+        with uow_factory() as uow:
+            uow.session.exec(
+                update(WebhookEndpoint).where(col(WebhookEndpoint.id) == endpoint.id).values(failing_since=now)
+            )
+            uow.commit()
+    elif now - failing_since >= DISABLE_AFTER:
+        _disable(uow_factory, endpoint, f"The endpoint failed every delivery for 3 days (last: {error}).")
+        return True
+    return False
+
+
+def _disable(uow_factory: UnitOfWorkFactory, endpoint: WebhookEndpoint, reason: str) -> None:
+    """Disable the endpoint and tell its owner by email (account mail: it cannot be switched off)."""
+    from marketplace.notifications.models import Notification
+
+    now = utcnow()
+    with uow_factory() as uow:
+        changed = uow.session.exec(
+            update(WebhookEndpoint)
+            .where(col(WebhookEndpoint.id) == endpoint.id, col(WebhookEndpoint.status) == EndpointStatus.active)
+            .values(status=EndpointStatus.disabled, disabled_reason=reason[:300])
+        )
+        owner = uow.session.get(User, endpoint.tasker_id)
+        if changed.rowcount == 1 and owner is not None:
+            text = (
+                f"Hello {owner.display_name},\n\nWe disabled your webhook endpoint {endpoint.url}: {reason}\n\n"
+                "Fix it, then enable it again: "
+                f"POST /api/v1/taskers/me/webhooks/{endpoint.id}/enable\n\n-- \nFloorboard\n"
+            )
+            insert_if_absent(
+                uow.session,
+                Notification,
+                event_id=f"webhook-disabled:{endpoint.id}:{now:%Y%m%d%H%M%S}",
+                recipient_id=owner.id,
+                channel="email",
+                kind="webhook.disabled",
+                to_address=owner.email,
+                subject="Your webhook endpoint was disabled",
+                text_body=text,
+                html_body="<p>" + text.replace("&", "&amp;").replace("<", "&lt;").replace("\n", "<br>") + "</p>",
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                last_error="",
+                unsubscribe_url="",
+                created_at=now,
+            )
+            DISABLED.inc()
+        uow.commit()
