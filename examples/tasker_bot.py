@@ -3,22 +3,31 @@
     FLOORBOARD_URL=http://127.0.0.1:5000 python examples/tasker_bot.py \\
         --email tasker@demo.floorboard.test --password demo-tasker-password \\
         --region springfield --skill yard-work=2400 --skill moving-help=2600 [--once] [--accept-handoffs]
+        [--webhook PORT [--webhook-url URL]]
 
 The server is --base, else FLOORBOARD_URL, else http://127.0.0.1:5000 (`make run`).
 It only uses `requests` and the public contract. A 409 on accept means another tasker was
 first: the bot moves on. A 422 on the skills names the floor your rate is under.
 With --accept-handoffs it also takes the tasks peers offer it (hand-offs): the first peer to
 accept wins, so a 409 there means another peer was first, or the offer closed.
+With --webhook PORT it does not poll: it listens on 127.0.0.1:PORT, registers that address (or
+--webhook-url, the public https address that forwards to it) for `task.available` and
+`task.handoff_offered`, verifies each delivery's signature with the `standardwebhooks` package,
+and accepts from the notification. A delivery whose signature does not verify gets a 401.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import queue
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 
 class FloorboardClient:
@@ -74,6 +83,76 @@ class FloorboardClient:
         r.raise_for_status()
         return r.json()
 
+    def register_webhook(self, url: str, kinds: list[str]) -> dict:
+        r = self._call("POST", "/taskers/me/webhooks", json={"url": url, "kinds": kinds})
+        if r.status_code != 201:
+            raise SystemExit(f"webhook refused ({r.status_code}): {r.json().get('message')} {r.json().get('errors')}")
+        return r.json()
+
+    def delete_webhook(self, endpoint_id: int) -> None:
+        self._call("DELETE", f"/taskers/me/webhooks/{endpoint_id}")
+
+
+def listen(port: int, secret: str, inbox: "queue.Queue[dict]") -> ThreadingHTTPServer:
+    """An HTTP server on 127.0.0.1:port that verifies each delivery and queues its payload."""
+    verifier = Webhook(secret)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            try:
+                payload = verifier.verify(body, {k.lower(): v for k, v in self.headers.items()})
+            except WebhookVerificationError:
+                self.send_response(401)
+                self.end_headers()
+                return
+            inbox.put(payload)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def on_webhooks(bot: "FloorboardClient", args) -> int:
+    """Accept from notifications instead of polling; with --once, stop after the first task won."""
+    inbox: queue.Queue[dict] = queue.Queue()
+    url = args.webhook_url or f"http://127.0.0.1:{args.webhook}/"
+    kinds = ["task.available"] + (["task.handoff_offered"] if args.accept_handoffs else [])
+    server = None
+    endpoint = bot.register_webhook(url, kinds)
+    try:
+        server = listen(args.webhook, endpoint["secret"], inbox)
+        print(f"listening on 127.0.0.1:{args.webhook} for {', '.join(kinds)}")
+        deadline = time.monotonic() + args.wait if args.once else None
+        while deadline is None or time.monotonic() < deadline:
+            try:
+                payload = inbox.get(timeout=1.0)
+            except queue.Empty:
+                continue
+            data = payload["data"]
+            if payload["type"] == "task.available":
+                won = bot.accept(data["task_id"])
+                print(f"notified of task {data['task_id']}: " + ("accepted" if won else "went to someone else"))
+            elif payload["type"] == "task.handoff_offered":
+                won = bot.accept_handoff(data["offer_id"])
+                print(f"offered task {data['task_id']} by a peer: " + ("took it" if won else "went to another peer"))
+            else:
+                won = None
+            if won and args.once:
+                return 0
+        print("no task won before --wait ran out")
+        return 1
+    finally:
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        bot.delete_webhook(endpoint["id"])
+
 
 def take_handoffs(bot: FloorboardClient) -> None:
     for offer in bot.handoff_offers():
@@ -111,6 +190,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--accept-handoffs", action="store_true", help="also take the tasks peers offer you (hand-offs)"
     )
+    parser.add_argument(
+        "--webhook", type=int, metavar="PORT", help="listen for webhooks on 127.0.0.1:PORT instead of polling"
+    )
+    parser.add_argument(
+        "--webhook-url", help="the public https URL that reaches PORT (default: http://127.0.0.1:PORT/)"
+    )
+    parser.add_argument("--wait", type=float, default=60.0, help="with --webhook --once: seconds to wait for a task")
     args = parser.parse_args(argv)
 
     bot = FloorboardClient(args.base)
@@ -128,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         f"signed in as {me['email']}; skills: "
         + ", ".join(f"{s['category']} at {s['rate']}c/h (floor {s['floor']})" for s in view["skills"])
     )
+    if args.webhook:
+        return on_webhooks(bot, args)
     said = ""
     while True:
         if args.accept_handoffs:

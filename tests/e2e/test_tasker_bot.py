@@ -108,3 +108,54 @@ def test_the_bot_takes_a_task_a_peer_hands_it_with_accept_handoffs(make_platform
     assert f"took task {task_id}" in out and f"handed on by tasker {holder_id}" in out
     task = api.client.get(f"/api/v1/tasks/{task_id}", headers=api.headers(client)).json
     assert (task["status"], task["tasker_id"], task["handed_from_id"]) == ("accepted", demo.id, holder_id)
+
+
+def test_the_bot_accepts_from_a_webhook_instead_of_polling(make_platform, sqlite_url, capsys):
+    import threading
+
+    from tests.faults import free_port
+    from workers import registry, run_in_threads
+
+    platform = seeded(
+        make_platform(sqlite_url, priority_window=NO_WINDOW, webhooks_allow_loopback=True), demo_users=True
+    )
+    app = create_app({"TESTING": True}, platform=platform)
+    api = ApiHelper(app.test_client(), platform)
+    client = api.signup("client")
+    stop = threading.Event()
+    threads = run_in_threads(platform, [registry()["webhooks"]], stop)
+    port = free_port()
+    result: dict = {}
+    try:
+        with live_server(app) as base:
+            args = ["--base", base, "--email", "tasker@demo.floorboard.test", "--password", "demo-tasker-password"]
+            args += ["--region", "springfield", "--skill", "yard-work=2400", "--webhook", str(port), "--once"]
+            bot = threading.Thread(target=lambda: result.setdefault("code", load_bot().main([*args, "--wait", "60"])))
+            bot.start()
+            wait_until_listening(port)
+            task_id = api.post_task(client).json["id"]
+            api.price_pending()
+            api.book(client, task_id)
+            bot.join(90)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+    assert result.get("code") == 0
+    out = capsys.readouterr().out
+    assert f"notified of task {task_id}: accepted" in out
+    task = api.client.get(f"/api/v1/tasks/{task_id}", headers=api.headers(client)).json
+    assert task["status"] == "accepted"
+
+
+def wait_until_listening(port: int) -> None:
+    import socket
+    import time
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"the bot never listened on {port}")
