@@ -5,7 +5,14 @@ works without it. One blueprint ("web"), its routes in a module per area."""
 
 from __future__ import annotations
 
-from api.web import accounts, checkout, client_tasks, community, conversation  # noqa: F401 - each adds routes to bp
+from api.web import (  # noqa: F401 - each adds routes to bp
+    accounts,
+    checkout,
+    client_tasks,
+    community,
+    conversation,
+    email_prefs,
+)
 from api.web.site import bp
 
 __all__ = ["bp"]

@@ -59,6 +59,7 @@ FORMS = {  # path -> the fields its form has
     "/tasks/1/review": ["rating", "comment"],
     "/tasks/1/claim/dispute": ["reason"],
     "/tasks/1/messages": ["body"],
+    "/account/notifications": ["mode-message.sent", "mode-payment.captured", "mode-task.started"],
     "/console/floors/yard-work/springfield": [
         "hourly_floor",
         "per_task_floor",

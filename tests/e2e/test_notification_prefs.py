@@ -74,3 +74,28 @@ def test_sent_mail_carries_one_click_unsubscribe_headers_and_money_mail_none(pla
     assert by_kind["message.sent"]["List-Unsubscribe"] == "<https://floorboard.example/unsubscribe/abc>"
     assert by_kind["message.sent"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert by_kind["payment.captured"]["List-Unsubscribe"] is None
+
+
+def test_a_client_sets_preferences_on_the_web(client, api):
+    from tests.support import csrf
+
+    who = api.signup("client", "prefs@example.test")
+    page = client.get("/login").get_data(as_text=True)
+    client.post(
+        "/login", data={"email": "prefs@example.test", "password": "correct horse battery", "csrf_token": csrf(page)}
+    )
+    form = client.get("/account/notifications").get_data(as_text=True)
+    assert 'name="mode-message.sent"' in form and 'name="mode-payment.captured"' not in form
+    saved = client.post(
+        "/account/notifications",
+        data={"mode-message.sent": "digest", "mode-task.started": "off", "csrf_token": csrf(form)},
+    )
+    assert saved.status_code == 303
+    modes = {
+        p["kind"]: p["mode"]
+        for p in client.get("/api/v1/me/notifications", headers=api.headers(who)).json["preferences"]
+    }
+    assert (modes["message.sent"], modes["task.started"]) == ("digest", "off")
+    refused = client.post("/account/notifications", data={"mode-payment.captured": "off", "csrf_token": csrf(form)})
+    assert refused.status_code == 422 and "cannot be switched off" in refused.get_data(as_text=True)
+    assert client.post("/account/notifications", data={"mode-message.sent": "off"}).status_code == 400  # no CSRF token
