@@ -60,7 +60,7 @@ def main() -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["all", "http", "replay", "cli", "network"],
+        choices=["all", "http", "replay", "cli", "network", "notifications"],
         default="all",
         help="one group of figures only",
     )
@@ -137,6 +137,12 @@ def _run(args, replay_sizes: list[int], settings_for) -> int:
             steps.finish()
             _print_cli(results["cli"])
             return _write(results)
+        if args.only in ("all", "notifications"):
+            results["notifications"] = _notifications(settings_for, steps)
+            if args.only == "notifications":
+                steps.finish()
+                _print_notifications(results["notifications"])
+                return _write(results)
         if args.only in ("all", "network"):
             results["network"] = _network(settings_for, steps)
             if args.only == "network":
@@ -209,6 +215,7 @@ def _run(args, replay_sizes: list[int], settings_for) -> int:
     _print_http(results["http"])
     _print_replay(results["replay"])
     _print_network(results["network"])
+    _print_notifications(results["notifications"])
     _print_cli(results["cli"])
     return _write(results)
 
@@ -227,6 +234,39 @@ def _network(settings_for, steps) -> dict:
         return network_bench.run(platform, advance=steps.advance)
     finally:
         platform.close()
+
+
+def _notifications(settings_for, steps) -> dict:
+    from bench import notifications_bench
+    from cli.demo import seed_demo
+    from marketplace.bootstrap import bootstrap
+
+    platform = bootstrap(settings_for("postgres", kafka=False))
+    try:
+        with platform.uow() as uow:
+            seed_demo(uow, demo_users=False)
+            uow.commit()
+        steps("notifications against the plain runner (3 alternating rounds), then the mailer", 7)
+        return notifications_bench.run(platform, advance=steps.advance)
+    finally:
+        platform.close()
+
+
+def _print_notifications(n: dict) -> None:
+    _print_table(
+        f"Notifications: {n['events']:,} message.sent events from the embedded log on PostgreSQL, medians of "
+        f"{n['rounds']} alternating rounds",
+        ("figure", "value"),
+        [
+            ("the plain runner, a handler that does nothing", f"{n['plain_runner_events_per_s']:,.0f} ev/s"),
+            (
+                "the notifications handler (email rendered and queued, webhook queued)",
+                f"{n['notifications_events_per_s']:,.0f} ev/s",
+            ),
+            ("notifications / plain", f"{n['ratio_notifications_over_plain']:.2f}"),
+            (f"the mailer to a local SMTP server ({n['mails_sent']:,} mails)", f"{n['mails_per_s']:,.0f} mails/s"),
+        ],
+    )
 
 
 def _print_network(n: dict) -> None:

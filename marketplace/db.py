@@ -130,10 +130,18 @@ class UnitOfWork:
 def insert_if_absent(session: Session, model, **values) -> bool:
     """INSERT .. ON CONFLICT DO NOTHING: creates a row without racing another worker. True if
     this call inserted it."""
-    insert_for = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    table = model.__table__
-    statement = insert_for(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
-    return session.connection().execute(statement).first() is not None
+    dialect = session.get_bind().dialect.name
+    statement = _INSERTS.get((dialect, model))
+    if statement is None:  # built once per table: the values travel as parameters, not in the statement
+        insert_for = pg_insert if dialect == "postgresql" else sqlite_insert
+        table = model.__table__
+        statement = _INSERTS[(dialect, model)] = (
+            insert_for(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
+        )
+    return session.connection().execute(statement, values).first() is not None
+
+
+_INSERTS: dict = {}
 
 
 def insert_many_if_absent(session: Session, model, rows: list[dict], per_statement: int = 500) -> None:

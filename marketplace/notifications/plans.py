@@ -41,12 +41,26 @@ class Letter:
     extra: dict = field(default_factory=dict)
 
 
+def held(session: Session, key: tuple, load):
+    """`load()` once per unit of work: the identity map holds rows weakly, so a batch of events
+    about the same people would otherwise read them again for every event. Changes made in other
+    transactions during the batch are not seen, as they would not be by a batch that read first."""
+    cache = session.info.setdefault("notifications", {})
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
+
+
+def _user(session: Session, user_id: int) -> User | None:
+    return held(session, ("user", user_id), lambda: session.get(User, user_id))
+
+
 def _when(at: datetime) -> str:
     return f"{at:%Y-%m-%d %H:%M} UTC"
 
 
 def _name(session: Session, user_id: int | None) -> str:
-    user = session.get(User, user_id) if user_id else None
+    user = _user(session, user_id) if user_id else None
     return (user.display_name if user else "") or "a tasker"
 
 
@@ -54,7 +68,7 @@ def plan(session: Session, event: CloudEvent, base_url: str) -> list[Letter]:
     """The letters an event calls for (none for most events of a shared topic)."""
     d = event.data
     kind = event.type
-    task = session.get(Task, d["task_id"]) if "task_id" in d else None
+    task = held(session, ("task", d["task_id"]), lambda: session.get(Task, d["task_id"])) if "task_id" in d else None
     title = f"“{task.title}”" if task is not None else f"task {d.get('task_id')}"
     client_page = f"{base_url}/tasks/{d['task_id']}" if "task_id" in d else None
     api_task = f"{base_url}/api/v1/tasks/{d['task_id']}" if "task_id" in d else None
@@ -272,9 +286,9 @@ def plan(session: Session, event: CloudEvent, base_url: str) -> list[Letter]:
             )
         ]
     if kind == "message.sent":
-        author = session.get(User, d["sender_id"])
+        author = _user(session, d["sender_id"])
         sender = _name(session, d["sender_id"]) if author is not None and author.role == "tasker" else "Your client"
-        recipient = session.get(User, d["recipient_id"])
+        recipient = _user(session, d["recipient_id"])
         link = client_page if recipient is not None and recipient.role == "client" else f"{api_task}/messages"
         return [
             Letter(d["recipient_id"], kind, f"A message about {title}", [f"{sender} wrote:", d["body"]], link, "Answer")
@@ -301,10 +315,11 @@ def deliver(uow: UnitOfWork, event: CloudEvent, base_url: str, secret: str) -> i
     session = uow.session
     written, now = 0, utcnow()
     for letter in plan(session, event, base_url):
-        user = session.get(User, letter.recipient_id)
+        user = _user(session, letter.recipient_id)
         if user is None or not user.email or not user.is_active:
             continue
-        mode = mode_of(session, user.id, letter.kind)
+        user_id, kind = user.id, letter.kind
+        mode = held(session, ("mode", user_id, kind), lambda: mode_of(session, user_id, kind))  # noqa: B023 - called at once
         if mode == Mode.off:
             continue
         unsubscribe_url = ""

@@ -30,6 +30,7 @@ from marketplace.accounts.models import User
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork, insert_if_absent
 from marketplace.errors import Invalid, NotFound
+from marketplace.notifications.plans import held
 
 KINDS = {
     "task.available": "A task opens to you in your feed (when your tier's window opens for it)",
@@ -227,7 +228,11 @@ def _who(event: CloudEvent) -> int | None:
 def queue(uow: UnitOfWork, kind: str, tasker_id: int, event_id: str, data: dict) -> int:
     """A delivery row per active endpoint of `tasker_id` that wants `kind`; how many are new."""
     session = uow.session
-    endpoints = session.exec(select(WebhookEndpoint).where(col(WebhookEndpoint.tasker_id) == tasker_id)).all()
+    endpoints = held(
+        session,
+        ("endpoints", tasker_id),
+        lambda: session.exec(select(WebhookEndpoint).where(col(WebhookEndpoint.tasker_id) == tasker_id)).all(),
+    )
     body = json.dumps({"type": kind, "data": data}, default=_jsonable, separators=(",", ":"))
     now = utcnow()
     return sum(
@@ -258,7 +263,7 @@ def deliver_event(uow: UnitOfWork, event: CloudEvent) -> int:
     if event.type == "payment.transferred":
         from marketplace.tasks.models import Task
 
-        task = uow.session.get(Task, event.data["task_id"])
+        task = held(uow.session, ("task", event.data["task_id"]), lambda: uow.session.get(Task, event.data["task_id"]))
         tasker_id = task.tasker_id if task is not None else None
     else:
         tasker_id = _who(event)
