@@ -21,6 +21,9 @@ def test_post_over_http_is_priced_through_kafka(postgres_url, kafka_server, make
         "tips",
         "payments",
         "network",
+        "notifications",
+        "mailer",
+        "webhooks",
         "retention",
     }
     stop = threading.Event()

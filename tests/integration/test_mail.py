@@ -137,3 +137,18 @@ def test_a_mailer_killed_mid_stream_delivers_every_row_exactly_once_in_effect(
     received = mail.recorder.ids()
     assert sorted(set(received)) == sorted(f"<notification-{i}@floorboard>" for i in ids)  # none lost
     assert len(received) - len(set(received)) <= 50  # a resend can only be of a row in flight at the kill
+
+
+def test_the_mailer_counts_what_it_sends_retries_and_fails_on_metrics(platform, mail):
+    from prometheus_client import REGISTRY
+
+    def sample(name: str) -> float:
+        return REGISTRY.get_sample_value(name, {"channel": "email"}) or 0.0
+
+    before = {n: sample(n) for n in ("floorboard_notifications_sent_total", "floorboard_notifications_failed_total")}
+    pending(platform, 2, "ok@example.test")
+    pending(platform, 1, "bounce@example.test")
+    mail.recorder.refuse_rcpt["bounce@example.test"] = "550 5.1.1 no such user"
+    send_due(platform.uow, SmtpServer.from_url(mail.url), FROM)
+    assert sample("floorboard_notifications_sent_total") - before["floorboard_notifications_sent_total"] == 2
+    assert sample("floorboard_notifications_failed_total") - before["floorboard_notifications_failed_total"] == 1
