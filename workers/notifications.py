@@ -40,16 +40,47 @@ def build(platform):
     return build_runner(platform, GROUP, dict.fromkeys(TYPES, notify))
 
 
-class Mailer:
-    """Sends due email rows, then waits `idle_s` when there were none."""
+class SendLoop:
+    """A sender's loop: `run_once` until stopped, waiting `idle_s` after a round that sent nothing;
+    a database that goes away is waited out (one warning, then a reminder now and then)."""
+
+    what = "sender"
 
     def __init__(self, platform, idle_s: float = 1.0):
         self.platform = platform
         self.idle_s = idle_s
+        self.outage = Outage(log, f"{self.what}: the database")
+
+    def run_once(self) -> int:
+        raise NotImplementedError
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                sent = self.run_once()
+                self.outage.recovered()
+            except Exception as exc:  # noqa: BLE001 - the database went away: tried again after a pause
+                self.outage.failed(exc)
+                sent = 0
+            if not sent:
+                stop.wait(self.idle_s)
+
+    def close(self) -> None:
+        pass
+
+
+class Mailer(SendLoop):
+    """Sends due email rows (and, once a day at the digest hour, writes the digests first)."""
+
+    what = "mailer"
+
+    def __init__(self, platform, idle_s: float = 1.0):
+        super().__init__(platform, idle_s)
         url = platform.settings.smtp_url
         self.server = SmtpServer.from_url(url) if url else None
-        self.outage = Outage(log, "mailer: the database")
         self.digests_checked = float("-inf")
+        if self.server is None:
+            log.warning("mailer: SMTP_URL is not set, so no email is sent (the rows wait)")
 
     def run_once(self) -> int:
         if self.server is None:
@@ -60,33 +91,17 @@ class Mailer:
             self.digests_checked = time.monotonic()
         return send_due(self.platform.uow, self.server, self.platform.settings.mail_from)
 
-    def run(self, stop: threading.Event) -> None:
-        if self.server is None:
-            log.warning("mailer: SMTP_URL is not set, so no email is sent (the rows wait)")
-        while not stop.is_set():
-            try:
-                sent = self.run_once()
-                self.outage.recovered()
-            except Exception as exc:  # noqa: BLE001 - the database went away: tried again after a pause
-                self.outage.failed(exc)
-                sent = 0
-            if not sent:
-                stop.wait(self.idle_s)
 
-    def close(self) -> None:
-        pass
-
-
-class WebhookSender:
+class WebhookSender(SendLoop):
     """Announces tasks as they open in subscribed feeds (every `announce_every_s`), and sends due
-    webhook deliveries; waits `idle_s` when there were none."""
+    webhook deliveries."""
+
+    what = "webhooks"
 
     def __init__(self, platform, idle_s: float = 1.0, announce_every_s: float = 5.0):
-        self.platform = platform
-        self.idle_s = idle_s
+        super().__init__(platform, idle_s)
         self.announce_every_s = announce_every_s
         self.announced = float("-inf")
-        self.outage = Outage(log, "webhooks: the database")
 
     def run_once(self) -> int:
         s = self.platform.settings
@@ -94,20 +109,6 @@ class WebhookSender:
             in_transaction(self.platform.uow, lambda uow: announce_available(uow, s.priority_window, utcnow()))
             self.announced = time.monotonic()
         return send_webhooks(self.platform.uow, s.webhooks_allow_loopback, s.webhook_timeout_s)
-
-    def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                sent = self.run_once()
-                self.outage.recovered()
-            except Exception as exc:  # noqa: BLE001 - the database went away: tried again after a pause
-                self.outage.failed(exc)
-                sent = 0
-            if not sent:
-                stop.wait(self.idle_s)
-
-    def close(self) -> None:
-        pass
 
 
 SPEC = WorkerSpec(GROUP, build, description="writes who hears of each event (email and webhook rows)")
