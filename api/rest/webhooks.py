@@ -88,8 +88,9 @@ class Endpoints(MethodView):
     @blp.doc(security=SECURITY)
     def post(self, data):
         """Register an HTTPS endpoint for some kinds of event; the answer carries its signing secret, once"""
+        url = hooks.check_url(data["url"], _loopback())  # resolves the host: no transaction is open yet
         with unit_of_work() as unit:
-            endpoint = hooks.register(unit, g.user, data["url"], data["kinds"], _loopback())
+            endpoint = hooks.register(unit, g.user, url, data["kinds"], _loopback(), resolved=True)
             unit.commit()
             return endpoint
 

@@ -111,7 +111,9 @@ class BlockedAddress(Exception):
     """The endpoint's host is not a public address: nothing is sent there."""
 
 
-def check_url(url: str, allow_loopback: bool) -> str:
+def check_url(url: str, allow_loopback: bool, resolve: bool = True) -> str:
+    """The URL, if it may receive webhooks; a 422 saying why not. `resolve` looks the host up (a
+    network call: do it before opening a unit of work)."""
     url = (url or "").strip()
     parts = urlsplit(url)
     loopback_http = allow_loopback and parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
@@ -121,10 +123,11 @@ def check_url(url: str, allow_loopback: bool) -> str:
         raise Invalid(
             "Check the URL.", {"url": ["An https:// URL with a host, no credentials, at most 500 characters."]}
         )
-    try:
-        public_addresses_only(parts.hostname, allow_loopback)
-    except BlockedAddress as exc:
-        raise Invalid("Check the URL.", {"url": [str(exc)]}) from None
+    if resolve:
+        try:
+            public_addresses_only(parts.hostname, allow_loopback)
+        except BlockedAddress as exc:
+            raise Invalid("Check the URL.", {"url": [str(exc)]}) from None
     return url
 
 
@@ -135,10 +138,14 @@ def _kinds(kinds: list[str]) -> str:
     return ",".join(kinds)
 
 
-def register(uow: UnitOfWork, tasker: User, url: str, kinds: list[str], allow_loopback: bool) -> WebhookEndpoint:
+def register(
+    uow: UnitOfWork, tasker: User, url: str, kinds: list[str], allow_loopback: bool, resolved: bool = False
+) -> WebhookEndpoint:
+    """Register an endpoint. The caller resolves the URL's host first, outside the unit of work
+    (`check_url`), and says so with `resolved`; otherwise it is resolved here."""
     session = uow.session
     joined = _kinds(kinds)
-    url = check_url(url, allow_loopback)
+    url = check_url(url, allow_loopback, resolve=not resolved)
     count = len(session.exec(select(WebhookEndpoint.id).where(col(WebhookEndpoint.tasker_id) == tasker.id)).all())
     if count >= MAX_ENDPOINTS:
         raise Invalid("Too many endpoints.", {"url": [f"At most {MAX_ENDPOINTS} endpoints; delete one first."]})
