@@ -418,9 +418,11 @@ def test_a_client_and_a_tasker_talk_on_the_task_page_with_the_unread_count(open_
     expect(page.locator("#conversation")).to_contain_text("mind the dog")
     thread = requests.get(f"{base}/api/v1/tasks/{task_id}/messages", headers=auth, timeout=10).json()
     assert thread["messages"][-1]["body"] == "Yes, and mind the dog."
-    # A new message while the client is elsewhere: the header counts it until the task page is opened.
-    requests.post(f"{base}/api/v1/tasks/{task_id}/messages", json={"body": "See you at 9."}, headers=auth, timeout=10)
+    # A new message while the client is elsewhere (not on the task page, whose poll reads the thread):
+    # the header counts it until the task page is opened.
     page.goto(f"{base}/tasks")
+    requests.post(f"{base}/api/v1/tasks/{task_id}/messages", json={"body": "See you at 9."}, headers=auth, timeout=10)
+    page.reload()
     expect(page.locator("[data-unread]")).to_have_attribute("data-unread", "1")
     shot(page, "client-unread-message")
     page.goto(f"{base}/tasks/{task_id}")
