@@ -184,8 +184,3 @@ class PathSchema(ApiSchema):
     earns_now = fields.Integer(allow_none=True, metadata={"description": "Your best own rate you can work at now"})
     regions = fields.List(fields.String())
     categories = fields.List(fields.Nested(PathStepSchema))
-
-
-class NetworkSummarySchema(ApiSchema):
-    connections = fields.Integer()
-    shared = fields.List(fields.Dict(), metadata={"description": "Connections you share (signed-in taskers)"})

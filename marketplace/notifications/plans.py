@@ -8,7 +8,7 @@ nobody is told twice. Sending is the mailer's job, after commit (marketplace/not
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -38,7 +38,6 @@ class Letter:
     lines: list[str]
     link: str | None = None
     link_text: str = "Open it on Floorboard"
-    extra: dict = field(default_factory=dict)
 
 
 def held(session: Session, key: tuple, load):

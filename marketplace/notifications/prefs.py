@@ -9,7 +9,7 @@ user, and nothing else, with no sign-in. The digest is built once a day per user
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session, col, select
@@ -161,8 +161,3 @@ def _escape(text: str) -> str:
     from markupsafe import escape
 
     return str(escape(text))
-
-
-def next_digest(now: datetime, hour: int) -> datetime:
-    due = digest_due_at(now, hour)
-    return due if now < due else due + timedelta(days=1)

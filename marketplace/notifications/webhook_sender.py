@@ -18,6 +18,7 @@ from standardwebhooks.webhooks import Webhook
 from marketplace.accounts.models import User
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork, UnitOfWorkFactory, insert_if_absent
+from marketplace.notifications.plans import Letter, render
 from marketplace.notifications.webhooks import (
     RETRY_FOR,
     BlockedAddress,
@@ -229,11 +230,16 @@ def _disable(uow_factory: UnitOfWorkFactory, endpoint: WebhookEndpoint, reason: 
         )
         owner = uow.session.get(User, endpoint.tasker_id)
         if changed.rowcount == 1 and owner is not None:
-            text = (
-                f"Hello {owner.display_name},\n\nWe disabled your webhook endpoint {endpoint.url}: {reason}\n\n"
-                "Fix it, then enable it again: "
-                f"POST /api/v1/taskers/me/webhooks/{endpoint.id}/enable\n\n-- \nFloorboard\n"
+            letter = Letter(
+                owner.id,
+                "webhook.disabled",
+                "Your webhook endpoint was disabled",
+                [
+                    f"We disabled your webhook endpoint {endpoint.url}: {reason}",
+                    f"Fix it, then enable it again: POST /api/v1/taskers/me/webhooks/{endpoint.id}/enable",
+                ],
             )
+            text, html = render(letter, owner)  # account mail: no unsubscribe link
             insert_if_absent(
                 uow.session,
                 Notification,
@@ -242,9 +248,9 @@ def _disable(uow_factory: UnitOfWorkFactory, endpoint: WebhookEndpoint, reason: 
                 channel="email",
                 kind="webhook.disabled",
                 to_address=owner.email,
-                subject="Your webhook endpoint was disabled",
+                subject=letter.subject,
                 text_body=text,
-                html_body="<p>" + text.replace("&", "&amp;").replace("<", "&lt;").replace("\n", "<br>") + "</p>",
+                html_body=html,
                 status="pending",
                 attempts=0,
                 next_attempt_at=now,
