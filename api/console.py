@@ -14,8 +14,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from api.platform import unit_of_work
 from api.web.sign_in import signed_in, web_requires
+from marketplace.clock import utcnow
 from marketplace.errors import DomainError
 from marketplace.floors.history import floor_history
+from marketplace.floors.legal import all_histories, in_force
 from marketplace.floors.models import Category, Region
 from marketplace.floors.simulation import ProposedFloor, simulate_proposals
 from marketplace.floors.versions import (
@@ -97,9 +99,11 @@ def floors():
         categories = list(s.exec(select(Category).order_by(col(Category.slug))))
         table = rules_in_force(s)
         scheduled = scheduled_changes(s)
+        legal = {slug for slug, rows in all_histories(s).items() if in_force(rows, utcnow())}
     return render_template(
         "console/floors.html",
         regions=regions,
+        legal=legal,
         categories=categories,
         table=table,
         scheduled=scheduled,

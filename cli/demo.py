@@ -3,33 +3,57 @@ categories at each level, a floor for every pair, and one demo login per role.""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import click
 from sqlmodel import col, select
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.users import create_user
 from marketplace.bootstrap import bootstrap
-from marketplace.floors.models import Category, Level, Region
+from marketplace.clock import utcnow
+from marketplace.floors.legal import binding_from, history
+from marketplace.floors.models import Category, LegalMinimumVersion, Level, Region
 from marketplace.floors.versions import FloorChange, set_floor, versions_of
 
 REGIONS = [
-    # Seattle's PayUp ordinance (2025): $0.45 a minute and $5.20 an offer.
-    Region(
-        slug="seattle",
-        name="Seattle, WA",
-        legal_min_per_minute=45,
-        legal_min_per_task=520,
-        legal_source="Seattle PayUp ordinance, 2025",
+    Region(slug="seattle", name="Seattle, WA", timezone="America/Los_Angeles"),
+    Region(slug="nyc", name="New York City, NY", timezone="America/New_York"),
+    Region(slug="springfield", name="Springfield", timezone="America/Chicago"),
+    Region(slug="riverside", name="Riverside", timezone="America/Los_Angeles"),
+]
+
+# Legal minimums with their sources. Operators must keep these current: the laws change their
+# figures every year (`floorboard legal-minimum set` records a new one from its date).
+LEGAL_MINIMUMS = [
+    LegalMinimumVersion(
+        region="seattle",
+        effective_from=datetime(2025, 1, 13, 8, 0, tzinfo=timezone.utc),  # 2025-01-13 00:00 in Seattle
+        per_minute=45,
+        per_task=520,
+        source=(
+            "Seattle App-Based Worker Minimum Payment Ordinance (PayUp), SMC 8.37; 2025 rates published by "
+            "the Seattle Office of Labor Standards: $0.45 a minute of engaged time and $5.20 an offer"
+        ),
     ),
-    # New York City's delivery-worker minimum (2026): $22.13 an hour.
-    Region(
-        slug="nyc",
-        name="New York City, NY",
-        legal_min_per_hour=2213,
-        legal_source="NYC delivery-worker minimum pay, 2026",
+    LegalMinimumVersion(
+        region="nyc",
+        effective_from=datetime(2025, 4, 1, 4, 0, tzinfo=timezone.utc),  # 2025-04-01 00:00 in New York
+        per_hour=2144,
+        source=(
+            "NYC minimum pay rate for app-based restaurant delivery workers, NYC Department of Consumer "
+            "and Worker Protection: $21.44 an hour from 2025-04-01"
+        ),
     ),
-    Region(slug="springfield", name="Springfield"),
-    Region(slug="riverside", name="Riverside"),
+    LegalMinimumVersion(
+        region="nyc",
+        effective_from=datetime(2026, 4, 1, 4, 0, tzinfo=timezone.utc),  # 2026-04-01 00:00 in New York
+        per_hour=2213,
+        source=(
+            "NYC minimum pay rate for app-based restaurant delivery workers, NYC Department of Consumer "
+            "and Worker Protection: $22.13 an hour from 2026-04-01"
+        ),
+    ),
 ]
 
 CATEGORIES = [
@@ -64,6 +88,12 @@ def seed_demo(uow, demo_users: bool = True) -> list[tuple[str, str, str]]:
         if session.get(Category, category.slug) is None:
             session.add(Category(**category.model_dump()))
     session.flush()
+    for legal in LEGAL_MINIMUMS:
+        if not any(r.effective_from == legal.effective_from for r in history(session, legal.region)):
+            session.add(
+                LegalMinimumVersion(**legal.model_dump(exclude={"id", "author", "created_at"}), author="system (seed)")
+            )
+    session.flush()
     if demo_users:
         for email, password, role, name in DEMO_USERS:
             if session.exec(select(User).where(col(User.email) == email)).first() is None:
@@ -75,11 +105,8 @@ def seed_demo(uow, demo_users: bool = True) -> list[tuple[str, str, str]]:
         for region in REGIONS:
             if versions_of(session, category.slug, region.slug):
                 continue
-            hourly = max(
-                LEVEL_FLOORS[Level(category.level)],
-                region.legal_min_per_hour or 0,
-                (region.legal_min_per_minute or 0) * 60,
-            )
+            binding = binding_from(session, region.slug, utcnow())
+            hourly = max([LEVEL_FLOORS[Level(category.level)]] + [m.hourly_equivalent for m in binding])
             set_floor(
                 uow,
                 FloorChange(
@@ -88,7 +115,7 @@ def seed_demo(uow, demo_users: bool = True) -> list[tuple[str, str, str]]:
                     "Initial floor (demo seed)",
                     {
                         "hourly_floor": hourly,
-                        "per_task_floor": max(1500, region.legal_min_per_task or 0),
+                        "per_task_floor": max([1500] + [m.per_task or 0 for m in binding]),
                         "service_fee_bps": 1500,
                         "trust_fee_bps": 500,
                         "tasker_commission_bps": 0,

@@ -4,7 +4,8 @@ every table at once (the tests, `bootstrap`)."""
 from marketplace.accounts.models import ApiToken, Role, User, WebSession
 from marketplace.community.models import BoardEntry, HandoffCredit, KarmaTip, Reputation, Tip, TipVote
 from marketplace.conversations.models import Message, OperatorRead, ThreadRead
-from marketplace.floors.models import Category, FloorRuleVersion, Level, Region
+from marketplace.floors.models import Category, FloorRuleVersion, LegalMinimumVersion, Level, Region
+from marketplace.market.models import MarketAcceptBucket, MarketCommunityDay, MarketDay, MarketTask
 from marketplace.network.models import Block, Connection, Endorsement, HandoffOffer, MentoredUnlock, MentorSlot
 from marketplace.notifications.models import Notification, NotificationPref
 from marketplace.notifications.webhooks import WebhookDelivery, WebhookEndpoint
@@ -51,6 +52,11 @@ __all__ = [
     "FloorRuleVersion",
     "IdempotencyKey",
     "KarmaTip",
+    "LegalMinimumVersion",
+    "MarketAcceptBucket",
+    "MarketCommunityDay",
+    "MarketDay",
+    "MarketTask",
     "LedgerEntry",
     "Level",
     "Payment",

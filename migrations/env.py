@@ -35,10 +35,23 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:
     # render_as_batch: SQLite can only ALTER a table by copying it; batch mode does that.
+    # SQLite enforces foreign keys per connection, and copying a table that others refer to
+    # (batch mode drops the old one) would fail with them on; the pragma only changes outside a
+    # transaction, and the keys are checked again before they are switched back on.
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.commit()  # then straight to the driver: SQLAlchemy would BEGIN first
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:
+                raise RuntimeError(f"the migration left rows whose foreign keys point nowhere: {broken[:5]}")
     connection.commit()
+    if sqlite:
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

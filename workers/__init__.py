@@ -14,6 +14,7 @@ __all__ = ["WorkerSpec", "registry", "run_in_threads", "workers_for"]
 
 def registry() -> dict[str, WorkerSpec]:
     from workers import (  # each declares its SPEC
+        market,
         network,
         notifications,
         payments,
@@ -33,6 +34,7 @@ def registry() -> dict[str, WorkerSpec]:
         tips.SPEC,
         payments.SPEC,
         network.SPEC,
+        market.SPEC,
         notifications.SPEC,
         notifications.MAILER,
         notifications.WEBHOOKS,

@@ -1,4 +1,4 @@
-"""`floorboard replay reputation|tips|network`: rebuild a projection from the log.
+"""`floorboard replay reputation|tips|network|market`: rebuild a projection from the log.
 
 The projection's tables and its group's `processed_events` are cleared and every event on its
 topics is applied again from the beginning, in one transaction, with the live handlers (minus
@@ -33,6 +33,8 @@ from marketplace.community import reputation
 from marketplace.community.boards import project_tip_events
 from marketplace.community.models import BoardEntry
 from marketplace.community.reputation import HeldReputation
+from marketplace.market import models as market_models
+from marketplace.market.projection import project_market_events
 from marketplace.network import endorsements
 
 log = logging.getLogger(__name__)
@@ -81,6 +83,9 @@ PROJECTIONS = {
         CONSUMER_GROUPS["network"],
         endorsements.PROJECTION_TABLES,
         lambda: Immediate(endorsements.project_endorsement_events),
+    ),
+    "market": Projection(
+        "market", CONSUMER_GROUPS["market"], market_models.PROJECTION_TABLES, lambda: Immediate(project_market_events)
     ),
 }
 

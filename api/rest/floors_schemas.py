@@ -35,6 +35,9 @@ class LegalMinimumSchema(ApiSchema):
     per_minute = fields.Integer(allow_none=True)
     per_task = fields.Integer(allow_none=True)
     source = fields.String()
+    effective_from = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "Since when this minimum is in force (minimums change yearly)"}
+    )
 
 
 class PublishedFloorSchema(FloorSchema):
@@ -43,6 +46,7 @@ class PublishedFloorSchema(FloorSchema):
     category_name = fields.String()
     region_name = fields.String()
     currency = fields.String()
+    timezone = fields.String(metadata={"description": "The region's IANA time zone, e.g. America/Los_Angeles"})
     legal_minimum = fields.Nested(LegalMinimumSchema)
     scheduled = fields.List(fields.Nested(FloorSchema), metadata={"description": "Changes to come, soonest first"})
 

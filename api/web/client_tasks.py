@@ -4,7 +4,7 @@ its timeline, answering a claim, cancelling and reviewing."""
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta, timezone
+from datetime import timedelta
 from decimal import Decimal
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
@@ -31,6 +31,7 @@ from marketplace.clock import utcnow
 from marketplace.conversations.messages import READABLE, other_party, thread
 from marketplace.errors import DomainError
 from marketplace.floors.published import floor_version
+from marketplace.floors.zones import LocalTimeError, from_local, zone_of
 from marketplace.payments.models import Payment
 from marketplace.taskers.reach import reach_view
 from marketplace.tasks.adjustments import approve_adjustment, dispute_adjustment
@@ -109,7 +110,14 @@ def new_task():
     status = 200
     with unit_of_work() as unit:
         category_and_region_choices(form, unit.session)
-        if request.method == "POST" and request.form.get("action") != "preview" and form.validate_on_submit():
+        posting = request.method == "POST" and request.form.get("action") != "preview"
+        starts_at = None
+        if posting and form.validate_on_submit():
+            try:  # the client wrote the region's wall-clock time
+                starts_at = from_local(form.starts_at.data, zone_of(unit.session, form.region.data))
+            except LocalTimeError as exc:
+                form.starts_at.errors = [str(exc)]
+        if starts_at is not None:
             draft = TaskDraft(
                 category=form.category.data,
                 region=form.region.data,
@@ -120,7 +128,7 @@ def new_task():
                 access_notes=form.access_notes.data or "",
                 handoffs_allowed=not form.no_handoffs.data,
                 estimated_minutes=form.estimated_minutes.data,
-                starts_at=form.starts_at.data.replace(tzinfo=timezone.utc),
+                starts_at=starts_at,
                 offered_rate=cents(form.offered_rate.data),
             )
             token = form.form_token.data or ""
@@ -143,7 +151,7 @@ def new_task():
                     else "That form was already sent, so nothing new was posted: here is the task it made."
                 )
                 return redirect(url_for("web.task_page", task_id=task.id))
-        elif request.method == "POST" and request.form.get("action") != "preview":
+        elif posting:
             status = 422
         result, problem = _preview(unit.session, form)
         floor = _floor_of(unit.session, form, result)
@@ -160,7 +168,7 @@ def _task_context(s, task: Task) -> dict:
     tasker = s.get(User, task.tasker_id) if task.tasker_id else None
     payment = s.get(Payment, task.id)
     now = utcnow()
-    fee_due, policy = cancellation_terms(task, now, _handoff_grace())
+    fee_due, policy = cancellation_terms(task, now, _handoff_grace(), zone_of(s, task.region))
     reviewed = s.exec(select(Review).where(col(Review.task_id) == task.id)).first()
     steps = steps_of(s, task.id)
     actor_ids = {step.actor_id for step in steps if step.actor_id is not None}

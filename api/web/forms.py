@@ -84,7 +84,9 @@ class TaskForm(FlaskForm):
     estimated_minutes = IntegerField(
         "Estimated time (minutes)", default=60, validators=[InputRequired(), NumberRange(1, MAX_ESTIMATED_MINUTES)]
     )
-    starts_at = DateTimeLocalField("Start (UTC)", format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
+    starts_at = DateTimeLocalField(
+        "Start (local time in the region you chose)", format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
+    )
     # A single-use token: the same form sent twice (a double click, the back button) posts once.
     form_token = HiddenField()
     offered_rate = DollarsField(
@@ -130,7 +132,10 @@ def category_and_region_choices(form: TaskForm, s) -> None:
     form.category.choices = [
         SelectChoice(c.slug, f"{c.name} ({c.level})") for c in s.exec(select(Category).order_by(col(Category.name)))
     ]
-    form.region.choices = [SelectChoice(r.slug, r.name) for r in s.exec(select(Region).order_by(col(Region.name)))]
+    form.region.choices = [
+        SelectChoice(r.slug, f"{r.name} ({r.timezone.replace('_', ' ')} time)")
+        for r in s.exec(select(Region).order_by(col(Region.name)))
+    ]
 
 
 class PayForm(FlaskForm):

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from api.platform import unit_of_work
 from api.web.sign_in import web_user
 from marketplace.clock import utcnow
+from marketplace.floors.legal import history, in_force
 from marketplace.floors.models import Region
 from marketplace.floors.published import floor_timeline, published_floors
 from pricing.money import format_cents
@@ -127,11 +128,13 @@ def region_page(region: str):
             abort(404, description=f"No region {region!r}.")
         floors = published_floors(unit.session, region)
         timeline = floor_timeline(unit.session, region)
+        legal = in_force(history(unit.session, region), utcnow())
     names = {f["category"]: f["category_name"] for f in floors}
     chart = draw(timeline, names, place.currency)
     return render_template(
         "web/prices.html",
         region=place,
+        legal=legal,
         floors=floors,
         chart=chart,
         width=WIDTH,

@@ -3,6 +3,8 @@ client's own task goes through."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, flash, g, render_template
 from markupsafe import Markup
 from sqlmodel import select
@@ -12,6 +14,7 @@ from api.web.sign_in import signed_in, web_user
 from marketplace.community.tips import sanitize_html
 from marketplace.errors import DomainError
 from marketplace.floors.models import Category, Region
+from marketplace.floors.zones import UTC, label, zones_of
 from marketplace.tasks.models import Task, TaskStatus
 from marketplace.tasks.parties import is_client
 from pricing.money import format_cents
@@ -35,6 +38,18 @@ def named(kind: str, slug: str) -> str:
 
 def render_page(template: str, status: int = 200, **context):
     return render_template(template, user=web_user(), money=format_cents, **context), status
+
+
+@bp.app_template_global()
+def local_time(at: datetime | None, region: str) -> Markup:
+    """A moment as the region's people read it: a <time> with its local clock time and the zone's
+    abbreviation that day (PST or PDT), the exact instant in its datetime attribute."""
+    if at is None:
+        return Markup("")
+    if "place_zones" not in g:
+        with unit_of_work() as unit:
+            g.place_zones = zones_of(unit.session)
+    return Markup('<time datetime="{}">{}</time>').format(at.isoformat(), label(at, g.place_zones.get(region, UTC)))
 
 
 @bp.app_template_filter("sanitized")

@@ -23,10 +23,26 @@ class Region(SQLModel, table=True):
     slug: str = Field(primary_key=True, max_length=64)
     name: str = Field(max_length=120)
     currency: str = Field(default="USD", max_length=3)
-    legal_min_per_hour: int | None = None
-    legal_min_per_minute: int | None = None
-    legal_min_per_task: int | None = None
-    legal_source: str = Field(default="", max_length=200)
+    # The IANA zone its clients and taskers live by: start times are entered and shown in it, and
+    # the market's days are its local days.
+    timezone: str = Field(default="UTC", max_length=64)
+
+
+class LegalMinimumVersion(SQLModel, table=True):
+    """A region's statutory pay minimum from `effective_from` until the next version: versions are
+    added, never edited, so the minimum in force on any past day can be read back."""
+
+    __tablename__ = "legal_minimums"
+    __table_args__ = (UniqueConstraint("region", "effective_from"),)
+    id: int = Field(default=None, primary_key=True)  # assigned on insert; code only sees stored rows
+    region: str = Field(foreign_key="regions.slug", max_length=64, index=True)
+    effective_from: datetime = Field(sa_type=UTCDateTime)
+    per_hour: int | None = None  # cents an hour worked
+    per_minute: int | None = None  # cents a minute of engaged time
+    per_task: int | None = None  # cents an offer (a whole task)
+    source: str = Field(default="", max_length=300)  # the law, and where its figures are published
+    author: str = Field(default="", max_length=254)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Category(SQLModel, table=True):

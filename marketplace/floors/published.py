@@ -10,7 +10,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from marketplace.clock import utcnow
-from marketplace.floors.models import Category, FloorRuleVersion, Region
+from marketplace.floors.legal import all_histories
+from marketplace.floors.legal import in_force as legal_in_force
+from marketplace.floors.models import Category, FloorRuleVersion, LegalMinimumVersion, Region
 from marketplace.floors.versions import RULE_FIELDS
 
 PUBLIC_FIELDS = ("category", "region", "version", *RULE_FIELDS, "effective_from", "summary")
@@ -18,6 +20,18 @@ PUBLIC_FIELDS = ("category", "region", "version", *RULE_FIELDS, "effective_from"
 
 def public_version(row: FloorRuleVersion) -> dict[str, Any]:
     return {name: getattr(row, name) for name in PUBLIC_FIELDS}
+
+
+def _legal(row: LegalMinimumVersion | None) -> dict[str, Any]:
+    if row is None:
+        return {"per_hour": None, "per_minute": None, "per_task": None, "source": "", "effective_from": None}
+    return {
+        "per_hour": row.per_hour,
+        "per_minute": row.per_minute,
+        "per_task": row.per_task,
+        "source": row.source,
+        "effective_from": row.effective_from,
+    }
 
 
 def published_floors(session: Session, region: str | None = None, at: datetime | None = None) -> list[dict[str, Any]]:
@@ -31,6 +45,7 @@ def published_floors(session: Session, region: str | None = None, at: datetime |
         query = query.where(col(FloorRuleVersion.region) == region)
     names = {c.slug: c.name for c in session.exec(select(Category))}
     regions = {r.slug: r for r in session.exec(select(Region))}
+    legal = all_histories(session)
     by_key: dict[tuple[str, str], list[FloorRuleVersion]] = {}
     for row in session.exec(query):
         by_key.setdefault((row.region, row.category), []).append(row)
@@ -48,12 +63,8 @@ def published_floors(session: Session, region: str | None = None, at: datetime |
                 "category_name": names.get(category, category),
                 "region_name": place.name,
                 "currency": place.currency,
-                "legal_minimum": {
-                    "per_hour": place.legal_min_per_hour,
-                    "per_minute": place.legal_min_per_minute,
-                    "per_task": place.legal_min_per_task,
-                    "source": place.legal_source,
-                },
+                "timezone": place.timezone,
+                "legal_minimum": _legal(legal_in_force(legal.get(region_slug, []), at)),
                 "scheduled": [public_version(r) for r in later],
             }
         )

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from marketplace.clock import utcnow
+from marketplace.floors.legal import binding_from
 from marketplace.floors.models import Category, Region
 from marketplace.floors.versions import (
     RULE_FIELDS,
     all_versions,
-    legal_minimum,
 )
 from marketplace.tasks.models import Task
 from pricing import FloorRuleError, validate_rule
@@ -58,11 +58,17 @@ def simulate_proposals(
         raise FloorRuleError(errors)
 
     versions = all_versions(session)
+    binding = {slug: binding_from(session, slug, now) for slug in regions}
+
+    def check(rule: FloorRule, region: str) -> None:
+        for minimum in binding[region] or [None]:  # type: ignore[list-item]
+            validate_rule(rule, minimum)
+
     # Refuse a proposal that could never be published, whether or not a posting would reach it.
     for p in proposals:
         for (category, region), rules in versions.items():
             if p.covers(category, region):
-                validate_rule(replace(rules[-1], **p.values), legal_minimum(regions[region]))
+                check(replace(rules[-1], **p.values), region)
     checked: dict[tuple[str, str, int], FloorRule] = {}
 
     def old(category: str, region: str, at: datetime) -> FloorRule | None:
@@ -77,7 +83,7 @@ def simulate_proposals(
                 cache_key = (category, region, rule.version)
                 if cache_key not in checked:
                     proposed = replace(rule, **p.values)
-                    validate_rule(proposed, legal_minimum(regions[region]))
+                    check(proposed, region)
                     checked[cache_key] = proposed
                 return checked[cache_key]
         return rule

@@ -18,8 +18,9 @@ from sqlmodel import Session, col, func, select
 from events.envelope import CloudEvent
 from marketplace.clock import to_utc, utcnow
 from marketplace.db import UnitOfWork
+from marketplace.floors.legal import binding_from
 from marketplace.floors.models import Category, FloorRuleVersion, Region
-from pricing import FloorRule, FloorRuleError, LegalMinimum, validate_rule
+from pricing import FloorRule, FloorRuleError, validate_rule
 from pricing.money import format_cents
 from pricing.rules import MONEY_FIELDS, rule_in_force
 
@@ -44,15 +45,6 @@ DEFAULTS = {f.name: f.default for f in dc_fields(FloorRule) if f.name in RULE_FI
 
 def floor_key(category: str, region: str) -> str:
     return f"{category}/{region}"
-
-
-def legal_minimum(region: Region) -> LegalMinimum:
-    return LegalMinimum(
-        per_hour=region.legal_min_per_hour,
-        per_minute=region.legal_min_per_minute,
-        per_task=region.legal_min_per_task,
-        source=region.legal_source,
-    )
 
 
 def to_rule(row: FloorRuleVersion) -> FloorRule:
@@ -204,7 +196,8 @@ def set_floor(uow: UnitOfWork, change: FloorChange, author_id: int | None, autho
     if "hourly_floor" not in change.values and base is None:
         raise FloorRuleError({"hourly_floor": ["Required for a category and region with no floor yet."]})
     candidate = FloorRule(category=change.category, region=change.region, **values)
-    validate_rule(candidate, legal_minimum(region))
+    for minimum in binding_from(session, change.region, effective_from) or [None]:  # type: ignore[list-item]
+        validate_rule(candidate, minimum)
     if base is not None and not change.confirmed:
         _check_sanity(base, candidate)
 

@@ -17,6 +17,7 @@ from marketplace.clock import utcnow
 from marketplace.community.models import Reputation
 from marketplace.db import UnitOfWork
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.floors.zones import label, zone_of
 from marketplace.network.connections import blocked_either_way, blocked_ids, connected_ids
 from marketplace.network.models import HandoffOffer, OfferStatus
 from marketplace.taskers.feed import is_open_to, own_rate
@@ -133,7 +134,10 @@ def offer_handoff(
     if not task.handoffs_allowed:
         raise Conflict("The client asked for this task not to be handed on: do it yourself, or give it back.")
     if task.starts_at <= now:
-        raise Conflict(f"Task {task_id} was due to start at {task.starts_at:%Y-%m-%d %H:%M} UTC: too late to hand on.")
+        raise Conflict(
+            f"Task {task_id} was due to start at {label(task.starts_at, zone_of(session, task.region))}: "
+            "too late to hand on."
+        )
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         raise Invalid("Check the note.", {"note": [f"At most {MAX_NOTE} characters."]})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlmodel import Session
@@ -18,6 +19,7 @@ from events.envelope import CloudEvent
 from marketplace.accounts.models import User
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork, insert_if_absent
+from marketplace.floors.zones import label, zone_of
 from marketplace.notifications.models import DeliveryStatus, Mode, Notification
 from marketplace.notifications.prefs import MONEY_KINDS, mode_of, unsubscribe_token
 from marketplace.tasks.models import Task
@@ -54,8 +56,13 @@ def _user(session: Session, user_id: int) -> User | None:
     return held(session, ("user", user_id), lambda: session.get(User, user_id))
 
 
-def _when(at: datetime) -> str:
-    return f"{at:%Y-%m-%d %H:%M} UTC"
+def _when(session: Session, task: Task, at: datetime) -> str:
+    """A moment on the task region's local clock, with the zone's abbreviation."""
+    return label(at, plans_zone(session, task.region))
+
+
+def plans_zone(session: Session, region: str) -> ZoneInfo:
+    return held(session, ("zone", region), lambda: zone_of(session, region))
 
 
 def _name(session: Session, user_id: int | None) -> str:
@@ -122,7 +129,7 @@ def plan(session: Session, event: CloudEvent, base_url: str) -> list[Letter]:
                 f"{_name(session, d['tasker_id'])} accepted {title}",
                 [
                     f"{_name(session, d['tasker_id'])} accepted your task {title}, "
-                    f"which starts {_when(task.starts_at)}.",
+                    f"which starts {_when(session, task, task.starts_at)}.",
                 ],
                 client_page,
             )
@@ -134,7 +141,7 @@ def plan(session: Session, event: CloudEvent, base_url: str) -> list[Letter]:
                 kind,
                 f"{title} has started",
                 [
-                    f"{_name(session, d['tasker_id'])} started your task {title} at {_when(d['at'])}.",
+                    f"{_name(session, d['tasker_id'])} started your task {title} at {_when(session, task, d['at'])}.",
                 ],
                 client_page,
             )
@@ -199,7 +206,8 @@ def plan(session: Session, event: CloudEvent, base_url: str) -> list[Letter]:
                 [
                     f"{_name(session, d['tasker_id'])} worked {d['minutes_worked']} minutes on {title} and asks for "
                     f"{format_cents(extra)} more than you booked.",
-                    f"Approve or dispute it by {_when(d['due_at'])}; if you do nothing, you pay only what you booked.",
+                    f"Approve or dispute it by {_when(session, task, d['due_at'])}; "
+                    "if you do nothing, you pay only what you booked.",
                 ],
                 client_page,
             )
@@ -225,9 +233,10 @@ def plan(session: Session, event: CloudEvent, base_url: str) -> list[Letter]:
                 kind,
                 f"{_name(session, d['tasker_id'])} offers you {title}",
                 [
-                    f"{_name(session, d['tasker_id'])} can't do {title} (starts {_when(task.starts_at)}) "
-                    "and offers it to you, at the same price.",
-                    f"Take it before {_when(d['expires_at'])}: POST /api/v1/handoffs/{d['offer_id']}/accept.",
+                    f"{_name(session, d['tasker_id'])} can't do {title} "
+                    f"(starts {_when(session, task, task.starts_at)}) and offers it to you, at the same price.",
+                    f"Take it before {_when(session, task, d['expires_at'])}: "
+                    f"POST /api/v1/handoffs/{d['offer_id']}/accept.",
                 ],
                 f"{base_url}/api/v1/taskers/me/handoffs",
                 "Your offers",

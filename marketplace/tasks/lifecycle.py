@@ -5,6 +5,7 @@ Each step changes the task and emits its tasks.lifecycle event in one unit of wo
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, update
 
@@ -13,6 +14,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.floors.zones import UTC, label, zone_of
 from marketplace.network.handoffs import close_open_offers
 from marketplace.taskers.feed import is_open_to
 from marketplace.taskers.levels import Window
@@ -91,6 +93,12 @@ def accept_task(uow: UnitOfWork, tasker: User, task_id: int, window: Window) -> 
     return task
 
 
+def start_window(task: Task, early: timedelta = START_EARLY, late: timedelta = START_LATE) -> tuple[datetime, datetime]:
+    """When the tasker may start: from `early` before the start to `late` after it, in elapsed
+    time (on the night the clocks change, 24 h after 10:00 is 09:00 or 11:00 on the local clock)."""
+    return task.starts_at - early, task.starts_at + late
+
+
 def start_task(
     uow: UnitOfWork, tasker: User, task_id: int, early: timedelta = START_EARLY, late: timedelta = START_LATE
 ) -> Task:
@@ -98,12 +106,13 @@ def start_task(
     task = _held_by(uow.session, task_id, tasker.id)
     target(task.status, Action.start)  # refuses what the table does not allow
     now = utcnow()
-    opens, closes = task.starts_at - early, task.starts_at + late
+    opens, closes = start_window(task, early, late)
     if not opens <= now <= closes:
         when = "not yet" if now < opens else "no longer"
+        tz = zone_of(uow.session, task.region)
         raise Conflict(
-            f"Task {task_id} starts at {task.starts_at:%Y-%m-%d %H:%M} UTC, so it can {when} be started: "
-            f"from {opens:%Y-%m-%d %H:%M} to {closes:%Y-%m-%d %H:%M} UTC."
+            f"Task {task_id} starts at {label(task.starts_at, tz)}, so it can {when} be started: "
+            f"from {label(opens, tz)} to {label(closes, tz)}."
         )
     move(task, Action.start)
     task.started_at = now
@@ -215,19 +224,29 @@ def settle_task(uow: UnitOfWork, task: Task, final: Quote, action: Action) -> No
     _lifecycle(uow, "completed", task, utcnow(), minutes_worked=task.minutes_worked, quote=final.as_dict())
 
 
+def free_cancellation_ends(task: Task) -> datetime:
+    """The last moment a client's cancellation is free: 24 hours of elapsed time before the start,
+    whatever the local clocks do in between (across a change to summer time, 24 h before 10:00
+    on Sunday is 09:00 on Saturday)."""
+    return task.starts_at - FREE_CANCELLATION
+
+
 def cancellation_terms(
-    task: Task, now: datetime, handoff_grace: timedelta = HANDOFF_FREE_CANCELLATION
+    task: Task, now: datetime, handoff_grace: timedelta = HANDOFF_FREE_CANCELLATION, tz: ZoneInfo = UTC
 ) -> tuple[bool, str]:
-    """(is a fee due, the policy as the client reads it) for a client cancelling now."""
+    """(is a fee due, the policy as the client reads it, times in `tz`) for a client cancelling now."""
     if task.status in (TaskStatus.posted, TaskStatus.priced, TaskStatus.rejected) or task.tasker_id is None:
         return False, "No tasker holds this task now, so cancelling is free."
-    if task.starts_at - now > FREE_CANCELLATION:
-        return False, "The start is more than 24 hours away, so cancelling is free."
+    if now < free_cancellation_ends(task):
+        return False, (
+            "The start is more than 24 hours away, so cancelling is free until "
+            f"{label(free_cancellation_ends(task), tz)}."
+        )
     if task.handed_off_at is not None and now - task.handed_off_at <= handoff_grace:
         until = task.handed_off_at + handoff_grace
         return False, (
             "Your task was handed to another tasker, whom you did not choose, so cancelling is free "
-            f"until {until:%Y-%m-%d %H:%M} UTC."
+            f"until {label(until, tz)}."
         )
     return True, (
         "The start is less than 24 hours away and a tasker has accepted, so cancelling pays "
@@ -248,7 +267,7 @@ def cancel_by_client(
         raise NotFound(f"No task {task_id} of yours.")
     target(task.status, Action.client_cancels)
     now = utcnow()
-    fee_due, policy = cancellation_terms(task, now, handoff_grace)
+    fee_due, policy = cancellation_terms(task, now, handoff_grace, zone_of(session, task.region))
     fee = cancellation_fee(task_rule(session, task), task.offered_rate) if fee_due else None
     if fee is not None:
         save_quote(session, task, "cancellation", fee)

@@ -21,6 +21,7 @@ def test_post_over_http_is_priced_through_kafka(postgres_url, kafka_server, make
         "tips",
         "payments",
         "network",
+        "market",
         "notifications",
         "mailer",
         "webhooks",
