@@ -56,13 +56,24 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
     app.json = StrictJSONProvider(app)
     app.extensions["floorboard"] = platform or bootstrap(settings)
 
-    from api import console, console_network, console_pipeline, dev_mail, errors, headers, limits, ops  # noqa: F401
+    from api import (  # noqa: F401
+        console,
+        console_market,
+        console_network,
+        console_pipeline,
+        dev_mail,
+        errors,
+        headers,
+        limits,
+        ops,
+    )
     from api.input import init_app as refuse_unstorable_text
     from api.rest import (
         accounts,
         boards,
         catalog,
         floors,
+        market,
         messages,
         network,
         notifications,
@@ -79,7 +90,20 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
     app.url_map.converters["int"] = RowId
     api = Api(app)
     api.register_converter(RowId, lambda _: {"type": "integer", "minimum": 0, "maximum": RowId.MAX})
-    modules = (accounts, catalog, floors, tasks, taskers, network, messages, notifications, webhooks, boards, payments)
+    modules = (
+        accounts,
+        catalog,
+        floors,
+        market,
+        tasks,
+        taskers,
+        network,
+        messages,
+        notifications,
+        webhooks,
+        boards,
+        payments,
+    )
     for module in modules:
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)

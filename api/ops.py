@@ -17,6 +17,8 @@ from api.platform import platform
 from events.dlq import count_dead_letters
 from events.outages import describe
 from events.topics import CONSUMER_GROUPS, TOPICS
+from marketplace.clock import utcnow
+from marketplace.market import health as market_health
 from marketplace.tasks.sweeper import count_overdue_postings
 
 log = logging.getLogger(__name__)
@@ -48,9 +50,11 @@ class PipelineCollector:
         try:
             with self.app.app_context(), platform().uow() as unit:
                 overdue.add_metric([], count_overdue_postings(unit.session, platform().settings.sweep_posted_after_s))
+                market = market_gauges(unit.session, platform().settings)
             found.append(overdue)
+            found.extend(market)
         except Exception as exc:  # noqa: BLE001 - a scrape must not fail because the database is down
-            log.warning("could not count overdue postings: %s", describe(exc))
+            log.warning("could not count overdue postings or read the market: %s", describe(exc))
         try:
             with self.app.app_context():
                 transport = platform().transport
@@ -63,6 +67,52 @@ class PipelineCollector:
             log.warning("could not read pipeline metrics: %s", describe(exc))
         self._cache = (time.monotonic(), found)
         yield from self._cache[1]
+
+
+def market_gauges(session, settings) -> list[GaugeMetricFamily]:
+    """Each category x region over the last FLOORBOARD_MARKET_ALERT_DAYS local days, and the
+    thresholds from settings, so alert rules compare the two (deploy/prometheus-alerts.yml)."""
+    labels = ["category", "region"]
+    days = settings.market_alert_days
+    fill = GaugeMetricFamily("floorboard_market_fill_rate", f"Accepted / priced, last {days} local days", labels=labels)
+    priced = GaugeMetricFamily("floorboard_market_priced", f"Tasks priced, last {days} local days", labels=labels)
+    pay = GaugeMetricFamily(
+        "floorboard_market_effective_pay_cents_per_hour",
+        f"Taskers' payout per hour worked on tasks completed in the last {days} local days",
+        labels=labels,
+    )
+    legal = GaugeMetricFamily(
+        "floorboard_market_legal_minimum_cents_per_hour", "The region's legal minimum in force, per hour", labels=labels
+    )
+    low_fill = GaugeMetricFamily(
+        "floorboard_market_fill_rate_low",
+        "1 when the fill rate is under FLOORBOARD_MARKET_FILL_RATE_ALERT over at least "
+        "FLOORBOARD_MARKET_TOO_FEW_TASKS priced tasks",
+        labels=labels,
+    )
+    under_legal = GaugeMetricFamily(
+        "floorboard_market_pay_under_legal_minimum",
+        "1 when taskers' effective pay per hour is under the legal minimum in force",
+        labels=labels,
+    )
+    threshold = GaugeMetricFamily("floorboard_market_fill_rate_threshold", "FLOORBOARD_MARKET_FILL_RATE_ALERT")
+    threshold.add_metric([], settings.market_fill_rate_alert)
+    for g in market_health.gauges(session, utcnow(), days):
+        key = [g.category, g.region]
+        priced.add_metric(key, g.priced)
+        if g.fill_rate is not None:
+            fill.add_metric(key, g.fill_rate)
+        if g.effective_pay_per_hour is not None:
+            pay.add_metric(key, g.effective_pay_per_hour)
+        if g.legal_minimum_per_hour is not None:
+            legal.add_metric(key, g.legal_minimum_per_hour)
+        enough = g.priced >= settings.market_too_few_tasks
+        low_fill.add_metric(
+            key, int(enough and g.fill_rate is not None and g.fill_rate < settings.market_fill_rate_alert)
+        )
+        paid, minimum = g.effective_pay_per_hour, g.legal_minimum_per_hour
+        under_legal.add_metric(key, int(paid is not None and minimum is not None and paid < minimum))
+    return [fill, priced, pay, legal, low_fill, under_legal, threshold]
 
 
 def init_app(app) -> None:

@@ -78,6 +78,13 @@ class Settings:
     smtp_url: str | None = None
     mail_from: str = "Floorboard <no-reply@floorboard.invalid>"
     public_url: str = "http://127.0.0.1:5000"
+    # Market health: a before/after difference over fewer tasks than this is marked "too few
+    # tasks"; /metrics flags a category and region whose fill rate over the last
+    # `market_alert_days` local days is under `market_fill_rate_alert` (with at least
+    # `market_too_few_tasks` priced), and any whose effective pay is under the legal minimum.
+    market_too_few_tasks: int = 20
+    market_fill_rate_alert: float = 0.5
+    market_alert_days: int = 7
     digest_hour: int = 7  # UTC: when each day's digest of the kinds a user asked for that way goes out
     # Webhooks go to public addresses only (SSRF); tests let loopback (and plain http there) through.
     webhooks_allow_loopback: bool = False
@@ -137,6 +144,9 @@ class Settings:
             mail_from=env.get("FLOORBOARD_MAIL_FROM") or "Floorboard <no-reply@floorboard.invalid>",
             public_url=(env.get("FLOORBOARD_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
             digest_hour=_hour(env, "FLOORBOARD_DIGEST_HOUR", 7),
+            market_too_few_tasks=max(1, _number(env, "FLOORBOARD_MARKET_TOO_FEW_TASKS", 20, int)),
+            market_fill_rate_alert=min(1.0, max(0.0, _number(env, "FLOORBOARD_MARKET_FILL_RATE_ALERT", 0.5, float))),
+            market_alert_days=min(90, max(1, _number(env, "FLOORBOARD_MARKET_ALERT_DAYS", 7, int))),
             webhooks_allow_loopback=env.get("FLOORBOARD_WEBHOOKS_ALLOW_LOOPBACK", "") == "1",
             webhook_timeout_s=_number(env, "FLOORBOARD_WEBHOOK_TIMEOUT_S", 10.0, float),
             https_only=env.get("FLOORBOARD_HTTPS_ONLY", "") == "1",

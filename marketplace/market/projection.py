@@ -63,7 +63,9 @@ class _Fold:
         self.buckets: Counter[tuple[str, str, date, int]] = Counter()
         self.community: dict[tuple[str, date], Counter[str]] = defaultdict(Counter)
         self.zones = zones_of(session)
-        ids = sorted({int(e.data["task_id"]) for e in events if e.type in _TASK_FACTS})
+        ids = sorted(
+            {int(e.data["task_id"]) for e in events if e.type in _TASK_FACTS and e.data.get("status") != "rejected"}
+        )
         self.tasks = _locked_tasks(session, ids)
         priced = [e.data for e in events if e.type == "task.priced" and e.data.get("quote")]
         self.floors = {
