@@ -235,7 +235,7 @@ def test_replay_equals_live_whatever_order_the_topics_arrive_in(platform, storie
     # Live: each topic keeps its own order, but the topics interleave as their delays say.
     arrival = sorted(timed, key=lambda pair: pair[1] + timedelta(minutes=delays[EVENT_TYPES[pair[0].type].topic]))
     per_topic: dict[str, list] = {}
-    for event, at in timed:
+    for event, _ in timed:
         per_topic.setdefault(EVENT_TYPES[event.type].topic, []).append(event)
     order = [e for e, _ in arrival]
     for topic, events in per_topic.items():  # a topic's own order is kept: its events in log order
