@@ -1,0 +1,138 @@
+"""The legal-minimum compliance report: every task completed in a region in a month (its local
+month) whose pay fell under the legal minimum in force when it was completed, per minute worked,
+per hour worked or per task. It reads the tasks and their final quotes, not the projection: it is
+what an operator hands an inspector."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from marketplace.errors import Invalid, NotFound
+from marketplace.floors.legal import history, in_force
+from marketplace.floors.models import Region
+from marketplace.floors.zones import day_bounds, label, month_days, zone_of
+from marketplace.tasks.models import Task, TaskQuote, TaskStatus
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    task_id: int
+    category: str
+    tasker_id: int | None
+    completed_at: datetime
+    completed_local: str
+    minutes_worked: int
+    payout: int  # cents the tasker was paid (the final quote's payout)
+    rule: str  # per minute, per hour or per task
+    required: int  # cents that rule asks for this task
+    shortfall: int  # required - payout
+    source: str  # the law in force that day
+
+    def record(self) -> dict:
+        return {
+            "task_id": self.task_id,
+            "category": self.category,
+            "tasker_id": self.tasker_id,
+            "completed_at": self.completed_at.isoformat(),
+            "completed_local": self.completed_local,
+            "minutes_worked": self.minutes_worked,
+            "payout": self.payout,
+            "rule": self.rule,
+            "required": self.required,
+            "shortfall": self.shortfall,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    region: str
+    timezone: str
+    month: str
+    checked: int  # completed tasks in the month
+    without_minimum: int  # of them, completed while no legal minimum was in force
+    shortfalls: list[Shortfall]
+
+    @property
+    def clean(self) -> bool:
+        return not self.shortfalls
+
+
+def required_pay(
+    minutes: int, per_minute: int | None, per_hour: int | None, per_task: int | None
+) -> list[tuple[str, int]]:
+    """What each part of a minimum asks for a task of `minutes` worked, in whole cents rounded up
+    (a fraction of a cent owed is still owed)."""
+    rules = []
+    if per_minute:
+        rules.append(("per minute", per_minute * minutes))
+    if per_hour:
+        rules.append(("per hour", -(-per_hour * minutes // 60)))
+    if per_task:
+        rules.append(("per task", per_task))
+    return rules
+
+
+def report(session: Session, region: str, month: str) -> Report:
+    place = session.get(Region, region[:64]) if isinstance(region, str) else None
+    if place is None:
+        raise NotFound(f"No region {region!r}.", {"region": [f"No region {region!r}."]})
+    try:
+        first, last = month_days(month)
+    except ValueError as exc:
+        raise Invalid("Check the month.", {"month": [str(exc)]}) from None
+    tz = zone_of(session, region)
+    start, end = day_bounds(first, last, tz)
+    tasks = list(
+        session.exec(
+            select(Task)
+            .where(
+                col(Task.region) == region,
+                col(Task.status) == TaskStatus.completed,
+                col(Task.completed_at) >= start,
+                col(Task.completed_at) < end,
+            )
+            .order_by(col(Task.completed_at), col(Task.id))
+        )
+    )
+    finals: dict[int, TaskQuote] = {}
+    if tasks:
+        rows = session.exec(
+            select(TaskQuote)
+            .where(col(TaskQuote.task_id).in_([t.id for t in tasks]), col(TaskQuote.kind) == "final")
+            .order_by(col(TaskQuote.id))
+        )
+        finals = {q.task_id: q for q in rows}  # the latest final quote of each task
+    minimums = history(session, region)
+    shortfalls, without = [], 0
+    for task in tasks:
+        assert task.completed_at is not None
+        minimum = in_force(minimums, task.completed_at)
+        quote = finals.get(task.id)
+        if minimum is None:
+            without += 1
+            continue
+        if quote is None:
+            continue  # completed without a final price: no pay decided to check (the audit flags it)
+        minutes = task.minutes_worked or 0
+        for rule, required in required_pay(minutes, minimum.per_minute, minimum.per_hour, minimum.per_task):
+            if quote.payout < required:
+                shortfalls.append(
+                    Shortfall(
+                        task.id,
+                        task.category,
+                        task.tasker_id,
+                        task.completed_at,
+                        label(task.completed_at, tz),
+                        minutes,
+                        quote.payout,
+                        rule,
+                        required,
+                        required - quote.payout,
+                        minimum.source,
+                    )
+                )
+    return Report(region, tz.key, month, len(tasks), without, shortfalls)
