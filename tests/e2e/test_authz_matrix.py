@@ -187,6 +187,10 @@ MATRIX = [
         None,
         codes(401, 403, 403, 200, 404, 403),
     ),
+    # Market health: operators only, whoever asks, whatever the place.
+    ("GET", "/api/v1/market/series?category=yard-work&region=springfield", None, OPERATOR_ONLY),
+    ("GET", "/api/v1/market/floor-changes?category=yard-work&region=springfield", None, OPERATOR_ONLY),
+    ("GET", "/api/v1/market/series?category=yard-work&region=atlantis", None, codes(401, 403, 403, 403, 403, 404)),
 ]
 
 

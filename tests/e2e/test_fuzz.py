@@ -24,7 +24,7 @@ from marketplace.tasks.posting import TaskDraft, post_task
 from tests.support import NO_WINDOW, Pipeline, book
 
 EXAMPLES = 100
-OPERATOR_PATHS = ("/api/v1/floors", "/licenses", "/hide", "/refunds", "/revoke")
+OPERATOR_PATHS = ("/api/v1/floors", "/licenses", "/hide", "/refunds", "/revoke", "/api/v1/market/")
 OPERATOR_ROUTES = {("GET", "/api/v1/endorsements")}
 CLIENT_ROUTES = {
     ("POST", "/api/v1/tasks"),
