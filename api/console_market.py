@@ -69,12 +69,14 @@ class LineChart:
     bottom: int = HEIGHT - BOTTOM
 
 
-def line_chart(key, title, days: list[date], lines: dict[str, list], fmt, changes, scale: float = 1.0) -> LineChart:
+def line_chart(
+    key, title, days: list[date], lines: dict[str, list], fmt, changes, scale: float = 1.0, at_least: int = 1
+) -> LineChart:
     """Lines over the days (None leaves a gap), y from 0 to a round top, the first of each month
     (or each Monday, for short spans) ticked, and a marker on each floor change's day."""
     n = max(len(days) - 1, 1)
     values = [v for series in lines.values() for v in series if v is not None]
-    top_value = max(values, default=0) * scale
+    top_value = max(max(values, default=0) * scale, at_least)
     step = nice_step(max(int(top_value) + 1, 1))
     top = step * max(1, -(-int(top_value) // step))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -135,7 +137,7 @@ def charts(days: list[health.Day], changes: list[health.FloorChange], currency: 
         ),
         line_chart(
             "fill-rate", "Fill rate (accepted / priced)", dates,
-            {"fill rate": column("fill_rate")}, lambda v: f"{v * 100:.0f}%", changes, scale=100,
+            {"fill rate": column("fill_rate")}, lambda v: f"{v * 100:.0f}%", changes, scale=100, at_least=100,
         ),
         line_chart(
             "time-to-accept", "Time to accept (bucket upper bounds)", dates,
@@ -183,6 +185,7 @@ def _read(form: MarketForm, session):
     threshold = platform().settings.market_too_few_tasks
     changes = health.floor_changes(session, category, place.slug, first, last, threshold)
     form.category.data, form.region.data, form.first.data, form.to.data = category, place.slug, first, last
+    form.first.raw_data = form.to.raw_data = []  # show the span used, not the empty fields sent
     return place, days, changes, threshold
 
 

@@ -85,7 +85,7 @@ class TaskForm(FlaskForm):
         "Estimated time (minutes)", default=60, validators=[InputRequired(), NumberRange(1, MAX_ESTIMATED_MINUTES)]
     )
     starts_at = DateTimeLocalField(
-        "Start (local time in the region you chose)", format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
+        "Start (local time where the task is)", format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
     )
     # A single-use token: the same form sent twice (a double click, the back button) posts once.
     form_token = HiddenField()

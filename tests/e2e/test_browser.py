@@ -12,6 +12,7 @@ import time
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -32,13 +33,13 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 @contextmanager
 def serving(platform):
-    """The app on 127.0.0.1 with the pricing and payments workers running."""
+    """The app on 127.0.0.1 with the pricing, payments and market workers running."""
     with platform.uow() as uow:
         logins = seed_demo(uow, demo_users=True)
         uow.commit()
     app = create_app({"TESTING": True}, platform=platform)
     stop = threading.Event()
-    threads = run_in_threads(platform, [registry()["pricing"], registry()["payments"]], stop)
+    threads = run_in_threads(platform, [registry()[name] for name in ("pricing", "payments", "market")], stop)
     try:
         with live_server(app) as base:
             yield base, {role: (email, password) for email, password, role in logins}, platform
@@ -95,7 +96,7 @@ def post_a_task(page, title: str) -> None:
     page.get_by_label("Category").select_option("yard-work")
     page.get_by_label("Region").select_option("springfield")
     page.get_by_label("Title").fill(title)
-    page.get_by_label("Start (UTC)").fill("2031-04-02T10:00")
+    page.get_by_label("Start (local time where the task is)").fill("2031-04-02T10:00")
     page.get_by_label("Estimated time (minutes)").fill("95")
     page.get_by_role("button", name="Post the task").click()
     expect(page.locator("[data-status]")).to_have_attribute("data-status", "priced", timeout=30_000)
@@ -115,7 +116,7 @@ def test_client_signs_up_previews_posts_and_sees_the_task_priced(site, browser):
     page.get_by_label("Region").select_option("springfield")
     page.get_by_label("Title").fill("Clear the gutters")
     page.get_by_label("Description").fill("Two storeys, ladder on site.")
-    page.get_by_label("Start (UTC)").fill("2031-04-02T10:00")
+    page.get_by_label("Start (local time where the task is)").fill("2031-04-02T10:00")
     minutes = page.get_by_label("Estimated time (minutes)")
     preview = page.locator("#quote-preview")
     minutes.fill("95")
@@ -357,7 +358,8 @@ def test_a_client_sees_their_task_handed_to_a_new_tasker_opens_their_profile_and
     page.get_by_label("Region").select_option("springfield")
     page.get_by_label("Title").fill("Rake the leaves")
     soon = datetime.now(UTC) + timedelta(hours=10)  # inside the 24 h in which cancelling costs an hour
-    page.get_by_label("Start (UTC)").fill(soon.strftime("%Y-%m-%dT%H:%M"))
+    local = soon.astimezone(ZoneInfo("America/Chicago"))  # Springfield's clock
+    page.get_by_label("Start (local time where the task is)").fill(local.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_role("button", name="Post the task").click()
     expect(page.locator("[data-status]")).to_have_attribute("data-status", "priced", timeout=30_000)
     task_id = int(page.url.rstrip("/").split("/")[-1])
@@ -472,3 +474,74 @@ def test_a_mail_shows_on_the_dev_mail_page_after_a_task_is_accepted(make_platfor
         for thread in threads:
             thread.join(10)
         controller.stop()
+
+
+def test_a_client_enters_the_start_on_the_regions_own_clock(site, browser):
+    """Seattle keeps Pacific time: 10:00 on a July morning there is 17:00 UTC, and the page says
+    10:00 PDT; a time the clocks skip in March is refused on its field."""
+    base, _, platform = site
+    page = browser.new_page()
+    sign_up_client(page, base, "pacific@example.test")
+    page.get_by_role("link", name="Post a task").first.click()
+    page.get_by_label("Category").select_option("yard-work")
+    expect(page.get_by_label("Region").locator("option[value=seattle]")).to_contain_text("America/Los Angeles")
+    page.get_by_label("Region").select_option("seattle")
+    page.get_by_label("Title").fill("Mow before the barbecue")
+    start = page.get_by_label("Start (local time where the task is)")
+    start.fill("2031-03-09T02:30")  # 02:00 becomes 03:00 that night in Seattle
+    page.get_by_role("button", name="Post the task").click()
+    expect(page.locator("#task-form")).to_contain_text("does not exist in America/Los_Angeles")
+    page.get_by_label("Start (local time where the task is)").fill("2031-07-02T10:00")
+    page.get_by_role("button", name="Post the task").click()
+    expect(page.locator("[data-status]")).to_have_attribute("data-status", "priced", timeout=30_000)
+    expect(page.locator("[data-starts-local]")).to_have_text("2031-07-02 10:00 PDT")
+    task_id = int(page.url.rstrip("/").split("/")[-1])
+    with platform.uow() as uow:
+        from marketplace.tasks.models import Task
+
+        assert uow.session.get(Task, task_id).starts_at == datetime(2031, 7, 2, 17, 0, tzinfo=UTC)
+    shot(page, "client-local-start-time")
+    page.close()
+
+
+def test_the_operator_sees_a_floor_change_marked_on_the_market_chart(site, browser):
+    base, logins, _ = site
+    page = browser.new_page()
+    email, password = logins["operator"]
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{base}/console/floors/yard-work/springfield")
+    page.get_by_label("Hourly floor", exact=False).first.fill("2600")
+    page.get_by_label("Reason (kept in the audit history)").fill("Autumn review")
+    page.get_by_label("Public summary", exact=False).fill("Yard work up to $26 an hour")
+    page.get_by_role("button", name="Save a new version").click()
+    expect(page.locator("table")).to_contain_text("26.00")
+
+    # The dashboard, read with JavaScript off: the charts are drawn on the server.
+    context = browser.new_context(java_script_enabled=False)
+    dashboard = context.new_page()
+    dashboard.goto(f"{base}/login")
+    dashboard.get_by_label("Email").fill(email)
+    dashboard.get_by_label("Password").fill(password)
+    dashboard.get_by_role("button", name="Sign in").click()
+    dashboard.get_by_role("link", name="Market").click()
+    expect(dashboard.get_by_role("heading", name="Market health")).to_be_visible()
+    dashboard.get_by_label("Category").select_option("yard-work")
+    dashboard.get_by_label("Region").select_option("springfield")
+    dashboard.get_by_role("button", name="Show").click()
+    chart = dashboard.locator("figure[data-chart=pay] svg")
+    expect(chart).to_be_visible()
+    marker = chart.locator("g.floor-change[data-marker=v2]")
+    expect(marker).to_have_count(1)
+    expect(marker.locator("text")).to_contain_text("v2: Yard work up to $26 an hour")
+    expect(marker.locator("title")).to_have_text("Floor change v2: Yard work up to $26 an hour")
+    box = marker.locator("line").bounding_box()
+    assert box is not None and box["height"] > 100  # a line across the chart, not a dot
+    panel = dashboard.locator("[data-floor-change='2']")
+    expect(panel).to_contain_text("too few tasks")
+    expect(panel).to_contain_text("24.00 USD → 26.00 USD an hour")
+    shot(dashboard, "operator-market-dashboard")
+    context.close()
+    page.close()

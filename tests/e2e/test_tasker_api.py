@@ -5,6 +5,7 @@ on the new topics reaching their dead-letter queue."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import update
@@ -286,5 +287,8 @@ def test_a_task_cannot_be_started_days_before_it_starts_and_the_409_says_when(ma
     assert api.client.post(f"/api/v1/tasks/{task_id}/accept", headers=api.headers(tasker)).status_code == 200
     early = api.client.post(f"/api/v1/tasks/{task_id}/start", headers=api.headers(tasker))
     assert early.status_code == 409
-    assert f"starts at {starts:%Y-%m-%d %H:%M} UTC" in early.json["message"] and "not yet" in early.json["message"]
-    assert f"from {starts - timedelta(hours=2):%Y-%m-%d %H:%M}" in early.json["message"]
+    chicago = ZoneInfo("America/Chicago")  # Springfield's clock: the message speaks its time
+    local = starts.astimezone(chicago)
+    assert f"starts at {local:%Y-%m-%d %H:%M} {local.tzname()}" in early.json["message"]
+    assert "not yet" in early.json["message"]
+    assert f"from {(starts - timedelta(hours=2)).astimezone(chicago):%Y-%m-%d %H:%M}" in early.json["message"]
