@@ -304,19 +304,25 @@ def _print_cli(c: dict) -> None:
 def _print_replay(r: dict) -> None:
     table = Table(title="Replay: `floorboard replay` over logs of growing size (each in a process of its own)")
     table.add_column("events in the log", justify="right")
-    for projection in ("reputation", "tips"):
+    for projection in ("reputation", "tips", "market"):
         table.add_column(f"{projection} ev/s", justify="right")
         table.add_column("rate / smallest", justify="right")
         table.add_column("RSS built / peak", justify="right")
+    table.add_column("market / reputation", justify="right")
     for row in r["sizes"]:
         cells = [f"{row['events']:,}"]
-        for projection in ("reputation", "tips"):
+        for projection in ("reputation", "tips", "market"):
             m = row[projection]
             memory = f"{m['rss_built_mb']:,.0f} / {m['peak_rss_mb']:,.0f} MB"
             cells += [f"{m['events_per_s']:,.0f}", f"{m['rate_over_smallest']:.2f}", memory]
+        cells.append(f"{row['market_over_reputation']:.2f}")
         table.add_row(*cells)
     console.print(table)
-    console.print("tips replays read tips.activity only: 60% of each log's events.")
+    console.print(
+        "Each rate is events in the projection's topics per second. reputation reads tasks.lifecycle, "
+        "reviews.submitted and tips.activity (90% of each log), tips tips.activity (50%), market "
+        "tasks.priced, tasks.lifecycle and tips.activity (90%)."
+    )
 
 
 def _print_http(h: dict) -> None:

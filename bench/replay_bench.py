@@ -1,8 +1,9 @@
-"""Replay rate at growing log sizes: `floorboard replay reputation` and `... tips` over N events.
+"""Replay rate at growing log sizes: `floorboard replay reputation`, `... tips` and `... market`
+over N events, in one run on the same logs (so market's rate is read against reputation's).
 
 For each N, a fresh database and fresh Kafka topics get a synthetic history written straight to
-the topics, encoded by the same contracts the producers use: per 10 events, a tip posted, five
-votes, a task accepted and completed, a review and a tasker's cancellation. The population grows
+the topics, encoded by the same contracts the producers use: per 10 events, a tip posted, four
+votes, a task priced, accepted and completed, a review and a tasker's cancellation. The population grows
 with N (a tasker per 100 events, a tip per 10), so each tasker's history is the same size at every
 N and the curve shows what the replay itself costs per event as the log grows: flat is the goal.
 
@@ -26,6 +27,7 @@ from events.contracts import encode
 from events.envelope import CloudEvent
 
 CATEGORIES = ("yard-work", "moving", "cleaning", "assembly")
+PROJECTIONS = ("reputation", "tips", "market")
 START = datetime(2026, 1, 1, tzinfo=UTC)
 QUOTE = {
     "rate": 2400,
@@ -50,12 +52,20 @@ def history(n: int) -> Iterator[tuple[str, str, bytes]]:
         tasker = 1 + unit % taskers
         category = CATEGORIES[unit % len(CATEGORIES)]
         at = START + timedelta(seconds=i)
-        if step <= 5:
+        if step == 5:
+            priced = {"task_id": unit + 1, "status": "priced", "category": category, "region": "springfield"}
+            priced |= {"quote": QUOTE, "reason": None, "priced_at": at}
+            yield (
+                "tasks.priced",
+                str(unit + 1),
+                encode(CloudEvent(type="task.priced", subject=str(unit + 1), data=priced)),
+            )
+        elif step <= 4:
             if step == 0:
                 tip_id += 1
                 kind, extra = "tip.posted", {"title": f"tip {tip_id}", "body_html": "<p>Measure twice.</p>"}
             else:
-                kind, extra = "tip.voted", {"voter_id": 1 + (tasker + step) % taskers, "helpful": step != 5}
+                kind, extra = "tip.voted", {"voter_id": 1 + (tasker + step) % taskers, "helpful": step != 4}
             tip = {"tip_id": tip_id, "category": category, "author_id": tasker, "at": at}
             event = CloudEvent(type=kind, subject=str(tip_id), data=tip | extra)
             yield "tips.activity", category, encode(event)
@@ -158,7 +168,7 @@ def run(settings_for, sizes: list[int], steps) -> dict:
             "FLOORBOARD_ALLOW_ASYNC_COMMIT": "1",
         }
         row: dict = {"events": n}
-        for projection in ("reputation", "tips"):
+        for projection in PROJECTIONS:
             steps(f"replay bench: floorboard replay {projection}, {n:,} events in the log", None)
             measured = replay_in_child(
                 env, projection, lambda done, total: steps.progress.update(steps.current, completed=done, total=total)
@@ -167,8 +177,9 @@ def run(settings_for, sizes: list[int], steps) -> dict:
         rows.append(row)
     base = rows[0]
     for row in rows:
-        for projection in ("reputation", "tips"):
+        for projection in PROJECTIONS:
             row[projection]["rate_over_smallest"] = row[projection]["events_per_s"] / base[projection]["events_per_s"]
+        row["market_over_reputation"] = row["market"]["events_per_s"] / row["reputation"]["events_per_s"]
     return {"sizes": rows}
 
 
@@ -199,5 +210,5 @@ def _child(projection: str) -> int:
 
 if __name__ == "__main__":
     if sys.argv[1:2] != ["child"] or len(sys.argv) != 3:
-        sys.exit("usage: python -m bench.replay_bench child reputation|tips")
+        sys.exit("usage: python -m bench.replay_bench child reputation|tips|market")
     sys.exit(_child(sys.argv[2]))
