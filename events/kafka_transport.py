@@ -15,6 +15,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetad
 from kafka.errors import IllegalStateError, KafkaError
 
 from events.outages import ThrottledLog
+from events.retention import DEFAULT_TOPIC_RETENTION_S
 from events.topics import TOPICS, all_topic_names
 from events.transport import CommitLost, Record
 
@@ -211,6 +212,14 @@ class KafkaTopicReader:
         self._consumer.close(autocommit=False)
 
 
+def _retention_ms(name: str) -> str:
+    """Topics the projections are rebuilt from (`floorboard replay`), and the dead letters, are
+    kept; the others for the embedded log's default windows. (A topic created before this keeps
+    the broker's default: `kafka-configs.sh --alter --add-config retention.ms=-1` fixes it.)"""
+    seconds = DEFAULT_TOPIC_RETENTION_S.get(name)
+    return "-1" if seconds is None else str(seconds * 1000)
+
+
 class KafkaTransport:
     name = "kafka"
 
@@ -246,7 +255,9 @@ class KafkaTransport:
             if self.prefix + name in existing:
                 continue
             topic = TOPICS.get(name)
-            configs = {"cleanup.policy": "compact"} if topic and topic.compacted else {}
+            configs = (
+                {"cleanup.policy": "compact"} if topic and topic.compacted else {"retention.ms": _retention_ms(name)}
+            )
             missing[self.prefix + name] = {"num_partitions": self.partitions, "configs": configs}
         if missing:
             self.admin.create_topics(missing, timeout_ms=30_000, raise_errors=False, wait_for_metadata=True)

@@ -5,9 +5,9 @@
   because the log rows behind it are gone too (below), and Kafka's group offsets have long moved on.
 - On Kafka, outbox rows the relay published are pruned after a window (default 7 days): the
   broker holds the events from then on.
-- On the embedded log, the outbox *is* the log. Each topic has its own retention (tasks and
-  payments 7 days; the topics the reputation and tips projections are rebuilt from, and the
-  dead-letter topics, are kept), and a row goes only once every group that reads its topic has
+- On the embedded log, the outbox *is* the log. Each topic has its own retention (postings and
+  reputation changes 7 days; the topics the projections are rebuilt from, and the dead-letter
+  topics, are kept), and a row goes only once every group that reads its topic has
   committed past it, so retention never drops an event a consumer has yet to see.
   `pricing.floors` is compacted instead: only the newest row per key stays, and each row carries
   every version of its key's floor, so nothing the pricing stage needs is lost.
@@ -31,13 +31,12 @@ from events.tables import ConsumerOffset, EventLogRow, ProcessedEvent
 from events.topics import CONSUMER_GROUPS, TOPICS
 
 DAY = 24 * 3600
-# Embedded log, seconds per topic; a topic not named here is kept. The reputation and tips
-# projections are rebuilt (`floorboard replay`) from reviews.submitted, tips.activity and
-# tasks.lifecycle, so those stay, and so do the DLQs, until someone replays them.
+# Seconds per topic (the embedded log's default, and the retention.ms new Kafka topics get); a
+# topic not named here is kept. The projections are rebuilt (`floorboard replay`) from
+# tasks.priced, tasks.lifecycle, payments.events, reviews.submitted, tips.activity and
+# community.activity, so those stay, and so do the DLQs, until someone replays them.
 DEFAULT_TOPIC_RETENTION_S: dict[str, int] = {
     "tasks.posted": 7 * DAY,
-    "tasks.priced": 7 * DAY,
-    "payments.events": 7 * DAY,
     "reputation.changes": 7 * DAY,
 }
 COMPACTED = tuple(name for name, topic in TOPICS.items() if topic.compacted)
