@@ -423,6 +423,9 @@ def test_a_client_and_a_tasker_talk_on_the_task_page_with_the_unread_count(open_
     # A new message while the client is elsewhere (not on the task page, whose poll reads the thread):
     # the header counts it until the task page is opened.
     page.goto(f"{base}/tasks")
+    # A status poll the task page sent just before it was left may still be served (on a loaded
+    # machine, after the message below), and it would read the message: let it land first.
+    page.wait_for_timeout(3000)
     requests.post(f"{base}/api/v1/tasks/{task_id}/messages", json={"body": "See you at 9."}, headers=auth, timeout=10)
     page.reload()
     expect(page.locator("[data-unread]")).to_have_attribute("data-unread", "1")
