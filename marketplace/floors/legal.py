@@ -14,7 +14,7 @@ from marketplace.clock import to_utc, utcnow
 from marketplace.db import UnitOfWork
 from marketplace.errors import Invalid, NotFound
 from marketplace.floors.models import FloorRuleVersion, LegalMinimumVersion, Region
-from pricing import LegalMinimum
+from pricing import FloorRule, LegalMinimum, validate_rule
 from pricing.rules import MAX_FLOOR_CENTS
 
 MAX_AHEAD = timedelta(days=730)
@@ -59,6 +59,14 @@ def binding_from(session: Session, region: str, at: datetime) -> list[LegalMinim
     rows = history(session, region)
     current = in_force(rows, at)
     return [to_minimum(r) for r in rows if r is current or r.effective_from > at]
+
+
+def validate_against(rule: FloorRule, minimums: list[LegalMinimum]) -> None:
+    """The rule's own bounds, and each of `minimums` (FloorRuleError names what is broken)."""
+    if not minimums:
+        validate_rule(rule)
+    for minimum in minimums:
+        validate_rule(rule, minimum)
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,14 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from marketplace.clock import utcnow
-from marketplace.floors.legal import binding_from
+from marketplace.floors.legal import binding_from, validate_against
 from marketplace.floors.models import Category, Region
 from marketplace.floors.versions import (
     RULE_FIELDS,
     all_versions,
 )
 from marketplace.tasks.models import Task
-from pricing import FloorRuleError, validate_rule
+from pricing import FloorRuleError
 from pricing.rules import FloorRule, rule_in_force
 from pricing.simulate import Posting, Simulation, simulate
 
@@ -61,8 +61,7 @@ def simulate_proposals(
     binding = {slug: binding_from(session, slug, now) for slug in regions}
 
     def check(rule: FloorRule, region: str) -> None:
-        for minimum in binding[region] or [None]:  # type: ignore[list-item]
-            validate_rule(rule, minimum)
+        validate_against(rule, binding[region])
 
     # Refuse a proposal that could never be published, whether or not a posting would reach it.
     for p in proposals:

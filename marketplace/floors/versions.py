@@ -18,9 +18,9 @@ from sqlmodel import Session, col, func, select
 from events.envelope import CloudEvent
 from marketplace.clock import to_utc, utcnow
 from marketplace.db import UnitOfWork
-from marketplace.floors.legal import binding_from
+from marketplace.floors.legal import binding_from, validate_against
 from marketplace.floors.models import Category, FloorRuleVersion, Region
-from pricing import FloorRule, FloorRuleError, validate_rule
+from pricing import FloorRule, FloorRuleError
 from pricing.money import format_cents
 from pricing.rules import MONEY_FIELDS, rule_in_force
 
@@ -196,8 +196,7 @@ def set_floor(uow: UnitOfWork, change: FloorChange, author_id: int | None, autho
     if "hourly_floor" not in change.values and base is None:
         raise FloorRuleError({"hourly_floor": ["Required for a category and region with no floor yet."]})
     candidate = FloorRule(category=change.category, region=change.region, **values)
-    for minimum in binding_from(session, change.region, effective_from) or [None]:  # type: ignore[list-item]
-        validate_rule(candidate, minimum)
+    validate_against(candidate, binding_from(session, change.region, effective_from))
     if base is not None and not change.confirmed:
         _check_sanity(base, candidate)
 

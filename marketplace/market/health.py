@@ -122,39 +122,22 @@ def check_span(first: date, last: date) -> None:
         raise Invalid("Check the dates.", {"from": [f"At most {MAX_DAYS} days at a time."]})
 
 
+def _rows(session: Session, model, category: str, region: str | None, first: date, last: date) -> list:
+    """A projection table's rows for one category (and region), from day `first` to `last`."""
+    query = select(model).where(col(model.category) == category, col(model.day) >= first, col(model.day) <= last)
+    if region is not None:
+        query = query.where(col(model.region) == region)
+    return list(session.exec(query))
+
+
 def _days(session: Session, category: str, region: str, first: date, last: date) -> dict[date, Day]:
-    found = {
-        first + timedelta(days=k): Day(first + timedelta(days=k), dict.fromkeys(COUNTERS, 0), Counter())
-        for k in range((last - first).days + 1)
-    }
-    rows = session.exec(
-        select(MarketDay).where(
-            col(MarketDay.category) == category,
-            col(MarketDay.region) == region,
-            col(MarketDay.day) >= first,
-            col(MarketDay.day) <= last,
-        )
-    )
-    for row in rows:
+    span = [first + timedelta(days=k) for k in range((last - first).days + 1)]
+    found = {day: Day(day, dict.fromkeys(COUNTERS, 0), Counter()) for day in span}
+    for row in _rows(session, MarketDay, category, region, first, last):
         found[row.day].counts = {name: getattr(row, name) for name in COUNTERS}
-    buckets = session.exec(
-        select(MarketAcceptBucket).where(
-            col(MarketAcceptBucket.category) == category,
-            col(MarketAcceptBucket.region) == region,
-            col(MarketAcceptBucket.day) >= first,
-            col(MarketAcceptBucket.day) <= last,
-        )
-    )
-    for b in buckets:
+    for b in _rows(session, MarketAcceptBucket, category, region, first, last):
         found[b.day].buckets[b.upper_s] += b.count
-    community = session.exec(
-        select(MarketCommunityDay).where(
-            col(MarketCommunityDay.category) == category,
-            col(MarketCommunityDay.day) >= first,
-            col(MarketCommunityDay.day) <= last,
-        )
-    )
-    for c in community:
+    for c in _rows(session, MarketCommunityDay, category, None, first, last):
         found[c.day].tips, found[c.day].tip_votes, found[c.day].endorsements = c.tips, c.tip_votes, c.endorsements
     return found
 

@@ -58,10 +58,10 @@ def _user(session: Session, user_id: int) -> User | None:
 
 def _when(session: Session, task: Task, at: datetime) -> str:
     """A moment on the task region's local clock, with the zone's abbreviation."""
-    return label(at, plans_zone(session, task.region))
+    return label(at, _zone(session, task.region))
 
 
-def plans_zone(session: Session, region: str) -> ZoneInfo:
+def _zone(session: Session, region: str) -> ZoneInfo:
     return held(session, ("zone", region), lambda: zone_of(session, region))
 
 
