@@ -163,8 +163,13 @@ def charts(days: list[health.Day], changes: list[health.FloorChange], currency: 
             lambda v: f"{v:g}", changes,
         ),
         line_chart(
-            "community", "Community: tips, votes and endorsements (UTC days)", dates,
-            {"tips": column("tips"), "tip votes": column("tip_votes"), "endorsements": column("endorsements")},
+            "community", "Community: tips, questions, answers and endorsements (UTC days)", dates,
+            {
+                "tips": column("tips"),
+                "questions": column("questions"),
+                "answers": column("answers"),
+                "endorsements": column("endorsements"),
+            },
             lambda v: f"{v:g}", changes,
         ),
     ]  # fmt: skip

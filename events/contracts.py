@@ -220,6 +220,44 @@ class TipHidden(TipEvent):
     reason = fields.String(required=True)
 
 
+class QuestionEvent(Payload):
+    question_id = whole(required=True)
+    category = slug(required=True)
+    author_id = whole(required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class QuestionAsked(QuestionEvent):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=120))
+
+
+class QuestionHidden(QuestionEvent):
+    hidden_by = whole(required=True)
+    reason = fields.String(required=True)
+
+
+class AnswerEvent(Payload):
+    answer_id = whole(required=True)
+    question_id = whole(required=True)
+    category = slug(required=True)
+    author_id = whole(required=True)  # the answer's author
+    at = fields.AwareDateTime(required=True)
+
+
+class AnswerVoted(AnswerEvent):
+    voter_id = whole(required=True)
+    helpful = fields.Boolean(required=True)
+
+
+class AnswerAccepted(AnswerEvent):
+    accepted_by = whole(required=True)  # the asker
+
+
+class AnswerHidden(AnswerEvent):
+    hidden_by = whole(required=True)
+    reason = fields.String(required=True)
+
+
 class ReputationChanged(Payload):
     tasker_id = whole(required=True)
     category = slug(required=True)
@@ -293,6 +331,12 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("tip.posted", "tips.activity", TipPosted),
         EventType("tip.voted", "tips.activity", TipVoted),
         EventType("tip.hidden", "tips.activity", TipHidden),
+        EventType("question.asked", "tips.activity", QuestionAsked),
+        EventType("question.hidden", "tips.activity", QuestionHidden),
+        EventType("answer.posted", "tips.activity", AnswerEvent),
+        EventType("answer.voted", "tips.activity", AnswerVoted),
+        EventType("answer.accepted", "tips.activity", AnswerAccepted),
+        EventType("answer.hidden", "tips.activity", AnswerHidden),
         EventType("reputation.changed", "reputation.changes", ReputationChanged),
         *(
             EventType(f"payment.{kind}", "payments.events", PaymentEvent)

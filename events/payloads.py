@@ -177,6 +177,32 @@ class ReviewSubmitted(_View):
 
 
 # The view of each event type a projection reads.
+@dataclass(frozen=True)
+class AnswerEvent(_View):
+    answer_id: int
+    question_id: int
+    category: str
+    author_id: int  # the answer's author
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AnswerVoted(AnswerEvent):
+    voter_id: int
+    helpful: bool
+
+
+@dataclass(frozen=True)
+class AnswerAccepted(AnswerEvent):
+    accepted_by: int
+
+
+@dataclass(frozen=True)
+class AnswerHidden(AnswerEvent):
+    hidden_by: int
+    reason: str
+
+
 VIEWS: dict[str, type[_View]] = {
     "task.accepted": TaskLifecycle,
     "task.started": TaskLifecycle,
@@ -198,6 +224,10 @@ VIEWS: dict[str, type[_View]] = {
     "tip.posted": TipPosted,
     "tip.voted": TipVoted,
     "tip.hidden": TipHidden,
+    "answer.posted": AnswerEvent,
+    "answer.voted": AnswerVoted,
+    "answer.accepted": AnswerAccepted,
+    "answer.hidden": AnswerHidden,
 }
 
 

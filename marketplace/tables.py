@@ -2,7 +2,18 @@
 every table at once (the tests, `bootstrap`)."""
 
 from marketplace.accounts.models import ApiToken, Role, User, WebSession
-from marketplace.community.models import BoardEntry, HandoffCredit, KarmaTip, Reputation, Tip, TipVote
+from marketplace.community.models import (
+    Answer,
+    AnswerVote,
+    BoardEntry,
+    HandoffCredit,
+    KarmaAnswer,
+    KarmaTip,
+    Question,
+    Reputation,
+    Tip,
+    TipVote,
+)
 from marketplace.conversations.models import Message, OperatorRead, ThreadRead
 from marketplace.floors.models import Category, FloorRuleVersion, LegalMinimumVersion, Level, Region
 from marketplace.market.models import MarketAcceptBucket, MarketCommunityDay, MarketDay, MarketTask
@@ -31,6 +42,10 @@ from marketplace.tasks.models import (
 
 __all__ = [
     "Adjustment",
+    "Answer",
+    "AnswerVote",
+    "KarmaAnswer",
+    "Question",
     "AdjustmentStatus",
     "ApiToken",
     "Block",

@@ -17,6 +17,10 @@ TYPES = [
     "tip.posted",
     "tip.voted",
     "tip.hidden",
+    "answer.posted",
+    "answer.voted",
+    "answer.accepted",
+    "answer.hidden",
 ]
 
 

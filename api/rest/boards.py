@@ -5,24 +5,43 @@ from __future__ import annotations
 from flask import g
 from flask.views import MethodView
 
-from api.auth import SECURITY, requires
+from api.auth import SECURITY, bearer_user, requires
 from api.input import Blueprint
 from api.limits import tips_limit
 from api.platform import unit_of_work
 from api.rest.boards_schemas import (
     EXAMPLES,
+    AnswerCreateSchema,
+    AnswerSchema,
+    AnswerVoteSchema,
     BoardArgsSchema,
+    BoardQuestionsSchema,
     BoardSchema,
     HideSchema,
+    QuestionCreateSchema,
+    QuestionSchema,
+    QuestionThreadSchema,
     TipCreateSchema,
     TipSchema,
     VoteCreateSchema,
     VoteSchema,
 )
 from marketplace.community.boards import board_page
+from marketplace.community.questions import (
+    accept_answer,
+    answer_question,
+    ask_question,
+    board_questions,
+    hide_answer,
+    hide_question,
+    question_page,
+    vote_answer,
+)
 from marketplace.community.tips import hide_tip, post_tip, vote_tip
 
-blp = Blueprint("boards", __name__, url_prefix="/api/v1", description="Tips boards, one per category")
+blp = Blueprint(
+    "boards", __name__, url_prefix="/api/v1", description="Tips boards and their questions, one per category"
+)
 
 
 @blp.route("/boards/<category>")
@@ -77,3 +96,107 @@ class HideTip(MethodView):
             tip = hide_tip(unit, g.user, tip_id, data["reason"])
             unit.commit()
             return tip
+
+
+@blp.route("/boards/<category>/questions")
+class BoardQuestions(MethodView):
+    @blp.arguments(BoardArgsSchema, location="query")
+    @blp.response(200, BoardQuestionsSchema)
+    def get(self, args, category: str):
+        """A board's questions, newest first, each with its asker's tier and its answer count (anyone reads them)"""
+        with unit_of_work() as unit:
+            return board_questions(unit.session, category, args["page"], args["page_size"])
+
+    @requires("tasker")
+    @blp.arguments(QuestionCreateSchema, example=EXAMPLES[QuestionCreateSchema])
+    @blp.response(201, QuestionSchema)
+    @blp.doc(security=SECURITY)
+    @tips_limit
+    def post(self, data, category: str):
+        """Ask the board a question: a title (at most 120 characters) and a Markdown body (at most 5,000)"""
+        with unit_of_work() as unit:
+            question = ask_question(unit, g.user, category, data["title"], data["body"])
+            unit.commit()
+            return question
+
+
+@blp.route("/questions/<int:question_id>")
+class QuestionItem(MethodView):
+    @blp.response(200, QuestionThreadSchema)
+    def get(self, question_id: int):
+        """A question and its answers: the one that helped first, then by the Wilson lower bound of the helpful share"""
+        user = bearer_user()  # before the unit of work: on SQLite it holds the write lock
+        with unit_of_work() as unit:
+            return question_page(unit.session, question_id, user)
+
+
+@blp.route("/questions/<int:question_id>/answers")
+class QuestionAnswers(MethodView):
+    @requires("tasker")
+    @blp.arguments(AnswerCreateSchema, example=EXAMPLES[AnswerCreateSchema])
+    @blp.response(201, AnswerSchema)
+    @blp.doc(security=SECURITY)
+    @tips_limit
+    def post(self, data, question_id: int):
+        """Answer a question (Markdown, at most 5,000 characters)"""
+        with unit_of_work() as unit:
+            answer = answer_question(unit, g.user, question_id, data["body"])
+            unit.commit()
+            return answer
+
+
+@blp.route("/answers/<int:answer_id>/votes")
+class AnswerVotes(MethodView):
+    @requires("tasker")
+    @blp.arguments(VoteCreateSchema, example=EXAMPLES[VoteCreateSchema])
+    @blp.response(201, AnswerVoteSchema)
+    @blp.alt_response(409, description="You have already voted on this answer")
+    @blp.doc(security=SECURITY)
+    def post(self, data, answer_id: int):
+        """Vote an answer helpful or not: once per answer, never on your own"""
+        with unit_of_work() as unit:
+            vote = vote_answer(unit, g.user, answer_id, data["helpful"])
+            unit.commit()
+            return vote
+
+
+@blp.route("/answers/<int:answer_id>/accept")
+class AcceptAnswer(MethodView):
+    @requires("tasker")
+    @blp.response(200, AnswerSchema)
+    @blp.alt_response(409, description="You already marked an answer to this question")
+    @blp.doc(security=SECURITY)
+    def post(self, answer_id: int):
+        """The asker marks the answer that helped (once per question; it adds to its author's karma)"""
+        with unit_of_work() as unit:
+            answer = accept_answer(unit, g.user, answer_id)
+            unit.commit()
+            return answer
+
+
+@blp.route("/questions/<int:question_id>/hide")
+class HideQuestion(MethodView):
+    @requires("operator")
+    @blp.arguments(HideSchema, example=EXAMPLES[HideSchema])
+    @blp.response(200, QuestionSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, data, question_id: int):
+        """Operators: hide a question (and so its answers) from its board, with a reason"""
+        with unit_of_work() as unit:
+            question = hide_question(unit, g.user, question_id, data["reason"])
+            unit.commit()
+            return question
+
+
+@blp.route("/answers/<int:answer_id>/hide")
+class HideAnswer(MethodView):
+    @requires("operator")
+    @blp.arguments(HideSchema, example=EXAMPLES[HideSchema])
+    @blp.response(200, AnswerSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, data, answer_id: int):
+        """Operators: hide an answer, with a reason"""
+        with unit_of_work() as unit:
+            answer = hide_answer(unit, g.user, answer_id, data["reason"])
+            unit.commit()
+            return answer

@@ -67,6 +67,96 @@ class BoardSchema(ApiSchema):
     tips = fields.List(fields.Nested(BoardTipSchema))
 
 
+class QuestionCreateSchema(TipCreateSchema):
+    """A question: the same limits and sanitizing as a tip."""
+
+
+class AnswerCreateSchema(ApiSchema):
+    body = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=5000),
+        metadata={"description": "Markdown; raw HTML is shown as text and links are sanitized"},
+    )
+
+
+class QuestionSchema(ApiSchema):
+    id = fields.Integer()
+    category = fields.String()
+    author_id = fields.Integer()
+    title = fields.String()
+    body_html = fields.String()
+    accepted_answer_id = fields.Integer(allow_none=True)
+    hidden = fields.Boolean()
+    created_at = fields.AwareDateTime()
+
+
+class AnswerSchema(ApiSchema):
+    id = fields.Integer()
+    question_id = fields.Integer()
+    category = fields.String()
+    author_id = fields.Integer()
+    body_html = fields.String()
+    helpful = fields.Integer()
+    unhelpful = fields.Integer()
+    hidden = fields.Boolean()
+    created_at = fields.AwareDateTime()
+
+
+class AnswerVoteSchema(ApiSchema):
+    answer_id = fields.Integer()
+    voter_id = fields.Integer()
+    helpful = fields.Boolean()
+    created_at = fields.AwareDateTime()
+
+
+class BoardQuestionSchema(ApiSchema):
+    id = fields.Integer()
+    category = fields.String()
+    title = fields.String()
+    author_id = fields.Integer()
+    author = fields.String(metadata={"description": "The asker's display name"})
+    author_tier = fields.String(metadata={"description": "The asker's tier in this category"})
+    answers = fields.Integer(metadata={"description": "Visible answers"})
+    accepted_answer_id = fields.Integer(allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class BoardQuestionsSchema(ApiSchema):
+    category = fields.String()
+    total = fields.Integer()
+    page = fields.Integer()
+    page_size = fields.Integer()
+    questions = fields.List(fields.Nested(BoardQuestionSchema))
+
+
+class ThreadAnswerSchema(ApiSchema):
+    id = fields.Integer()
+    body_html = fields.String()
+    author_id = fields.Integer()
+    author = fields.String()
+    author_tier = fields.String()
+    helpful = fields.Integer()
+    unhelpful = fields.Integer()
+    rank = fields.Float(metadata={"description": "Wilson lower bound of the helpful share"})
+    accepted = fields.Boolean(metadata={"description": "The answer the asker marked as the one that helped"})
+    hidden = fields.Boolean()
+    created_at = fields.AwareDateTime()
+
+
+class QuestionThreadSchema(ApiSchema):
+    id = fields.Integer()
+    category = fields.String()
+    title = fields.String()
+    body_html = fields.String()
+    author_id = fields.Integer()
+    author = fields.String()
+    author_tier = fields.String()
+    accepted_answer_id = fields.Integer(allow_none=True)
+    hidden = fields.Boolean()
+    created_at = fields.AwareDateTime()
+    answers = fields.List(fields.Nested(ThreadAnswerSchema), metadata={"description": "Accepted first, then by rank"})
+
+
 # Examples for the API docs, one per request body (each loads cleanly: tests/unit/test_api_examples.py).
 EXAMPLES = {
     TipCreateSchema: {
@@ -74,5 +164,7 @@ EXAMPLES = {
         "body": "Lay a **tarp** under the hedge: the clippings come up in one go.",
     },
     VoteCreateSchema: {"helpful": True},
+    QuestionCreateSchema: {"title": "How do you price a hedge by the metre?", "body": "Do you *measure* first?"},
+    AnswerCreateSchema: {"body": "Walk it with a **tape**, then estimate 10 minutes a metre."},
     HideSchema: {"reason": "Advertising"},
 }

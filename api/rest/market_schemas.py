@@ -58,6 +58,8 @@ class MarketDaySchema(ApiSchema):
     share_at_floor = fields.Float(allow_none=True)
     tips = fields.Integer(metadata={"description": "Tips posted on the category's board (UTC day)"})
     tip_votes = fields.Integer()
+    questions = fields.Integer(metadata={"description": "Questions asked on the category's board (UTC day)"})
+    answers = fields.Integer()
     endorsements = fields.Integer()
     hourly_floor = fields.Integer(allow_none=True, metadata={"description": "The floor in force at the day's end"})
     legal_minimum_per_hour = fields.Integer(allow_none=True)

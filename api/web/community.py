@@ -6,10 +6,12 @@ from flask import abort, request
 from sqlmodel import col, select
 
 from api.platform import unit_of_work
+from api.web.questions import QuestionForm
 from api.web.sign_in import signed_in, web_requires, web_user
 from api.web.site import bp, render_page
 from marketplace.clock import utcnow
 from marketplace.community.boards import board_page
+from marketplace.community.questions import board_questions
 from marketplace.community.reputation import public_reputation
 from marketplace.community.tips import tips_by
 from marketplace.floors.models import Category
@@ -37,7 +39,8 @@ def board(category: str):
         if cat is None:
             abort(404, description=f"No board {category!r}.")
         view = board_page(unit.session, category, page, 20)
-    return render_page("web/board.html", category=cat, board=view)
+        questions = board_questions(unit.session, category, 1, 20)
+    return render_page("web/board.html", category=cat, board=view, questions=questions, ask_form=QuestionForm())
 
 
 @bp.get("/taskers/<int:tasker_id>")

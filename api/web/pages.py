@@ -12,6 +12,7 @@ from api.web import (  # noqa: F401 - each adds routes to bp
     community,
     conversation,
     email_prefs,
+    questions,
 )
 from api.web.site import bp
 

@@ -88,3 +88,57 @@ class HandoffCredit(SQLModel, table=True):
     task_id: int = Field(primary_key=True)
     passed_by: int
     category: str = Field(max_length=64)
+
+
+class Question(SQLModel, table=True):
+    """A tasker's question on a category's board (Markdown, sanitized as tips are)."""
+
+    __tablename__ = "questions"
+    id: int = Field(default=None, primary_key=True)  # assigned on insert; code only sees stored rows
+    category: str = Field(foreign_key="categories.slug", max_length=64, index=True)
+    author_id: int = Field(foreign_key="users.id", index=True)
+    title: str = Field(max_length=120)
+    body_markdown: str = Field(sa_column=Column(Text, nullable=False))
+    body_html: str = Field(sa_column=Column(Text, nullable=False))
+    accepted_answer_id: int | None = None  # the answer the asker marked as the one that helped
+    hidden: bool = False
+    hidden_reason: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Answer(SQLModel, table=True):
+    __tablename__ = "answers"
+    id: int = Field(default=None, primary_key=True)  # assigned on insert; code only sees stored rows
+    question_id: int = Field(foreign_key="questions.id", index=True)
+    category: str = Field(max_length=64)
+    author_id: int = Field(foreign_key="users.id", index=True)
+    body_markdown: str = Field(sa_column=Column(Text, nullable=False))
+    body_html: str = Field(sa_column=Column(Text, nullable=False))
+    helpful: int = 0  # counts of the votes below, kept with them in the same transaction
+    unhelpful: int = 0
+    hidden: bool = False
+    hidden_reason: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AnswerVote(SQLModel, table=True):
+    __tablename__ = "answer_votes"
+    __table_args__ = (UniqueConstraint("answer_id", "voter_id"),)
+    id: int = Field(default=None, primary_key=True)  # assigned on insert; code only sees stored rows
+    answer_id: int = Field(foreign_key="answers.id", index=True)
+    voter_id: int = Field(foreign_key="users.id")
+    helpful: bool
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class KarmaAnswer(SQLModel, table=True):
+    """The reputation projection's own counts per answer, from which answer karma is summed."""
+
+    __tablename__ = "karma_answers"
+    answer_id: int = Field(primary_key=True)
+    tasker_id: int = Field(index=True)
+    category: str = Field(max_length=64)
+    helpful: int = 0
+    unhelpful: int = 0
+    accepted: bool = False
+    hidden: bool = False

@@ -9,14 +9,32 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam, or_
 from sqlmodel import Session, col, select
 
 from events.envelope import CloudEvent
-from events.payloads import HandedOff, ReviewSubmitted, TaskCancelled, TipEvent, TipPosted, view_of
+from events.payloads import (
+    AnswerAccepted,
+    AnswerEvent,
+    AnswerVoted,
+    HandedOff,
+    ReviewSubmitted,
+    TaskCancelled,
+    TipEvent,
+    TipPosted,
+    view_of,
+)
 from marketplace.accounts.models import Role, User
 from marketplace.community import tip_activity
-from marketplace.community.models import HandoffCredit, KarmaTip, Reputation
-from marketplace.community.scoring import bayesian_rating, reliability, reputation_score, tier_for, tip_karma
+from marketplace.community.models import HandoffCredit, KarmaAnswer, KarmaTip, Reputation
+from marketplace.community.scoring import (
+    answer_karma,
+    bayesian_rating,
+    reliability,
+    reputation_score,
+    tier_for,
+    tip_karma,
+)
 from marketplace.db import UnitOfWork, insert_many_if_absent
 from marketplace.errors import NotFound
 from marketplace.taskers.levels import standing
@@ -51,9 +69,14 @@ class _Change:
         self.karma = self.karma or other.karma
 
 
+ANSWER_TYPES = ("answer.posted", "answer.voted", "answer.accepted", "answer.hidden")
+
 COUNTED = (
     "tip.voted",
     "tip.hidden",
+    "answer.voted",
+    "answer.accepted",
+    "answer.hidden",
     "task.accepted",
     "task.completed",
     "task.cancelled",
@@ -64,7 +87,7 @@ COUNTED = (
 
 def _key(event: CloudEvent, view: Any) -> Key | None:
     """Whose reputation this event changes, or None if it changes no one's."""
-    if isinstance(view, TipEvent):
+    if isinstance(view, (TipEvent, AnswerEvent)):
         return view.author_id, view.category
     if isinstance(view, TaskCancelled) and view.cancelled_by != "tasker":
         return None  # a client's cancellation says nothing about the tasker
@@ -178,13 +201,21 @@ def _covering(model, keys) -> list:
 
 
 def _karma_for(session: Session, keys: list[Key]) -> dict[Key, float]:
+    """Knowledge karma: tips' votes, and answers' votes and acceptances (hidden ones count not)."""
     votes: dict[Key, list[tuple[int, int, int]]] = {key: [] for key in keys}
+    answers: dict[Key, list[tuple[int, int, int, bool]]] = {key: [] for key in keys}
     if keys:
         rows = session.exec(select(KarmaTip).where(*_covering(KarmaTip, keys), col(KarmaTip.hidden).is_(False)))
         for r in rows:
             if (key := (r.tasker_id, r.category)) in votes:
                 votes[key].append((r.tip_id, r.helpful, r.unhelpful))
-    return {key: tip_karma(v) for key, v in votes.items()}
+        found = session.exec(
+            select(KarmaAnswer).where(*_covering(KarmaAnswer, keys), col(KarmaAnswer.hidden).is_(False))
+        )
+        for a in found:
+            if (key := (a.tasker_id, a.category)) in answers:
+                answers[key].append((a.answer_id, a.helpful, a.unhelpful, a.accepted))
+    return {key: round(tip_karma(votes[key]) + answer_karma(answers[key]), 6) for key in keys}
 
 
 def _karma_tip(posted: TipPosted) -> dict:
@@ -206,6 +237,62 @@ def _apply_tips(session: Session, events: list[CloudEvent]) -> None:
     tips = [e for e in events if e.type in tip_activity.TIP_TYPES]
     if tips:
         tip_activity.apply(session, KarmaTip, tip_activity.fold(tips), _karma_tip, "reputation")
+    _apply_answers(session, events)
+
+
+def _apply_answers(session: Session, events: list[CloudEvent]) -> None:
+    """Answers' votes, acceptance and hiding, as KarmaAnswer counts: as one event at a time would
+    leave them (a vote for an answer never posted raises LookupError, as applying it alone would)."""
+    posted: dict[int, AnswerEvent] = {}
+    counts: dict[int, list] = {}  # answer id -> [helpful, unhelpful, accepted, hidden]
+    must_exist: dict[int, str] = {}
+    for event in events:
+        if event.type not in ANSWER_TYPES:
+            continue
+        view = view_of(event)
+        if event.type == "answer.posted":
+            posted.setdefault(view.answer_id, view)
+            continue
+        if view.answer_id not in posted:
+            must_exist.setdefault(view.answer_id, event.type)
+        c = counts.setdefault(view.answer_id, [0, 0, False, False])
+        if isinstance(view, AnswerVoted):
+            c[0 if view.helpful else 1] += 1
+        elif isinstance(view, AnswerAccepted):
+            c[2] = True
+        else:
+            c[3] = True
+    if not posted and not counts:
+        return
+    table = KarmaAnswer.__table__  # type: ignore[attr-defined]
+    if must_exist:
+        stored = set(
+            session.exec(select(KarmaAnswer.answer_id).where(col(KarmaAnswer.answer_id).in_(list(must_exist))))
+        )
+        for answer_id, kind in must_exist.items():
+            if answer_id not in stored:
+                raise LookupError(f"{kind} for answer {answer_id}, which reputation has never seen posted")
+    if posted:
+        insert_many_if_absent(
+            session,
+            KarmaAnswer,
+            [{"answer_id": a.answer_id, "tasker_id": a.author_id, "category": a.category} for a in posted.values()],
+        )
+    if counts:
+        session.connection().execute(
+            table.update()
+            .where(table.c.answer_id == bindparam("b_answer"))
+            .values(
+                helpful=table.c.helpful + bindparam("b_helpful"),
+                unhelpful=table.c.unhelpful + bindparam("b_unhelpful"),
+                accepted=or_(table.c.accepted, bindparam("b_accepted")),
+                hidden=or_(table.c.hidden, bindparam("b_hidden")),
+            ),
+            [
+                {"b_answer": i, "b_helpful": h, "b_unhelpful": u, "b_accepted": ok, "b_hidden": gone}
+                for i, (h, u, ok, gone) in sorted(counts.items())
+            ],
+        )
 
 
 def _write(session: Session, changes: dict[Key, _Change], per_statement: int = 1000):
@@ -361,4 +448,4 @@ def public_reputation(session: Session, tasker_id: int) -> dict:
     }
 
 
-PROJECTION_TABLES = (Reputation, KarmaTip, HandoffCredit)
+PROJECTION_TABLES = (Reputation, KarmaTip, KarmaAnswer, HandoffCredit)

@@ -70,6 +70,19 @@ def tip_karma(votes: list[tuple[int, int, int]]) -> float:
     return round(total, 6)
 
 
+# An answer the asker marked as the one that helped adds this much karma, beyond its votes.
+ACCEPTED_ANSWER_KARMA = 0.5
+
+
+def answer_karma(answers: list[tuple[int, int, int, bool]]) -> float:
+    """Each answer's Wilson bound, plus ACCEPTED_ANSWER_KARMA for an accepted one. `answers` is
+    (answer_id, helpful, unhelpful, accepted); summed in answer order and rounded, like tip_karma."""
+    total = sum(
+        wilson_lower_bound(h, h + u) + (ACCEPTED_ANSWER_KARMA if ok else 0.0) for _, h, u, ok in sorted(answers)
+    )
+    return round(total, 6)
+
+
 def reputation_score(
     rating_sum: int,
     rating_count: int,

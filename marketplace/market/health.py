@@ -61,6 +61,8 @@ class Day:
     buckets: Counter[int]
     tips: int = 0
     tip_votes: int = 0
+    questions: int = 0
+    answers: int = 0
     endorsements: int = 0
     floor: int | None = None  # the hourly floor in force at the end of the local day
     legal_hourly: int | None = None  # the legal minimum, as cents an hour, in force that day
@@ -79,6 +81,8 @@ class Day:
             "share_at_floor": ratio(c["at_floor"], c["priced"]),
             "tips": self.tips,
             "tip_votes": self.tip_votes,
+            "questions": self.questions,
+            "answers": self.answers,
             "endorsements": self.endorsements,
             "hourly_floor": self.floor,
             "legal_minimum_per_hour": self.legal_hourly,
@@ -138,7 +142,9 @@ def _days(session: Session, category: str, region: str, first: date, last: date)
     for b in _rows(session, MarketAcceptBucket, category, region, first, last):
         found[b.day].buckets[b.upper_s] += b.count
     for c in _rows(session, MarketCommunityDay, category, None, first, last):
-        found[c.day].tips, found[c.day].tip_votes, found[c.day].endorsements = c.tips, c.tip_votes, c.endorsements
+        day = found[c.day]
+        day.tips, day.tip_votes, day.questions, day.answers = c.tips, c.tip_votes, c.questions, c.answers
+        day.endorsements = c.endorsements
     return found
 
 
@@ -329,6 +335,8 @@ CSV_COLUMNS = (
     "legal_minimum_per_task",
     "tips",
     "tip_votes",
+    "questions",
+    "answers",
     "endorsements",
 )
 

@@ -69,14 +69,16 @@ class MarketAcceptBucket(SQLModel, table=True):
 
 
 class MarketCommunityDay(SQLModel, table=True):
-    """A board's activity. Tips and endorsements belong to a category, not a region, so they are
-    counted per category and UTC day."""
+    """A board's activity. Tips, questions, answers and endorsements belong to a category, not a
+    region, so they are counted per category and UTC day."""
 
     __tablename__ = "market_community_days"
     category: str = Field(primary_key=True, max_length=64)
     day: date = Field(primary_key=True)
     tips: int = 0
     tip_votes: int = 0
+    questions: int = 0
+    answers: int = 0
     endorsements: int = 0
 
 

@@ -42,12 +42,20 @@ MARKET_TYPES = (
     "payment.transferred",
     "tip.posted",
     "tip.voted",
+    "question.asked",
+    "answer.posted",
     "endorsement.given",
 )
 
 DayKey = tuple[str, str, date]  # (category, region, local day)
 
-COMMUNITY = {"tip.posted": "tips", "tip.voted": "tip_votes", "endorsement.given": "endorsements"}
+COMMUNITY = {
+    "tip.posted": "tips",
+    "tip.voted": "tip_votes",
+    "question.asked": "questions",
+    "answer.posted": "answers",
+    "endorsement.given": "endorsements",
+}
 
 
 def bucket_for(seconds: float) -> int:
@@ -207,7 +215,7 @@ def project_market_events(uow: UnitOfWork, events: list[CloudEvent]) -> None:
         ("count",),
         {key: Counter(count=n) for key, n in fold.buckets.items()},
     )
-    _add_counts(session, MarketCommunityDay, ("category", "day"), ("tips", "tip_votes", "endorsements"), fold.community)
+    _add_counts(session, MarketCommunityDay, ("category", "day"), tuple(COMMUNITY.values()), fold.community)
 
 
 def project_market_event(uow: UnitOfWork, event: CloudEvent) -> None:

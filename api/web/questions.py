@@ -1,0 +1,182 @@
+"""Questions and answers on the boards, on the web: everyone reads them; taskers ask, answer and
+vote; the asker marks the answer that helped; operators hide a question or an answer with a
+reason. Every form is a POST with its CSRF token that lands back on the question's page."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from api.limits import tips_limit
+from api.platform import unit_of_work
+from api.web.sign_in import signed_in, web_requires, web_user
+from api.web.site import bp, render_page
+from marketplace.community.models import Answer
+from marketplace.community.questions import (
+    accept_answer,
+    answer_question,
+    ask_question,
+    hide_answer,
+    hide_question,
+    question_page,
+    vote_answer,
+)
+from marketplace.errors import DomainError, NotFound
+from marketplace.floors.models import Category
+
+
+class QuestionForm(FlaskForm):
+    title = StringField("Your question, in a line", validators=[DataRequired(), Length(max=120)])
+    body = TextAreaField("The details (Markdown)", validators=[DataRequired(), Length(max=5000)])
+
+
+class AnswerForm(FlaskForm):
+    body = TextAreaField("Your answer (Markdown)", validators=[DataRequired(), Length(max=5000)])
+
+
+class VoteForm(FlaskForm):
+    helpful = HiddenField()
+
+
+class AcceptForm(FlaskForm):
+    pass
+
+
+class HideForm(FlaskForm):
+    reason = StringField("Why it is hidden (kept)", validators=[DataRequired(), Length(max=300)])
+
+
+def _thread(question_id: int, answer_form: AnswerForm | None = None, status: int = 200):
+    viewer = web_user()  # before the unit of work: SQLite takes one writer at a time
+    try:
+        with unit_of_work() as unit:
+            thread = question_page(unit.session, question_id, viewer)
+            category = unit.session.get(Category, thread["category"])
+    except NotFound as exc:
+        abort(404, description=exc.message)
+    return render_page(
+        "web/question.html",
+        status,
+        thread=thread,
+        category=category,
+        viewer=viewer,
+        answer_form=answer_form or AnswerForm(),
+        vote_form=VoteForm(),
+        accept_form=AcceptForm(),
+        hide_form=HideForm(),
+    )
+
+
+@bp.get("/questions/<int:question_id>")
+def question(question_id: int):
+    return _thread(question_id)
+
+
+@bp.post("/boards/<category>/questions")
+@web_requires("tasker")
+@tips_limit
+def ask(category: str):
+    form = QuestionForm()
+    if not form.validate_on_submit():
+        flash("A question needs a title (at most 120 characters) and details (at most 5,000).")
+        return redirect(url_for("web.board", category=category) + "#ask"), 303
+    try:
+        with unit_of_work() as unit:
+            asked = ask_question(unit, signed_in(), category, form.title.data, form.body.data)
+            unit.commit()
+            question_id = asked.id
+    except DomainError as exc:
+        flash(exc.message)
+        return redirect(url_for("web.boards")), 303
+    flash("Your question is on the board.")
+    return redirect(url_for("web.question", question_id=question_id)), 303
+
+
+@bp.post("/questions/<int:question_id>/answers")
+@web_requires("tasker")
+@tips_limit
+def answer(question_id: int):
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        return _thread(question_id, form, 422)
+    try:
+        with unit_of_work() as unit:
+            answer_question(unit, signed_in(), question_id, form.body.data)
+            unit.commit()
+    except NotFound as exc:
+        abort(404, description=exc.message)
+    except DomainError as exc:
+        flash(exc.message)
+    else:
+        flash("Your answer is posted.")
+    return redirect(url_for("web.question", question_id=question_id)), 303
+
+
+def _answer_action(answer_id: int, act, done: str):
+    """Run `act(unit)` on an answer and go back to its question's page."""
+    with unit_of_work() as unit:
+        found = unit.session.get(Answer, answer_id)
+        question_id = found.question_id if found is not None else None
+    if question_id is None:
+        abort(404, description=f"No answer {answer_id}.")
+    try:
+        with unit_of_work() as unit:
+            act(unit)
+            unit.commit()
+    except NotFound as exc:
+        abort(404, description=exc.message)
+    except DomainError as exc:
+        flash(exc.message)
+    else:
+        flash(done)
+    return redirect(url_for("web.question", question_id=question_id) + f"#answer-{answer_id}"), 303
+
+
+@bp.post("/answers/<int:answer_id>/vote")
+@web_requires("tasker")
+def vote(answer_id: int):
+    form = VoteForm()
+    if not form.validate_on_submit() or request.form.get("helpful") not in ("yes", "no"):
+        abort(400, description="Vote yes or no.")
+    helpful = request.form["helpful"] == "yes"
+    user = signed_in()
+    return _answer_action(answer_id, lambda unit: vote_answer(unit, user, answer_id, helpful), "Thanks for your vote.")
+
+
+@bp.post("/answers/<int:answer_id>/accept")
+@web_requires("tasker")
+def accept(answer_id: int):
+    if not AcceptForm().validate_on_submit():
+        abort(400, description="The form expired: reload the page.")
+    user = signed_in()
+    return _answer_action(
+        answer_id, lambda unit: accept_answer(unit, user, answer_id), "Marked as the answer that helped you."
+    )
+
+
+@bp.post("/console/answers/<int:answer_id>/hide")
+@web_requires("operator")
+def hide_an_answer(answer_id: int):
+    form = HideForm()
+    if not form.validate_on_submit():
+        abort(400, description="Say why it is hidden.")
+    user, reason = signed_in(), form.reason.data
+    return _answer_action(answer_id, lambda unit: hide_answer(unit, user, answer_id, reason), "The answer is hidden.")
+
+
+@bp.post("/console/questions/<int:question_id>/hide")
+@web_requires("operator")
+def hide_a_question(question_id: int):
+    form = HideForm()
+    if not form.validate_on_submit():
+        abort(400, description="Say why it is hidden.")
+    try:
+        with unit_of_work() as unit:
+            hide_question(unit, signed_in(), question_id, form.reason.data)
+            unit.commit()
+    except NotFound as exc:
+        abort(404, description=exc.message)
+    flash(f"Question {question_id} is hidden from its board.")
+    return redirect(url_for("web.question", question_id=question_id)), 303
