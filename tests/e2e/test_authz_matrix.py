@@ -19,6 +19,7 @@ from marketplace.accounts.tokens import issue_token, token_row
 from marketplace.accounts.users import create_user
 from marketplace.bootstrap import bootstrap
 from marketplace.community.models import Reputation
+from marketplace.community.questions import answer_question, ask_question
 from marketplace.community.tips import post_tip
 from marketplace.network.connections import accept_connection, block, request_connection
 from marketplace.network.endorsements import endorse
@@ -187,6 +188,24 @@ MATRIX = [
         None,
         codes(401, 403, 403, 200, 404, 403),
     ),
+    # Questions and answers: anyone reads; taskers ask, answer and vote (never on their own answer);
+    # only the asker ({tasker}) marks the answer that helped; operators hide. {answer} is the
+    # peer's answer to the tasker's {question}; {own_answer} is the tasker's own answer to it.
+    ("GET", "/api/v1/boards/yard-work/questions", None, ANYONE),
+    (
+        "POST",
+        "/api/v1/boards/yard-work/questions",
+        {"title": "matrix", "body": "matrix"},
+        codes(401, 403, 403, 201, 201, 403),
+    ),
+    ("GET", "/api/v1/questions/{question}", None, ANYONE),
+    ("POST", "/api/v1/questions/{question}/answers", {"body": "matrix"}, codes(401, 403, 403, 201, 201, 403)),
+    ("POST", "/api/v1/answers/{answer}/votes", {"helpful": True}, codes(401, 403, 403, 201, 201, 403)),
+    ("POST", "/api/v1/answers/{own_answer}/votes", {"helpful": True}, codes(401, 403, 403, 403, 201, 403)),
+    ("POST", "/api/v1/answers/{answer}/accept", None, codes(401, 403, 403, 200, 403, 403)),
+    ("POST", "/api/v1/answers/{own_answer}/accept", None, codes(401, 403, 403, 403, 403, 403)),
+    ("POST", "/api/v1/questions/{question}/hide", {"reason": "spam"}, codes(401, 403, 403, 403, 403, 200)),
+    ("POST", "/api/v1/answers/{answer}/hide", {"reason": "spam"}, codes(401, 403, 403, 403, 403, 200)),
     # Market health: operators only, whoever asks, whatever the place.
     ("GET", "/api/v1/market/series?category=yard-work&region=springfield", None, OPERATOR_ONLY),
     ("GET", "/api/v1/market/floor-changes?category=yard-work&region=springfield", None, OPERATOR_ONLY),
@@ -240,6 +259,9 @@ def world(sqlite_template, tmp_path_factory):
         complete_task(uow, tasker, drafts["completed"], 60, tolerance=ANY_TIME)
         ids["tip"] = post_tip(uow, tasker, "yard-work", "Edges first", "Then the middle.").id
         peer = create_user(uow.session, "peer@example.test", "correct horse battery", "tasker")
+        ids["question"] = ask_question(uow, tasker, "yard-work", "Which shears?", "For box hedges.").id
+        ids["answer"] = answer_question(uow, peer, ids["question"], "Topiary shears.").id
+        ids["own_answer"] = answer_question(uow, tasker, ids["question"], "Or electric ones.").id
         set_skills(uow, peer.id, ["springfield"], [SkillSpec("yard-work", 2400)])
         ids["peer"] = peer.id
         request_connection(uow, tasker, ids["other_tasker"])
@@ -322,6 +344,9 @@ def test_the_matrix_covers_every_operation(client):
             ("{token}", "{token_id}"),
             ("{working}", "{task_id}"),
             ("{tip}", "{tip_id}"),
+            ("{question}", "{question_id}"),
+            ("{own_answer}", "{answer_id}"),
+            ("{answer}", "{answer_id}"),
             ("{tasker}", "{tasker_id}"),
             ("{other_tasker}", "{tasker_id}"),
             ("{peer}", "{tasker_id}"),

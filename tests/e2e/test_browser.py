@@ -548,3 +548,45 @@ def test_the_operator_sees_a_floor_change_marked_on_the_market_chart(site, brows
     shot(dashboard, "operator-market-dashboard")
     context.close()
     page.close()
+
+
+def test_a_tasker_asks_the_board_a_peer_answers_and_the_asker_marks_it(site, browser):
+    base, logins, platform = site
+    email, password = logins["tasker"]
+    page = browser.new_page()
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{base}/boards/yard-work")
+    page.get_by_label("Your question, in a line").fill("How do you quote a hedge?")
+    page.get_by_label("The details (Markdown)").fill("By the **metre**, or by the hour?")
+    page.get_by_role("button", name="Ask").click()
+    expect(page.get_by_role("heading", name="How do you quote a hedge?")).to_be_visible()
+    expect(page.locator(".tip-body strong")).to_have_text("metre")  # Markdown, rendered and sanitized
+    question_id = int(page.url.rstrip("/").split("/")[-1])
+
+    _, token = make_tasker(platform, "hedge-peer@example.test", {"yard-work": 2400}, ["springfield"])
+    answered = requests.post(
+        f"{base}/api/v1/questions/{question_id}/answers",
+        json={"body": "By the hour: hedges hide *surprises*."},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert answered.status_code == 201, answered.text
+    page.reload()
+    answer = page.locator(f"[data-answer='{answered.json()['id']}']")
+    expect(answer).to_contain_text("hedges hide surprises")
+    answer.get_by_role("button", name="This helped me").click()
+    expect(page.locator("[data-accepted=true]")).to_contain_text("The answer that helped the asker")
+    expect(page.get_by_role("button", name="This helped me")).to_have_count(0)  # once per question
+    shot(page, "tasker-question-answered")
+
+    public = browser.new_page()  # anyone reads it, from the board
+    public.goto(f"{base}/boards/yard-work")
+    expect(public.locator("#questions ~ article.question").first).to_contain_text("answered")
+    public.get_by_role("link", name="How do you quote a hedge?").click()
+    expect(public.locator("[data-accepted=true]")).to_contain_text("hedges hide surprises")
+    expect(public.get_by_role("button", name="Helpful")).to_have_count(0)  # only taskers vote
+    public.close()
+    page.close()

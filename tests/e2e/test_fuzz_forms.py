@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from api import create_app
 from marketplace.accounts.users import create_user
+from marketplace.community.questions import answer_question, ask_question
 from tests.support import UNLIMITED, csrf, seeded
 
 PASSWORD = "correct horse battery"
@@ -59,6 +60,12 @@ FORMS = {  # path -> the fields its form has
     "/tasks/1/review": ["rating", "comment"],
     "/tasks/1/claim/dispute": ["reason"],
     "/tasks/1/messages": ["body"],
+    "/boards/yard-work/questions": ["title", "body"],
+    "/questions/1/answers": ["body"],
+    "/answers/1/vote": ["helpful"],
+    "/answers/1/accept": ["helpful"],
+    "/console/questions/1/hide": ["reason"],
+    "/console/answers/1/hide": ["reason"],
     "/account/notifications": ["mode-message.sent", "mode-payment.captured", "mode-task.started"],
     "/console/floors/yard-work/springfield": [
         "hourly_floor",
@@ -86,8 +93,13 @@ SIGNED_IN_AS = {"/console": "operator@example.test"}
 def browser(make_platform, sqlite_url):
     platform = seeded(make_platform(sqlite_url))
     with platform.uow() as uow:
-        for role in ("client", "operator"):
-            create_user(uow.session, f"{role}@example.test", PASSWORD, role)
+        made = {
+            role: create_user(uow.session, f"{role}@example.test", PASSWORD, role)
+            for role in ("client", "operator", "tasker")
+        }
+        peer = create_user(uow.session, "peer@example.test", PASSWORD, "tasker")
+        question = ask_question(uow, made["tasker"], "yard-work", "Shears?", "Which ones?")  # question 1
+        answer_question(uow, peer, question.id, "Topiary shears.")  # answer 1, which the asker may mark
         uow.commit()
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": True, **UNLIMITED}, platform=platform)
     return app
@@ -103,6 +115,8 @@ def signed_in(app, email: str):
 @pytest.mark.parametrize("path", sorted(FORMS))
 def test_no_form_input_answers_5xx(browser, path):
     who = "operator@example.test" if path.startswith("/console") else "client@example.test"
+    if path.startswith(("/boards", "/questions", "/answers")):
+        who = "tasker@example.test"
     web = signed_in(browser, who) if path not in ("/signup", "/login") else browser.test_client()
     page = web.get("/tasks/new" if path.startswith("/tasks") else "/login").get_data(as_text=True)
     token = csrf(page)
