@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g
 from flask.views import MethodView
+from flask_smorest import abort
 
 from api.auth import SECURITY, bearer_user, requires
 from api.input import Blueprint
@@ -17,6 +18,10 @@ from api.rest.boards_schemas import (
     BoardArgsSchema,
     BoardQuestionsSchema,
     BoardSchema,
+    GuideCreateSchema,
+    GuideSchema,
+    GuideSummarySchema,
+    GuideVoteSchema,
     HideSchema,
     QuestionCreateSchema,
     QuestionSchema,
@@ -27,6 +32,7 @@ from api.rest.boards_schemas import (
     VoteSchema,
 )
 from marketplace.community.boards import board_page
+from marketplace.community.guides import create_guide, guide_page, mark_helpful, top_guides
 from marketplace.community.questions import (
     accept_answer,
     answer_question,
@@ -38,6 +44,7 @@ from marketplace.community.questions import (
     vote_answer,
 )
 from marketplace.community.tips import hide_tip, post_tip, vote_tip
+from marketplace.floors.models import Category
 
 blp = Blueprint(
     "boards", __name__, url_prefix="/api/v1", description="Tips boards and their questions, one per category"
@@ -200,3 +207,51 @@ class HideAnswer(MethodView):
             answer = hide_answer(unit, g.user, answer_id, data["reason"])
             unit.commit()
             return answer
+
+
+@blp.route("/boards/<category>/guides")
+class BoardGuides(MethodView):
+    @blp.response(200, GuideSummarySchema(many=True))
+    def get(self, category: str):
+        """A board's guides, most marked helpful first (anyone reads them)"""
+        with unit_of_work() as unit:
+            if unit.session.get(Category, category) is None:
+                abort(404, message=f"No board {category!r}.")
+            return top_guides(unit.session, category, 50)
+
+    @requires("tasker")
+    @blp.arguments(GuideCreateSchema, example=EXAMPLES[GuideCreateSchema])
+    @blp.response(201, GuideSchema)
+    @blp.doc(security=SECURITY)
+    @tips_limit
+    def post(self, data, category: str):
+        """Assemble a guide (elite or trusted taskers in the category): a title, an introduction and,
+        in order, tips on this board and accepted answers to its questions"""
+        items = [(item["kind"], item["id"]) for item in data["items"]]
+        with unit_of_work() as unit:
+            guide = create_guide(unit, g.user, category, data["title"], data["intro"], items)
+            unit.commit()
+            return guide_page(unit.session, guide.id)
+
+
+@blp.route("/guides/<int:guide_id>")
+class GuideItemView(MethodView):
+    @blp.response(200, GuideSchema)
+    def get(self, guide_id: int):
+        """A guide with its tips and answers in order, each credited to its author"""
+        with unit_of_work() as unit:
+            return guide_page(unit.session, guide_id)
+
+
+@blp.route("/guides/<int:guide_id>/helpful")
+class GuideHelpful(MethodView):
+    @requires("tasker")
+    @blp.response(201, GuideVoteSchema)
+    @blp.alt_response(409, description="You have already marked it")
+    @blp.doc(security=SECURITY)
+    def post(self, guide_id: int):
+        """Mark a guide helpful: once, never your own"""
+        with unit_of_work() as unit:
+            vote = mark_helpful(unit, g.user, guide_id)
+            unit.commit()
+            return vote

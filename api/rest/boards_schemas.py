@@ -157,6 +157,65 @@ class QuestionThreadSchema(ApiSchema):
     answers = fields.List(fields.Nested(ThreadAnswerSchema), metadata={"description": "Accepted first, then by rank"})
 
 
+class GuideItemRefSchema(ApiSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(["tip", "answer"]))
+    id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
+
+
+class GuideCreateSchema(ApiSchema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    intro = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=1000),
+        metadata={"description": "A short introduction, in Markdown (sanitized as tips are)"},
+    )
+    items = fields.List(
+        fields.Nested(GuideItemRefSchema),
+        required=True,
+        validate=validate.Length(min=1, max=30),
+        metadata={"description": "In order: tips on this board and accepted answers to its questions"},
+    )
+
+
+class GuideSummarySchema(ApiSchema):
+    id = fields.Integer()
+    category = fields.String()
+    title = fields.String()
+    author_id = fields.Integer()
+    author = fields.String()
+    helpful = fields.Integer(metadata={"description": "Taskers who marked it helpful"})
+    items = fields.Integer()
+    created_at = fields.AwareDateTime()
+
+
+class GuideEntrySchema(ApiSchema):
+    kind = fields.String()
+    id = fields.Integer()
+    title = fields.String(metadata={"description": "The tip's title, or the question an answer answers"})
+    question_id = fields.Integer()
+    body_html = fields.String()
+    author_id = fields.Integer()
+    author = fields.String(metadata={"description": "Credited: who wrote the tip or the answer"})
+
+
+class GuideSchema(ApiSchema):
+    id = fields.Integer()
+    category = fields.String()
+    title = fields.String()
+    intro_html = fields.String()
+    author_id = fields.Integer()
+    author = fields.String()
+    helpful = fields.Integer()
+    created_at = fields.AwareDateTime()
+    items = fields.List(fields.Nested(GuideEntrySchema))
+
+
+class GuideVoteSchema(ApiSchema):
+    guide_id = fields.Integer()
+    voter_id = fields.Integer()
+    created_at = fields.AwareDateTime()
+
+
 # Examples for the API docs, one per request body (each loads cleanly: tests/unit/test_api_examples.py).
 EXAMPLES = {
     TipCreateSchema: {
@@ -167,4 +226,9 @@ EXAMPLES = {
     QuestionCreateSchema: {"title": "How do you price a hedge by the metre?", "body": "Do you *measure* first?"},
     AnswerCreateSchema: {"body": "Walk it with a **tape**, then estimate 10 minutes a metre."},
     HideSchema: {"reason": "Advertising"},
+    GuideCreateSchema: {
+        "title": "Hedges, start to finish",
+        "intro": "What the board knows about **hedges**, in the order you need it.",
+        "items": [{"kind": "tip", "id": 1}, {"kind": "answer", "id": 1}],
+    },
 }

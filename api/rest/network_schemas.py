@@ -168,6 +168,13 @@ class PathTipSchema(ApiSchema):
     helpful = fields.Integer()
 
 
+class PathGuideSchema(ApiSchema):
+    id = fields.Integer()
+    title = fields.String()
+    author = fields.String()
+    helpful = fields.Integer()
+
+
 class PathStepSchema(ApiSchema):
     category = fields.String()
     name = fields.String()
@@ -178,6 +185,9 @@ class PathStepSchema(ApiSchema):
     difference = fields.Integer(allow_none=True, metadata={"description": "Highest floor minus your best rate now"})
     routes = fields.List(fields.Nested(PathRouteSchema))
     tips = fields.List(fields.Nested(PathTipSchema))
+    guides = fields.List(
+        fields.Nested(PathGuideSchema), metadata={"description": "The category's top guides (GET /api/v1/guides/{id})"}
+    )
 
 
 class PathSchema(ApiSchema):

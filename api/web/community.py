@@ -11,6 +11,7 @@ from api.web.sign_in import signed_in, web_requires, web_user
 from api.web.site import bp, render_page
 from marketplace.clock import utcnow
 from marketplace.community.boards import board_page
+from marketplace.community.guides import top_guides
 from marketplace.community.questions import board_questions
 from marketplace.community.reputation import public_reputation
 from marketplace.community.tips import tips_by
@@ -40,7 +41,10 @@ def board(category: str):
             abort(404, description=f"No board {category!r}.")
         view = board_page(unit.session, category, page, 20)
         questions = board_questions(unit.session, category, 1, 20)
-    return render_page("web/board.html", category=cat, board=view, questions=questions, ask_form=QuestionForm())
+        guides = top_guides(unit.session, category, 5)
+    return render_page(
+        "web/board.html", category=cat, board=view, questions=questions, guides=guides, ask_form=QuestionForm()
+    )
 
 
 @bp.get("/taskers/<int:tasker_id>")

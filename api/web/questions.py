@@ -1,4 +1,4 @@
-"""Questions and answers on the boards, on the web: everyone reads them; taskers ask, answer and
+"""Questions, answers and guides on the boards, on the web: everyone reads them; taskers ask, answer and
 vote; the asker marks the answer that helped; operators hide a question or an answer with a
 reason. Every form is a POST with its CSRF token that lands back on the question's page."""
 
@@ -13,6 +13,7 @@ from api.limits import tips_limit
 from api.platform import unit_of_work
 from api.web.sign_in import signed_in, web_requires, web_user
 from api.web.site import bp, render_page
+from marketplace.community.guides import guide_page, mark_helpful
 from marketplace.community.models import Answer
 from marketplace.community.questions import (
     accept_answer,
@@ -180,3 +181,33 @@ def hide_a_question(question_id: int):
         abort(404, description=exc.message)
     flash(f"Question {question_id} is hidden from its board.")
     return redirect(url_for("web.question", question_id=question_id)), 303
+
+
+@bp.get("/guides/<int:guide_id>")
+def guide(guide_id: int):
+    viewer = web_user()
+    try:
+        with unit_of_work() as unit:
+            view = guide_page(unit.session, guide_id)
+            category = unit.session.get(Category, view["category"])
+    except NotFound as exc:
+        abort(404, description=exc.message)
+    return render_page("web/guide.html", guide=view, category=category, viewer=viewer, form=AcceptForm())
+
+
+@bp.post("/guides/<int:guide_id>/helpful")
+@web_requires("tasker")
+def guide_helpful(guide_id: int):
+    if not AcceptForm().validate_on_submit():
+        abort(400, description="The form expired: reload the page.")
+    try:
+        with unit_of_work() as unit:
+            mark_helpful(unit, signed_in(), guide_id)
+            unit.commit()
+    except NotFound as exc:
+        abort(404, description=exc.message)
+    except DomainError as exc:
+        flash(exc.message)
+    else:
+        flash("Marked helpful. Thank you.")
+    return redirect(url_for("web.guide", guide_id=guide_id)), 303

@@ -142,3 +142,35 @@ class KarmaAnswer(SQLModel, table=True):
     unhelpful: int = 0
     accepted: bool = False
     hidden: bool = False
+
+
+class Guide(SQLModel, table=True):
+    """A category's knowledge in order: an elite or trusted tasker's selection of tips and accepted
+    answers from its board (their own or others', credited), with a title and an introduction."""
+
+    __tablename__ = "guides"
+    id: int = Field(default=None, primary_key=True)  # assigned on insert; code only sees stored rows
+    category: str = Field(foreign_key="categories.slug", max_length=64, index=True)
+    author_id: int = Field(foreign_key="users.id", index=True)
+    title: str = Field(max_length=120)
+    intro_markdown: str = Field(sa_column=Column(Text, nullable=False))
+    intro_html: str = Field(sa_column=Column(Text, nullable=False))  # sanitized when written
+    helpful: int = 0  # the count of GuideVote rows, kept with them
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class GuideItem(SQLModel, table=True):
+    __tablename__ = "guide_items"
+    guide_id: int = Field(foreign_key="guides.id", primary_key=True)
+    position: int = Field(primary_key=True)  # 1, 2, ... in the guide's order
+    kind: str = Field(max_length=8)  # tip or answer
+    ref_id: int  # the tip's or the answer's id
+
+
+class GuideVote(SQLModel, table=True):
+    __tablename__ = "guide_votes"
+    __table_args__ = (UniqueConstraint("guide_id", "voter_id"),)
+    id: int = Field(default=None, primary_key=True)  # assigned on insert; code only sees stored rows
+    guide_id: int = Field(foreign_key="guides.id", index=True)
+    voter_id: int = Field(foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

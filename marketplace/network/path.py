@@ -1,7 +1,7 @@
 """A tasker's path to better-paid work: for each category they could move up to, what it pays in
 their regions against what they earn now, what unlocks it (the completed-work rule with their
 progress, or the mentored route with the endorsements they hold), and the three most helpful
-tips on its board."""
+tips and top guides on its board."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from marketplace.community.boards import ranked_board
+from marketplace.community.guides import top_guides
 from marketplace.community.scoring import SKILLED_MIN_COMPLETED, SKILLED_MIN_TIER, TIER_ORDER
 from marketplace.floors.models import Category, Level
 from marketplace.network.endorsements import MENTORS_NEEDED, endorsements_for
@@ -19,6 +20,7 @@ from marketplace.taskers.models import TaskerRegion, TaskerSkill
 from marketplace.taskers.skills import binding_floors
 
 TIPS_SHOWN = 3
+GUIDES_SHOWN = 3
 
 
 def path_view(session: Session, tasker_id: int, now: datetime) -> dict:
@@ -82,6 +84,7 @@ def path_view(session: Session, tasker_id: int, now: datetime) -> dict:
                 }
             )
         ranked, _ = ranked_board(session, category.slug, now, TIPS_SHOWN)
+        guides = top_guides(session, category.slug, GUIDES_SHOWN)
         steps.append(
             {
                 "category": category.slug,
@@ -94,6 +97,9 @@ def path_view(session: Session, tasker_id: int, now: datetime) -> dict:
                 "routes": routes,
                 "tips": [
                     {"tip_id": r.entry.tip_id, "title": r.entry.title, "helpful": r.entry.helpful} for r in ranked
+                ],
+                "guides": [
+                    {"id": g["id"], "title": g["title"], "author": g["author"], "helpful": g["helpful"]} for g in guides
                 ],
             }
         )
