@@ -18,6 +18,7 @@ from marketplace.accounts.models import User
 from marketplace.accounts.tokens import issue_token, token_row
 from marketplace.accounts.users import create_user
 from marketplace.bootstrap import bootstrap
+from marketplace.community.guides import create_guide
 from marketplace.community.models import Reputation
 from marketplace.community.questions import answer_question, ask_question
 from marketplace.community.tips import post_tip
@@ -206,6 +207,17 @@ MATRIX = [
     ("POST", "/api/v1/answers/{own_answer}/accept", None, codes(401, 403, 403, 403, 403, 403)),
     ("POST", "/api/v1/questions/{question}/hide", {"reason": "spam"}, codes(401, 403, 403, 403, 403, 200)),
     ("POST", "/api/v1/answers/{answer}/hide", {"reason": "spam"}, codes(401, 403, 403, 403, 403, 200)),
+    # Guides: anyone reads; elite or trusted taskers in the category assemble them (the tasker is
+    # trusted in yard-work, the other tasker a newcomer); others mark them helpful, never their own.
+    ("GET", "/api/v1/boards/yard-work/guides", None, ANYONE),
+    (
+        "POST",
+        "/api/v1/boards/yard-work/guides",
+        {"title": "matrix", "intro": "matrix", "items": [{"kind": "tip", "id": "{tip}"}]},
+        codes(401, 403, 403, 201, 403, 403),
+    ),
+    ("GET", "/api/v1/guides/{guide}", None, ANYONE),
+    ("POST", "/api/v1/guides/{guide}/helpful", None, codes(401, 403, 403, 403, 201, 403)),
     # Market health: operators only, whoever asks, whatever the place.
     ("GET", "/api/v1/market/series?category=yard-work&region=springfield", None, OPERATOR_ONLY),
     ("GET", "/api/v1/market/floor-changes?category=yard-work&region=springfield", None, OPERATOR_ONLY),
@@ -262,6 +274,9 @@ def world(sqlite_template, tmp_path_factory):
         ids["question"] = ask_question(uow, tasker, "yard-work", "Which shears?", "For box hedges.").id
         ids["answer"] = answer_question(uow, peer, ids["question"], "Topiary shears.").id
         ids["own_answer"] = answer_question(uow, tasker, ids["question"], "Or electric ones.").id
+        uow.session.add(Reputation(tasker_id=tasker.id, category="yard-work", tier="trusted"))
+        uow.session.flush()
+        ids["guide"] = create_guide(uow, tasker, "yard-work", "Hedges", "In order.", [("tip", ids["tip"])]).id
         set_skills(uow, peer.id, ["springfield"], [SkillSpec("yard-work", 2400)])
         ids["peer"] = peer.id
         request_connection(uow, tasker, ids["other_tasker"])
@@ -345,6 +360,7 @@ def test_the_matrix_covers_every_operation(client):
             ("{working}", "{task_id}"),
             ("{tip}", "{tip_id}"),
             ("{question}", "{question_id}"),
+            ("{guide}", "{guide_id}"),
             ("{own_answer}", "{answer_id}"),
             ("{answer}", "{answer_id}"),
             ("{tasker}", "{tasker_id}"),
