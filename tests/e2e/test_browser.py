@@ -561,7 +561,7 @@ def test_a_tasker_asks_the_board_a_peer_answers_and_the_asker_marks_it(site, bro
     page.goto(f"{base}/boards/yard-work")
     page.get_by_label("Your question, in a line").fill("How do you quote a hedge?")
     page.get_by_label("The details (Markdown)").fill("By the **metre**, or by the hour?")
-    page.get_by_role("button", name="Ask").click()
+    page.get_by_role("button", name="Ask", exact=True).click()
     expect(page.get_by_role("heading", name="How do you quote a hedge?")).to_be_visible()
     expect(page.locator(".tip-body strong")).to_have_text("metre")  # Markdown, rendered and sanitized
     question_id = int(page.url.rstrip("/").split("/")[-1])
