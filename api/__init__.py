@@ -72,6 +72,7 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
         accounts,
         boards,
         catalog,
+        clients,
         floors,
         market,
         messages,
@@ -93,6 +94,7 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
     modules = (
         accounts,
         catalog,
+        clients,
         floors,
         market,
         tasks,

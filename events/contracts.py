@@ -92,6 +92,14 @@ class TaskLifecycle(Payload):
     at = fields.AwareDateTime(required=True)
 
 
+class RebookingClosed(TaskLifecycle):
+    """The tasker a rebooking was addressed to declined it or let it lapse."""
+
+    addressed_to_id = whole(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(["declined", "lapsed"]))
+    reopened = fields.Boolean(required=True)  # False: "only this tasker", so it was cancelled free
+
+
 class TaskCompleted(TaskLifecycle):
     minutes_worked = whole(required=True, validate=validate.Range(min=1))
     quote = fields.Nested(QuotePayload, required=True)
@@ -319,6 +327,7 @@ EVENT_TYPES: dict[str, EventType] = {
             for kind in ("declined", "withdrawn", "lapsed")
         ),
         EventType("task.handed_off", "tasks.lifecycle", HandedOff),
+        EventType("task.rebooking_closed", "tasks.lifecycle", RebookingClosed),
         EventType("review.submitted", "reviews.submitted", ReviewSubmitted),
         EventType("message.sent", "messages", MessageSent),
         EventType("endorsement.given", "community.activity", EndorsementGiven),

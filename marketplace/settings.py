@@ -70,6 +70,8 @@ class Settings:
     # many endorsements a month that count towards a mentored unlock.
     handoff_offer_ttl_s: int = 6 * 3600
     handoff_free_cancel_s: int = 12 * 3600
+    # A rebooking is the addressed tasker's alone this long after it is posted.
+    rebook_window_s: int = 24 * 3600
     mentor_monthly_cap: int = 3
     # Before a task starts, phone numbers and email addresses in its messages are hidden.
     mask_contact_details: bool = True
@@ -139,6 +141,7 @@ class Settings:
             handoff_offer_ttl_s=_number(env, "FLOORBOARD_HANDOFF_OFFER_TTL_S", 6 * 3600, int),
             handoff_free_cancel_s=_number(env, "FLOORBOARD_HANDOFF_FREE_CANCEL_S", 12 * 3600, int),
             mentor_monthly_cap=_number(env, "FLOORBOARD_MENTOR_MONTHLY_CAP", 3, int),
+            rebook_window_s=min(30 * 24 * 3600, max(60, _number(env, "FLOORBOARD_REBOOK_WINDOW_S", 24 * 3600, int))),
             mask_contact_details=env.get("FLOORBOARD_MASK_CONTACT_DETAILS", "1") != "0",
             smtp_url=env.get("SMTP_URL") or None,
             mail_from=env.get("FLOORBOARD_MAIL_FROM") or "Floorboard <no-reply@floorboard.invalid>",

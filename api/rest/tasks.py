@@ -44,6 +44,7 @@ from marketplace.tasks.models import Adjustment, Task
 from marketplace.tasks.parties import is_client, may_read_private, may_see
 from marketplace.tasks.posting import TaskDraft, post_task, post_task_idempotently
 from marketplace.tasks.quotes import quotes_for
+from marketplace.tasks.rebooking import decline_rebooking
 from marketplace.tasks.reviews import review_task
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Posting, finding and working tasks")
@@ -137,9 +138,10 @@ class TaskList(MethodView):
         Send an `Idempotency-Key` header (any unique string up to 255 characters) to make a retry
         safe: the same key gives back the first task instead of posting a second"""
         key = request.headers.get("Idempotency-Key")
+        rebook_window = timedelta(seconds=platform().settings.rebook_window_s)
         if key is None:
             with unit_of_work() as unit:
-                task = post_task(unit, g.user.id, TaskDraft(**data))
+                task = post_task(unit, g.user.id, TaskDraft(**data), rebook_window)
                 unit.commit()
             return posted_view(task)
         if not 1 <= len(key) <= 255 or not key.isascii() or not key.isprintable():
@@ -148,7 +150,7 @@ class TaskList(MethodView):
                 message="Check the Idempotency-Key header.",
                 errors={"headers": {"Idempotency-Key": ["1 to 255 printable ASCII characters."]}},
             )
-        task, fresh = post_task_idempotently(unit_of_work, g.user.id, TaskDraft(**data), key)
+        task, fresh = post_task_idempotently(unit_of_work, g.user.id, TaskDraft(**data), key, rebook_window)
         if fresh:
             return posted_view(task), 202, {"Idempotent-Replayed": "false"}
         with unit_of_work() as unit:  # a replay: the task may have been priced and booked since
@@ -222,6 +224,18 @@ class Accept(MethodView):
     def post(self, task_id: int):
         """Accept a task from your feed. Atomic: exactly one tasker wins, the rest get a 409"""
         return _act(accept_task, task_id, window())
+
+
+@blp.route("/<int:task_id>/decline")
+class Decline(MethodView):
+    @requires("tasker")
+    @blp.response(200, TaskSchema)
+    @blp.alt_response(409, description="Already accepted or cancelled")
+    @blp.doc(security=SECURITY)
+    def post(self, task_id: int):
+        """Decline a rebooking addressed to you: it opens to every tasker, or, if the client asked
+        for you only, it is cancelled free of charge. The client is told"""
+        return _act(lambda unit, user, tid: decline_rebooking(unit, user, tid, utcnow()), task_id)
 
 
 @blp.route("/<int:task_id>/start")

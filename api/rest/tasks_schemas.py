@@ -60,6 +60,22 @@ class TaskCreateSchema(ApiSchema):
         load_default=True,
         metadata={"description": "False: the tasker who accepts may not hand the task to a peer"},
     )
+    addressed_to = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={
+            "description": "Rebook a tasker who completed a task for you (GET /api/v1/clients/me/taskers): "
+            "they alone see it for 24 h"
+        },
+    )
+    only_addressed = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "With addressed_to: if they decline or let it lapse, cancel it free (not open it to all)"
+        },
+    )
 
 
 class PaymentSchema(ApiSchema):
@@ -119,6 +135,11 @@ class TaskSchema(ApiSchema):
     tasker_id = fields.Integer(allow_none=True)
     accepted_at = fields.AwareDateTime(allow_none=True)
     handoffs_allowed = fields.Boolean(metadata={"description": "Whether the holder may hand the task to a peer"})
+    addressed_to_id = fields.Integer(allow_none=True, metadata={"description": "A rebooking: the tasker it is for"})
+    addressed_until = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "Until when only that tasker sees it"}
+    )
+    only_addressed = fields.Boolean(metadata={"description": "Cancelled free if that tasker declines or lets it lapse"})
     handed_off_at = fields.AwareDateTime(
         allow_none=True, metadata={"description": "The latest hand-off; you may cancel free for 12 h after it"}
     )

@@ -65,6 +65,11 @@ def _zone(session: Session, region: str) -> ZoneInfo:
     return held(session, ("zone", region), lambda: zone_of(session, region))
 
 
+def _name_of_client(session: Session, user_id: int) -> str:
+    user = _user(session, user_id)
+    return (user.display_name if user else "") or "A client"
+
+
 def _name(session: Session, user_id: int | None) -> str:
     user = _user(session, user_id) if user_id else None
     return (user.display_name if user else "") or "a tasker"
@@ -98,7 +103,7 @@ def plan(session: Session, event: CloudEvent, base_url: str) -> list[Letter]:
     if kind == "task.priced":
         if d["status"] == "priced" and d["quote"]:
             total = format_cents(d["quote"]["total"])
-            return [
+            letters = [
                 Letter(
                     task.client_id,
                     kind,
@@ -110,6 +115,25 @@ def plan(session: Session, event: CloudEvent, base_url: str) -> list[Letter]:
                     client_page,
                 )
             ]
+            if task.addressed_to_id is not None and task.addressed_until is not None:
+                client = _name_of_client(session, task.client_id)
+                letters.append(
+                    Letter(
+                        task.addressed_to_id,
+                        "task.rebooked",
+                        f"{client} asks for you again: {title}",
+                        [
+                            f"{client} booked you again for {title} ({format_cents(d['quote']['payout'])} to you), "
+                            f"which starts {_when(session, task, task.starts_at)}.",
+                            f"It is yours alone until {_when(session, task, task.addressed_until)}, once the client's "
+                            "card is held: accept it from your feed, or decline it "
+                            f"(POST /api/v1/tasks/{task.id}/decline).",
+                        ],
+                        api_task,
+                        "The task",
+                    )
+                )
+            return letters
         return [
             Letter(
                 task.client_id,
@@ -240,6 +264,23 @@ def plan(session: Session, event: CloudEvent, base_url: str) -> list[Letter]:
                 ],
                 f"{base_url}/api/v1/taskers/me/handoffs",
                 "Your offers",
+            )
+        ]
+    if kind == "task.rebooking_closed":
+        who = _name(session, d["addressed_to_id"])
+        why = "declined it" if d["reason"] == "declined" else "did not answer in time"
+        then = (
+            "It is now open to every tasker who does this work."
+            if d["reopened"]
+            else "You asked for them only, so it is cancelled, free of charge: your card hold is released."
+        )
+        return [
+            Letter(
+                task.client_id,
+                kind,
+                f"{who} can't take {title}",
+                [f"You booked {who} again for {title}, and they {why}.", then],
+                client_page,
             )
         ]
     if kind == "task.handed_off":

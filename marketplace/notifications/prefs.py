@@ -31,6 +31,8 @@ KINDS: dict[str, str] = {
     "task.adjustment_decided": "Your claim for more time was decided",
     "task.handoff_offered": "A peer offers you a task",
     "task.handed_off": "Your task was handed to another tasker",
+    "task.rebooked": "A client asks for you again",
+    "task.rebooking_closed": "The tasker you rebooked declined or did not answer",
     "review.submitted": "A client reviewed you",
     "message.sent": "A message about a task",
     "payment.captured": "A charge",

@@ -1,5 +1,6 @@
 """The feed of tasks open to a tasker: authorized holds, in the tasker's regions and skills, at or
-above their own rate, once their tier's window has passed.
+above their own rate, once their tier's window has passed (a rebooking addressed to the tasker: at
+once, and to no one else until it lapses).
 
 "Their own rate" is the rate the tasker chose. When a floor rise lifted it (`raised_from`), the
 lift binds new postings, which are priced at the new floor anyway; it never hides a task booked
@@ -35,7 +36,12 @@ def _open_clauses(
             continue
         cutoff = now - delay_for(window, st.tier(skill.category))
         timing = col(Task.priced_at) > cutoff if waiting else col(Task.priced_at) <= cutoff
-        by_category.append(and_(col(Task.category) == skill.category, col(TaskQuote.rate) >= own_rate(skill), timing))
+        # A rebooking addressed to someone is theirs alone until it lapses (the sweep then opens
+        # it to everyone); addressed to this tasker, it shows at once, ahead of any tier's window.
+        unaddressed = and_(col(Task.addressed_to_id).is_(None), timing)
+        mine = and_(col(Task.addressed_to_id) == tasker_id, col(Task.addressed_until) > now)
+        visible = unaddressed if waiting else or_(unaddressed, mine)
+        by_category.append(and_(col(Task.category) == skill.category, col(TaskQuote.rate) >= own_rate(skill), visible))
     if not regions or not by_category:
         return None
     clause = and_(

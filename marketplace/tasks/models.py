@@ -60,6 +60,12 @@ class Task(SQLModel, table=True):
     handed_from_id: int | None = Field(default=None, foreign_key="users.id")
     # None until the client books; "authorized" is what opens the task to taskers.
     payment_status: str | None = Field(default=None, max_length=24, index=True)
+    # A rebooking: a posting addressed to one tasker the client worked with. They alone see it
+    # until `addressed_until`; if they decline or let it lapse, it opens to every tasker, or, with
+    # `only_addressed`, it is cancelled free of charge.
+    addressed_to_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    addressed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    only_addressed: bool = False
 
 
 class TaskStep(SQLModel, table=True):

@@ -16,6 +16,7 @@ from marketplace.db import UnitOfWork, UnitOfWorkFactory
 from marketplace.errors import Invalid
 from marketplace.floors.catalog import is_category, is_region
 from marketplace.tasks.models import IdempotencyKey, Task, TaskStatus
+from marketplace.tasks.rebooking import REBOOK_WINDOW, check_addressee
 from pricing.quote import MAX_ESTIMATED_MINUTES, MAX_OFFERED_RATE
 
 MAX_BOOKING_AHEAD = timedelta(days=3653)  # a start more than ten years out is a typo
@@ -34,14 +35,17 @@ class TaskDraft:
     address: str = ""  # private: only the client, the tasker holding the task, and operators
     access_notes: str = ""  # private, like the address (a gate code, where the key is)
     handoffs_allowed: bool = True  # False: the tasker who accepts must do it (no hand-off to a peer)
+    addressed_to: int | None = None  # a rebooking: the tasker (who worked for this client) it is for
+    only_addressed: bool = False  # a rebooking for that tasker only: cancelled free if they decline
 
 
 MAX_AREA, MAX_ADDRESS, MAX_ACCESS_NOTES = 80, 300, 1000
 _INSERT_TASK = insert(Task.__table__).returning(Task.__table__.c.id)  # type: ignore[attr-defined]  # SQLModel sets it
 
 
-def post_task(uow: UnitOfWork, client_id: int, draft: TaskDraft) -> Task:
-    """Record a posting and emit `task.posted`; pricing happens downstream (answer: 202)."""
+def post_task(uow: UnitOfWork, client_id: int, draft: TaskDraft, rebook_window: timedelta = REBOOK_WINDOW) -> Task:
+    """Record a posting and emit `task.posted`; pricing happens downstream (answer: 202). A
+    rebooking is the addressed tasker's alone for `rebook_window` from now."""
     session = uow.session
     errors: dict[str, list[str]] = {}
     if not is_category(session, draft.category):
@@ -62,6 +66,7 @@ def post_task(uow: UnitOfWork, client_id: int, draft: TaskDraft) -> Task:
     for name, most in (("area", MAX_AREA), ("address", MAX_ADDRESS), ("access_notes", MAX_ACCESS_NOTES)):
         if len(getattr(draft, name)) > most:
             errors[name] = [f"At most {most} characters."]
+    errors.update(check_addressee(session, client_id, draft.addressed_to, draft.only_addressed))
     if errors or starts_at is None:
         raise Invalid("The task could not be posted.", errors)
     task = Task(
@@ -78,6 +83,9 @@ def post_task(uow: UnitOfWork, client_id: int, draft: TaskDraft) -> Task:
         access_notes=draft.access_notes.strip(),
         handoffs_allowed=draft.handoffs_allowed,
         status=TaskStatus.posted,
+        addressed_to_id=draft.addressed_to,
+        addressed_until=utcnow() + rebook_window if draft.addressed_to is not None else None,
+        only_addressed=draft.only_addressed,
     )
     # One Core INSERT .. RETURNING id instead of the ORM's flush: posting is the hottest write path,
     # and the task is not changed again in this unit of work. (Its "posted" step is the row's own
@@ -108,14 +116,25 @@ def posted_event(task: Task) -> CloudEvent:
 
 
 def post_task_idempotently(
-    uow_factory: UnitOfWorkFactory, client_id: int, draft: TaskDraft, key: str
+    uow_factory: UnitOfWorkFactory,
+    client_id: int,
+    draft: TaskDraft,
+    key: str,
+    rebook_window: timedelta = REBOOK_WINDOW,
 ) -> tuple[Task, bool]:
     """post_task under a client's idempotency key (Stripe's rule), in its own unit of work: the
     same key with the same request gives back the first task (and False: nothing new was
     posted); with a different request it is refused. Two requests racing with one key: the
     database's unique key lets one insert, and the other's second try finds the first's task."""
     # Fields at their defaults are left out, so a key stored before they existed still matches.
-    later = {"area": "", "address": "", "access_notes": "", "handoffs_allowed": True}
+    later = {
+        "area": "",
+        "address": "",
+        "access_notes": "",
+        "handoffs_allowed": True,
+        "addressed_to": None,
+        "only_addressed": False,
+    }
     fields = {k: v for k, v in asdict(draft).items() if not (k in later and v == later[k])}
     fingerprint = hashlib.sha256(repr(sorted(fields.items())).encode()).hexdigest()
     for attempt in (1, 2):
@@ -133,7 +152,7 @@ def post_task_idempotently(
                 claim = IdempotencyKey(user_id=client_id, key=key, request_hash=fingerprint)
                 session.add(claim)
                 session.flush()  # the unique key decides a race here, before any task is made
-                task = post_task(uow, client_id, draft)
+                task = post_task(uow, client_id, draft, rebook_window)
                 claim.task_id = task.id
                 session.add(claim)
                 uow.commit()

@@ -1,0 +1,40 @@
+"""Clients' own lists: the taskers they have worked with, to book again."""
+
+from __future__ import annotations
+
+from flask import g
+from flask.views import MethodView
+from marshmallow import fields
+
+from api.auth import SECURITY, requires
+from api.input import ApiSchema, Blueprint
+from api.platform import unit_of_work
+from marketplace.tasks.rebooking import my_taskers
+
+blp = Blueprint("clients", __name__, url_prefix="/api/v1/clients", description="Clients: rebooking")
+
+
+class MyTaskerSchema(ApiSchema):
+    tasker_id = fields.Integer()
+    display_name = fields.String()
+    tasks_completed = fields.Integer(metadata={"description": "Tasks they completed for you"})
+    last_completed_at = fields.AwareDateTime(allow_none=True)
+    categories = fields.List(fields.String(), metadata={"description": "Categories they worked in for you"})
+    rates = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "Their own rate per category, cents an hour: offer at least it when you rebook"},
+    )
+    tier = fields.String(metadata={"description": "Their best tier"})
+
+
+@blp.route("/me/taskers")
+class MyTaskers(MethodView):
+    @requires("client")
+    @blp.response(200, MyTaskerSchema(many=True))
+    @blp.doc(security=SECURITY)
+    def get(self):
+        """The taskers who completed tasks for you, most recent first: post a task with
+        `addressed_to` set to one of them to book them again"""
+        with unit_of_work() as unit:
+            return my_taskers(unit.session, g.user.id)

@@ -1,0 +1,175 @@
+"""Rebooking a tasker the client trusts: a posting addressed to a tasker who completed work for
+this client. It is priced like any posting (the floor in force, the client's offer); the addressed
+tasker alone sees it, at once, for the rebooking window (24 h from posting by default); they accept
+it as any task, or decline. Declined or lapsed, it opens to every tasker behind the usual priority
+windows, or, if the client chose "only this tasker", it is cancelled free of charge. Either way
+the client is told (`task.rebooking_closed`)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, func, select
+
+from events.envelope import CloudEvent
+from marketplace.accounts.models import Role, User
+from marketplace.community.models import Reputation
+from marketplace.community.scoring import TIER_ORDER
+from marketplace.db import UnitOfWork
+from marketplace.errors import Conflict, NotFound
+from marketplace.taskers.feed import own_rate
+from marketplace.taskers.models import TaskerSkill
+from marketplace.tasks.models import Task, TaskStatus
+from marketplace.tasks.steps import record_step
+from marketplace.tasks.transitions import Action, move
+from pricing.money import format_cents
+
+REBOOK_WINDOW = timedelta(hours=24)  # the default of settings.rebook_window_s
+
+
+def worked_together(session: Session, client_id: int, tasker_id: int) -> bool:
+    query = select(func.count()).where(
+        col(Task.client_id) == client_id, col(Task.tasker_id) == tasker_id, col(Task.status) == TaskStatus.completed
+    )
+    return session.exec(query).one() > 0
+
+
+def check_addressee(session: Session, client_id: int, tasker_id: int | None, only: bool) -> dict[str, list[str]]:
+    """Field errors for a rebooking's addressee (none when it is not a rebooking)."""
+    if tasker_id is None:
+        return {"only_addressed": ["Only with a tasker to address the task to."]} if only else {}
+    tasker = session.get(User, tasker_id)
+    if tasker is None or tasker.role != Role.tasker or tasker_id == client_id:
+        return {"addressed_to": [f"No tasker {tasker_id}."]}
+    if not worked_together(session, client_id, tasker_id):
+        return {"addressed_to": ["Rebook a tasker who has completed a task for you."]}
+    return {}
+
+
+def my_taskers(session: Session, client_id: int) -> list[dict]:
+    """The taskers who completed tasks for this client, most recent first: for rebooking, with
+    their own rates (a task priced under one of them is not open to them: offer it)."""
+    rows = session.exec(
+        select(Task.tasker_id, func.count(), func.max(Task.completed_at))
+        .where(col(Task.client_id) == client_id, col(Task.status) == TaskStatus.completed)
+        .group_by(col(Task.tasker_id))
+    ).all()
+    ids = [tasker_id for tasker_id, _, _ in rows if tasker_id is not None]
+    if not ids:
+        return []
+    users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids)))}
+    categories: dict[int, list[str]] = {}
+    for tasker_id, category in session.exec(
+        select(Task.tasker_id, Task.category)
+        .where(col(Task.client_id) == client_id, col(Task.status) == TaskStatus.completed)
+        .distinct()
+    ):
+        if tasker_id is not None:
+            categories.setdefault(tasker_id, []).append(category)
+    rates: dict[int, dict[str, int]] = {}
+    for skill in session.exec(select(TaskerSkill).where(col(TaskerSkill.tasker_id).in_(ids))):
+        rates.setdefault(skill.tasker_id, {})[skill.category] = own_rate(skill)
+    tiers: dict[int, str] = {}  # each tasker's best tier in any category
+    for rep in session.exec(select(Reputation).where(col(Reputation.tasker_id).in_(ids))):
+        if TIER_ORDER[rep.tier] > TIER_ORDER[tiers.get(rep.tasker_id, "newcomer")]:
+            tiers[rep.tasker_id] = rep.tier
+    ordered = sorted(rows, key=lambda r: (r[2] is not None, r[2] or datetime.min, -(r[0] or 0)), reverse=True)
+    return [
+        {
+            "tasker_id": tasker_id,
+            "display_name": users[tasker_id].display_name or f"Tasker {tasker_id}",
+            "tasks_completed": count,
+            "last_completed_at": last,
+            "categories": sorted(categories.get(tasker_id, [])),
+            "rates": rates.get(tasker_id, {}),
+            "tier": tiers.get(tasker_id, "newcomer"),
+        }
+        for tasker_id, count, last in ordered  # most recent first
+        if tasker_id in users
+    ]
+
+
+def addressee_rate_note(session: Session, tasker_id: int | None, category: str, rate: int) -> str | None:
+    """What the preview says when the addressed tasker's own rate is above the task's rate."""
+    if tasker_id is None:
+        return None
+    skill = session.get(TaskerSkill, (tasker_id, category))
+    tasker = session.get(User, tasker_id)
+    if skill is None or tasker is None:
+        return f"{(tasker.display_name if tasker else '') or 'This tasker'} does not offer this category now."
+    theirs = own_rate(skill)
+    if theirs <= rate:
+        return None
+    return (
+        f"{tasker.display_name or 'This tasker'}'s own rate for this work is {format_cents(theirs)}/h, above the "
+        f"{format_cents(rate)}/h this task pays: offer {format_cents(theirs)}/h so they can take it."
+    )
+
+
+def _close(uow: UnitOfWork, task: Task, reason: str, now: datetime) -> None:
+    """The addressed tasker declined (or let it lapse): open the task to everyone, or cancel it
+    free of charge when the client asked for this tasker only."""
+    addressee = task.addressed_to_id
+    only = task.only_addressed
+    task.addressed_to_id, task.addressed_until = None, None
+    data = {
+        "task_id": task.id,
+        "client_id": task.client_id,
+        "tasker_id": None,
+        "category": task.category,
+        "region": task.region,
+        "at": now,
+        "addressed_to_id": addressee,
+        "reason": reason,
+        "reopened": not only,
+    }
+    uow.emit(CloudEvent(type="task.rebooking_closed", subject=str(task.id), data=data), key=str(task.id))
+    words = "declined" if reason == "declined" else "did not answer in time"
+    if only:
+        move(task, Action.client_cancels)
+        task.cancelled_at, task.cancelled_by = now, Role.client
+        note = f"The tasker you rebooked {words}; you asked for them only, so it is cancelled free of charge."
+        uow.emit(
+            CloudEvent(
+                type="task.cancelled",
+                subject=str(task.id),
+                data={**{k: data[k] for k in ("task_id", "client_id", "tasker_id", "category", "region", "at")},
+                      "cancelled_by": "client", "reason": note, "fee": None, "reopened": False},
+            ),
+            key=str(task.id),
+        )  # fmt: skip
+        record_step(uow.session, task.id, "cancelled", now, None, "", note)
+    else:
+        task.priced_at = now  # in the open feed from now, behind the priority windows
+        record_step(uow.session, task.id, "reopened", now, None, "", f"The tasker you rebooked {words}.")
+    uow.session.add(task)
+
+
+def decline_rebooking(uow: UnitOfWork, tasker: User, task_id: int, now: datetime) -> Task:
+    session = uow.session
+    task = session.exec(select(Task).where(col(Task.id) == task_id).with_for_update()).first()
+    if task is None or task.addressed_to_id != tasker.id:
+        raise NotFound(f"No task {task_id} addressed to you.")
+    if task.status != TaskStatus.priced:
+        raise Conflict(f"Task {task_id} is {task.status}: there is nothing to decline.")
+    _close(uow, task, "declined", now)
+    return task
+
+
+def lapse_rebookings(uow: UnitOfWork, now: datetime, limit: int = 500) -> int:
+    """The sweep: rebookings whose addressed tasker let the window pass."""
+    session = uow.session
+    due = session.exec(
+        select(Task)
+        .where(col(Task.addressed_to_id).is_not(None), col(Task.addressed_until) <= now)
+        .order_by(col(Task.id))
+        .limit(limit)
+        .with_for_update()
+    ).all()
+    for task in due:
+        if task.status == TaskStatus.priced:
+            _close(uow, task, "lapsed", now)
+        else:  # accepted, or cancelled by the client meanwhile: the address has done its work
+            task.addressed_to_id, task.addressed_until = None, None
+            session.add(task)
+    return len(due)
