@@ -41,6 +41,7 @@ from marketplace.tasks.parties import may_book, may_cancel
 from marketplace.tasks.posting import TaskDraft, post_task, post_task_idempotently
 from marketplace.tasks.pricing_stage import offer_notes, preview_quote
 from marketplace.tasks.quotes import quotes_for, quotes_of
+from marketplace.tasks.rebooking import addressee_rate_note, worked_together
 from marketplace.tasks.reviews import review_task
 from marketplace.tasks.steps import steps_of
 from pricing.money import format_cents
@@ -83,7 +84,15 @@ def _preview(s, form: TaskForm):
     except DomainError as exc:
         return None, " ".join(m for ms in exc.errors.values() for m in ms) or exc.message
     g.offer_notes = offer_notes(offered, result)
+    note = addressee_rate_note(s, _addressee(form), form.category.data, result.rate)
+    if note:
+        g.offer_notes.append(note)
     return result, None
+
+
+def _addressee(form: TaskForm) -> int | None:
+    raw = form.addressed_to.data or ""
+    return int(raw) if raw.isdigit() and 0 < len(raw) <= 10 else None
 
 
 def _floor_of(session, form: TaskForm, result):
@@ -108,8 +117,18 @@ def quote_preview():
 def new_task():
     form = TaskForm()
     status = 200
+    client = signed_in()
     with unit_of_work() as unit:
         category_and_region_choices(form, unit.session)
+        if request.method == "GET" and request.args.get("rebook"):  # "Book again": the tasker, and where
+            form.addressed_to.data = request.args.get("rebook", "")[:10]
+            for name in ("category", "region"):
+                if request.args.get(name) in {c.value for c in getattr(form, name).choices}:
+                    getattr(form, name).data = request.args[name]
+        rebooking = _rebooking(unit.session, client.id, _addressee(form))
+        if form.addressed_to.data and rebooking is None:
+            form.form_errors.append("You can book again only a tasker who completed a task for you.")
+            form.addressed_to.data = ""
         posting = request.method == "POST" and request.form.get("action") != "preview"
         starts_at = None
         if posting and form.validate_on_submit():
@@ -130,18 +149,21 @@ def new_task():
                 estimated_minutes=form.estimated_minutes.data,
                 starts_at=starts_at,
                 offered_rate=cents(form.offered_rate.data),
+                addressed_to=_addressee(form),
+                only_addressed=bool(form.only_addressed.data) and _addressee(form) is not None,
             )
+            window = timedelta(seconds=platform().settings.rebook_window_s)
             token = form.form_token.data or ""
             try:
                 if FORM_TOKEN.match(token):
                     unit.rollback()  # end this read (on SQLite it holds the write lock) before posting in its own
-                    task, fresh = post_task_idempotently(unit_of_work, signed_in().id, draft, f"web:{token}")
+                    task, fresh = post_task_idempotently(unit_of_work, client.id, draft, f"web:{token}", window)
                 else:  # a client that does not send the form's token (a script) posts each time
-                    task, fresh = post_task(unit, signed_in().id, draft), True
+                    task, fresh = post_task(unit, client.id, draft, window), True
                     unit.commit()
             except DomainError as exc:
                 for name, messages in exc.errors.items():
-                    field = getattr(form, name, None)
+                    field = getattr(form, name, None) if name not in ("addressed_to", "only_addressed") else None
                     (field.errors if field is not None else form.form_errors).extend(messages)
                 status = 422
             else:
@@ -157,7 +179,16 @@ def new_task():
         floor = _floor_of(unit.session, form, result)
     if not FORM_TOKEN.match(form.form_token.data or ""):
         form.form_token.data = secrets.token_urlsafe(24)
-    return render_page("web/new_task.html", status, form=form, quote=result, problem=problem, floor=floor)
+    return render_page(
+        "web/new_task.html", status, form=form, quote=result, problem=problem, floor=floor, rebooking=rebooking
+    )
+
+
+def _rebooking(s, client_id: int, tasker_id: int | None) -> User | None:
+    """The tasker a "Book again" form is for, if they did complete a task for this client."""
+    if tasker_id is None or not worked_together(s, client_id, tasker_id):
+        return None
+    return s.get(User, tasker_id)
 
 
 def _handoff_grace() -> timedelta:

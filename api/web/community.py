@@ -21,6 +21,7 @@ from marketplace.network.endorsements import endorsements_for
 from marketplace.network.handoffs import my_offers
 from marketplace.network.path import path_view
 from marketplace.taskers.skills import skills_view
+from marketplace.tasks.rebooking import worked_together
 from marketplace.tasks.reviews import reviews_of
 
 
@@ -59,8 +60,16 @@ def tasker_profile(tasker_id: int):
         reviews = reviews_of(unit.session, tasker_id)
         network = network_summary(unit.session, tasker_id, viewer)
         endorsements = endorsements_for(unit.session, tasker_id)
+        # A client this tasker worked for may book them again from here.
+        rebook = viewer is not None and viewer.role == "client" and worked_together(unit.session, viewer.id, tasker_id)
     return render_page(
-        "web/tasker.html", reputation=reputation, tips=tips, reviews=reviews, network=network, endorsements=endorsements
+        "web/tasker.html",
+        reputation=reputation,
+        tips=tips,
+        reviews=reviews,
+        network=network,
+        endorsements=endorsements,
+        rebook=rebook,
     )
 
 

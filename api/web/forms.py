@@ -89,6 +89,12 @@ class TaskForm(FlaskForm):
     )
     # A single-use token: the same form sent twice (a double click, the back button) posts once.
     form_token = HiddenField()
+    # A rebooking: the tasker the task is for (set from "Book again"), and whether only them.
+    addressed_to = HiddenField()
+    only_addressed = BooleanField(
+        "Only this tasker: if they decline or don't answer in time, cancel the task free of charge "
+        "(otherwise it is offered to every tasker)"
+    )
     offered_rate = DollarsField(
         "Offer more than the floor (dollars an hour, optional)",
         places=2,
