@@ -79,6 +79,13 @@ MATRIX = [
     ("GET", "/api/v1/floors/history", None, ANYONE),
     ("POST", "/api/v1/floors/simulate", {"changes": [{"hourly_floor": 3000}]}, OPERATOR_ONLY),
     ("POST", "/api/v1/tasks", TASK, codes(401, 202, 202, 403, 403, 403)),
+    # Rebooking: only a tasker who completed a task for this client (the tasker did, for the client);
+    # never the client themselves.
+    ("POST", "/api/v1/tasks", {**TASK, "addressed_to": "{tasker}"}, codes(401, 202, 422, 403, 403, 403)),
+    ("POST", "/api/v1/tasks", {**TASK, "addressed_to": "{client}"}, codes(401, 422, 422, 403, 403, 403)),
+    ("GET", "/api/v1/clients/me/taskers", None, codes(401, 200, 200, 403, 403, 403)),
+    # Only the tasker a rebooking ({rebooked}) is addressed to declines it.
+    ("POST", "/api/v1/tasks/{rebooked}/decline", None, codes(401, 403, 403, 200, 404, 403)),
     ("GET", "/api/v1/tasks", None, SIGNED_IN),
     ("GET", "/api/v1/tasks?open=true", None, codes(401, 403, 403, 200, 200, 403)),
     ("GET", "/api/v1/tasks/{accepted}", None, codes(401, 200, 404, 200, 404, 200)),
@@ -269,6 +276,16 @@ def world(sqlite_template, tmp_path_factory):
         for name in ("working", "completed"):
             start_task(uow, tasker, drafts[name], early=ANY_TIME)
         complete_task(uow, tasker, drafts["completed"], 60, tolerance=ANY_TIME)
+        rebook = TaskDraft(
+            category="yard-work",
+            region="springfield",
+            title="rebooked",
+            description="",
+            estimated_minutes=60,
+            starts_at=TASK_START,
+            addressed_to=tasker.id,
+        )
+        ids["rebooked"] = post_task(uow, ids["client"], rebook).id
         ids["tip"] = post_tip(uow, tasker, "yard-work", "Edges first", "Then the middle.").id
         peer = create_user(uow.session, "peer@example.test", "correct horse battery", "tasker")
         ids["question"] = ask_question(uow, tasker, "yard-work", "Which shears?", "For box hedges.").id
@@ -302,7 +319,7 @@ def world(sqlite_template, tmp_path_factory):
         uow.session.flush()
         ids["endpoint"], ids["delivery"] = hook.id, delivery.id
         uow.commit()
-    payments = Pipeline(platform, ["payments"])  # captures the completed task
+    payments = Pipeline(platform, ["pricing", "payments"])  # prices the rebooking; captures the completed task
     payments.drain()
     payments.close()
     platform.close()
@@ -367,6 +384,7 @@ def test_the_matrix_covers_every_operation(client):
             ("{other_tasker}", "{tasker_id}"),
             ("{peer}", "{tasker_id}"),
             ("{handing}", "{task_id}"),
+            ("{rebooked}", "{task_id}"),
             ("{offer}", "{offer_id}"),
             ("{endorsement}", "{endorsement_id}"),
             ("{endpoint}", "{endpoint_id}"),

@@ -590,3 +590,50 @@ def test_a_tasker_asks_the_board_a_peer_answers_and_the_asker_marks_it(site, bro
     expect(public.get_by_role("button", name="Helpful")).to_have_count(0)  # only taskers vote
     public.close()
     page.close()
+
+
+def test_a_client_books_the_tasker_of_a_completed_task_again(open_site, browser):
+    base, _, platform = open_site
+    page = browser.new_page()
+    sign_up_client(page, base, "again@example.test")
+    page.get_by_role("link", name="Post a task").first.click()
+    page.get_by_label("Category").select_option("yard-work")
+    page.get_by_label("Region").select_option("springfield")
+    page.get_by_label("Title").fill("Mow the lawn")
+    soon = (datetime.now(UTC) + timedelta(hours=1)).astimezone(ZoneInfo("America/Chicago"))
+    page.get_by_label("Start (local time where the task is)").fill(soon.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_role("button", name="Post the task").click()
+    expect(page.locator("[data-status]")).to_have_attribute("data-status", "priced", timeout=30_000)
+    task_id = int(page.url.rstrip("/").split("/")[-1])
+    page.get_by_role("button", name="Book (test mode)").click()
+    expect(page.locator("[data-payment]")).to_have_attribute("data-payment", "authorized", timeout=30_000)
+    tasker_id, token = make_tasker(platform, "again-tasker@example.test", {"yard-work": 2400}, ["springfield"])
+    auth = {"Authorization": f"Bearer {token}"}
+    for step, body in (("accept", None), ("start", None), ("complete", {"minutes_worked": 1})):
+        r = requests.post(f"{base}/api/v1/tasks/{task_id}/{step}", json=body, headers=auth, timeout=10)
+        assert r.status_code == 200, (step, r.text)
+    page.reload()
+    expect(page.locator("[data-status]")).to_have_attribute("data-status", "completed", timeout=30_000)
+
+    page.locator("[data-book-again]").click()  # on the completed task's page
+    expect(page.locator("[data-rebooking]")).to_contain_text("they alone see it")
+    expect(page.get_by_label("Category")).to_have_value("yard-work")
+    page.get_by_label("Title").fill("Mow the lawn again")
+    later = (datetime.now(UTC) + timedelta(days=7)).astimezone(ZoneInfo("America/Chicago"))
+    page.get_by_label("Start (local time where the task is)").fill(later.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Only this tasker", exact=False).check()
+    page.get_by_role("button", name="Post the task").click()
+    expect(page.locator("[data-status]")).to_have_attribute("data-status", "priced", timeout=30_000)
+    expect(page.locator("[data-addressed]")).to_contain_text("cancelled free of charge")
+    again = int(page.url.rstrip("/").split("/")[-1])
+    with platform.uow() as uow:
+        from marketplace.tasks.models import Task
+
+        task = uow.session.get(Task, again)
+        assert (task.addressed_to_id, task.only_addressed) == (tasker_id, True)
+    page.get_by_role("button", name="Book (test mode)").click()
+    expect(page.locator("[data-payment]")).to_have_attribute("data-payment", "authorized", timeout=30_000)
+    feed = requests.get(f"{base}/api/v1/tasks?open=true", headers=auth, timeout=10).json()
+    assert again in [t["id"] for t in feed["items"]]  # in the tasker's feed, addressed to them
+    shot(page, "client-rebooked")
+    page.close()

@@ -55,6 +55,8 @@ FORMS = {  # path -> the fields its form has
         "no_handoffs",
         "form_token",
         "action",
+        "addressed_to",
+        "only_addressed",
     ],
     "/tasks/1/cancel": ["reason"],
     "/tasks/1/review": ["rating", "comment"],
