@@ -30,6 +30,7 @@ CLIENT_ROUTES = {
     ("POST", "/api/v1/tasks"),
     ("POST", "/api/v1/tasks/{task_id}/review"),
     ("POST", "/api/v1/tasks/{task_id}/book"),
+    ("GET", "/api/v1/clients/me/taskers"),
 }
 
 
