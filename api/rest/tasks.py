@@ -39,6 +39,7 @@ from marketplace.payments.models import Payment
 from marketplace.taskers.feed import feed, waiting_behind_window
 from marketplace.taskers.reach import reach_view
 from marketplace.tasks.adjustments import approve_adjustment, dispute_adjustment, resolve_dispute
+from marketplace.tasks.client_record import client_records
 from marketplace.tasks.lifecycle import accept_task, cancel_by_client, cancel_by_tasker, complete_task, start_task
 from marketplace.tasks.models import Adjustment, Task
 from marketplace.tasks.parties import is_client, may_read_private, may_see
@@ -75,6 +76,12 @@ def task_views(session, tasks: list[Task]) -> list[dict]:
     claims = (
         {a.task_id: a for a in session.exec(select(Adjustment).where(col(Adjustment.task_id).in_(ids)))} if ids else {}
     )
+    # Taskers read each task's client record beside it (their feed): one batch for the page.
+    records = (
+        client_records(session, [t.client_id for t in tasks], viewer)
+        if viewer is not None and viewer.role == Role.tasker
+        else {}
+    )
     return [
         {
             **t.model_dump(),
@@ -85,6 +92,7 @@ def task_views(session, tasks: list[Task]) -> list[dict]:
             "claimed_quote": quotes[t.id].get("claimed"),
             "payment": payments.get(t.id),
             "adjustment": claims.get(t.id),
+            "client_record": records.get(t.client_id),
             **_private(t, viewer, now),
             "reach": reach_view(session, t, now, _posted_rate(quotes[t.id]), reach_cache)
             if viewer is not None and (viewer.role == Role.operator or is_client(viewer, t))
@@ -101,7 +109,16 @@ def task_view(session, task: Task) -> dict:
 def posted_view(task: Task) -> dict:
     """A task this request just posted has no quote, payment or claim yet: its 202 is built from
     what was written, without reading anything back."""
-    empty = ("quote", "final_quote", "cancellation_fee", "claimed_quote", "payment", "adjustment", "reach")
+    empty = (
+        "quote",
+        "final_quote",
+        "cancellation_fee",
+        "claimed_quote",
+        "payment",
+        "adjustment",
+        "reach",
+        "client_record",
+    )
     return {**task.model_dump(), "floor": floor_reference(None), **dict.fromkeys(empty)}
 
 

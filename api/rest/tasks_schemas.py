@@ -109,6 +109,24 @@ class NetworkContextSchema(ApiSchema):
     connections = fields.List(fields.Nested(PeerSchema), metadata={"description": "Up to 5 of them: ask them"})
 
 
+class ClientRecordSchema(ApiSchema):
+    client_id = fields.Integer()
+    display_name = fields.String()
+    member_since = fields.AwareDateTime()
+    tasks_completed = fields.Integer()
+    taskers_worked_for_them = fields.Integer(metadata={"description": "Distinct taskers who completed tasks for them"})
+    cancellations_inside_24h = fields.Integer(
+        metadata={"description": "Tasks they cancelled less than 24 h before the start, once a tasker held them"}
+    )
+    adjustments_disputed = fields.Integer(metadata={"description": "Claims for extra time they disputed"})
+    disputes_ruled_for_tasker = fields.Integer()
+    disputes_ruled_for_client = fields.Integer()
+    disputes_open = fields.Integer()
+    your_connections_who_worked_for_them = fields.Integer(
+        allow_none=True, metadata={"description": "For a tasker: how many of your connections worked for them"}
+    )
+
+
 class TaskSchema(ApiSchema):
     id = fields.Integer()
     status = fields.String()
@@ -140,6 +158,11 @@ class TaskSchema(ApiSchema):
         allow_none=True, metadata={"description": "Until when only that tasker sees it"}
     )
     only_addressed = fields.Boolean(metadata={"description": "Cancelled free if that tasker declines or lets it lapse"})
+    client_record = fields.Nested(
+        ClientRecordSchema,
+        allow_none=True,
+        metadata={"description": "For taskers: the client's public record (as GET /api/v1/clients/{id})"},
+    )
     handed_off_at = fields.AwareDateTime(
         allow_none=True, metadata={"description": "The latest hand-off; you may cancel free for 12 h after it"}
     )

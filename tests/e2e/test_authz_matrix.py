@@ -84,6 +84,8 @@ MATRIX = [
     ("POST", "/api/v1/tasks", {**TASK, "addressed_to": "{tasker}"}, codes(401, 202, 422, 403, 403, 403)),
     ("POST", "/api/v1/tasks", {**TASK, "addressed_to": "{client}"}, codes(401, 422, 422, 403, 403, 403)),
     ("GET", "/api/v1/clients/me/taskers", None, codes(401, 200, 200, 403, 403, 403)),
+    # A client's public record: for taskers, operators and the client; not for other clients.
+    ("GET", "/api/v1/clients/{client}", None, codes(401, 200, 403, 200, 200, 200)),
     # Only the tasker a rebooking ({rebooked}) is addressed to declines it.
     ("POST", "/api/v1/tasks/{rebooked}/decline", None, codes(401, 403, 403, 200, 404, 403)),
     ("GET", "/api/v1/tasks", None, SIGNED_IN),
@@ -385,6 +387,7 @@ def test_the_matrix_covers_every_operation(client):
             ("{peer}", "{tasker_id}"),
             ("{handing}", "{task_id}"),
             ("{rebooked}", "{task_id}"),
+            ("{client}", "{client_id}"),
             ("{offer}", "{offer_id}"),
             ("{endorsement}", "{endorsement_id}"),
             ("{endpoint}", "{endpoint_id}"),
