@@ -1,6 +1,8 @@
 """The feed with network context: `GET /api/v1/tasks?open=true` for a tasker with 200 connections
 (each page says, per task, how many of them completed work for its client) against the same feed
-for a tasker with none, over 10,000 open tasks on PostgreSQL, in one run.
+for a tasker with none, over 10,000 open tasks on PostgreSQL, in one run. And the feed with each
+task's client record (as every tasker's feed has it) against the plain feed, the same tasker's
+pages with the records left out.
 
 The two taskers have the same skills, regions and rate, so they see the same tasks; only the
 network differs. The requests go through the Flask app in this process (no HTTP server: the figure
@@ -126,12 +128,17 @@ def run(platform, rounds: int = 5, requests_per_round: int = 20, advance=lambda 
 
     tokens = build(platform, advance)
     client = create_app({"TESTING": True}, platform=platform).test_client()
-    timings: dict[str, list[float]] = {"social": [], "loner": []}
+    from api.rest import tasks as tasks_api
+
+    with_records = tasks_api.client_records
+    timings: dict[str, list[float]] = {"social": [], "loner": [], "plain": []}
     seen: dict[str, int] = {}
-    known = 0
+    known = recorded = 0
     for _ in range(rounds):
-        for who in ("loner", "social"):
-            headers = {"Authorization": f"Bearer {tokens[who]}"}
+        for who in ("plain", "loner", "social"):
+            # "plain": the loner's feed with the client records left out, the baseline they cost against
+            tasks_api.client_records = (lambda *_: {}) if who == "plain" else with_records  # type: ignore[assignment]
+            headers = {"Authorization": f"Bearer {tokens['loner' if who == 'plain' else who]}"}
             started = time.perf_counter()
             for page in range(1, requests_per_round + 1):
                 r = client.get(f"/api/v1/tasks?open=true&page={page}&page_size={PAGE_SIZE}", headers=headers)
@@ -143,9 +150,13 @@ def run(platform, rounds: int = 5, requests_per_round: int = 20, advance=lambda 
                     known += sum(
                         1 for t in body["items"] if (t.get("network") or {}).get("connections_worked_for_client")
                     )
+                if who == "loner":
+                    recorded += sum(1 for t in body["items"] if t.get("client_record"))
             timings[who].append(requests_per_round / (time.perf_counter() - started))
             advance(requests_per_round)
+    tasks_api.client_records = with_records  # type: ignore[assignment]
     social, loner = statistics.median(timings["social"]), statistics.median(timings["loner"])
+    plain = statistics.median(timings["plain"])
     return {
         "open_tasks": OPEN_TASKS,
         "connections": CONNECTIONS,
@@ -157,4 +168,7 @@ def run(platform, rounds: int = 5, requests_per_round: int = 20, advance=lambda 
         "loner_requests_per_s": loner,
         "social_requests_per_s": social,
         "ratio_social_over_loner": social / loner,
+        "plain_requests_per_s": plain,
+        "feed_items_with_client_record": recorded,
+        "ratio_records_over_plain": loner / plain,
     }
