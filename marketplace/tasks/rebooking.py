@@ -167,9 +167,11 @@ def lapse_rebookings(uow: UnitOfWork, now: datetime, limit: int = 500) -> int:
         .with_for_update()
     ).all()
     for task in due:
+        if task.status == TaskStatus.posted:
+            continue  # not priced yet (pricing is late): closed once it is, as the client asked
         if task.status == TaskStatus.priced:
             _close(uow, task, "lapsed", now)
         else:  # accepted, or cancelled by the client meanwhile: the address has done its work
             task.addressed_to_id, task.addressed_until = None, None
             session.add(task)
-    return len(due)
+    return sum(1 for task in due if task.status != TaskStatus.posted)
