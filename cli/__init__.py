@@ -18,7 +18,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "dev": ("cli.dev", "dev", "The web app and every worker in one process (SQLite and the embedded log)."),
     "serve": ("api.cli", "serve", "The web app under gunicorn, for production."),
     "worker": ("workers.cli", "worker", "Run one worker (a consumer group, or the relay) until SIGTERM."),
-    "replay": ("workers.cli", "replay", "Rebuild a projection (reputation, tips, network, market) from the log."),
+    "replay": (
+        "workers.cli",
+        "replay",
+        "Rebuild a projection (reputation, tips, network, market, reviews) from the log.",
+    ),
     "dlq": ("workers.cli", "dlq", "Dead letters: list them, replay them."),
     "topics": ("workers.cli", "topics", "Kafka topics: create them."),
     "db": ("migrations.cli", "db", "The database schema: apply the migrations."),

@@ -196,13 +196,31 @@ class MessageSent(Payload):
 
 
 class ReviewSubmitted(Payload):
+    """A review was written. Since double-blind reviews it says who wrote it (`by`) and never what
+    it says: the stars travel only in `review.revealed`. An event from before (no `by`) carries the
+    client's rating and was shown at once."""
+
     review_id = whole(required=True)
     task_id = whole(required=True)
     tasker_id = whole(required=True)
     client_id = whole(required=True)
     category = slug(required=True)
-    rating = whole(required=True, validate=validate.Range(1, 5))
-    comment = fields.String(required=True)
+    by = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["client", "tasker"]))
+    rating = whole(load_default=None, allow_none=True, validate=validate.Range(1, 5))
+    comment = fields.String(load_default=None, allow_none=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class ReviewRevealed(Payload):
+    """A task's reviews are shown: both are in, or the window passed with one (or none) in."""
+
+    task_id = whole(required=True)
+    tasker_id = whole(required=True)
+    client_id = whole(required=True)
+    category = slug(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(["both", "lapsed"]))
+    tasker_rating = whole(required=True, allow_none=True, validate=validate.Range(1, 5))  # the client's, of the tasker
+    client_rating = whole(required=True, allow_none=True, validate=validate.Range(1, 5))  # the tasker's, of the client
     at = fields.AwareDateTime(required=True)
 
 
@@ -329,6 +347,7 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("task.handed_off", "tasks.lifecycle", HandedOff),
         EventType("task.rebooking_closed", "tasks.lifecycle", RebookingClosed),
         EventType("review.submitted", "reviews.submitted", ReviewSubmitted),
+        EventType("review.revealed", "reviews.submitted", ReviewRevealed),
         EventType("message.sent", "messages", MessageSent),
         EventType("endorsement.given", "community.activity", EndorsementGiven),
         EventType("endorsement.withdrawn", "community.activity", EndorsementWithdrawn),

@@ -8,7 +8,7 @@ missing or mistyped field. Nested quotes stay plain dicts of integer cents (`Quo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from datetime import datetime
 from typing import Any, Self
 
@@ -19,7 +19,9 @@ class _View:
     @classmethod
     def of(cls, event: CloudEvent) -> Self:
         data = event.data
-        return cls(**{f.name: data[f.name] for f in fields(cls)})  # type: ignore[arg-type]  # a dataclass
+        # A field with a default may be missing from an event written before it existed.
+        found = fields(cls)  # type: ignore[arg-type]  # every view is a dataclass
+        return cls(**{f.name: data[f.name] if f.name in data or f.default is MISSING else f.default for f in found})
 
 
 @dataclass(frozen=True)
@@ -171,8 +173,21 @@ class ReviewSubmitted(_View):
     tasker_id: int
     client_id: int
     category: str
-    rating: int
-    comment: str
+    at: datetime
+    by: str | None = None  # None: from before double-blind reviews, shown at once with its rating
+    rating: int | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class ReviewRevealed(_View):
+    task_id: int
+    tasker_id: int
+    client_id: int
+    category: str
+    reason: str
+    tasker_rating: int | None  # the client's rating of the tasker
+    client_rating: int | None  # the tasker's rating of the client
     at: datetime
 
 
@@ -216,6 +231,7 @@ VIEWS: dict[str, type[_View]] = {
     "task.handoff_lapsed": HandoffClosed,
     "task.handed_off": HandedOff,
     "review.submitted": ReviewSubmitted,
+    "review.revealed": ReviewRevealed,
     "message.sent": MessageSent,
     "endorsement.given": EndorsementGiven,
     "endorsement.withdrawn": EndorsementWithdrawn,

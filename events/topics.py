@@ -38,6 +38,7 @@ CONSUMER_GROUPS: dict[str, tuple[str, ...]] = {
     "tips": ("tips.activity",),
     "payments": ("tasks.lifecycle",),
     "network": ("community.activity",),
+    "reviews": ("reviews.submitted",),
     "market": ("tasks.priced", "tasks.lifecycle", "payments.events", "tips.activity", "community.activity"),
     "notifications": ("tasks.priced", "tasks.lifecycle", "payments.events", "reviews.submitted", "messages"),
 }

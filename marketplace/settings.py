@@ -72,6 +72,8 @@ class Settings:
     handoff_free_cancel_s: int = 12 * 3600
     # A rebooking is the addressed tasker's alone this long after it is posted.
     rebook_window_s: int = 24 * 3600
+    # Two-sided reviews stay hidden until both are in or this long after completion.
+    review_window_s: int = 14 * 24 * 3600
     mentor_monthly_cap: int = 3
     # Before a task starts, phone numbers and email addresses in its messages are hidden.
     mask_contact_details: bool = True
@@ -141,6 +143,9 @@ class Settings:
             handoff_offer_ttl_s=_number(env, "FLOORBOARD_HANDOFF_OFFER_TTL_S", 6 * 3600, int),
             handoff_free_cancel_s=_number(env, "FLOORBOARD_HANDOFF_FREE_CANCEL_S", 12 * 3600, int),
             mentor_monthly_cap=_number(env, "FLOORBOARD_MENTOR_MONTHLY_CAP", 3, int),
+            review_window_s=min(
+                90 * 24 * 3600, max(60, _number(env, "FLOORBOARD_REVIEW_WINDOW_S", 14 * 24 * 3600, int))
+            ),
             rebook_window_s=min(30 * 24 * 3600, max(60, _number(env, "FLOORBOARD_REBOOK_WINDOW_S", 24 * 3600, int))),
             mask_contact_details=env.get("FLOORBOARD_MASK_CONTACT_DETAILS", "1") != "0",
             smtp_url=env.get("SMTP_URL") or None,

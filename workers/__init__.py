@@ -22,6 +22,7 @@ def registry() -> dict[str, WorkerSpec]:
         relay,
         reputation,
         retention,
+        reviews,
         tasker_rates,
         tips,
     )
@@ -35,6 +36,7 @@ def registry() -> dict[str, WorkerSpec]:
         payments.SPEC,
         network.SPEC,
         market.SPEC,
+        reviews.SPEC,
         notifications.SPEC,
         notifications.MAILER,
         notifications.WEBHOOKS,

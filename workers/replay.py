@@ -1,4 +1,4 @@
-"""`floorboard replay reputation|tips|network|market`: rebuild a projection from the log.
+"""`floorboard replay reputation|tips|network|market|reviews`: rebuild a projection from the log.
 
 The projection's tables and its group's `processed_events` are cleared and every event on its
 topics is applied again from the beginning, in one transaction, with the live handlers (minus
@@ -36,6 +36,7 @@ from marketplace.community.reputation import HeldReputation
 from marketplace.market import models as market_models
 from marketplace.market.projection import project_market_events
 from marketplace.network import endorsements
+from marketplace.tasks import reviews as review_reveals
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,12 @@ PROJECTIONS = {
         CONSUMER_GROUPS["network"],
         endorsements.PROJECTION_TABLES,
         lambda: Immediate(endorsements.project_endorsement_events),
+    ),
+    "reviews": Projection(
+        "reviews",
+        CONSUMER_GROUPS["reviews"],
+        review_reveals.PROJECTION_TABLES,
+        lambda: Immediate(review_reveals.project_review_events),
     ),
     "market": Projection(
         "market", CONSUMER_GROUPS["market"], market_models.PROJECTION_TABLES, lambda: Immediate(project_market_events)

@@ -14,6 +14,7 @@ TYPES = [
     "task.cancelled",
     "task.handed_off",
     "review.submitted",
+    "review.revealed",
     "tip.posted",
     "tip.voted",
     "tip.hidden",

@@ -29,6 +29,7 @@ from api.rest.tasks_schemas import (
     TaskCreateSchema,
     TaskListArgsSchema,
     TaskPageSchema,
+    TaskReviewsSchema,
     TaskSchema,
 )
 from marketplace.accounts.models import Role
@@ -46,7 +47,7 @@ from marketplace.tasks.parties import is_client, may_read_private, may_see
 from marketplace.tasks.posting import TaskDraft, post_task, post_task_idempotently
 from marketplace.tasks.quotes import quotes_for
 from marketplace.tasks.rebooking import decline_rebooking
-from marketplace.tasks.reviews import review_task
+from marketplace.tasks.reviews import review_task, task_reviews
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Posting, finding and working tasks")
 
@@ -303,17 +304,36 @@ class Cancel(MethodView):
 
 @blp.route("/<int:task_id>/review")
 class ReviewTask(MethodView):
-    @requires("client")
+    @requires("client", "tasker")
     @blp.arguments(ReviewCreateSchema, example=EXAMPLES[ReviewCreateSchema])
     @blp.response(201, ReviewSchema)
-    @blp.alt_response(409, description="Not completed yet, or already reviewed")
+    @blp.alt_response(409, description="Not completed yet, already reviewed, or the reviews are closed")
     @blp.doc(security=SECURITY)
     def post(self, data, task_id: int):
-        """Review the tasker of your completed task: 1 to 5 stars and a comment"""
+        """Review the other side of your completed task, once: the client reviews the tasker, the
+        tasker reviews the client (1 to 5 stars and a comment). Double-blind: no one reads either
+        review until both are in or 14 days have passed since completion; then both are shown"""
+        window = timedelta(seconds=platform().settings.review_window_s)
         with unit_of_work() as unit:
-            review = review_task(unit, g.user, task_id, data["rating"], data["comment"])
+            review = review_task(unit, g.user, task_id, data["rating"], data["comment"], window)
             unit.commit()
             return review
+
+
+@blp.route("/<int:task_id>/reviews")
+class TaskReviews(MethodView):
+    @requires("client", "tasker")
+    @blp.response(200, TaskReviewsSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, task_id: int):
+        """The task's reviews, for its client and its tasker: your own; the other side's once revealed"""
+        window = timedelta(seconds=platform().settings.review_window_s)
+        with unit_of_work() as unit:
+            task = unit.session.get(Task, task_id)
+            if task is None or g.user.id not in (task.client_id, task.tasker_id):
+                abort(404, message=f"No task {task_id} of yours.")
+            assert task is not None  # abort raised otherwise
+            return task_reviews(unit.session, task, g.user, window)
 
 
 @blp.route("/<int:task_id>/adjustment/approve")

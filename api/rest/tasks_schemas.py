@@ -113,6 +113,10 @@ class ClientRecordSchema(ApiSchema):
     client_id = fields.Integer()
     display_name = fields.String()
     member_since = fields.AwareDateTime()
+    rating = fields.Float(
+        metadata={"description": "Taskers' revealed ratings: (5 x 4.0 + sum) / (5 + reviews), as for taskers"}
+    )
+    reviews = fields.Integer(metadata={"description": "Revealed reviews by taskers"})
     tasks_completed = fields.Integer()
     taskers_worked_for_them = fields.Integer(metadata={"description": "Distinct taskers who completed tasks for them"})
     cancellations_inside_24h = fields.Integer(
@@ -278,12 +282,37 @@ class ReviewCreateSchema(ApiSchema):
 
 
 class ReviewSchema(ApiSchema):
+    """Your own review, as you wrote it (the other side reads it only once both are revealed)."""
+
     id = fields.Integer()
     task_id = fields.Integer()
     tasker_id = fields.Integer()
+    client_id = fields.Integer()
     rating = fields.Integer()
     comment = fields.String()
     created_at = fields.AwareDateTime()
+    revealed_at = fields.AwareDateTime(allow_none=True)
+
+
+class ShownReviewSchema(ApiSchema):
+    rating = fields.Integer()
+    comment = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class TaskReviewsSchema(ApiSchema):
+    task_id = fields.Integer()
+    revealed = fields.Boolean(metadata={"description": "Both reviews are shown (both in, or the window passed)"})
+    revealed_at = fields.AwareDateTime(allow_none=True)
+    reveal_due_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "When they are shown at the latest (14 days after completion)"}
+    )
+    open = fields.Boolean(metadata={"description": "You may still write your review"})
+    mine = fields.Nested(ShownReviewSchema, allow_none=True)
+    theirs = fields.Nested(
+        ShownReviewSchema, allow_none=True, metadata={"description": "The other side's review: null until revealed"}
+    )
+    theirs_written = fields.Boolean(metadata={"description": "Whether the other side has written theirs"})
 
 
 # Examples for the API docs, one per request body (each loads cleanly: tests/unit/test_api_examples.py).

@@ -42,7 +42,7 @@ from marketplace.tasks.posting import TaskDraft, post_task, post_task_idempotent
 from marketplace.tasks.pricing_stage import offer_notes, preview_quote
 from marketplace.tasks.quotes import quotes_for, quotes_of
 from marketplace.tasks.rebooking import addressee_rate_note, worked_together
-from marketplace.tasks.reviews import review_task
+from marketplace.tasks.reviews import review_task, task_reviews
 from marketplace.tasks.steps import steps_of
 from pricing.money import format_cents
 
@@ -201,6 +201,11 @@ def _task_context(s, task: Task) -> dict:
     now = utcnow()
     fee_due, policy = cancellation_terms(task, now, _handoff_grace(), zone_of(s, task.region))
     reviewed = s.exec(select(Review).where(col(Review.task_id) == task.id)).first()
+    reviews = (
+        task_reviews(s, task, signed_in(), timedelta(seconds=platform().settings.review_window_s))
+        if task.status == "completed"
+        else None
+    )
     steps = steps_of(s, task.id)
     actor_ids = {step.actor_id for step in steps if step.actor_id is not None}
     actors = {u.id: u for u in s.exec(select(User).where(col(User.id).in_(actor_ids)))} if actor_ids else {}
@@ -229,6 +234,7 @@ def _task_context(s, task: Task) -> dict:
         "bookable": may_book(task),
         "policy": policy,
         "review": reviewed,
+        "reviews": reviews,
         "terminal": task.status in TERMINAL,
         "cancellable": may_cancel(signed_in(), task),
     }
@@ -323,8 +329,11 @@ def review(task_id: int):
         task = own_task(unit.session, task_id)
         if form.validate_on_submit():
             rating, comment = int(form.rating.data), form.comment.data or ""
+            window = timedelta(seconds=platform().settings.review_window_s)
             attempt(
-                unit, lambda: review_task(unit, signed_in(), task_id, rating, comment), "Thank you: your review is in."
+                unit,
+                lambda: review_task(unit, signed_in(), task_id, rating, comment, window),
+                "Thank you: your review is in. It is shown with your tasker's, once theirs is in (or in 14 days).",
             )
             return redirect(url_for("web.task_page", task_id=task_id))
         context = _task_context(unit.session, task)

@@ -1,5 +1,5 @@
-"""Reputation: a projection (group "reputation") of tasks.lifecycle, reviews.submitted and
-tips.activity, kept per tasker and category. It holds only counts, and every figure is derived
+"""Reputation: a projection (group "reputation") of tasks.lifecycle, reviews.submitted (revealed
+reviews only) and tips.activity, kept per tasker and category. It holds only counts, and every figure is derived
 from counts by `scoring`, so `floorboard replay reputation` reproduces it exactly.
 """
 
@@ -18,6 +18,7 @@ from events.payloads import (
     AnswerEvent,
     AnswerVoted,
     HandedOff,
+    ReviewRevealed,
     ReviewSubmitted,
     TaskCancelled,
     TipEvent,
@@ -81,7 +82,8 @@ COUNTED = (
     "task.completed",
     "task.cancelled",
     "task.handed_off",
-    "review.submitted",
+    "review.submitted",  # only those from before double-blind reviews carry a rating
+    "review.revealed",
 )
 
 
@@ -132,6 +134,10 @@ def _changes(session: Session, events: list[CloudEvent]) -> dict[Key, _Change]:
         if event.type not in COUNTED:  # tip.posted: a tip without votes adds no karma; others share topics
             continue
         view = view_of(event)
+        if isinstance(view, ReviewSubmitted) and view.rating is None:
+            continue  # a review written, still hidden: it counts once revealed
+        if isinstance(view, ReviewRevealed) and view.tasker_rating is None:
+            continue  # only the tasker reviewed the client
         if isinstance(view, HandedOff):
             assert view.tasker_id is not None  # a hand-off always has a winner
             changes.setdefault((view.tasker_id, view.category), _Change(at=view.at)).accepted += 1
@@ -162,8 +168,10 @@ def _changes(session: Session, events: list[CloudEvent]) -> dict[Key, _Change]:
             change.completed += 1
         elif event.type == "task.cancelled":
             change.tasker_cancelled += 1
-        elif isinstance(view, ReviewSubmitted):
-            change.rating_sum += view.rating
+        elif isinstance(view, ReviewSubmitted | ReviewRevealed):
+            rating = view.rating if isinstance(view, ReviewSubmitted) else view.tasker_rating
+            assert rating is not None  # skipped above otherwise
+            change.rating_sum += rating
             change.rating_count += 1
         else:
             change.karma = True

@@ -84,20 +84,37 @@ def plan(session: Session, event: CloudEvent, base_url: str) -> list[Letter]:
     client_page = f"{base_url}/tasks/{d['task_id']}" if "task_id" in d else None
     api_task = f"{base_url}/api/v1/tasks/{d['task_id']}" if "task_id" in d else None
     if kind == "review.submitted":
-        stars = "★" * d["rating"] + "☆" * (5 - d["rating"])
-        lines = [f"A client reviewed your work: {stars}"]
-        if d["comment"]:
-            lines.append(f"“{d['comment']}”")
+        if d.get("by") is None:  # from before double-blind reviews: shown at once, with its stars
+            stars = "★" * d["rating"] + "☆" * (5 - d["rating"])
+            lines = [f"A client reviewed your work: {stars}"] + ([f"“{d['comment']}”"] if d["comment"] else [])
+            profile = f"{base_url}/taskers/{d['tasker_id']}"
+            return [Letter(d["tasker_id"], kind, f"A new review: {d['rating']} of 5", lines, profile, "Your profile")]
+        # Never the stars: both reviews are shown together, later.
+        other, who = (d["tasker_id"], "Your client") if d["by"] == "client" else (d["client_id"], "Your tasker")
+        page = client_page if d["by"] == "tasker" else api_task
         return [
             Letter(
-                d["tasker_id"],
+                other,
                 kind,
-                f"A new review: {d['rating']} of 5",
-                lines,
-                f"{base_url}/taskers/{d['tasker_id']}",
-                "Your profile",
+                f"{who} reviewed {title}",
+                [
+                    f"{who} wrote a review of {title}. Write yours: both are shown together once it is in, "
+                    "or 14 days after completion. Until then no one reads either.",
+                ],
+                page,
             )
         ]
+    if kind == "review.revealed":
+        letters = []
+        for rating, to, page, about in (
+            (d["tasker_rating"], d["tasker_id"], f"{base_url}/taskers/{d['tasker_id']}", "your client"),
+            (d["client_rating"], d["client_id"], client_page, "your tasker"),
+        ):
+            if rating is None:
+                continue
+            stars = "★" * rating + "☆" * (5 - rating)
+            letters.append(Letter(to, kind, f"The reviews of {title} are shown", [f"From {about}: {stars}"], page))
+        return letters
     if task is None:  # every other kind is about a task
         return []
     if kind == "task.priced":

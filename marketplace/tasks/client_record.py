@@ -1,5 +1,6 @@
 """A client's public record, as taskers see it beside every task in their feed and at
-`GET /api/v1/clients/{id}`: when they joined, tasks completed, how many taskers have worked for
+`GET /api/v1/clients/{id}`: when they joined, their rating from taskers (revealed reviews only, a
+Bayesian average as for taskers), tasks completed, how many taskers have worked for
 them, cancellations inside the 24 hours before a start (with a tasker holding the task),
 adjustments they disputed and how operators ruled; and, for a tasker with connections, how many of
 those connections have worked for this client. Only counts: no names, no comments, nothing of a
@@ -15,6 +16,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.errors import NotFound
 from marketplace.network.connections import connected_ids
 from marketplace.tasks.models import Adjustment, AdjustmentStatus, Task, TaskStatus
+from marketplace.tasks.reviews import client_rating
 
 LATE = timedelta(hours=24)
 
@@ -62,6 +64,7 @@ def client_records(session: Session, client_ids: list[int], viewer: User | None)
     ):
         disputes.setdefault(client_id, {})[status] = n
     mine = set(connected_ids(session, viewer.id)) if viewer is not None and viewer.role == Role.tasker else None
+    ratings = client_rating(session, ids)
     records = {}
     for client_id in ids:
         user = users.get(client_id)
@@ -72,6 +75,8 @@ def client_records(session: Session, client_ids: list[int], viewer: User | None)
             "client_id": client_id,
             "display_name": user.display_name or "A client",
             "member_since": user.created_at,
+            "rating": ratings[client_id][0],
+            "reviews": ratings[client_id][1],
             "tasks_completed": completed.get(client_id, 0),
             "taskers_worked_for_them": len(worked[client_id]),
             "cancellations_inside_24h": late.get(client_id, 0),

@@ -107,6 +107,9 @@ class TaskQuote(SQLModel, table=True):
 
 
 class Review(SQLModel, table=True):
+    """The client's review of the tasker. Hidden from everyone, the tasker included, until both
+    sides have reviewed or the reveal window has passed (`revealed_at`)."""
+
     __tablename__ = "reviews"
     id: int = Field(default=None, primary_key=True)  # assigned on insert; code only sees stored rows
     task_id: int = Field(foreign_key="tasks.id", unique=True)
@@ -115,6 +118,40 @@ class Review(SQLModel, table=True):
     rating: int
     comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revealed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ClientReview(SQLModel, table=True):
+    """The tasker's review of the client, under the same double-blind rule."""
+
+    __tablename__ = "client_reviews"
+    id: int = Field(default=None, primary_key=True)  # assigned on insert; code only sees stored rows
+    task_id: int = Field(foreign_key="tasks.id", unique=True)
+    client_id: int = Field(foreign_key="users.id", index=True)
+    tasker_id: int = Field(foreign_key="users.id")
+    rating: int
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revealed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ReviewPending(SQLModel, table=True):
+    """The reveal projection (group "reviews"): when each side of a task submitted its review."""
+
+    __tablename__ = "review_pending"
+    task_id: int = Field(primary_key=True)
+    client_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    tasker_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ReviewReveal(SQLModel, table=True):
+    """The reveal projection: when a task's reviews were revealed, and why (both in, the window
+    lapsed, or a review from before double-blind reviews, shown at once)."""
+
+    __tablename__ = "review_reveals"
+    task_id: int = Field(primary_key=True)
+    revealed_at: datetime = Field(sa_type=UTCDateTime)
+    reason: str = Field(max_length=16)
 
 
 class AdjustmentStatus(StrEnum):

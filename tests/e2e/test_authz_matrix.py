@@ -109,7 +109,10 @@ MATRIX = [
         codes(401, 403, 403, 403, 403, 404),
     ),
     ("POST", "/api/v1/tasks/{accepted}/cancel", {"reason": "matrix"}, codes(401, 200, 404, 200, 403, 403)),
-    ("POST", "/api/v1/tasks/{completed}/review", {"rating": 4}, codes(401, 201, 404, 403, 403, 403)),
+    # Each side reviews the other, once: the client and the tasker who did the task; no one else.
+    ("POST", "/api/v1/tasks/{completed}/review", {"rating": 4}, codes(401, 201, 404, 201, 404, 403)),
+    # A task's reviews: its two parties only; the other side's review only once both are revealed.
+    ("GET", "/api/v1/tasks/{completed}/reviews", None, codes(401, 200, 404, 200, 404, 403)),
     ("GET", "/api/v1/taskers/me/skills", None, TASKERS),
     ("PUT", "/api/v1/taskers/me/skills", SKILLS, TASKERS),
     ("GET", "/api/v1/taskers/{tasker}", None, ANYONE),

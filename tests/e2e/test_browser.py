@@ -20,7 +20,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from api import create_app
 from cli.demo import seed_demo
-from tests.support import NO_WINDOW, live_server, make_tasker
+from tests.support import NO_WINDOW, live_server, make_tasker, wait_until
 from workers import registry, run_in_threads
 
 CHROMIUM = os.environ.get("FLOORBOARD_CHROMIUM", "/usr/bin/chromium")
@@ -33,13 +33,14 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 @contextmanager
 def serving(platform):
-    """The app on 127.0.0.1 with the pricing, payments and market workers running."""
+    """The app on 127.0.0.1 with the pricing, payments, market, reviews and reputation workers running."""
     with platform.uow() as uow:
         logins = seed_demo(uow, demo_users=True)
         uow.commit()
     app = create_app({"TESTING": True}, platform=platform)
     stop = threading.Event()
-    threads = run_in_threads(platform, [registry()[name] for name in ("pricing", "payments", "market")], stop)
+    names = ("pricing", "payments", "market", "reviews", "reputation")
+    threads = run_in_threads(platform, [registry()[name] for name in names], stop)
     try:
         with live_server(app) as base:
             yield base, {role: (email, password) for email, password, role in logins}, platform
@@ -592,10 +593,9 @@ def test_a_tasker_asks_the_board_a_peer_answers_and_the_asker_marks_it(site, bro
     page.close()
 
 
-def test_a_client_books_the_tasker_of_a_completed_task_again(open_site, browser):
-    base, _, platform = open_site
-    page = browser.new_page()
-    sign_up_client(page, base, "again@example.test")
+def completed_task(page, base: str, platform, email: str) -> tuple[int, int, dict]:
+    """A client signs up, posts and books a task; a tasker accepts, starts and completes it."""
+    sign_up_client(page, base, email)
     page.get_by_role("link", name="Post a task").first.click()
     page.get_by_label("Category").select_option("yard-work")
     page.get_by_label("Region").select_option("springfield")
@@ -607,13 +607,20 @@ def test_a_client_books_the_tasker_of_a_completed_task_again(open_site, browser)
     task_id = int(page.url.rstrip("/").split("/")[-1])
     page.get_by_role("button", name="Book (test mode)").click()
     expect(page.locator("[data-payment]")).to_have_attribute("data-payment", "authorized", timeout=30_000)
-    tasker_id, token = make_tasker(platform, "again-tasker@example.test", {"yard-work": 2400}, ["springfield"])
+    tasker_id, token = make_tasker(platform, f"tasker-{email}", {"yard-work": 2400}, ["springfield"])
     auth = {"Authorization": f"Bearer {token}"}
     for step, body in (("accept", None), ("start", None), ("complete", {"minutes_worked": 1})):
         r = requests.post(f"{base}/api/v1/tasks/{task_id}/{step}", json=body, headers=auth, timeout=10)
         assert r.status_code == 200, (step, r.text)
     page.reload()
     expect(page.locator("[data-status]")).to_have_attribute("data-status", "completed", timeout=30_000)
+    return task_id, tasker_id, auth
+
+
+def test_a_client_books_the_tasker_of_a_completed_task_again(open_site, browser):
+    base, _, platform = open_site
+    page = browser.new_page()
+    _, tasker_id, auth = completed_task(page, base, platform, "again@example.test")
 
     page.locator("[data-book-again]").click()  # on the completed task's page
     expect(page.locator("[data-rebooking]")).to_contain_text("they alone see it")
@@ -636,4 +643,35 @@ def test_a_client_books_the_tasker_of_a_completed_task_again(open_site, browser)
     feed = requests.get(f"{base}/api/v1/tasks?open=true", headers=auth, timeout=10).json()
     assert again in [t["id"] for t in feed["items"]]  # in the tasker's feed, addressed to them
     shot(page, "client-rebooked")
+    page.close()
+
+
+def test_both_reviews_appear_together_after_the_second_is_written(open_site, browser):
+    base, _, platform = open_site
+    page = browser.new_page()
+    task_id, tasker_id, auth = completed_task(page, base, platform, "reviewer@example.test")
+    page.get_by_label("★★★★★", exact=True).check()
+    page.get_by_label("Comment", exact=True).fill("Neat edges.")
+    page.get_by_role("button", name="Send the review").click()
+    expect(page.locator("[data-review=mine]")).to_contain_text("not shown to anyone yet")
+    expect(page.locator("[data-reviews]")).to_have_attribute("data-reviews", "hidden")
+    public = requests.get(f"{base}/api/v1/taskers/{tasker_id}", timeout=10).json()
+    assert all(c["reviews"] == 0 for c in public["categories"])  # not counted, not shown
+    theirs = requests.get(f"{base}/api/v1/tasks/{task_id}/reviews", headers=auth, timeout=10).json()
+    assert theirs["theirs"] is None and theirs["theirs_written"]  # the tasker cannot read it either
+    written = requests.post(
+        f"{base}/api/v1/tasks/{task_id}/review", json={"rating": 4, "comment": "Clear brief."}, headers=auth, timeout=10
+    )
+    assert written.status_code == 201, written.text
+
+    def revealed() -> bool:
+        page.reload()
+        return page.locator("[data-reviews]").get_attribute("data-reviews") == "revealed"
+
+    wait_until(revealed, 30, message="the reviews worker to reveal both")
+    expect(page.locator("[data-review=mine]")).to_contain_text("Neat edges.")
+    expect(page.locator("[data-review=theirs]")).to_contain_text("Clear brief.")
+    both = requests.get(f"{base}/api/v1/tasks/{task_id}/reviews", headers=auth, timeout=10).json()
+    assert both["revealed"] and both["theirs"]["comment"] == "Neat edges."
+    shot(page, "client-reviews-revealed")
     page.close()

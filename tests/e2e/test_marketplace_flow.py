@@ -25,7 +25,7 @@ def market(request, make_platform):
     platform = make_platform(url, kafka, priority_window=NO_WINDOW)
     seeded(platform, demo_users=False)
     app = create_app({"TESTING": True}, platform=platform)
-    pipeline = Pipeline(platform, ["pricing", "reputation", "tips", "payments"])
+    pipeline = Pipeline(platform, ["pricing", "reputation", "tips", "payments", "reviews"])
     yield ApiHelper(app.test_client(), platform), pipeline
     pipeline.close()
 
@@ -159,6 +159,10 @@ def test_a_review_reaches_the_taskers_reputation(market):
     assert review.status_code == 201, review.json
     again = c.post(f"/api/v1/tasks/{task_id}/review", headers=api.headers(client), json={"rating": 1})
     assert again.status_code == 409
+    pipeline.drain()
+    assert yard_work(api, tasker)["reviews"] == 0  # double-blind: hidden until the tasker's is in
+    theirs = c.post(f"/api/v1/tasks/{task_id}/review", headers=api.headers(tasker), json={"rating": 4})
+    assert theirs.status_code == 201, theirs.json
     pipeline.until(
         lambda: (r := yard_work(api, tasker)) and r["completed"] == 1 and r["reviews"] == 1,
         "reputation to count the completed, reviewed task",

@@ -201,7 +201,9 @@ def test_levels_unlock_by_reputation_and_by_operator_verification(open_api):
                 == 200
             )
         api.client.post(f"/api/v1/tasks/{task_id}/review", headers=api.headers(client), json={"rating": 5})
-    pipeline = Pipeline(api.platform, ["reputation"])
+        # Double-blind: the client's stars count once the tasker's review is in too.
+        api.client.post(f"/api/v1/tasks/{task_id}/review", headers=api.headers(tasker), json={"rating": 5})
+    pipeline = Pipeline(api.platform, ["reviews", "reputation"])
     pipeline.drain()
     pipeline.close()
     rep = api.client.get(f"/api/v1/taskers/{tasker['id']}").json

@@ -22,6 +22,7 @@ def test_post_over_http_is_priced_through_kafka(postgres_url, kafka_server, make
         "payments",
         "network",
         "market",
+        "reviews",
         "notifications",
         "mailer",
         "webhooks",

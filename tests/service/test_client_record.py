@@ -67,6 +67,8 @@ def test_the_record_counts_what_taskers_need_to_know(market):
         "client_id",
         "display_name",
         "member_since",
+        "rating",
+        "reviews",
         "tasks_completed",
         "taskers_worked_for_them",
         "cancellations_inside_24h",
