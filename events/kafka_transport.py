@@ -99,11 +99,13 @@ def _record(msg: Any, prefix: str) -> Record:
     return Record(msg.topic.removeprefix(prefix), msg.partition, msg.offset, key, msg.value)
 
 
+METADATA_WAIT_S = 10.0
+
+
 class KafkaGroupConsumer:
     def __init__(self, bootstrap: str, group: str, topics: list[str], session_timeout_ms: int, prefix: str = ""):
         self.prefix = prefix
         self._consumer = KafkaConsumer(
-            *[prefix + t for t in topics],
             bootstrap_servers=bootstrap,
             # The prefix namespaces the groups as it does the topics: two environments on one
             # cluster (or two test runs) would otherwise share a group, and every member one of
@@ -127,6 +129,14 @@ class KafkaGroupConsumer:
             fetch_max_wait_ms=25,
         )
         KafkaLogs.install()
+        # Join the group only once this member knows every topic's partitions (a few seconds at
+        # most, right after the topics were created): joining before, the first assignment can
+        # leave a topic without partitions until a later rebalance.
+        names = [prefix + t for t in topics]
+        deadline = time.monotonic() + METADATA_WAIT_S
+        while not all(self._consumer.partitions_for_topic(n) for n in names) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self._consumer.subscribe(names)
         self._paused = False
 
     def pause(self) -> None:
