@@ -179,6 +179,11 @@ def test_a_profile_without_reviews_says_so_and_a_review_comment_shows(web, platf
     act(platform, start_task, people["ann"], task_id, early=ANY_TIME)
     act(platform, complete_task, people["ann"], task_id, 60, tolerance=ANY_TIME)
     act(platform, review_task, people["casey"], task_id, 5, "Tidy work, <b>on time</b>")
+    drain(platform, "reviews")
+    drain(platform, "reputation")
+    assert "No reviews yet" in web.get(f"/taskers/{people['ann']}").get_data(as_text=True)  # hidden until both
+    act(platform, review_task, people["ann"], task_id, 5, "Clear brief")
+    drain(platform, "reviews")
     drain(platform, "reputation")
     page = web.get(f"/taskers/{people['ann']}").get_data(as_text=True)
     assert "“Tidy work, &lt;b&gt;on time&lt;/b&gt;”" in page and "Casey" in page
