@@ -109,6 +109,13 @@ class NetworkContextSchema(ApiSchema):
     connections = fields.List(fields.Nested(PeerSchema), metadata={"description": "Up to 5 of them: ask them"})
 
 
+class ConnectionReviewSchema(ApiSchema):
+    tasker_id = fields.Integer()
+    display_name = fields.String()
+    rating = fields.Integer()
+    comment = fields.String()
+
+
 class ClientRecordSchema(ApiSchema):
     client_id = fields.Integer()
     display_name = fields.String()
@@ -128,6 +135,11 @@ class ClientRecordSchema(ApiSchema):
     disputes_open = fields.Integer()
     your_connections_who_worked_for_them = fields.Integer(
         allow_none=True, metadata={"description": "For a tasker: how many of your connections worked for them"}
+    )
+    your_connections_reviews = fields.List(
+        fields.Nested(ConnectionReviewSchema),
+        allow_none=True,
+        metadata={"description": "For a tasker: your connections' revealed reviews of this client"},
     )
 
 

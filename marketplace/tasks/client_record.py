@@ -3,7 +3,8 @@
 Bayesian average as for taskers), tasks completed, how many taskers have worked for
 them, cancellations inside the 24 hours before a start (with a tasker holding the task),
 adjustments they disputed and how operators ruled; and, for a tasker with connections, how many of
-those connections have worked for this client. Only counts: no names, no comments, nothing of a
+those connections have worked for this client, and what those of them who reviewed the client
+said (revealed reviews only). Nothing else is named, no comment before its reveal, nothing of a
 task's private details."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlmodel import Session, col, func, select
 from marketplace.accounts.models import Role, User
 from marketplace.errors import NotFound
 from marketplace.network.connections import connected_ids
-from marketplace.tasks.models import Adjustment, AdjustmentStatus, Task, TaskStatus
+from marketplace.tasks.models import Adjustment, AdjustmentStatus, ClientReview, Task, TaskStatus
 from marketplace.tasks.reviews import client_rating
 
 LATE = timedelta(hours=24)
@@ -65,6 +66,28 @@ def client_records(session: Session, client_ids: list[int], viewer: User | None)
         disputes.setdefault(client_id, {})[status] = n
     mine = set(connected_ids(session, viewer.id)) if viewer is not None and viewer.role == Role.tasker else None
     ratings = client_rating(session, ids)
+    # What the reader's connections said of each client, in reviews already revealed (only those
+    # who reviewed are named: a connection who did not is counted above, never named).
+    said: dict[int, list[dict]] = {i: [] for i in ids}
+    if mine:
+        for review, name in session.exec(
+            select(ClientReview, User.display_name)
+            .join(User, col(User.id) == ClientReview.tasker_id)
+            .where(
+                col(ClientReview.client_id).in_(ids),
+                col(ClientReview.tasker_id).in_(sorted(mine)),
+                col(ClientReview.revealed_at).is_not(None),
+            )
+            .order_by(col(ClientReview.created_at).desc())
+        ):
+            said[review.client_id].append(
+                {
+                    "tasker_id": review.tasker_id,
+                    "display_name": name or "A tasker",
+                    "rating": review.rating,
+                    "comment": review.comment,
+                }
+            )
     records = {}
     for client_id in ids:
         user = users.get(client_id)
@@ -85,6 +108,7 @@ def client_records(session: Session, client_ids: list[int], viewer: User | None)
             "disputes_ruled_for_client": ruled.get(AdjustmentStatus.rejected, 0),
             "disputes_open": ruled.get(AdjustmentStatus.disputed, 0),
             "your_connections_who_worked_for_them": len(worked[client_id] & mine) if mine is not None else None,
+            "your_connections_reviews": said[client_id] if mine is not None else None,
         }
         records[client_id] = record
     return records

@@ -12,8 +12,9 @@ from marketplace.network.connections import accept_connection, request_connectio
 from marketplace.tasks.adjustments import dispute_adjustment, resolve_dispute
 from marketplace.tasks.client_record import client_record
 from marketplace.tasks.lifecycle import accept_task, cancel_by_client, complete_task, start_task
+from marketplace.tasks.reviews import review_task
 from tests.service.test_task_use_cases import priced_and_booked, run, who
-from tests.support import ANY_TIME, NO_WINDOW
+from tests.support import ANY_TIME, NO_WINDOW, Pipeline
 
 
 def _complete(platform, tasker, task_id, minutes=60, reason=""):
@@ -27,7 +28,8 @@ def test_the_record_counts_what_taskers_need_to_know(market):
     ann, bob = who(platform, people["ann"]), who(platform, people["bob"])
     client = who(platform, people["client"])
     _complete(platform, ann, priced_and_booked(market))
-    _complete(platform, bob, priced_and_booked(market))
+    bobs = priced_and_booked(market)
+    _complete(platform, bob, bobs)
     # A claim beyond the booking, disputed, ruled for the tasker.
     claimed = priced_and_booked(market, minutes=60)
     _complete(platform, ann, claimed, minutes=120, reason="The hedge was twice as long")
@@ -77,4 +79,27 @@ def test_the_record_counts_what_taskers_need_to_know(market):
         "disputes_ruled_for_client",
         "disputes_open",
         "your_connections_who_worked_for_them",
+        "your_connections_reviews",
     }
+    assert record["your_connections_reviews"] == [] and as_operator["your_connections_reviews"] is None
+    assert (record["rating"], record["reviews"]) == (4.0, 0)  # the prior, until a review is revealed
+    # Bob reviews the client; hidden until the client's review of Bob is in too.
+    run(platform, review_task, bob, bobs, 2, "Changed the brief twice")
+    reveal = Pipeline(platform, ["reviews"])
+    reveal.drain()
+    with platform.uow() as uow:
+        assert client_record(uow.session, people["client"], ann)["your_connections_reviews"] == []
+    run(platform, review_task, client, bobs, 5, "Great")
+    reveal.drain()
+    reveal.close()
+    with platform.uow() as uow:
+        record = client_record(uow.session, people["client"], ann)
+    assert record["your_connections_reviews"] == [
+        {
+            "tasker_id": people["bob"],
+            "display_name": bob.display_name,
+            "rating": 2,
+            "comment": "Changed the brief twice",
+        }
+    ]
+    assert (record["rating"], record["reviews"]) == (round((5 * 4.0 + 2) / 6, 2), 1)
