@@ -180,7 +180,8 @@ class TaskList(MethodView):
     @blp.doc(security=SECURITY)
     def get(self, args):
         """`?open=true`: a tasker's feed (tasks they may accept now, soonest start first), each
-        with its network context: which of your connections completed work for its client.
+        with its client's public record and its network context: how many of your connections
+        completed work for its client, naming those whose review of the client is revealed.
         Otherwise: a client's own tasks, a tasker's held tasks, or every task for an operator."""
         user = g.user
         with unit_of_work() as unit:

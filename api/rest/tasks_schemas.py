@@ -202,7 +202,10 @@ class TaskSchema(ApiSchema):
     network = fields.Nested(
         NetworkContextSchema,
         allow_none=True,
-        metadata={"description": "The feed only: your connections who completed work for this task's client"},
+        metadata={
+            "description": "The feed only: how many of your connections completed work for this task's client, "
+            "and by name those whose review of the client is revealed"
+        },
     )
     reach = fields.Nested(
         ReachSchema,
