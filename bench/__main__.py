@@ -283,7 +283,7 @@ def _print_network(n: dict) -> None:
                 "open tasks each saw (without, with)",
                 f"{n['feed_total_seen']['loner']:,}, {n['feed_total_seen']['social']:,}",
             ),
-            ("feed items that named a connection", f"{n['tasks_with_network_context']:,}"),
+            ("feed items whose client a connection worked for", f"{n['tasks_with_network_context']:,}"),
             ("the plain feed (no client records)", f"{n['plain_requests_per_s']:,.1f} req/s"),
             ("the feed with each task's client record", f"{n['loner_requests_per_s']:,.1f} req/s"),
             ("with client records / plain", f"{n['ratio_records_over_plain']:.2f}"),
