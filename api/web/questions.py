@@ -102,26 +102,17 @@ def answer(question_id: int):
     form = AnswerForm()
     if not form.validate_on_submit():
         return _thread(question_id, form, 422)
-    try:
-        with unit_of_work() as unit:
-            answer_question(unit, signed_in(), question_id, form.body.data)
-            unit.commit()
-    except NotFound as exc:
-        abort(404, description=exc.message)
-    except DomainError as exc:
-        flash(exc.message)
-    else:
-        flash("Your answer is posted.")
-    return redirect(url_for("web.question", question_id=question_id)), 303
+    user, body = signed_in(), form.body.data
+    return _act(
+        lambda unit: answer_question(unit, user, question_id, body),
+        "Your answer is posted.",
+        url_for("web.question", question_id=question_id),
+    )
 
 
-def _answer_action(answer_id: int, act, done: str):
-    """Run `act(unit)` on an answer and go back to its question's page."""
-    with unit_of_work() as unit:
-        found = unit.session.get(Answer, answer_id)
-        question_id = found.question_id if found is not None else None
-    if question_id is None:
-        abort(404, description=f"No answer {answer_id}.")
+def _act(act, done: str, back: str):
+    """Run `act(unit)` in a unit of work of its own and commit it; say what happened (or why it
+    was refused), and go back to `back`. Something that does not exist is a 404."""
     try:
         with unit_of_work() as unit:
             act(unit)
@@ -132,7 +123,17 @@ def _answer_action(answer_id: int, act, done: str):
         flash(exc.message)
     else:
         flash(done)
-    return redirect(url_for("web.question", question_id=question_id) + f"#answer-{answer_id}"), 303
+    return redirect(back), 303
+
+
+def _answer_action(answer_id: int, act, done: str):
+    """Run `act(unit)` on an answer and go back to its question's page."""
+    with unit_of_work() as unit:
+        found = unit.session.get(Answer, answer_id)
+        question_id = found.question_id if found is not None else None
+    if question_id is None:
+        abort(404, description=f"No answer {answer_id}.")
+    return _act(act, done, url_for("web.question", question_id=question_id) + f"#answer-{answer_id}")
 
 
 @bp.post("/answers/<int:answer_id>/vote")
@@ -173,14 +174,12 @@ def hide_a_question(question_id: int):
     form = HideForm()
     if not form.validate_on_submit():
         abort(400, description="Say why it is hidden.")
-    try:
-        with unit_of_work() as unit:
-            hide_question(unit, signed_in(), question_id, form.reason.data)
-            unit.commit()
-    except NotFound as exc:
-        abort(404, description=exc.message)
-    flash(f"Question {question_id} is hidden from its board.")
-    return redirect(url_for("web.question", question_id=question_id)), 303
+    user, reason = signed_in(), form.reason.data
+    return _act(
+        lambda unit: hide_question(unit, user, question_id, reason),
+        f"Question {question_id} is hidden from its board.",
+        url_for("web.question", question_id=question_id),
+    )
 
 
 @bp.get("/guides/<int:guide_id>")
@@ -200,14 +199,9 @@ def guide(guide_id: int):
 def guide_helpful(guide_id: int):
     if not AcceptForm().validate_on_submit():
         abort(400, description="The form expired: reload the page.")
-    try:
-        with unit_of_work() as unit:
-            mark_helpful(unit, signed_in(), guide_id)
-            unit.commit()
-    except NotFound as exc:
-        abort(404, description=exc.message)
-    except DomainError as exc:
-        flash(exc.message)
-    else:
-        flash("Marked helpful. Thank you.")
-    return redirect(url_for("web.guide", guide_id=guide_id)), 303
+    user = signed_in()
+    return _act(
+        lambda unit: mark_helpful(unit, user, guide_id),
+        "Marked helpful. Thank you.",
+        url_for("web.guide", guide_id=guide_id),
+    )
