@@ -13,11 +13,11 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from marketplace.errors import Invalid, NotFound
+from marketplace.floors.legal import all_histories, to_minimum
 from marketplace.floors.legal import history as legal_history
 from marketplace.floors.legal import in_force as legal_in_force
-from marketplace.floors.legal import to_minimum
 from marketplace.floors.models import Category, FloorRuleVersion, Region
-from marketplace.floors.zones import UTC, from_local_lenient, local_day, zone, zone_of
+from marketplace.floors.zones import UTC, from_local_lenient, local_day, zone, zone_of, zones_of
 from marketplace.market.models import (
     ACCEPT_BUCKETS_S,
     COUNTERS,
@@ -276,14 +276,14 @@ class Gauge:
 def gauges(session: Session, now: datetime, days: int = 7) -> list[Gauge]:
     """Each category x region over its last `days` local days (today included): fill rate and
     effective pay, with the legal minimum in force now."""
-    zones = {r.slug: r for r in session.exec(select(Region))}
-    firsts = {slug: local_day(now, zone_of(session, slug)) - timedelta(days=days - 1) for slug in zones}
+    zones = zones_of(session)  # every region's zone, in one query
+    firsts = {slug: local_day(now, tz) - timedelta(days=days - 1) for slug, tz in zones.items()}
     totals: dict[tuple[str, str], Counter[str]] = {}
     oldest = min(firsts.values(), default=now.date())
     for row in session.exec(select(MarketDay).where(col(MarketDay.day) >= oldest)):
         if row.region in firsts and row.day >= firsts[row.region]:
             totals.setdefault((row.category, row.region), Counter()).update({n: getattr(row, n) for n in COUNTERS})
-    legal = {slug: legal_in_force(legal_history(session, slug), now) for slug in zones}
+    legal = {slug: legal_in_force(rows, now) for slug, rows in all_histories(session).items()}  # one query
     out = []
     for (category, region), c in sorted(totals.items()):
         minimum = legal.get(region)

@@ -65,14 +65,9 @@ def _zone(session: Session, region: str) -> ZoneInfo:
     return held(session, ("zone", region), lambda: zone_of(session, region))
 
 
-def _name_of_client(session: Session, user_id: int) -> str:
-    user = _user(session, user_id)
-    return (user.display_name if user else "") or "A client"
-
-
-def _name(session: Session, user_id: int | None) -> str:
+def _name(session: Session, user_id: int | None, unnamed: str = "a tasker") -> str:
     user = _user(session, user_id) if user_id else None
-    return (user.display_name if user else "") or "a tasker"
+    return (user.display_name if user else "") or unnamed
 
 
 def plan(session: Session, event: CloudEvent, base_url: str) -> list[Letter]:
@@ -133,7 +128,7 @@ def plan(session: Session, event: CloudEvent, base_url: str) -> list[Letter]:
                 )
             ]
             if task.addressed_to_id is not None and task.addressed_until is not None:
-                client = _name_of_client(session, task.client_id)
+                client = _name(session, task.client_id, "A client")
                 letters.append(
                     Letter(
                         task.addressed_to_id,
