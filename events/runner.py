@@ -49,33 +49,12 @@ RETRIED = Counter(
 )
 
 
-class OutsideTransaction(Exception):
-    """Raised by a handler that needs something done with no transaction open (a call to Stripe):
-    the runner rolls the batch back, runs `work` with no transaction open, and applies the batch
-    again, from the start. The handler remembers what `work` found (see
-    marketplace/payments/staged.py), so the second pass gets further, and the pass that needs
-    nothing more commits every effect at once."""
-
-    def __init__(self, work: Callable[[], None]):
-        super().__init__("a call to make outside the transaction")
-        self.work = work
-
-
-MAX_OUTSIDE_CALLS = 100  # in one batch: a handler that asks for more is broken, not busy
-
-
 def in_transaction(uow_factory: Callable[[], Any], apply: Callable[[Any], object]) -> None:
-    """`apply(uow)` in a unit of work, committed; each OutsideTransaction it raises has its work
-    done between two units of work, never inside one."""
-    for _ in range(MAX_OUTSIDE_CALLS):
-        try:
-            with uow_factory() as uow:
-                apply(uow)
-                uow.commit()
-            return
-        except OutsideTransaction as needed:
-            needed.work()  # the unit of work above has closed (rolled back) before this runs
-    raise RuntimeError(f"a batch asked for more than {MAX_OUTSIDE_CALLS} calls outside its transaction")
+    """`apply(uow)` in a unit of work, committed. Nothing in it calls out of the process: a call
+    to make is a row, sent after commit (marketplace/outgoing.py)."""
+    with uow_factory() as uow:
+        apply(uow)
+        uow.commit()
 
 
 class Stopping(Exception):

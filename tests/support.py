@@ -130,11 +130,15 @@ class Pipeline:
         self.platform = platform
         relay_all(platform)  # the pricing stage rebuilds its floors from the topic when built
         self.runners = [registry()[group].build(platform) for group in groups]
+        # The Stripe calls the payments group queues are made by their sender, after commit.
+        self.senders = [registry()["payment-calls"].build(platform)] if "payments" in groups else []
 
     def pump(self) -> None:
         relay_all(self.platform)
         for runner in self.runners:
             runner.run_once(timeout_s=0.1)
+        for sender in self.senders:
+            sender.run_once()
 
     def until(self, condition, message: str, timeout: float = 120) -> None:
         wait_until(condition, timeout, step=self.pump, message=message)
@@ -143,8 +147,10 @@ class Pipeline:
         """Pump until the outbox is relayed and every group has committed up to the end of its topics."""
 
         def settled() -> bool:
-            return relay_all(self.platform) == 0 and all(
-                sum(self.platform.transport.lag(r.group, r.topics).values()) == 0 for r in self.runners
+            return (
+                relay_all(self.platform) == 0
+                and all(sum(self.platform.transport.lag(r.group, r.topics).values()) == 0 for r in self.runners)
+                and all(sender.outstanding() == 0 for sender in self.senders)
             )
 
         wait_until(settled, timeout, step=self.pump, message="the pipeline to drain")

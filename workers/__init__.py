@@ -34,6 +34,7 @@ def registry() -> dict[str, WorkerSpec]:
         reputation.SPEC,
         tips.SPEC,
         payments.SPEC,
+        payments.CALLS,
         network.SPEC,
         market.SPEC,
         reviews.SPEC,

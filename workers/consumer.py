@@ -28,19 +28,14 @@ def build_runner(
     )
 
 
-def sweep_every(
-    seconds: float, platform, work: Callable, before: Callable[[], None] | None = None
-) -> Callable[[], None]:
-    """An on_idle hook that runs `work(uow)` in its own unit of work at most every `seconds`
-    (after `before()`, once per sweep however many times the work is applied again)."""
+def sweep_every(seconds: float, platform, work: Callable) -> Callable[[], None]:
+    """An on_idle hook that runs `work(uow)` in its own unit of work at most every `seconds`."""
     last = 0.0
 
     def sweep() -> None:
         nonlocal last
         if time.monotonic() - last < seconds:
             return
-        if before is not None:
-            before()
         in_transaction(platform.uow, work)
         last = time.monotonic()
 

@@ -1,18 +1,21 @@
-"""The payments worker: tasks.lifecycle in; captures, releases and transfers out, through the
-gateway with an idempotency key per step, so a redelivered event changes nothing at Stripe, and
-asked only between units of work (marketplace/payments/staged.py), never inside one.
-While idle it settles claims for extra time the client left unanswered (at the booked amount),
-renews card holds about to lapse and pays taskers who have since onboarded."""
+"""The payments worker: tasks.lifecycle in; the Stripe calls each event needs out, as rows written
+in the event's own transaction (captures, releases, extra charges, transfers), each with its
+idempotency key. While idle it settles claims for extra time the client left unanswered (at the
+booked amount), queues renewals of card holds about to lapse and transfers to taskers who have
+since onboarded, a bounded page each sweep.
+
+The `payment-calls` sender makes those calls after commit and records each answer in a unit of
+work of its own (marketplace/outgoing.py, marketplace/payments/sender.py)."""
 
 from __future__ import annotations
 
-from functools import partial
-
 from marketplace.clock import utcnow
+from marketplace.outgoing import LeasedSender, SendLoop
+from marketplace.payments.calls import open_call_count
 from marketplace.payments.holds import reauthorize_holds
 from marketplace.payments.payouts import pay_outstanding
+from marketplace.payments.sender import PaymentCalls
 from marketplace.payments.settlement import settle_cancellation, settle_completion, settle_upheld_adjustment
-from marketplace.payments.staged import StagedGateway
 from marketplace.tasks.adjustments import expire_adjustments
 from workers.consumer import build_runner, sweep_every
 from workers.spec import WorkerSpec
@@ -22,25 +25,44 @@ SWEEP_EVERY_S = 60.0
 
 
 def build(platform):
-    # Stripe is asked between units of work, never inside one (marketplace/payments/staged.py).
-    gateway = StagedGateway(platform.gateway)
-
     def sweep(uow) -> None:
         expire_adjustments(uow, utcnow())
-        reauthorize_holds(uow, gateway, utcnow(), platform.settings.hold_reauthorize_after_s)
-        pay_outstanding(uow, gateway)
+        reauthorize_holds(uow, utcnow(), platform.settings.hold_reauthorize_after_s)
+        pay_outstanding(uow)
 
     return build_runner(
         platform,
         GROUP,
         {
-            "task.completed": partial(settle_completion, gateway=gateway),
-            "task.cancelled": partial(settle_cancellation, gateway=gateway),
-            "task.adjustment_decided": partial(settle_upheld_adjustment, gateway=gateway),
+            "task.completed": settle_completion,
+            "task.cancelled": settle_cancellation,
+            "task.adjustment_decided": settle_upheld_adjustment,
         },
-        on_idle=sweep_every(SWEEP_EVERY_S, platform, sweep, before=gateway.forget),
-        before_batch=gateway.forget,
+        on_idle=sweep_every(SWEEP_EVERY_S, platform, sweep),
     )
 
 
-SPEC = WorkerSpec(GROUP, build, description="captures, releases and pays out through Stripe")
+class PaymentCallSender(SendLoop):
+    """Makes the queued Stripe calls and records their answers (`run_once` for tests)."""
+
+    def __init__(self, platform, idle_s: float = 1.0):
+        self.platform = platform
+        self.sender = LeasedSender(PaymentCalls(platform.gateway), platform.uow)
+        super().__init__("payment-calls", self.sender.round, idle_s)
+
+    def run_once(self, timeout_s: float = 0.0) -> int:
+        return self.sender.run_once()
+
+    def outstanding(self) -> int:
+        """Calls not answered yet (pending or in flight)."""
+        with self.platform.uow() as uow:
+            return open_call_count(uow)
+
+
+SPEC = WorkerSpec(GROUP, build, description="decides the Stripe calls each task needs (rows, after commit)")
+CALLS = WorkerSpec(
+    "payment-calls",
+    PaymentCallSender,
+    description="makes the queued Stripe calls and records their answers",
+    consumer_group=False,
+)

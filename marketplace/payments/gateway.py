@@ -99,6 +99,11 @@ class PaymentGateway(Protocol):
 
     def retrieve_transfer(self, transfer_id: str) -> Transfer: ...
 
+    def find_transfer(self, task_id: int, key: str) -> Transfer | None:
+        """The task's transfer made with idempotency `key`, if Stripe has one: asked before a
+        transfer is made again, so a repeat after Stripe forgot the key (24 h) pays nothing twice."""
+        ...
+
     def verify_webhook(self, payload: bytes, signature: str | None) -> dict: ...
 
 
@@ -112,6 +117,7 @@ class NullGateway:
     def __init__(self):
         self._ids = itertools.count(1)
         self._intents: dict[str, Intent] = {}
+        self._transfers: dict[str, Transfer] = {}  # by idempotency key
 
     def _id(self, prefix: str) -> str:
         return f"{prefix}_null_{next(self._ids)}"
@@ -153,10 +159,16 @@ class NullGateway:
         return return_url
 
     def transfer(self, amount, currency, account_id, task_id, key) -> Transfer:
-        return Transfer(self._id("tr"), amount)
+        if key not in self._transfers:
+            self._transfers[key] = Transfer(self._id("tr"), amount)
+        return self._transfers[key]
 
     def retrieve_transfer(self, transfer_id) -> Transfer:
-        return Transfer(transfer_id, 0)
+        known = [t for t in self._transfers.values() if t.id == transfer_id]
+        return known[0] if known else Transfer(transfer_id, 0)
+
+    def find_transfer(self, task_id: int, key: str) -> Transfer | None:
+        return self._transfers.get(key)
 
     def verify_webhook(self, payload: bytes, signature: str | None) -> dict:
         raise ValueError("no Stripe account is configured (STRIPE_SECRET_KEY), so there are no webhooks")

@@ -15,9 +15,11 @@ from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork
 from marketplace.errors import Conflict, Invalid, NotFound
 from marketplace.floors.models import Region
+from marketplace.payments.calls import OPEN, CallAnswer, queue
 from marketplace.payments.gateway import GatewayError, Intent, PaymentDeclined, PaymentGateway
 from marketplace.payments.models import (
     Payment,
+    PaymentCall,
     PaymentStatus,
     StripeCustomer,
 )
@@ -210,10 +212,17 @@ def sync_payment(uow_factory: Callable[[], Any], gateway: PaymentGateway, task_i
     return payment
 
 
-def reauthorize_holds(uow: UnitOfWork, gateway: PaymentGateway, now: datetime, older_than_s: int) -> int:
-    """A card hold lapses after about seven days. Renew each hold older than `older_than_s`
-    whose task has not started: a new hold on the saved card, then release the old one."""
+def reauthorize_holds(uow: UnitOfWork, now: datetime, older_than_s: int, limit: int = 100) -> int:
+    """A card hold lapses after about seven days. For up to `limit` holds older than
+    `older_than_s` whose task has not started, and that no renewal is under way for (or was
+    refused in the last day), queue a new hold on the saved card; `renewed` releases the old one
+    once Stripe answers. How many were queued."""
     session = uow.session
+    busy = select(PaymentCall.task_id).where(
+        col(PaymentCall.operation) == "authorize",
+        col(PaymentCall.status).in_(OPEN)
+        | ((col(PaymentCall.status) == "failed") & (col(PaymentCall.created_at) > now - timedelta(days=1))),
+    )
     stale = session.exec(
         select(Payment)
         .join(Task, col(Task.id) == Payment.task_id)
@@ -221,28 +230,60 @@ def reauthorize_holds(uow: UnitOfWork, gateway: PaymentGateway, now: datetime, o
             col(Payment.status) == PaymentStatus.authorized,
             col(Payment.authorized_at) < now - timedelta(seconds=older_than_s),
             col(Task.status).in_([TaskStatus.priced, TaskStatus.accepted]),
+            col(Payment.task_id).not_in(busy),
         )
+        .order_by(col(Payment.task_id))
+        .limit(limit)
     ).all()
     for payment in stale:
-        old, payment.attempt = payment.intent_id, payment.attempt + 1
-        # an authorized hold was placed on a saved card of a Stripe customer
-        assert payment.customer_id is not None and payment.payment_method is not None
-        try:
-            intent = gateway.authorize(
-                payment.amount_authorized,
-                payment.currency,
-                payment.customer_id,
-                payment.payment_method,
-                payment.task_id,
-                key=f"task-{payment.task_id}-hold-{payment.attempt}",
-                off_session=True,
-            )
-        except PaymentDeclined as exc:
-            payment.failure_message = f"Renewing the hold failed: {exc.message}"
-            set_status(uow, payment, PaymentStatus.failed)
-            continue
-        gateway.release(old, key=f"task-{payment.task_id}-release-{payment.attempt - 1}")
-        payment.intent_id, payment.authorized_at = intent.id, now
+        payment.attempt += 1
         session.add(payment)
-        emit_payment_event(uow, "authorized", payment.task_id, intent.id, payment.amount_authorized, f"renewed {old}")
+        queue(
+            uow,
+            payment.task_id,
+            "authorize",
+            "renewal",
+            f"task-{payment.task_id}-hold-{payment.attempt}",
+            amount=payment.amount_authorized,
+            currency=payment.currency,
+            customer=payment.customer_id,
+            payment_method=payment.payment_method,
+            old_intent=payment.intent_id,
+            attempt=payment.attempt,
+        )
     return len(stale)
+
+
+def renewed(uow: UnitOfWork, done: CallAnswer) -> None:
+    """Stripe answered a renewal: the new hold replaces the old one, which is released; a hold
+    moved on meanwhile (captured, released) keeps its state, and the new hold is released."""
+    payment = uow.session.get_one(Payment, done.call.task_id)
+    old, attempt = str(done.arguments["old_intent"]), int(done.arguments["attempt"])
+    current = payment.status == PaymentStatus.authorized and payment.intent_id == old
+    if "declined" in done.answer:
+        if current:
+            payment.failure_message = f"Renewing the hold failed: {done.answer['declined']}"
+            set_status(uow, payment, PaymentStatus.failed)
+        return
+    new = str(done.answer["intent_id"])
+    if not current:
+        queue(
+            uow,
+            payment.task_id,
+            "release",
+            "renewal-release",
+            f"task-{payment.task_id}-release-{attempt}",
+            intent_id=new,
+        )
+        return
+    queue(
+        uow,
+        payment.task_id,
+        "release",
+        "renewal-release",
+        f"task-{payment.task_id}-release-{attempt - 1}",
+        intent_id=old,
+    )
+    payment.intent_id, payment.authorized_at = new, utcnow()
+    uow.session.add(payment)
+    emit_payment_event(uow, "authorized", payment.task_id, new, payment.amount_authorized, f"renewed {old}")

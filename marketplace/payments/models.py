@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from events.sqltypes import UTCDateTime
@@ -83,3 +84,26 @@ class StripeEventSeen(SQLModel, table=True):
     event_id: str = Field(primary_key=True, max_length=255)
     type: str = Field(max_length=100)
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PaymentCall(SQLModel, table=True):
+    """A call to Stripe to make, written in the unit of work that decides it and made after
+    commit by the `payment-calls` sender (marketplace/outgoing.py): its idempotency key, its
+    arguments, what it is for (the step that records its answer) and that answer."""
+
+    __tablename__ = "payment_calls"
+    __table_args__ = (Index("ix_payment_calls_due", "status", "next_attempt_at"),)
+    id: int = Field(default=None, primary_key=True)  # assigned on insert; code only sees stored rows
+    task_id: int = Field(foreign_key="tasks.id", index=True)
+    operation: str = Field(max_length=24)  # capture, charge, release, authorize, transfer
+    purpose: str = Field(max_length=32)  # the step that records the answer (marketplace/payments/calls.py)
+    key: str = Field(max_length=255, unique=True)  # the idempotency key
+    arguments: str = Field(sa_column=Column(Text, nullable=False))  # JSON
+    answer: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))  # JSON, once answered
+    status: str = Field(default="pending", max_length=16)  # pending, sending, sent, failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

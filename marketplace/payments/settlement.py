@@ -1,6 +1,11 @@
 """Settling a task: capture on completion (never more than was held; an approved extra as a second
 charge), an upheld claim, a cancellation fee or release, and an operator's refund. Each step writes
-its ledger posting with the payment's new state."""
+its ledger posting with the payment's new state.
+
+The payments worker's handlers (`settle_*`) call no one: each queues the Stripe call it needs
+(marketplace/payments/calls.py), and the step named by the call's purpose (`*_captured`,
+`*_charged`, `*_released`) records the answer in the sender's own unit of work, queueing the
+next call (the extra charge after the capture, the transfer after either)."""
 
 from __future__ import annotations
 
@@ -15,7 +20,8 @@ from events.payloads import TaskAdjustment, TaskCancelled, TaskCompleted
 from marketplace.accounts.models import User
 from marketplace.db import UnitOfWork
 from marketplace.errors import Conflict, Invalid
-from marketplace.payments.gateway import PaymentDeclined, PaymentGateway
+from marketplace.payments.calls import CallAnswer, queue
+from marketplace.payments.gateway import PaymentGateway
 from marketplace.payments.ledger import post
 from marketplace.payments.models import (
     LedgerEntry,
@@ -43,68 +49,104 @@ def _book(uow: UnitOfWork, task: Task, posting: str, reference: str, collected: 
     )
 
 
-def _capture_hold(gateway: PaymentGateway, task: Task, payment: Payment, amount: int) -> int:
-    """Capture up to the hold. Read before writing: if a worker died after Stripe captured but
-    before its commit, the redelivered event finds the capture done (the idempotency key covers
-    real Stripe too)."""
-    amount = min(amount, payment.amount_authorized)
-    if gateway.intent(payment.intent_id).status != PaymentStatus.captured:
-        gateway.capture(payment.intent_id, amount, key=f"task-{task.id}-capture")
-    payment.amount_captured = amount
-    return amount
-
-
-def _charge_extra(gateway: PaymentGateway, task: Task, payment: Payment, extra: int) -> int:
-    """Charge an approved difference beyond the hold on the saved card: 0 if the card refuses it
-    (the booked amount then stands, and the client is told why)."""
-    if extra <= 0 or payment.extra_intent_id:
-        return payment.amount_extra
-    if payment.customer_id is None or payment.payment_method is None:  # no saved card to charge
-        payment.failure_message = f"The approved extra of {extra} cents could not be charged: no saved card."
-        return 0
-    try:
-        intent = gateway.charge(
-            extra, payment.currency, payment.customer_id, payment.payment_method, task.id, key=f"task-{task.id}-extra"
-        )
-    except PaymentDeclined as exc:
-        payment.failure_message = f"The approved extra of {extra} cents was declined: {exc.message}"
-        return 0
-    payment.extra_intent_id, payment.amount_extra = intent.id, extra
-    payment.amount_captured += extra
-    return extra
-
-
 def _approved_extra(session, task_id: int) -> bool:
     claim = session.get(Adjustment, task_id)
     return claim is not None and claim.status in (AdjustmentStatus.approved, AdjustmentStatus.upheld)
 
 
-def settle_completion(uow: UnitOfWork, event: CloudEvent, gateway: PaymentGateway) -> None:
-    """Capture the final price against the hold. More than the hold is charged only when the client
-    approved the claim for it; anything else is capped at what was booked."""
+def _has_card(payment: Payment) -> bool:
+    return payment.customer_id is not None and payment.payment_method is not None
+
+
+def _charge_extra(uow: UnitOfWork, task: Task, payment: Payment, amount: int, purpose: str, key: str, **more) -> None:
+    """Queue a charge of an approved difference beyond the hold on the saved card."""
+    queue(
+        uow,
+        task.id,
+        "charge",
+        purpose,
+        key,
+        amount=amount,
+        currency=payment.currency,
+        customer=payment.customer_id,
+        payment_method=payment.payment_method,
+        **more,
+    )
+
+
+# -- completion: capture (then an approved extra), book, pay out ---------------------------------
+
+
+def settle_completion(uow: UnitOfWork, event: CloudEvent) -> None:
+    """Capture the final price against the hold, never more than the hold; more than the hold is
+    charged only when the client approved the claim for it (a second call, after the capture)."""
     session = uow.session
     task = session.get_one(Task, TaskCompleted.of(event).task_id)
     payment = session.get(Payment, task.id)
     if payment is None or payment.status != PaymentStatus.authorized:
         return  # nothing held (or already settled: a redelivery)
+    final = quotes_of(session, task.id)["final"]
+    amount = min(final.total, payment.amount_authorized)
+    queue(uow, task.id, "capture", "completion", f"task-{task.id}-capture", intent_id=payment.intent_id, amount=amount)
+
+
+def completion_captured(uow: UnitOfWork, done: CallAnswer) -> None:
+    session = uow.session
+    task = session.get_one(Task, done.call.task_id)
+    payment = session.get_one(Payment, task.id)
+    captured = int(done.arguments["amount"])
+    payment.amount_captured = captured
     quotes = quotes_of(session, task.id)
     final, booked = quotes["final"], quotes["posted"]
-    captured = _capture_hold(gateway, task, payment, final.total)
-    if final.total > captured and _approved_extra(session, task.id):
-        extra = _charge_extra(gateway, task, payment, final.total - captured)
-        due = final if extra == final.total - captured else booked
-        if due is booked:  # the card refused the extra: the booked amount is the final price
-            replace_quote(session, task.id, "final", as_price(booked))
-        _book(uow, task, "capture", payment.intent_id, captured + extra, due)
+    if final.total > captured and _approved_extra(session, task.id) and not payment.extra_intent_id:
+        if _has_card(payment):
+            session.add(payment)
+            _charge_extra(
+                uow,
+                task,
+                payment,
+                final.total - captured,
+                "completion-extra",
+                f"task-{task.id}-extra",
+                captured=captured,
+            )
+            return  # booked once the extra's answer is in
+        payment.failure_message = (
+            f"The approved extra of {final.total - captured} cents could not be charged: no saved card."
+        )
+        replace_quote(session, task.id, "final", as_price(booked))
+        _book(uow, task, "capture", payment.intent_id, captured, booked)
     else:
         _book(uow, task, "capture", payment.intent_id, captured, final if final.total <= captured else booked)
     set_status(uow, payment, PaymentStatus.captured)
-    pay_out(uow, gateway, task, payment)
+    pay_out(uow, task, payment)
 
 
-def settle_upheld_adjustment(uow: UnitOfWork, event: CloudEvent, gateway: PaymentGateway) -> None:
+def completion_extra_charged(uow: UnitOfWork, done: CallAnswer) -> None:
+    session = uow.session
+    task = session.get_one(Task, done.call.task_id)
+    payment = session.get_one(Payment, task.id)
+    captured, extra = int(done.arguments["captured"]), int(done.arguments["amount"])
+    quotes = quotes_of(session, task.id)
+    final, booked = quotes["final"], quotes["posted"]
+    if "declined" in done.answer:
+        payment.failure_message = f"The approved extra of {extra} cents was declined: {done.answer['declined']}"
+        replace_quote(session, task.id, "final", as_price(booked))  # the booked amount is the final price
+        _book(uow, task, "capture", payment.intent_id, captured, booked)
+    else:
+        payment.extra_intent_id, payment.amount_extra = done.answer["intent_id"], extra
+        payment.amount_captured = captured + extra
+        _book(uow, task, "capture", payment.intent_id, captured + extra, final)
+    set_status(uow, payment, PaymentStatus.captured)
+    pay_out(uow, task, payment)
+
+
+# -- an operator upheld a claim after the booked amount was captured ------------------------------
+
+
+def settle_upheld_adjustment(uow: UnitOfWork, event: CloudEvent) -> None:
     """An operator ruled for the tasker after the booked amount was captured: charge the
-    difference and pay the tasker their share of it."""
+    difference (after commit) and pay the tasker their share of it."""
     decided = TaskAdjustment.of(event)
     if decided.status != AdjustmentStatus.upheld:
         return
@@ -118,36 +160,58 @@ def settle_upheld_adjustment(uow: UnitOfWork, event: CloudEvent, gateway: Paymen
     ):
         return  # nothing captured to add to, or already charged (a redelivery)
     quotes = quotes_of(session, task.id)
+    extra = quotes["claimed"].total - quotes["posted"].total
+    if extra > 0 and _has_card(payment):
+        _charge_extra(uow, task, payment, extra, "adjustment", f"task-{task.id}-adjustment")
+        return
+    if extra > 0:
+        payment.failure_message = f"The approved extra of {extra} cents could not be charged: no saved card."
+    replace_quote(session, task.id, "final", as_price(quotes["posted"]))  # what was charged is the final price
+    session.add(payment)
+    pay_out(uow, task, payment)
+
+
+def adjustment_charged(uow: UnitOfWork, done: CallAnswer) -> None:
+    session = uow.session
+    task = session.get_one(Task, done.call.task_id)
+    payment = session.get_one(Payment, task.id)
+    quotes = quotes_of(session, task.id)
     claimed, booked = quotes["claimed"], quotes["posted"]
-    extra = _charge_extra(gateway, task, payment, claimed.total - booked.total)
-    if extra:
+    extra = int(done.arguments["amount"])
+    if "declined" in done.answer:
+        payment.failure_message = f"The approved extra of {extra} cents was declined: {done.answer['declined']}"
+        replace_quote(session, task.id, "final", as_price(booked))
+    else:
+        charged = done.answer["intent_id"]
+        payment.extra_intent_id, payment.amount_extra = charged, extra
+        payment.amount_captured += extra
         difference = Quote(
-            **{
-                name: getattr(claimed, name) - getattr(booked, name)
-                for name in (
-                    "rate",
-                    "billable_minutes",
-                    "subtotal",
-                    "service_fee",
-                    "trust_fee",
-                    "commission",
-                    "total",
-                    "payout",
-                    "platform",
-                )
-            },
+            **{name: getattr(claimed, name) - getattr(booked, name) for name in MONEY_FIELDS},
             rule_version=claimed.rule_version,
         )
-        charged = payment.extra_intent_id or ""  # set by the charge that just succeeded
         _book(uow, task, "adjustment", charged, extra, difference)
         emit_payment_event(uow, "captured", task.id, charged, extra, charged)
-    else:  # the card refused the difference: what was charged, the booked amount, is the final price
-        replace_quote(session, task.id, "final", as_price(booked))
     session.add(payment)
-    pay_out(uow, gateway, task, payment)
+    pay_out(uow, task, payment)
 
 
-def settle_cancellation(uow: UnitOfWork, event: CloudEvent, gateway: PaymentGateway) -> None:
+MONEY_FIELDS = (
+    "rate",
+    "billable_minutes",
+    "subtotal",
+    "service_fee",
+    "trust_fee",
+    "commission",
+    "total",
+    "payout",
+    "platform",
+)
+
+
+# -- cancellation: the fee captured, or the hold released -----------------------------------------
+
+
+def settle_cancellation(uow: UnitOfWork, event: CloudEvent) -> None:
     cancelled = TaskCancelled.of(event)
     if cancelled.cancelled_by != "client":
         return  # a tasker's cancel reopens the task; the hold stays for the next tasker
@@ -157,13 +221,37 @@ def settle_cancellation(uow: UnitOfWork, event: CloudEvent, gateway: PaymentGate
         return
     fee = cancelled.fee
     if fee and payment.status == PaymentStatus.authorized:
-        captured = _capture_hold(gateway, task, payment, fee["total"])
-        _book(uow, task, "cancellation-fee", payment.intent_id, captured, Quote(**fee))
-        set_status(uow, payment, PaymentStatus.captured)
-        pay_out(uow, gateway, task, payment)
-    else:
-        if gateway.intent(payment.intent_id).status != PaymentStatus.released:
-            gateway.release(payment.intent_id, key=f"task-{task.id}-release-{payment.attempt}")
+        amount = min(fee["total"], payment.amount_authorized)
+        queue(
+            uow,
+            task.id,
+            "capture",
+            "cancellation-fee",
+            f"task-{task.id}-capture",
+            intent_id=payment.intent_id,
+            amount=amount,
+            fee=fee,
+        )
+    elif payment.intent_id and not payment.intent_id.startswith("declined-"):
+        key = f"task-{task.id}-release-{payment.attempt}"
+        queue(uow, task.id, "release", "cancellation", key, intent_id=payment.intent_id)
+    else:  # no intent at Stripe (a booking never answered): nothing to release
+        set_status(uow, payment, PaymentStatus.released)
+
+
+def cancellation_fee_captured(uow: UnitOfWork, done: CallAnswer) -> None:
+    task = uow.session.get_one(Task, done.call.task_id)
+    payment = uow.session.get_one(Payment, task.id)
+    captured = int(done.arguments["amount"])
+    payment.amount_captured = captured
+    _book(uow, task, "cancellation-fee", payment.intent_id, captured, Quote(**done.arguments["fee"]))
+    set_status(uow, payment, PaymentStatus.captured)
+    pay_out(uow, task, payment)
+
+
+def cancellation_released(uow: UnitOfWork, done: CallAnswer) -> None:
+    payment = uow.session.get_one(Payment, done.call.task_id)
+    if payment.status in (PaymentStatus.authorized, PaymentStatus.pending):
         set_status(uow, payment, PaymentStatus.released)
 
 

@@ -185,12 +185,21 @@ class StripeGateway:
                     "currency": currency,
                     "destination": account_id,
                     "transfer_group": f"task_{task_id}",
-                    "metadata": {"task_id": str(task_id)},
+                    "metadata": {"task_id": str(task_id), "key": key},
                 },
                 options={"idempotency_key": key},
             )
         )
         return Transfer(t.id, t.amount)
+
+    def find_transfer(self, task_id: int, key: str) -> Transfer | None:
+        page = _wrap(
+            lambda: self._connect.v1.transfers.list(params={"transfer_group": f"task_{task_id}", "limit": 100})
+        )
+        for t in page.data:
+            if (t.metadata or {}).get("key") == key:
+                return Transfer(t.id, t.amount)
+        return None
 
     def retrieve_transfer(self, transfer_id: str) -> Transfer:
         t = _wrap(lambda: self._connect.v1.transfers.retrieve(transfer_id))

@@ -206,13 +206,16 @@ def test_holds_are_renewed_before_they_lapse(market):
         )
         uow.commit()
     with m.platform.uow() as uow:
-        assert reauthorize_holds(uow, m.platform.gateway, utcnow(), m.platform.settings.hold_reauthorize_after_s) == 1
+        assert reauthorize_holds(uow, utcnow(), m.platform.settings.hold_reauthorize_after_s) == 1
         uow.commit()
+    with m.platform.uow() as uow:  # a renewal under way is not queued twice
+        assert reauthorize_holds(uow, utcnow(), m.platform.settings.hold_reauthorize_after_s) == 0
+    m.drain()  # the payment-calls sender makes the new hold, then releases the old one
     renewed = m.intent(task_id)
     assert renewed.id != first and renewed.status == "authorized"
     assert m.platform.gateway.intent(first).status == "released"
     with m.platform.uow() as uow:  # a fresh hold is not renewed again
-        assert reauthorize_holds(uow, m.platform.gateway, utcnow(), m.platform.settings.hold_reauthorize_after_s) == 0
+        assert reauthorize_holds(uow, utcnow(), m.platform.settings.hold_reauthorize_after_s) == 0
     m.books_balance()
 
 
@@ -250,9 +253,11 @@ def test_a_tasker_paid_before_onboarding_is_paid_when_they_onboard(market):
     assert m.ledger(task_id)["tasker_payable"] == payout  # money moves in the payments worker, not in a request
     payments = registry()["payments"].build(m.platform)
     try:
-        payments.run_once(timeout_s=0.1)  # an empty poll: the worker's idle sweep pays what is owed
+        payments.run_once(timeout_s=0.1)  # an empty poll: the worker's idle sweep queues the transfer
     finally:
         payments.close()
+    assert m.ledger(task_id)["tasker_payable"] == payout  # queued, not yet made
+    m.drain()  # the payment-calls sender makes it and records it
     assert m.ledger(task_id).get("tasker_payable", 0) == 0 and m.ledger(task_id)["tasker_paid_out"] == payout
 
 
@@ -417,30 +422,42 @@ def test_reconcile_command_reports_no_difference_then_catches_one(market, monkey
     assert listed.exit_code == 1 and any(d["task_id"] == task_id and "received" in d["what"] for d in differences)
 
 
-def test_a_worker_dying_after_the_capture_but_before_its_commit_captures_once(market):
-    """The capture reached Stripe, the transaction did not commit; the redelivered completion
-    finds the capture done, books it once, and the books still agree with Stripe."""
-    from marketplace.payments.settlement import settle_completion
+class Crash(BaseException):
+    """The process dies: not an Exception, so nothing on the way up handles it."""
+
+
+def test_a_sender_dying_after_the_capture_but_before_its_record_captures_once(market):
+    """The capture reached Stripe, its answer was never recorded; once the lease runs out the call
+    is made again, finds the capture done, books it once, and the books still agree with Stripe."""
+    from marketplace.outgoing import LeasedSender
+    from marketplace.payments.models import PaymentCall
+    from marketplace.payments.sender import PaymentCalls
 
     m = market
     task_id = m.priced()
     m.book(task_id)
     for step, body in (("accept", None), ("start", None), ("complete", {"minutes_worked": 60})):
         m.call(m.tasker, "POST", f"/tasks/{task_id}/{step}", body)
-    with m.platform.uow() as uow:
-        row = uow.session.exec(
-            select(EventLogRow).where(EventLogRow.topic == "tasks.lifecycle").order_by(EventLogRow.seq.desc())
-        ).first()
-    from events.contracts import decode
+    for runner in m.pipeline.runners:  # the payments group queues the capture
+        runner.run_once(timeout_s=0.1)
+        runner.run_once(timeout_s=0.1)
 
-    completed = decode(row.value)
-    assert completed.type == "task.completed"
-    with m.platform.uow() as uow:  # the crash: Stripe captured, nothing committed here
-        settle_completion(uow, completed, m.platform.gateway)
+    def die(row):
+        raise Crash()
+
+    dying = LeasedSender(PaymentCalls(m.platform.gateway), m.platform.uow, after_call=die)
+    with pytest.raises(Crash):
+        dying.send_due()
     assert m.intent(task_id).status == "captured" and m.task(task_id)["payment"]["status"] == "authorized"
+    with m.platform.uow() as uow:  # the lease runs out
+        uow.session.exec(update(PaymentCall).values(lease_until=utcnow() - timedelta(seconds=1)))
+        uow.commit()
     m.drain()
     payment = m.task(task_id)["payment"]
     assert payment["status"] == "captured" and payment["amount_captured"] == m.intent(task_id).net_received
+    with m.platform.uow() as uow:
+        capture = uow.session.exec(select(PaymentCall).where(PaymentCall.operation == "capture")).one()
+        assert capture.status == "sent" and capture.attempts == 2
     m.books_balance()
 
 
