@@ -5,20 +5,19 @@ pending rows after commit (marketplace/notifications/sender.py)."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
 
 from events.contracts import EVENT_TYPES
-from events.outages import Outage
 from events.runner import in_transaction
 from events.topics import CONSUMER_GROUPS
 from marketplace.clock import utcnow
 from marketplace.notifications.plans import deliver
 from marketplace.notifications.prefs import build_digests
-from marketplace.notifications.sender import SmtpServer, send_due
+from marketplace.notifications.sender import Mail, SmtpServer
 from marketplace.notifications.webhook_sender import announce_available
 from marketplace.notifications.webhook_sender import send_due as send_webhooks
 from marketplace.notifications.webhooks import deliver_event
+from marketplace.outgoing import LeasedSender, SendLoop
 from workers.consumer import build_runner
 from workers.spec import WorkerSpec
 
@@ -40,68 +39,43 @@ def build(platform):
     return build_runner(platform, GROUP, dict.fromkeys(TYPES, notify))
 
 
-class SendLoop:
-    """A sender's loop: `run_once` until stopped, waiting `idle_s` after a round that sent nothing;
-    a database that goes away is waited out (one warning, then a reminder now and then)."""
-
-    what = "sender"
-
-    def __init__(self, platform, idle_s: float = 1.0):
-        self.platform = platform
-        self.idle_s = idle_s
-        self.outage = Outage(log, f"{self.what}: the database")
-
-    def run_once(self) -> int:
-        raise NotImplementedError
-
-    def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                sent = self.run_once()
-                self.outage.recovered()
-            except Exception as exc:  # noqa: BLE001 - the database went away: tried again after a pause
-                self.outage.failed(exc)
-                sent = 0
-            if not sent:
-                stop.wait(self.idle_s)
-
-    def close(self) -> None:
-        pass
-
-
 class Mailer(SendLoop):
     """Sends due email rows (and, once a day at the digest hour, writes the digests first)."""
 
-    what = "mailer"
-
     def __init__(self, platform, idle_s: float = 1.0):
-        super().__init__(platform, idle_s)
+        self.platform = platform
         url = platform.settings.smtp_url
         self.server = SmtpServer.from_url(url) if url else None
         self.digests_checked = float("-inf")
         if self.server is None:
             log.warning("mailer: SMTP_URL is not set, so no email is sent (the rows wait)")
+        self.sender = (
+            LeasedSender(Mail(self.server, platform.settings.mail_from), platform.uow) if self.server else None
+        )
+        super().__init__("mailer", self.round_of_mail, idle_s)
 
-    def run_once(self) -> int:
-        if self.server is None:
+    def round_of_mail(self) -> int:
+        if self.sender is None:
             return 0
         if time.monotonic() - self.digests_checked >= DIGEST_CHECK_S:
             hour = self.platform.settings.digest_hour
             in_transaction(self.platform.uow, lambda uow: build_digests(uow, utcnow(), hour))
             self.digests_checked = time.monotonic()
-        return send_due(self.platform.uow, self.server, self.platform.settings.mail_from)
+        return self.sender.round()
+
+    def run_once(self) -> int:
+        return max(0, self.round_of_mail())
 
 
 class WebhookSender(SendLoop):
     """Announces tasks as they open in subscribed feeds (every `announce_every_s`), and sends due
     webhook deliveries."""
 
-    what = "webhooks"
-
     def __init__(self, platform, idle_s: float = 1.0, announce_every_s: float = 5.0):
-        super().__init__(platform, idle_s)
+        self.platform = platform
         self.announce_every_s = announce_every_s
         self.announced = float("-inf")
+        super().__init__("webhooks", self.run_once, idle_s)
 
     def run_once(self) -> int:
         s = self.platform.settings

@@ -1,23 +1,21 @@
-"""The mailer: sends pending email rows after the transaction that wrote them has committed, and
-marks each sent in a transaction of its own. No SMTP conversation ever happens inside a database
+"""The mailer: sends pending email rows after the transaction that wrote them has committed, on
+the one leased sender design (marketplace/outgoing.py: claim, call with no transaction open,
+record in a unit of work of its own). No SMTP conversation ever happens inside a database
 transaction.
 
-1. Claim: one short transaction takes up to `batch` due rows (pending, or left `sending` by a
-   sender that died past its lease) and marks them `sending` until a lease runs out.
-2. Send: each claimed row over one SMTP connection, with no transaction open. Its Message-ID is
-   the row's (`<notification-ID@floorboard>`), so the rare resend after a crash between a send and
-   its mark (the lease runs out, the row is due again) is the same message to a mail system, and
-   delivery is exactly once in effect.
-3. Mark: sent; or, on a temporary failure (a 4xx, a refused connection, a timeout), pending again
-   after a capped backoff; or, on a permanent one (a 5xx), failed with the server's words. A failed
-   row never holds up the rest.
+Each claimed row goes over one SMTP conversation per round. Its Message-ID is the row's
+(`<notification-ID@floorboard>`), so the rare resend after a crash between a send and its mark
+(the lease runs out, the row is due again) is the same message to a mail system, and delivery is
+exactly once in effect. A 5xx fails the row with the server's words, a 4xx tries it again after a
+capped backoff, a server that cannot be reached is an outage (the round's rows wait, untouched),
+and a row the mail library refuses fails alone: it never holds up the rest.
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
-import socket
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -25,12 +23,12 @@ from email.utils import format_datetime
 from urllib.parse import unquote, urlsplit
 
 from prometheus_client import Counter
-from sqlalchemy import or_
-from sqlmodel import col, select, update
+from sqlmodel import col, update
 
 from marketplace.clock import utcnow
-from marketplace.db import UnitOfWorkFactory
-from marketplace.notifications.models import DeliveryStatus, Notification
+from marketplace.db import UnitOfWork, UnitOfWorkFactory
+from marketplace.notifications.models import Notification
+from marketplace.outgoing import Answered, LeasedSender, Outcome, Refused, TryLater, Unreachable, default_retry_at
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +38,7 @@ FAILED = Counter("floorboard_notifications_failed_total", "Notifications refused
 
 LEASE = timedelta(minutes=2)
 MAX_BACKOFF = timedelta(hours=1)
+GIVE_UP_AFTER = timedelta(days=3)
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,7 @@ def message_for(row: Notification, mail_from: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = mail_from
     message["To"] = row.to_address
-    message["Subject"] = row.subject
+    message["Subject"] = subject_line(row.subject)
     message["Message-ID"] = f"<notification-{row.id}@floorboard>"
     message["Date"] = format_datetime(row.created_at)
     message["X-Floorboard-Kind"] = row.kind
@@ -102,37 +101,83 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=15 * 2 ** max(0, attempts - 1)), MAX_BACKOFF)
 
 
-def claim(uow_factory: UnitOfWorkFactory, now: datetime, batch: int = 50) -> list[Notification]:
-    """Take up to `batch` due rows for this sender (SKIP LOCKED on PostgreSQL, so two senders
-    never take the same row), leased until now + LEASE."""
-    with uow_factory() as uow:
-        s = uow.session
-        due = or_(
-            col(Notification.status) == DeliveryStatus.pending,
-            (col(Notification.status) == DeliveryStatus.sending) & (col(Notification.lease_until) < now),
-        )
-        query = select(Notification).where(due, col(Notification.next_attempt_at) <= now).order_by(col(Notification.id))
-        if s.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        rows = list(s.exec(query.limit(batch)))
-        for row in rows:
-            row.status, row.lease_until, row.attempts = DeliveryStatus.sending, now + LEASE, row.attempts + 1
-            s.add(row)
-        uow.commit()
-        for row in rows:
-            s.refresh(row)
-        s.expunge_all()
-        return rows
+def subject_line(text: str) -> str:
+    """A Subject the mail library accepts: line breaks and other control characters folded to
+    spaces (titles are refused with them where they enter; rows written before are folded)."""
+    return " ".join("".join(" " if unicodedata.category(c)[0] == "C" else c for c in text).split())
 
 
-def _mark(uow_factory: UnitOfWorkFactory, row: Notification, **values) -> None:
-    with uow_factory() as uow:
-        uow.session.exec(
-            update(Notification)
-            .where(col(Notification.id) == row.id, col(Notification.status) == DeliveryStatus.sending)
-            .values(**values, lease_until=None)
-        )
-        uow.commit()
+class _Conversation:
+    """One SMTP conversation for a round, opened at the first row and reopened after a break."""
+
+    def __init__(self, server: SmtpServer):
+        self.server = server
+        self.client: smtplib.SMTP | None = None
+
+    def send(self, message: EmailMessage) -> None:
+        if self.client is None:
+            try:
+                self.client = self.server.connect()
+            except (smtplib.SMTPException, OSError) as exc:  # refused, timed out, a greeting that is not 2xx
+                raise Unreachable(f"{type(exc).__name__}: {exc}") from exc
+        self.client.send_message(message)
+
+    def drop(self) -> None:
+        if self.client is not None:
+            _quit(self.client)
+            self.client = None
+
+    def __enter__(self) -> _Conversation:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.drop()
+
+
+class Mail:
+    """The email channel of marketplace/outgoing.py: a 2xx is sent; a 5xx is failed with the
+    server's words; a 4xx is tried again after a capped backoff (for up to 3 days); a server that
+    cannot be reached is an outage; a row the mail library refuses (a bad header) fails alone."""
+
+    name = "email"
+    model = Notification
+
+    def __init__(self, server: SmtpServer, mail_from: str):
+        self.server = server
+        self.mail_from = mail_from
+
+    def connection(self) -> _Conversation:
+        return _Conversation(self.server)
+
+    def call(self, row: Notification, conversation: _Conversation) -> Outcome:
+        message = message_for(row, self.mail_from)  # a ValueError here is this row's own: it fails alone
+        try:
+            conversation.send(message)
+        except smtplib.SMTPRecipientsRefused as exc:  # the conversation is still good
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            return Refused(error) if _permanent(exc) else TryLater(error)
+        except smtplib.SMTPResponseException as exc:
+            conversation.drop()
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            return Refused(error) if _permanent(exc) else TryLater(error)
+        except (smtplib.SMTPException, OSError) as exc:  # the server went away mid-conversation
+            conversation.drop()
+            raise Unreachable(f"{type(exc).__name__}: {exc}") from exc
+        return Answered()
+
+    def record(self, uow: UnitOfWork, row: Notification, outcome: Outcome) -> None:
+        if isinstance(outcome, Answered):
+            uow.session.exec(update(Notification).where(col(Notification.id) == row.id).values(sent_at=utcnow()))
+            SENT.labels("email").inc()
+        elif isinstance(outcome, Refused):
+            FAILED.labels("email").inc()
+            log.warning("mailer: notification %d to %s refused for good: %s", row.id, row.to_address, outcome.reason)
+        else:
+            RETRIED.labels("email").inc()
+            log.info("mailer: notification %d will be tried again: %s", row.id, outcome.reason)
+
+    def retry_at(self, row: Notification, now: datetime) -> datetime | None:
+        return default_retry_at(row, now, GIVE_UP_AFTER, timedelta(seconds=15), MAX_BACKOFF)
 
 
 def _permanent(exc: Exception) -> bool:
@@ -144,45 +189,8 @@ def _permanent(exc: Exception) -> bool:
 
 
 def send_due(uow_factory: UnitOfWorkFactory, server: SmtpServer, mail_from: str, batch: int = 50) -> int:
-    """Send what is due now; how many rows were sent."""
-    rows = claim(uow_factory, utcnow(), batch)
-    if not rows:
-        return 0
-    sent = 0
-    client: smtplib.SMTP | None = None
-    try:
-        for row in rows:
-            try:
-                if client is None:
-                    client = server.connect()
-                client.send_message(message_for(row, mail_from))
-            except (smtplib.SMTPException, OSError, socket.timeout) as exc:
-                error = f"{type(exc).__name__}: {exc}"[:500]
-                if _permanent(exc):
-                    FAILED.labels("email").inc()
-                    log.warning("mailer: notification %d to %s refused for good: %s", row.id, row.to_address, error)
-                    _mark(uow_factory, row, status=DeliveryStatus.failed, last_error=error)
-                else:
-                    RETRIED.labels("email").inc()
-                    log.info("mailer: notification %d will be tried again: %s", row.id, error)
-                    _mark(
-                        uow_factory,
-                        row,
-                        status=DeliveryStatus.pending,
-                        next_attempt_at=utcnow() + backoff(row.attempts),
-                        last_error=error,
-                    )
-                if not isinstance(exc, smtplib.SMTPRecipientsRefused) and client is not None:
-                    _quit(client)
-                    client = None  # a broken conversation: the next row opens a fresh one
-                continue
-            _mark(uow_factory, row, status=DeliveryStatus.sent, sent_at=utcnow(), last_error="")
-            SENT.labels("email").inc()
-            sent += 1
-    finally:
-        if client is not None:
-            _quit(client)
-    return sent
+    """One round of the mailer: send what is due now; how many rows were sent."""
+    return LeasedSender(Mail(server, mail_from), uow_factory, lease=LEASE, batch=batch).run_once()
 
 
 def _quit(client: smtplib.SMTP) -> None:
