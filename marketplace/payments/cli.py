@@ -33,10 +33,11 @@ def payments_reconcile(as_csv, as_json):
             raise click.ClickException(
                 "no Stripe account is configured (set STRIPE_SECRET_KEY); there is nothing to reconcile against"
             )
-        with platform.uow() as uow, Progress(console=progress_console) as progress:
+        with platform.uow() as uow:
             total = uow.session.exec(select(func.count()).select_from(Payment)).one()
+        with Progress(console=progress_console) as progress:
             bar = progress.add_task("reconciling", total=total)
-            differences = reconcile(uow.session, platform.gateway, progress=lambda: progress.advance(bar))
+            differences = reconcile(platform.uow, platform.gateway, progress=lambda: progress.advance(bar))
     finally:
         platform.close()
     if not differences and not (as_csv or as_json):

@@ -1,4 +1,5 @@
-"""`floorboard payments reconcile`: compare the ledger with Stripe's own objects.
+"""`floorboard payments reconcile`: compare the ledger with Stripe's own objects: the books are read
+and the session closed before Stripe is asked, so no transaction stays open across its answers.
 
 For each task's payment: the hold's status, what Stripe says was received (captured minus
 refunded) against the ledger's client account, and each transfer's amount against what the
@@ -7,7 +8,9 @@ or paid more than was captured for the task less the platform's fees on it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, func, select
 
@@ -59,45 +62,92 @@ def refunded_by_platform(session: Session, task_id: int) -> int:
     return int(total or 0)
 
 
-def reconcile(session: Session, gateway: PaymentGateway, progress=None) -> list[Difference]:
-    differences = [
-        Difference(task_id, "entries sum", "0", str(total))
-        for task_id, total in task_totals(session).items()
-        if total != 0
+@dataclass(frozen=True)
+class Books:
+    """What the ledger says of one task's payment, read before Stripe is asked."""
+
+    task_id: int
+    status: str
+    intent_id: str
+    extra_intent_id: str | None
+    amount_captured: int
+    balances: dict[str, int]
+    refunded_by_platform: int
+    transfers: list[tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class AtStripe:
+    intent_status: str
+    net_received: int
+    transfers: dict[str, int]  # id -> amount
+
+
+def read_books(session: Session) -> tuple[list[Difference], list[Books]]:
+    """Step 1, in a session closed before Stripe is asked: the entries' sums and each payment."""
+    unbalanced = [
+        Difference(task_id, "entries sum", "0", str(total)) for task_id, total in task_totals(session).items() if total
     ]
-    payments = session.exec(select(Payment).order_by(col(Payment.task_id))).all()
-    for payment in payments:
-        if payment.intent_id.startswith("declined-"):
-            continue  # refused before Stripe made an intent: nothing there to compare
-        intent = gateway.intent(payment.intent_id)
-        if EXPECTED_INTENT.get(payment.status) != intent.status:
-            differences.append(Difference(payment.task_id, "hold status", payment.status, intent.status))
-        books = balances(session, payment.task_id)
-        received = -books.get("client", 0)
-        at_stripe = intent.net_received + (
-            gateway.intent(payment.extra_intent_id).net_received if payment.extra_intent_id else 0
+    books = [
+        Books(
+            p.task_id,
+            p.status,
+            p.intent_id,
+            p.extra_intent_id,
+            p.amount_captured,
+            balances(session, p.task_id),
+            refunded_by_platform(session, p.task_id),
+            transfers(session, p.task_id),
         )
-        if received != at_stripe:
-            differences.append(
-                Difference(payment.task_id, "received (captured - refunded)", str(received), str(at_stripe))
+        for p in session.exec(select(Payment).order_by(col(Payment.task_id))).all()
+        if not p.intent_id.startswith("declined-")  # refused before Stripe made an intent: nothing to compare
+    ]
+    return unbalanced, books
+
+
+def ask_stripe(gateway: PaymentGateway, books: Books) -> AtStripe:
+    """Step 2, with no transaction open."""
+    intent = gateway.intent(books.intent_id)
+    extra = gateway.intent(books.extra_intent_id).net_received if books.extra_intent_id else 0
+    made = {transfer_id: gateway.retrieve_transfer(transfer_id).amount for transfer_id, _ in books.transfers}
+    return AtStripe(intent.status, intent.net_received + extra, made)
+
+
+def compare(books: Books, stripe: AtStripe) -> list[Difference]:
+    """Step 3: where the ledger and Stripe differ for one task."""
+    found = []
+    if EXPECTED_INTENT.get(books.status) != stripe.intent_status:
+        found.append(Difference(books.task_id, "hold status", books.status, stripe.intent_status))
+    received = -books.balances.get("client", 0)
+    if received != stripe.net_received:
+        found.append(
+            Difference(books.task_id, "received (captured - refunded)", str(received), str(stripe.net_received))
+        )
+    fees = books.balances.get("platform_fees", 0) + books.refunded_by_platform
+    owed_and_paid = books.balances.get("tasker_paid_out", 0) + books.balances.get("tasker_payable", 0)
+    if fees < 0 or owed_and_paid > books.amount_captured - fees:  # fees < 0: the platform paid the tasker
+        found.append(
+            Difference(
+                books.task_id,
+                "tasker paid beyond captured - platform fees",
+                f"{owed_and_paid} > {books.amount_captured} - {fees}",
+                "-",
             )
-        fees = books.get("platform_fees", 0) + refunded_by_platform(session, payment.task_id)
-        owed_and_paid = books.get("tasker_paid_out", 0) + books.get("tasker_payable", 0)
-        if fees < 0 or owed_and_paid > payment.amount_captured - fees:  # fees < 0: the platform paid the tasker
-            differences.append(
-                Difference(
-                    payment.task_id,
-                    "tasker paid beyond captured - platform fees",
-                    f"{owed_and_paid} > {payment.amount_captured} - {fees}",
-                    "-",
-                )
+        )
+    for transfer_id, paid in books.transfers:
+        if stripe.transfers[transfer_id] != paid:
+            found.append(
+                Difference(books.task_id, f"transfer {transfer_id}", str(paid), str(stripe.transfers[transfer_id]))
             )
-        for transfer_id, paid in transfers(session, payment.task_id):
-            transfer = gateway.retrieve_transfer(transfer_id)
-            if transfer.amount != paid:
-                differences.append(
-                    Difference(payment.task_id, f"transfer {transfer.id}", str(paid), str(transfer.amount))
-                )
+    return found
+
+
+def reconcile(uow_factory: Callable[[], Any], gateway: PaymentGateway, progress=None) -> list[Difference]:
+    """Read the books and close the session, ask Stripe with none open, then compare."""
+    with uow_factory() as uow:
+        differences, books = read_books(uow.session)
+    for one in books:
+        differences.extend(compare(one, ask_stripe(gateway, one)))
         if progress is not None:
             progress()
     return differences

@@ -76,8 +76,7 @@ class Market:
     def books_balance(self) -> None:
         """Every task's entries sum to zero, and the ledger agrees with Stripe."""
         self.ledger_sums_to_zero()
-        with self.platform.uow() as uow:
-            assert reconcile(uow.session, self.platform.gateway) == []
+        assert reconcile(self.platform.uow, self.platform.gateway) == []
 
     def intent(self, task_id):
         with self.platform.uow() as uow:
@@ -239,7 +238,7 @@ def test_connected_account_and_transfer_on_stripe_mock(market):
         assert any(json.loads(e.value)["type"] == "payment.transferred" for e in events)
         # stripe-mock is stateless: a retrieved transfer is its fixture, so only the intents are
         # reconciled here (the transfer's amount is checked against what creating it returned).
-        differences = reconcile(uow.session, m.platform.gateway)
+        differences = reconcile(m.platform.uow, m.platform.gateway)
     assert [d.what for d in differences] == [f"transfer {payment.transfer_id}"]
 
 

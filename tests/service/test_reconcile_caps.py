@@ -41,7 +41,7 @@ def test_reconcile_reports_a_payout_beyond_captured_less_fees(make_platform, sql
             {"client": -2880, "tasker_payable": 403_200, "platform_fees": 2880 - 403_200},
         )
         uow.commit()
+    found = [d for d in reconcile(platform.uow, platform.gateway) if d.task_id == task.id]
+    assert any("beyond captured" in d.what for d in found), found
     with platform.uow() as uow:
-        found = [d for d in reconcile(uow.session, platform.gateway) if d.task_id == task.id]
-        assert any("beyond captured" in d.what for d in found), found
         assert uow.session.get(Task, task.id) is not None
