@@ -48,7 +48,7 @@ def configure_logging(level: str = "INFO") -> None:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", datefmt="%H:%M:%S", force=True
     )
-    for noisy in ("kafka", "alembic.runtime.plugins"):
+    for noisy in ("kafka", "alembic.runtime.plugins", "stripe"):  # stripe: a line per request and retry
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -5,7 +5,9 @@
 #     interface);
 #   stripe-mock (`go install github.com/stripe/stripe-mock@v0.203.0`; validates requests against
 #     Stripe's OpenAPI spec: Connect accounts and transfers).
-# Usage: services/stripe.sh start|stop|status   (status prints "LOCALSTRIPE_URL STRIPE_MOCK_URL")
+# Usage: services/stripe.sh start|stop|status|localstripe-python
+#   (status prints "LOCALSTRIPE_URL STRIPE_MOCK_URL"; localstripe-python installs localstripe if need be
+#   and prints its interpreter, for tests that run a private localstripe they can stop and start)
 source "$(dirname "$0")/common.sh"
 LS_VERSION=1.15.10
 MOCK_VERSION=v0.203.0
@@ -63,5 +65,6 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  localstripe-python) install >&2; echo "$LS_VENV/bin/python" ;;
+  *) echo "usage: $0 start|stop|status|localstripe-python" >&2; exit 2 ;;
 esac

@@ -197,7 +197,7 @@ class StripeGateway:
             lambda: self._connect.v1.transfers.list(params={"transfer_group": f"task_{task_id}", "limit": 100})
         )
         for t in page.data:
-            if (t.metadata or {}).get("key") == key:
+            if t.metadata is not None and t.metadata.to_dict().get("key") == key:
                 return Transfer(t.id, t.amount)
         return None
 
