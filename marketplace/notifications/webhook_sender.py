@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import http.client
 import logging
+import ssl
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from prometheus_client import Counter
 from sqlalchemy import or_
@@ -19,14 +19,20 @@ from marketplace.accounts.models import User
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork, UnitOfWorkFactory, insert_if_absent
 from marketplace.notifications.plans import Letter, render
+from marketplace.notifications.webhook_urls import (
+    PermanentDeliveryError,
+    PinnedConnection,
+    Resolver,
+    checked_addresses,
+    default_tls,
+    parse_url,
+)
 from marketplace.notifications.webhooks import (
     RETRY_FOR,
-    BlockedAddress,
     EndpointStatus,
     WebhookDelivery,
     WebhookEndpoint,
     backoff,
-    public_addresses_only,
     queue,
 )
 from marketplace.taskers.feed import feed
@@ -99,16 +105,26 @@ def claim(uow_factory: UnitOfWorkFactory, now: datetime, batch: int) -> list[tup
         return claimed
 
 
-def post(url: str, body: bytes, headers: dict[str, str], timeout_s: float, allow_loopback: bool) -> int:
-    """POST and return the status code; raises OSError or BlockedAddress when nothing was answered."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    public_addresses_only(host, allow_loopback)
-    connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    connection = connection_class(host, parts.port, timeout=timeout_s)
+def post(
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    timeout_s: float,
+    allow_loopback: bool,
+    resolve: Resolver | None = None,
+    tls: ssl.SSLContext | None = None,
+) -> int:
+    """POST and return the status code. The host is resolved once (`resolve`, socket.getaddrinfo by
+    default), every address checked, and the connection made to a checked address, never to a second
+    answer (`tls`: the certificates trusted, the system's by default). Raises PermanentDeliveryError
+    (UnusableUrl, BlockedAddress) when this row can never be sent as it stands, and OSError or
+    http.client.HTTPException when nothing was answered this time (see `webhook_urls`)."""
+    target = parse_url(url, allow_loopback)
+    addresses = checked_addresses(target, allow_loopback, resolve)
+    context = (tls or default_tls()) if target.scheme == "https" else None
+    connection = PinnedConnection(target, addresses, timeout_s, context)
     try:
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        connection.request("POST", path, body=body, headers=headers)
+        connection.request("POST", target.target, body=body, headers=headers)
         response = connection.getresponse()
         response.read(64 * 1024)
         return response.status
@@ -137,7 +153,7 @@ def send_due(uow_factory: UnitOfWorkFactory, allow_loopback: bool, timeout_s: fl
         try:
             status: int | None = post(endpoint.url, body, headers, timeout_s, allow_loopback)
             error = "" if status is not None and 200 <= status < 300 else f"HTTP {status}"
-        except (OSError, BlockedAddress, http.client.HTTPException) as exc:
+        except (OSError, PermanentDeliveryError, http.client.HTTPException) as exc:
             status, error = None, f"{type(exc).__name__}: {exc}"[:500]
         if status is not None and 200 <= status < 300:
             _finish(uow_factory, row, "sent", status, "")

@@ -6,20 +6,18 @@ sent by a worker, marked once.
 
 Retries back off exponentially for up to 3 days. A 410 Gone disables the endpoint at once; an
 endpoint failing for 3 days is disabled and its owner gets an email. Deliveries to private,
-loopback, link-local and other non-public addresses are refused (SSRF), checked on the addresses
-the host resolves to when sending; tests allow loopback with an explicit setting.
+loopback, link-local and other non-public addresses are refused (SSRF) at registration and at every
+delivery, and a delivery connects to the address that passed the check (`webhook_urls`); tests
+allow loopback with an explicit setting.
 """
 
 from __future__ import annotations
 
 import base64
-import ipaddress
 import json
 import secrets
-import socket
 from datetime import datetime, timedelta
 from enum import StrEnum
-from urllib.parse import urlsplit
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -31,6 +29,9 @@ from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork, insert_if_absent
 from marketplace.errors import Invalid, NotFound
 from marketplace.notifications.plans import held
+from marketplace.notifications.webhook_urls import BlockedAddress as BlockedAddress  # re-exported for callers
+from marketplace.notifications.webhook_urls import check_url
+from marketplace.notifications.webhook_urls import public_addresses_only as public_addresses_only  # re-exported
 
 KINDS = {
     "task.available": "A task opens to you in your feed (when your tier's window opens for it)",
@@ -90,45 +91,6 @@ class WebhookDelivery(SQLModel, table=True):
 
 def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
-
-
-def public_addresses_only(host: str, allow_loopback: bool) -> None:
-    """Refuse a host that resolves to any address that is not public (SSRF): private, loopback,
-    link-local, multicast, reserved or unspecified. `allow_loopback` lets 127.0.0.1 through (tests)."""
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise BlockedAddress(f"{host} does not resolve: {exc}") from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if allow_loopback and address.is_loopback:
-            continue
-        if not address.is_global or address.is_multicast:
-            raise BlockedAddress(f"{host} resolves to {address}, which is not a public address")
-
-
-class BlockedAddress(Exception):
-    """The endpoint's host is not a public address: nothing is sent there."""
-
-
-def check_url(url: str, allow_loopback: bool, resolve: bool = True) -> str:
-    """The URL, if it may receive webhooks; a 422 saying why not. `resolve` looks the host up (a
-    network call: do it before opening a unit of work)."""
-    url = (url or "").strip()
-    parts = urlsplit(url)
-    loopback_http = allow_loopback and parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
-    if parts.scheme != "https" and not loopback_http:
-        raise Invalid("Check the URL.", {"url": ["An https:// URL."]})
-    if not parts.hostname or parts.username or parts.password or len(url) > 500:
-        raise Invalid(
-            "Check the URL.", {"url": ["An https:// URL with a host, no credentials, at most 500 characters."]}
-        )
-    if resolve:
-        try:
-            public_addresses_only(parts.hostname, allow_loopback)
-        except BlockedAddress as exc:
-            raise Invalid("Check the URL.", {"url": [str(exc)]}) from None
-    return url
 
 
 def _kinds(kinds: list[str]) -> str:
