@@ -84,10 +84,17 @@ class Endpoints(MethodView):
     @requires("tasker")
     @blp.arguments(EndpointCreateSchema, example={"url": "https://example.com/hooks", "kinds": ["task.available"]})
     @blp.response(201, EndpointWithSecretSchema)
-    @blp.alt_response(422, description="Not https, not a public address, or an unknown kind")
+    @blp.alt_response(
+        422,
+        description="The URL does not parse (https, a port from 1 to 65535, IPv6 in brackets, a valid IDN host, "
+        "no credentials or fragment), its host is not a public address, or a kind is unknown",
+    )
     @blp.doc(security=SECURITY)
     def post(self, data):
-        """Register an HTTPS endpoint for some kinds of event; the answer carries its signing secret, once"""
+        """Register an HTTPS endpoint for some kinds of event; the answer carries its signing secret, once
+
+        The answer's `url` is the URL as stored, normalized: an IDN host in its xn-- form, no default port.
+        """
         url = hooks.check_url(data["url"], _loopback())  # resolves the host: no transaction is open yet
         with unit_of_work() as unit:
             endpoint = hooks.register(unit, g.user, url, data["kinds"], _loopback(), resolved=True)
