@@ -10,6 +10,7 @@ from events.envelope import CloudEvent
 from events.sqltypes import utcnow
 from events.tables import EventLogRow
 from events.topics import is_known, partition_for
+from events.wakeup import log_channel, ring_on_commit
 
 _INSERT = insert(EventLogRow.__table__)  # type: ignore[attr-defined]  # SQLModel sets it on table classes
 # Any constant works; it only has to be the same in every process that appends.
@@ -21,6 +22,8 @@ class Outbox:
         self.partitions = partitions
         # On PostgreSQL the embedded log's readers follow `seq`, so a row must never become
         # visible after a higher seq: appends take a transaction-scoped lock to commit in order.
+        # The same flag says the readers sleep until an append's commit wakes them
+        # (events/wakeup.py); a Kafka relay polls, and a NOTIFY per event would only cost it.
         self.serialize_appends = serialize_appends
 
     def add(self, session: Session, event: CloudEvent, key: str, topic: str | None = None) -> None:
@@ -33,8 +36,10 @@ class Outbox:
         if not is_known(topic):
             raise ValueError(f"unknown topic {topic!r}")
         connection = session.connection()
-        if self.serialize_appends and connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOG_APPEND_LOCK})
+        if self.serialize_appends:
+            ring_on_commit(session, log_channel(topic))
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOG_APPEND_LOCK})
         connection.execute(
             _INSERT,
             {

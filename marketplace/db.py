@@ -17,6 +17,7 @@ from sqlmodel import Session, create_engine
 
 from events.envelope import CloudEvent
 from events.outbox import Outbox
+from events.wakeup import ring_on_commit
 
 
 def make_engine(url: str, *, lock_timeout_ms: int = 0, statement_timeout_ms: int = 0, **kwargs) -> Engine:
@@ -120,6 +121,11 @@ class UnitOfWork:
     def emit(self, event: CloudEvent, key: str, topic: str | None = None) -> None:
         assert self.session is not None
         self.outbox.add(self.session, event, key, topic)
+
+    def wake_on_commit(self, *channels: str) -> None:
+        """Once this unit of work commits, wake the loops waiting on `channels` (events/wakeup.py):
+        a use case that writes rows for a sender names their table. A rollback wakes no one."""
+        ring_on_commit(self.session, *channels)
 
     def rollback(self) -> None:
         assert self.session is not None

@@ -135,8 +135,11 @@ class Pipeline:
 
     def pump(self) -> None:
         relay_all(self.platform)
+        # The embedded log's consumers are rung by this process's commits: one not rung has nothing
+        # new (a timeout would only be waited out); Kafka's need a moment for the fetch.
+        wait_s = 0.1 if self.platform.transport.name == "kafka" else 0.0
         for runner in self.runners:
-            runner.run_once(timeout_s=0.1)
+            runner.run_once(timeout_s=wait_s)
         for sender in self.senders:
             sender.run_once()
 
