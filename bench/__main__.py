@@ -60,7 +60,7 @@ def main() -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["all", "http", "replay", "cli", "network", "notifications"],
+        choices=["all", "http", "replay", "cli", "network", "notifications", "announce"],
         default="all",
         help="one group of figures only",
     )
@@ -143,6 +143,12 @@ def _run(args, replay_sizes: list[int], settings_for) -> int:
                 steps.finish()
                 _print_notifications(results["notifications"])
                 return _write(results)
+        if args.only in ("all", "announce"):
+            results["announce"] = _announce(settings_for, steps)
+            if args.only == "announce":
+                steps.finish()
+                _print_announce(results["announce"])
+                return _write(results)
         if args.only in ("all", "network"):
             results["network"] = _network(settings_for, steps)
             if args.only == "network":
@@ -216,6 +222,7 @@ def _run(args, replay_sizes: list[int], settings_for) -> int:
     _print_replay(results["replay"])
     _print_network(results["network"])
     _print_notifications(results["notifications"])
+    _print_announce(results["announce"])
     _print_cli(results["cli"])
     return _write(results)
 
@@ -250,6 +257,54 @@ def _notifications(settings_for, steps) -> dict:
         return notifications_bench.run(platform, advance=steps.advance)
     finally:
         platform.close()
+
+
+def _announce(settings_for, steps) -> dict:
+    from bench import announce_bench
+    from cli.demo import seed_demo
+    from marketplace.bootstrap import bootstrap
+
+    platform = bootstrap(settings_for("postgres", kafka=False))
+    try:
+        with platform.uow() as uow:
+            seed_demo(uow, demo_users=False)
+            uow.commit()
+        steps(
+            f"task.available: {announce_bench.TASKERS:,} subscribers over {announce_bench.OPEN_TASKS:,} open "
+            "tasks, the old sweep against the new",
+            7,
+        )
+        return announce_bench.run(platform, platform.settings, advance=steps.advance)
+    finally:
+        platform.close()
+
+
+def _print_announce(a: dict) -> None:
+    rows = [
+        ("the old sweep (every subscriber's feed), nothing opened", f"{a['old_idle_s'] * 1000:,.0f} ms"),
+        (f"the new sweep, nothing opened (median of {a['idle_rounds']})", f"{a['new_idle_s'] * 1000:,.1f} ms"),
+        ("old / new, nothing opened", f"{a['ratio_idle_old_over_new']:,.0f}x"),
+    ]
+    for n, m in a["new_opened"].items():
+        rows.append(
+            (
+                f"the new sweep, {n} tasks opened (median of {a['rounds']})",
+                f"{m['seconds'] * 1000:,.0f} ms, {m['deliveries']:,.0f} deliveries",
+            )
+        )
+    rows += [
+        (
+            f"the old sweep, {a['old_opened_n']} tasks opened",
+            f"{a['old_opened_s'] * 1000:,.0f} ms, {a['old_opened_deliveries']:,} deliveries",
+        ),
+        (f"old / new, {a['old_opened_n']} tasks opened", f"{a['ratio_opened_old_over_new']:,.1f}x"),
+    ]
+    _print_table(
+        f"task.available: a sweep with {a['taskers']:,} subscribed taskers over {a['open_tasks']:,} open tasks "
+        "on PostgreSQL (one run)",
+        ("figure", "value"),
+        rows,
+    )
 
 
 def _print_notifications(n: dict) -> None:

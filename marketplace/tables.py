@@ -21,6 +21,7 @@ from marketplace.conversations.models import Message, OperatorRead, ThreadRead
 from marketplace.floors.models import Category, FloorRuleVersion, LegalMinimumVersion, Level, Region
 from marketplace.market.models import MarketAcceptBucket, MarketCommunityDay, MarketDay, MarketTask
 from marketplace.network.models import Block, Connection, Endorsement, HandoffOffer, MentoredUnlock, MentorSlot
+from marketplace.notifications.announce import AnnouncedTask, AnnouncementSweep
 from marketplace.notifications.models import Notification, NotificationPref
 from marketplace.notifications.webhooks import WebhookDelivery, WebhookEndpoint
 from marketplace.payments.models import (
@@ -48,6 +49,8 @@ from marketplace.tasks.models import (
 
 __all__ = [
     "Adjustment",
+    "AnnouncedTask",
+    "AnnouncementSweep",
     "Answer",
     "AnswerVote",
     "Guide",

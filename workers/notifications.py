@@ -11,10 +11,10 @@ from events.contracts import EVENT_TYPES
 from events.runner import in_transaction
 from events.topics import CONSUMER_GROUPS
 from marketplace.clock import utcnow
+from marketplace.notifications.announce import announce_available
 from marketplace.notifications.plans import deliver
 from marketplace.notifications.prefs import build_digests
 from marketplace.notifications.sender import Mail, SmtpServer
-from marketplace.notifications.webhook_sender import announce_available
 from marketplace.notifications.webhook_sender import send_due as send_webhooks
 from marketplace.notifications.webhooks import deliver_event
 from marketplace.outgoing import LeasedSender, SendLoop

@@ -1,5 +1,5 @@
-"""The webhook sender: announces tasks as they open in each subscribed tasker's feed, and sends due
-webhook deliveries after commit, each signed by the `standardwebhooks` package, with no database
+"""The webhook sender: sends due webhook deliveries (`announce.py` queues the `task.available`
+ones) after commit, each signed by the `standardwebhooks` package, with no database
 transaction open during the HTTP call. Redirects are not followed (a redirect could lead to an
 address the SSRF check never saw)."""
 
@@ -17,7 +17,7 @@ from standardwebhooks.webhooks import Webhook
 
 from marketplace.accounts.models import User
 from marketplace.clock import utcnow
-from marketplace.db import UnitOfWork, UnitOfWorkFactory, insert_if_absent
+from marketplace.db import UnitOfWorkFactory, insert_if_absent
 from marketplace.notifications.plans import Letter, render
 from marketplace.notifications.webhook_urls import (
     PermanentDeliveryError,
@@ -33,10 +33,7 @@ from marketplace.notifications.webhooks import (
     WebhookDelivery,
     WebhookEndpoint,
     backoff,
-    queue,
 )
-from marketplace.taskers.feed import feed
-from marketplace.taskers.levels import Window
 
 log = logging.getLogger(__name__)
 
@@ -47,33 +44,6 @@ DISABLED = Counter("floorboard_webhook_endpoints_disabled_total", "Endpoints dis
 
 LEASE = timedelta(minutes=2)
 DISABLE_AFTER = timedelta(days=3)
-FEED_LOOKAHEAD = 100  # the soonest tasks of each subscribed feed announced per sweep
-
-
-def announce_available(uow: UnitOfWork, window: Window, now: datetime) -> int:
-    """For each endpoint that wants `task.available`: a delivery per task open in its tasker's feed
-    now (so only once their tier's window has opened for it), once per task."""
-    session = uow.session
-    endpoints = session.exec(
-        select(WebhookEndpoint).where(
-            col(WebhookEndpoint.status) == EndpointStatus.active, col(WebhookEndpoint.kinds).contains("task.available")
-        )
-    ).all()
-    queued = 0
-    for tasker_id in sorted({e.tasker_id for e in endpoints if e.wants("task.available")}):
-        tasks, _ = feed(session, tasker_id, window, now, 1, FEED_LOOKAHEAD)
-        for task in tasks:
-            data = {
-                "task_id": task.id,
-                "title": task.title,
-                "category": task.category,
-                "region": task.region,
-                "area": task.area,
-                "starts_at": task.starts_at.isoformat(),
-                "estimated_minutes": task.estimated_minutes,
-            }
-            queued += queue(uow, "task.available", tasker_id, f"available:{task.id}", data)
-    return queued
 
 
 def claim(uow_factory: UnitOfWorkFactory, now: datetime, batch: int) -> list[tuple[WebhookDelivery, WebhookEndpoint]]:

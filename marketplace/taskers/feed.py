@@ -9,13 +9,16 @@ under the earlier floor from a tasker who chose to work at that price (docs/pric
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import Select, and_, func, or_
+from sqlalchemy import select as sql_select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from marketplace.community.models import Reputation
 from marketplace.floors.models import Category
-from marketplace.taskers.levels import Window, delay_for, standing
+from marketplace.taskers.levels import Window, delay_for, may_work_clause, standing
 from marketplace.taskers.models import TaskerRegion, TaskerSkill
 from marketplace.tasks.models import Task, TaskQuote, TaskStatus
 
@@ -87,6 +90,52 @@ def is_open_to(
     if clause is None:
         return False
     return session.exec(_with_quote(select(func.count(col(Task.id)))).where(clause, col(Task.id) == task_id)).one() == 1
+
+
+def taskers_open_to(task_ids: list[int], window: Window, now: datetime, opened_after: datetime | None = None) -> Select:
+    """(task id, tasker id) for each of these tasks and each tasker to whom it is open now: the
+    rule of `_open_clauses`, for every tasker at once in one query instead of one feed each (a
+    test holds the two equal). `opened_after` keeps only the taskers whose tier's window for the
+    task opened after that moment; a rebooking's addressee saw it at once, so is not among them."""
+    rep = aliased(Reputation)  # the tasker's tier in the task's category: none is a newcomer
+    tier = func.coalesce(col(rep.tier), "newcomer")
+    seconds = dict(window)
+
+    def window_passed(delay_s: int):
+        delay = timedelta(seconds=delay_s)
+        passed = col(Task.priced_at) <= now - delay
+        return passed if opened_after is None else and_(passed, col(Task.priced_at) > opened_after - delay)
+
+    timing = or_(
+        *[and_(tier == name, window_passed(delay_s)) for name, delay_s in seconds.items()],
+        and_(tier.not_in(list(seconds)), window_passed(max(seconds.values(), default=0))),  # as delay_for
+    )
+    unaddressed = and_(col(Task.addressed_to_id).is_(None), timing)
+    mine = and_(col(Task.addressed_to_id) == TaskerSkill.tasker_id, col(Task.addressed_until) > now)
+    own_rate_met = or_(  # own_rate(skill) <= the task's rate, with own_rate's min() spelt out
+        col(TaskQuote.rate) >= TaskerSkill.rate,
+        and_(col(TaskerSkill.raised_from).is_not(None), col(TaskQuote.rate) >= TaskerSkill.raised_from),
+    )
+    return (
+        sql_select(col(Task.id), col(TaskerSkill.tasker_id))
+        .join(TaskQuote, and_(col(TaskQuote.task_id) == Task.id, col(TaskQuote.kind) == "posted"))
+        .join(TaskerSkill, col(TaskerSkill.category) == Task.category)
+        .join(
+            TaskerRegion,
+            and_(col(TaskerRegion.tasker_id) == TaskerSkill.tasker_id, col(TaskerRegion.region) == Task.region),
+        )
+        .join(Category, col(Category.slug) == Task.category)
+        .outerjoin(rep, and_(col(rep.tasker_id) == TaskerSkill.tasker_id, col(rep.category) == Task.category))
+        .where(
+            col(Task.id).in_(task_ids),
+            col(Task.status) == TaskStatus.priced,
+            col(Task.payment_status) == "authorized",
+            col(Task.starts_at) > now,
+            own_rate_met,
+            may_work_clause(TaskerSkill.tasker_id, col(Task.category), col(Category.level)),
+            unaddressed if opened_after is not None else or_(unaddressed, mine),
+        )
+    )
 
 
 @dataclass(frozen=True)

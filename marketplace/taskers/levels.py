@@ -6,6 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from sqlalchemy import and_, exists, func, or_
+from sqlalchemy import case as sql_case
+from sqlalchemy import select as sql_select
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
 from marketplace.accounts.models import Role, User
@@ -50,6 +55,27 @@ def standing(session: Session, tasker_id: int) -> Standing:
     licensed = set(session.exec(select(TaskerLicense.category).where(col(TaskerLicense.tasker_id) == tasker_id)))
     mentored = set(session.exec(select(MentoredUnlock.category).where(col(MentoredUnlock.tasker_id) == tasker_id)))
     return Standing({r.category: r.tier for r in reps}, sum(r.completed for r in reps), licensed, mentored)
+
+
+def may_work_clause(tasker_id, category, level) -> ColumnElement[bool]:
+    """`Standing.may_work` as one SQL condition, for many taskers at once (the announcer's query):
+    `tasker_id`, `category` and `level` are the columns of the row being tested."""
+    rep = aliased(Reputation)
+    best_tier = sql_case(*[(col(rep.tier) == tier, order) for tier, order in TIER_ORDER.items()], else_=0)
+    of_tasker = col(rep.tasker_id) == tasker_id
+    completed = sql_select(func.coalesce(func.sum(col(rep.completed)), 0)).where(of_tasker).correlate_except(rep)
+    best = sql_select(func.coalesce(func.max(best_tier), 0)).where(of_tasker).correlate_except(rep)
+    skilled = and_(
+        completed.scalar_subquery() >= SKILLED_MIN_COMPLETED,
+        best.scalar_subquery() >= TIER_ORDER[SKILLED_MIN_TIER],
+    )
+    licensed = exists().where(col(TaskerLicense.tasker_id) == tasker_id, col(TaskerLicense.category) == category)
+    mentored = exists().where(col(MentoredUnlock.tasker_id) == tasker_id, col(MentoredUnlock.category) == category)
+    return or_(
+        and_(level == Level.licensed, licensed),
+        and_(level == Level.skilled, or_(skilled, mentored)),
+        level.not_in([Level.licensed, Level.skilled]),
+    )
 
 
 def delay_for(window: Window, tier: str) -> timedelta:

@@ -14,8 +14,9 @@ from standardwebhooks.webhooks import Webhook
 from api import create_app
 from events.envelope import CloudEvent
 from marketplace.clock import utcnow
+from marketplace.notifications.announce import announce_available
 from marketplace.notifications.models import Notification
-from marketplace.notifications.webhook_sender import announce_available, send_due
+from marketplace.notifications.webhook_sender import send_due
 from marketplace.notifications.webhooks import WebhookDelivery, WebhookEndpoint, deliver_event
 from tests.support import NO_WINDOW, ApiHelper, seeded
 from tests.webhook_receiver import Receiver
