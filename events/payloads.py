@@ -38,6 +38,17 @@ class TaskPosted(_View):
 
 
 @dataclass(frozen=True)
+class TaskPriced(_View):
+    task_id: int
+    status: str  # priced or rejected
+    category: str
+    region: str
+    quote: dict[str, int] | None  # None when rejected
+    reason: str | None  # why it was rejected
+    priced_at: datetime
+
+
+@dataclass(frozen=True)
 class FloorsChanged(_View):
     category: str
     region: str
@@ -52,6 +63,13 @@ class TaskLifecycle(_View):
     category: str
     region: str
     at: datetime
+
+
+@dataclass(frozen=True)
+class RebookingClosed(TaskLifecycle):
+    addressed_to_id: int
+    reason: str  # declined or lapsed
+    reopened: bool  # False: "only this tasker", so it was cancelled free
 
 
 @dataclass(frozen=True)
@@ -191,6 +209,17 @@ class ReviewRevealed(_View):
     at: datetime
 
 
+@dataclass(frozen=True)
+class PaymentEvent(_View):
+    task_id: int
+    intent_id: str  # the client's PaymentIntent: internal, never shown to a tasker
+    amount: int
+    reference: str  # the Stripe object: intent, refund or transfer id
+    source: str  # api or webhook
+    stripe_event_id: str | None
+    at: datetime
+
+
 # The view of each event type a projection reads.
 @dataclass(frozen=True)
 class AnswerEvent(_View):
@@ -219,6 +248,8 @@ class AnswerHidden(AnswerEvent):
 
 
 VIEWS: dict[str, type[_View]] = {
+    "task.posted": TaskPosted,
+    "task.priced": TaskPriced,
     "task.accepted": TaskLifecycle,
     "task.started": TaskLifecycle,
     "task.completed": TaskCompleted,
@@ -230,6 +261,7 @@ VIEWS: dict[str, type[_View]] = {
     "task.handoff_withdrawn": HandoffClosed,
     "task.handoff_lapsed": HandoffClosed,
     "task.handed_off": HandedOff,
+    "task.rebooking_closed": RebookingClosed,
     "review.submitted": ReviewSubmitted,
     "review.revealed": ReviewRevealed,
     "message.sent": MessageSent,
@@ -244,6 +276,10 @@ VIEWS: dict[str, type[_View]] = {
     "answer.voted": AnswerVoted,
     "answer.accepted": AnswerAccepted,
     "answer.hidden": AnswerHidden,
+    **{
+        f"payment.{kind}": PaymentEvent
+        for kind in ("authorized", "captured", "failed", "refunded", "transferred", "released")
+    },
 }
 
 

@@ -26,6 +26,11 @@ def test_a_view_names_exactly_its_schemas_fields(view, schema):
     assert {f.name for f in fields(view)} == set(schema().fields)
 
 
+@pytest.mark.parametrize("name", sorted(payloads.VIEWS))
+def test_each_event_types_view_names_exactly_that_types_fields(name):
+    assert {f.name for f in fields(payloads.VIEWS[name])} == set(contracts.EVENT_TYPES[name].schema().fields)
+
+
 def test_a_view_reads_a_decoded_event():
     at = datetime(2031, 5, 1, 9, tzinfo=timezone.utc)
     event = CloudEvent(
