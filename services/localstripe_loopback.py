@@ -7,8 +7,9 @@ state (stripe-mock answers Connect too, but keeps nothing, so it cannot show the
   - transfers (`POST /v1/transfers`, `GET /v1/transfers/{id}`, `GET /v1/transfers?transfer_group=`);
   - Stripe's idempotency keys: a POST repeated with the same `Idempotency-Key` answers what the
     first one answered, and makes nothing twice.
-With STATE_FILE, the store is kept in that file and loaded again at start, so a server stopped
-and started again still knows what it made (as Stripe would)."""
+These are served only with STATE_FILE (a test's own server, which it stops and starts): the store
+is kept in that file and loaded again at start, so a restarted server still knows what it made
+(as Stripe would). Without it, this is stock localstripe, as the rest of the suite uses."""
 
 import logging
 import pickle
@@ -109,6 +110,8 @@ async def idempotency(request, handler):
 
 
 def serve(port: int, state: str | None) -> None:
+    """Stock localstripe without STATE_FILE (the suite's shared server); with it, the Connect
+    objects, idempotency keys and a store kept in that file (a test's own server)."""
     if state:
 
         def dump(self=store):
@@ -121,13 +124,11 @@ def serve(port: int, state: str | None) -> None:
                 dict.update(store, pickle.load(f))
         except FileNotFoundError:
             pass
-    else:  # nothing kept between runs (localstripe's default writes /tmp/localstripe.pickle)
-        resources.Store.dump_to_disk = lambda self: None
-    for cls, name in ((Account, "accounts"), (AccountLink, "account_links"), (Transfer, "transfers")):
-        app.router.add_route("POST", f"/v1/{name}", api_create(cls, f"/v1/{name}"))
-        app.router.add_route("GET", f"/v1/{name}/{{id}}", api_retrieve(cls, f"/v1/{name}/{{id}}"))
-        app.router.add_route("GET", f"/v1/{name}", api_list_all(cls, f"/v1/{name}"))
-    app.middlewares.insert(0, idempotency)
+        for cls, name in ((Account, "accounts"), (AccountLink, "account_links"), (Transfer, "transfers")):
+            app.router.add_route("POST", f"/v1/{name}", api_create(cls, f"/v1/{name}"))
+            app.router.add_route("GET", f"/v1/{name}/{{id}}", api_retrieve(cls, f"/v1/{name}/{{id}}"))
+            app.router.add_route("GET", f"/v1/{name}", api_list_all(cls, f"/v1/{name}"))
+        app.middlewares.insert(0, idempotency)
     logging.basicConfig(level=logging.INFO)
     web.run_app(app, host="127.0.0.1", port=port, access_log=logging.getLogger("aiohttp.access"))
 
