@@ -23,12 +23,12 @@ from events.topics import partition_for
 from marketplace.accounts.models import User
 from marketplace.clock import utcnow
 from marketplace.notifications.models import Notification
-from marketplace.notifications.plans import deliver
 from marketplace.notifications.sender import SmtpServer, send_due
-from marketplace.notifications.webhooks import WebhookDelivery, WebhookEndpoint, deliver_event, new_secret
+from marketplace.notifications.webhooks import WebhookDelivery, WebhookEndpoint, new_secret
 from marketplace.tasks.models import Task
 from tests.mail_server import MailServer
 from workers.consumer import build_runner
+from workers.notifications import handler as notifications_handler
 
 
 def _world(platform) -> tuple[int, int, int]:
@@ -104,12 +104,7 @@ def _rate(platform, handler, n: int) -> float:
 def run(platform, n: int = 10_000, rounds: int = 3, advance=lambda k: None) -> dict:
     client_id, tasker_id, task_id = _world(platform)
     _fill(platform, n, client_id, tasker_id, task_id)
-    base, secret = "https://floorboard.example", "bench secret"
-
-    def notify(uow, event) -> None:
-        deliver(uow, event, base, secret)
-        deliver_event(uow, event)
-
+    notify = notifications_handler(platform.settings)  # the group's own handler
     plain, notified = [], []
     for _ in range(rounds):
         plain.append(_rate(platform, lambda uow, event: None, n))

@@ -94,6 +94,7 @@ class UnitOfWork:
         self.engine = engine
         self.outbox = outbox
         self._staged: dict = {}
+        self._before_commit: dict[object, Callable[[], None]] = {}
 
     def __enter__(self) -> "UnitOfWork":
         self.session = Session(self.engine, expire_on_commit=False)
@@ -107,6 +108,8 @@ class UnitOfWork:
 
     def commit(self) -> None:
         assert self.session is not None
+        while self._before_commit:  # in the order registered; one may register another
+            self._before_commit.pop(next(iter(self._before_commit)))()
         self.session.flush()
         for table, rows in self._staged.items():  # one bulk write per table, in this transaction
             _bulk_insert(self.session, table, rows)
@@ -117,6 +120,12 @@ class UnitOfWork:
         """Add a row to insert at commit, batched with the others for the same table: for
         handlers that write one plain row per event, cheaper than an ORM object each."""
         self._staged.setdefault(table, []).append(row)
+
+    def before_commit(self, key: object, work: Callable[[], None]) -> None:
+        """Run `work()` once at commit, before the staged rows are written (a second registration
+        under the same key is ignored): for handlers that gather a batch's events and handle them
+        together, with one read per table instead of one per event."""
+        self._before_commit.setdefault(key, work)
 
     def emit(self, event: CloudEvent, key: str, topic: str | None = None) -> None:
         assert self.session is not None
@@ -130,6 +139,7 @@ class UnitOfWork:
     def rollback(self) -> None:
         assert self.session is not None
         self._staged.clear()
+        self._before_commit.clear()
         self.session.rollback()
 
 

@@ -19,6 +19,7 @@ from marketplace.notifications.webhook_sender import send_due as send_webhooks
 from marketplace.notifications.webhooks import deliver_event
 from marketplace.outgoing import LeasedSender, SendLoop
 from workers.consumer import build_runner
+from workers.links import SiteLinks
 from workers.spec import WorkerSpec
 
 log = logging.getLogger(__name__)
@@ -27,16 +28,23 @@ GROUP = "notifications"
 TYPES = sorted(name for name, t in EVENT_TYPES.items() if t.topic in CONSUMER_GROUPS[GROUP])
 
 
-def build(platform):
-    base_url, secret = platform.settings.public_url, platform.settings.secret_key
+def handler(settings):
+    """The group's handler: the email rows and the webhook rows an event calls for, each kind
+    planned and written for the whole batch when it commits. Links lead to `settings.public_url`."""
+    secret = settings.secret_key
     if not secret:  # it signs the unsubscribe links: without it anyone could forge one
         raise RuntimeError("SECRET_KEY is not set: the notifications worker signs unsubscribe links with it.")
+    links = SiteLinks(settings.public_url)
 
     def notify(uow, event) -> None:
-        deliver(uow, event, base_url, secret)
+        deliver(uow, event, links, secret)
         deliver_event(uow, event)
 
-    return build_runner(platform, GROUP, dict.fromkeys(TYPES, notify))
+    return notify
+
+
+def build(platform):
+    return build_runner(platform, GROUP, dict.fromkeys(TYPES, handler(platform.settings)))
 
 
 class Mailer(SendLoop):

@@ -24,7 +24,6 @@ a tier, hears of tasks that open from then on; their feed shows the rest.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -36,6 +35,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from events.sqltypes import UTCDateTime
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork
+from marketplace.notifications.kinds import webhook_body
 from marketplace.notifications.webhooks import EndpointStatus, WebhookDelivery, WebhookEndpoint
 from marketplace.taskers.feed import taskers_open_to
 from marketplace.taskers.levels import Window
@@ -80,9 +80,9 @@ def available_data(task: Task) -> dict:
 
 
 def _body(data: dict) -> str:
-    """The delivery's body, in the envelope `webhooks.queue` writes for every other kind (a test
-    holds the two equal)."""
-    return json.dumps({"type": KIND, "data": data}, separators=(",", ":"))
+    """The delivery's body, in the versioned envelope every kind's deliveries carry
+    (kinds.webhook_body, as `webhooks.queue` writes it: a test holds the two equal)."""
+    return webhook_body(KIND, data, utcnow())
 
 
 def announce_available(uow: UnitOfWork, window: Window, now: datetime) -> int:

@@ -18,29 +18,13 @@ from marketplace.accounts.models import User
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork, insert_if_absent
 from marketplace.errors import Invalid, NotFound
+from marketplace.notifications.kinds import EMAILED, MONEY
 from marketplace.notifications.models import DeliveryStatus, Mode, Notification, NotificationPref
 
-# What each kind is, in the words of the preferences page; the money kinds are locked on.
-KINDS: dict[str, str] = {
-    "task.priced": "Your task is priced (or could not be)",
-    "task.accepted": "A tasker accepted your task",
-    "task.started": "Your task started",
-    "task.completed": "A task is done",
-    "task.cancelled": "A task was cancelled or given back",
-    "task.adjustment_requested": "A tasker asks for more time",
-    "task.adjustment_decided": "Your claim for more time was decided",
-    "task.handoff_offered": "A peer offers you a task",
-    "task.handed_off": "Your task was handed to another tasker",
-    "task.rebooked": "A client asks for you again",
-    "task.rebooking_closed": "The tasker you rebooked declined or did not answer",
-    "review.submitted": "The other side of a task reviewed it (shown when both are in)",
-    "review.revealed": "The reviews of a task are shown",
-    "message.sent": "A message about a task",
-    "payment.captured": "A charge",
-    "payment.refunded": "A refund",
-    "payment.transferred": "A payout",
-}
-MONEY_KINDS = frozenset({"payment.captured", "payment.refunded", "payment.transferred"})
+# What each kind is, in the words of the preferences page (the registry's emailed kinds, in its
+# order); the money kinds are locked on.
+KINDS: dict[str, str] = {name: kind.label for name, kind in EMAILED.items()}
+MONEY_KINDS = MONEY
 DIGEST_HOUR = 7  # the default of settings.digest_hour (UTC)
 
 
@@ -48,6 +32,18 @@ def mode_of(session: Session, user_id: int, kind: str) -> Mode:
     row = session.get(NotificationPref, (user_id, kind))
     mode = Mode(row.mode) if row is not None else Mode.instant
     return Mode.instant if kind in MONEY_KINDS and mode == Mode.off else mode
+
+
+def modes_of(session: Session, user_ids: set[int]) -> dict[tuple[int, str], Mode]:
+    """The modes these users chose, by (user, kind), in one read; a kind not there is instant (and
+    money kinds stay on)."""
+    if not user_ids:
+        return {}
+    rows = session.exec(select(NotificationPref).where(col(NotificationPref.user_id).in_(user_ids))).all()
+    return {
+        (row.user_id, row.kind): Mode.instant if row.kind in MONEY_KINDS and row.mode == Mode.off else Mode(row.mode)
+        for row in rows
+    }
 
 
 def preferences(session: Session, user_id: int) -> list[dict]:

@@ -14,7 +14,6 @@ allow loopback with an explicit setting.
 from __future__ import annotations
 
 import base64
-import json
 import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -28,18 +27,14 @@ from marketplace.accounts.models import User
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork, insert_if_absent
 from marketplace.errors import Invalid, NotFound
-from marketplace.notifications.plans import held
+from marketplace.notifications.facts import Facts, held
+from marketplace.notifications.kinds import WEBHOOKS, about, webhook_body
 from marketplace.notifications.webhook_urls import BlockedAddress as BlockedAddress  # re-exported for callers
 from marketplace.notifications.webhook_urls import check_url
 from marketplace.notifications.webhook_urls import public_addresses_only as public_addresses_only  # re-exported
 
-KINDS = {
-    "task.available": "A task opens to you in your feed (when your tier's window opens for it)",
-    "task.handoff_offered": "A peer offers you a task",
-    "message.sent": "A message to you about a task",
-    "task.adjustment_decided": "Your claim for extra time was decided",
-    "payment.transferred": "A payout",
-}
+# The kinds an endpoint may subscribe to, and what each is (the registry's webhook kinds).
+KINDS = {name: kind.label for name, kind in WEBHOOKS.items()}
 MAX_ENDPOINTS = 10
 RETRY_FOR = timedelta(days=3)
 MAX_BACKOFF = timedelta(hours=6)
@@ -182,28 +177,17 @@ def redeliver(uow: UnitOfWork, tasker: User, endpoint_id: int, delivery_id: int)
     return delivery
 
 
-def _who(event: CloudEvent) -> int | None:
-    """The tasker an event is for, among the kinds webhooks carry."""
-    d = event.data
-    if event.type == "task.handoff_offered":
-        return d["to_tasker_id"]
-    if event.type == "message.sent":
-        return d["recipient_id"]
-    if event.type == "task.adjustment_decided":
-        return d["tasker_id"]
-    return None
-
-
-def queue(uow: UnitOfWork, kind: str, tasker_id: int, event_id: str, data: dict) -> int:
-    """A delivery row per active endpoint of `tasker_id` that wants `kind`; how many are new."""
+def queue(uow: UnitOfWork, kind: str, tasker_id: int, event_id: str, data: dict, at: datetime | None = None) -> int:
+    """A delivery row per active endpoint of `tasker_id` that wants `kind`, carrying `data` in the
+    versioned envelope (kinds.webhook_body; `at`: when it happened, now by default); how many are new."""
     session = uow.session
     endpoints = held(
         session,
         ("endpoints", tasker_id),
         lambda: session.exec(select(WebhookEndpoint).where(col(WebhookEndpoint.tasker_id) == tasker_id)).all(),
     )
-    body = json.dumps({"type": kind, "data": data}, default=_jsonable, separators=(",", ":"))
     now = utcnow()
+    body = webhook_body(kind, data, at or now)
     return sum(
         insert_if_absent(
             session,
@@ -223,23 +207,71 @@ def queue(uow: UnitOfWork, kind: str, tasker_id: int, event_id: str, data: dict)
     )
 
 
-def _jsonable(value: object) -> str:
-    return value.isoformat() if isinstance(value, datetime) else str(value)
+def deliver_event(uow: UnitOfWork, event: CloudEvent) -> None:
+    """The notifications group's webhook half: when `uow` commits, a delivery row for each active
+    endpoint of the tasker the event is for that wants its kind, carrying the kind's public payload
+    (never the event's own dict). An event handed in twice in one unit of work is written once;
+    the group's processed mark, committed with the rows, keeps a redelivered event from being
+    written again (and the unique (endpoint, event) key stands behind it)."""
+    if not any(kind.webhook is not None for kind in about(event.type)):
+        return
+    batch: _Deliveries | None = uow.session.info.get(_Deliveries)
+    if batch is None:
+        batch = uow.session.info[_Deliveries] = _Deliveries(uow)
+        uow.before_commit(_Deliveries, batch.write)
+    batch.events.setdefault(event.id, event)
 
 
-def deliver_event(uow: UnitOfWork, event: CloudEvent) -> int:
-    """The notifications group's webhook half: queue deliveries for the tasker the event is for."""
-    if event.type == "payment.transferred":
-        from marketplace.tasks.models import Task
+class _Deliveries:
+    """One unit of work's events, written at its commit: one read of the tasks and one of the
+    endpoints for the batch, and one bulk write."""
 
-        task = held(uow.session, ("task", event.data["task_id"]), lambda: uow.session.get(Task, event.data["task_id"]))
-        tasker_id = task.tasker_id if task is not None else None
-    else:
-        tasker_id = _who(event)
-    if tasker_id is None or event.type not in KINDS:
-        return 0
-    data = {k: v for k, v in event.data.items() if k != "body" or event.type == "message.sent"}
-    return queue(uow, event.type, tasker_id, event.id, data)
+    def __init__(self, uow: UnitOfWork):
+        self.uow = uow
+        self.events: dict[str, CloudEvent] = {}
+
+    def write(self) -> None:
+        session = self.uow.session
+        del session.info[_Deliveries]  # a later event in this unit of work starts a new batch
+        facts = Facts(session)
+        facts.load({facts.view(event).task_id for event in self.events.values()}, set())
+        wanted = []  # (event, kind, tasker)
+        for event in self.events.values():
+            for kind in about(event.type):
+                if kind.webhook is not None and (tasker_id := kind.webhook.to(facts.view(event), facts)) is not None:
+                    wanted.append((event, kind, tasker_id))
+        if not wanted:
+            return
+        subscribed: dict[int, list[tuple[int, set[str]]]] = {}  # tasker: [(endpoint, its kinds)]
+        for endpoint in session.exec(
+            select(WebhookEndpoint).where(
+                col(WebhookEndpoint.tasker_id).in_({tasker_id for _, _, tasker_id in wanted}),
+                col(WebhookEndpoint.status) == EndpointStatus.active,
+            )
+        ):
+            subscribed.setdefault(endpoint.tasker_id, []).append((endpoint.id, set(endpoint.kinds.split(","))))
+        now = utcnow()
+        for event, kind, tasker_id in wanted:
+            endpoints = [endpoint_id for endpoint_id, kinds in subscribed.get(tasker_id, []) if kind.name in kinds]
+            if not endpoints:
+                continue
+            assert kind.webhook is not None  # as found above
+            body = webhook_body(kind.name, kind.webhook.data(facts.view(event), facts), event.time)
+            for endpoint_id in endpoints:
+                self.uow.stage(
+                    WebhookDelivery.__table__,  # type: ignore[attr-defined]  # SQLModel sets it on table classes
+                    {
+                        "endpoint_id": endpoint_id,
+                        "event_id": event.id,
+                        "kind": kind.name,
+                        "payload": body,
+                        "status": "pending",
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                        "last_error": "",
+                        "created_at": now,
+                    },
+                )
 
 
 def backoff(attempts: int) -> timedelta:

@@ -1,0 +1,99 @@
+"""What a notice reads beside its event: the task, the people, the clock and currency of the task's
+region, and where to send the reader (`Links`). Each row is read once per unit of work, so a batch
+of events about the same people reads them once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlmodel import Session, col, select
+
+from events.envelope import CloudEvent
+from events.payloads import view_of
+from marketplace.accounts.models import User
+from marketplace.floors.models import Region
+from marketplace.floors.zones import label, zone_of
+from marketplace.notifications.links import Links
+from marketplace.tasks.models import Task
+from pricing.money import format_cents
+
+T = TypeVar("T")
+
+
+def held(session: Session, key: tuple, load: Callable[[], T]) -> T:
+    """`load()` once per unit of work: the identity map holds rows weakly, so a batch of events
+    about the same people would otherwise read them again for every event. Changes made in other
+    transactions during the batch are not seen, as they would not be by a batch that read first."""
+    cache: dict[tuple, Any] = session.info.setdefault("notifications", {})
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
+
+
+class Facts:
+    def __init__(self, session: Session, links: Links | None = None):
+        self.session = session
+        self._links = links
+
+    @property
+    def links(self) -> Links:
+        """Where letters send their readers (webhook payloads carry no links)."""
+        assert self._links is not None, "a letter needs the Links its entrypoint built"
+        return self._links
+
+    def load(self, task_ids: set[int], user_ids: set[int | None]) -> None:
+        """Read these tasks and people (and the people their tasks name) in one query a table, for
+        a batch of events; the lookups below then find them held."""
+        cache: dict[tuple, Any] = self.session.info.setdefault("notifications", {})
+        wanted = {i for i in task_ids if ("task", i) not in cache}
+        for task in self.session.exec(select(Task).where(col(Task.id).in_(wanted))) if wanted else ():
+            cache[("task", task.id)] = task
+        for task_id in wanted:
+            cache.setdefault(("task", task_id), None)
+        named = set(user_ids)
+        for task_id in task_ids:
+            task = cache[("task", task_id)]
+            if task is not None:
+                named |= {task.client_id, task.tasker_id, task.addressed_to_id}
+        people = {i for i in named if i is not None and ("user", i) not in cache}
+        for user in self.session.exec(select(User).where(col(User.id).in_(people))) if people else ():
+            cache[("user", user.id)] = user
+        for user_id in people:
+            cache.setdefault(("user", user_id), None)
+
+    def view(self, event: CloudEvent) -> Any:
+        """The event's typed view (events.payloads), read once however many kinds read it."""
+        return held(self.session, ("view", event.id), lambda: view_of(event))
+
+    def task(self, task_id: int) -> Task | None:
+        return held(self.session, ("task", task_id), lambda: self.session.get(Task, task_id))
+
+    def user(self, user_id: int | None) -> User | None:
+        if user_id is None:
+            return None
+        return held(self.session, ("user", user_id), lambda: self.session.get(User, user_id))
+
+    def name(self, user_id: int | None, unnamed: str = "a tasker") -> str:
+        """How a letter names someone: their display name, or `unnamed`."""
+        user = self.user(user_id) if user_id else None
+        return (user.display_name if user else "") or unnamed
+
+    def title(self, task_id: int) -> str:
+        """A task as a letter names it: its title in quotes."""
+        task = self.task(task_id)
+        return f"“{task.title}”" if task is not None else f"task {task_id}"
+
+    def when(self, task: Task, at: datetime) -> str:
+        """A moment on the clock of the task's region, with the zone's abbreviation."""
+        zone = held(self.session, ("zone", task.region), lambda: zone_of(self.session, task.region))
+        return label(at, zone)
+
+    def money(self, task: Task, cents: int) -> str:
+        """An amount in the currency of the task's region."""
+        return format_cents(cents, self.currency(task.region))
+
+    def currency(self, region: str) -> str:
+        found = held(self.session, ("region", region), lambda: self.session.get(Region, region))
+        return found.currency if found is not None else "USD"

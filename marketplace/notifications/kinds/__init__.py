@@ -1,0 +1,69 @@
+"""The kinds of notice, one entry each (kinds.kind.Kind): its label, who hears it, their letter,
+and what a webhook delivery of it carries. The preferences (prefs), the webhook kinds taskers
+subscribe to (webhooks), the API's lists of both, and the letters (plans) all read this registry."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from marketplace.notifications.kinds import messages, network, payments, reviews, tasks
+from marketplace.notifications.kinds.kind import Kind, Webhook
+from marketplace.tasks.models import Task
+
+
+def available_payload(task: Task) -> dict[str, Any]:
+    """What a `task.available` delivery says of a task that opened in a tasker's feed: its public
+    fields (never the address or access notes)."""
+    return {
+        "task_id": task.id,
+        "title": task.title,
+        "category": task.category,
+        "region": task.region,
+        "area": task.area,
+        "starts_at": task.starts_at,
+        "estimated_minutes": task.estimated_minutes,
+    }
+
+
+# No event: the announcer's sweep finds the tasks that opened to each subscribed tasker, and its
+# "view" is the task itself.
+AVAILABLE: Kind[Any] = Kind(
+    "task.available",
+    "A task opens to you in your feed (when your tier's window opens for it)",
+    None,
+    webhook=Webhook(to=lambda task, f: None, data=lambda task, f: available_payload(task)),
+)
+
+KINDS: dict[str, Kind[Any]] = {
+    kind.name: kind
+    for kind in (AVAILABLE, *tasks.KINDS, *network.KINDS, *reviews.KINDS, *messages.KINDS, *payments.KINDS)
+}
+EMAILED: dict[str, Kind[Any]] = {name: kind for name, kind in KINDS.items() if kind.emailed}
+WEBHOOKS: dict[str, Kind[Any]] = {name: kind for name, kind in KINDS.items() if kind.webhook is not None}
+MONEY: frozenset[str] = frozenset(name for name, kind in KINDS.items() if kind.money)
+
+
+def webhook_body(kind: str, data: dict[str, Any], at: datetime) -> str:
+    """A delivery's JSON body: the versioned envelope around the kind's public data (times in ISO
+    8601), as docs/webhooks.md describes it. `at`: when what it reports happened."""
+    envelope = {"type": kind, "version": KINDS[kind].webhook_version, "timestamp": at, "data": data}
+    return json.dumps(envelope, default=_iso, separators=(",", ":"))
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not part of a webhook payload")
+
+
+def about(event_type: str) -> list[Kind[Any]]:
+    """The kinds an event of this type may give rise to (none for most events of a shared topic)."""
+    return _BY_EVENT.get(event_type, [])
+
+
+_BY_EVENT: dict[str, list[Kind[Any]]] = {}
+for _kind in KINDS.values():
+    if _kind.event is not None:
+        _BY_EVENT.setdefault(_kind.event, []).append(_kind)

@@ -1,0 +1,73 @@
+"""Reviews: the other side of a task wrote one (never what it says: both are shown together), and
+the reviews of a task are shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from events.payloads import ReviewRevealed, ReviewSubmitted
+from marketplace.notifications.facts import Facts
+from marketplace.notifications.kinds.kind import Kind
+from marketplace.notifications.letters import Draft
+from marketplace.notifications.links import Reader
+from marketplace.tasks.models import Task
+
+
+def _stars(rating: int) -> str:
+    return "★" * rating + "☆" * (5 - rating)
+
+
+def _submitted_hears(e: ReviewSubmitted, task: Task, f: Facts) -> dict[Reader, int | None]:
+    return {"client": e.client_id} if e.by == "tasker" else {"tasker": e.tasker_id}
+
+
+def _submitted(e: ReviewSubmitted, task: Task, f: Facts, to: Reader) -> Draft:
+    if e.by is None:  # from before double-blind reviews: shown at once, with its stars
+        assert e.rating is not None  # such an event always carries the client's rating
+        lines = [f"A client reviewed your work: {_stars(e.rating)}"] + ([f"“{e.comment}”"] if e.comment else [])
+        return Draft(f"A new review: {e.rating} of 5", lines, f.links.tasker_profile(e.tasker_id), "Your profile")
+    # Never the stars: both reviews are shown together, later.
+    who = "Your client" if to == "tasker" else "Your tasker"
+    title = f"“{task.title}”"
+    return Draft(
+        f"{who} reviewed {title}",
+        [
+            f"{who} wrote a review of {title}. Write yours: both are shown together once it is in, "
+            "or 14 days after completion. Until then no one reads either.",
+        ],
+        f.links.task(task.id, to),
+    )
+
+
+def _revealed_hears(e: ReviewRevealed, task: Task, f: Facts) -> dict[Reader, int | None]:
+    return {
+        "tasker": e.tasker_id if e.tasker_rating is not None else None,
+        "client": e.client_id if e.client_rating is not None else None,
+    }
+
+
+def _revealed(e: ReviewRevealed, task: Task, f: Facts, to: Reader) -> Draft:
+    if to == "tasker":
+        rating, about, link = e.tasker_rating, "your client", f.links.tasker_profile(e.tasker_id)
+    else:
+        rating, about, link = e.client_rating, "your tasker", f.links.task(task.id, "client")
+    assert rating is not None  # only the sides with a rating hear of it
+    return Draft(f"The reviews of “{task.title}” are shown", [f"From {about}: {_stars(rating)}"], link)
+
+
+KINDS: list[Kind[Any]] = [
+    Kind(
+        "review.submitted",
+        "The other side of a task reviewed it (shown when both are in)",
+        "review.submitted",
+        hears=_submitted_hears,
+        letter=_submitted,
+    ),
+    Kind(
+        "review.revealed",
+        "The reviews of a task are shown",
+        "review.revealed",
+        hears=_revealed_hears,
+        letter=_revealed,
+    ),
+]

@@ -1,0 +1,109 @@
+"""An event of every type a notice is about, with the variants each kind's letter or payload
+branches on, for a task of the service tests' market: the notice tests drive them through the
+notifications group's own functions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from events.contracts import decode, encode
+from events.envelope import CloudEvent
+from marketplace.tasks.models import Task
+
+AT = datetime(2031, 5, 1, 9, tzinfo=timezone.utc)
+QUOTE = {
+    "rate": 2400,
+    "billable_minutes": 60,
+    "subtotal": 2400,
+    "service_fee": 240,
+    "trust_fee": 100,
+    "commission": 0,
+    "total": 2740,
+    "payout": 2400,
+    "platform": 340,
+    "rule_version": 1,
+}
+CLAIMED = {**QUOTE, "total": 4110, "payout": 3600}
+
+
+def a_task(uow, client: int, tasker: int, **changes) -> int:
+    """A task held by `tasker`, addressed to them as a rebooking (so task.priced also rebooks)."""
+    values = {
+        "client_id": client,
+        "category": "yard-work",
+        "region": "springfield",
+        "title": "Rake & <mow>",
+        "estimated_minutes": 60,
+        "starts_at": AT + timedelta(days=2),
+        "status": "accepted",
+        "tasker_id": tasker,
+        "addressed_to_id": tasker,
+        "addressed_until": AT + timedelta(days=1),
+        **changes,
+    }
+    task = Task(**values)
+    uow.session.add(task)
+    uow.session.flush()
+    return task.id
+
+
+def events(task_id: int, client: int, ann: int, bob: int) -> list[CloudEvent]:
+    """Ann holds the task; Bob is her peer. Each event is encoded and decoded, as consumers read it."""
+    held = {"task_id": task_id, "client_id": client, "tasker_id": ann, "category": "yard-work", "region": "springfield"}
+    lifecycle = {**held, "at": AT}
+    adjustment = {**lifecycle, "minutes_worked": 90, "reason": "big", "booked": QUOTE, "claimed": CLAIMED}
+    parties = {"task_id": task_id, "tasker_id": ann, "client_id": client, "category": "yard-work"}
+    review = {"review_id": 1, **parties}
+    priced = {"task_id": task_id, "category": "yard-work", "region": "springfield", "priced_at": AT}
+    made = [
+        ("task.priced", {**priced, "status": "priced", "quote": QUOTE, "reason": None}),
+        ("task.priced", {**priced, "status": "rejected", "quote": None, "reason": "below the floor"}),
+        ("task.accepted", lifecycle),
+        ("task.started", lifecycle),
+        ("task.completed", {**lifecycle, "minutes_worked": 75, "quote": QUOTE}),
+        ("task.cancelled", {**lifecycle, "cancelled_by": "client", "reason": "rain", "fee": QUOTE, "reopened": False}),
+        ("task.cancelled", {**lifecycle, "cancelled_by": "client", "reason": "rain", "fee": None, "reopened": False}),
+        (
+            "task.cancelled",
+            {**lifecycle, "cancelled_by": "tasker", "reason": "van broke", "fee": None, "reopened": True},
+        ),
+        ("task.adjustment_requested", {**adjustment, "status": "pending", "due_at": AT + timedelta(hours=72)}),
+        *(
+            ("task.adjustment_decided", {**adjustment, "status": status, "due_at": AT})
+            for status in ("approved", "disputed", "expired", "upheld", "rejected")
+        ),
+        (
+            "task.handoff_offered",
+            {**lifecycle, "offer_id": 4, "to_tasker_id": bob, "expires_at": AT + timedelta(hours=5)},
+        ),
+        ("task.handed_off", {**lifecycle, "tasker_id": bob, "offer_id": 4, "from_tasker_id": ann, "late": False}),
+        *(
+            (
+                "task.rebooking_closed",
+                {**lifecycle, "tasker_id": None, "addressed_to_id": ann, "reason": reason, "reopened": reopened},
+            )
+            for reason, reopened in (("declined", True), ("lapsed", False))
+        ),
+        ("review.submitted", {**review, "at": AT, "rating": 4, "comment": "Tidy work"}),  # from before double-blind
+        ("review.submitted", {**review, "at": AT, "by": "client"}),
+        ("review.submitted", {**review, "at": AT, "by": "tasker"}),
+        ("review.revealed", {**parties, "reason": "both", "tasker_rating": 4, "client_rating": 5, "at": AT}),
+        ("review.revealed", {**parties, "reason": "lapsed", "tasker_rating": None, "client_rating": 2, "at": AT}),
+        *(
+            (
+                "message.sent",
+                {"message_id": i, "task_id": task_id, "sender_id": by, "recipient_id": to, "body": "<b>gate</b>"}
+                | {"masked": False, "at": AT},
+            )
+            for i, (by, to) in enumerate(((client, ann), (ann, client)), start=1)
+        ),
+        *(
+            (
+                f"payment.{kind}",
+                {"task_id": task_id, "intent_id": "pi_client_card", "amount": 2740, "reference": "tr_or_re_1"}
+                | {"source": "api", "stripe_event_id": "evt_1", "at": AT},
+            )
+            for kind in ("captured", "refunded", "transferred")
+        ),
+    ]
+    return [decode(encode(CloudEvent(type=t, subject=str(task_id), data=d))) for t, d in made]
