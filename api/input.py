@@ -15,6 +15,8 @@ from marshmallow import Schema, ValidationError, fields, pre_load
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 
+from marketplace.text import line_problem
+
 MAX_JSON_DEPTH = 32
 MAX_BODY_BYTES = 256 * 1024  # the largest real body (a tip, a simulation of 100 changes) is far smaller
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -127,6 +129,14 @@ def text_errors(value) -> dict[str, list[str]]:
             elif isinstance(item, list):
                 stack.extend(item)
     return errors
+
+
+def one_line(value: str) -> None:
+    """A validator for text that reaches an email's Subject or a page's title (a task's title, a
+    person's name): one line, with no control characters (marketplace.text)."""
+    problem = line_problem(value)
+    if problem:
+        raise ValidationError(problem)
 
 
 class ApiSchema(Schema):

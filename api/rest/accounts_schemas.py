@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from api.input import ApiSchema
+from api.input import ApiSchema, one_line
 
 
 class SignupSchema(ApiSchema):
@@ -16,7 +16,7 @@ class SignupSchema(ApiSchema):
             ["client", "tasker"], error="Must be client or tasker (operators are created with the CLI)."
         ),
     )
-    display_name = fields.String(validate=validate.Length(max=80))
+    display_name = fields.String(validate=[validate.Length(max=80), one_line])
 
 
 class UserSchema(ApiSchema):

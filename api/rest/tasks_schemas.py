@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from api.input import ApiSchema, Instant
+from api.input import ApiSchema, Instant, one_line
 from events.fields import minutes, offered_rate, slug
 
 
@@ -36,7 +36,7 @@ class QuoteSchema(ApiSchema):
 class TaskCreateSchema(ApiSchema):
     category = slug(required=True)
     region = slug(required=True)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    title = fields.String(required=True, validate=[validate.Length(min=1, max=120), one_line])
     description = fields.String(load_default="", validate=validate.Length(max=5000))
     estimated_minutes = minutes(required=True)
     starts_at = Instant(required=True)

@@ -22,10 +22,27 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from marketplace.floors.models import Category, Region
+from marketplace.text import line_problem
 from pricing.quote import MAX_ESTIMATED_MINUTES, MAX_OFFERED_RATE
+
+
+def one_line(form, field) -> None:
+    """Text that reaches an email's Subject or a page's title: one line, no control characters."""
+    problem = line_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
 
 
 class SignupForm(FlaskForm):
@@ -37,7 +54,7 @@ class SignupForm(FlaskForm):
             Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Give an email address."),
         ],
     )
-    display_name = StringField("Your name (shown to others)", validators=[Optional(), Length(max=80)])
+    display_name = StringField("Your name (shown to others)", validators=[Optional(), Length(max=80), one_line])
     password = PasswordField("Password (at least 10 characters)", validators=[DataRequired(), Length(min=10, max=200)])
     confirm = PasswordField("Password again", validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
     role = RadioField(
@@ -67,7 +84,7 @@ class DollarsField(DecimalField):
 class TaskForm(FlaskForm):
     category = SelectField("Category", validators=[DataRequired()])
     region = SelectField("Region", validators=[DataRequired()])
-    title = StringField("Title", validators=[DataRequired(), Length(max=120)])
+    title = StringField("Title", validators=[DataRequired(), Length(max=120), one_line])
     description = TextAreaField(
         "Description (public: taskers read it before accepting)", validators=[Optional(), Length(max=5000)]
     )

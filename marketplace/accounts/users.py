@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.passwords import check_password, hash_password, needs_rehash, password_problems
 from marketplace.errors import Conflict, Invalid
+from marketplace.text import line_problem
 
 
 def normalize_email(email: str) -> str:
@@ -21,6 +22,8 @@ def _check_new_account(session: Session, email: str, password: str, role: str, d
     problems = password_problems(password, email, display_name)
     if problems:
         errors["password"] = problems
+    if problem := line_problem(display_name):  # it travels into email subjects
+        errors["display_name"] = [problem]
     return errors
 
 

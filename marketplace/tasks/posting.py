@@ -17,6 +17,7 @@ from marketplace.errors import Invalid
 from marketplace.floors.catalog import is_category, is_region
 from marketplace.tasks.models import IdempotencyKey, Task, TaskStatus
 from marketplace.tasks.rebooking import REBOOK_WINDOW, check_addressee
+from marketplace.text import line_problem
 from pricing.quote import MAX_ESTIMATED_MINUTES, MAX_OFFERED_RATE
 
 MAX_BOOKING_AHEAD = timedelta(days=3653)  # a start more than ten years out is a typo
@@ -48,6 +49,8 @@ def post_task(uow: UnitOfWork, client_id: int, draft: TaskDraft, rebook_window: 
     rebooking is the addressed tasker's alone for `rebook_window` from now."""
     session = uow.session
     errors: dict[str, list[str]] = {}
+    if problem := line_problem(draft.title):  # it travels into email subjects
+        errors["title"] = [problem]
     if not is_category(session, draft.category):
         errors["category"] = [f"Unknown category {draft.category!r}."]
     if not is_region(session, draft.region):
