@@ -200,35 +200,31 @@ class Listener:
         return self._thread.is_alive()
 
     def _run(self) -> None:
-        attempt = 0
+        failures = 0
         while not self._stop.is_set():
-            raw = None
+            connection: Any = None
             try:
                 raw = self.engine.raw_connection()  # made with the engine's own connect arguments
-                connection: Any = raw.driver_connection
-                raw.detach()  # its own for good: never handed back to the pool mid-LISTEN
+                connection = raw.driver_connection
+                raw.detach()  # its own for good: the pool never hands it out, resets or closes it
                 connection.rollback()
                 connection.autocommit = True
                 connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
                 self.listening.set()
                 self._outage.recovered()
-                attempt = 0
+                failures = 0
                 self.doorbell.ring_everything()  # whatever committed while nobody listened
                 self._listen(connection)
             except Exception as exc:  # noqa: BLE001 - any failure: waiters fall back to their slow poll meanwhile
-                self.listening.clear()
-                if self._stop.is_set():
-                    break
-                self._outage.failed(exc)
-                self._stop.wait(backoff_delay(attempt, 0.5, 30.0))
-                attempt += 1
+                if not self._stop.is_set():
+                    self._outage.failed(exc)
+                    failures += 1
             finally:
                 self.listening.clear()
-                if raw is not None:
-                    try:
-                        raw.close()
-                    except Exception:  # noqa: BLE001 - it is being thrown away
-                        log.debug("wake-ups: closing the listening connection failed", exc_info=True)
+                if connection is not None:
+                    connection.close()  # psycopg's close does not raise, even for a lost connection
+            if failures:
+                self._stop.wait(backoff_delay(failures - 1, 0.5, 30.0))
 
     def _listen(self, connection: Any) -> None:
         checked = time.monotonic()
