@@ -59,8 +59,12 @@ def main() -> int:
         help="log sizes for the replay rates, comma-separated (the curve should be flat)",
     )
     parser.add_argument(
+        "--idle-seconds", type=float, default=20, help="warm-up, then measuring time, of an idle `floorboard dev`"
+    )
+    parser.add_argument("--wakeups", type=int, default=200, help="events committed one at a time per wake-up figure")
+    parser.add_argument(
         "--only",
-        choices=["all", "http", "replay", "cli", "network", "notifications", "announce"],
+        choices=["all", "http", "replay", "cli", "network", "notifications", "announce", "idle"],
         default="all",
         help="one group of figures only",
     )
@@ -119,7 +123,7 @@ def _drop_databases(pg: str, names: list[str]) -> None:
 
 
 def _run(args, replay_sizes: list[int], settings_for) -> int:
-    from bench import cli_bench, http_bench, pipeline, pricing_bench, replay_bench
+    from bench import cli_bench, http_bench, idle_bench, pipeline, pricing_bench, replay_bench
     from marketplace.bootstrap import bootstrap
 
     with Progress(
@@ -137,6 +141,12 @@ def _run(args, replay_sizes: list[int], settings_for) -> int:
             steps.finish()
             _print_cli(results["cli"])
             return _write(results)
+        if args.only in ("all", "idle"):
+            results["idle"] = idle_bench.run(settings_for, steps, args.idle_seconds, args.idle_seconds, args.wakeups)
+            if args.only == "idle":
+                steps.finish()
+                _print_idle(results["idle"])
+                return _write(results)
         if args.only in ("all", "notifications"):
             results["notifications"] = _notifications(settings_for, steps)
             if args.only == "notifications":
@@ -223,6 +233,7 @@ def _run(args, replay_sizes: list[int], settings_for) -> int:
     _print_network(results["network"])
     _print_notifications(results["notifications"])
     _print_announce(results["announce"])
+    _print_idle(results["idle"])
     _print_cli(results["cli"])
     return _write(results)
 
@@ -344,6 +355,30 @@ def _print_network(n: dict) -> None:
             ("with client records / plain", f"{n['ratio_records_over_plain']:.2f}"),
             ("feed items that carried a client record", f"{n['feed_items_with_client_record']:,}"),
         ],
+    )
+
+
+def _print_idle(r: dict) -> None:
+    rows = [
+        (
+            f"idle `floorboard dev` on {database} ({m['seconds']:.0f} s after {m['warmup_s']:.0f} s; target < 2%)",
+            f"{m['cpu_fraction']:.1%} of a core",
+        )
+        for database, m in r["idle"].items()
+    ]
+    for name, m in r["wakeup"].items():
+        label = name.replace("_", " ")
+        rows.append(
+            (
+                f"commit -> handler, {label}: p50 / p99 ({m['events']} events)",
+                f"{m['p50_ms']:,.1f} / {m['p99_ms']:,.1f} ms",
+            )
+        )
+    _print_table(
+        "Idle and wake-up: the web app and every worker on the embedded log, doing nothing; then "
+        "events committed one at a time to an idle consumer (target: handled within 100 ms)",
+        ("figure", "value"),
+        rows,
     )
 
 
