@@ -1,14 +1,20 @@
 """A letter: what an email says (its subject, its lines, the link where its reader acts), and its
 rendering through the Jinja layouts beside this module, a plain-text part and an HTML part (the
-HTML autoescaped)."""
+HTML autoescaped).
+
+An email row keeps its letter (`kept`) and is rendered when the mailer sends it (`render_row`):
+rendering is most of what writing a row cost, and the notifications group writes a row per event
+and recipient while the mailer's pace is the SMTP server's."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import orjson
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from marketplace.accounts.models import User
+from marketplace.notifications.models import Notification
 from marketplace.text import one_line
 
 _ENV = Environment(
@@ -53,12 +59,39 @@ def subject_of(text: str) -> str:
 
 def render(letter: Letter, user: User, unsubscribe_url: str = "") -> tuple[str, str]:
     """(plain text, HTML) for a letter to `user`."""
+    return _render(letter.subject, user.display_name, letter.lines, letter.link, letter.link_text, unsubscribe_url)
+
+
+def kept(letter: Letter, user: User) -> str:
+    """What an email row keeps of a letter to `user` to render it when it is sent (JSON): the
+    reader's name as it is now, the lines and the link. The subject and the unsubscribe link are
+    columns of their own."""
+    return orjson.dumps(
+        {"name": user.display_name, "lines": letter.lines, "link": letter.link, "link_text": letter.link_text}
+    ).decode()
+
+
+def render_row(row: Notification) -> tuple[str, str, str]:
+    """(Subject, plain text, HTML) of an email row, for the mailer: its kept letter rendered now,
+    or the bodies written with it (digests, account mail, rows from before). The Subject is on one
+    line whatever the row holds."""
+    subject = subject_of(row.subject)
+    if not row.letter:
+        return subject, row.text_body, row.html_body
+    said = orjson.loads(row.letter)
+    text, html = _render(subject, said["name"], said["lines"], said["link"], said["link_text"], row.unsubscribe_url)
+    return subject, text, html
+
+
+def _render(
+    subject: str, name: str, lines: list[str], link: str | None, link_text: str, unsubscribe_url: str
+) -> tuple[str, str]:
     context = {
-        "subject": letter.subject,
-        "greeting": f"Hello {user.display_name}," if user.display_name else "Hello,",
-        "lines": letter.lines,
-        "link": letter.link,
-        "link_text": letter.link_text,
+        "subject": subject,
+        "greeting": f"Hello {name}," if name else "Hello,",
+        "lines": lines,
+        "link": link,
+        "link_text": link_text,
         "unsubscribe_url": unsubscribe_url,
     }
     return _TEXT.render(context), _HTML.render(context)

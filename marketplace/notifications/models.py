@@ -37,6 +37,10 @@ class Notification(SQLModel, table=True):
     subject: str = Field(max_length=200)
     text_body: str = Field(sa_column=Column(Text, nullable=False))
     html_body: str = Field(sa_column=Column(Text, nullable=False))
+    # What the letter says (JSON: the reader's name, its lines and link), rendered into the two
+    # bodies when the mailer sends it (letters.render_row); empty when the bodies are written out
+    # (digests, account mail, rows from before).
+    letter: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     status: str = Field(default=DeliveryStatus.pending, max_length=16)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,6 +1,7 @@
 """Who hears of each event, and what they read: an email row per (event, recipient), its letter
 written by the event's kind in the registry (kinds/), as each recipient asked (instant: pending
-for the mailer; digest: kept for the daily digest; off: none).
+for the mailer; digest: kept for the daily digest; off: none). A row keeps its letter, and the
+mailer renders it when it sends it (letters.render_row).
 
 The notifications group hands each event to `deliver` in the unit of work that marks it processed;
 the rows are planned and written together when that unit of work commits (one read per table for
@@ -21,7 +22,7 @@ from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork
 from marketplace.notifications.facts import Facts, held
 from marketplace.notifications.kinds import MONEY, about
-from marketplace.notifications.letters import Letter, render
+from marketplace.notifications.letters import Letter, kept, render
 from marketplace.notifications.links import Links
 from marketplace.notifications.models import DeliveryStatus, Mode, Notification
 from marketplace.notifications.prefs import modes_of, unsubscribe_token
@@ -95,7 +96,6 @@ class _Emails:
             unsubscribe_url = ""
             if letter.kind not in MONEY:
                 unsubscribe_url = self.links.unsubscribe(_token(self.secret, user.id, letter.kind))
-            text, html = render(letter, user, unsubscribe_url)
             self.uow.stage(
                 Notification.__table__,  # type: ignore[attr-defined]  # SQLModel sets it on table classes
                 {
@@ -105,8 +105,9 @@ class _Emails:
                     "kind": letter.kind,
                     "to_address": user.email,
                     "subject": letter.subject,
-                    "text_body": text,
-                    "html_body": html,
+                    "text_body": "",  # rendered when sent (letters.render_row)
+                    "html_body": "",
+                    "letter": kept(letter, user),
                     "status": (DeliveryStatus.digest if mode == Mode.digest else DeliveryStatus.pending).value,
                     "attempts": 0,
                     "unsubscribe_url": unsubscribe_url,

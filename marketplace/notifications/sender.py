@@ -27,6 +27,7 @@ from sqlmodel import col, update
 
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork, UnitOfWorkFactory
+from marketplace.notifications.letters import render_row
 from marketplace.notifications.models import Notification
 from marketplace.outgoing import Answered, LeasedSender, Outcome, Refused, TryLater, Unreachable, default_retry_at
 
@@ -85,15 +86,16 @@ def message_for(row: Notification, mail_from: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = mail_from
     message["To"] = row.to_address
-    message["Subject"] = subject_line(row.subject)
+    subject, text, html = render_row(row)  # a kept letter is rendered now
+    message["Subject"] = subject_line(subject)
     message["Message-ID"] = f"<notification-{row.id}@floorboard>"
     message["Date"] = format_datetime(row.created_at)
     message["X-Floorboard-Kind"] = row.kind
     if row.unsubscribe_url:  # RFC 8058: one click, a POST to the link, no sign-in
         message["List-Unsubscribe"] = f"<{row.unsubscribe_url}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(row.text_body)
-    message.add_alternative(row.html_body, subtype="html")
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
     return message
 
 

@@ -4,11 +4,15 @@ and amounts in the region's currency; a batch's rows are written once at commit.
 
 from __future__ import annotations
 
+import email
+import email.policy
+
 from sqlmodel import select
 
 from marketplace.accounts.models import User
 from marketplace.floors.models import Region
 from marketplace.notifications.kinds import EMAILED
+from marketplace.notifications.letters import render, render_row
 from marketplace.notifications.models import Notification
 from marketplace.notifications.plans import deliver, plan
 from tests.service.notice_events import a_task, events
@@ -76,3 +80,45 @@ def test_a_batchs_rows_are_written_once_when_it_commits(market):
         [row] = uow.session.exec(select(Notification)).all()
     assert (row.kind, row.recipient_id, row.status) == ("task.accepted", people["client"], "pending")
     assert row.unsubscribe_url.startswith(f"{LINKS.public_url}/unsubscribe/")
+
+
+def test_a_row_renders_when_sent_to_the_letter_it_keeps(market):
+    platform, made, people = _market(market)
+    with platform.uow() as uow:
+        for event in made:
+            deliver(uow, event, LINKS, "secret")
+        uow.commit()
+    with platform.uow() as uow:
+        rows = {(r.event_id, r.recipient_id): r for r in uow.session.exec(select(Notification))}
+        letters = [(event, letter) for event in made for letter in plan(uow.session, event, LINKS)]
+        for event, letter in letters:
+            row = rows[(event.id, letter.recipient_id)]
+            reader = uow.session.get_one(User, letter.recipient_id)
+            assert (row.text_body, row.html_body) == ("", "")  # nothing rendered until it is sent
+            assert render_row(row) == (letter.subject, *render(letter, reader, row.unsubscribe_url))
+    assert len(rows) == len(letters)
+    old = Notification(subject="Rake\nthe leaves", text_body="t", html_body="<p>t</p>")  # a row from before
+    assert render_row(old) == ("Rake the leaves", "t", "<p>t</p>")
+
+
+def test_the_mailer_sends_the_kept_letter_rendered(market):
+    from marketplace.notifications.sender import SmtpServer, send_due
+    from tests.mail_server import MailServer
+
+    platform, made, people = _market(market, title="Rake\nthe leaves")  # an old row's title, too
+    message = next(e for e in made if e.type == "message.sent" and e.data["recipient_id"] == people["ann"])
+    with platform.uow() as uow:
+        deliver(uow, message, LINKS, "secret")
+        uow.commit()
+    with MailServer() as mail:
+        assert send_due(platform.uow, SmtpServer.from_url(mail.url), "Floorboard <f@example.test>") == 1
+        [received] = mail.recorder.messages
+    sent = email.message_from_bytes(received.as_bytes(), policy=email.policy.default)
+    text = sent.get_body(("plain",)).get_content()
+    html = sent.get_body(("html",)).get_content()
+    assert sent["Subject"] == "A message about “Rake the leaves”" and sent["To"] == "ann@example.test"
+    assert text.startswith("Hello Ann,\n\nYour client wrote:\n\n<b>gate</b>\n")
+    assert f"Answer: {LINKS.messages(message.data['task_id'], 'tasker')}" in text
+    assert "<p>&lt;b&gt;gate&lt;/b&gt;</p>" in html and sent["List-Unsubscribe"].startswith(
+        "<https://floorboard.example/"
+    )

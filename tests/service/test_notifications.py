@@ -10,6 +10,7 @@ from sqlmodel import col, delete, select
 from events.tables import ConsumerOffset
 from marketplace.conversations.messages import send_message
 from marketplace.network.handoffs import accept_handoff, offer_handoff
+from marketplace.notifications.letters import render_row
 from marketplace.notifications.models import Notification
 from marketplace.tasks.lifecycle import accept_task, cancel_by_tasker, complete_task, start_task
 from tests.service.test_task_use_cases import priced_and_booked, run, who
@@ -71,10 +72,11 @@ def test_each_step_tells_the_people_concerned_once(market):
     } <= got
     assert not any(r == people["eve"] for _, r in got)  # nobody outside the task hears of it
     message = next(r for r in rows(platform) if r.kind == "message.sent")
-    assert "<b>Side gate</b>" in message.text_body
-    assert "&lt;b&gt;Side gate&lt;/b&gt;" in message.html_body and "<b>" not in message.html_body
+    _, text, html = render_row(message)  # as the mailer renders it when it sends it
+    assert "<b>Side gate</b>" in text
+    assert "&lt;b&gt;Side gate&lt;/b&gt;" in html and "<b>" not in html
     assert message.to_address == "ann@example.test" and message.status == "pending"
-    assert f"{platform.settings.public_url}/api/v1/tasks/{task_id}/messages" in message.text_body
+    assert f"{platform.settings.public_url}/api/v1/tasks/{task_id}/messages" in text
 
 
 def test_a_tasker_giving_a_task_back_tells_the_client(market):
@@ -85,7 +87,7 @@ def test_a_tasker_giving_a_task_back_tells_the_client(market):
     run(platform, cancel_by_tasker, ann, task_id, "van broke")
     deliver_all(platform)
     [gave_back] = [r for r in rows(platform) if r.kind == "task.cancelled"]
-    assert gave_back.recipient_id == people["client"] and "van broke" in gave_back.text_body
+    assert gave_back.recipient_id == people["client"] and "van broke" in render_row(gave_back)[1]
 
 
 def test_each_recipient_chooses_instant_digest_or_off_but_money_mail_stays_on(market):
