@@ -10,6 +10,7 @@ import unicodedata
 
 # C0 and C1 controls (CR, LF, tab, NUL, NEL...) and the Unicode line and paragraph separators:
 # everything str.splitlines() breaks on, and the controls no header may carry.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _BREAKS = re.compile(r"\s*[\x00-\x1f\x7f-\x9f\u2028\u2029]+\s*")
 
 
@@ -22,5 +23,7 @@ def line_problem(text: str) -> str | None:
 
 def one_line(text: str) -> str:
     """`text` on one line: each run of line breaks and control characters (with the spaces around
-    it) becomes one space."""
+    it) becomes one space, and the ends are trimmed."""
+    if _CONTROL.search(text) is None:  # nearly always: a search is far cheaper than the substitution
+        return text.strip()
     return _BREAKS.sub(" ", text).strip()

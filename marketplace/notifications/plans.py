@@ -14,6 +14,7 @@ unique (event, recipient, channel) key stands behind it. Sending is the mailer's
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from sqlmodel import Session
 
@@ -21,7 +22,7 @@ from events.envelope import CloudEvent
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork
 from marketplace.notifications.facts import Facts, held
-from marketplace.notifications.kinds import MONEY, about
+from marketplace.notifications.kinds import MONEY, emailed_about
 from marketplace.notifications.letters import Letter, kept, render
 from marketplace.notifications.links import Links
 from marketplace.notifications.models import DeliveryStatus, Mode, Notification
@@ -36,14 +37,14 @@ PEOPLE = ("client_id", "tasker_id", "to_tasker_id", "from_tasker_id", "addressed
 def plan(session: Session, event: CloudEvent, links: Links) -> list[Letter]:
     """The letters an event calls for (none for most events of a shared topic, or for a task that
     is not there)."""
-    return _letters(Facts(session, links), event)
-
-
-def _letters(facts: Facts, event: CloudEvent) -> list[Letter]:
-    kinds = [kind for kind in about(event.type) if kind.emailed]
-    if not kinds:
+    if not emailed_about(event.type):
         return []
-    view = facts.view(event)
+    facts = Facts(session, links)
+    return _letters(facts, event, facts.view(event))
+
+
+def _letters(facts: Facts, event: CloudEvent, view: Any) -> list[Letter]:
+    kinds = emailed_about(event.type)
     task = facts.task(view.task_id)
     if task is None:
         return []
@@ -77,13 +78,17 @@ class _Emails:
     def write(self) -> None:
         session = self.uow.session
         del session.info[_Emails]  # a later event in this unit of work starts a new batch
-        events = [e for e in self.events.values() if any(kind.emailed for kind in about(e.type))]
+        events = [e for e in self.events.values() if emailed_about(e.type)]
         if not events:
             return
         facts = Facts(session, self.links)
         views = [facts.view(e) for e in events]
         facts.load({v.task_id for v in views}, {getattr(v, name, None) for v in views for name in PEOPLE})
-        letters = [(event, letter) for event in events for letter in _letters(facts, event)]
+        letters = [
+            (event, letter)
+            for event, view in zip(events, views, strict=True)
+            for letter in _letters(facts, event, view)
+        ]
         modes = modes_of(session, {letter.recipient_id for _, letter in letters})
         now = utcnow()
         for event, letter in letters:

@@ -28,7 +28,7 @@ from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork, insert_if_absent
 from marketplace.errors import Invalid, NotFound
 from marketplace.notifications.facts import Facts, held
-from marketplace.notifications.kinds import WEBHOOKS, about, webhook_body
+from marketplace.notifications.kinds import WEBHOOKS, webhook_body, webhooks_about
 from marketplace.notifications.webhook_urls import BlockedAddress as BlockedAddress  # re-exported for callers
 from marketplace.notifications.webhook_urls import check_url
 from marketplace.notifications.webhook_urls import public_addresses_only as public_addresses_only  # re-exported
@@ -213,7 +213,7 @@ def deliver_event(uow: UnitOfWork, event: CloudEvent) -> None:
     (never the event's own dict). An event handed in twice in one unit of work is written once;
     the group's processed mark, committed with the rows, keeps a redelivered event from being
     written again (and the unique (endpoint, event) key stands behind it)."""
-    if not any(kind.webhook is not None for kind in about(event.type)):
+    if not webhooks_about(event.type):
         return
     batch: _Deliveries | None = uow.session.info.get(_Deliveries)
     if batch is None:
@@ -234,11 +234,13 @@ class _Deliveries:
         session = self.uow.session
         del session.info[_Deliveries]  # a later event in this unit of work starts a new batch
         facts = Facts(session)
-        facts.load({facts.view(event).task_id for event in self.events.values()}, set())
+        views = {event.id: facts.view(event) for event in self.events.values()}
+        facts.load({view.task_id for view in views.values()}, set())
         wanted = []  # (event, kind, tasker)
         for event in self.events.values():
-            for kind in about(event.type):
-                if kind.webhook is not None and (tasker_id := kind.webhook.to(facts.view(event), facts)) is not None:
+            for kind in webhooks_about(event.type):
+                assert kind.webhook is not None  # a webhook kind
+                if (tasker_id := kind.webhook.to(views[event.id], facts)) is not None:
                     wanted.append((event, kind, tasker_id))
         if not wanted:
             return
@@ -256,7 +258,7 @@ class _Deliveries:
             if not endpoints:
                 continue
             assert kind.webhook is not None  # as found above
-            body = webhook_body(kind.name, kind.webhook.data(facts.view(event), facts), event.time)
+            body = webhook_body(kind.name, kind.webhook.data(views[event.id], facts), event.time)
             for endpoint_id in endpoints:
                 self.uow.stage(
                     WebhookDelivery.__table__,  # type: ignore[attr-defined]  # SQLModel sets it on table classes

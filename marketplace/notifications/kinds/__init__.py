@@ -58,7 +58,19 @@ def about(event_type: str) -> list[Kind[Any]]:
     return _BY_EVENT.get(event_type, [])
 
 
+def emailed_about(event_type: str) -> list[Kind[Any]]:
+    """The kinds an event of this type may be emailed as."""
+    return _EMAILED_BY_EVENT.get(event_type, [])
+
+
+def webhooks_about(event_type: str) -> list[Kind[Any]]:
+    """The webhook kinds an event of this type may be delivered as."""
+    return _WEBHOOKS_BY_EVENT.get(event_type, [])
+
+
 _BY_EVENT: dict[str, list[Kind[Any]]] = {}
 for _kind in KINDS.values():
     if _kind.event is not None:
         _BY_EVENT.setdefault(_kind.event, []).append(_kind)
+_EMAILED_BY_EVENT = {name: [k for k in kinds if k.emailed] for name, kinds in _BY_EVENT.items()}
+_WEBHOOKS_BY_EVENT = {name: [k for k in kinds if k.webhook is not None] for name, kinds in _BY_EVENT.items()}
