@@ -21,14 +21,14 @@ from sqlmodel import Session
 from events.envelope import CloudEvent
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork
-from marketplace.notifications.facts import Facts, held
+from marketplace.notifications.facts import Facts
 from marketplace.notifications.kinds import MONEY, emailed_about
 from marketplace.notifications.letters import Letter, kept, render
 from marketplace.notifications.links import Links
 from marketplace.notifications.models import DeliveryStatus, Mode, Notification
 from marketplace.notifications.prefs import modes_of, unsubscribe_token
 
-__all__ = ["Letter", "deliver", "held", "plan", "render"]  # Letter, render, held: as other modules import them
+__all__ = ["Letter", "deliver", "plan", "render"]  # Letter and render: as webhook_sender imports them
 
 # The people an event's payload may name, read with the batch.
 PEOPLE = ("client_id", "tasker_id", "to_tasker_id", "from_tasker_id", "addressed_to_id", "sender_id", "recipient_id")

@@ -122,3 +122,10 @@ def test_the_mailer_sends_the_kept_letter_rendered(market):
     assert "<p>&lt;b&gt;gate&lt;/b&gt;</p>" in html and sent["List-Unsubscribe"].startswith(
         "<https://floorboard.example/"
     )
+
+
+def test_the_disabled_endpoint_letter_links_through_the_builder():
+    from marketplace.notifications.kinds.account import webhook_disabled
+
+    said = webhook_disabled(LINKS, 7, "https://bot.example/hook", "The endpoint answered 410 Gone.")
+    assert said.lines[-1] == f"Fix it, then enable it again: POST {LINKS.enable_webhook(7)}"
