@@ -326,7 +326,7 @@ def _print_notifications(n: dict) -> None:
         [
             ("the plain runner, a handler that does nothing", f"{n['plain_runner_events_per_s']:,.0f} ev/s"),
             (
-                "the notifications handler (email rendered and queued, webhook queued)",
+                "the notifications handler (email and webhook rows queued; the mailer renders)",
                 f"{n['notifications_events_per_s']:,.0f} ev/s",
             ),
             ("notifications / plain", f"{n['ratio_notifications_over_plain']:.2f}"),

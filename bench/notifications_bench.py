@@ -1,8 +1,8 @@
 """Notifications against the plain runner, in one run on the same database and log: how many
-message.sent events a second the `notifications` handler turns into rendered, queued email rows
-(and webhook rows, for a tasker with an endpoint), against how many a second the same runner
-consumes with a handler that does nothing; then how many mails a second the mailer hands to a local
-SMTP server (aiosmtpd on loopback).
+message.sent events a second the `notifications` group's own handler turns into queued email rows
+(each keeping its letter) and webhook rows (for a tasker with an endpoint), against how many a
+second the same runner consumes with a handler that does nothing; then how many mails a second the
+mailer renders and hands to a local SMTP server (aiosmtpd on loopback).
 
 Both runners read the same N events from the embedded log on PostgreSQL, each in a group of its
 own, in alternating rounds; the figure is the ratio of their medians."""
