@@ -20,6 +20,7 @@ def test_post_over_http_is_priced_through_kafka(postgres_url, kafka_server, make
         "reputation",
         "tips",
         "payments",
+        "payment-calls",
         "network",
         "market",
         "reviews",
