@@ -83,6 +83,7 @@ class WebhookSender(SendLoop):
         self.platform = platform
         self.announce_every_s = announce_every_s
         self.announced = float("-inf")
+        self.links = SiteLinks(platform.settings.public_url)
         super().__init__("webhooks", self.run_once, idle_s)
 
     def run_once(self) -> int:
@@ -90,7 +91,7 @@ class WebhookSender(SendLoop):
         if time.monotonic() - self.announced >= self.announce_every_s:
             in_transaction(self.platform.uow, lambda uow: announce_available(uow, s.priority_window, utcnow()))
             self.announced = time.monotonic()
-        return send_webhooks(self.platform.uow, s.webhooks_allow_loopback, s.webhook_timeout_s)
+        return send_webhooks(self.platform.uow, self.links, s.webhooks_allow_loopback, s.webhook_timeout_s)
 
 
 SPEC = WorkerSpec(GROUP, build, description="writes who hears of each event (email and webhook rows)")

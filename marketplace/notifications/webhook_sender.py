@@ -1,24 +1,27 @@
 """The webhook sender: sends due webhook deliveries (`announce.py` queues the `task.available`
-ones) after commit, each signed by the `standardwebhooks` package, with no database
-transaction open during the HTTP call. Redirects are not followed (a redirect could lead to an
-address the SSRF check never saw)."""
+ones) after commit, on the one leased sender design (marketplace/outgoing.py), each signed by the
+`standardwebhooks` package, with no database transaction open during the HTTP call. Redirects
+are not followed (a redirect could lead to an address the SSRF check never saw)."""
 
 from __future__ import annotations
 
 import http.client
 import logging
 import ssl
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 from prometheus_client import Counter
-from sqlalchemy import or_
-from sqlmodel import col, select, update
+from sqlmodel import col, update
 from standardwebhooks.webhooks import Webhook
 
 from marketplace.accounts.models import User
 from marketplace.clock import utcnow
-from marketplace.db import UnitOfWorkFactory, insert_if_absent
-from marketplace.notifications.plans import Letter, render
+from marketplace.db import UnitOfWork, UnitOfWorkFactory, insert_if_absent
+from marketplace.notifications.kinds.account import WEBHOOK_DISABLED, webhook_disabled
+from marketplace.notifications.letters import Letter, render
+from marketplace.notifications.links import Links
+from marketplace.notifications.models import Notification
 from marketplace.notifications.webhook_urls import (
     PermanentDeliveryError,
     PinnedConnection,
@@ -34,6 +37,7 @@ from marketplace.notifications.webhooks import (
     WebhookEndpoint,
     backoff,
 )
+from marketplace.outgoing import Answered, LeasedSender, Outcome, Refused, TryLater
 
 log = logging.getLogger(__name__)
 
@@ -44,35 +48,6 @@ DISABLED = Counter("floorboard_webhook_endpoints_disabled_total", "Endpoints dis
 
 LEASE = timedelta(minutes=2)
 DISABLE_AFTER = timedelta(days=3)
-
-
-def claim(uow_factory: UnitOfWorkFactory, now: datetime, batch: int) -> list[tuple[WebhookDelivery, WebhookEndpoint]]:
-    with uow_factory() as uow:
-        s = uow.session
-        due = or_(
-            col(WebhookDelivery.status) == "pending",
-            (col(WebhookDelivery.status) == "sending") & (col(WebhookDelivery.lease_until) < now),
-        )
-        query = (
-            select(WebhookDelivery)
-            .where(due, col(WebhookDelivery.next_attempt_at) <= now)
-            .order_by(col(WebhookDelivery.id))
-            .limit(batch)
-        )
-        if s.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        rows = list(s.exec(query))
-        for row in rows:
-            row.status, row.lease_until, row.attempts = "sending", now + LEASE, row.attempts + 1
-            s.add(row)
-        uow.commit()
-        claimed = []
-        for row in rows:
-            s.refresh(row)
-            endpoint = s.get_one(WebhookEndpoint, row.endpoint_id)
-            claimed.append((row, endpoint))
-        s.expunge_all()
-        return claimed
 
 
 def post(
@@ -102,14 +77,40 @@ def post(
         connection.close()
 
 
-def send_due(uow_factory: UnitOfWorkFactory, allow_loopback: bool, timeout_s: float = 10.0, batch: int = 50) -> int:
-    """Send what is due; how many were accepted (2xx)."""
-    accepted = 0
-    disabled: set[int] = set()  # endpoints this round disabled: their later rows are not tried
-    for row, endpoint in claim(uow_factory, utcnow(), batch):
-        if endpoint.status != EndpointStatus.active or endpoint.id in disabled:
-            _finish(uow_factory, row, "failed", None, "The endpoint is disabled.")
-            continue
+class Webhooks:
+    """The webhook channel of marketplace/outgoing.py. An endpoint that does not answer, times out
+    or answers 5xx is this row's *try later* (the endpoint's trouble, never an outage of ours);
+    a URL that cannot be used or an address that is not public fails the row at once; a 410
+    fails it and disables the endpoint; 3 days of failures disable it too, and its owner is told."""
+
+    name = "webhook"
+    model = WebhookDelivery
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        links: Links,
+        allow_loopback: bool,
+        timeout_s: float = 10.0,
+        resolve: Resolver | None = None,
+    ):
+        self.uow_factory = uow_factory
+        self.links = links
+        self.allow_loopback = allow_loopback
+        self.timeout_s = timeout_s
+        self.resolve = resolve
+
+    def connection(self):
+        return nullcontext()
+
+    def _endpoint(self, row: WebhookDelivery) -> WebhookEndpoint | None:
+        with self.uow_factory() as uow:  # a short read, closed before the call
+            return uow.session.get(WebhookEndpoint, row.endpoint_id)
+
+    def call(self, row: WebhookDelivery, connection: object) -> Outcome:
+        endpoint = self._endpoint(row)
+        if endpoint is None or endpoint.status != EndpointStatus.active:
+            return Refused("The endpoint is disabled.")
         sent_at = utcnow()
         msg_id = f"msg_{row.id}"
         body = row.payload.encode()
@@ -121,128 +122,92 @@ def send_due(uow_factory: UnitOfWorkFactory, allow_loopback: bool, timeout_s: fl
             "webhook-signature": Webhook(endpoint.secret).sign(msg_id, sent_at, body),
         }
         try:
-            status: int | None = post(endpoint.url, body, headers, timeout_s, allow_loopback)
-            error = "" if status is not None and 200 <= status < 300 else f"HTTP {status}"
-        except (OSError, PermanentDeliveryError, http.client.HTTPException) as exc:
-            status, error = None, f"{type(exc).__name__}: {exc}"[:500]
-        if status is not None and 200 <= status < 300:
-            _finish(uow_factory, row, "sent", status, "")
-            _endpoint_ok(uow_factory, endpoint)
-            SENT.inc()
-            accepted += 1
-        elif status == 410:
-            _finish(uow_factory, row, "failed", status, "410 Gone: the endpoint was disabled.")
-            _disable(uow_factory, endpoint, "The endpoint answered 410 Gone.")
-            disabled.add(endpoint.id)
-            FAILED.inc()
-        elif _failed_try(uow_factory, row, endpoint, status, error):
-            disabled.add(endpoint.id)
-    return accepted
+            status = post(endpoint.url, body, headers, self.timeout_s, self.allow_loopback, self.resolve)
+        except PermanentDeliveryError as exc:
+            return Refused(f"{type(exc).__name__}: {exc}")
+        except (OSError, http.client.HTTPException) as exc:
+            return TryLater(f"{type(exc).__name__}: {exc}")
+        if 200 <= status < 300:
+            return Answered(status_code=status)
+        if status == 410:
+            return Refused("410 Gone: the endpoint was disabled.", status)
+        return TryLater(f"HTTP {status}", status)
 
-
-def _finish(uow_factory: UnitOfWorkFactory, row: WebhookDelivery, status: str, code: int | None, error: str) -> None:
-    with uow_factory() as uow:
+    def record(self, uow: UnitOfWork, row: WebhookDelivery, outcome: Outcome) -> None:
+        now = utcnow()
         uow.session.exec(
             update(WebhookDelivery)
-            .where(col(WebhookDelivery.id) == row.id, col(WebhookDelivery.status) == "sending")
+            .where(col(WebhookDelivery.id) == row.id)
             .values(
-                status=status,
-                last_status_code=code,
-                last_error=error,
-                lease_until=None,
-                delivered_at=utcnow() if status == "sent" else None,
+                last_status_code=outcome.status_code,
+                delivered_at=now if isinstance(outcome, Answered) else None,
             )
         )
-        uow.commit()
+        endpoint = uow.session.get(WebhookEndpoint, row.endpoint_id)
+        if endpoint is None:
+            return
+        if isinstance(outcome, Answered):
+            SENT.inc()
+            endpoint.failing_since = None
+        elif isinstance(outcome, Refused):
+            FAILED.inc()
+            if outcome.status_code == 410:
+                _disable(uow, self.links, endpoint, "The endpoint answered 410 Gone.")
+        else:
+            RETRIED.inc()
+            if endpoint.failing_since is None:
+                endpoint.failing_since = now
+            elif now - endpoint.failing_since >= DISABLE_AFTER:
+                reason = f"The endpoint failed every delivery for 3 days (last: {outcome.reason})."
+                _disable(uow, self.links, endpoint, reason)
+        uow.session.add(endpoint)
+
+    def retry_at(self, row: WebhookDelivery, now: datetime) -> datetime | None:
+        return None if now - row.created_at >= RETRY_FOR else now + backoff(row.attempts)
 
 
-def _endpoint_ok(uow_factory: UnitOfWorkFactory, endpoint: WebhookEndpoint) -> None:
-    if endpoint.failing_since is None:
-        return
-    with uow_factory() as uow:
-        uow.session.exec(
-            update(WebhookEndpoint).where(col(WebhookEndpoint.id) == endpoint.id).values(failing_since=None)
-        )
-        uow.commit()
+def send_due(
+    uow_factory: UnitOfWorkFactory,
+    links: Links,
+    allow_loopback: bool,
+    timeout_s: float = 10.0,
+    batch: int = 50,
+    resolve: Resolver | None = None,
+) -> int:
+    """One round: send what is due; how many were accepted (2xx)."""
+    channel = Webhooks(uow_factory, links, allow_loopback, timeout_s, resolve)
+    return LeasedSender(channel, uow_factory, lease=LEASE, batch=batch).run_once()
 
 
-def _failed_try(
-    uow_factory: UnitOfWorkFactory, row: WebhookDelivery, endpoint: WebhookEndpoint, code: int | None, error: str
-) -> bool:
-    """Record a failed try (retry later, or give up after 3 days); True if the endpoint, failing
-    for 3 days now, was disabled."""
-    now = utcnow()
-    if now - row.created_at >= RETRY_FOR:
-        _finish(uow_factory, row, "failed", code, f"Given up after 3 days: {error}")
-        FAILED.inc()
-    else:
-        with uow_factory() as uow:
-            uow.session.exec(
-                update(WebhookDelivery)
-                .where(col(WebhookDelivery.id) == row.id, col(WebhookDelivery.status) == "sending")
-                .values(
-                    status="pending",
-                    next_attempt_at=now + backoff(row.attempts),
-                    last_status_code=code,
-                    last_error=error,
-                    lease_until=None,
-                )
-            )
-            uow.commit()
-        RETRIED.inc()
-    failing_since = endpoint.failing_since or now
-    if endpoint.failing_since is None:
-        with uow_factory() as uow:
-            uow.session.exec(
-                update(WebhookEndpoint).where(col(WebhookEndpoint.id) == endpoint.id).values(failing_since=now)
-            )
-            uow.commit()
-    elif now - failing_since >= DISABLE_AFTER:
-        _disable(uow_factory, endpoint, f"The endpoint failed every delivery for 3 days (last: {error}).")
-        return True
-    return False
-
-
-def _disable(uow_factory: UnitOfWorkFactory, endpoint: WebhookEndpoint, reason: str) -> None:
+def _disable(uow: UnitOfWork, links: Links, endpoint: WebhookEndpoint, reason: str) -> None:
     """Disable the endpoint and tell its owner by email (account mail: it cannot be switched off)."""
-    from marketplace.notifications.models import Notification
-
+    if endpoint.status != EndpointStatus.active:
+        return
+    endpoint.status, endpoint.disabled_reason = EndpointStatus.disabled, reason[:300]
+    uow.session.add(endpoint)
+    DISABLED.inc()
+    owner = uow.session.get(User, endpoint.tasker_id)
+    if owner is None:
+        return
     now = utcnow()
-    with uow_factory() as uow:
-        changed = uow.session.exec(
-            update(WebhookEndpoint)
-            .where(col(WebhookEndpoint.id) == endpoint.id, col(WebhookEndpoint.status) == EndpointStatus.active)
-            .values(status=EndpointStatus.disabled, disabled_reason=reason[:300])
-        )
-        owner = uow.session.get(User, endpoint.tasker_id)
-        if changed.rowcount == 1 and owner is not None:
-            letter = Letter(
-                owner.id,
-                "webhook.disabled",
-                "Your webhook endpoint was disabled",
-                [
-                    f"We disabled your webhook endpoint {endpoint.url}: {reason}",
-                    f"Fix it, then enable it again: POST /api/v1/taskers/me/webhooks/{endpoint.id}/enable",
-                ],
-            )
-            text, html = render(letter, owner)  # account mail: no unsubscribe link
-            insert_if_absent(
-                uow.session,
-                Notification,
-                event_id=f"webhook-disabled:{endpoint.id}:{now:%Y%m%d%H%M%S}",
-                recipient_id=owner.id,
-                channel="email",
-                kind="webhook.disabled",
-                to_address=owner.email,
-                subject=letter.subject,
-                text_body=text,
-                html_body=html,
-                status="pending",
-                attempts=0,
-                next_attempt_at=now,
-                last_error="",
-                unsubscribe_url="",
-                created_at=now,
-            )
-            DISABLED.inc()
-        uow.commit()
+    letter = Letter.to(owner.id, WEBHOOK_DISABLED, webhook_disabled(links, endpoint.id, endpoint.url, reason))
+    text, html = render(letter, owner)  # account mail: no unsubscribe link
+    insert_if_absent(
+        uow.session,
+        Notification,
+        event_id=f"webhook-disabled:{endpoint.id}:{now:%Y%m%d%H%M%S}",
+        recipient_id=owner.id,
+        channel="email",
+        kind=WEBHOOK_DISABLED,
+        to_address=owner.email,
+        subject=letter.subject,
+        text_body=text,
+        html_body=html,
+        status="pending",
+        attempts=0,
+        next_attempt_at=now,
+        last_error="",
+        unsubscribe_url="",
+        created_at=now,
+    )
+    uow.wake_on_commit("notifications")

@@ -21,6 +21,9 @@ from marketplace.notifications.webhooks import WebhookEndpoint
 from tests.integration.test_webhooks import deliveries, queue_one
 from tests.support import NO_WINDOW, ApiHelper, seeded
 from tests.webhook_receiver import Receiver
+from workers.links import SiteLinks
+
+LINKS = SiteLinks("http://floorboard.test")  # what the webhooks worker builds from PUBLIC_URL
 
 PUBLIC = "93.184.215.14"  # a public address: the watch below refuses any connection to it
 NAME = "hooks.example.test"
@@ -181,7 +184,7 @@ def test_a_stored_url_the_sender_cannot_use_fails_its_own_row_and_the_batch_goes
                 )
             uow.commit()
         queue_one(platform, tasker["id"])
-        assert send_due(platform.uow, allow_loopback=True, timeout_s=2.0) == 1  # raised nothing: no outage
+        assert send_due(platform.uow, LINKS, allow_loopback=True, timeout_s=2.0) == 1  # raised nothing: no outage
         assert len(receiver.received) == 1
     bad_port, nat64, good = deliveries(platform)
     assert good.status == "sent"

@@ -20,6 +20,9 @@ from marketplace.notifications.webhook_sender import send_due
 from marketplace.notifications.webhooks import WebhookDelivery, WebhookEndpoint, deliver_event
 from tests.support import NO_WINDOW, ApiHelper, seeded
 from tests.webhook_receiver import Receiver
+from workers.links import SiteLinks
+
+LINKS = SiteLinks("http://floorboard.test")  # what the webhooks worker builds from PUBLIC_URL
 
 
 @pytest.fixture
@@ -79,7 +82,7 @@ def test_a_delivery_is_signed_per_the_standard_and_verifies_with_the_secret_show
     listed = api.client.get("/api/v1/taskers/me/webhooks", headers=api.headers(tasker)).json["endpoints"]
     assert "secret" not in listed[0] and made["secret"].startswith("whsec_")
     queue_one(platform, tasker["id"], times=2)  # the same event twice: one delivery
-    assert send_due(platform.uow, allow_loopback=True) == 1
+    assert send_due(platform.uow, LINKS, allow_loopback=True) == 1
     [(headers, body)] = receiver.received
     assert {"webhook-id", "webhook-timestamp", "webhook-signature"} <= set(headers)
     payload = Webhook(made["secret"]).verify(body, headers)  # raises if the signature is wrong
@@ -99,7 +102,7 @@ def test_a_delivery_is_signed_per_the_standard_and_verifies_with_the_secret_show
         f"/api/v1/taskers/me/webhooks/{made['id']}/deliveries/{log['deliveries'][0]['id']}/redeliver",
         headers=api.headers(tasker),
     )
-    assert again.status_code == 200 and send_due(platform.uow, allow_loopback=True) == 1
+    assert again.status_code == 200 and send_due(platform.uow, LINKS, allow_loopback=True) == 1
     assert receiver.received[-1][0]["webhook-id"] == headers["webhook-id"]  # the same message, again
 
 
@@ -116,7 +119,7 @@ def test_a_failing_receiver_gets_retries_then_a_disabled_endpoint_and_its_owner_
         url = "http://127.0.0.1:9/hooks"  # the discard port: nothing listens
     made = register(api, tasker, url)
     queue_one(platform, tasker["id"])
-    assert send_due(platform.uow, allow_loopback=True, timeout_s=1.0) == 0
+    assert send_due(platform.uow, LINKS, allow_loopback=True, timeout_s=1.0) == 0
     [row] = deliveries(platform)
     assert (row.status, row.attempts) == ("pending", 1) and row.next_attempt_at > utcnow()
     assert endpoint(platform, made["id"]).failing_since is not None
@@ -124,7 +127,7 @@ def test_a_failing_receiver_gets_retries_then_a_disabled_endpoint_and_its_owner_
         uow.session.exec(update(WebhookDelivery).values(next_attempt_at=utcnow()))
         uow.session.exec(update(WebhookEndpoint).values(failing_since=utcnow() - timedelta(days=3, minutes=1)))
         uow.commit()
-    assert send_due(platform.uow, allow_loopback=True, timeout_s=1.0) == 0
+    assert send_due(platform.uow, LINKS, allow_loopback=True, timeout_s=1.0) == 0
     assert endpoint(platform, made["id"]).status == "disabled"
     with platform.uow() as uow:
         mail = uow.session.exec(select(Notification).where(col(Notification.kind) == "webhook.disabled")).one()
@@ -139,7 +142,7 @@ def test_a_410_disables_the_endpoint_at_once(hooked):
     made = register(api, tasker, receiver.url)
     receiver.status = 410
     queue_one(platform, tasker["id"], 2)
-    assert send_due(platform.uow, allow_loopback=True) == 0
+    assert send_due(platform.uow, LINKS, allow_loopback=True) == 0
     assert endpoint(platform, made["id"]).status == "disabled"
     assert len(receiver.received) == 1  # the second delivery was not even tried
     assert [d.status for d in deliveries(platform)] == ["failed", "failed"]
@@ -174,7 +177,7 @@ def test_private_loopback_and_link_local_addresses_are_refused_outside_the_tests
         )
         uow.commit()
     queue_one(platform, tasker["id"])
-    assert send_due(platform.uow, allow_loopback=False) == 0
+    assert send_due(platform.uow, LINKS, allow_loopback=False) == 0
     [row] = deliveries(platform)
     assert "not a public address" in row.last_error
 
@@ -202,6 +205,6 @@ def test_a_task_is_announced_when_the_taskers_window_opens_not_before(make_platf
             assert announce_available(uow, window, utcnow() + timedelta(seconds=181)) == 1
             assert announce_available(uow, window, utcnow() + timedelta(seconds=300)) == 0  # once per task
             uow.commit()
-        assert send_due(platform.uow, allow_loopback=True) == 1
+        assert send_due(platform.uow, LINKS, allow_loopback=True) == 1
         [(headers, body)] = receiver.received
         assert b'"task.available"' in body and f'"task_id":{task_id}'.encode() in body
