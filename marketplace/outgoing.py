@@ -44,6 +44,7 @@ from sqlalchemy import or_
 from sqlmodel import col, select, update
 
 from events.outages import Outage, backoff_delay, describe, is_temporary
+from events.wakeup import Waiter
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork, UnitOfWorkFactory
 
@@ -277,14 +278,21 @@ class SendLoop:
     empty rounds, a capped backoff while the service or the database is away (a round that
     returns a negative number, or raises)."""
 
-    def __init__(self, name: str, rounds: Callable[[], int], idle_s: float = 1.0, max_backoff_s: float = 60.0):
+    def __init__(
+        self,
+        name: str,
+        rounds: Callable[[], int],
+        idle_s: float = 1.0,
+        max_backoff_s: float = 60.0,
+        bell: Waiter | None = None,
+    ):
         self.name = name
         self.rounds = rounds
-        self.idle_s = idle_s
+        self.idle_s = idle_s  # with a bell, only the slow poll: a commit of new rows rings it
         self.max_backoff_s = max_backoff_s
         self.db_outage = Outage(log, f"{name}: the database")
         self.failures = 0
-        self.wait: Callable[[threading.Event, float], object] = lambda stop, seconds: stop.wait(seconds)
+        self.bell = bell
 
     def round(self) -> int:
         """One round; the database being away is waited out, counted in `failures`."""
@@ -305,13 +313,16 @@ class SendLoop:
             sent = self.round()
             if sent > 0:
                 continue
-            if sent < 0:
-                self.wait(stop, backoff_delay(self.failures, self.idle_s, self.max_backoff_s))
+            if sent < 0:  # new rows do not cut an outage's backoff short
+                stop.wait(backoff_delay(self.failures, 1.0, self.max_backoff_s))
+            elif self.bell is not None:
+                self.bell.wait(self.idle_s, stop)
             else:
-                self.wait(stop, self.idle_s)
+                stop.wait(self.idle_s)
 
     def close(self) -> None:
-        pass
+        if self.bell is not None:
+            self.bell.close()
 
 
 def connectionless() -> AbstractContextManager[None]:

@@ -10,13 +10,15 @@ import time
 from events.contracts import EVENT_TYPES
 from events.runner import in_transaction
 from events.topics import CONSUMER_GROUPS
+from events.wakeup import waiter
 from marketplace.clock import utcnow
 from marketplace.notifications.announce import announce_available
+from marketplace.notifications.models import Notification
 from marketplace.notifications.plans import deliver
 from marketplace.notifications.prefs import build_digests
 from marketplace.notifications.sender import Mail, SmtpServer
 from marketplace.notifications.webhook_sender import send_due as send_webhooks
-from marketplace.notifications.webhooks import deliver_event
+from marketplace.notifications.webhooks import WebhookDelivery, deliver_event
 from marketplace.outgoing import LeasedSender, SendLoop
 from workers.consumer import build_runner
 from workers.links import SiteLinks
@@ -50,7 +52,7 @@ def build(platform):
 class Mailer(SendLoop):
     """Sends due email rows (and, once a day at the digest hour, writes the digests first)."""
 
-    def __init__(self, platform, idle_s: float = 1.0):
+    def __init__(self, platform, idle_s: float = 5.0):
         self.platform = platform
         url = platform.settings.smtp_url
         self.server = SmtpServer.from_url(url) if url else None
@@ -60,7 +62,8 @@ class Mailer(SendLoop):
         self.sender = (
             LeasedSender(Mail(self.server, platform.settings.mail_from), platform.uow) if self.server else None
         )
-        super().__init__("mailer", self.round_of_mail, idle_s)
+        bell = waiter(Notification.__tablename__, engine=platform.engine)  # rung by commits of email rows
+        super().__init__("mailer", self.round_of_mail, idle_s, bell=bell)
 
     def round_of_mail(self) -> int:
         if self.sender is None:
@@ -79,12 +82,13 @@ class WebhookSender(SendLoop):
     """Announces tasks as they open in subscribed feeds (every `announce_every_s`), and sends due
     webhook deliveries."""
 
-    def __init__(self, platform, idle_s: float = 1.0, announce_every_s: float = 5.0):
+    def __init__(self, platform, idle_s: float = 5.0, announce_every_s: float = 5.0):
         self.platform = platform
         self.announce_every_s = announce_every_s
         self.announced = float("-inf")
         self.links = SiteLinks(platform.settings.public_url)
-        super().__init__("webhooks", self.run_once, idle_s)
+        bell = waiter(WebhookDelivery.__tablename__, engine=platform.engine)  # rung by commits of deliveries
+        super().__init__("webhooks", self.run_once, min(idle_s, announce_every_s), bell=bell)
 
     def run_once(self) -> int:
         s = self.platform.settings

@@ -9,10 +9,12 @@ work of its own (marketplace/outgoing.py, marketplace/payments/sender.py)."""
 
 from __future__ import annotations
 
+from events.wakeup import waiter
 from marketplace.clock import utcnow
 from marketplace.outgoing import LeasedSender, SendLoop
 from marketplace.payments.calls import open_call_count
 from marketplace.payments.holds import reauthorize_holds
+from marketplace.payments.models import PaymentCall
 from marketplace.payments.payouts import pay_outstanding
 from marketplace.payments.sender import PaymentCalls
 from marketplace.payments.settlement import settle_cancellation, settle_completion, settle_upheld_adjustment
@@ -45,10 +47,11 @@ def build(platform):
 class PaymentCallSender(SendLoop):
     """Makes the queued Stripe calls and records their answers (`run_once` for tests)."""
 
-    def __init__(self, platform, idle_s: float = 1.0):
+    def __init__(self, platform, idle_s: float = 5.0):
         self.platform = platform
         self.sender = LeasedSender(PaymentCalls(platform.gateway), platform.uow)
-        super().__init__("payment-calls", self.sender.round, idle_s)
+        bell = waiter(PaymentCall.__tablename__, engine=platform.engine)  # rung by calls.queue's commits
+        super().__init__("payment-calls", self.sender.round, idle_s, bell=bell)
 
     def run_once(self, timeout_s: float = 0.0) -> int:
         return self.sender.run_once()

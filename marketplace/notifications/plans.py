@@ -101,6 +101,8 @@ class _Emails:
             unsubscribe_url = ""
             if letter.kind not in MONEY:
                 unsubscribe_url = self.links.unsubscribe(_token(self.secret, user.id, letter.kind))
+            if mode == Mode.instant:
+                self.uow.wake_on_commit(Notification.__tablename__)  # the mailer
             self.uow.stage(
                 Notification.__table__,  # type: ignore[attr-defined]  # SQLModel sets it on table classes
                 {

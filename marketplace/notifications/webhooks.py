@@ -188,6 +188,7 @@ def queue(uow: UnitOfWork, kind: str, tasker_id: int, event_id: str, data: dict,
     )
     now = utcnow()
     body = webhook_body(kind, data, at or now)
+    uow.wake_on_commit(WebhookDelivery.__tablename__)  # the webhooks sender
     return sum(
         insert_if_absent(
             session,
@@ -259,6 +260,7 @@ class _Deliveries:
                 continue
             assert kind.webhook is not None  # as found above
             body = webhook_body(kind.name, kind.webhook.data(views[event.id], facts), event.time)
+            self.uow.wake_on_commit(WebhookDelivery.__tablename__)  # the webhooks sender
             for endpoint_id in endpoints:
                 self.uow.stage(
                     WebhookDelivery.__table__,  # type: ignore[attr-defined]  # SQLModel sets it on table classes

@@ -34,7 +34,9 @@ class CallAnswer:
 
 
 def queue(uow: UnitOfWork, task_id: int, operation: str, purpose: str, key: str, **arguments: Any) -> bool:
-    """A call to make after commit; False if a call with this key is already written."""
+    """A call to make after commit (the payment-calls sender is woken then); False if a call with
+    this key is already written."""
+    uow.wake_on_commit(PaymentCall.__tablename__)
     return insert_if_absent(
         uow.session,
         PaymentCall,
