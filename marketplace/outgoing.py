@@ -34,7 +34,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
@@ -323,7 +323,3 @@ class SendLoop:
     def close(self) -> None:
         if self.bell is not None:
             self.bell.close()
-
-
-def connectionless() -> AbstractContextManager[None]:
-    return nullcontext()

@@ -195,17 +195,7 @@ def adjustment_charged(uow: UnitOfWork, done: CallAnswer) -> None:
     pay_out(uow, task, payment)
 
 
-MONEY_FIELDS = (
-    "rate",
-    "billable_minutes",
-    "subtotal",
-    "service_fee",
-    "trust_fee",
-    "commission",
-    "total",
-    "payout",
-    "platform",
-)
+MONEY_FIELDS = tuple(name for name in Quote._fields if name != "rule_version")  # the differences to take
 
 
 # -- cancellation: the fee captured, or the hold released -----------------------------------------
