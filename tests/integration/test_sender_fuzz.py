@@ -76,3 +76,64 @@ def test_every_good_mail_arrives_once_and_every_bad_one_fails_alone(make_platfor
             assert row.status == "failed" and "550" in row.last_error
         else:
             assert row.status == "failed" and row.last_error  # the mail library's own words
+
+
+# -- webhooks: generated stored URLs against a loopback receiver ---------------------------------
+
+ODD_URLS = st.sampled_from(
+    [
+        "https://1.1.1.1:99999/hook",
+        "https://1.1.1.1:port/hook",
+        "https://1.1.1.1:0/hook",
+        "https://[::1/hook",
+        "https://[64:ff9b::7f00:1]/hook",
+        "https://[::ffff:10.0.0.1]/hook",
+        "https://[2002:7f00:1::]/hook",
+        "https://user:pw@example.test/hook",
+        "https://exa mple.test/hook",
+        "http://10.0.0.1/hook",
+        "https://xn--/hook",
+        "https://\u0000.test/hook",
+    ]
+)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(urls=st.lists(st.one_of(ODD_URLS, st.just("GOOD"), st.just("GONE")), min_size=1, max_size=8))
+def test_every_good_webhook_arrives_once_and_every_odd_url_fails_its_own_row(make_platform, sqlite_url, urls):
+    from marketplace.notifications.webhook_sender import send_due as send_webhooks
+    from marketplace.notifications.webhooks import WebhookDelivery, WebhookEndpoint, queue
+    from tests.webhook_receiver import Receiver
+    from workers.links import SiteLinks
+
+    platform = make_platform(sqlite_url, webhooks_allow_loopback=True)
+    run = uuid.uuid4().hex[:8]
+    with Receiver() as good, Receiver() as gone:
+        gone.status = 410
+        with platform.uow() as uow:
+            tasker = create_user(uow.session, f"t{run}@example.test", "correct horse battery", "tasker")
+            made = []
+            for url in urls:  # stored as if saved before registration parsed URLs in full
+                stored = {"GOOD": good.url, "GONE": gone.url}.get(url, url)
+                endpoint = WebhookEndpoint(tasker_id=tasker.id, url=stored, kinds="message.sent", secret="whsec_eA==")
+                uow.session.add(endpoint)
+                made.append((endpoint, url))
+            uow.commit()
+        with platform.uow() as uow:
+            queue(uow, "message.sent", tasker.id, f"ev-{run}", {"task_id": 1})
+            uow.commit()
+        for _ in range(3):  # more rounds than needed: nothing twice, nothing loops
+            send_webhooks(platform.uow, SiteLinks("http://floorboard.test"), allow_loopback=True, timeout_s=2.0)
+        with platform.uow() as uow:
+            rows = {
+                d.endpoint_id: d
+                for d in uow.session.exec(select(WebhookDelivery).where(col(WebhookDelivery.event_id) == f"ev-{run}"))
+            }
+        assert len(good.received) == urls.count("GOOD")  # one endpoint, one delivery each
+        for endpoint, url in made:
+            row = rows[endpoint.id]
+            assert row.attempts <= 2, (url, row.attempts, row.last_error)
+            if url == "GOOD":
+                assert row.status == "sent"
+            else:
+                assert row.status == "failed" and row.last_error, (url, row.status, row.last_error)
