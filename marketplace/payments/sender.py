@@ -47,6 +47,10 @@ STEPS: dict[str, Step] = {
     "payout": transferred,
 }
 
+# An extra charge Stripe refuses (a card removed since, say) settles like a declined one: the
+# capture before it is booked at the booked amount, and the tasker is paid that.
+REFUSED_AS_DECLINED = frozenset({"completion-extra", "adjustment"})
+
 
 def _capture(gateway: PaymentGateway, row: PaymentCall, a: dict[str, Any]) -> dict[str, Any]:
     if row.attempts > 1 and gateway.intent(a["intent_id"]).status == PaymentStatus.captured:
@@ -125,6 +129,9 @@ class PaymentCalls:
             )
             STEPS[row.purpose](uow, CallAnswer.of(row, answer))
         elif isinstance(outcome, Refused):
+            if row.purpose in REFUSED_AS_DECLINED:  # the booked amount stands, as for a decline
+                STEPS[row.purpose](uow, CallAnswer.of(row, {"declined": outcome.reason}))
+                return
             payment = uow.session.get(Payment, row.task_id)
             if payment is not None:  # shown to operators and reported by `floorboard audit`
                 payment.failure_message = f"Stripe refused the {row.operation} ({row.purpose}): {outcome.reason}"[:500]

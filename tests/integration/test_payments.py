@@ -511,6 +511,33 @@ def test_an_approved_adjustment_charges_the_difference_and_pays_it_on(market):
     m.books_balance()
 
 
+def test_an_approved_extra_stripe_refuses_leaves_the_booked_amount(market):
+    """Stripe refuses the extra charge the payment-calls sender makes after the capture (the saved
+    card is gone): that call fails alone, and it settles as a decline would: the booked amount is
+    the final price, booked and paid on, and the client is told why. (A card decline proper is an
+    answer the same step records; localstripe cannot decline a saved card's later charge.)"""
+    card, call_status = "pm_removed_since", "failed"
+    from marketplace.payments.models import PaymentCall
+
+    m = market
+    task_id, task = _claim(m, 150)
+    held = task["payment"]["amount_authorized"]
+    with m.platform.uow() as uow:  # the saved card now refuses charges
+        uow.session.exec(update(Payment).where(Payment.task_id == task_id).values(payment_method=card))
+        uow.commit()
+    assert m.call(m.client, "POST", f"/tasks/{task_id}/adjustment/approve").status_code == 200
+    m.drain()
+    task = m.task(task_id)
+    assert task["payment"]["amount_captured"] == held == task["final_quote"]["total"]
+    assert task["payment"]["status"] == "captured" and "declined" in task["payment"]["failure_message"]
+    assert m.ledger(task_id)["tasker_payable"] == task["final_quote"]["payout"]  # paid on at the booked amount
+    with m.platform.uow() as uow:
+        calls = {c.operation: c for c in uow.session.exec(select(PaymentCall).where(PaymentCall.task_id == task_id))}
+    assert calls["charge"].status == call_status
+    assert m.ledger(task_id)["client"] == -held
+    m.books_balance()
+
+
 def test_an_unanswered_claim_lapses_to_the_booked_amount(market):
     from marketplace.tasks.adjustments import expire_adjustments
 
