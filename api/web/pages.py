@@ -13,6 +13,9 @@ from api.web import (  # noqa: F401 - each adds routes to bp
     conversation,
     email_prefs,
     questions,
+    tasker_account,
+    tasker_network,
+    tasker_work,
 )
 from api.web.site import bp
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, g, render_template
+from flask import Blueprint, abort, current_app, flash, g, render_template
 from markupsafe import Markup
 from sqlmodel import select
 
@@ -38,6 +38,12 @@ def named(kind: str, slug: str) -> str:
 
 def render_page(template: str, status: int = 200, **context):
     return render_template(template, user=web_user(), money=format_cents, **context), status
+
+
+@bp.app_template_global()
+def endpoint_exists(endpoint: str) -> bool:
+    """Whether the app serves this endpoint (the header lists the tasker's pages that exist)."""
+    return endpoint in current_app.view_functions
 
 
 @bp.app_template_global()
