@@ -1,4 +1,4 @@
-"""Pages everyone reads: the tips boards and taskers' public profiles; and a tasker's own page."""
+"""Pages everyone reads: the tips boards and taskers' public profiles."""
 
 from __future__ import annotations
 
@@ -7,20 +7,16 @@ from sqlmodel import col, select
 
 from api.platform import unit_of_work
 from api.web.questions import QuestionForm
-from api.web.sign_in import signed_in, web_requires, web_user
+from api.web.sign_in import web_user
 from api.web.site import bp, render_page
-from marketplace.clock import utcnow
 from marketplace.community.boards import board_page
 from marketplace.community.guides import top_guides
 from marketplace.community.questions import board_questions
 from marketplace.community.reputation import public_reputation
 from marketplace.community.tips import tips_by
 from marketplace.floors.models import Category
-from marketplace.network.connections import connections_view, network_summary
+from marketplace.network.connections import network_summary
 from marketplace.network.endorsements import endorsements_for
-from marketplace.network.handoffs import my_offers
-from marketplace.network.path import path_view
-from marketplace.taskers.skills import skills_view
 from marketplace.tasks.rebooking import worked_together
 from marketplace.tasks.reviews import reviews_of
 
@@ -70,27 +66,4 @@ def tasker_profile(tasker_id: int):
         network=network,
         endorsements=endorsements,
         rebook=rebook,
-    )
-
-
-@bp.get("/me")
-@web_requires("tasker")
-def me():
-    """A tasker's own page: reputation, skills, network, and the path to better-paid work."""
-    me_id = signed_in().id
-    with unit_of_work() as unit:
-        reputation = public_reputation(unit.session, me_id)
-        skills = skills_view(unit.session, me_id)
-        path = path_view(unit.session, me_id, utcnow())
-        network = connections_view(unit.session, me_id)
-        offers = my_offers(unit.session, me_id)
-        endorsements = endorsements_for(unit.session, me_id)
-    return render_page(
-        "web/me.html",
-        reputation=reputation,
-        skills=skills,
-        path=path,
-        network=network,
-        offers=offers,
-        endorsements=endorsements,
     )
