@@ -81,7 +81,10 @@ def pay_sync(task_id: int):
         abort(400, description="The payment form was incomplete or expired; reload the page and try again.")
     with unit_of_work() as unit:
         own_task(unit.session, task_id)
-    payment = sync_payment(unit_of_work, platform().gateway, task_id)
+    try:
+        payment = sync_payment(unit_of_work, platform().gateway, task_id)
+    except DomainError as exc:  # nothing was started to read back: say so on the task's page
+        return _pay_answer(task_id, False, exc.message)
     ok = payment.status == PaymentStatus.authorized
     return _pay_answer(
         task_id,
