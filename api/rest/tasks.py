@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import timedelta
 
-from flask import g, request
+from flask import g, jsonify, request
 from flask.views import MethodView
 from flask_smorest import abort
 from sqlmodel import col, func, select
@@ -23,6 +23,7 @@ from api.rest.tasks_schemas import (
     CancelSchema,
     CompleteSchema,
     DisputeSchema,
+    NotOpenYetSchema,
     ReviewCreateSchema,
     ReviewSchema,
     RulingSchema,
@@ -41,7 +42,14 @@ from marketplace.taskers.feed import feed, waiting_behind_window
 from marketplace.taskers.reach import reach_view
 from marketplace.tasks.adjustments import approve_adjustment, dispute_adjustment, resolve_dispute
 from marketplace.tasks.client_record import client_records
-from marketplace.tasks.lifecycle import accept_task, cancel_by_client, cancel_by_tasker, complete_task, start_task
+from marketplace.tasks.lifecycle import (
+    NotOpenYet,
+    accept_task,
+    cancel_by_client,
+    cancel_by_tasker,
+    complete_task,
+    start_task,
+)
 from marketplace.tasks.models import Adjustment, Task
 from marketplace.tasks.parties import is_client, may_read_private, may_see
 from marketplace.tasks.posting import TaskDraft, post_task, post_task_idempotently
@@ -125,11 +133,16 @@ def posted_view(task: Task) -> dict:
 
 def waiting_view(session, tasker_id: int, now) -> dict:
     waiting = waiting_behind_window(session, tasker_id, window(), now)
-    if waiting.count:
+    if waiting.count and waiting.higher_tiers_first:
         explanation = (
             f"{waiting.count} task(s) match you but are shown to higher tiers first; the first opens to you at "
             f"{waiting.next_opens_at:%Y-%m-%d %H:%M:%S} UTC. A new tasker sees a task a while after it is priced; "
             "completed tasks and good reviews raise your tier and shorten the wait."
+        )
+    elif waiting.count:  # every tier above theirs waits as long: the wait is everyone's
+        explanation = (
+            f"{waiting.count} task(s) match you but are not open yet: every tasker sees a task a while after it is "
+            f"priced. The first opens to you at {waiting.next_opens_at:%Y-%m-%d %H:%M:%S} UTC."
         )
     else:
         explanation = "Nothing that matches your skills, regions and rates is waiting behind your tier's window."
@@ -238,11 +251,23 @@ def _act(use_case, *args):
 class Accept(MethodView):
     @requires("tasker")
     @blp.response(200, TaskSchema)
-    @blp.alt_response(409, description="Someone else took the task first, or it is no longer open")
+    @blp.alt_response(
+        409,
+        schema=NotOpenYetSchema,
+        description="Someone else took the task first, or it is no longer open; or it is not open to you yet, "
+        "and `opens_at` says when it is",
+    )
+    @blp.alt_response(403, description="The task is not for you: your skills, regions, level or rate do not match it")
     @blp.doc(security=SECURITY)
     def post(self, task_id: int):
-        """Accept a task from your feed. Atomic: exactly one tasker wins, the rest get a 409"""
-        return _act(accept_task, task_id, window())
+        """Accept a task from your feed. Atomic: exactly one tasker wins, the rest get a 409. A task
+        that matches you but is still behind your tier's window is a 409 with `opens_at`, the moment
+        it opens to you (the message gives it on the region's clock)"""
+        try:
+            return _act(accept_task, task_id, window())
+        except NotOpenYet as exc:
+            body = {"code": 409, "status": "Conflict", "message": exc.message, "opens_at": exc.opens_at}
+            return jsonify(NotOpenYetSchema().dump(body)), 409
 
 
 @blp.route("/<int:task_id>/decline")

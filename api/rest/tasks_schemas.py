@@ -121,7 +121,11 @@ class ClientRecordSchema(ApiSchema):
     display_name = fields.String()
     member_since = fields.AwareDateTime()
     rating = fields.Float(
-        metadata={"description": "Taskers' revealed ratings: (5 x 4.0 + sum) / (5 + reviews), as for taskers"}
+        allow_none=True,
+        metadata={
+            "description": "Taskers' revealed ratings: (5 x 4.0 + sum) / (5 + reviews), as for taskers; "
+            "null until a review is revealed (no reviews yet)"
+        },
     )
     reviews = fields.Integer(metadata={"description": "Revealed reviews by taskers"})
     tasks_completed = fields.Integer()
@@ -229,14 +233,34 @@ class TaskListArgsSchema(ApiSchema):
 
 
 class WaitingSchema(ApiSchema):
-    count = fields.Integer(metadata={"description": "Tasks that match you but are still shown to higher tiers first"})
+    count = fields.Integer(metadata={"description": "Tasks that match you but whose tier's window has not passed"})
     next_opens_at = fields.AwareDateTime(allow_none=True, metadata={"description": "When the first opens to you"})
     windows = fields.Dict(
         keys=fields.String(),
         values=fields.Integer(),
         metadata={"description": "Per category: seconds after pricing before you see a task (your tier's window)"},
     )
+    higher_tiers_first = fields.Boolean(
+        metadata={
+            "description": "Whether a higher tier sees some of these tasks before you; false when the wait is "
+            "everyone's (you are at the top tier, or every tier above yours waits as long)"
+        }
+    )
     explanation = fields.String()
+
+
+class NotOpenYetSchema(ApiSchema):
+    code = fields.Integer()
+    status = fields.String()
+    message = fields.String(metadata={"description": "Why, with the time it opens to you on the region's clock"})
+    opens_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={
+            "description": "When the task opens to you (it matches you, but your tier's window has not passed); "
+            "absent when the task was taken or closed"
+        },
+    )
+    errors = fields.Dict()
 
 
 class TaskPageSchema(ApiSchema):

@@ -16,7 +16,7 @@ from marketplace.db import UnitOfWork
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.floors.zones import UTC, label, zone_of
 from marketplace.network.handoffs import close_open_offers
-from marketplace.taskers.feed import is_open_to
+from marketplace.taskers.feed import is_open_to, opens_to_you_at
 from marketplace.taskers.levels import Window
 from marketplace.tasks.models import Adjustment, Task, TaskStatus
 from marketplace.tasks.quotes import quote_dict, quotes_of, save_quote, task_rule
@@ -67,15 +67,33 @@ def _held_by(session: Session, task_id: int, tasker_id: int) -> Task:
     return task
 
 
+class NotOpenYet(Conflict):
+    """The task matches the tasker, but their tier's window has not passed: it opens at `opens_at`."""
+
+    def __init__(self, message: str, opens_at: datetime):
+        super().__init__(message)
+        self.opens_at = opens_at
+
+
 def accept_task(uow: UnitOfWork, tasker: User, task_id: int, window: Window) -> Task:
     """Exactly one tasker wins: the UPDATE only matches while the task is still `priced`, and the
-    database lets one transaction through; everyone else sees no row changed and gets a 409."""
+    database lets one transaction through; everyone else sees no row changed and gets a 409.
+    A task for this tasker whose tier's window has not passed is refused with the moment it opens
+    to them (NotOpenYet); one that is not for them at all (skills, regions, level, rate) is Forbidden."""
     session = uow.session
     task = get_task(session, task_id)
     now = utcnow()
     if not allowed(task.status, Action.accept):
         raise Conflict(f"Task {task_id} is no longer open (it is {task.status}).")
     if not is_open_to(session, tasker.id, task_id, window, now, unclaimed=False):
+        waiting = opens_to_you_at(session, tasker.id, task_id, window, now)
+        if waiting is not None:  # for them, but not yet: say when, on the region's clock
+            first = " (higher tiers see it first)" if waiting.higher_tiers_first else ""
+            raise NotOpenYet(
+                f"Task {task_id} is not open to you yet: it opens to you at "
+                f"{label(waiting.opens_at, zone_of(session, task.region))}{first}.",
+                waiting.opens_at,
+            )
         raise Forbidden(
             f"Task {task_id} is not open to you: check your skills, regions, level and rate "
             "against your feed of open tasks."

@@ -95,7 +95,13 @@ def test_priority_window_gives_elite_taskers_earlier_sight(api):
         uow.commit()
     task_id = priced(api, client)
     assert feed_ids(api, elite) == [task_id] and feed_ids(api, newcomer) == []
-    assert api.client.post(f"/api/v1/tasks/{task_id}/accept", headers=api.headers(newcomer)).status_code == 403
+    # Too early for the newcomer: a 409 with the moment it opens to them, never "not for you".
+    early = api.client.post(f"/api/v1/tasks/{task_id}/accept", headers=api.headers(newcomer))
+    assert early.status_code == 409 and "opens to you at" in early.json["message"], early.json
+    assert "CDT" in early.json["message"] or "CST" in early.json["message"]  # Springfield's clock
+    assert "higher tiers see it first" in early.json["message"]
+    opens_at = datetime.fromisoformat(early.json["opens_at"])
+    assert timedelta(seconds=175) < opens_at - utcnow() <= timedelta(seconds=180)
 
     def priced_ago(seconds: int) -> None:
         with api.platform.uow() as uow:
@@ -121,6 +127,26 @@ def test_priority_window_gives_elite_taskers_earlier_sight(api):
     assert feed_ids(api, newcomer) == [task_id]
     # Earlier sight, never a lower price: both see the same rate.
     assert api.client.get(f"/api/v1/tasks/{task_id}", headers=api.headers(newcomer)).json["quote"]["rate"] == 2400
+
+
+def test_the_wait_is_said_to_favour_higher_tiers_only_when_one_sees_the_task_sooner(make_platform, sqlite_url):
+    """Every tier waits 120 s: a newcomer waits like everyone, and is not told of higher tiers."""
+    same = (("elite", 120), ("trusted", 120), ("newcomer", 120))
+    platform = seeded(make_platform(sqlite_url, priority_window=same))
+    api = ApiHelper(create_app({"TESTING": True}, platform=platform).test_client(), platform)
+    client, newcomer = api.signup("client"), api.signup("tasker")
+    skills(api, newcomer, {"yard-work": 2400})
+    task_id = priced(api, client)
+    waiting = feed_page(api, newcomer)["waiting"]
+    assert waiting["count"] == 1 and waiting["higher_tiers_first"] is False
+    assert "higher tiers" not in waiting["explanation"] and "every tasker sees a task" in waiting["explanation"]
+    early = api.client.post(f"/api/v1/tasks/{task_id}/accept", headers=api.headers(newcomer))
+    assert early.status_code == 409 and "opens to you at" in early.json["message"]
+    assert "higher tiers" not in early.json["message"] and early.json["opens_at"]
+    # A task that is not for them at all keeps the refusal that says so, without a time.
+    elsewhere = priced(api, client, region="seattle")
+    refused = api.client.post(f"/api/v1/tasks/{elsewhere}/accept", headers=api.headers(newcomer))
+    assert refused.status_code == 403 and "opens_at" not in refused.json
 
 
 def test_a_tasker_cancelling_reopens_the_task_and_costs_reliability(open_api):
