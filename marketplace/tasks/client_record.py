@@ -1,6 +1,6 @@
 """A client's public record, as taskers see it beside every task in their feed and at
 `GET /api/v1/clients/{id}`: when they joined, their rating from taskers (revealed reviews only, a
-Bayesian average as for taskers), tasks completed, how many taskers have worked for
+Bayesian average as for taskers; none until a review is revealed), tasks completed, how many taskers have worked for
 them, cancellations inside the 24 hours before a start (with a tasker holding the task),
 adjustments they disputed and how operators ruled; and, for a tasker with connections, how many of
 those connections have worked for this client, and what those of them who reviewed the client
@@ -98,7 +98,8 @@ def client_records(session: Session, client_ids: list[int], viewer: User | None)
             "client_id": client_id,
             "display_name": user.display_name or "A client",
             "member_since": user.created_at,
-            "rating": ratings[client_id][0],
+            # No rating without a review: the prior alone would read as a real 4.0.
+            "rating": ratings[client_id][0] if ratings[client_id][1] else None,
             "reviews": ratings[client_id][1],
             "tasks_completed": completed.get(client_id, 0),
             "taskers_worked_for_them": len(worked[client_id]),

@@ -22,6 +22,7 @@ def test_the_feed_carries_each_clients_record(make_platform, sqlite_url):
     assert record["client_id"] == client["id"] and record["tasks_completed"] == 0
     assert record["member_since"].endswith("+00:00") and record["your_connections_who_worked_for_them"] == 0
     assert "email" not in record and "address" not in record
+    assert (record["rating"], record["reviews"]) == (None, 0)  # no reviews yet: no made-up 4.0
     own = api.client.get(f"/api/v1/tasks/{task_id}", headers=api.headers(client)).json
     assert own["client_record"] is None
     url = f"/api/v1/clients/{client['id']}"

@@ -82,7 +82,7 @@ def test_the_record_counts_what_taskers_need_to_know(market):
         "your_connections_reviews",
     }
     assert record["your_connections_reviews"] == [] and as_operator["your_connections_reviews"] is None
-    assert (record["rating"], record["reviews"]) == (4.0, 0)  # the prior, until a review is revealed
+    assert (record["rating"], record["reviews"]) == (None, 0)  # no rating until a review is revealed
     # Bob reviews the client; hidden until the client's review of Bob is in too.
     run(platform, review_task, bob, bobs, 2, "Changed the brief twice")
     reveal = Pipeline(platform, ["reviews"])
