@@ -178,10 +178,9 @@ def simulate():
     form = SimulationForm()
     with unit_of_work() as unit:
         names = {c.slug: c.name for c in unit.session.exec(select(Category).order_by(col(Category.name)))}
+        places = {r.slug: r.name for r in unit.session.exec(select(Region).order_by(col(Region.name)))}
         form.category.choices = [("", "every category (one floor for all)")] + list(names.items())
-        form.region.choices = [("", "every region")] + [
-            (r, r) for r in unit.session.exec(select(Region.slug).order_by(col(Region.slug)))
-        ]
+        form.region.choices = [("", "every region")] + list(places.items())
         result, status = None, 200
         if form.validate_on_submit():
             proposal = ProposedFloor(
@@ -201,10 +200,16 @@ def simulate():
         result=result,
         chart=chart(result) if result else None,
         names=names,
+        scope=_scope(names.get(form.category.data or ""), places.get(form.region.data or "")),
         every_category=result is not None and not form.category.data,
         money=format_cents,
         user=signed_in(),
     ), status
+
+
+def _scope(category: str | None, region: str | None) -> str:
+    """What a simulation replayed, in words: "Yard work in Springfield", "every category in Seattle, WA"."""
+    return f"{category or 'every category'} in {region or 'every region'}"
 
 
 def chart(result) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from marketplace.clock import utcnow
@@ -35,10 +36,11 @@ class ProposedFloor:
 def simulate_proposals(
     session: Session, proposals: list[ProposedFloor], days: int, now: datetime | None = None, progress=None
 ) -> Simulation:
-    """Replay the postings of the last `days` days: the floor in force now against the same floor
-    with the proposals applied. (Comparing with the rule each posting was priced with would count
-    earlier floor changes as the proposal's effect.) Raises FloorRuleError for a proposal that could never
-    be published (unknown names, a floor under a legal minimum...)."""
+    """Replay the postings of the last `days` days that a proposal reaches (its category in its
+    region; every posting when one proposal names neither): the floor in force now against the same
+    floor with the proposals applied. (Comparing with the rule each posting was priced with would
+    count earlier floor changes as the proposal's effect.) Raises FloorRuleError for a proposal that
+    could never be published (unknown names, a floor under a legal minimum...)."""
     now = now or utcnow()
     errors: dict[str, list[str]] = {}
     if not 1 <= days <= 366:
@@ -87,8 +89,21 @@ def simulate_proposals(
                 return checked[cache_key]
         return rule
 
-    tasks = session.exec(
-        select(Task).where(col(Task.posted_at) >= now - timedelta(days=days)).order_by(col(Task.posted_at))
-    )
+    query = select(Task).where(col(Task.posted_at) >= now - timedelta(days=days))
+    if all(p.category is not None or p.region is not None for p in proposals):
+        # Only the postings a proposal reaches: a change to one category in one region is judged on
+        # that category's postings there, never diluted (or padded) with the rest of the market.
+        query = query.where(or_(*(_reached(p) for p in proposals)))
+    tasks = session.exec(query.order_by(col(Task.posted_at)))
     postings = (Posting(t.category, t.region, t.estimated_minutes, t.offered_rate, t.posted_at) for t in tasks)
     return simulate(postings, old, new, progress)
+
+
+def _reached(p: ProposedFloor):
+    """The SQL condition for the postings `p` applies to (at least one of its two is set)."""
+    conditions = []
+    if p.category is not None:
+        conditions.append(col(Task.category) == p.category)
+    if p.region is not None:
+        conditions.append(col(Task.region) == p.region)
+    return and_(*conditions)

@@ -102,14 +102,14 @@ def test_simulation_page_draws_a_chart(browser, api):
         },
     )
     html = r.get_data(as_text=True)
-    assert r.status_code == 200 and "<svg" in html and "1 postings replayed" in html
+    assert r.status_code == 200 and "<svg" in html and "1 posting of Yard work in Springfield replayed" in html
     assert 'class="bar-client"' in html and "7.20 USD" in html  # 2880 -> 3600
     assert ">Yard work</text>" in html and "every</em> category" not in html
     lower = browser.post(  # a cut: the negative labels sit right of the axis, clear of the names
         "/console/simulate",
         data={"region": "springfield", "hourly_floor": "2000", "days": "7", "csrf_token": token},
     ).get_data(as_text=True)
-    assert "every</em> category" in lower and "-" in lower.split("postings replayed")[1]
+    assert "every</em> category" in lower and "-" in lower.split("replayed (the last")[1]
     axis = int(lower.split('<line x1="')[1].split('"')[0])
     labels = [int(t.split('"')[0]) for t in lower.split('<text x="')[1:] if "USD" in t.split("</text>")[0]]
     assert labels and min(labels) > axis

@@ -113,16 +113,24 @@ def test_simulation_replays_recent_postings_old_against_new(client, api):
         json={"days": 7, "changes": [{"category": "yard-work", "region": "springfield", "hourly_floor": 3000}]},
     )
     assert r.status_code == 200, r.json
-    assert r.json["postings"] == 4
+    assert r.json["postings"] == 3  # only the postings the change reaches: yard work in Springfield
     rows = {row["category"]: row for row in r.json["categories"]}
-    yard, mounting = rows["yard-work"], rows["mounting"]
+    assert set(rows) == {"yard-work"}
+    yard = rows["yard-work"]
     assert (yard["postings"], yard["affected"]) == (3, 3)
     # 30 and 60 minutes bill one hour, 95 bills 105 minutes: subtotal +600, +600, +1050.
     assert yard["payout_delta_total"] == 600 + 600 + 1050
     # Totals: one hour 2880 -> 3600 (twice); 105 minutes 5040 -> 5250 + 788 + 263 = 6301.
     assert yard["client_delta_total"] == 720 + 720 + 1261
     assert yard["client_delta_avg"] == round(2701 / 3) and yard["payout_delta_avg"] == 750
-    assert mounting["affected"] == 0 and mounting["client_delta_total"] == 0
+    everywhere = client.post(  # a change that names no category reaches every category in its region
+        "/api/v1/floors/simulate",
+        headers=api_headers(op),
+        json={"days": 7, "changes": [{"region": "springfield", "hourly_floor": 3000}]},
+    )
+    assert everywhere.status_code == 200 and everywhere.json["postings"] == 4
+    reached = {row["category"]: row["postings"] for row in everywhere.json["categories"]}
+    assert reached == {"mounting": 1, "yard-work": 3}
     bad = client.post(
         "/api/v1/floors/simulate",
         headers=api_headers(op),
