@@ -40,7 +40,15 @@ CONSUMER_GROUPS: dict[str, tuple[str, ...]] = {
     "network": ("community.activity",),
     "reviews": ("reviews.submitted",),
     "market": ("tasks.priced", "tasks.lifecycle", "payments.events", "tips.activity", "community.activity"),
-    "notifications": ("tasks.priced", "tasks.lifecycle", "payments.events", "reviews.submitted", "messages"),
+    "notifications": (
+        "tasks.priced",
+        "tasks.lifecycle",
+        "payments.events",
+        "reviews.submitted",
+        "messages",
+        "community.activity",
+        "tips.activity",
+    ),
 }
 
 DLQ_SUFFIX = ".dlq"

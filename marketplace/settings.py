@@ -90,6 +90,9 @@ class Settings:
     market_fill_rate_alert: float = 0.5
     market_alert_days: int = 7
     digest_hour: int = 7  # UTC: when each day's digest of the kinds a user asked for that way goes out
+    # "A task in your feed" emails (off unless a tasker asks for them): at most this many a tasker
+    # a day (UTC); the last one says so, and the tasks after it wait in the feed.
+    feed_emails_per_day: int = 10
     # Webhooks go to public addresses only (SSRF); tests let loopback (and plain http there) through.
     webhooks_allow_loopback: bool = False
     webhook_timeout_s: float = 10.0
@@ -152,6 +155,7 @@ class Settings:
             mail_from=env.get("FLOORBOARD_MAIL_FROM") or "Floorboard <no-reply@floorboard.invalid>",
             public_url=(env.get("FLOORBOARD_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
             digest_hour=_hour(env, "FLOORBOARD_DIGEST_HOUR", 7),
+            feed_emails_per_day=min(1000, max(1, _number(env, "FLOORBOARD_FEED_EMAILS_PER_DAY", 10, int))),
             market_too_few_tasks=max(1, _number(env, "FLOORBOARD_MARKET_TOO_FEW_TASKS", 20, int)),
             market_fill_rate_alert=min(1.0, max(0.0, _number(env, "FLOORBOARD_MARKET_FILL_RATE_ALERT", 0.5, float))),
             market_alert_days=min(90, max(1, _number(env, "FLOORBOARD_MARKET_ALERT_DAYS", 7, int))),

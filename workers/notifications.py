@@ -12,7 +12,7 @@ from events.runner import in_transaction
 from events.topics import CONSUMER_GROUPS
 from events.wakeup import waiter
 from marketplace.clock import utcnow
-from marketplace.notifications.announce import announce_available
+from marketplace.notifications.announce import FeedMail, announce_available
 from marketplace.notifications.models import Notification
 from marketplace.notifications.plans import deliver
 from marketplace.notifications.prefs import build_digests
@@ -79,7 +79,8 @@ class Mailer(SendLoop):
 
 
 class WebhookSender(SendLoop):
-    """Announces tasks as they open in subscribed feeds (every `announce_every_s`), and sends due
+    """Announces tasks as they open in feeds (every `announce_every_s`: webhook deliveries to the
+    endpoints that want them, and email rows to the taskers who asked for them), and sends due
     webhook deliveries."""
 
     def __init__(self, platform, idle_s: float = 5.0, announce_every_s: float = 5.0):
@@ -87,13 +88,20 @@ class WebhookSender(SendLoop):
         self.announce_every_s = announce_every_s
         self.announced = float("-inf")
         self.links = SiteLinks(platform.settings.public_url)
+        secret = platform.settings.secret_key
+        # It signs the emails' unsubscribe links: without it the sweep writes webhook rows only.
+        self.mail = FeedMail(self.links, secret, platform.settings.feed_emails_per_day) if secret else None
+        if secret is None:
+            log.warning("webhooks: SECRET_KEY is not set, so no 'task in your feed' email is written")
         bell = waiter(WebhookDelivery.__tablename__, engine=platform.engine)  # rung by commits of deliveries
         super().__init__("webhooks", self.run_once, min(idle_s, announce_every_s), bell=bell)
 
     def run_once(self) -> int:
         s = self.platform.settings
         if time.monotonic() - self.announced >= self.announce_every_s:
-            in_transaction(self.platform.uow, lambda uow: announce_available(uow, s.priority_window, utcnow()))
+            in_transaction(
+                self.platform.uow, lambda uow: announce_available(uow, s.priority_window, utcnow(), self.mail)
+            )
             self.announced = time.monotonic()
         return send_webhooks(self.platform.uow, self.links, s.webhooks_allow_loopback, s.webhook_timeout_s)
 

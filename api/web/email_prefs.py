@@ -1,12 +1,14 @@
-"""The signed-in person's email preferences on the web: per kind, instant, a daily digest, or off
-(account and money mail is shown, locked on). The same rules as `PUT /api/v1/me/notifications`."""
+"""The signed-in person's email preferences on the web: per kind their role may get, instant, a
+daily digest, or off, each with its default (account and money mail is shown, locked on; "a task
+in your feed" is off until turned on, with its daily cap). The same rules as
+`PUT /api/v1/me/notifications`."""
 
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 
-from api.platform import unit_of_work
+from api.platform import platform, unit_of_work
 from api.web.sign_in import signed_in, web_requires
 from api.web.site import bp, render_page
 from marketplace.errors import DomainError
@@ -40,6 +42,7 @@ def email_preferences():
         else:
             flash("The form expired: send it again.")
             status = 400
+    per_day = platform().settings.feed_emails_per_day
     with unit_of_work() as unit:
-        prefs = preferences(unit.session, signed_in().id)
-    return render_page("web/email_prefs.html", status, form=form, prefs=prefs)
+        prefs = preferences(unit.session, signed_in().id, signed_in().role, per_day)
+    return render_page("web/email_prefs.html", status, form=form, prefs=prefs, per_day=per_day)

@@ -1,5 +1,5 @@
-"""Announcing tasks as they open (`task.available` webhooks), at a cost that grows with the tasks
-that open, not with every subscriber's whole feed.
+"""Announcing tasks as they open (`task.available`: webhooks, and emails to the taskers who asked
+for them), at a cost that grows with the tasks that open, not with every subscriber's whole feed.
 
 A task opens to a tasker when it is open to anyone (priced, its hold authorized, not started)
 and that tasker's tier's window for it has passed (a rebooking: at once, to its addressee alone).
@@ -20,14 +20,22 @@ subscribed tasker at once), and one delivery row per endpoint and task, written 
 sweep's own transaction: a restart re-announces nothing, and whatever opened while the sender was
 down is announced at its first sweep, if still open. A tasker who subscribes, or gains a skill or
 a tier, hears of tasks that open from then on; their feed shows the rest.
+
+The emails follow the same rule (`FeedMail`): an email row per tasker and task, written once ever
+(the row's key is (`available:{task_id}`, tasker, email)) in the same transaction, to the taskers
+who turned the kind on (it is off by default: the query starts from their preference rows), each
+at most `per_day` a UTC day. The last of a day says so, with how many more this sweep found; the
+rest wait in the feed, and are never emailed later. Instant rows go to the mailer; digest rows wait
+for the daily digest, like any kind's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, delete, exists, or_, text
+from sqlalchemy import and_, delete, exists, func, or_, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -35,15 +43,30 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from events.sqltypes import UTCDateTime
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork
-from marketplace.notifications.kinds import webhook_body
+from marketplace.notifications.facts import Facts
+from marketplace.notifications.kinds import AVAILABLE, webhook_body
+from marketplace.notifications.kinds.feed import Opening
+from marketplace.notifications.links import Links
+from marketplace.notifications.models import Mode, Notification, NotificationPref
+from marketplace.notifications.plans import email_row, letters_of
 from marketplace.notifications.webhooks import EndpointStatus, WebhookDelivery, WebhookEndpoint
 from marketplace.taskers.feed import taskers_open_to
 from marketplace.taskers.levels import Window
 from marketplace.tasks.models import Task, TaskStatus
 
-KIND = "task.available"
+KIND = AVAILABLE.name
 BATCH = 500  # tasks per set-based query
 NEW_PER_SWEEP = 5_000  # newly open tasks a sweep takes on; the rest are the next sweep's
+
+
+@dataclass(frozen=True)
+class FeedMail:
+    """What the sweep needs to write "a task in your feed" emails: where their links lead, the
+    secret that signs their unsubscribe links, and how many a tasker gets a day at most."""
+
+    links: Links
+    secret: str
+    per_day: int = 10  # settings.feed_emails_per_day
 
 
 class AnnouncedTask(SQLModel, table=True):
@@ -85,10 +108,11 @@ def _body(data: dict) -> str:
     return webhook_body(KIND, data, utcnow())
 
 
-def announce_available(uow: UnitOfWork, window: Window, now: datetime) -> int:
+def announce_available(uow: UnitOfWork, window: Window, now: datetime, mail: FeedMail | None = None) -> int:
     """One sweep: a delivery for each subscribed endpoint and each task that opened to its tasker
-    since the last sweep (and is open now); how many were queued. Sweeps queue behind each other
-    on the cursor's row, so two senders never announce the same opening twice."""
+    since the last sweep (and is open now), and with `mail` an email to each tasker who asked for
+    them (within the day's cap); how many rows were queued. Sweeps queue behind each other on the
+    cursor's row, so two senders never announce the same opening twice."""
     session = uow.session
     cursor, last = _cursor(session, now)
     if last is not None:
@@ -96,11 +120,11 @@ def announce_available(uow: UnitOfWork, window: Window, now: datetime) -> int:
     _forget_moved_on(session, now)
     crossed = _windows_opened(session, window, last, now) if last is not None else []
     fresh = _newly_open(session, now)
-    queued = sum(_announce(session, batch, window, now, None) for batch in _batches([t for t, _, _ in fresh]))
+    queued = sum(_announce(uow, batch, window, now, None, mail) for batch in _batches([t for t, _, _ in fresh]))
     if fresh:
         seen = [{"task_id": t, "priced_at": p, "addressed_to_id": a} for t, p, a in fresh]
         session.connection().execute(AnnouncedTask.__table__.insert(), seen)  # type: ignore[attr-defined]
-    queued += sum(_announce(session, batch, window, now, last) for batch in _batches(crossed))
+    queued += sum(_announce(uow, batch, window, now, last, mail) for batch in _batches(crossed))
     cursor.swept_at = now
     session.add(cursor)
     session.flush()
@@ -159,7 +183,17 @@ def _windows_opened(session: Session, window: Window, last: datetime, now: datet
     return list(session.exec(query.order_by(col(AnnouncedTask.task_id))))
 
 
-def _announce(session: Session, task_ids: list[int], window: Window, now: datetime, opened_after) -> int:
+def _announce(
+    uow: UnitOfWork, task_ids: list[int], window: Window, now: datetime, opened_after, mail: FeedMail | None
+) -> int:
+    """The rows for these tasks: the webhook deliveries, and with `mail` the emails."""
+    queued = _deliveries(uow.session, task_ids, window, now, opened_after)
+    if mail is not None:
+        queued += _emails(uow, task_ids, window, now, opened_after, mail)
+    return queued
+
+
+def _deliveries(session: Session, task_ids: list[int], window: Window, now: datetime, opened_after) -> int:
     """The deliveries for these tasks: one query finds each subscribed endpoint whose tasker the
     task is open to (since `opened_after`, if given), one writes the rows."""
     pairs = taskers_open_to(task_ids, window, now, opened_after).subquery()
@@ -203,6 +237,82 @@ def _announce(session: Session, task_ids: list[int], window: Window, now: dateti
         for task_id, endpoint_id in found
     ]
     return _insert_new(session, WebhookDelivery, rows)
+
+
+def _emails(uow: UnitOfWork, task_ids: list[int], window: Window, now: datetime, opened_after, mail: FeedMail) -> int:
+    """The emails for these tasks: one query finds each tasker who asked for them (instant or in
+    the digest) to whom a task is open (since `opened_after`, if given); then, per tasker, what the
+    day's cap leaves, soonest start first; one query a table reads the rest, one writes the rows."""
+    assert AVAILABLE.default == Mode.off  # so only the taskers with a preference row want them
+    session = uow.session
+    pairs = taskers_open_to(task_ids, window, now, opened_after).subquery()
+    wanted = session.exec(
+        select(pairs.c.id, pairs.c.tasker_id, NotificationPref.mode).join(
+            NotificationPref,
+            and_(
+                col(NotificationPref.user_id) == pairs.c.tasker_id,
+                col(NotificationPref.kind) == KIND,
+                col(NotificationPref.mode).in_([Mode.instant.value, Mode.digest.value]),
+            ),
+        )
+    ).all()
+    if not wanted:
+        return 0
+    taskers = {tasker_id for _, tasker_id, _ in wanted}
+    facts = Facts(session, mail.links)
+    facts.load({task_id for task_id, _, _ in wanted}, set(taskers))
+    at = utcnow()
+    day = datetime.combine(at.date(), time(), tzinfo=timezone.utc)
+    sent_today = dict(
+        session.exec(
+            select(Notification.recipient_id, func.count(col(Notification.id)))
+            .where(
+                col(Notification.kind) == KIND,
+                col(Notification.recipient_id).in_(taskers),
+                col(Notification.created_at) >= day,
+            )
+            .group_by(col(Notification.recipient_id))
+        ).all()
+    )
+    already = set(  # a task that opened again (reopened, or its rebooking lapsed) is emailed once ever
+        session.exec(
+            select(Notification.event_id, Notification.recipient_id).where(
+                col(Notification.event_id).in_({_event_id(task_id) for task_id, _, _ in wanted}),
+                col(Notification.recipient_id).in_(taskers),
+                col(Notification.channel) == "email",
+            )
+        ).all()
+    )
+    by_tasker: dict[int, list[int]] = {}
+    modes: dict[int, Mode] = {}
+    for task_id, tasker_id, mode in wanted:
+        if (_event_id(task_id), tasker_id) not in already:
+            by_tasker.setdefault(tasker_id, []).append(task_id)
+            modes[tasker_id] = Mode(mode)
+    rows = []
+    for tasker_id, found in sorted(by_tasker.items()):
+        user = facts.user(tasker_id)
+        if user is None or not user.email or not user.is_active:
+            continue
+        left = mail.per_day - sent_today.get(tasker_id, 0)
+        found.sort(key=lambda task_id: (_task(facts, task_id).starts_at, task_id))
+        for n, task_id in enumerate(found[: max(0, left)], start=1):
+            last = n == left
+            more = len(found) - n if last else 0
+            opening = Opening(_task(facts, task_id), tasker_id, mail.per_day if last else None, more)
+            for letter in letters_of(facts, KIND, opening):
+                rows.append(email_row(_event_id(task_id), letter, user, modes[tasker_id], mail.links, mail.secret, at))
+    if not rows:
+        return 0
+    if any(row["status"] == "pending" for row in rows):
+        uow.wake_on_commit(Notification.__tablename__)  # the mailer
+    return _insert_new(session, Notification, rows)
+
+
+def _task(facts: Facts, task_id: int) -> Task:
+    task = facts.task(task_id)
+    assert task is not None  # found open by the query above, in this transaction
+    return task
 
 
 def _event_id(task_id: int) -> str:

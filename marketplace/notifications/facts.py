@@ -1,6 +1,6 @@
-"""What a notice reads beside its event: the task, the people, the clock and currency of the task's
-region, and where to send the reader (`Links`). Each row is read once per unit of work, so a batch
-of events about the same people reads them once."""
+"""What a notice reads beside its event: the task, the people, a question, hand-off offers, the
+clock and currency of the task's region, and where to send the reader (`Links`). Each row is read
+once per unit of work, so a batch of events about the same people reads them once."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ from sqlmodel import Session, col, select
 from events.envelope import CloudEvent
 from events.payloads import view_of
 from marketplace.accounts.models import User
-from marketplace.floors.models import Region
+from marketplace.community.models import Question
+from marketplace.floors.models import Category, Region
 from marketplace.floors.zones import label, zone_of
+from marketplace.network.models import HandoffOffer
 from marketplace.notifications.links import Links
-from marketplace.tasks.models import Task
+from marketplace.tasks.models import Task, TaskQuote
 from pricing.money import format_cents
 
 T = TypeVar("T")
@@ -43,18 +45,19 @@ class Facts:
         assert self._links is not None, "a letter needs the Links its entrypoint built"
         return self._links
 
-    def load(self, task_ids: set[int], user_ids: set[int | None]) -> None:
+    def load(self, task_ids: set[int | None], user_ids: set[int | None]) -> None:
         """Read these tasks and people (and the people their tasks name) in one query a table, for
-        a batch of events; the lookups below then find them held."""
+        a batch of events; the lookups below then find them held. A None (an event about no task,
+        or naming nobody) is left out."""
         cache: dict[tuple, Any] = self.session.info.setdefault("notifications", {})
-        wanted = {i for i in task_ids if ("task", i) not in cache}
+        wanted = {i for i in task_ids if i is not None and ("task", i) not in cache}
         for task in self.session.exec(select(Task).where(col(Task.id).in_(wanted))) if wanted else ():
             cache[("task", task.id)] = task
         for task_id in wanted:
             cache.setdefault(("task", task_id), None)
         named = set(user_ids)
-        for task_id in task_ids:
-            task = cache[("task", task_id)]
+        for named_task in wanted | {i for i in task_ids if i is not None}:
+            task = cache[("task", named_task)]
             if task is not None:
                 named |= {task.client_id, task.tasker_id, task.addressed_to_id}
         people = {i for i in named if i is not None and ("user", i) not in cache}
@@ -69,6 +72,33 @@ class Facts:
 
     def task(self, task_id: int) -> Task | None:
         return held(self.session, ("task", task_id), lambda: self.session.get(Task, task_id))
+
+    def payout(self, task_id: int) -> int | None:
+        """What the task pays its tasker, as it was booked (None before it is priced)."""
+        query = select(TaskQuote.payout).where(col(TaskQuote.task_id) == task_id, col(TaskQuote.kind) == "posted")
+        return held(self.session, ("payout", task_id), lambda: self.session.exec(query).first())
+
+    def question(self, question_id: int) -> Question | None:
+        """A question on a board, or None if it is not there or an operator hid it."""
+        found = held(self.session, ("question", question_id), lambda: self.session.get(Question, question_id))
+        return found if found is not None and not found.hidden else None
+
+    def offer(self, offer_id: int) -> HandoffOffer | None:
+        return held(self.session, ("offer", offer_id), lambda: self.session.get(HandoffOffer, offer_id))
+
+    def offers_made_with(self, offer: HandoffOffer) -> list[HandoffOffer]:
+        """The hand-off offers made at once with this one (the same task, tasker and moment: one
+        each to several peers), this one among them, by id."""
+        query = (
+            select(HandoffOffer)
+            .where(
+                col(HandoffOffer.task_id) == offer.task_id,
+                col(HandoffOffer.from_tasker_id) == offer.from_tasker_id,
+                col(HandoffOffer.offered_at) == offer.offered_at,
+            )
+            .order_by(col(HandoffOffer.id))
+        )
+        return held(self.session, ("offers made with", offer.id), lambda: list(self.session.exec(query)))
 
     def user(self, user_id: int | None) -> User | None:
         if user_id is None:
@@ -95,5 +125,16 @@ class Facts:
         return format_cents(cents, self.currency(task.region))
 
     def currency(self, region: str) -> str:
-        found = held(self.session, ("region", region), lambda: self.session.get(Region, region))
+        found = self._region(region)
         return found.currency if found is not None else "USD"
+
+    def region_name(self, region: str) -> str:
+        found = self._region(region)
+        return found.name if found is not None else region
+
+    def category_name(self, category: str) -> str:
+        found = held(self.session, ("category", category), lambda: self.session.get(Category, category))
+        return found.name if found is not None else category
+
+    def _region(self, region: str) -> Region | None:
+        return held(self.session, ("region", region), lambda: self.session.get(Region, region))

@@ -1,4 +1,5 @@
-"""A letter: what an email says (its subject, its lines, the link where its reader acts), and its
+"""A letter: what an email says (its subject, its lines, the link to the page where its reader
+acts, and, in its footer, the API call behind the same thing for people who build apps), and its
 rendering through the Jinja layouts beside this module, a plain-text part and an HTML part (the
 HTML autoescaped).
 
@@ -33,8 +34,11 @@ class Draft:
 
     subject: str
     lines: list[str]
-    link: str | None = None
+    link: str | None = None  # a web page (links.Links), where the reader acts
     link_text: str = "Open it on Floorboard"
+    # For apps: the API call behind the same thing ("GET /api/v1/tasks/12", links.Links.api_*),
+    # shown as text in the footer, never as a link or the action.
+    api: str = ""
 
 
 @dataclass
@@ -45,10 +49,11 @@ class Letter:
     lines: list[str]
     link: str | None = None
     link_text: str = "Open it on Floorboard"
+    api: str = ""
 
     @classmethod
     def to(cls, recipient_id: int, kind: str, draft: Draft) -> Letter:
-        return cls(recipient_id, kind, subject_of(draft.subject), draft.lines, draft.link, draft.link_text)
+        return cls(recipient_id, kind, subject_of(draft.subject), draft.lines, draft.link, draft.link_text, draft.api)
 
 
 def subject_of(text: str) -> str:
@@ -59,15 +64,23 @@ def subject_of(text: str) -> str:
 
 def render(letter: Letter, user: User, unsubscribe_url: str = "") -> tuple[str, str]:
     """(plain text, HTML) for a letter to `user`."""
-    return _render(letter.subject, user.display_name, letter.lines, letter.link, letter.link_text, unsubscribe_url)
+    return _render(
+        letter.subject, user.display_name, letter.lines, letter.link, letter.link_text, letter.api, unsubscribe_url
+    )
 
 
 def kept(letter: Letter, user: User) -> str:
     """What an email row keeps of a letter to `user` to render it when it is sent (JSON): the
-    reader's name as it is now, the lines and the link. The subject and the unsubscribe link are
+    reader's name as it is now, the lines, the link and the API pointer. The subject and the unsubscribe link are
     columns of their own."""
     return orjson.dumps(
-        {"name": user.display_name, "lines": letter.lines, "link": letter.link, "link_text": letter.link_text}
+        {
+            "name": user.display_name,
+            "lines": letter.lines,
+            "link": letter.link,
+            "link_text": letter.link_text,
+            "api": letter.api,
+        }
     ).decode()
 
 
@@ -79,12 +92,15 @@ def render_row(row: Notification) -> tuple[str, str, str]:
     if not row.letter:
         return subject, row.text_body, row.html_body
     said = orjson.loads(row.letter)
-    text, html = _render(subject, said["name"], said["lines"], said["link"], said["link_text"], row.unsubscribe_url)
+    api = said.get("api", "")  # rows kept before letters named the API
+    text, html = _render(
+        subject, said["name"], said["lines"], said["link"], said["link_text"], api, row.unsubscribe_url
+    )
     return subject, text, html
 
 
 def _render(
-    subject: str, name: str, lines: list[str], link: str | None, link_text: str, unsubscribe_url: str
+    subject: str, name: str, lines: list[str], link: str | None, link_text: str, api: str, unsubscribe_url: str
 ) -> tuple[str, str]:
     context = {
         "subject": subject,
@@ -92,6 +108,7 @@ def _render(
         "lines": lines,
         "link": link,
         "link_text": link_text,
+        "api": api,
         "unsubscribe_url": unsubscribe_url,
     }
     return _TEXT.render(context), _HTML.render(context)

@@ -13,16 +13,18 @@ unique (event, recipient, channel) key stands behind it. Sending is the mailer's
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from sqlmodel import Session
 
 from events.envelope import CloudEvent
+from marketplace.accounts.models import User
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork
 from marketplace.notifications.facts import Facts
-from marketplace.notifications.kinds import MONEY, emailed_about
+from marketplace.notifications.kinds import KINDS, MONEY, emailed_about
 from marketplace.notifications.letters import Letter, kept, render
 from marketplace.notifications.links import Links
 from marketplace.notifications.models import DeliveryStatus, Mode, Notification
@@ -31,30 +33,47 @@ from marketplace.notifications.prefs import modes_of, unsubscribe_token
 __all__ = ["Letter", "deliver", "plan", "render"]  # Letter and render: as webhook_sender imports them
 
 # The people an event's payload may name, read with the batch.
-PEOPLE = ("client_id", "tasker_id", "to_tasker_id", "from_tasker_id", "addressed_to_id", "sender_id", "recipient_id")
+PEOPLE = (
+    "client_id",
+    "tasker_id",
+    "to_tasker_id",
+    "from_tasker_id",
+    "addressed_to_id",
+    "sender_id",
+    "recipient_id",
+    "other_id",
+    "endorser_id",
+    "endorsee_id",
+    "author_id",
+)
 
 
 def plan(session: Session, event: CloudEvent, links: Links) -> list[Letter]:
-    """The letters an event calls for (none for most events of a shared topic, or for a task that
-    is not there)."""
+    """The letters an event calls for (none for most events of a shared topic, or for what the
+    event is about when it is not there)."""
     if not emailed_about(event.type):
         return []
     facts = Facts(session, links)
     return _letters(facts, event, facts.view(event))
 
 
-def _letters(facts: Facts, event: CloudEvent, view: Any) -> list[Letter]:
-    kinds = emailed_about(event.type)
-    task = facts.task(view.task_id)
-    if task is None:
+def letters_of(facts: Facts, kind_name: str, view: Any) -> list[Letter]:
+    """The letters one kind writes for a view (an event's, or a sweep's): to each reader it names,
+    about what its `about` finds (nothing if that is gone)."""
+    kind = KINDS[kind_name]
+    assert kind.hears is not None and kind.letter is not None, f"{kind_name} is not emailed"
+    about = kind.about(view, facts)
+    if about is None:
         return []
-    letters = []
-    for kind in kinds:
-        assert kind.hears is not None and kind.letter is not None  # emailed
-        for reader, user_id in kind.hears(view, task, facts).items():
-            if user_id is not None:
-                letters.append(Letter.to(user_id, kind.name, kind.letter(view, task, facts, reader)))
-    return letters
+    return [
+        Letter.to(user_id, kind.name, kind.letter(view, about, facts, reader))
+        for reader, user_id in kind.hears(view, about, facts).items()
+        if user_id is not None
+    ]
+
+
+def _letters(facts: Facts, event: CloudEvent, view: Any) -> list[Letter]:
+    return [letter for kind in emailed_about(event.type) for letter in letters_of(facts, kind.name, view)]
 
 
 def deliver(uow: UnitOfWork, event: CloudEvent, links: Links, secret: str) -> None:
@@ -83,7 +102,7 @@ class _Emails:
             return
         facts = Facts(session, self.links)
         views = [facts.view(e) for e in events]
-        facts.load({v.task_id for v in views}, {getattr(v, name, None) for v in views for name in PEOPLE})
+        facts.load({getattr(v, "task_id", None) for v in views}, {getattr(v, n, None) for v in views for n in PEOPLE})
         letters = [
             (event, letter)
             for event, view in zip(events, views, strict=True)
@@ -95,34 +114,40 @@ class _Emails:
             user = facts.user(letter.recipient_id)
             if user is None or not user.email or not user.is_active:
                 continue
-            mode = modes.get((user.id, letter.kind), Mode.instant)
+            mode = modes.get((user.id, letter.kind), KINDS[letter.kind].default)
             if mode == Mode.off:
                 continue
-            unsubscribe_url = ""
-            if letter.kind not in MONEY:
-                unsubscribe_url = self.links.unsubscribe(_token(self.secret, user.id, letter.kind))
             if mode == Mode.instant:
                 self.uow.wake_on_commit(Notification.__tablename__)  # the mailer
             self.uow.stage(
                 Notification.__table__,  # type: ignore[attr-defined]  # SQLModel sets it on table classes
-                {
-                    "event_id": event.id,
-                    "recipient_id": user.id,
-                    "channel": "email",
-                    "kind": letter.kind,
-                    "to_address": user.email,
-                    "subject": letter.subject,
-                    "text_body": "",  # rendered when sent (letters.render_row)
-                    "html_body": "",
-                    "letter": kept(letter, user),
-                    "status": (DeliveryStatus.digest if mode == Mode.digest else DeliveryStatus.pending).value,
-                    "attempts": 0,
-                    "unsubscribe_url": unsubscribe_url,
-                    "next_attempt_at": now,
-                    "last_error": "",
-                    "created_at": now,
-                },
+                email_row(event.id, letter, user, mode, self.links, self.secret, now),
             )
+
+
+def email_row(
+    event_id: str, letter: Letter, user: User, mode: Mode, links: Links, secret: str, now: datetime
+) -> dict[str, Any]:
+    """The email row of a letter to `user` (instant: pending for the mailer; digest: kept for the
+    daily digest), as the notifications table takes it. It keeps the letter, rendered when sent."""
+    unsubscribe_url = "" if letter.kind in MONEY else links.unsubscribe(_token(secret, user.id, letter.kind))
+    return {
+        "event_id": event_id,
+        "recipient_id": user.id,
+        "channel": "email",
+        "kind": letter.kind,
+        "to_address": user.email,
+        "subject": letter.subject,
+        "text_body": "",  # rendered when sent (letters.render_row)
+        "html_body": "",
+        "letter": kept(letter, user),
+        "status": (DeliveryStatus.digest if mode == Mode.digest else DeliveryStatus.pending).value,
+        "attempts": 0,
+        "unsubscribe_url": unsubscribe_url,
+        "next_attempt_at": now,
+        "last_error": "",
+        "created_at": now,
+    }
 
 
 @lru_cache(maxsize=65_536)

@@ -1,7 +1,9 @@
 """Email preferences per user and kind (instant, a daily digest, or off), one-click unsubscribe
 tokens, and the daily digest.
 
-Account and money mail (a charge, a refund, a payout) cannot be switched off. An unsubscribe token
+A kind nobody chose for is as its registry entry says (`Kind.default`): instant for most, off for
+"a task in your feed", which a tasker turns on (and which comes at most `feed_emails_per_day` a
+day). Account and money mail (a charge, a refund, a payout) cannot be switched off. An unsubscribe token
 is signed with the app's secret and names one user and one kind: it switches off that kind for that
 user, and nothing else, with no sign-in. The digest is built once a day per user, at the hour set
 (UTC), from the rows kept for it: its own row's key is (user, day), so a re-run never sends it twice.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
+import orjson
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session, col, select
 
@@ -19,6 +22,7 @@ from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork, insert_if_absent
 from marketplace.errors import Invalid, NotFound
 from marketplace.notifications.kinds import EMAILED, MONEY
+from marketplace.notifications.kinds.feed import KIND as FEED_KIND
 from marketplace.notifications.models import DeliveryStatus, Mode, Notification, NotificationPref
 
 # What each kind is, in the words of the preferences page (the registry's emailed kinds, in its
@@ -26,17 +30,23 @@ from marketplace.notifications.models import DeliveryStatus, Mode, Notification,
 KINDS: dict[str, str] = {name: kind.label for name, kind in EMAILED.items()}
 MONEY_KINDS = MONEY
 DIGEST_HOUR = 7  # the default of settings.digest_hour (UTC)
+FEED_EMAILS_PER_DAY = 10  # the default of settings.feed_emails_per_day
+
+
+def default_mode(kind: str) -> Mode:
+    """How someone who chose nothing hears of a kind (the registry's `Kind.default`)."""
+    return EMAILED[kind].default
 
 
 def mode_of(session: Session, user_id: int, kind: str) -> Mode:
     row = session.get(NotificationPref, (user_id, kind))
-    mode = Mode(row.mode) if row is not None else Mode.instant
+    mode = Mode(row.mode) if row is not None else default_mode(kind)
     return Mode.instant if kind in MONEY_KINDS and mode == Mode.off else mode
 
 
 def modes_of(session: Session, user_ids: set[int]) -> dict[tuple[int, str], Mode]:
-    """The modes these users chose, by (user, kind), in one read; a kind not there is instant (and
-    money kinds stay on)."""
+    """The modes these users chose, by (user, kind), in one read; a kind not there is as its
+    default (`default_mode`), and money kinds stay on."""
     if not user_ids:
         return {}
     rows = session.exec(select(NotificationPref).where(col(NotificationPref.user_id).in_(user_ids))).all()
@@ -46,11 +56,45 @@ def modes_of(session: Session, user_ids: set[int]) -> dict[tuple[int, str], Mode
     }
 
 
-def preferences(session: Session, user_id: int) -> list[dict]:
-    return [
-        {"kind": kind, "label": label, "mode": mode_of(session, user_id, kind), "locked": kind in MONEY_KINDS}
-        for kind, label in KINDS.items()
-    ]
+def note(kind: str, per_day: int = FEED_EMAILS_PER_DAY) -> str:
+    """What a person should know of a kind beside its label (empty for most)."""
+    if kind == FEED_KIND:
+        return (
+            f"At most {per_day} a day: the last one says so, and the tasks that open after it wait in "
+            "your feed. In the daily digest, they come together in one email."
+        )
+    if kind in MONEY_KINDS:
+        return "Account and money emails always come."
+    return ""
+
+
+def preferences(
+    session: Session, user_id: int, role: str | None = None, per_day: int = FEED_EMAILS_PER_DAY
+) -> list[dict]:
+    """Each kind a person of `role` may get (every kind if None), as they chose it or as its
+    default, with the default and a note (`per_day`: settings.feed_emails_per_day)."""
+    chosen = {
+        row.kind: Mode(row.mode)
+        for row in session.exec(select(NotificationPref).where(col(NotificationPref.user_id) == user_id))
+    }
+    shown = []
+    for kind, label in KINDS.items():
+        if role is not None and not EMAILED[kind].concerns(role):
+            continue
+        mode = chosen.get(kind, default_mode(kind))
+        if kind in MONEY_KINDS and mode == Mode.off:
+            mode = Mode.instant
+        shown.append(
+            {
+                "kind": kind,
+                "label": label,
+                "mode": mode,
+                "default": default_mode(kind),
+                "locked": kind in MONEY_KINDS,
+                "note": note(kind, per_day),
+            }
+        )
+    return shown
 
 
 def set_preferences(uow: UnitOfWork, user_id: int, modes: dict[str, str]) -> list[dict]:
@@ -129,8 +173,12 @@ def build_digests(uow: UnitOfWork, now: datetime, hour: int = DIGEST_HOUR) -> in
         if user is None:
             continue
         day = f"{due_at:%Y-%m-%d}"
-        text = "\n".join(f"- {r.subject}" for r in rows)
-        html = "".join(f"<li>{_escape(r.subject)}</li>" for r in rows)
+        items = [(r.subject, _link_of(r)) for r in rows]
+        text = "\n".join(f"- {subject}" + (f"\n  {link}" if link else "") for subject, link in items)
+        html = "".join(
+            f'<li><a href="{_escape(link)}">{_escape(subject)}</a></li>' if link else f"<li>{_escape(subject)}</li>"
+            for subject, link in items
+        )
         written += insert_if_absent(
             session,
             Notification,
@@ -154,6 +202,13 @@ def build_digests(uow: UnitOfWork, now: datetime, hour: int = DIGEST_HOUR) -> in
             session.add(row)
     session.flush()
     return written
+
+
+def _link_of(row: Notification) -> str:
+    """The page a kept letter links to (empty for a row written out in full)."""
+    if not row.letter:
+        return ""
+    return str(orjson.loads(row.letter).get("link") or "")
 
 
 def _escape(text: str) -> str:

@@ -236,7 +236,7 @@ class _Deliveries:
         del session.info[_Deliveries]  # a later event in this unit of work starts a new batch
         facts = Facts(session)
         views = {event.id: facts.view(event) for event in self.events.values()}
-        facts.load({view.task_id for view in views.values()}, set())
+        facts.load({getattr(view, "task_id", None) for view in views.values()}, set())
         wanted = []  # (event, kind, tasker)
         for event in self.events.values():
             for kind in webhooks_about(event.type):

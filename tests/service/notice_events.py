@@ -8,6 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 from events.contracts import decode, encode
 from events.envelope import CloudEvent
+from marketplace.community.models import Question
+from marketplace.network.models import HandoffOffer, OfferStatus
 from marketplace.tasks.models import Task
 
 AT = datetime(2031, 5, 1, 9, tzinfo=timezone.utc)
@@ -47,8 +49,30 @@ def a_task(uow, client: int, tasker: int, **changes) -> int:
     return task.id
 
 
-def events(task_id: int, client: int, ann: int, bob: int) -> list[CloudEvent]:
-    """Ann holds the task; Bob is her peer. Each event is encoded and decoded, as consumers read it."""
+def a_network(uow, task_id: int, ann: int, bob: int) -> tuple[int, int]:
+    """What the network notices look up: Ann's offer of the task to Bob, which lapsed unanswered,
+    and a question Ann asked on the yard-work board; (the offer's id, the question's id)."""
+    offer = HandoffOffer(
+        task_id=task_id,
+        from_tasker_id=ann,
+        to_tasker_id=bob,
+        status=OfferStatus.lapsed,
+        offered_at=AT - timedelta(hours=6),
+        expires_at=AT,
+        decided_at=AT,
+        reason="Nobody answered in time.",
+    )
+    question = Question(
+        category="yard-work", author_id=ann, title="Leaf blower or rake?", body_markdown="Which?", body_html="<p>?</p>"
+    )
+    uow.session.add_all([offer, question])
+    uow.session.flush()
+    return offer.id, question.id
+
+
+def events(task_id: int, client: int, ann: int, bob: int, offer_id: int = 4, question_id: int = 1) -> list[CloudEvent]:
+    """Ann holds the task; Bob is her peer (`offer_id`: Ann's offer of it to Bob; `question_id`:
+    Ann's question, which Bob answers). Each event is encoded and decoded, as consumers read it."""
     held = {"task_id": task_id, "client_id": client, "tasker_id": ann, "category": "yard-work", "region": "springfield"}
     lifecycle = {**held, "at": AT}
     adjustment = {**lifecycle, "minutes_worked": 90, "reason": "big", "booked": QUOTE, "claimed": CLAIMED}
@@ -74,9 +98,24 @@ def events(task_id: int, client: int, ann: int, bob: int) -> list[CloudEvent]:
         ),
         (
             "task.handoff_offered",
-            {**lifecycle, "offer_id": 4, "to_tasker_id": bob, "expires_at": AT + timedelta(hours=5)},
+            {**lifecycle, "offer_id": offer_id, "to_tasker_id": bob, "expires_at": AT + timedelta(hours=5)},
         ),
-        ("task.handed_off", {**lifecycle, "tasker_id": bob, "offer_id": 4, "from_tasker_id": ann, "late": False}),
+        *(
+            (
+                "task.handed_off",
+                {**lifecycle, "tasker_id": bob, "offer_id": offer_id, "from_tasker_id": ann, "late": late},
+            )
+            for late in (False, True)
+        ),
+        (
+            "task.handoff_declined",
+            {**lifecycle, "offer_id": offer_id, "to_tasker_id": bob, "reason": "Away that week"},
+        ),
+        ("task.handoff_declined", {**lifecycle, "offer_id": offer_id, "to_tasker_id": bob, "reason": "Declined."}),
+        (
+            "task.handoff_lapsed",
+            {**lifecycle, "offer_id": offer_id, "to_tasker_id": bob, "reason": "Nobody answered in time."},
+        ),
         *(
             (
                 "task.rebooking_closed",
@@ -96,6 +135,25 @@ def events(task_id: int, client: int, ann: int, bob: int) -> list[CloudEvent]:
                 | {"masked": False, "at": AT},
             )
             for i, (by, to) in enumerate(((client, ann), (ann, client)), start=1)
+        ),
+        ("connection.requested", {"tasker_id": bob, "other_id": ann, "at": AT}),
+        ("connection.accepted", {"tasker_id": ann, "other_id": bob, "at": AT}),
+        (
+            "endorsement.given",
+            {"endorsement_id": 9, "endorser_id": bob, "endorsee_id": ann, "category": "yard-work", "at": AT}
+            | {"text": "Tidy & <quick>", "endorser_tier": "trusted", "endorser_completed": 12, "mentor_cap": 3},
+        ),
+        (
+            "endorsement.given",
+            {"endorsement_id": 10, "endorser_id": bob, "endorsee_id": ann, "category": "yard-work", "at": AT}
+            | {"text": "", "endorser_tier": "newcomer", "endorser_completed": 1, "mentor_cap": 3},
+        ),
+        *(
+            (
+                "answer.posted",
+                {"answer_id": i, "question_id": question_id, "category": "yard-work", "author_id": by, "at": AT},
+            )
+            for i, by in ((1, bob), (2, ann))  # Ann answering her own question hears nothing
         ),
         *(
             (

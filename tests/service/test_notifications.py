@@ -76,7 +76,8 @@ def test_each_step_tells_the_people_concerned_once(market):
     assert "<b>Side gate</b>" in text
     assert "&lt;b&gt;Side gate&lt;/b&gt;" in html and "<b>" not in html
     assert message.to_address == "ann@example.test" and message.status == "pending"
-    assert f"{platform.settings.public_url}/api/v1/tasks/{task_id}/messages" in text
+    assert f"Answer: {platform.settings.public_url}/work/{task_id}#conversation" in text  # a page, signed in
+    assert f"For apps: GET /api/v1/tasks/{task_id}/messages" in text
 
 
 def test_a_tasker_giving_a_task_back_tells_the_client(market):

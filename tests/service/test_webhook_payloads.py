@@ -20,7 +20,7 @@ from marketplace.notifications.announce import announce_available
 from marketplace.notifications.kinds import WEBHOOKS
 from marketplace.notifications.webhooks import WebhookDelivery, WebhookEndpoint, deliver_event, new_secret
 from marketplace.settings import PROJECT_DIR
-from tests.service.notice_events import a_task, events
+from tests.service.notice_events import a_network, a_task, events
 from tests.service.test_task_use_cases import priced_and_booked
 from tests.support import NO_WINDOW
 
@@ -71,8 +71,9 @@ def test_every_kinds_delivery_is_its_public_payload_and_validates_against_its_sc
     booked = priced_and_booked(market)  # open to both taskers: the sweep announces it
     with platform.uow() as uow:
         task_id = a_task(uow, people["client"], people["ann"])
+        offer_id, question_id = a_network(uow, task_id, people["ann"], people["bob"])
         uow.commit()
-    made = events(task_id, people["client"], people["ann"], people["bob"])
+    made = events(task_id, people["client"], people["ann"], people["bob"], offer_id, question_id)
     with platform.uow() as uow:
         for event in made:
             deliver_event(uow, event)

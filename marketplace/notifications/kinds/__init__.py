@@ -9,37 +9,34 @@ from typing import Any
 
 import orjson
 
-from marketplace.notifications.kinds import messages, network, payments, reviews, tasks
-from marketplace.notifications.kinds.kind import Kind, Webhook
-from marketplace.tasks.models import Task
+from marketplace.notifications.kinds import community, messages, network, payments, reviews, tasks
+from marketplace.notifications.kinds.feed import AVAILABLE, available_payload
+from marketplace.notifications.kinds.kind import Kind
 
-
-def available_payload(task: Task) -> dict[str, Any]:
-    """What a `task.available` delivery says of a task that opened in a tasker's feed: its public
-    fields (never the address or access notes)."""
-    return {
-        "task_id": task.id,
-        "title": task.title,
-        "category": task.category,
-        "region": task.region,
-        "area": task.area,
-        "starts_at": task.starts_at,
-        "estimated_minutes": task.estimated_minutes,
-    }
-
-
-# No event: the announcer's sweep finds the tasks that opened to each subscribed tasker, and its
-# "view" is the task itself.
-AVAILABLE: Kind[Any] = Kind(
-    "task.available",
-    "A task opens to you in your feed (when your tier's window opens for it)",
-    None,
-    webhook=Webhook(to=lambda task, f: None, data=lambda task, f: available_payload(task)),
-)
+__all__ = [
+    "AVAILABLE",
+    "EMAILED",
+    "KINDS",
+    "MONEY",
+    "WEBHOOKS",
+    "about",
+    "available_payload",
+    "emailed_about",
+    "webhook_body",
+    "webhooks_about",
+]
 
 KINDS: dict[str, Kind[Any]] = {
     kind.name: kind
-    for kind in (AVAILABLE, *tasks.KINDS, *network.KINDS, *reviews.KINDS, *messages.KINDS, *payments.KINDS)
+    for kind in (
+        AVAILABLE,
+        *tasks.KINDS,
+        *network.KINDS,
+        *community.KINDS,
+        *reviews.KINDS,
+        *messages.KINDS,
+        *payments.KINDS,
+    )
 }
 EMAILED: dict[str, Kind[Any]] = {name: kind for name, kind in KINDS.items() if kind.emailed}
 WEBHOOKS: dict[str, Kind[Any]] = {name: kind for name, kind in KINDS.items() if kind.webhook is not None}

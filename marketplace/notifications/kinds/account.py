@@ -14,6 +14,9 @@ def webhook_disabled(links: Links, endpoint_id: int, url: str, reason: str) -> D
         "Your webhook endpoint was disabled",
         [
             f"We disabled your webhook endpoint {url}: {reason}",
-            f"Fix it, then enable it again: POST {links.enable_webhook(endpoint_id)}",
+            "Fix it, then enable it again on its page, where its deliveries are listed.",
         ],
+        links.enable_webhook(endpoint_id),
+        "Your endpoint",
+        links.api_webhook(endpoint_id),
     )

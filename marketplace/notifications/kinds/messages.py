@@ -19,7 +19,11 @@ def _reader(e: MessageSent, task: Task) -> Reader:
 def _message(e: MessageSent, task: Task, f: Facts, to: Reader) -> Draft:
     sender = "Your client" if to == "tasker" else f.name(e.sender_id)
     return Draft(
-        f"A message about “{task.title}”", [f"{sender} wrote:", e.body], f.links.messages(task.id, to), "Answer"
+        f"A message about “{task.title}”",
+        [f"{sender} wrote:", e.body],
+        f.links.messages(task.id, to),
+        "Answer",
+        f.links.api_messages(task.id),
     )
 
 
@@ -41,6 +45,7 @@ KINDS: list[Kind[Any]] = [
         "message.sent",
         hears=lambda e, task, f: {_reader(e, task): e.recipient_id},
         letter=_message,
+        readers=("client", "tasker"),
         webhook=Webhook(to=lambda e, f: e.recipient_id, data=_message_data),  # only taskers have endpoints,
     ),
 ]

@@ -22,6 +22,7 @@ def _charged(e: PaymentEvent, task: Task, f: Facts, to: Reader) -> Draft:
         f"Charged {amount} for {_title(task)}",
         [f"We charged {amount} for {_title(task)}."],
         f.links.task(task.id, "client"),
+        api=f.links.api_task(task.id),
     )
 
 
@@ -31,6 +32,7 @@ def _refunded(e: PaymentEvent, task: Task, f: Facts, to: Reader) -> Draft:
         f"Refunded {amount} for {_title(task)}",
         [f"We refunded {amount} for {_title(task)}."],
         f.links.task(task.id, "client"),
+        api=f.links.api_task(task.id),
     )
 
 
@@ -40,7 +42,8 @@ def _paid_out(e: PaymentEvent, task: Task, f: Facts, to: Reader) -> Draft:
         f"Paid out {amount} for {_title(task)}",
         [f"We paid {amount} for {_title(task)} to your payout account."],
         f.links.payouts(),
-        "Your payouts",
+        "Your earnings and payouts",
+        f.links.api_payouts(),
     )
 
 
@@ -63,6 +66,7 @@ KINDS: list[Kind[Any]] = [
         "payment.captured",
         hears=lambda e, task, f: {"client": task.client_id},
         letter=_charged,
+        readers=("client",),
         money=True,
     ),
     Kind(
@@ -71,6 +75,7 @@ KINDS: list[Kind[Any]] = [
         "payment.refunded",
         hears=lambda e, task, f: {"client": task.client_id},
         letter=_refunded,
+        readers=("client",),
         money=True,
     ),
     Kind(
@@ -79,6 +84,7 @@ KINDS: list[Kind[Any]] = [
         "payment.transferred",
         hears=lambda e, task, f: {"tasker": task.tasker_id},
         letter=_paid_out,
+        readers=("tasker",),
         money=True,
         webhook=Webhook(to=_paid_to, data=_paid_out_data),
     ),

@@ -25,7 +25,13 @@ def _submitted(e: ReviewSubmitted, task: Task, f: Facts, to: Reader) -> Draft:
     if e.by is None:  # from before double-blind reviews: shown at once, with its stars
         assert e.rating is not None  # such an event always carries the client's rating
         lines = [f"A client reviewed your work: {_stars(e.rating)}"] + ([f"“{e.comment}”"] if e.comment else [])
-        return Draft(f"A new review: {e.rating} of 5", lines, f.links.tasker_profile(e.tasker_id), "Your profile")
+        return Draft(
+            f"A new review: {e.rating} of 5",
+            lines,
+            f.links.tasker_profile(e.tasker_id),
+            "Your profile",
+            f.links.api_task(task.id),
+        )
     # Never the stars: both reviews are shown together, later.
     who = "Your client" if to == "tasker" else "Your tasker"
     title = f"“{task.title}”"
@@ -36,6 +42,8 @@ def _submitted(e: ReviewSubmitted, task: Task, f: Facts, to: Reader) -> Draft:
             "or 14 days after completion. Until then no one reads either.",
         ],
         f.links.task(task.id, to),
+        "Write yours",
+        f.links.api_task(task.id),
     )
 
 
@@ -52,7 +60,12 @@ def _revealed(e: ReviewRevealed, task: Task, f: Facts, to: Reader) -> Draft:
     else:
         rating, about, link = e.client_rating, "your tasker", f.links.task(task.id, "client")
     assert rating is not None  # only the sides with a rating hear of it
-    return Draft(f"The reviews of “{task.title}” are shown", [f"From {about}: {_stars(rating)}"], link)
+    return Draft(
+        f"The reviews of “{task.title}” are shown",
+        [f"From {about}: {_stars(rating)}"],
+        link,
+        api=f.links.api_task(task.id),
+    )
 
 
 KINDS: list[Kind[Any]] = [
@@ -62,6 +75,7 @@ KINDS: list[Kind[Any]] = [
         "review.submitted",
         hears=_submitted_hears,
         letter=_submitted,
+        readers=("client", "tasker"),
     ),
     Kind(
         "review.revealed",
@@ -69,5 +83,6 @@ KINDS: list[Kind[Any]] = [
         "review.revealed",
         hears=_revealed_hears,
         letter=_revealed,
+        readers=("client", "tasker"),
     ),
 ]

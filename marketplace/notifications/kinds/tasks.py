@@ -35,11 +35,13 @@ def _priced(e: TaskPriced, task: Task, f: Facts, to: Reader) -> Draft:
                 "Book it to offer it to taskers.",
             ],
             page,
+            api=f.links.api_task(task.id),
         )
     return Draft(
         f"Your task {_title(task)} could not be priced",
         [f"We could not price your task {_title(task)}: {e.reason}"],
         page,
+        api=f.links.api_task(task.id),
     )
 
 
@@ -48,6 +50,7 @@ def _accepted(e: TaskLifecycle, task: Task, f: Facts, to: Reader) -> Draft:
         f"{f.name(e.tasker_id)} accepted {_title(task)}",
         [f"{f.name(e.tasker_id)} accepted your task {_title(task)}, which starts {f.when(task, task.starts_at)}."],
         f.links.task(task.id, "client"),
+        api=f.links.api_task(task.id),
     )
 
 
@@ -56,6 +59,7 @@ def _started(e: TaskLifecycle, task: Task, f: Facts, to: Reader) -> Draft:
         f"{_title(task)} has started",
         [f"{f.name(e.tasker_id)} started your task {_title(task)} at {f.when(task, e.at)}."],
         f.links.task(task.id, "client"),
+        api=f.links.api_task(task.id),
     )
 
 
@@ -69,12 +73,14 @@ def _completed(e: TaskCompleted, task: Task, f: Facts, to: Reader) -> Draft:
                 "You can review your tasker on the task's page.",
             ],
             f.links.task(task.id, "client"),
+            api=f.links.api_task(task.id),
         )
     return Draft(
         f"{_title(task)} is complete: {payout} for you",
         [f"You completed {_title(task)}; your payout is {payout}."],
         f.links.task(task.id, "tasker"),
         "The task",
+        f.links.api_task(task.id),
     )
 
 
@@ -89,7 +95,13 @@ def _cancelled(e: TaskCancelled, task: Task, f: Facts, to: Reader) -> Draft:
         lines = [f"The client cancelled {_title(task)}."]
         if e.fee:
             lines.append(f"It was late, so you are paid one billable hour: {f.money(task, e.fee['payout'])}.")
-        return Draft(f"{_title(task)} was cancelled", lines, f.links.task(task.id, "tasker"), "The task")
+        return Draft(
+            f"{_title(task)} was cancelled",
+            lines,
+            f.links.task(task.id, "tasker"),
+            "The task",
+            f.links.api_task(task.id),
+        )
     return Draft(
         f"Your tasker gave {_title(task)} back",
         [
@@ -97,6 +109,7 @@ def _cancelled(e: TaskCancelled, task: Task, f: Facts, to: Reader) -> Draft:
             "It is on offer to other taskers again.",
         ],
         f.links.task(task.id, "client"),
+        api=f.links.api_task(task.id),
     )
 
 
@@ -119,6 +132,7 @@ def _requested(e: TaskAdjustment, task: Task, f: Facts, to: Reader) -> Draft:
             f"Approve or dispute it by {f.when(task, e.due_at)}; if you do nothing, you pay only what you booked.",
         ],
         f.links.task(task.id, "client"),
+        api=f.links.api_task(task.id),
     )
 
 
@@ -129,6 +143,7 @@ def _decided(e: TaskAdjustment, task: Task, f: Facts, to: Reader) -> Draft:
         [f"{words} ({_title(task)})."],
         f.links.task(task.id, "tasker"),
         "The task",
+        f.links.api_task(task.id),
     )
 
 
@@ -151,6 +166,7 @@ KINDS: list[Kind[Any]] = [
         "task.priced",
         hears=lambda e, task, f: {"client": task.client_id},
         letter=_priced,
+        readers=("client",),
     ),
     Kind(
         "task.accepted",
@@ -158,6 +174,7 @@ KINDS: list[Kind[Any]] = [
         "task.accepted",
         hears=lambda e, task, f: {"client": task.client_id},
         letter=_accepted,
+        readers=("client",),
     ),
     Kind(
         "task.started",
@@ -165,6 +182,7 @@ KINDS: list[Kind[Any]] = [
         "task.started",
         hears=lambda e, task, f: {"client": task.client_id},
         letter=_started,
+        readers=("client",),
     ),
     Kind(
         "task.completed",
@@ -172,6 +190,7 @@ KINDS: list[Kind[Any]] = [
         "task.completed",
         hears=lambda e, task, f: {"client": task.client_id, "tasker": e.tasker_id} if e.tasker_id else {},
         letter=_completed,
+        readers=("client", "tasker"),
     ),
     Kind(
         "task.cancelled",
@@ -179,6 +198,7 @@ KINDS: list[Kind[Any]] = [
         "task.cancelled",
         hears=_cancelled_hears,
         letter=_cancelled,
+        readers=("client", "tasker"),
         webhook=Webhook(to=lambda e, f: e.tasker_id if e.cancelled_by == "client" else None, data=_cancelled_data),
     ),
     Kind(
@@ -187,6 +207,7 @@ KINDS: list[Kind[Any]] = [
         "task.adjustment_requested",
         hears=lambda e, task, f: {"client": task.client_id},
         letter=_requested,
+        readers=("client",),
     ),
     Kind(
         "task.adjustment_decided",
@@ -194,6 +215,7 @@ KINDS: list[Kind[Any]] = [
         "task.adjustment_decided",
         hears=lambda e, task, f: {"tasker": e.tasker_id},
         letter=_decided,
+        readers=("tasker",),
         webhook=Webhook(to=lambda e, f: e.tasker_id, data=_decided_data),
     ),
 ]
