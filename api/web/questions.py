@@ -4,9 +4,10 @@ reason. Every form is a POST with its CSRF token that lands back on the question
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, url_for
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from api.limits import tips_limit
@@ -38,7 +39,11 @@ class AnswerForm(FlaskForm):
 
 
 class VoteForm(FlaskForm):
-    helpful = HiddenField()
+    # Sent by the button pressed (name="helpful", value yes or no). Not a hidden field: hidden_tag()
+    # would render it empty before the buttons, and that empty value is the one a view reads first.
+    helpful = SelectField(
+        choices=[SelectChoice("yes", "Helpful"), SelectChoice("no", "Not helpful")], validators=[DataRequired()]
+    )
 
 
 class AcceptForm(FlaskForm):
@@ -140,9 +145,9 @@ def _answer_action(answer_id: int, act, done: str):
 @web_requires("tasker")
 def vote(answer_id: int):
     form = VoteForm()
-    if not form.validate_on_submit() or request.form.get("helpful") not in ("yes", "no"):
-        abort(400, description="Vote yes or no.")
-    helpful = request.form["helpful"] == "yes"
+    if not form.validate_on_submit():
+        abort(400, description="Vote with the Helpful or Not helpful button (reload the page if the form expired).")
+    helpful = form.helpful.data == "yes"
     user = signed_in()
     return _answer_action(answer_id, lambda unit: vote_answer(unit, user, answer_id, helpful), "Thanks for your vote.")
 
