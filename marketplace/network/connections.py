@@ -69,6 +69,20 @@ def connected_ids(session: Session, tasker_id: int) -> list[int]:
     return sorted(high if low == tasker_id else low for low, high in rows)
 
 
+def relationship(session: Session, viewer_id: int, other_id: int) -> dict:
+    """Where a tasker stands with another, for the buttons on the other's profile: `connection` is
+    none, requested (you asked), asked_you (they asked) or connected; `you_blocked` whether you
+    blocked them (whether they blocked you is not told)."""
+    row = connection_of(session, viewer_id, other_id)
+    if row is None:
+        state = "none"
+    elif row.status == "accepted":
+        state = "connected"
+    else:
+        state = "requested" if row.requested_by == viewer_id else "asked_you"
+    return {"connection": state, "you_blocked": session.get(Block, (viewer_id, other_id)) is not None}
+
+
 def _announce(uow: UnitOfWork, kind: str, actor: int, other: int, at: datetime) -> None:
     uow.emit(
         CloudEvent(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, func, select, update
 
 from events.envelope import CloudEvent
@@ -111,6 +112,33 @@ def endorse(
         mentor_cap=mentor_cap,
     )
     return row
+
+
+def endorsable_categories(session: Session, endorser_id: int, endorsee_id: int) -> list[str]:
+    """The categories `endorse` would take from this endorser for this tasker now: those the endorser
+    completed enough tasks in, less the ones they already endorse them for (or an operator revoked).
+    Empty unless the two are connected and neither blocked the other."""
+    if (
+        endorser_id == endorsee_id
+        or blocked_either_way(session, endorser_id, endorsee_id)
+        or not are_connected(session, endorser_id, endorsee_id)
+    ):
+        return []
+    worked = session.exec(
+        select(Reputation.category)
+        .where(col(Reputation.tasker_id) == endorser_id, col(Reputation.completed) >= MIN_COMPLETED_TO_ENDORSE)
+        .order_by(col(Reputation.category))
+    ).all()
+    taken = set(
+        session.exec(
+            select(Endorsement.category).where(
+                col(Endorsement.endorser_id) == endorser_id,
+                col(Endorsement.endorsee_id) == endorsee_id,
+                or_(col(Endorsement.active).is_(True), col(Endorsement.revoked_at).is_not(None)),
+            )
+        )
+    )
+    return [c for c in worked if c not in taken]
 
 
 def withdraw(uow: UnitOfWork, endorser: User, endorsement_id: int) -> Endorsement:

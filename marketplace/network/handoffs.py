@@ -95,17 +95,23 @@ def has_open_offer(session: Session, tasker_id: int, task_id: int) -> bool:
 
 
 def why_not_eligible(
-    session: Session, task: Task, holder_id: int, peer_id: int, window: Window, now: datetime
+    session: Session, task: Task, holder_id: int, peer_id: int, window: Window, now: datetime, to_peer: bool = False
 ) -> str | None:
-    """None if the peer may take this task exactly as their feed would show it; else why not."""
+    """None if the peer may take this task exactly as their feed would show it; else why not (told
+    to the holder, or with `to_peer` to the peer)."""
     peer = session.get(User, peer_id)
     if peer is None or peer.role != Role.tasker or not peer.is_active:
         return f"No tasker {peer_id}."
     if peer_id == holder_id:
         return "That is you."
     if blocked_either_way(session, holder_id, peer_id):
-        return "You cannot offer tasks to this tasker."
+        return "one of you blocked the other." if to_peer else "You cannot offer tasks to this tasker."
     if not is_open_to(session, peer_id, task.id, window, now, unclaimed=False):
+        if to_peer:
+            return (
+                "this task is not open to you: your skills, regions, level or own rate do not match it "
+                "(or your tier's window has not opened)."
+            )
         return (
             "This task would not be open to them: their skills, regions, level or own rate do not match it "
             "(or their tier's window has not opened)."
@@ -181,11 +187,11 @@ def _offer_to(session: Session, peer: User, offer_id: int) -> HandoffOffer:
     return offer
 
 
-def _still_open(offer: HandoffOffer, now: datetime) -> None:
+def _still_open(session: Session, offer: HandoffOffer, task: Task, now: datetime) -> None:
     if offer.status != OfferStatus.open:
         raise Conflict(f"This offer is no longer open: it was {offer.status}.")
     if offer.expires_at <= now:
-        raise Conflict(f"This offer lapsed at {offer.expires_at:%Y-%m-%d %H:%M} UTC.")
+        raise Conflict(f"This offer lapsed at {label(offer.expires_at, zone_of(session, task.region))}.")
 
 
 def accept_handoff(uow: UnitOfWork, peer: User, offer_id: int, window: Window) -> Task:
@@ -196,10 +202,10 @@ def accept_handoff(uow: UnitOfWork, peer: User, offer_id: int, window: Window) -
     session = uow.session
     offer = _offer_to(session, peer, offer_id)
     now = utcnow()
-    _still_open(offer, now)
     task = session.get_one(Task, offer.task_id)
+    _still_open(session, offer, task, now)
     target(task.status, Action.hand_off)
-    why = why_not_eligible(session, task, offer.from_tasker_id, peer.id, window, now)
+    why = why_not_eligible(session, task, offer.from_tasker_id, peer.id, window, now, to_peer=True)
     if why:
         raise Forbidden(f"You cannot take task {task.id} now: {why}")
     won = session.exec(
@@ -246,11 +252,11 @@ def decline_handoff(uow: UnitOfWork, peer: User, offer_id: int, reason: str = ""
     session = uow.session
     offer = _offer_to(session, peer, offer_id)
     now = utcnow()
-    _still_open(offer, now)
+    task = session.get_one(Task, offer.task_id)
+    _still_open(session, offer, task, now)
     reason = (reason or "").strip()
     if len(reason) > 300:
         raise Invalid("Check the reason.", {"reason": ["At most 300 characters."]})
-    task = session.get_one(Task, offer.task_id)
     if not _close(uow, task, offer, OfferStatus.declined, reason or "Declined.", now):
         raise Conflict("This offer is no longer open.")
     session.refresh(offer)
@@ -379,3 +385,94 @@ def candidates(
         if len(out) == limit:
             break
     return out
+
+
+# Reading offers, for the people they are between.
+
+PUBLIC_TASK_FIELDS = ("id", "title", "description", "area", "category", "region", "starts_at", "estimated_minutes")
+
+
+def shown_status(offer: HandoffOffer, now: datetime) -> str:
+    """An open offer past its time has lapsed, whether or not the sweep has closed it yet."""
+    return OfferStatus.lapsed if offer.status == OfferStatus.open and offer.expires_at <= now else offer.status
+
+
+def _offer_views(session: Session, offers: list[HandoffOffer], now: datetime) -> list[dict]:
+    """Offers with their task's public fields (never the address or access notes), the payout the
+    task's booked quote gives its tasker, and both taskers' names."""
+    task_ids = sorted({o.task_id for o in offers})
+    user_ids = sorted({o.from_tasker_id for o in offers} | {o.to_tasker_id for o in offers})
+    tasks = {t.id: t for t in session.exec(select(Task).where(col(Task.id).in_(task_ids)))} if task_ids else {}
+    quotes = (
+        {
+            q.task_id: q
+            for q in session.exec(
+                select(TaskQuote).where(col(TaskQuote.task_id).in_(task_ids), col(TaskQuote.kind) == "posted")
+            )
+        }
+        if task_ids
+        else {}
+    )
+    names = (
+        dict(session.exec(select(User.id, User.display_name).where(col(User.id).in_(user_ids))).all())
+        if user_ids
+        else {}
+    )
+    views = []
+    for o in offers:
+        task, quote = tasks[o.task_id], quotes.get(o.task_id)
+        status = shown_status(o, now)
+        views.append(
+            {
+                "offer": o,
+                "status": status,
+                "open": status == OfferStatus.open,
+                "task": {name: getattr(task, name) for name in PUBLIC_TASK_FIELDS},
+                "payout": quote.payout if quote is not None else None,
+                "billable_minutes": quote.billable_minutes if quote is not None else None,
+                "from_name": names.get(o.from_tasker_id, ""),
+                "to_name": names.get(o.to_tasker_id, ""),
+            }
+        )
+    return views
+
+
+def offers_view(session: Session, tasker_id: int, now: datetime, closed_limit: int = 50) -> dict[str, list[dict]]:
+    """Offers to you and from you: the open ones first (the soonest deadline first), then the most
+    recent closed ones with their outcome."""
+
+    def side(column) -> list[dict]:
+        still_open = session.exec(
+            select(HandoffOffer)
+            .where(column == tasker_id, col(HandoffOffer.status) == OfferStatus.open)
+            .order_by(col(HandoffOffer.expires_at), col(HandoffOffer.id))
+        ).all()
+        closed = session.exec(
+            select(HandoffOffer)
+            .where(column == tasker_id, col(HandoffOffer.status) != OfferStatus.open)
+            .order_by(col(HandoffOffer.decided_at).desc(), col(HandoffOffer.id).desc())
+            .limit(closed_limit)
+        ).all()
+        views = _offer_views(session, [*still_open, *closed], now)
+        # Open ones past their time (the sweep has not closed them yet) are shown with the closed.
+        return [v for v in views if v["open"]] + [v for v in views if not v["open"]]
+
+    return {"incoming": side(col(HandoffOffer.to_tasker_id)), "outgoing": side(col(HandoffOffer.from_tasker_id))}
+
+
+def offer_view(session: Session, viewer: User, offer_id: int, window: Window, now: datetime) -> dict:
+    """One offer, for its recipient or its sender (to anyone else it does not exist). For an open
+    offer, the recipient also reads why they could not take it now, if they could not."""
+    offer = session.get(HandoffOffer, offer_id)
+    if offer is None or viewer.id not in (offer.to_tasker_id, offer.from_tasker_id):
+        raise NotFound(f"No hand-off offer {offer_id} to you or from you.")
+    [view] = _offer_views(session, [offer], now)
+    task = session.get_one(Task, offer.task_id)
+    view["recipient"] = viewer.id == offer.to_tasker_id
+    view["holds_task"] = task.tasker_id == viewer.id and task.status in (TaskStatus.accepted, TaskStatus.in_progress)
+    view["why_not"] = (
+        why_not_eligible(session, task, offer.from_tasker_id, viewer.id, window, now, to_peer=True)
+        if view["recipient"] and view["open"]
+        else None
+    )
+    return view
