@@ -9,6 +9,7 @@ from api.platform import unit_of_work
 from api.web.questions import QuestionForm
 from api.web.sign_in import web_user
 from api.web.site import bp, render_page
+from api.web.tasker_network import EndorseForm, profile_panel
 from marketplace.community.boards import board_page
 from marketplace.community.guides import top_guides
 from marketplace.community.questions import board_questions
@@ -48,7 +49,12 @@ def board(category: str):
 def tasker_profile(tasker_id: int):
     """A tasker's public profile: tier, rating, reliability and categories, the tips they wrote,
     the endorsements they hold, how many connections they have, and (to a signed-in tasker) the
-    connections you share."""
+    connections you share, where you stand with them, and the Endorse form."""
+    return profile_page(tasker_id)
+
+
+def profile_page(tasker_id: int, status: int = 200, endorse_form: EndorseForm | None = None):
+    """The profile page; `endorse_form` is a refused endorsement, shown again with its errors."""
     viewer = web_user()  # looked up before the unit of work: SQLite takes one writer at a time
     with unit_of_work() as unit:
         reputation = public_reputation(unit.session, tasker_id)
@@ -58,12 +64,16 @@ def tasker_profile(tasker_id: int):
         endorsements = endorsements_for(unit.session, tasker_id)
         # A client this tasker worked for may book them again from here.
         rebook = viewer is not None and viewer.role == "client" and worked_together(unit.session, viewer.id, tasker_id)
+        panel = profile_panel(unit.session, viewer, tasker_id, endorse_form)
     return render_page(
         "web/tasker.html",
+        status,
         reputation=reputation,
         tips=tips,
         reviews=reviews,
         network=network,
         endorsements=endorsements,
         rebook=rebook,
+        viewer=viewer,
+        **panel,
     )
