@@ -252,8 +252,10 @@ def _task_page(context: dict, status: int = 200, **forms):
 
 
 @bp.get("/tasks/<int:task_id>")
-@web_requires("client")
+@web_requires("client", "tasker")
 def task_page(task_id: int):
+    if signed_in().role == "tasker":  # a link to a task (an email's, say) leads a tasker to their side of it
+        return redirect(url_for("web.work_page", task_id=task_id))
     with unit_of_work() as unit:
         context = _task_context(unit.session, own_task(unit.session, task_id))
         unit.commit()  # the conversation is read now

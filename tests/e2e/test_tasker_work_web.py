@@ -1,0 +1,275 @@
+"""A tasker's work on the web (forms with CSRF, no API call by the tasker): the feed with why each
+task is there, accepting, the held task's page (the address, start, the conversation, complete
+with minutes, review the client, give back, hand off), who may see and act on what, and the honest
+numbers (no rating without reviews, "opens to you at" before the tier's window, the tier note only
+when a higher tier sees the task sooner)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from api import create_app
+from marketplace.accounts.users import create_user
+from marketplace.tasks.models import Task
+from tests.support import NO_WINDOW, ApiHelper, csrf, make_tasker, seeded
+
+PASSWORD = "correct horse battery"  # make_tasker's and ApiHelper.signup's
+YEARS = 10 * 365 * 86400  # a start window wide enough to work a task booked years ahead
+HTML = {"Accept": "text/html"}
+
+
+class Site:
+    """One platform, a web browser per person (each with its own cookies), and the API for clients."""
+
+    def __init__(self, make_platform, sqlite_url, **settings):
+        self.platform = seeded(make_platform(sqlite_url, **settings))
+        self.app = create_app({"TESTING": True}, platform=self.platform)
+        self.app.config["WTF_CSRF_ENABLED"] = True
+        self.api = ApiHelper(self.app.test_client(), self.platform)
+
+    def browser(self, email: str | None = None):
+        web = self.app.test_client()
+        if email:
+            token = csrf(web.get("/login").get_data(as_text=True))
+            signed = web.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+            assert signed.status_code == 302, signed.get_data(as_text=True)
+        return web
+
+    def tasker(self, email: str, skills=None, regions=("springfield",)):
+        tasker_id, _ = make_tasker(self.platform, email, skills or {"yard-work": 2400}, list(regions))
+        return tasker_id, self.browser(email)
+
+    def booked_task(self, client, **overrides) -> int:
+        body = {"address": "12 Elm Street", "access_notes": "Key under the mat", "area": "Old Town", **overrides}
+        task_id = self.api.post_task(client, **body).json["id"]
+        self.api.price_pending()
+        self.api.book(client, task_id)
+        return task_id
+
+    def task(self, task_id: int) -> Task:
+        with self.platform.uow() as uow:
+            return uow.session.get_one(Task, task_id)
+
+
+@pytest.fixture
+def site(make_platform, sqlite_url):
+    """Every tier sees a task at once, and a task booked years ahead may be started and completed now."""
+    return Site(
+        make_platform,
+        sqlite_url,
+        priority_window=NO_WINDOW,
+        start_early_s=YEARS,
+        completion_tolerance_s=YEARS,
+    )
+
+
+def page(web, path: str) -> str:
+    answer = web.get(path)
+    assert answer.status_code == 200, (path, answer.status_code)
+    return answer.get_data(as_text=True)
+
+
+def post(web, path: str, form_page: str, **data):
+    """Send a form as a browser does: with the CSRF token of the page it is on (any form's, the
+    header's sign-out one included: a session has one token)."""
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form_page).group(1)
+    return web.post(path, data={"csrf_token": token, **data})
+
+
+def flashes(html: str) -> list[str]:
+    return [re.sub(r"\s+", " ", m).strip() for m in re.findall(r'<p class="flash" role="status">(.*?)</p>', html, re.S)]
+
+
+def test_a_tasker_finds_accepts_works_and_completes_a_task_on_the_web(site):
+    client = site.api.signup("client")
+    task_id = site.booked_task(client)
+    tasker_id, tess = site.tasker("tess@example.test")
+
+    feed = page(tess, "/feed")
+    assert f'data-task="{task_id}"' in feed and "Rake the leaves" in feed and "Old Town" in feed
+    assert "Yard work in Springfield" in feed and "Pays you" in feed and "CDT" in feed  # the region's clock
+    assert 'data-client-rating="none"' in feed and "no reviews yet" in feed  # never a made-up 4.0
+    assert "12 Elm Street" not in feed and "Key under the mat" not in feed  # private until accepted
+    assert f'action="/work/{task_id}/accept"' in feed
+
+    # Before accepting, the task's page shows its public side and the Accept button.
+    before = page(tess, f"/work/{task_id}")
+    assert "Accept" in before and "12 Elm Street" not in before and "Give the task back" not in before
+
+    # The Accept button's form, as the feed renders it.
+    accepted = post(tess, f"/work/{task_id}/accept", feed)
+    assert accepted.status_code == 303 and accepted.headers["Location"].endswith(f"/work/{task_id}")
+    held = page(tess, f"/work/{task_id}")
+    assert "Accepted: the task is yours." in " ".join(flashes(held))
+    assert 'data-private="address">12 Elm Street' in held and "Key under the mat" in held
+    assert "Start the task" in held and "Give the task back" in held and 'data-status="accepted"' in held
+    assert site.task(task_id).tasker_id == tasker_id
+    mine = page(tess, "/work")
+    assert f'data-task="{task_id}"' in mine and 'data-held="1"' in mine
+    assert f'data-task="{task_id}"' not in page(tess, "/feed")  # taken: out of the feed
+
+    started = post(tess, f"/work/{task_id}/start", held)
+    assert started.status_code == 303
+    held = page(tess, f"/work/{task_id}")
+    assert 'data-status="in_progress"' in held and "Complete the task" in held
+
+    # The conversation: the tasker writes, the client reads it on their task page.
+    sent = post(tess, f"/work/{task_id}/messages", held, body="On my way, see you at nine.")
+    assert sent.status_code == 303 and sent.headers["Location"].endswith(f"/work/{task_id}#conversation")
+    casey = site.browser(client["email"])
+    assert "On my way, see you at nine." in page(casey, f"/tasks/{task_id}")
+    empty = post(tess, f"/work/{task_id}/messages", held, body="")
+    assert empty.status_code == 422 and 'id="body-error"' in empty.get_data(as_text=True)
+
+    # Bad minutes come back with the field's error, and nothing is completed.
+    for bad in ("", "abc", "0", "100000"):
+        refused = post(tess, f"/work/{task_id}/complete", held, minutes_worked=bad)
+        assert refused.status_code == 422 and 'id="minutes_worked-error"' in refused.get_data(as_text=True), bad
+    assert site.task(task_id).status == "in_progress"
+    done = post(tess, f"/work/{task_id}/complete", held, minutes_worked="95")
+    assert done.status_code == 303
+    held = page(tess, f"/work/{task_id}")
+    assert 'data-status="completed"' in held and "Completed." in " ".join(flashes(held))
+    assert "data-final-payout=" in held and "Review the client" in held
+    task = site.task(task_id)
+    assert task.status == "completed" and task.minutes_worked == 95
+
+    bad_review = post(tess, f"/work/{task_id}/review", held, rating="9")
+    assert bad_review.status_code == 422 and 'id="rating-error"' in bad_review.get_data(as_text=True)
+    reviewed = post(tess, f"/work/{task_id}/review", held, rating="4", comment="Clear brief")
+    assert reviewed.status_code == 303
+    assert 'data-review="mine">Yours: ★★★★ Clear brief' in page(tess, f"/work/{task_id}")
+    assert f'data-task="{task_id}"' in page(tess, "/work").split("Recently completed")[1]
+
+    # The client books Tess again: the rebooking is hers alone, with Accept and Decline.
+    again = site.booked_task(client, addressed_to=tasker_id)
+    feed = page(tess, "/feed")
+    assert f'data-task="{again}"' in feed and "booked you again" in feed and f"/work/{again}/decline" in feed
+    assert 'data-rebookings="1"' in page(tess, "/work")
+    declined = post(tess, f"/work/{again}/decline", feed)
+    assert declined.status_code == 303 and "Declined" in " ".join(flashes(page(tess, "/work")))
+    assert site.task(again).addressed_to_id is None  # open to every tasker now
+
+
+def test_only_the_holder_sees_and_acts_on_a_held_task(site):
+    client = site.api.signup("client")
+    task_id = site.booked_task(client)
+    _, tess = site.tasker("tess@example.test")
+    otto_id, otto = site.tasker("otto@example.test")
+    assert post(tess, f"/work/{task_id}/accept", page(tess, "/feed")).status_code == 303
+
+    other_page = page(otto, "/feed")
+    assert f'data-task="{task_id}"' not in other_page
+    assert otto.get(f"/work/{task_id}", headers=HTML).status_code == 404
+    assert otto.get(f"/work/{task_id}/status", headers=HTML).status_code == 404
+    for action, data in (
+        ("start", {}),
+        ("complete", {"minutes_worked": "30"}),
+        ("give-back", {}),
+        ("messages", {"body": "hello"}),
+        ("handoff", {"tasker_ids": "1"}),
+        ("review", {"rating": "1"}),
+        ("decline", {}),
+    ):
+        refused = post(otto, f"/work/{task_id}/{action}", other_page, **data)
+        assert refused.status_code == 404, action
+        assert "12 Elm Street" not in refused.get_data(as_text=True)
+    taken = post(otto, f"/work/{task_id}/accept", other_page)  # too late: someone has it
+    assert taken.status_code == 303 and taken.headers["Location"].endswith("/feed")
+    assert "no longer open" in " ".join(flashes(page(otto, "/feed")))
+    task = site.task(task_id)
+    assert task.status == "accepted" and task.tasker_id != otto_id  # untouched
+    # A form without its CSRF token is refused.
+    assert tess.post(f"/work/{task_id}/start", data={}).status_code == 400
+
+    # Roles: a client has no feed; a signed-out visitor is sent to sign in and back.
+    casey = site.browser(client["email"])
+    for path in ("/feed", "/work", f"/work/{task_id}"):
+        assert casey.get(path, headers=HTML).status_code == 403, path
+    anonymous = site.browser()
+    for path in ("/feed", "/work", f"/work/{task_id}", f"/work/{task_id}/status"):
+        answer = anonymous.get(path)
+        assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/login?next={path}")
+    # A tasker following a link to /tasks/<id> (an email's) lands on their side of it.
+    moved = tess.get(f"/tasks/{task_id}")
+    assert moved.status_code == 302 and moved.headers["Location"].endswith(f"/work/{task_id}")
+    assert otto.get(f"/tasks/{task_id}", follow_redirects=True, headers=HTML).status_code == 404
+
+
+def test_giving_back_and_handing_off(site):
+    client = site.api.signup("client")
+    kept, handed = site.booked_task(client), site.booked_task(client)
+    _, tess = site.tasker("tess@example.test")
+    peer_id, pia = site.tasker("pia@example.test")
+    feed = page(tess, "/feed")
+    for task_id in (kept, handed):
+        assert post(tess, f"/work/{task_id}/accept", feed).status_code == 303
+
+    held = page(tess, f"/work/{kept}")
+    back = post(tess, f"/work/{kept}/give-back", held, reason="I am ill")
+    assert back.status_code == 303 and back.headers["Location"].endswith("/work")
+    assert "Given back" in " ".join(flashes(page(tess, "/work")))
+    assert site.task(kept).status == "priced" and site.task(kept).tasker_id is None
+    assert f'data-task="{kept}"' in page(pia, "/feed")  # on offer again
+
+    held = page(tess, f"/work/{handed}")
+    assert "Hand it to a peer" in held and f'value="{peer_id}"' in held  # an eligible peer to choose
+    nobody = post(tess, f"/work/{handed}/handoff", held, note="Can't make it")
+    assert nobody.status_code == 422 and "Choose at least one tasker." in nobody.get_data(as_text=True)
+    stranger = post(tess, f"/work/{handed}/handoff", held, tasker_ids="999999")
+    assert stranger.status_code == 422 and 'id="tasker_ids-error"' in stranger.get_data(as_text=True)
+    offered = post(tess, f"/work/{handed}/handoff", held, tasker_ids=str(peer_id), note="Can't make it")
+    assert offered.status_code == 303
+    held = page(tess, f"/work/{handed}")
+    assert "Offered to 1 tasker" in " ".join(flashes(held)) and 'data-offer-status="open"' in held
+    offer_id = re.search(r'data-offer="(\d+)"', held).group(1)
+    # The peer sees the task as offered to them, with the way to the offer.
+    theirs = page(pia, f"/work/{handed}")
+    assert f'data-offered="{offer_id}"' in theirs and f"/handoffs/{offer_id}" in theirs
+    assert "12 Elm Street" not in theirs
+    assert site.task(handed).tasker_id != peer_id  # still Tess's until Pia accepts
+
+
+def test_an_empty_feed_says_why(site):
+    with site.platform.uow() as uow:
+        create_user(uow.session, "nora@example.test", PASSWORD, "tasker")
+        uow.commit()
+    nora = site.browser("nora@example.test")
+    feed = page(nora, "/feed")
+    assert 'data-feed-empty="setup"' in feed and "no skills and no regions" in feed and "/me/skills" in feed
+    _, tess = site.tasker("tess@example.test")
+    feed = page(tess, "/feed")
+    assert 'data-feed-empty="none"' in feed and "No task is open to you right now" in feed
+
+
+def test_before_the_window_a_tasker_is_told_when_the_task_opens(make_platform, sqlite_url):
+    """The default windows: elite at once, trusted after 60 s, newcomers after 180 s."""
+    site = Site(make_platform, sqlite_url)
+    client = site.api.signup("client")
+    task_id = site.booked_task(client)
+    _, nina = site.tasker("nina@example.test")
+    feed = page(nina, "/feed")
+    assert f'data-task="{task_id}"' not in feed and 'data-feed-empty="waiting"' in feed
+    assert f'data-opens="{task_id}"' in feed and "opening to you at <time" in feed
+    assert "(shown to higher tiers first)" in feed
+    assert nina.get(f"/work/{task_id}", headers=HTML).status_code == 404  # no early sight of its details
+    early = post(nina, f"/work/{task_id}/accept", feed)
+    assert early.status_code == 303 and early.headers["Location"].endswith("/feed")
+    [said] = flashes(page(nina, "/feed"))
+    assert re.search(r"opens to you at \d{4}-\d\d-\d\d \d\d:\d\d C[DS]T", said), said
+    assert site.task(task_id).status == "priced"
+
+
+def test_the_tier_note_only_when_a_higher_tier_sees_the_task_sooner(make_platform, sqlite_url):
+    site = Site(make_platform, sqlite_url, priority_window=(("elite", 120), ("trusted", 120), ("newcomer", 120)))
+    client = site.api.signup("client")
+    task_id = site.booked_task(client)
+    _, nina = site.tasker("nina@example.test")
+    feed = page(nina, "/feed")
+    assert f'data-opens="{task_id}"' in feed and "opening to you at" in feed
+    assert "higher tiers" not in feed and "Every tasker sees a new task a while after it is priced." in feed
+    early = post(nina, f"/work/{task_id}/accept", feed)
+    [said] = flashes(page(nina, early.headers["Location"]))
+    assert "opens to you at" in said and "higher tiers" not in said
