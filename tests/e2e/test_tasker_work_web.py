@@ -6,14 +6,17 @@ when a higher tier sees the task sooner)."""
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from api import create_app
 from marketplace.accounts.users import create_user
 from marketplace.tasks.models import Task
-from tests.support import NO_WINDOW, ApiHelper, csrf, make_tasker, seeded
+from tests.support import NO_WINDOW, ApiHelper, csrf, live_server, make_tasker, seeded
 
 PASSWORD = "correct horse battery"  # make_tasker's and ApiHelper.signup's
 YEARS = 10 * 365 * 86400  # a start window wide enough to work a task booked years ahead
@@ -273,3 +276,61 @@ def test_the_tier_note_only_when_a_higher_tier_sees_the_task_sooner(make_platfor
     early = post(nina, f"/work/{task_id}/accept", feed)
     [said] = flashes(page(nina, early.headers["Location"]))
     assert "opens to you at" in said and "higher tiers" not in said
+
+
+CHROMIUM = os.environ.get("FLOORBOARD_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def fits(browser_page) -> None:
+    """No sideways page scroll at this width."""
+    width = browser_page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert width[0] <= width[1], (browser_page.url, width)
+
+
+def test_on_a_phone_a_tasker_accepts_reads_the_client_live_and_completes(site):
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"Chromium is required at {CHROMIUM}: run the suite with `make test`, which installs it")
+    client = site.api.signup("client")
+    task_id = site.booked_task(client, title="Rake the leaves in the long back garden by the old oak tree")
+    site.tasker("tess@example.test")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with live_server(site.app) as base, sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            tab = chromium.new_page(viewport={"width": 390, "height": 844})
+            tab.goto(f"{base}/feed")  # signed out: to the sign-in page, and back
+            tab.get_by_label("Email").fill("tess@example.test")
+            tab.get_by_label("Password").fill(PASSWORD)
+            tab.get_by_role("button", name="Sign in").click()
+            card = tab.locator(f'[data-task="{task_id}"]')
+            expect(card).to_contain_text("no reviews yet")
+            fits(tab)
+            tab.screenshot(path=str(ARTIFACTS / "tasker-feed-390.png"), full_page=True)
+            card.get_by_role("button", name="Accept").click()
+            tab.wait_for_url(f"{base}/work/{task_id}")
+            expect(tab.locator('[data-private="address"]')).to_have_text("12 Elm Street")
+            fits(tab)
+            tab.get_by_role("button", name="Start the task").click()
+            expect(tab.locator("[data-status]")).to_have_attribute("data-status", "in_progress")
+            # The client writes; the tasker's open page shows it without a reload.
+            said = site.api.client.post(
+                f"/api/v1/tasks/{task_id}/messages",
+                json={"body": "The gate sticks: lift it."},
+                headers=site.api.headers(client),
+            )
+            assert said.status_code == 201, said.json
+            expect(tab.locator("#conversation")).to_contain_text("The gate sticks: lift it.", timeout=30_000)
+            fits(tab)
+            tab.screenshot(path=str(ARTIFACTS / "tasker-work-390.png"), full_page=True)
+            tab.get_by_label("Minutes worked").fill("90")
+            tab.get_by_role("button", name="Complete the task").click()
+            expect(tab.locator("[data-status]")).to_have_attribute("data-status", "completed")
+            expect(tab.get_by_role("heading", name="Review the client")).to_be_visible()
+            fits(tab)
+            tab.goto(f"{base}/work")
+            expect(tab.locator(f'[data-task="{task_id}"]')).to_be_visible()
+            fits(tab)
+        finally:
+            chromium.close()
