@@ -9,12 +9,16 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from playwright.sync_api import expect, sync_playwright
 
 from api import create_app
 from marketplace.accounts.users import create_user
+from marketplace.community.models import Reputation
 from marketplace.tasks.models import Task
 from tests.support import NO_WINDOW, ApiHelper, csrf, live_server, make_tasker, seeded
 
@@ -278,6 +282,40 @@ def test_the_tier_note_only_when_a_higher_tier_sees_the_task_sooner(make_platfor
     assert "opens to you at" in said and "higher tiers" not in said
 
 
+def test_no_tier_note_for_the_top_tier(make_platform, sqlite_url):
+    """Even elite taskers wait 60 s here: nobody above them sees the task sooner."""
+    site = Site(make_platform, sqlite_url, priority_window=(("elite", 60), ("trusted", 120), ("newcomer", 180)))
+    client = site.api.signup("client")
+    task_id = site.booked_task(client)
+    elite_id, elle = site.tasker("elle@example.test")
+    _, nina = site.tasker("nina@example.test")
+    with site.platform.uow() as uow:
+        uow.session.add(Reputation(tasker_id=elite_id, category="yard-work", score=90, tier="elite"))
+        uow.commit()
+    top = page(elle, "/feed")
+    assert f'data-opens="{task_id}"' in top and "higher tiers" not in top
+    newcomer = page(nina, "/feed")
+    assert f'data-opens="{task_id}"' in newcomer and "(shown to higher tiers first)" in newcomer
+
+
+def test_completing_beyond_the_booking_is_a_claim_with_a_reason(site):
+    client = site.api.signup("client")
+    task_id = site.booked_task(client)
+    _, tess = site.tasker("tess@example.test")
+    feed = page(tess, "/feed")
+    post(tess, f"/work/{task_id}/accept", feed)
+    post(tess, f"/work/{task_id}/start", feed)
+    held = page(tess, f"/work/{task_id}")
+    long = post(tess, f"/work/{task_id}/complete", held, minutes_worked="300", reason="x" * 501)
+    assert long.status_code == 422 and 'id="reason-error"' in long.get_data(as_text=True)
+    claimed = post(tess, f"/work/{task_id}/complete", held, minutes_worked="300", reason="Two oaks, not one")
+    assert claimed.status_code == 303
+    held = page(tess, f"/work/{task_id}")
+    assert "more than the client booked" in " ".join(flashes(held)) and 'data-claim="pending"' in held
+    assert site.task(task_id).status == "awaiting_approval"
+    assert "Two oaks, not one" in page(site.browser(client["email"]), f"/tasks/{task_id}")
+
+
 CHROMIUM = os.environ.get("FLOORBOARD_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -334,3 +372,42 @@ def test_on_a_phone_a_tasker_accepts_reads_the_client_live_and_completes(site):
             fits(tab)
         finally:
             chromium.close()
+
+
+WEIRD = ["", " ", "0", "-1", "1e999", "NaN", "99999999999999999999", "\u2028", "x" * 5000, "//evil.example", "5", "on"]
+FORMS = {  # action -> the fields its form has
+    "accept": [],
+    "start": [],
+    "complete": ["minutes_worked", "reason"],
+    "give-back": ["reason"],
+    "decline": [],
+    "messages": ["body"],
+    "handoff": ["tasker_ids", "note"],
+    "review": ["rating", "comment"],
+}
+
+
+@pytest.mark.parametrize("action", sorted(FORMS))
+def test_no_work_form_input_answers_5xx(site, action):
+    client = site.api.signup("client")
+    task_id = site.booked_task(client)
+    peer_id, _ = site.tasker("pia@example.test")
+    _, tess = site.tasker("tess@example.test")
+    feed = page(tess, "/feed")
+    assert post(tess, f"/work/{task_id}/accept", feed).status_code == 303
+    if action in ("complete", "review"):
+        assert post(tess, f"/work/{task_id}/start", feed).status_code == 303
+    if action == "review":
+        assert post(tess, f"/work/{task_id}/complete", feed, minutes_worked="60").status_code == 303
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', feed).group(1)
+    value = st.one_of(st.sampled_from([*WEIRD, str(peer_id)]), st.text(max_size=40))
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(fields=st.fixed_dictionaries({}, optional={name: value for name in FORMS[action]}))
+    def check(fields):
+        answer = tess.post(f"/work/{task_id}/{action}", data={**fields, "csrf_token": token}, headers=HTML)
+        assert answer.status_code < 500, (action, fields, answer.status_code)
+        if answer.status_code in (302, 303):
+            assert urlsplit(answer.headers["Location"]).netloc in ("", "localhost"), answer.headers["Location"]
+
+    check()
