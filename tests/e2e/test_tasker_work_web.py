@@ -126,7 +126,12 @@ def test_a_tasker_finds_accepts_works_and_completes_a_task_on_the_web(site):
     sent = post(tess, f"/work/{task_id}/messages", held, body="On my way, see you at nine.")
     assert sent.status_code == 303 and sent.headers["Location"].endswith(f"/work/{task_id}#conversation")
     casey = site.browser(client["email"])
-    assert "On my way, see you at nine." in page(casey, f"/tasks/{task_id}")
+    theirs = page(casey, f"/tasks/{task_id}")
+    assert "On my way, see you at nine." in theirs
+    assert post(casey, f"/tasks/{task_id}/messages", theirs, body="The gate sticks.").status_code == 302
+    assert f'data-unread-task="{task_id}"' in page(tess, "/work")  # waiting for her
+    assert "The gate sticks." in page(tess, f"/work/{task_id}")  # read now
+    assert f'data-unread-task="{task_id}"' not in page(tess, "/work")
     empty = post(tess, f"/work/{task_id}/messages", held, body="")
     assert empty.status_code == 422 and 'id="body-error"' in empty.get_data(as_text=True)
 
