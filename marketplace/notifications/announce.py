@@ -261,6 +261,7 @@ def _emails(uow: UnitOfWork, task_ids: list[int], window: Window, now: datetime,
     taskers = {tasker_id for _, tasker_id, _ in wanted}
     facts = Facts(session, mail.links)
     facts.load({task_id for task_id, _, _ in wanted}, set(taskers))
+    facts.load_payouts({task_id for task_id, _, _ in wanted})
     at = utcnow()
     day = datetime.combine(at.date(), time(), tzinfo=timezone.utc)
     sent_today = dict(

@@ -73,6 +73,19 @@ class Facts:
     def task(self, task_id: int) -> Task | None:
         return held(self.session, ("task", task_id), lambda: self.session.get(Task, task_id))
 
+    def load_payouts(self, task_ids: set[int]) -> None:
+        """Read what these tasks pay, in one query (a sweep's letters each name theirs)."""
+        cache: dict[tuple, Any] = self.session.info.setdefault("notifications", {})
+        wanted = {i for i in task_ids if ("payout", i) not in cache}
+        if not wanted:
+            return
+        query = select(TaskQuote.task_id, TaskQuote.payout).where(
+            col(TaskQuote.task_id).in_(wanted), col(TaskQuote.kind) == "posted"
+        )
+        found = dict(self.session.exec(query).all())
+        for task_id in wanted:
+            cache[("payout", task_id)] = found.get(task_id)
+
     def payout(self, task_id: int) -> int | None:
         """What the task pays its tasker, as it was booked (None before it is priced)."""
         query = select(TaskQuote.payout).where(col(TaskQuote.task_id) == task_id, col(TaskQuote.kind) == "posted")

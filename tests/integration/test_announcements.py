@@ -2,9 +2,10 @@
 subscriber's whole feed. On generated marketplaces (tiers, their windows, rates, a floor's lift,
 regions, skilled and licensed levels, rebookings, payments that fail and come back, tasks taken
 before the others' windows open, tasks given back, starts that pass, a restart after a long
-pause), the announcer tells exactly the (endpoint, task) pairs the feeds would have, sweep after
-sweep, on SQLite and PostgreSQL; each once, with the same payload; and a sweep's statements do
-not grow with the subscribers."""
+pause), the announcer tells exactly the (endpoint, task) pairs the feeds would have, and emails
+exactly the (tasker, task) pairs of the taskers who asked for feed emails, sweep after sweep, on
+SQLite and PostgreSQL; each once, with the same payload; and a sweep's statements do not grow
+with the subscribers."""
 
 from __future__ import annotations
 
@@ -21,18 +22,21 @@ from marketplace.accounts.models import User
 from marketplace.clock import utcnow
 from marketplace.community.models import Reputation
 from marketplace.network.models import MentoredUnlock
-from marketplace.notifications.announce import announce_available, available_data
+from marketplace.notifications.announce import FeedMail, announce_available, available_data
+from marketplace.notifications.models import Notification, NotificationPref
 from marketplace.notifications.webhooks import WebhookDelivery, WebhookEndpoint, new_secret, queue
 from marketplace.taskers.feed import feed
 from marketplace.taskers.models import TaskerLicense, TaskerRegion, TaskerSkill
 from marketplace.tasks.models import Task, TaskQuote
 from migrations import upgrade
 from tests.support import seeded
+from workers.links import SiteLinks
 
 WINDOW = (("elite", 0), ("trusted", 60), ("newcomer", 180))
 CATEGORIES = ["yard-work", "moving-help", "mounting", "electrical"]  # general, general, skilled, licensed
 REGIONS = ["springfield", "riverside", "seattle"]
 RATES = [2400, 2600, 3000, 4000, 7000]
+MAIL = FeedMail(SiteLinks("https://floorboard.example"), "a test secret", per_day=100_000)  # no cap here
 
 
 def _quote(task_id: int, rate: int) -> TaskQuote:
@@ -183,6 +187,20 @@ def _per_feed(session, endpoints: dict[int, list[int]], now: datetime) -> set[tu
     return pairs
 
 
+def _ask_for_feed_emails(session, tasker_ids: list[int]) -> None:
+    for n, tasker_id in enumerate(tasker_ids):
+        session.add(NotificationPref(user_id=tasker_id, kind="task.available", mode=["instant", "digest"][n % 2]))
+    session.flush()
+
+
+def _emailed(session) -> list[tuple[int, int]]:
+    """(tasker, task) of each feed email."""
+    rows = session.exec(
+        select(Notification.recipient_id, Notification.event_id).where(col(Notification.kind) == "task.available")
+    ).all()
+    return [(recipient_id, int(event_id.split(":")[1])) for recipient_id, event_id in rows]
+
+
 def _delivered(session) -> list[tuple[int, int]]:
     rows = session.exec(select(WebhookDelivery.endpoint_id, WebhookDelivery.event_id)).all()
     return [(endpoint_id, int(event_id.split(":")[1])) for endpoint_id, event_id in rows]
@@ -220,6 +238,8 @@ def test_the_announcer_tells_whom_the_feeds_would_sweep_after_sweep(database, se
     t0 = utcnow()
     with platform.uow() as uow:
         sc = _generate(uow.session, random.Random(seed), t0)
+        mailed = sc.taskers[::3]
+        _ask_for_feed_emails(uow.session, mailed)
         uow.commit()
     # Tasks are posted in order of their pricing time, so the changes refer to them by index.
     order = sorted(range(len(sc.new_tasks)), key=lambda k: sc.new_tasks[k][0])
@@ -228,6 +248,7 @@ def test_the_announcer_tells_whom_the_feeds_would_sweep_after_sweep(database, se
     sc.changes = [(at, rename[index], values) for at, index, values in sc.changes]
     task_ids: list[int] = []
     expected: set[tuple[int, int]] = set()
+    expected_emails: set[tuple[int, int]] = set()
     done, announced_late = 0, 0
     for i, now in enumerate(sc.sweeps):
         if i == sc.restart_before:
@@ -237,16 +258,22 @@ def test_the_announcer_tells_whom_the_feeds_would_sweep_after_sweep(database, se
             uow.commit()
         with platform.uow() as uow:
             before = set(_delivered(uow.session))
+            emailed_before = set(_emailed(uow.session))
             expected |= _per_feed(uow.session, _subscribed(uow.session), now)
-            queued = announce_available(uow, WINDOW, now)
+            expected_emails |= _per_feed(uow.session, {t: [t] for t in mailed}, now)
+            queued = announce_available(uow, WINDOW, now, MAIL)
             uow.commit()
         with platform.uow() as uow:
             delivered = _delivered(uow.session)
+            emailed = _emailed(uow.session)
         assert len(delivered) == len(set(delivered))  # once per endpoint and task
         assert set(delivered) == expected, f"sweep {i} at +{(now - t0).total_seconds():.0f} s"
-        assert queued == len(set(delivered) - before)
+        assert len(emailed) == len(set(emailed))  # once per tasker and task
+        assert set(emailed) == expected_emails, f"emails, sweep {i} at +{(now - t0).total_seconds():.0f} s"
+        assert queued == len(set(delivered) - before) + len(set(emailed) - emailed_before)
         announced_late += len({t for _, t in set(delivered) - before} & {t for _, t in before})
     assert len(expected) >= 60, f"the scenario should announce more than {len(expected)}"
+    assert len(expected_emails) >= 20, f"the scenario should email more than {len(expected_emails)}"
     assert announced_late > 0, "some task should reach a later tier in a later sweep"
 
 
@@ -492,19 +519,20 @@ def test_a_sweep_s_statements_do_not_grow_with_the_subscribers(database, request
             uow.commit()
 
     def sweep_at(at: datetime) -> int:
-        return _statements(platform, lambda uow: announce_available(uow, WINDOW, at))
+        return _statements(platform, lambda uow: announce_available(uow, WINDOW, at, MAIL))
 
     counts, subscribers = [], 0
     for more in (4, 36):  # 4 subscribers, then 40: each round's tasks open after its taskers subscribed
         with platform.uow() as uow:
             for n in range(subscribers, subscribers + more):
-                _tasker(
+                tasker_id = _tasker(
                     uow.session,
                     n,
                     ["springfield"],
                     {"yard-work": 2400},
                     {"yard-work": (["elite", "newcomer"][n % 2], 0)},
                 )
+                _ask_for_feed_emails(uow.session, [tasker_id])
             uow.commit()
         subscribers += more
         t0 = utcnow() + timedelta(hours=len(counts))
@@ -518,5 +546,10 @@ def test_a_sweep_s_statements_do_not_grow_with_the_subscribers(database, request
         crossed = sweep_at(t0 + timedelta(seconds=190))
         with platform.uow() as uow:
             assert len(_delivered(uow.session)) - delivered == 15 * subscribers  # each heard of each task, once
+            assert sorted(_emailed(uow.session)) == sorted(  # each endpoint is its tasker's only one
+                (tasker_id, task_id)
+                for endpoint_id, task_id in _delivered(uow.session)
+                for tasker_id in [uow.session.get_one(WebhookEndpoint, endpoint_id).tasker_id]
+            )
         counts.append((idle, opened, crossed))
     assert counts[0] == counts[1], counts
