@@ -12,6 +12,7 @@ from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField,
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from api.errors import status_of
 from api.platform import unit_of_work
 from api.web.sign_in import signed_in, web_requires
 from marketplace.clock import utcnow
@@ -32,6 +33,8 @@ from marketplace.floors.versions import (
     set_floor,
     shown_value,
 )
+from marketplace.floors.zones import zone_of
+from marketplace.market.compliance import report as compliance_report
 from marketplace.tasks.adjustments import disputes as open_disputes
 from marketplace.tasks.adjustments import resolve_dispute
 from pricing import FloorRuleError
@@ -245,12 +248,23 @@ class RulingForm(FlaskForm):
     )
 
 
+def _disputes_page(form: RulingForm, refused: dict[int, str] | None = None, status: int = 200):
+    with unit_of_work() as unit:
+        rows = open_disputes(unit.session)
+    return render_template(
+        "console/disputes.html",
+        rows=rows,
+        form=form,
+        refused=refused or {},
+        money=format_cents,
+        user=signed_in(),
+    ), status
+
+
 @bp.get("/disputes")
 @web_requires("operator")
 def disputes():
-    with unit_of_work() as unit:
-        rows = open_disputes(unit.session)
-    return render_template("console/disputes.html", rows=rows, form=RulingForm(), money=format_cents, user=signed_in())
+    return _disputes_page(RulingForm())
 
 
 @bp.post("/disputes/<int:task_id>")
@@ -258,15 +272,58 @@ def disputes():
 def rule(task_id: int):
     form = RulingForm()
     if not form.validate_on_submit():
-        with unit_of_work() as unit:
-            rows = open_disputes(unit.session)
-        return render_template("console/disputes.html", rows=rows, form=form, money=format_cents, user=signed_in()), 422
+        return _disputes_page(form, {task_id: "Check the ruling below."}, 422)
     try:
         with unit_of_work() as unit:
             resolve_dispute(unit, signed_in(), task_id, form.decision.data == "tasker", form.note.data)
             unit.commit()
-    except DomainError as exc:
-        flash(exc.message)
-    else:
-        flash(f"Task {task_id}: ruled for the {form.decision.data}.")
+    except DomainError as exc:  # e.g. a ruling for the client that would pay under the legal minimum
+        return _disputes_page(form, {task_id: exc.message}, status_of(exc))
+    flash(f"Task {task_id}: ruled for the {form.decision.data}.")
     return redirect(url_for("console.disputes"))
+
+
+class ComplianceForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form: it changes nothing
+
+    region = SelectField("Region")
+    month = StringField("Month (the region's local month, YYYY-MM)", validators=[Optional(), Length(max=7)])
+
+
+@bp.get("/compliance")
+@web_requires("operator")
+def compliance():
+    """`floorboard compliance report` in the console: the same report, from the same function."""
+    form = ComplianceForm(request.args)
+    found, problem, status = None, None, 200
+    with unit_of_work() as unit:
+        s = unit.session
+        places = list(s.exec(select(Region).order_by(col(Region.name))))
+        with_minimum = {slug for slug, rows in all_histories(s).items() if rows}
+        form.region.choices = [(r.slug, r.name) for r in places]
+        if not form.region.data and places:  # a fresh visit: the first region with a legal minimum, this month
+            form.region.data = next((r.slug for r in places if r.slug in with_minimum), places[0].slug)
+        if not form.month.data and form.region.data in {r.slug for r in places}:
+            form.month.data = f"{utcnow().astimezone(zone_of(s, form.region.data)):%Y-%m}"
+        if form.validate():
+            try:
+                found = compliance_report(s, form.region.data, form.month.data or "")
+            except DomainError as exc:
+                for name, messages in exc.errors.items():
+                    getattr(form, name, form.month).errors = list(messages)
+                problem, status = exc.message, 422
+        else:
+            status = 422
+        names = {r.slug: r.name for r in places}
+        currency = next((r.currency for r in places if r.slug == form.region.data), "USD")
+    return render_template(
+        "console/compliance.html",
+        form=form,
+        report=found,
+        problem=problem,
+        region_name=names.get(form.region.data or "", form.region.data),
+        currency=currency,
+        money=format_cents,
+        user=signed_in(),
+    ), status

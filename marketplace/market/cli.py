@@ -75,7 +75,7 @@ def report_command(region, month, as_csv, as_json):
                 format_cents(s.payout),
                 s.rule,
                 format_cents(s.required),
-                format_cents(s.shortfall),
+                format_cents(s.shortfall) + (" (ruling pending)" if s.ruling_pending else ""),
             )
             for s in found.shortfalls
         ]

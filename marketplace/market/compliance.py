@@ -12,9 +12,9 @@ from sqlmodel import Session, col, select
 
 from marketplace.errors import Invalid, NotFound
 from marketplace.floors.legal import history, in_force
-from marketplace.floors.models import Region
+from marketplace.floors.models import LegalMinimumVersion, Region
 from marketplace.floors.zones import day_bounds, label, month_days, zone_of
-from marketplace.tasks.models import Task, TaskQuote, TaskStatus
+from marketplace.tasks.models import Adjustment, AdjustmentStatus, Task, TaskQuote, TaskStatus
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class Shortfall:
     required: int  # cents that rule asks for this task
     shortfall: int  # required - payout
     source: str  # the law in force that day
+    ruling_pending: bool = False  # the client disputed the tasker's claim and no operator has ruled yet
 
     def record(self) -> dict:
         return {
@@ -44,6 +45,7 @@ class Shortfall:
             "required": self.required,
             "shortfall": self.shortfall,
             "source": self.source,
+            "ruling_pending": self.ruling_pending,
         }
 
 
@@ -74,6 +76,13 @@ def required_pay(
     if per_task:
         rules.append(("per task", per_task))
     return rules
+
+
+def under_minimum(minutes: int, payout: int, minimum: LegalMinimumVersion) -> list[tuple[str, int]]:
+    """The parts of `minimum` that a payout of `payout` cents for `minutes` worked falls under, each
+    with what it asks: [] when the pay is lawful. The report and a ruling on a claim both ask this."""
+    asked = required_pay(minutes, minimum.per_minute, minimum.per_hour, minimum.per_task)
+    return [(rule, required) for rule, required in asked if payout < required]
 
 
 def report(session: Session, region: str, month: str) -> Report:
@@ -107,6 +116,16 @@ def report(session: Session, region: str, month: str) -> Report:
         )
         finals = {q.task_id: q for q in rows}  # the latest final quote of each task
     minimums = history(session, region)
+    disputed = set()
+    if tasks:  # claims an operator has yet to rule on: the booked amount was paid meanwhile
+        disputed = set(
+            session.exec(
+                select(Adjustment.task_id).where(
+                    col(Adjustment.task_id).in_([t.id for t in tasks]),
+                    col(Adjustment.status) == AdjustmentStatus.disputed,
+                )
+            )
+        )
     shortfalls, without = [], 0
     for task in tasks:
         assert task.completed_at is not None
@@ -118,21 +137,21 @@ def report(session: Session, region: str, month: str) -> Report:
         if quote is None:
             continue  # completed without a final price: no pay decided to check (the audit flags it)
         minutes = task.minutes_worked or 0
-        for rule, required in required_pay(minutes, minimum.per_minute, minimum.per_hour, minimum.per_task):
-            if quote.payout < required:
-                shortfalls.append(
-                    Shortfall(
-                        task.id,
-                        task.category,
-                        task.tasker_id,
-                        task.completed_at,
-                        label(task.completed_at, tz),
-                        minutes,
-                        quote.payout,
-                        rule,
-                        required,
-                        required - quote.payout,
-                        minimum.source,
-                    )
+        for rule, required in under_minimum(minutes, quote.payout, minimum):
+            shortfalls.append(
+                Shortfall(
+                    task.id,
+                    task.category,
+                    task.tasker_id,
+                    task.completed_at,
+                    label(task.completed_at, tz),
+                    minutes,
+                    quote.payout,
+                    rule,
+                    required,
+                    required - quote.payout,
+                    minimum.source,
+                    task.id in disputed,
                 )
+            )
     return Report(region, tz.key, month, len(tasks), without, shortfalls)
