@@ -1,7 +1,8 @@
 """A tasker's path to better-paid work: for each category they could move up to, what it pays in
-their regions against what they earn now, what unlocks it (the completed-work rule with their
-progress, or the mentored route with the endorsements they hold), and the three most helpful
-tips and top guides on its board."""
+their regions against what they earn now (their real rates: in each region, the best rate that
+applies there among the skills they may work, a floor's lift included), what unlocks it (the
+completed-work rule with their progress, or the mentored route with the endorsements they hold),
+and the three most helpful tips and top guides on its board."""
 
 from __future__ import annotations
 
@@ -14,9 +15,8 @@ from marketplace.community.guides import top_guides
 from marketplace.community.scoring import SKILLED_MIN_COMPLETED, SKILLED_MIN_TIER, TIER_ORDER
 from marketplace.floors.models import Category, Level
 from marketplace.network.endorsements import MENTORS_NEEDED, endorsements_for
-from marketplace.taskers.feed import own_rate
 from marketplace.taskers.levels import standing
-from marketplace.taskers.models import TaskerRegion, TaskerSkill
+from marketplace.taskers.models import TaskerRegion, TaskerRegionRate, TaskerSkill
 from marketplace.taskers.skills import binding_floors
 
 TIPS_SHOWN = 3
@@ -28,7 +28,14 @@ def path_view(session: Session, tasker_id: int, now: datetime) -> dict:
     regions = sorted(session.exec(select(TaskerRegion.region).where(col(TaskerRegion.tasker_id) == tasker_id)))
     skills = session.exec(select(TaskerSkill).where(col(TaskerSkill.tasker_id) == tasker_id)).all()
     workable = [s for s in skills if (c := session.get(Category, s.category)) is not None and st.may_work(c)]
-    earns_now: int | None = max((own_rate(s) for s in workable), default=None)
+    own = {
+        (r.category, r.region): r.rate
+        for r in session.exec(select(TaskerRegionRate).where(col(TaskerRegionRate.tasker_id) == tasker_id))
+    }
+    best_in = {  # region -> the best rate the tasker works at there now
+        region: max(own.get((s.category, region), s.rate) for s in workable) for region in regions if workable
+    }
+    earns_now: int | None = max(best_in.values(), default=None)
     best_tier = max(st.tiers.values(), key=lambda t: TIER_ORDER[t], default="newcomer")
     held = endorsements_for(session, tasker_id)
     steps: list[dict] = []
@@ -36,7 +43,15 @@ def path_view(session: Session, tasker_id: int, now: datetime) -> dict:
         if category.level == Level.general or st.may_work(category):
             continue
         binding = binding_floors(session, category.slug, regions)
-        floors = [{"region": r, "hourly_floor": f} for r, f in binding]
+        floors = [
+            {
+                "region": r,
+                "hourly_floor": f,
+                "earns_now": best_in.get(r),
+                "difference": None if best_in.get(r) is None else f - best_in[r],
+            }
+            for r, f in binding
+        ]
         top: int | None = max((f for _, f in binding), default=None)
         routes: list[dict] = []
         if category.level == Level.skilled:

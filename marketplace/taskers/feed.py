@@ -2,7 +2,8 @@
 above their own rate, once their tier's window has passed (a rebooking addressed to the tasker: at
 once, and to no one else until it lapses).
 
-"Their own rate" is the rate the tasker chose. When a floor rise lifted it (`raised_from`), the
+"Their own rate" is the rate the tasker chose, in the task's region (a skill's rate, or the
+region's own: taskers.rates). When a floor rise lifted it (`raised_from`), the
 lift binds new postings, which are priced at the new floor anyway; it never hides a task booked
 under the earlier floor from a tasker who chose to work at that price (docs/pricing.md)."""
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Select, and_, func, or_
+from sqlalchemy import Select, and_, case, func, or_
 from sqlalchemy import select as sql_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -20,7 +21,7 @@ from marketplace.community.models import Reputation
 from marketplace.community.scoring import TIER_ORDER
 from marketplace.floors.models import Category
 from marketplace.taskers.levels import Window, delay_for, may_work_clause, standing
-from marketplace.taskers.models import TaskerRegion, TaskerSkill
+from marketplace.taskers.models import TaskerRegion, TaskerRegionRate, TaskerSkill
 from marketplace.tasks.models import Task, TaskQuote, TaskStatus
 
 
@@ -32,6 +33,7 @@ def _open_clauses(
     `waiting=True` asks instead for the tasks that match but whose tier's window has not yet passed."""
     regions = list(session.exec(select(TaskerRegion.region).where(col(TaskerRegion.tasker_id) == tasker_id)))
     skills = session.exec(select(TaskerSkill).where(col(TaskerSkill.tasker_id) == tasker_id)).all()
+    own = session.exec(select(TaskerRegionRate).where(col(TaskerRegionRate.tasker_id) == tasker_id)).all()
     st = standing(session, tasker_id)
     by_category = []
     for skill in skills:
@@ -45,7 +47,8 @@ def _open_clauses(
         unaddressed = and_(col(Task.addressed_to_id).is_(None), timing)
         mine = and_(col(Task.addressed_to_id) == tasker_id, col(Task.addressed_until) > now)
         visible = unaddressed if waiting else or_(unaddressed, mine)
-        by_category.append(and_(col(Task.category) == skill.category, col(TaskQuote.rate) >= own_rate(skill), visible))
+        rate_met = _rate_met(skill, [r for r in own if r.category == skill.category])
+        by_category.append(and_(col(Task.category) == skill.category, rate_met, visible))
     if not regions or not by_category:
         return None
     clause = and_(
@@ -57,9 +60,23 @@ def _open_clauses(
     return and_(col(Task.status) == TaskStatus.priced, clause) if unclaimed else clause
 
 
-def own_rate(skill: TaskerSkill) -> int:
-    """The rate the tasker chose, before any lift a floor rise made to it."""
-    return skill.rate if skill.raised_from is None else min(skill.rate, skill.raised_from)
+def own_rate(rate: TaskerSkill | TaskerRegionRate) -> int:
+    """The rate the tasker chose, before any lift a floor rise made to it: a skill's rate (in each
+    region without one of its own, and never lifted), or a region's own rate (which a rise lifts)."""
+    if isinstance(rate, TaskerRegionRate) and rate.raised_from is not None:
+        return min(rate.rate, rate.raised_from)
+    return rate.rate
+
+
+def _rate_met(skill: TaskerSkill, own: list[TaskerRegionRate]):
+    """The task pays at least the tasker's own rate in the task's region: a region's own rate
+    where the skill has one, the skill's rate elsewhere."""
+    if not own:
+        return col(TaskQuote.rate) >= own_rate(skill)
+    return or_(
+        and_(col(Task.region).not_in([r.region for r in own]), col(TaskQuote.rate) >= own_rate(skill)),
+        *[and_(col(Task.region) == r.region, col(TaskQuote.rate) >= own_rate(r)) for r in own],
+    )
 
 
 def _with_quote(query):
@@ -113,10 +130,21 @@ def taskers_open_to(task_ids: list[int], window: Window, now: datetime, opened_a
     )
     unaddressed = and_(col(Task.addressed_to_id).is_(None), timing)
     mine = and_(col(Task.addressed_to_id) == TaskerSkill.tasker_id, col(Task.addressed_until) > now)
-    own_rate_met = or_(  # own_rate(skill) <= the task's rate, with own_rate's min() spelt out
-        col(TaskQuote.rate) >= TaskerSkill.rate,
-        and_(col(TaskerSkill.raised_from).is_not(None), col(TaskQuote.rate) >= TaskerSkill.raised_from),
+    region_own = (  # own_rate of the skill's own rate in the task's region, if it has one
+        sql_select(
+            case(
+                (col(TaskerRegionRate.raised_from) < col(TaskerRegionRate.rate), col(TaskerRegionRate.raised_from)),
+                else_=col(TaskerRegionRate.rate),
+            )
+        )
+        .where(
+            col(TaskerRegionRate.tasker_id) == TaskerSkill.tasker_id,
+            col(TaskerRegionRate.category) == Task.category,
+            col(TaskerRegionRate.region) == Task.region,
+        )
+        .scalar_subquery()
     )
+    own_rate_met = col(TaskQuote.rate) >= func.coalesce(region_own, TaskerSkill.rate)  # own_rate() <= its rate
     return (
         sql_select(col(Task.id), col(TaskerSkill.tasker_id))
         .join(TaskQuote, and_(col(TaskQuote.task_id) == Task.id, col(TaskQuote.kind) == "posted"))

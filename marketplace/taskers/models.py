@@ -1,9 +1,11 @@
-"""What a tasker does and where: skills with their own rates, regions, verified licenses."""
+"""What a tasker does and where: skills with their own rates (one for every region, and a region's
+own where it differs), regions, verified licenses."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import ForeignKeyConstraint
 from sqlmodel import Field, SQLModel
 
 from events.sqltypes import UTCDateTime
@@ -14,15 +16,37 @@ class TaskerSkill(SQLModel, table=True):
     __tablename__ = "tasker_skills"
     tasker_id: int = Field(foreign_key="users.id", primary_key=True)
     category: str = Field(foreign_key="categories.slug", primary_key=True, max_length=64)
-    rate: int  # the tasker's own rate, cents an hour, never below the floor
-    raised_from: int | None = None  # set when a floor rise lifted the rate, so the tasker is told
-    raised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The tasker's own rate, cents an hour, in each of their regions that has no rate of its own
+    # (TaskerRegionRate); never below the floor of any of those regions. A floor rise never
+    # changes it: it lifts the rate of the region whose floor rose.
+    rate: int
 
 
 class TaskerRegion(SQLModel, table=True):
     __tablename__ = "tasker_regions"
     tasker_id: int = Field(foreign_key="users.id", primary_key=True)
     region: str = Field(foreign_key="regions.slug", primary_key=True, max_length=64)
+
+
+class TaskerRegionRate(SQLModel, table=True):
+    """A skill's rate in one of the tasker's regions, where it is not the skill's rate: one the
+    tasker set there (`chosen`), or one a floor rise lifted. `raised_from` is the rate before the
+    lift (the tasker's own choice there), so the tasker is told, and a floor that comes down again
+    takes the rate back down to it; a lifted row the tasker never chose goes when the lift is
+    wholly undone, and the region follows the skill's rate again. Never below the region's floor."""
+
+    __tablename__ = "tasker_region_rates"
+    __table_args__ = (
+        ForeignKeyConstraint(["tasker_id", "category"], ["tasker_skills.tasker_id", "tasker_skills.category"]),
+        ForeignKeyConstraint(["tasker_id", "region"], ["tasker_regions.tasker_id", "tasker_regions.region"]),
+    )
+    tasker_id: int = Field(primary_key=True)
+    category: str = Field(primary_key=True, max_length=64)
+    region: str = Field(primary_key=True, max_length=64)
+    rate: int  # cents an hour
+    chosen: bool = True  # the tasker set this region's rate (False: a floor rise made the row)
+    raised_from: int | None = None
+    raised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class TaskerLicense(SQLModel, table=True):

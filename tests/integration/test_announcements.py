@@ -1,7 +1,7 @@
 """`task.available` announcements against the design they replaced: a sweep that read every
 subscriber's whole feed. On generated marketplaces (tiers, their windows, rates, a floor's lift,
-regions, skilled and licensed levels, rebookings, payments that fail and come back, tasks taken
-before the others' windows open, tasks given back, starts that pass, a restart after a long
+regions and a region's own rate, skilled and licensed levels, rebookings, payments that fail and
+come back, tasks taken before the others' windows open, tasks given back, starts that pass, a restart after a long
 pause), the announcer tells exactly the (endpoint, task) pairs the feeds would have, and emails
 exactly the (tasker, task) pairs of the taskers who asked for feed emails, sweep after sweep, on
 SQLite and PostgreSQL; each once, with the same payload; and a sweep's statements do not grow
@@ -26,7 +26,7 @@ from marketplace.notifications.announce import FeedMail, announce_available, ava
 from marketplace.notifications.models import Notification, NotificationPref
 from marketplace.notifications.webhooks import WebhookDelivery, WebhookEndpoint, new_secret, queue
 from marketplace.taskers.feed import feed
-from marketplace.taskers.models import TaskerLicense, TaskerRegion, TaskerSkill
+from marketplace.taskers.models import TaskerLicense, TaskerRegion, TaskerRegionRate, TaskerSkill
 from marketplace.tasks.models import Task, TaskQuote
 from migrations import upgrade
 from tests.support import seeded
@@ -57,7 +57,8 @@ def _quote(task_id: int, rate: int) -> TaskQuote:
 
 
 def _tasker(session, n: int, regions, skills, tiers=None, licensed=(), mentored=(), kinds=("task.available",)) -> int:
-    """A tasker with these regions, skills ({category: rate or (rate, raised_from)}), tiers
+    """A tasker with these regions, skills ({category: rate, or (rate, {region: (its own rate there,
+    raised_from, chosen)})}), tiers
     ({category: (tier, completed)}) and one endpoint per entry of `kinds` (None: a disabled one)."""
     user = User(email=f"t{n}@announce.test", password_hash="-", role="tasker", display_name=f"T{n}")
     session.add(user)
@@ -65,8 +66,20 @@ def _tasker(session, n: int, regions, skills, tiers=None, licensed=(), mentored=
     for region in regions:
         session.add(TaskerRegion(tasker_id=user.id, region=region))
     for category, rate in skills.items():
-        own, raised_from = rate if isinstance(rate, tuple) else (rate, None)
-        session.add(TaskerSkill(tasker_id=user.id, category=category, rate=own, raised_from=raised_from))
+        own, places = rate if isinstance(rate, tuple) else (rate, {})
+        session.add(TaskerSkill(tasker_id=user.id, category=category, rate=own))
+        session.flush()
+        for region, (there, raised_from, chosen) in places.items():
+            session.add(
+                TaskerRegionRate(
+                    tasker_id=user.id,
+                    category=category,
+                    region=region,
+                    rate=there,
+                    raised_from=raised_from,
+                    chosen=chosen,
+                )
+            )
     for category, (tier, completed) in (tiers or {}).items():
         session.add(Reputation(tasker_id=user.id, category=category, tier=tier, completed=completed))
     for category in licensed:
@@ -111,9 +124,17 @@ def _generate(session, rng: random.Random, t0: datetime) -> Scenario:
         skills: dict = {}
         for category in rng.sample(CATEGORIES, rng.choice([0, 1, 2, 3, 4])):
             rate = rng.choice(RATES)
-            skills[category] = (
-                (rate + 1000, rate) if rng.random() < 0.2 else rate
-            )  # a floor's lift: own rate is the lower
+            places = {}
+            for region in regions:
+                roll = rng.random()
+                if roll < 0.15:  # a floor's lift there: the skill's rate is the tasker's own
+                    places[region] = (rate + 1000, rate, False)
+                elif roll < 0.3:  # a rate of the region's own, chosen by the tasker
+                    places[region] = (rng.choice(RATES), None, True)
+                elif roll < 0.4:  # a chosen rate a floor lifted: the chosen one is the lower
+                    chosen = rng.choice(RATES)
+                    places[region] = (chosen + 1000, chosen, True)
+            skills[category] = (rate, places) if places else rate
         tiers = {
             c: (rng.choice(["newcomer", "trusted", "elite"]), rng.choice([0, 2, 6]))
             for c in CATEGORIES

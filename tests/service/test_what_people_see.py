@@ -20,7 +20,7 @@ from marketplace.floors.versions import FloorChange, set_floor
 from marketplace.payments.ledger import task_totals
 from marketplace.payments.models import Payment
 from marketplace.taskers.feed import feed
-from marketplace.taskers.models import TaskerSkill
+from marketplace.taskers.models import TaskerRegionRate, TaskerSkill
 from marketplace.taskers.rates import raise_rates_to_floors
 from marketplace.taskers.reach import reach_view, stranded_tasks
 from marketplace.tasks.adjustments import dispute_adjustment, resolve_dispute
@@ -50,8 +50,8 @@ def test_a_floor_rise_leaves_a_booked_task_open_to_taskers_whose_own_rate_allowe
     task_id = priced_and_booked(market)  # priced at the 24.00/h floor, as ann and bob's own rates
     raise_floor(platform, 2600)
     with platform.uow() as uow:
-        lifted = uow.session.get_one(TaskerSkill, (people["ann"], "yard-work"))
-        assert (lifted.rate, lifted.raised_from) == (2600, 2400)  # the platform lifted it
+        lifted = uow.session.get_one(TaskerRegionRate, (people["ann"], "yard-work", "springfield"))
+        assert (lifted.rate, lifted.raised_from) == (2600, 2400)  # the platform lifted it, in springfield
         task = uow.session.get_one(Task, task_id)
         reach = reach_view(uow.session, task, utcnow())
         assert reach is not None and reach["taskers"] == 2 and not reach["stranded"]
