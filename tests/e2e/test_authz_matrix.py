@@ -115,6 +115,10 @@ MATRIX = [
     ("GET", "/api/v1/tasks/{completed}/reviews", None, codes(401, 200, 404, 200, 404, 403)),
     ("GET", "/api/v1/taskers/me/skills", None, TASKERS),
     ("PUT", "/api/v1/taskers/me/skills", SKILLS, TASKERS),
+    # One skill: added or changed by any tasker; removed only where it is one of theirs (the other
+    # tasker has none).
+    ("PUT", "/api/v1/taskers/me/skills/yard-work", {"rate": 2500}, TASKERS),
+    ("DELETE", "/api/v1/taskers/me/skills/yard-work", None, codes(401, 403, 403, 200, 404, 403)),
     ("GET", "/api/v1/taskers/{tasker}", None, ANYONE),
     ("POST", "/api/v1/taskers/{tasker}/licenses", {"category": "electrical"}, codes(401, 403, 403, 403, 403, 201)),
     ("GET", "/api/v1/boards/yard-work", None, ANYONE),
@@ -397,6 +401,7 @@ def test_the_matrix_covers_every_operation(client):
             ("{delivery}", "{delivery_id}"),
             ("yard-work/springfield", "{category}/{region}"),
             ("boards/yard-work", "boards/{category}"),
+            ("skills/yard-work", "skills/{category}"),
         ):
             path = path.replace(name, param)
         covered.add((method, path))
