@@ -99,3 +99,39 @@ def test_a_client_sets_preferences_on_the_web(client, api):
     refused = client.post("/account/notifications", data={"mode-payment.captured": "off", "csrf_token": csrf(form)})
     assert refused.status_code == 422 and "cannot be switched off" in refused.get_data(as_text=True)
     assert client.post("/account/notifications", data={"mode-message.sent": "off"}).status_code == 400  # no CSRF token
+
+
+def test_a_tasker_sees_each_kind_with_its_default_and_turns_feed_emails_on_within_the_cap(client, api):
+    import re
+
+    from tests.support import csrf
+
+    who = api.signup("tasker", "feed@example.test")
+    page = client.get("/login").get_data(as_text=True)
+    client.post(
+        "/login", data={"email": "feed@example.test", "password": "correct horse battery", "csrf_token": csrf(page)}
+    )
+    form = client.get("/account/notifications").get_data(as_text=True)
+    feed_row = re.search(r'<tr data-kind="task.available" data-default="off">.*?</tr>', form, flags=re.S).group(0)
+    assert '<option value="off" selected>never</option>' in feed_row
+    assert "Unless you choose: never." in feed_row and "At most 10 a day" in feed_row
+    for kind in ("connection.requested", "connection.accepted", "endorsement.received", "question.answered"):
+        assert f'<tr data-kind="{kind}" data-default="instant">' in form, kind
+    for kind in ("task.handoff_taken", "task.handoff_declined", "task.handoff_lapsed"):
+        assert f'name="mode-{kind}"' in form, kind
+    assert 'data-kind="task.priced"' not in form  # a client's kind: not on a tasker's page
+    saved = client.post("/account/notifications", data={"mode-task.available": "digest", "csrf_token": csrf(form)})
+    assert saved.status_code == 303
+    got = client.get("/api/v1/me/notifications", headers=api.headers(who)).json
+    assert got["feed_emails_per_day"] == 10
+    feed = next(p for p in got["preferences"] if p["kind"] == "task.available")
+    assert (feed["mode"], feed["default"], feed["locked"]) == ("digest", "off", False)
+    assert "At most 10 a day" in feed["note"]
+    assert not {"task.priced", "payment.captured"} & {p["kind"] for p in got["preferences"]}
+
+
+def test_a_client_is_not_offered_the_taskers_kinds(client, api):
+    who = api.signup("client")
+    kinds = {p["kind"] for p in client.get("/api/v1/me/notifications", headers=api.headers(who)).json["preferences"]}
+    assert {"task.priced", "message.sent", "payment.captured"} <= kinds
+    assert not kinds & {"task.available", "connection.requested", "task.handoff_offered", "payment.transferred"}
