@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint as FlaskBlueprint
-from flask import g, jsonify, request, url_for
+from flask import g, jsonify, request
 from flask.views import MethodView
 
 from api.auth import SECURITY, requires
@@ -86,9 +86,12 @@ class Payouts(MethodView):
     @blp.doc(security=SECURITY)
     def post(self):
         """Create your connected account (once) and get a Stripe onboarding link. Anything you are
-        already owed is transferred by the payments worker within a minute of the account existing"""
-        home = url_for("web.home", _external=True)
-        account_id, link = onboard_tasker(unit_of_work, gateway(), g.user, home, home)
+        already owed is transferred by the payments worker within a minute of the account existing
+
+        Stripe sends you back to your earnings page on this site's public address
+        (FLOORBOARD_PUBLIC_URL), never to the address the request named."""
+        back = f"{platform().settings.public_url}/me/earnings?onboarding="  # never the Host header: anyone sends one
+        account_id, link = onboard_tasker(unit_of_work, gateway(), g.user, back + "expired", back + "done")
         return {"account_id": account_id, "onboarding_url": link}
 
 

@@ -57,6 +57,24 @@ MATRIX: list[tuple[str, str, dict | None, dict]] = [
     ("POST", "/signup", SIGNUP, codes(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),  # then sign in
     ("POST", "/account/notifications", {}, codes(LOGIN, DONE, DONE, DONE, DONE, DONE)),
     ("GET", "/me", None, TASKERS),
+    # The tasker's account: skills and rates, earnings and onboarding (a redirect to Stripe's link),
+    # webhooks ({endpoint}: the tasker's, with {delivery}; a new secret is shown on the page, once).
+    ("GET", "/me/skills", None, TASKERS),
+    ("POST", "/me/skills", {"action": "skill", "category": "yard-work", "rate": "25.00"}, TASKERS_ACT),
+    ("GET", "/me/earnings", None, TASKERS),
+    ("POST", "/me/earnings/onboard", {}, TASKERS_ACT),
+    ("GET", "/me/webhooks", None, TASKERS),
+    (
+        "POST",
+        "/me/webhooks",
+        {"url": "https://127.0.0.1/hooks", "kinds": "message.sent"},  # loopback: refused (SSRF)
+        codes(LOGIN, 403, 403, "refused", "refused", 403),
+    ),
+    ("GET", "/me/webhooks/{endpoint}", None, THE_TASKER),
+    ("POST", "/me/webhooks/{endpoint}/rotate", {}, codes(LOGIN, 403, 403, 200, 404, 403)),
+    ("POST", "/me/webhooks/{endpoint}/enable", {}, TASKER_ACTS),
+    ("POST", "/me/webhooks/{endpoint}/deliveries/{delivery}/redeliver", {}, TASKER_ACTS),
+    ("POST", "/me/webhooks/{endpoint}/delete", {}, TASKER_ACTS),
     ("GET", "/boards", None, ANYONE),
     ("GET", "/boards/yard-work", None, ANYONE),
     ("GET", "/taskers/{tasker}", None, ANYONE),
