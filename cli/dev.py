@@ -1,8 +1,14 @@
 """`floorboard dev`: the web app and every worker in one process, on the embedded defaults (SQLite and
-the embedded event log), migrated and seeded with the demo logins. It needs no service."""
+the embedded event log), migrated and seeded with the demo logins. It needs no service.
+
+It accepts webhook endpoints on loopback (http://127.0.0.1:PORT/, http://localhost:PORT/), so a
+tasker's app or `examples/tasker_bot.py --webhook PORT` on the same machine hears its deliveries:
+the API, the webhooks page and the webhook sender it runs all allow them. A served app (`floorboard
+serve`) never does (api/rest/webhooks.py `loopback_allowed`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 
@@ -38,7 +44,7 @@ def dev(host, port, no_workers, mail_port):
         _, mailbox = start_mail(mail_port)
         os.environ["SMTP_URL"] = f"smtp://127.0.0.1:{mail_port}"
     os.environ.setdefault("FLOORBOARD_PUBLIC_URL", f"http://{host}:{port}")
-    settings = Settings.from_env()
+    settings = dataclasses.replace(Settings.from_env(), webhooks_allow_loopback=True)
     upgrade(settings.database_url)
     platform = bootstrap(settings)
     if platform.transport.name == "kafka":
@@ -47,7 +53,7 @@ def dev(host, port, no_workers, mail_port):
     stop = threading.Event()
     if not no_workers:
         run_in_threads(platform, workers_for(platform), stop)
-    app = create_app({"DEV_MAILBOX": mailbox}, platform=platform)
+    app = create_app({"DEV_MAILBOX": mailbox, "DEV_SERVER": True}, platform=platform)
 
     table = Table(title="Demo logins", show_lines=False)
     for column in ("role", "email", "password"):
@@ -62,6 +68,7 @@ def dev(host, port, no_workers, mail_port):
     console.print(f"  API docs: http://{host}:{port}/api/docs")
     if mailbox is not None:
         console.print(f"  mail:     http://{host}:{port}/dev/mail (a local SMTP server on 127.0.0.1:{mail_port})")
+    console.print("  webhooks: loopback endpoints accepted (http://127.0.0.1:PORT/), on this development server only")
     console.print(table)
     try:
         # app.run() refuses to run inside the flask CLI; run_simple is what it would call.

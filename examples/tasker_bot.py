@@ -14,6 +14,8 @@ With --webhook PORT it does not poll: it listens on 127.0.0.1:PORT, registers th
 --webhook-url, the public https address that forwards to it) for `task.available` and
 `task.handoff_offered`, verifies each delivery's signature with the `standardwebhooks` package,
 and accepts from the notification. A delivery whose signature does not verify gets a 401.
+`make run` (`floorboard dev`) accepts the plain http://127.0.0.1:PORT/ address; a served
+Floorboard takes only a public https one, so there give --webhook-url.
 """
 
 from __future__ import annotations
@@ -86,7 +88,14 @@ class FloorboardClient:
     def register_webhook(self, url: str, kinds: list[str]) -> dict:
         r = self._call("POST", "/taskers/me/webhooks", json={"url": url, "kinds": kinds})
         if r.status_code != 201:
-            raise SystemExit(f"webhook refused ({r.status_code}): {r.json().get('message')} {r.json().get('errors')}")
+            hint = ""
+            if url.startswith("http://"):
+                hint = (
+                    " (only a development server, `make run`, takes a loopback address: give --webhook-url https://...)"
+                )
+            raise SystemExit(
+                f"webhook refused ({r.status_code}): {r.json().get('message')} {r.json().get('errors')}{hint}"
+            )
         return r.json()
 
     def delete_webhook(self, endpoint_id: int) -> None:
@@ -214,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         f"signed in as {me['email']}; skills: "
         + ", ".join(f"{s['category']} at {s['rate']}c/h (floor {s['floor']})" for s in view["skills"])
     )
+    for line in (view.get("changed") or {}).get("summary", []):  # what replacing the skills changed
+        print(f"  {line}")
     if args.webhook:
         return on_webhooks(bot, args)
     said = ""

@@ -4,7 +4,7 @@ Deliveries follow the Standard Webhooks specification."""
 
 from __future__ import annotations
 
-from flask import g
+from flask import current_app, g
 from flask.views import MethodView
 from marshmallow import fields, validate
 
@@ -68,7 +68,12 @@ class DeliveryListSchema(ApiSchema):
 
 
 def _loopback() -> bool:
-    return platform().settings.webhooks_allow_loopback
+    """Endpoints on loopback (plain http to 127.0.0.1 or localhost): only with the setting on, and
+    only on the development server (`floorboard dev` sets DEV_SERVER) or under a test suite; a
+    served app (`floorboard serve`) refuses them whatever the environment says. The web's
+    webhooks page applies the same rule (api/web/tasker_account.py)."""
+    app = current_app
+    return platform().settings.webhooks_allow_loopback and bool(app.testing or app.config.get("DEV_SERVER"))
 
 
 @blp.route("")
