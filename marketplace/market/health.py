@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from marketplace.errors import Invalid, NotFound
 from marketplace.floors.legal import all_histories, to_minimum
@@ -24,7 +24,10 @@ from marketplace.market.models import (
     MarketAcceptBucket,
     MarketCommunityDay,
     MarketDay,
+    MarketTask,
 )
+from marketplace.market.projection import bucket_for
+from marketplace.tasks.models import Task, TaskQuote, TaskStatus
 
 MAX_DAYS = 366
 COMPARE_DAYS = 14  # a floor change's before/after: this many local days on each side
@@ -191,11 +194,18 @@ def _summed(days: list[Day]) -> tuple[Counter[str], Counter[int]]:
 def compare(before: list[Day], after: list[Day], threshold: int) -> dict[str, Any]:
     """Fill rate, time to accept and effective pay, before against after, with the counts behind
     each; a difference is marked "too few tasks" when either side has fewer than `threshold`."""
+    return compare_counts((*_summed(before), len(before)), (*_summed(after), len(after)), threshold)
+
+
+Side = tuple[Counter[str], Counter[int], int]  # counts, time-to-accept buckets, days covered
+
+
+def compare_counts(before: Side, after: Side, threshold: int) -> dict[str, Any]:
+    """As `compare`, from each side's summed counts and buckets."""
     sides: dict[str, dict[str, Any]] = {}
-    for name, days in (("before", before), ("after", after)):
-        counts, buckets = _summed(days)
+    for name, (counts, buckets, days) in (("before", before), ("after", after)):
         sides[name] = {
-            "days": len(days),
+            "days": days,
             "priced": counts["priced"],
             "accepted": counts["accepted"],
             "fill_rate": ratio(counts["accepted"], counts["priced"]),
@@ -224,24 +234,65 @@ def compare(before: list[Day], after: list[Day], threshold: int) -> dict[str, An
     }
 
 
+def cohort(session: Session, category: str, region: str, start: datetime, end: datetime) -> Side:
+    """The tasks first priced from `start` to just before `end` (exact moments, so a change's
+    sides split at the change itself, not at its day): how many, how many are filled (accepted
+    and not given back since), their time to accept in buckets, and those completed with the
+    minutes worked and the pay of their final price."""
+    counts: Counter[str] = Counter()
+    buckets: Counter[int] = Counter()
+    rows = session.exec(
+        select(MarketTask.priced_at, MarketTask.accepted_at).where(
+            col(MarketTask.category) == category,
+            col(MarketTask.region) == region,
+            col(MarketTask.priced_at) >= start,
+            col(MarketTask.priced_at) < end,
+        )
+    )
+    for priced_at, accepted_at in rows:
+        counts["priced"] += 1
+        if accepted_at is not None and priced_at is not None:
+            counts["accepted"] += 1
+            buckets[bucket_for(max(0, int((accepted_at - priced_at).total_seconds())))] += 1
+    done = session.exec(
+        select(Task.minutes_worked, TaskQuote.payout)
+        .join(MarketTask, col(MarketTask.task_id) == Task.id)
+        .join(TaskQuote, (col(TaskQuote.task_id) == Task.id) & (col(TaskQuote.kind) == "final"))
+        .where(
+            col(MarketTask.category) == category,
+            col(MarketTask.region) == region,
+            col(MarketTask.priced_at) >= start,
+            col(MarketTask.priced_at) < end,
+            col(Task.status) == TaskStatus.completed,
+        )
+    )
+    for minutes, payout in done:
+        counts.update(completed=1, minutes_worked=minutes or 0, payout=payout)
+    days = max(1, math.ceil((end - start).total_seconds() / 86400))
+    return counts, buckets, days
+
+
 def floor_changes(
     session: Session, category: str, region: str, first: date, last: date, threshold: int
 ) -> list[FloorChange]:
-    """The floor versions that took effect from `first` to `last` (local days), each compared
-    over COMPARE_DAYS local days before the day it took effect and COMPARE_DAYS from it."""
+    """The floor versions that took effect from `first` to `last` (local days), each comparing
+    the tasks priced under it in the COMPARE_DAYS days from the moment it took effect with those
+    priced under the version before it in the COMPARE_DAYS days before that moment (each side
+    stops at the neighbouring change)."""
     place = check_place(session, category, region)
     check_span(first, last)
     tz = zone_of(session, place.slug)
     versions = _versions(session, category, region)
+    window = timedelta(days=COMPARE_DAYS)
     changes = []
-    for previous, version in zip([None, *versions], versions, strict=False):
+    for previous, version, following in zip([None, *versions[:-1]], versions, [*versions[1:], None], strict=True):
         day = local_day(version.effective_from, tz)
         if not first <= day <= last or previous is None:
             continue  # a category's first floor is its start, not a change
-        days = _days(
-            session, category, region, day - timedelta(days=COMPARE_DAYS), day + timedelta(days=COMPARE_DAYS - 1)
-        )
-        ordered = [days[k] for k in sorted(days)]
+        at = version.effective_from
+        before = cohort(session, category, region, max(at - window, previous.effective_from), at)
+        after_end = min(at + window, following.effective_from) if following is not None else at + window
+        after = cohort(session, category, region, at, after_end)
         changes.append(
             FloorChange(
                 version=version.version,
@@ -250,7 +301,7 @@ def floor_changes(
                 hourly_floor=version.hourly_floor,
                 previous_hourly_floor=previous.hourly_floor,
                 summary=version.summary,
-                comparison=compare(ordered[:COMPARE_DAYS], ordered[COMPARE_DAYS:], threshold),
+                comparison=compare_counts(before, after, threshold),
             )
         )
     return changes
@@ -305,6 +356,56 @@ def span(session: Session, region: str, first: date | None, last: date | None, n
     """The days asked for, by default the 90 local days ending today in the region."""
     last = last or local_day(now, zone_of(session, region))
     return first or last - timedelta(days=89), last
+
+
+def data_span(session: Session, category: str, region: str, now: datetime, most: int = 90) -> tuple[date, date]:
+    """The console's default days: from the first local day with activity or a floor change (at
+    most `most` days back) to today, so the data fills the chart instead of its right edge."""
+    tz = zone_of(session, region)
+    today = local_day(now, tz)
+    earliest = today - timedelta(days=most - 1)
+    busy = session.exec(
+        select(func.min(MarketDay.day)).where(
+            col(MarketDay.category) == category, col(MarketDay.region) == region, col(MarketDay.day) >= earliest
+        )
+    ).one()
+    changed = [local_day(v.effective_from, tz) for v in _versions(session, category, region)]
+    starts = [d for d in [busy, *changed] if d is not None and earliest <= d <= today]
+    return (min(starts) if starts else today - timedelta(days=13)), today
+
+
+def busiest(session: Session, category: str | None = None, region: str | None = None) -> tuple[str, str] | None:
+    """The category and region (either fixed when given) with the most tasks priced, for a page
+    opened without a choice; None when nothing was ever priced there."""
+    query = select(MarketDay.category, MarketDay.region, func.sum(MarketDay.priced).label("n"))
+    if category:
+        query = query.where(col(MarketDay.category) == category)
+    if region:
+        query = query.where(col(MarketDay.region) == region)
+    row = session.exec(
+        query.group_by(col(MarketDay.category), col(MarketDay.region)).order_by(
+            func.sum(MarketDay.priced).desc(), col(MarketDay.category), col(MarketDay.region)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None and row[2] else None
+
+
+@dataclass(frozen=True)
+class Step:
+    """A value in force from a moment (a floor version, a legal minimum): lines drawn as steps."""
+
+    at: datetime
+    value: int | None
+
+
+def floor_steps(session: Session, category: str, region: str) -> list[Step]:
+    """The hourly floor of each version, from the moment it took effect, oldest first."""
+    return [Step(v.effective_from, v.hourly_floor) for v in _versions(session, category, region)]
+
+
+def legal_steps(session: Session, region: str) -> list[Step]:
+    """The legal minimum as cents an hour, from the moment each version took effect."""
+    return [Step(r.effective_from, to_minimum(r).hourly_equivalent or None) for r in legal_history(session, region)]
 
 
 CSV_COLUMNS = (

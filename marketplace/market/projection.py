@@ -3,7 +3,7 @@ tips.activity and community.activity in; counts per category x region x local da
 
 Only counts are kept, each added by an atomic `SET n = n + k`, so two workers of the group never
 lose each other's additions and a chunk of events writes each row once. Facts about one task that
-arrive on different topics (its pricing, its first acceptance, a transfer) meet in `market_tasks`:
+arrive on different topics (its pricing, its acceptance, a transfer) meet in `market_tasks`:
 whichever arrives second adds them to the task's cohort day, so the result does not depend on the
 order the topics are read in, and `floorboard replay market` rebuilds it equal to live.
 """
@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, delete, update
 from sqlmodel import Session, col, select
 
 from events.envelope import CloudEvent
@@ -122,17 +122,27 @@ class _Fold:
     def _accepted(self, task_id: int, at: datetime) -> None:
         task = self.tasks[task_id]
         if task.accepted_at is not None:
-            return  # given back and accepted again: the fill rate counts a task once
+            return  # held already (a hand-off keeps it filled): the fill rate counts a task once
         task.accepted_at = at
         if task.day is not None:
             self._count_acceptance(task)
 
-    def _count_acceptance(self, task: MarketTask) -> None:
+    def _given_back(self, task_id: int) -> None:
+        """The tasker gave the task back: it is no longer filled, and the acceptance that stood
+        leaves the time to accept; accepted again, the new acceptance counts."""
+        task = self.tasks[task_id]
+        if task.accepted_at is None:
+            return
+        if task.day is not None:
+            self._count_acceptance(task, -1)
+        task.accepted_at = None
+
+    def _count_acceptance(self, task: MarketTask, sign: int = 1) -> None:
         assert task.category and task.region and task.day and task.priced_at and task.accepted_at
         waited = max(0, int((task.accepted_at - task.priced_at).total_seconds()))
-        self.days[(task.category, task.region, task.day)]["accepted"] += 1
-        self.days[(task.category, task.region, task.day)]["accept_seconds"] += waited
-        self.buckets[(task.category, task.region, task.day, bucket_for(waited))] += 1
+        self.days[(task.category, task.region, task.day)]["accepted"] += sign
+        self.days[(task.category, task.region, task.day)]["accept_seconds"] += sign * waited
+        self.buckets[(task.category, task.region, task.day, bucket_for(waited))] += sign
 
     def _transferred(self, task_id: int, amount: int) -> None:
         task = self.tasks[task_id]
@@ -147,6 +157,8 @@ class _Fold:
         counts = self.days[(view.category, view.region, self.day(view.region, view.at))]
         if isinstance(view, TaskCancelled):
             counts["cancelled_by_tasker" if view.cancelled_by == "tasker" else "cancelled_by_client"] += 1
+            if view.cancelled_by == "tasker":
+                self._given_back(view.task_id)
         elif isinstance(view, TaskCompleted):
             counts["completed"] += 1
             counts["minutes_worked"] += view.minutes_worked
@@ -160,7 +172,7 @@ class _Fold:
             counts["handoffs"] += 1
 
 
-_TASK_FACTS = ("task.priced", "task.accepted", "payment.transferred")
+_TASK_FACTS = ("task.priced", "task.accepted", "task.cancelled", "payment.transferred")
 
 
 def _locked_tasks(session: Session, ids: list[int]) -> dict[int, MarketTask]:
@@ -196,6 +208,17 @@ def _add_counts(session: Session, model, keys: tuple[str, ...], counters: tuple[
     session.connection().execute(statement, params)
 
 
+def _drop_empty(session: Session, model, keys: tuple[str, ...], touched: list) -> None:
+    """Delete the rows among `touched` whose count came down to 0."""
+    if not touched:
+        return
+    table = model.__table__
+    session.connection().execute(
+        delete(table).where(*(table.c[k] == bindparam(f"k_{k}") for k in keys), table.c["count"] == 0),
+        [{f"k_{k}": v for k, v in zip(keys, key, strict=True)} for key in sorted(touched)],
+    )
+
+
 def project_market_events(uow: UnitOfWork, events: list[CloudEvent]) -> None:
     session = uow.session
     relevant = [e for e in events if e.type in MARKET_TYPES]
@@ -208,13 +231,11 @@ def project_market_events(uow: UnitOfWork, events: list[CloudEvent]) -> None:
         session.add(task)
     session.flush()
     _add_counts(session, MarketDay, ("category", "region", "day"), COUNTERS, fold.days)
-    _add_counts(
-        session,
-        MarketAcceptBucket,
-        ("category", "region", "day", "upper_s"),
-        ("count",),
-        {key: Counter(count=n) for key, n in fold.buckets.items()},
-    )
+    buckets = ("category", "region", "day", "upper_s")
+    added = {k: Counter(count=n) for k, n in fold.buckets.items() if n}  # counted and given back: no row
+    _add_counts(session, MarketAcceptBucket, buckets, ("count",), added)
+    # A bucket a give-back emptied goes, as if never filled (so replay and live agree).
+    _drop_empty(session, MarketAcceptBucket, buckets, [key for key, n in fold.buckets.items() if n < 0])
     _add_counts(session, MarketCommunityDay, ("category", "day"), tuple(COMMUNITY.values()), fold.community)
 
 

@@ -535,7 +535,7 @@ def test_the_operator_sees_a_floor_change_marked_on_the_market_chart(site, brows
     dashboard.get_by_label("Category").select_option("yard-work")
     dashboard.get_by_label("Region").select_option("springfield")
     dashboard.get_by_role("button", name="Show").click()
-    chart = dashboard.locator("figure[data-chart=pay] svg")
+    chart = dashboard.locator("figure[data-chart=pay] svg[role=img]")
     expect(chart).to_be_visible()
     marker = chart.locator("g.floor-change[data-marker=v2]")
     expect(marker).to_have_count(1)

@@ -15,15 +15,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
+from sqlmodel import select
 
 from cli import cli
 from marketplace.accounts.models import User
 from marketplace.accounts.users import create_user
 from marketplace.clock import utcnow
+from marketplace.floors.models import FloorRuleVersion
+from marketplace.floors.versions import FloorChange, set_floor
+from marketplace.floors.zones import local_day
+from marketplace.market.models import MarketCommunityDay
 from marketplace.payments.models import PayoutAccount
 from marketplace.taskers.skills import SkillSpec, set_skills
 from marketplace.tasks.adjustments import dispute_adjustment
-from marketplace.tasks.lifecycle import accept_task, complete_task, start_task
+from marketplace.tasks.lifecycle import accept_task, cancel_by_tasker, complete_task, start_task
 from marketplace.tasks.models import Task
 from marketplace.tasks.posting import TaskDraft, post_task
 from pricing.money import format_cents
@@ -226,3 +231,150 @@ def test_the_compliance_page_opens_on_a_default_and_names_a_bad_month(operator, 
     other.post("/login", data={"email": "client@example.test", "password": PASSWORD, "csrf_token": token})
     assert other.get("/console/compliance", headers={"Accept": "text/html"}).status_code == 403
     assert app.test_client().get("/console/compliance").status_code == 302  # signed out: to the sign-in page
+
+
+# -- finding 7: the market page -------------------------------------------------------------------
+
+
+def _points(svg: str, series: str) -> list[float]:
+    """The x (percent of the width) of each mark a series has in a chart."""
+    return [float(x) for x in re.findall(rf'<use [^>]*x="([0-9.]+)%"[^>]*data-series="{series}"', svg)]
+
+
+def _chart(html: str, key: str) -> str:
+    return html.split(f'data-chart="{key}"')[1].split("</figure>")[0]
+
+
+@pytest.fixture
+def market(platform):
+    """Springfield: Ann works yard work and moving help. Returns the people and a pipeline with the
+    pricing, payments and market workers."""
+    with platform.uow() as uow:
+        client = create_user(uow.session, "casey@example.test", PASSWORD, "client").id
+        ann = create_user(uow.session, "ann@example.test", PASSWORD, "tasker").id
+        set_skills(uow, ann, ["springfield"], [SkillSpec("yard-work", 2400), SkillSpec("moving-help", 2400)])
+        uow.session.add(PayoutAccount(tasker_id=ann, account_id="acct_null_ann"))
+        uow.commit()
+    pipeline = Pipeline(platform, ["pricing", "payments", "market"])
+    yield {"client": client, "ann": ann}, pipeline
+    pipeline.close()
+
+
+def _posted(platform, pipeline, client: int, category: str = "yard-work") -> int:
+    draft = TaskDraft(category, "springfield", "Tidy up", "", 60, utcnow() + timedelta(days=3))
+    task_id = _run(platform, post_task, client, draft).id
+    pipeline.drain()
+    book(platform, task_id)
+    return task_id
+
+
+def test_the_market_page_opens_on_a_default_and_refuses_a_bad_choice(operator, platform, market):
+    people, pipeline = market
+    empty = operator.get("/console/market")  # the header's link: no choice made
+    assert empty.status_code == 200 and "Not a valid choice" not in empty.get_data(as_text=True)
+    _posted(platform, pipeline, people["client"], "moving-help")
+    pipeline.drain()
+    page = operator.get("/console/market")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Not a valid choice" not in html
+    assert re.search(r'<option selected value="moving-help">', html)  # the busiest, where the data is
+    assert re.search(r'<option selected value="springfield">', html)
+    today = local_day(utcnow(), ZoneInfo("America/Chicago"))
+    # The days with data (the floors' first version, today), not 90 days squeezing them to the right.
+    assert f'name="first" type="date" value="{today}"' in html and f'name="to" type="date" value="{today}"' in html
+    assert _points(_chart(html, "postings"), "priced") == [50.0]  # today's value in the middle, not the edge
+    bad = operator.get("/console/market?category=space-walks&region=springfield")
+    assert bad.status_code == 422 and "Not a valid choice" in bad.get_data(as_text=True)
+    dates = operator.get("/console/market?category=yard-work&region=springfield&first=2026-13-01")
+    assert dates.status_code == 422
+    assert operator.get("/console/market.csv").status_code == 200  # the CSV opens on the same default
+
+
+def test_a_change_splits_before_and_after_at_its_moment_and_the_floor_steps_up(operator, platform, market):
+    people, pipeline = market
+    with platform.uow() as uow:  # the first floor took effect three hours ago (earlier today or yesterday)
+        v1 = uow.session.exec(
+            select(FloorRuleVersion).where(
+                FloorRuleVersion.category == "yard-work", FloorRuleVersion.region == "springfield"
+            )
+        ).one()
+        v1.effective_from = utcnow() - timedelta(hours=3)
+        uow.session.add(v1)
+        uow.commit()
+    earlier = [_posted(platform, pipeline, people["client"]) for _ in range(3)]
+    for task_id in earlier:
+        _run(platform, accept_task, _user(platform, people["ann"]), task_id, NO_WINDOW)
+    with platform.uow() as uow:
+        set_floor(
+            uow,
+            FloorChange("yard-work", "springfield", "Autumn", {"hourly_floor": 2600}, summary="Yard work to $26"),
+            None,
+            "ops@example.test",
+        )
+        uow.commit()
+    later = _posted(platform, pipeline, people["client"])
+    pipeline.drain()
+    html = operator.get("/console/market?category=yard-work&region=springfield").get_data(as_text=True)
+    panel = _text(html.split('data-floor-change="2"')[1].split("</section>")[0])
+    # The three priced earlier (under version 1) are before; the one priced after the change is after.
+    assert "100% (3 of 3 priced)" in panel and "0% (0 of 1 priced)" in panel, panel
+    assert "(0 of 0 priced)" not in panel
+    pay = _chart(html, "pay")
+    marker = float(re.search(r'data-marker="v2">.*?<line x1="([0-9.]+)%"', pay, re.S).group(1))
+    floor = re.search(r'<polyline data-series="hourly floor" points="([^"]+)"', pay).group(1)
+    xs = [float(p.split(",")[0]) / 10 for p in floor.split()]
+    ys = [float(p.split(",")[1]) for p in floor.split()]
+    assert xs[0] < marker - 1 and len(set(ys)) == 2 and ys[0] > ys[-1]  # 24.00, then a step up to 26.00
+    assert later
+
+
+def test_a_task_given_back_is_no_longer_filled(operator, platform, market):
+    people, pipeline = market
+    task_id = _posted(platform, pipeline, people["client"], "moving-help")
+    ann = _user(platform, people["ann"])
+    _run(platform, accept_task, ann, task_id, NO_WINDOW)
+    pipeline.drain()
+    html = operator.get("/console/market?category=moving-help&region=springfield").get_data(as_text=True)
+    row = html.split("<tbody>")[-1].split("</tr>")[0]
+    assert "<td>1</td><td>1</td><td>100%</td>" in row  # priced, filled, fill rate
+    _run(platform, cancel_by_tasker, ann, task_id, "My van broke down")
+    pipeline.drain()
+    html = operator.get("/console/market?category=moving-help&region=springfield").get_data(as_text=True)
+    row = html.split("<tbody>")[-1].split("</tr>")[0]
+    assert "<td>1</td><td>0</td><td>0%</td>" in row, row
+    assert _points(_chart(html, "fill-rate"), "fill rate") == [50.0]
+    assert "100%</title>" not in _chart(html, "fill-rate")
+
+
+def test_equal_series_stay_visible_and_tomorrow_is_never_drawn(operator, platform, market):
+    people, pipeline = market
+    _posted(platform, pipeline, people["client"])
+    pipeline.drain()
+    with platform.uow() as uow:  # one tip, one question, one answer and one endorsement today (UTC)
+        uow.session.add(
+            MarketCommunityDay(
+                category="yard-work", day=utcnow().date(), tips=1, questions=1, answers=1, endorsements=1
+            )
+        )
+        uow.commit()
+    today = local_day(utcnow(), ZoneInfo("America/Chicago"))
+    span = f"&first={today - timedelta(days=1)}&to={today + timedelta(days=1)}"
+    html = operator.get(f"/console/market?category=yard-work&region=springfield{span}").get_data(as_text=True)
+    community = _chart(html, "community")
+    styles = set()
+    for name in ("tips", "questions", "answers", "endorsements"):
+        assert f'data-legend="{name}"' in community  # each named in the legend...
+        line = re.search(rf'<polyline data-series="{name}"[^>]*>', community).group(0)
+        width = re.search(r'stroke-width="([0-9.]+)"', line).group(1)
+        dash = re.search(r'stroke-dasharray="([^"]*)"', line)
+        styles.add((width, dash.group(1) if dash else ""))
+        if utcnow().date() == today:
+            assert _points(community, name) == [50.0]  # ...and marked on today
+    assert len(styles) == 4  # four widths and dashes: a later line runs inside an earlier one, never hides it
+    # Three days, tomorrow the last: its middle (83.3%) carries no value, not even 0.
+    postings = _chart(html, "postings")
+    assert _points(postings, "priced") == [50.0]
+    line = re.search(r'<polyline data-series="priced" points="([^"]+)"', postings).group(1)
+    assert max(float(p.split(",")[0]) for p in line.split()) <= 500  # the line stops at today's middle
+    floor = re.search(r'<polyline data-series="hourly floor" points="([^"]+)"', _chart(html, "pay")).group(1)
+    assert max(float(p.split(",")[0]) for p in floor.split()) < 667  # the floor stops now, before tomorrow

@@ -89,8 +89,11 @@ def test_the_operator_reads_the_days_figures_and_the_floor_change(marketplace):
     [change] = changes.json
     assert (change["version"], change["previous_hourly_floor"], change["hourly_floor"]) == (2, 2400, 2600)
     assert change["summary"] == SUMMARY and change["day"] == _today()
-    after = change["comparison"]["after"]
-    assert (after["priced"], after["accepted"], after["completed"]) == (2, 1, 1)
+    # Both tasks were priced under version 1, earlier the same day: the change's "before", not its
+    # "after" (the sides split at the moment the change took effect, not at its day).
+    before, after = change["comparison"]["before"], change["comparison"]["after"]
+    assert (before["priced"], before["accepted"], before["completed"]) == (2, 1, 1)
+    assert (after["priced"], after["accepted"], after["completed"]) == (0, 0, 0)
     assert change["comparison"]["fill_rate"] == {"change": None, "basis": "priced", "too_few_tasks": True}
 
 
@@ -138,7 +141,8 @@ def test_the_console_charts_it_with_the_change_marked_and_exports_csv(marketplac
     export = browser.get("/console/market.csv?category=yard-work&region=springfield")
     assert export.status_code == 200 and export.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
-    assert len(rows) == 90 and rows[-1]["day"] == _today() and rows[-1]["priced"] == "2"
+    # By default the days with data: here only today (the floors' first version was made today too).
+    assert len(rows) == 1 and rows[-1]["day"] == _today() and rows[-1]["priced"] == "2"
     assert rows[-1]["fill_rate"] == "0.5" and rows[-1]["hourly_floor"] == "2600"
     bad = browser.get("/console/market?category=yard-work&region=springfield&first=2026-13-01")
     assert bad.status_code == 422

@@ -1,6 +1,6 @@
 """The market projection (group "market") is a function of the log, whatever order its five topics
 arrive in: generated histories of tasks (priced at the floor or above it, or refused; accepted,
-given back and accepted again, handed off, cancelled by either side, claimed extra time approved or
+given back (no longer filled) and accepted again, handed off, cancelled by either side, claimed extra time approved or
 disputed, completed, paid out) and of board activity, spread over the weekend Springfield's clocks
 change, are applied by the live handler one event at a time in an order that interleaves the topics
 at random, then replayed topic by topic in chunks; every row must come out equal, and equal to the
@@ -171,16 +171,14 @@ def expected(stories, board) -> tuple[dict, Counter]:
         cohort = row(priced_at)
         cohort["priced"] += 1
         cohort["at_floor" if story["priced"] == "floor" else "above_floor"] += 1
-        at, accepted = priced_at, False
+        at, accepted = priced_at, None  # the acceptance that stands: a give-back undoes it
         for step, wait in zip(story["steps"], [*story["waits"], *[30] * 6], strict=False):
             at = at + timedelta(minutes=wait)
-            if step == "accepted" and not accepted:
-                accepted = True
-                cohort["accepted"] += 1
-                cohort["accept_seconds"] += int((at - priced_at).total_seconds())
-                buckets[(priced_at.astimezone(CHICAGO).date(), bucket_for((at - priced_at).total_seconds()))] += 1
+            if step == "accepted" and accepted is None:
+                accepted = at
             elif step == "tasker_cancel":
                 row(at)["cancelled_by_tasker"] += 1
+                accepted = None
             elif step == "client_cancel":
                 row(at)["cancelled_by_client"] += 1
             elif step == "handed_off":
@@ -191,6 +189,10 @@ def expected(stories, board) -> tuple[dict, Counter]:
                 row(at)["adjustments_claimed"] += 1
             elif step in ("approved", "disputed"):
                 row(at)[f"adjustments_{step}"] += 1
+        if accepted is not None:  # filled: accepted, and not given back since
+            cohort["accepted"] += 1
+            cohort["accept_seconds"] += int((accepted - priced_at).total_seconds())
+            buckets[(priced_at.astimezone(CHICAGO).date(), bucket_for((accepted - priced_at).total_seconds()))] += 1
         cohort["paid_out"] += story["paid"]
     return {d: +c for d, c in days.items() if +c}, buckets
 

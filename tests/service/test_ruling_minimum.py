@@ -62,7 +62,15 @@ def seattle(market):
     return market
 
 
-def claimed(market, region="seattle", worked=61, elapsed=51, answer_within=timedelta(hours=72), **posting) -> int:
+def claimed(
+    market,
+    region="seattle",
+    worked=61,
+    elapsed=51,
+    answer_within=timedelta(hours=72),
+    reason="The hedge needed a second pass",
+    **posting,
+) -> int:
     """A task of 60 booked minutes, started `elapsed` minutes ago and completed with `worked`."""
     platform, pipeline, people = market
     draft = TaskDraft(
@@ -85,7 +93,7 @@ def claimed(market, region="seattle", worked=61, elapsed=51, answer_within=timed
         task.started_at = utcnow() - timedelta(minutes=elapsed)
         uow.session.add(task)
         uow.commit()
-    run(platform, complete_task, tasker, task_id, worked, "The hedge needed a second pass", answer_within)
+    run(platform, complete_task, tasker, task_id, worked, reason, answer_within)
     return task_id
 
 
