@@ -216,25 +216,33 @@ def _scope(category: str | None, region: str | None) -> str:
 
 
 def chart(result) -> dict:
-    """Geometry for a grouped bar chart (average client price and payout change per category)."""
+    """Geometry for a bar chart of the average client price and payout change per category, drawn
+    with no viewBox so its text keeps its size at any width: each category's name on a line of its
+    own, its two bars under it from an axis at the middle (x in percent of the width), each value
+    written past its bar's end, inside the chart."""
     rows = result.rows()
     biggest = max([abs(r.client_delta_avg) for r in rows] + [abs(r.payout_delta_avg) for r in rows] + [1])
-    width, row_h, left, half = 640, 44, 170, 220
-    bars = []
+    row_h, reach = 62, 25  # px a category takes; percent of the width the longest bar takes each side
+    names, bars = [], []
     for i, r in enumerate(rows):
-        y = 30 + i * row_h
-        for j, (label, value) in enumerate((("client", r.client_delta_avg), ("payout", r.payout_delta_avg))):
-            length = round(abs(value) / biggest * half)
-            x = left + half if value >= 0 else left + half - length
-            bars.append({"x": x, "y": y + j * 16, "w": max(length, 1), "kind": label, "value": value})
-    return {
-        "width": width,
-        "height": 40 + len(rows) * row_h,
-        "axis": left + half,
-        "rows": rows,
-        "row_h": row_h,
-        "bars": bars,
-    }
+        y = 18 + i * row_h
+        names.append({"category": r.category, "y": y})
+        for j, (kind, value) in enumerate((("client", r.client_delta_avg), ("payout", r.payout_delta_avg))):
+            length = round(abs(value) / biggest * reach, 3)
+            end = 50 + length if value >= 0 else 50 - length
+            bars.append(
+                {
+                    "x": 50 if value >= 0 else end,
+                    "y": y + 8 + j * 18,
+                    "w": max(length, 0.3),
+                    "kind": kind,
+                    "value": value,
+                    "label_x": end,
+                    "anchor": "start" if value >= 0 else "end",
+                    "dx": 4 if value >= 0 else -4,
+                }
+            )
+    return {"height": 12 + len(rows) * row_h, "names": names, "rows": rows, "bars": bars}
 
 
 class RulingForm(FlaskForm):

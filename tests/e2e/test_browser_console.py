@@ -15,7 +15,8 @@ from marketplace.accounts.models import User
 from marketplace.clock import utcnow
 from marketplace.floors.versions import FloorChange, set_floor
 from marketplace.market.models import MarketCommunityDay
-from marketplace.tasks.lifecycle import accept_task, cancel_by_tasker
+from marketplace.tasks.adjustments import dispute_adjustment
+from marketplace.tasks.lifecycle import accept_task, cancel_by_tasker, complete_task, start_task
 from marketplace.tasks.models import Task
 from marketplace.tasks.posting import TaskDraft, post_task
 from tests.e2e.test_browser import ARTIFACTS, browser, shot, site  # noqa: F401 - the fixtures
@@ -59,11 +60,7 @@ def _market(platform) -> None:
             ids.append(post_task(uow, client, draft).id)
             uow.commit()
 
-    def priced() -> bool:
-        with platform.uow() as uow:
-            return all(uow.session.get(Task, i).status == "priced" for i in ids)
-
-    wait_until(priced, 30, message="the pricing worker")
+    wait_until(lambda: _all_priced(platform, ids), 30, message="the pricing worker")
     for task_id in ids:
         book(platform, task_id)
         with platform.uow() as uow:
@@ -132,3 +129,85 @@ def test_the_market_charts_are_readable_at_390_px_and_nothing_is_clipped(site, b
         page.goto(base + path)
         assert page.evaluate(NO_SIDEWAYS_SCROLL), path
     page.close()
+
+
+SVG_TEXTS = """(selector) => {
+  const svg = document.querySelector(selector).getBoundingClientRect();
+  return [...document.querySelectorAll(selector + ' text')].map(t => {
+    const box = t.getBoundingClientRect();
+    return {text: t.textContent, size: parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a,
+            inside: box.left >= svg.left - 0.5 && box.right <= svg.right + 0.5};
+  });
+}"""
+
+
+def test_the_simulation_and_a_dispute_read_at_390_px(site, browser):  # noqa: F811
+    base, logins, platform = site
+    tasker_id, _ = make_tasker(platform, "sam@example.test", {"yard-work": 2700}, ["seattle"])
+    with platform.uow() as uow:
+        client = uow.session.exec(select(User).where(User.role == "client")).one()
+        tasker = uow.session.get_one(User, tasker_id)
+    drafts = [("yard-work", "seattle"), ("yard-work", "springfield"), ("moving-help", "springfield")]
+    ids = []
+    for category, region in drafts:
+        with platform.uow() as uow:
+            ids.append(
+                post_task(uow, client.id, TaskDraft(category, region, "Rake", "", 60, utcnow() + timedelta(days=3))).id
+            )
+            uow.commit()
+    wait_until(lambda: _all_priced(platform, ids), 30, message="the pricing worker")
+    seattle = ids[0]
+    book(platform, seattle)
+    for step in (
+        lambda uow: accept_task(uow, tasker, seattle, NO_WINDOW),
+        lambda uow: start_task(uow, tasker, seattle, timedelta(days=3650)),
+    ):
+        with platform.uow() as uow:
+            step(uow)
+            uow.commit()
+    with platform.uow() as uow:  # started 51 minutes ago
+        task = uow.session.get_one(Task, seattle)
+        task.started_at = utcnow() - timedelta(minutes=51)
+        uow.session.add(task)
+        uow.commit()
+    with platform.uow() as uow:
+        complete_task(uow, tasker, seattle, 61, "A second pass on the hedge")
+        uow.commit()
+    with platform.uow() as uow:
+        dispute_adjustment(uow, client, seattle, "It took under an hour")
+        uow.commit()
+
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    _sign_in(page, base, *logins["operator"])
+    page.goto(f"{base}/console/disputes")
+    card = page.locator(f"[data-dispute='{seattle}']")
+    expect(card).to_contain_text("51 minutes between the two")
+    expect(card).to_contain_text("27.45 USD")
+    expect(card.get_by_role("button", name="Rule for the client")).to_be_disabled()
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    shot(page, "operator-dispute-phone")
+    page.get_by_role("link", name="legal-minimum compliance report").click()
+    expect(page.get_by_role("heading", name="Pay against the legal minimum")).to_be_visible()
+    page.get_by_label("Region", exact=True).select_option("seattle")
+    page.get_by_role("button", name="Check").click()
+    expect(page.locator(f"[data-shortfall='{seattle}']")).to_contain_text("a ruling is pending")
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    shot(page, "operator-compliance-phone")
+
+    page.goto(f"{base}/console/simulate")
+    page.get_by_label("Region").select_option("springfield")
+    page.get_by_label("Proposed hourly floor (cents)").fill("2000")
+    page.get_by_label("Replay the last N days").fill("7")
+    page.get_by_role("button", name="Simulate").click()
+    expect(page.get_by_role("heading", name="2 postings of every category in Springfield replayed")).to_be_visible()
+    texts = page.evaluate(SVG_TEXTS, "figure.simulation-chart svg")
+    assert texts and min(t["size"] for t in texts) >= 11, texts
+    assert all(t["inside"] for t in texts), texts
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    shot(page, "operator-simulation-phone")
+    page.close()
+
+
+def _all_priced(platform, ids) -> bool:
+    with platform.uow() as uow:
+        return all(uow.session.get_one(Task, i).status == "priced" for i in ids)

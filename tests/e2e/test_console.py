@@ -105,14 +105,20 @@ def test_simulation_page_draws_a_chart(browser, api):
     assert r.status_code == 200 and "<svg" in html and "1 posting of Yard work in Springfield replayed" in html
     assert 'class="bar-client"' in html and "7.20 USD" in html  # 2880 -> 3600
     assert ">Yard work</text>" in html and "every</em> category" not in html
-    lower = browser.post(  # a cut: the negative labels sit right of the axis, clear of the names
+    lower = browser.post(  # a cut: the bars grow left of the axis, each value left of its bar's end
         "/console/simulate",
         data={"region": "springfield", "hourly_floor": "2000", "days": "7", "csrf_token": token},
     ).get_data(as_text=True)
     assert "every</em> category" in lower and "-" in lower.split("replayed (the last")[1]
-    axis = int(lower.split('<line x1="')[1].split('"')[0])
-    labels = [int(t.split('"')[0]) for t in lower.split('<text x="')[1:] if "USD" in t.split("</text>")[0]]
-    assert labels and min(labels) > axis
+    axis = float(lower.split('<line x1="')[1].split("%")[0])
+    labels = [
+        (float(t.split("%")[0]), t.split('text-anchor="')[1].split('"')[0])
+        for t in lower.split('<text x="')[1:]
+        if "USD" in t.split("</text>")[0]
+    ]
+    assert labels and all(x < axis and anchor == "end" for x, anchor in labels)
+    assert min(x for x, _ in labels) >= 25  # room for the value between its bar's end and the chart's edge
+    assert "viewBox" not in lower.split("<figure")[1].split("</figure>")[0]  # its text is never scaled down
     r = browser.post(
         "/console/simulate", data={"region": "seattle", "hourly_floor": "100", "days": "7", "csrf_token": token}
     )
