@@ -41,6 +41,11 @@ def serve(bind, processes, plain_http, control_socket):
         raise click.ClickException(
             "FLOORBOARD_PASSWORD_HASHING is for test suites; production hashes passwords at argon2's standard cost."
         )
+    if os.environ.get("FLOORBOARD_WEBHOOKS_ALLOW_LOOPBACK", "") == "1":
+        raise click.ClickException(
+            "FLOORBOARD_WEBHOOKS_ALLOW_LOOPBACK is for test suites and `floorboard dev`; a served app never "
+            "sends webhooks to this machine's own addresses."
+        )
     problem = refuse_to_start(Settings.from_env())
     if problem:
         raise click.ClickException(problem)

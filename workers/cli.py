@@ -3,6 +3,7 @@ consumers, rebuilding their projections, and looking after the events they could
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 
@@ -20,6 +21,7 @@ from workers.replay import PROJECTIONS
 from workers.replay import replay as run_replay
 
 console = Console()
+log = logging.getLogger("floorboard.worker")
 
 
 def _stop_on_signals() -> threading.Event:
@@ -48,6 +50,11 @@ def worker(name, metrics_port, metrics_host):
     problem = refuse_to_start(platform.settings)
     if problem:
         raise click.ClickException(problem)
+    if platform.settings.webhooks_allow_loopback:
+        log.warning(
+            "FLOORBOARD_WEBHOOKS_ALLOW_LOOPBACK=1: webhooks may be sent to this machine's own addresses; "
+            "that is for test suites and `floorboard dev`, never production"
+        )
     spec = specs[name]
     if spec.kafka_only and platform.transport.name != "kafka":
         raise click.ClickException(f"the {name} worker needs KAFKA_BOOTSTRAP_SERVERS (the embedded log needs no relay)")

@@ -115,3 +115,24 @@ def test_a_served_api_refuses_a_loopback_endpoint_even_with_the_variable_set(mak
     dev = ApiHelper(create_app({"DEV_SERVER": True}, platform=platform).test_client(), platform)
     taken = dev.client.post("/api/v1/taskers/me/webhooks", json=body, headers=dev.headers(tasker))
     assert taken.status_code == 201 and taken.json["url"] == "http://127.0.0.1:8765/"
+
+
+def test_serve_refuses_loopback_webhooks(tmp_path):
+    """A served app never sends webhooks to its own machine: `serve` will not start with the tests'
+    loopback switch on, and says why, without a traceback."""
+    import secrets
+
+    from click.testing import CliRunner
+
+    from cli import cli
+
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "FLOORBOARD_PASSWORD_HASHING": "standard",
+        "FLOORBOARD_WEBHOOKS_ALLOW_LOOPBACK": "1",
+        "KAFKA_BOOTSTRAP_SERVERS": "",
+    }
+    result = CliRunner().invoke(cli, ["serve"], env=env)
+    assert result.exit_code != 0
+    assert "FLOORBOARD_WEBHOOKS_ALLOW_LOOPBACK" in result.output and "Traceback" not in result.output
