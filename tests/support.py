@@ -164,9 +164,10 @@ class Pipeline:
 
 
 @contextmanager
-def live_server(app):
-    """Serve a Flask app on 127.0.0.1 (a free port, a thread per request) for real HTTP clients."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+def live_server(app, port: int = 0):
+    """Serve a Flask app on 127.0.0.1 (a free port unless given one, a thread per request) for real
+    HTTP clients."""
+    server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
