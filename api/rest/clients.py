@@ -28,7 +28,18 @@ class MyTaskerSchema(ApiSchema):
     rates = fields.Dict(
         keys=fields.String(),
         values=fields.Integer(),
-        metadata={"description": "Their own rate per category, cents an hour: offer at least it when you rebook"},
+        metadata={
+            "description": "Their own rate per category, cents an hour, in each of their regions without a rate "
+            "of its own (see region_rates): offer at least it when you rebook"
+        },
+    )
+    region_rates = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.Integer()),
+        metadata={
+            "description": "Per category, per region they work in: their own rate there, cents an hour; offer at "
+            "least the one in your task's region when you rebook"
+        },
     )
     tier = fields.String(metadata={"description": "Their best tier"})
 

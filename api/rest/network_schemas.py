@@ -142,6 +142,12 @@ class RevokeSchema(ApiSchema):
 class PathFloorSchema(ApiSchema):
     region = fields.String()
     hourly_floor = fields.Integer()
+    earns_now = fields.Integer(
+        allow_none=True, metadata={"description": "Your best rate in this region now, among the skills you may work"}
+    )
+    difference = fields.Integer(
+        allow_none=True, metadata={"description": "This region's floor minus your best rate there now"}
+    )
 
 
 class PathEndorsementSchema(ApiSchema):

@@ -84,7 +84,7 @@ def _preview(s, form: TaskForm):
     except DomainError as exc:
         return None, " ".join(m for ms in exc.errors.values() for m in ms) or exc.message
     g.offer_notes = offer_notes(offered, result)
-    note = addressee_rate_note(s, _addressee(form), form.category.data, result.rate)
+    note = addressee_rate_note(s, _addressee(form), form.category.data, form.region.data, result.rate)
     if note:
         g.offer_notes.append(note)
     return result, None

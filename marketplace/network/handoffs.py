@@ -20,9 +20,10 @@ from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.floors.zones import label, zone_of
 from marketplace.network.connections import blocked_either_way, blocked_ids, connected_ids
 from marketplace.network.models import HandoffOffer, OfferStatus
-from marketplace.taskers.feed import is_open_to, own_rate
+from marketplace.taskers.feed import is_open_to
 from marketplace.taskers.levels import Window
 from marketplace.taskers.models import TaskerRegion, TaskerSkill
+from marketplace.taskers.rates import own_rates_in
 from marketplace.tasks.models import Task, TaskQuote, TaskStatus
 from marketplace.tasks.steps import record_step
 from marketplace.tasks.transitions import Action, target
@@ -337,8 +338,9 @@ def candidates(
     session: Session, tasker: User, task: Task, window: Window, now: datetime, limit: int = 20
 ) -> list[dict]:
     """Peers who could take the task now: connections first, then others by reputation in the
-    task's category. The pool is narrowed in SQL (skill, region, own rate); each one kept is then
-    checked exactly as their feed would be (level, tier window, blocks)."""
+    task's category. The pool is narrowed in SQL (skill, region, their own rate in the task's
+    region); each one kept is then checked exactly as their feed would be (level, tier window,
+    blocks)."""
     rate = session.exec(
         select(TaskQuote.rate).where(col(TaskQuote.task_id) == task.id, col(TaskQuote.kind) == "posted")
     ).first()
@@ -350,7 +352,8 @@ def candidates(
         .where(col(TaskerSkill.category) == task.category, col(TaskerRegion.region) == task.region)
     ).all()
     excluded = blocked_ids(session, tasker.id) | {tasker.id}
-    pool = {s.tasker_id for s in skilled if own_rate(s) <= rate and s.tasker_id not in excluded}
+    theirs = own_rates_in(session, task.region, skilled)  # each one's rate in the task's region
+    pool = {t for (t, _), own in theirs.items() if own <= rate and t not in excluded}
     if not pool:
         return []
     friends = set(connected_ids(session, tasker.id))

@@ -1,7 +1,8 @@
 """Who could ever see a priced task: the taskers with its category's skill, in its region, at the
-level it needs, whose own rate is at or below its rate. A task nobody could see is *stranded*,
-and its client is told what would change that (a higher offer, a later start); `floorboard
-audit` lists every stranded task that is booked and waiting."""
+level it needs, whose own rate there (the region's own rate, or the skill's) is at or below its
+rate. A task nobody could see is *stranded*, and its client is told what would change that (a
+higher offer, a later start); `floorboard audit` lists every stranded task that is booked and
+waiting."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from sqlmodel import Session, col, select
 
 from marketplace.accounts.models import User
 from marketplace.floors.models import Category, Level, Region
-from marketplace.taskers.feed import own_rate
 from marketplace.taskers.levels import standing
 from marketplace.taskers.models import TaskerRegion, TaskerSkill
+from marketplace.taskers.rates import own_rates_in
 from marketplace.tasks.models import Task, TaskQuote, TaskStatus
 from pricing.money import format_cents
 
@@ -72,8 +73,7 @@ def _candidates(session: Session, category: Category, region: str) -> list[Taske
     return [s for s in skills if standing(session, s.tasker_id).may_work(category)]
 
 
-def _reach(skills: list[TaskerSkill], rate: int, starts_at: datetime, now: datetime) -> Reach:
-    rates = [own_rate(s) for s in skills]
+def _reach(rates: list[int], rate: int, starts_at: datetime, now: datetime) -> Reach:
     above = [r for r in rates if r > rate]
     return Reach(
         taskers=len(rates) - len(above),
@@ -83,16 +83,18 @@ def _reach(skills: list[TaskerSkill], rate: int, starts_at: datetime, now: datet
     )
 
 
-def _skills_for(session: Session, category: str, region: str) -> list[TaskerSkill]:
+def _rates_for(session: Session, category: str, region: str) -> list[int]:
+    """The own rate in this region of each tasker who could take this category's work there."""
     cat = session.get(Category, category)
-    return _candidates(session, cat, region) if cat is not None else []
+    skills = _candidates(session, cat, region) if cat is not None else []
+    return list(own_rates_in(session, region, skills).values())
 
 
-SkillsCache = dict[tuple[str, str], list[TaskerSkill]]
+RatesCache = dict[tuple[str, str], list[int]]
 
 
 def reach_view(
-    session: Session, task: Task, now: datetime, rate: int | None = None, cache: SkillsCache | None = None
+    session: Session, task: Task, now: datetime, rate: int | None = None, cache: RatesCache | None = None
 ) -> dict | None:
     """A task's reach while it waits for a tasker (priced), as its client's page and the API show
     it; None at any other status. A page of tasks passes each one's posted `rate` (already read)
@@ -108,7 +110,7 @@ def reach_view(
     cache = {} if cache is None else cache
     key = (task.category, task.region)
     if key not in cache:
-        cache[key] = _skills_for(session, *key)
+        cache[key] = _rates_for(session, *key)
     reach = _reach(cache[key], rate, task.starts_at, now)
     cat, reg = session.get(Category, task.category), session.get(Region, task.region)
     return {
@@ -129,13 +131,13 @@ def stranded_tasks(session: Session, now: datetime) -> list[tuple[Task, Reach]]:
         .where(col(Task.status) == TaskStatus.priced, col(Task.payment_status) == "authorized")
         .order_by(col(Task.id))
     ).all()
-    skills: SkillsCache = {}
+    rates: RatesCache = {}
     found = []
     for task, rate in rows:
         key = (task.category, task.region)
-        if key not in skills:
-            skills[key] = _skills_for(session, *key)
-        reach = _reach(skills[key], rate, task.starts_at, now)
+        if key not in rates:
+            rates[key] = _rates_for(session, *key)
+        reach = _reach(rates[key], rate, task.starts_at, now)
         if reach.stranded:
             found.append((task, reach))
     return found

@@ -17,8 +17,10 @@ from marketplace.community.models import Reputation
 from marketplace.community.scoring import TIER_ORDER
 from marketplace.db import UnitOfWork
 from marketplace.errors import Conflict, NotFound
+from marketplace.floors.models import Region
 from marketplace.taskers.feed import own_rate
-from marketplace.taskers.models import TaskerSkill
+from marketplace.taskers.models import TaskerRegion, TaskerSkill
+from marketplace.taskers.rates import own_rates_in
 from marketplace.tasks.models import Task, TaskStatus
 from marketplace.tasks.steps import record_step
 from marketplace.tasks.transitions import Action, move
@@ -48,7 +50,9 @@ def check_addressee(session: Session, client_id: int, tasker_id: int | None, onl
 
 def my_taskers(session: Session, client_id: int) -> list[dict]:
     """The taskers who completed tasks for this client, most recent first: for rebooking, with
-    their own rates (a task priced under one of them is not open to them: offer it)."""
+    their own rates (a task priced under one of them is not open to them: offer it): `rates` per
+    category, the rate in every region without its own, and `region_rates` per category and region
+    of theirs, the rate that applies there."""
     rows = session.exec(
         select(Task.tasker_id, func.count(), func.max(Task.completed_at))
         .where(col(Task.client_id) == client_id, col(Task.status) == TaskStatus.completed)
@@ -67,8 +71,19 @@ def my_taskers(session: Session, client_id: int) -> list[dict]:
         if tasker_id is not None:
             categories.setdefault(tasker_id, []).append(category)
     rates: dict[int, dict[str, int]] = {}
-    for skill in session.exec(select(TaskerSkill).where(col(TaskerSkill.tasker_id).in_(ids))):
+    region_rates: dict[int, dict[str, dict[str, int]]] = {}  # tasker -> category -> region -> rate there
+    skills = list(session.exec(select(TaskerSkill).where(col(TaskerSkill.tasker_id).in_(ids))))
+    for skill in skills:
         rates.setdefault(skill.tasker_id, {})[skill.category] = own_rate(skill)
+    worked_in: dict[int, set[str]] = {}
+    for tasker_id, region in session.exec(
+        select(TaskerRegion.tasker_id, TaskerRegion.region).where(col(TaskerRegion.tasker_id).in_(ids))
+    ):
+        worked_in.setdefault(tasker_id, set()).add(region)
+    for region in sorted(set().union(*worked_in.values())):
+        here = [s for s in skills if region in worked_in.get(s.tasker_id, set())]
+        for (tasker_id, category), rate in own_rates_in(session, region, here).items():
+            region_rates.setdefault(tasker_id, {}).setdefault(category, {})[region] = rate
     tiers: dict[int, str] = {}  # each tasker's best tier in any category
     for rep in session.exec(select(Reputation).where(col(Reputation.tasker_id).in_(ids))):
         if TIER_ORDER[rep.tier] > TIER_ORDER[tiers.get(rep.tasker_id, "newcomer")]:
@@ -82,6 +97,7 @@ def my_taskers(session: Session, client_id: int) -> list[dict]:
             "last_completed_at": last,
             "categories": sorted(categories.get(tasker_id, [])),
             "rates": rates.get(tasker_id, {}),
+            "region_rates": region_rates.get(tasker_id, {}),
             "tier": tiers.get(tasker_id, "newcomer"),
         }
         for tasker_id, count, last in ordered  # most recent first
@@ -89,19 +105,25 @@ def my_taskers(session: Session, client_id: int) -> list[dict]:
     ]
 
 
-def addressee_rate_note(session: Session, tasker_id: int | None, category: str, rate: int) -> str | None:
-    """What the preview says when the addressed tasker's own rate is above the task's rate."""
+def addressee_rate_note(session: Session, tasker_id: int | None, category: str, region: str, rate: int) -> str | None:
+    """What the preview says when the addressed tasker cannot take the task as priced: their own
+    rate in the task's region is above its rate (or they do not work its category or region)."""
     if tasker_id is None:
         return None
     skill = session.get(TaskerSkill, (tasker_id, category))
     tasker = session.get(User, tasker_id)
+    name = (tasker.display_name if tasker else "") or "This tasker"
     if skill is None or tasker is None:
-        return f"{(tasker.display_name if tasker else '') or 'This tasker'} does not offer this category now."
-    theirs = own_rate(skill)
+        return f"{name} does not offer this category now."
+    place = session.get(Region, region)
+    where = place.name if place else region
+    if session.get(TaskerRegion, (tasker_id, region)) is None:
+        return f"{name} does not work in {where} now."
+    theirs = own_rates_in(session, region, [skill])[tasker_id, category]
     if theirs <= rate:
         return None
     return (
-        f"{tasker.display_name or 'This tasker'}'s own rate for this work is {format_cents(theirs)}/h, above the "
+        f"{name}'s own rate for this work in {where} is {format_cents(theirs)}/h, above the "
         f"{format_cents(rate)}/h this task pays: offer {format_cents(theirs)}/h so they can take it."
     )
 

@@ -76,6 +76,9 @@ def test_connect_hand_off_and_endorse_over_http(open_api):
     mounting = next(c for c in path["categories"] if c["category"] == "mounting")
     assert {r["route"] for r in mounting["routes"]} == {"completed_work", "mentored"}
     assert mounting["earns_now"] == 2400 and mounting["highest_floor"] == 3800
+    assert mounting["floors"] == [  # per region: its floor against the best rate there now
+        {"region": "springfield", "hourly_floor": 3800, "earns_now": 2400, "difference": 1400}
+    ]
 
 
 @pytest.mark.parametrize(

@@ -137,7 +137,8 @@ def test_the_preview_says_when_the_taskers_own_rate_is_above_the_task(market):
         set_skills(uow, people["ann"], ["springfield"], [SkillSpec("yard-work", 3000)])
         uow.commit()
     with platform.uow() as uow:
-        note = addressee_rate_note(uow.session, people["ann"], "yard-work", 2400)
+        note = addressee_rate_note(uow.session, people["ann"], "yard-work", "springfield", 2400)
         assert note is not None and "30.00 USD/h" in note and "offer" in note
-        assert addressee_rate_note(uow.session, people["ann"], "yard-work", 3000) is None
-        assert "does not offer" in (addressee_rate_note(uow.session, people["ann"], "mounting", 3800) or "")
+        assert addressee_rate_note(uow.session, people["ann"], "yard-work", "springfield", 3000) is None
+        unoffered = addressee_rate_note(uow.session, people["ann"], "mounting", "springfield", 3800)
+        assert "does not offer" in (unoffered or "")
