@@ -262,6 +262,7 @@ def earnings():
         "web/earnings.html",
         form=CsrfForm(),
         onboarding=onboarding if onboarding in ("done", "expired") else None,
+        test_mode=platform().gateway.name != "stripe",
         **_earnings(signed_in().id),
     )
 

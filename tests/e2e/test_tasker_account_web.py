@@ -451,3 +451,26 @@ def test_every_account_page_fits_a_phone(platform, people):
         flashed = page.locator("p.flash").all_inner_texts()
         assert "Yard work in Seattle, WA: 29.00 USD/h, was 27.00 USD/h." in flashed, flashed
         chromium.close()
+
+
+def test_in_test_mode_payouts_never_claim_a_stripe_account(make_platform, sqlite_url):
+    """Without a payment provider, 'Set up payouts' comes straight back: the page says test mode,
+    never 'Back from Stripe' or 'your Stripe account'."""
+    import re as _re
+
+    from api import create_app
+    from tests.support import csrf, make_tasker, seeded
+
+    platform = seeded(make_platform(sqlite_url))
+    make_tasker(platform, "tilly@example.test", {"yard-work": 2400}, ["springfield"])
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": True}, platform=platform)
+    web = app.test_client()
+    token = csrf(web.get("/login").get_data(as_text=True))
+    web.post("/login", data={"email": "tilly@example.test", "password": "correct horse battery", "csrf_token": token})
+    page = web.get("/me/earnings").get_data(as_text=True)
+    back = web.post("/me/earnings/onboard", data={"csrf_token": csrf(page)})
+    assert back.status_code == 303
+    done = web.get(back.headers["Location"].removeprefix("http://127.0.0.1:5000")).get_data(as_text=True)
+    text = _re.sub(r"\s+", " ", done)
+    assert "Test mode: no payment provider is configured" in text
+    assert "Back from Stripe" not in text and "your Stripe account" not in text
