@@ -30,23 +30,25 @@ GROUP = "notifications"
 TYPES = sorted(name for name, t in EVENT_TYPES.items() if t.topic in CONSUMER_GROUPS[GROUP])
 
 
-def handler(settings):
+def handler(settings, test_mode: bool = False):
     """The group's handler: the email rows and the webhook rows an event calls for, each kind
-    planned and written for the whole batch when it commits. Links lead to `settings.public_url`."""
+    planned and written for the whole batch when it commits. Links lead to `settings.public_url`;
+    `test_mode`: the platform has no payment provider (its money letters say so)."""
     secret = settings.secret_key
     if not secret:  # it signs the unsubscribe links: without it anyone could forge one
         raise RuntimeError("SECRET_KEY is not set: the notifications worker signs unsubscribe links with it.")
     links = SiteLinks(settings.public_url)
 
     def notify(uow, event) -> None:
-        deliver(uow, event, links, secret)
+        deliver(uow, event, links, secret, test_mode)
         deliver_event(uow, event)
 
     return notify
 
 
 def build(platform):
-    return build_runner(platform, GROUP, dict.fromkeys(TYPES, handler(platform.settings)))
+    test_mode = platform.gateway.name != "stripe"
+    return build_runner(platform, GROUP, dict.fromkeys(TYPES, handler(platform.settings, test_mode)))
 
 
 class Mailer(SendLoop):

@@ -18,7 +18,7 @@ from marketplace.floors.models import Category, Region
 from marketplace.floors.zones import label, zone_of
 from marketplace.network.models import HandoffOffer
 from marketplace.notifications.links import Links
-from marketplace.tasks.models import Task, TaskQuote
+from marketplace.tasks.models import ClientReview, Review, Task, TaskQuote
 from pricing.money import format_cents
 
 T = TypeVar("T")
@@ -35,9 +35,12 @@ def held(session: Session, key: tuple, load: Callable[[], T]) -> T:
 
 
 class Facts:
-    def __init__(self, session: Session, links: Links | None = None):
+    def __init__(self, session: Session, links: Links | None = None, test_mode: bool = False):
         self.session = session
         self._links = links
+        # No payment provider is configured (the null gateway): money letters say that no card was
+        # charged and nothing reached a bank, as the pages do. The entrypoint knows its gateway.
+        self.test_mode = test_mode
 
     @property
     def links(self) -> Links:
@@ -90,6 +93,12 @@ class Facts:
         """What the task pays its tasker, as it was booked (None before it is priced)."""
         query = select(TaskQuote.payout).where(col(TaskQuote.task_id) == task_id, col(TaskQuote.kind) == "posted")
         return held(self.session, ("payout", task_id), lambda: self.session.exec(query).first())
+
+    def has_reviewed(self, task_id: int, side: str) -> bool:
+        """Whether this side of the task ("client" or "tasker") has written its review of it."""
+        model: type[Review] | type[ClientReview] = Review if side == "client" else ClientReview
+        query = select(model.id).where(col(model.task_id) == task_id)
+        return held(self.session, ("reviewed", task_id, side), lambda: self.session.exec(query).first() is not None)
 
     def question(self, question_id: int) -> Question | None:
         """A question on a board, or None if it is not there or an operator hid it."""

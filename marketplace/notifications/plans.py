@@ -76,13 +76,14 @@ def _letters(facts: Facts, event: CloudEvent, view: Any) -> list[Letter]:
     return [letter for kind in emailed_about(event.type) for letter in letters_of(facts, kind.name, view)]
 
 
-def deliver(uow: UnitOfWork, event: CloudEvent, links: Links, secret: str) -> None:
+def deliver(uow: UnitOfWork, event: CloudEvent, links: Links, secret: str, test_mode: bool = False) -> None:
     """Write, when `uow` commits, an email row per letter the event calls for (`secret` signs the
-    unsubscribe links). An event handed in twice in one unit of work is written once; the group's
-    processed mark, committed with the rows, keeps a redelivered event from being written again."""
+    unsubscribe links; `test_mode`: no payment provider is configured, and money letters say so).
+    An event handed in twice in one unit of work is written once; the group's processed mark,
+    committed with the rows, keeps a redelivered event from being written again."""
     batch: _Emails | None = uow.session.info.get(_Emails)
     if batch is None:
-        batch = uow.session.info[_Emails] = _Emails(uow, links, secret)
+        batch = uow.session.info[_Emails] = _Emails(uow, links, secret, test_mode)
         uow.before_commit(_Emails, batch.write)
     batch.events.setdefault(event.id, event)
 
@@ -90,8 +91,8 @@ def deliver(uow: UnitOfWork, event: CloudEvent, links: Links, secret: str) -> No
 class _Emails:
     """One unit of work's events, written at its commit."""
 
-    def __init__(self, uow: UnitOfWork, links: Links, secret: str):
-        self.uow, self.links, self.secret = uow, links, secret
+    def __init__(self, uow: UnitOfWork, links: Links, secret: str, test_mode: bool = False):
+        self.uow, self.links, self.secret, self.test_mode = uow, links, secret, test_mode
         self.events: dict[str, CloudEvent] = {}
 
     def write(self) -> None:
@@ -100,7 +101,7 @@ class _Emails:
         events = [e for e in self.events.values() if emailed_about(e.type)]
         if not events:
             return
-        facts = Facts(session, self.links)
+        facts = Facts(session, self.links, self.test_mode)
         views = [facts.view(e) for e in events]
         facts.load({getattr(v, "task_id", None) for v in views}, {getattr(v, n, None) for v in views for n in PEOPLE})
         letters = [

@@ -19,7 +19,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.policy import SMTP, SMTPUTF8
+from email.utils import format_datetime, getaddresses
 from urllib.parse import unquote, urlsplit
 
 from prometheus_client import Counter
@@ -99,6 +100,19 @@ def message_for(row: Notification, mail_from: str) -> EmailMessage:
     return message
 
 
+def wire(message: EmailMessage) -> tuple[str, list[str], bytes, tuple[str, ...]]:
+    """(envelope sender, recipients, bytes, MAIL options) of a message as it goes over SMTP, with
+    CRLF line ends and every line as written: smtplib's `send_message` flattens with a generator
+    that writes a line starting with "From " as ">From " (mbox quoting), which inboxes then show.
+    An address beyond ASCII asks for SMTPUTF8, as `send_message` does."""
+    sender = getaddresses([str(message["From"])])[0][1]
+    recipients = [address for _, address in getaddresses([str(message["To"])])]
+    if "".join([sender, *recipients]).isascii():
+        return sender, recipients, message.as_bytes(policy=SMTP.clone(mangle_from_=False)), ()
+    utf8 = SMTPUTF8.clone(mangle_from_=False)
+    return sender, recipients, message.as_bytes(policy=utf8), ("SMTPUTF8", "BODY=8BITMIME")
+
+
 def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=15 * 2 ** max(0, attempts - 1)), MAX_BACKOFF)
 
@@ -122,7 +136,12 @@ class _Conversation:
                 self.client = self.server.connect()
             except (smtplib.SMTPException, OSError) as exc:  # refused, timed out, a greeting that is not 2xx
                 raise Unreachable(f"{type(exc).__name__}: {exc}") from exc
-        self.client.send_message(message)
+        sender, recipients, data, options = wire(message)
+        if options:
+            self.client.ehlo_or_helo_if_needed()
+        if options and not self.client.has_extn("smtputf8"):
+            raise smtplib.SMTPNotSupportedError("an address needs SMTPUTF8, which the server does not offer")
+        self.client.sendmail(sender, recipients, data, options)
 
     def drop(self) -> None:
         if self.client is not None:

@@ -135,7 +135,15 @@ def _build(platform) -> World:
         run(approve_adjustment, cara, worked)
         pipeline.drain()
         run(review_task, cara, worked, 5, "Tidy")
+        pipeline.drain()  # Ann is asked to write hers; Cara, who wrote hers, is not asked again
         run(review_task, ann, worked, 4, "Kind")
+        pipeline.drain()
+        # A task whose tasker reviews first: its client is asked to write hers.
+        reviewed_first = held_by(bob)
+        run(start_task, bob, reviewed_first, ANY_TIME)
+        run(complete_task, bob, reviewed_first, 60, "", timedelta(hours=72), ANY_TIME)
+        pipeline.drain()
+        run(review_task, bob, reviewed_first, 5, "Lovely garden")
         pipeline.drain()
         refund(platform.uow, platform.gateway, olga, worked, 100, "A goodwill gesture")
         # Hand-offs: taken by Bob, declined by Carl, lapsed with Dora.

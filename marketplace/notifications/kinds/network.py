@@ -70,7 +70,7 @@ def _rebooked(e: TaskPriced, task: Task, f: Facts, to: Reader) -> Draft:
         [
             f"{client} booked you again for {_title(task)} ({f.money(task, e.quote['payout'])} to you), "
             f"which starts {f.when(task, task.starts_at)}.",
-            f"It is yours alone until {f.when(task, task.addressed_until)}, once the client's card is held: "
+            f"It is yours alone until {f.when(task, task.addressed_until)}, once the client has booked it: "
             "accept it or decline it on its page.",
         ],
         f.links.decline_rebooking(task.id),
@@ -107,7 +107,8 @@ def _rebooking_closed(e: RebookingClosed, task: Task, f: Facts, to: Reader) -> D
     then = (
         "It is now open to every tasker who does this work."
         if e.reopened
-        else "You asked for them only, so it is cancelled, free of charge: your card hold is released."
+        else "You asked for them only, so it is cancelled, free of charge: "
+        + ("nothing was held on a card (test mode)." if f.test_mode else "your card hold is released.")
     )
     return Draft(
         f"{who} can't take {_title(task)}",

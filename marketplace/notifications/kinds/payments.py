@@ -18,6 +18,16 @@ def _title(task: Task) -> str:
 
 def _charged(e: PaymentEvent, task: Task, f: Facts, to: Reader) -> Draft:
     amount = f.money(task, e.amount)
+    if f.test_mode:
+        return Draft(
+            f"Settled {amount} for {_title(task)} (test mode)",
+            [
+                f"{_title(task)} was settled at {amount}. "
+                "Test mode: no payment provider is set up, so no card was charged."
+            ],
+            f.links.task(task.id, "client"),
+            api=f.links.api_task(task.id),
+        )
     return Draft(
         f"Charged {amount} for {_title(task)}",
         [f"We charged {amount} for {_title(task)}."],
@@ -28,6 +38,16 @@ def _charged(e: PaymentEvent, task: Task, f: Facts, to: Reader) -> Draft:
 
 def _refunded(e: PaymentEvent, task: Task, f: Facts, to: Reader) -> Draft:
     amount = f.money(task, e.amount)
+    if f.test_mode:
+        return Draft(
+            f"Refunded {amount} for {_title(task)} (test mode)",
+            [
+                f"A refund of {amount} for {_title(task)} is recorded. "
+                "Test mode: no card was charged, so none is credited."
+            ],
+            f.links.task(task.id, "client"),
+            api=f.links.api_task(task.id),
+        )
     return Draft(
         f"Refunded {amount} for {_title(task)}",
         [f"We refunded {amount} for {_title(task)}."],
@@ -38,6 +58,17 @@ def _refunded(e: PaymentEvent, task: Task, f: Facts, to: Reader) -> Draft:
 
 def _paid_out(e: PaymentEvent, task: Task, f: Facts, to: Reader) -> Draft:
     amount = f.money(task, e.amount)
+    if f.test_mode:
+        return Draft(
+            f"Paid out {amount} for {_title(task)} (test mode)",
+            [
+                f"A payout of {amount} for {_title(task)} is recorded. Test mode: no payment provider is set up, "
+                "so nothing was sent to a bank."
+            ],
+            f.links.payouts(),
+            "Your earnings and payouts",
+            f.links.api_payouts(),
+        )
     return Draft(
         f"Paid out {amount} for {_title(task)}",
         [f"We paid {amount} for {_title(task)} to your payout account."],

@@ -18,7 +18,14 @@ def _stars(rating: int) -> str:
 
 
 def _submitted_hears(e: ReviewSubmitted, task: Task, f: Facts) -> dict[Reader, int | None]:
-    return {"client": e.client_id} if e.by == "tasker" else {"tasker": e.tasker_id}
+    """The other side, asked to write theirs: never a side that has written it already (both are
+    then shown, and the reveal says so)."""
+    if e.by is None:
+        return {"tasker": e.tasker_id}
+    other: Reader = "client" if e.by == "tasker" else "tasker"
+    if f.has_reviewed(e.task_id, other):
+        return {}
+    return {other: e.client_id if other == "client" else e.tasker_id}
 
 
 def _submitted(e: ReviewSubmitted, task: Task, f: Facts, to: Reader) -> Draft:
@@ -56,13 +63,13 @@ def _revealed_hears(e: ReviewRevealed, task: Task, f: Facts) -> dict[Reader, int
 
 def _revealed(e: ReviewRevealed, task: Task, f: Facts, to: Reader) -> Draft:
     if to == "tasker":
-        rating, about, link = e.tasker_rating, "your client", f.links.tasker_profile(e.tasker_id)
+        rating, who, link = e.tasker_rating, "Your client", f.links.tasker_profile(e.tasker_id)
     else:
-        rating, about, link = e.client_rating, "your tasker", f.links.task(task.id, "client")
+        rating, who, link = e.client_rating, "Your tasker", f.links.task(task.id, "client")
     assert rating is not None  # only the sides with a rating hear of it
     return Draft(
         f"The reviews of “{task.title}” are shown",
-        [f"From {about}: {_stars(rating)}"],
+        [f"{who} rated you {_stars(rating)} ({rating} of 5)."],
         link,
         api=f.links.api_task(task.id),
     )
