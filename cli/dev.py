@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import socket
 import threading
 
 import click
@@ -35,6 +36,11 @@ console = Console()
 def dev(host, port, no_workers, mail_port):
     """The web app and every worker in one process, seeded with demo data; mail goes to a local
     SMTP server and shows at /dev/mail (unless SMTP_URL names another server)."""
+    in_use = _in_use(host, port, "the web app", "--port")
+    if not os.environ.get("SMTP_URL"):
+        in_use = in_use or _in_use("127.0.0.1", mail_port, "the local mail server", "--mail-port")
+    if in_use:
+        raise click.ClickException(in_use)
     if not os.environ.get("SECRET_KEY"):
         os.environ["SECRET_KEY"] = dev_secret_key()
     mailbox = None
@@ -75,3 +81,17 @@ def dev(host, port, no_workers, mail_port):
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
         stop.set()
+
+
+def _in_use(host: str, port: int, what: str, option: str) -> str:
+    """Why `port` cannot be listened on for `what`, with the option that moves it ("" if it can)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers themselves do
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return (
+                f"port {port} ({what}) is in use on {host}: {exc.strerror}. Stop what uses it, or choose "
+                f"another port: `.venv/bin/floorboard dev {option} {port + 1}` (`make run` runs `floorboard dev`)."
+            )
+    return ""

@@ -1,6 +1,6 @@
 """A small tasker client for the Floorboard API: sign in, set skills, poll the feed, accept.
 
-    FLOORBOARD_URL=http://127.0.0.1:5000 python examples/tasker_bot.py \\
+    FLOORBOARD_URL=http://127.0.0.1:5000 .venv/bin/python examples/tasker_bot.py \\
         --email tasker@demo.floorboard.test --password demo-tasker-password \\
         --region springfield --skill yard-work=2400 --skill moving-help=2600 [--once] [--accept-handoffs]
         [--webhook PORT [--webhook-url URL]]
@@ -28,8 +28,15 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import requests
-from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+try:
+    import requests
+    from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+except ModuleNotFoundError as missing:  # run with a Python that lacks the project's packages
+    sys.exit(
+        f"tasker_bot needs the package {missing.name!r}, which this Python ({sys.executable}) does not have.\n"
+        "Run it with the project's environment: .venv/bin/python examples/tasker_bot.py ... "
+        "(`make run` creates .venv), or install requests and standardwebhooks."
+    )
 
 
 class FloorboardClient:
