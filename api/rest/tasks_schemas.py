@@ -190,7 +190,14 @@ class TaskSchema(ApiSchema):
     started_at = fields.AwareDateTime(allow_none=True)
     completed_at = fields.AwareDateTime(allow_none=True)
     cancelled_at = fields.AwareDateTime(allow_none=True)
-    cancelled_by = fields.String(allow_none=True)
+    cancelled_by = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Who cancelled a cancelled task: `client`, or `platform` (a rebooking for one "
+            "tasker only, which they declined or let lapse: closed free of charge). A tasker who gives a task "
+            "back does not cancel it: it reopens"
+        },
+    )
     minutes_worked = fields.Integer(allow_none=True)
     quote = fields.Nested(QuoteSchema, allow_none=True, metadata={"description": "The price when posted"})
     final_quote = fields.Nested(QuoteSchema, allow_none=True, metadata={"description": "The price on completion"})

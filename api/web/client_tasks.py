@@ -23,12 +23,13 @@ from api.web.forms import (
     TaskForm,
     category_and_region_choices,
     cents,
+    message_label,
 )
 from api.web.sign_in import signed_in, web_requires
 from api.web.site import TERMINAL, attempt, bp, own_task, render_page
 from marketplace.accounts.models import User
 from marketplace.clock import utcnow
-from marketplace.conversations.messages import READABLE, other_party, thread
+from marketplace.conversations.messages import may_read, thread, unread
 from marketplace.errors import DomainError
 from marketplace.floors.published import floor_version
 from marketplace.floors.zones import LocalTimeError, from_local, zone_of
@@ -41,7 +42,7 @@ from marketplace.tasks.parties import may_book, may_cancel
 from marketplace.tasks.posting import TaskDraft, post_task, post_task_idempotently
 from marketplace.tasks.pricing_stage import offer_notes, preview_quote
 from marketplace.tasks.quotes import quotes_for, quotes_of
-from marketplace.tasks.rebooking import addressee_rate_note, worked_together
+from marketplace.tasks.rebooking import addressee_problem, addressee_rate_note, regions_of, worked_together
 from marketplace.tasks.reviews import review_task, task_reviews
 from marketplace.tasks.steps import steps_of
 from pricing.money import format_cents
@@ -57,7 +58,8 @@ def my_tasks():
         ).all()
         quotes = quotes_for(s, [t.id for t in tasks])
         rows = [(t, quotes[t.id]) for t in tasks]
-    return render_page("web/tasks.html", rows=rows)
+        waiting = {row["task_id"]: row["unread"] for row in unread(s, signed_in())["by_task"]}
+    return render_page("web/tasks.html", rows=rows, unread=waiting)
 
 
 def _preview(s, form: TaskForm):
@@ -79,14 +81,18 @@ def _preview(s, form: TaskForm):
         return None, "Enter the time in whole minutes and the offer in dollars, e.g. 30.00."
     if not minutes or not form.category.data or not form.region.data:
         return None, "Choose a category and region and enter the time to see the price."
+    if _rebooking(s, signed_in().id, _addressee(form)) is not None:  # said before the price: posting is refused
+        problem = addressee_problem(s, _addressee(form), form.category.data, form.region.data)
+        g.addressee_warning = f"{problem} Choose another, or post the task to every tasker." if problem else None
     try:
         result = preview_quote(s, form.category.data, form.region.data, minutes, offered)
     except DomainError as exc:
         return None, " ".join(m for ms in exc.errors.values() for m in ms) or exc.message
     g.offer_notes = offer_notes(offered, result)
-    note = addressee_rate_note(s, _addressee(form), form.category.data, form.region.data, result.rate)
-    if note:
-        g.offer_notes.append(note)
+    if g.get("addressee_warning") is None:  # they can take it at all: can they at this rate?
+        note = addressee_rate_note(s, _addressee(form), form.category.data, form.region.data, result.rate)
+        if note:
+            g.offer_notes.append(note)
     return result, None
 
 
@@ -125,6 +131,7 @@ def new_task():
             for name in ("category", "region"):
                 if request.args.get(name) in {c.value for c in getattr(form, name).choices}:
                     getattr(form, name).data = request.args[name]
+            _where_they_work(unit.session, form)
         rebooking = _rebooking(unit.session, client.id, _addressee(form))
         if form.addressed_to.data and rebooking is None:
             form.form_errors.append("You can book again only a tasker who completed a task for you.")
@@ -180,8 +187,37 @@ def new_task():
     if not FORM_TOKEN.match(form.form_token.data or ""):
         form.form_token.data = secrets.token_urlsafe(24)
     return render_page(
-        "web/new_task.html", status, form=form, quote=result, problem=problem, floor=floor, rebooking=rebooking
+        "web/new_task.html",
+        status,
+        form=form,
+        quote=result,
+        problem=problem,
+        floor=floor,
+        rebooking=rebooking,
+        window=_window_words(platform().settings.rebook_window_s),
     )
+
+
+def _window_words(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} hour{'' if seconds == 3600 else 's'}"
+    return f"{max(1, seconds // 60)} minutes"
+
+
+def _where_they_work(s, form: TaskForm) -> None:
+    """A "Book again" form opens on a region where the tasker works (the one asked for if they
+    work there, else their first), never on one where they could only decline."""
+    tasker_id = _addressee(form)
+    if tasker_id is None:
+        return
+    theirs = regions_of(s, tasker_id)
+    offered = [c.value for c in form.region.choices]
+    if form.region.data in theirs:
+        return
+    for region in offered:
+        if region in theirs:
+            form.region.data = region
+            return
 
 
 def _rebooking(s, client_id: int, tasker_id: int | None) -> User | None:
@@ -215,11 +251,15 @@ def _task_context(s, task: Task) -> dict:
         handoff = {"from": s.get(User, task.handed_from_id), "to": tasker, "at": task.handed_off_at}
         handoff["free_until"] = free_until if now < free_until and task.status == "accepted" else None
     reader = signed_in()
-    conversation = thread(s, reader, task.id) if other_party(task, reader) and task.status in READABLE else None
+    conversation = thread(s, reader, task.id) if may_read(s, task, reader) else None
+    message_form = MessageForm()
+    message_form.body.label.text = message_label(task.status, platform().settings.mask_contact_details)
+    addressee = s.get(User, task.addressed_to_id) if task.addressed_to_id and task.status == "priced" else None
     return {
         "task": task,
+        "addressee": addressee,
         "conversation": conversation,
-        "message_form": MessageForm(),
+        "message_form": message_form,
         "handoff": handoff,
         "steps": steps,
         "actors": actors,

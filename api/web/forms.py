@@ -126,6 +126,15 @@ class MessageForm(FlaskForm):
     )
 
 
+def message_label(status: str, masking: bool) -> str:
+    """The message box's label as the task stands: details are hidden only before the start."""
+    if masking and status == "accepted":
+        return "Message (plain text; phone numbers and emails stay hidden until the task starts)"
+    if status == "completed":
+        return "Message (plain text; the task is done, so phone numbers and emails are shown as written)"
+    return "Message (plain text; the task has started, so phone numbers and emails are shown as written)"
+
+
 class ClaimForm(FlaskForm):
     reason = StringField("Why you dispute it", validators=[Optional(), Length(max=500)])
 

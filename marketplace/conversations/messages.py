@@ -7,7 +7,8 @@ the `messages` topic in the same unit of work. An operator may read a thread onl
 a claim for extra time (pending or decided), and every such read is recorded with its reason.
 The client sees every message of their task; a tasker only the messages they sent or received
 (a tasker who took the task over, by a hand-off or after another gave it back, does not read
-what the client said to the one before).
+what the client said to the one before). When nobody holds the task any more, its client still
+reads what was written (read-only), so the unread count always points at a thread they can open.
 """
 
 from __future__ import annotations
@@ -68,6 +69,24 @@ def other_party(task: Task, user: User) -> int | None:
     if user.role == Role.tasker and task.tasker_id == user.id:
         return task.client_id
     return None
+
+
+def client_reads_alone(session: Session, task: Task, user: User) -> bool:
+    """The task's client, when nobody holds the task now (a tasker gave it back, or it was
+    cancelled before a tasker came back) but messages were written: the client still reads them
+    (read-only), so a message sent before the give-back is never lost."""
+    if user.role != Role.client or task.client_id != user.id:
+        return False
+    if task.tasker_id is not None and task.status in READABLE:
+        return False  # the usual case: a party with someone to write to
+    return session.exec(select(func.count()).where(col(Message.task_id) == task.id)).one() > 0
+
+
+def may_read(session: Session, task: Task, user: User) -> bool:
+    """Whether `user` has a conversation to read on this task (operators aside)."""
+    if other_party(task, user) is not None and task.status in READABLE:
+        return True
+    return client_reads_alone(session, task, user)
 
 
 def _party_or_refuse(task: Task, user: User) -> int:
@@ -142,7 +161,7 @@ def thread(session: Session, reader: User, task_id: int, reason: str = "") -> di
             raise Invalid("Say why you read this conversation: it is recorded.", {"reason": ["1 to 300 characters."]})
         session.add(OperatorRead(task_id=task_id, operator_id=reader.id, reason=reason, read_at=now))
         session.flush()
-    else:
+    elif not client_reads_alone(session, task, reader):
         _party_or_refuse(task, reader)
     query = select(Message).where(col(Message.task_id) == task_id)
     if reader.role == Role.tasker:  # a tasker who took the task over sees only their own exchanges
@@ -153,7 +172,9 @@ def thread(session: Session, reader: User, task_id: int, reason: str = "") -> di
     names = _names(session, {m.sender_id for m in messages})
     return {
         "task_id": task_id,
-        "open": task.status in WRITABLE and reader.role != Role.operator,
+        "open": task.status in WRITABLE and task.tasker_id is not None and reader.role != Role.operator,
+        # nobody holds the task: the tasker who wrote gave it back (or it was cancelled meanwhile)
+        "given_back": task.tasker_id is None,
         "masking": task.status in BEFORE_START,
         "messages": [
             {

@@ -16,7 +16,7 @@ from marketplace.db import UnitOfWork, UnitOfWorkFactory
 from marketplace.errors import Invalid
 from marketplace.floors.catalog import is_category, is_region
 from marketplace.tasks.models import IdempotencyKey, Task, TaskStatus
-from marketplace.tasks.rebooking import REBOOK_WINDOW, check_addressee
+from marketplace.tasks.rebooking import REBOOK_WINDOW, check_addressee, exclusive_until
 from marketplace.text import line_problem
 from pricing.quote import MAX_ESTIMATED_MINUTES, MAX_OFFERED_RATE
 
@@ -46,7 +46,8 @@ _INSERT_TASK = insert(Task.__table__).returning(Task.__table__.c.id)  # type: ig
 
 def post_task(uow: UnitOfWork, client_id: int, draft: TaskDraft, rebook_window: timedelta = REBOOK_WINDOW) -> Task:
     """Record a posting and emit `task.posted`; pricing happens downstream (answer: 202). A
-    rebooking is the addressed tasker's alone for `rebook_window` from now."""
+    rebooking is the addressed tasker's alone for `rebook_window` from now, or until the start
+    if that comes first; it is refused when the tasker does not do its category in its region."""
     session = uow.session
     errors: dict[str, list[str]] = {}
     if problem := line_problem(draft.title):  # it travels into email subjects
@@ -69,7 +70,12 @@ def post_task(uow: UnitOfWork, client_id: int, draft: TaskDraft, rebook_window: 
     for name, most in (("area", MAX_AREA), ("address", MAX_ADDRESS), ("access_notes", MAX_ACCESS_NOTES)):
         if len(getattr(draft, name)) > most:
             errors[name] = [f"At most {most} characters."]
-    errors.update(check_addressee(session, client_id, draft.addressed_to, draft.only_addressed))
+    if "category" not in errors and "region" not in errors:
+        errors.update(
+            check_addressee(session, client_id, draft.addressed_to, draft.only_addressed, draft.category, draft.region)
+        )
+    else:
+        errors.update(check_addressee(session, client_id, draft.addressed_to, draft.only_addressed))
     if errors or starts_at is None:
         raise Invalid("The task could not be posted.", errors)
     task = Task(
@@ -87,7 +93,7 @@ def post_task(uow: UnitOfWork, client_id: int, draft: TaskDraft, rebook_window: 
         handoffs_allowed=draft.handoffs_allowed,
         status=TaskStatus.posted,
         addressed_to_id=draft.addressed_to,
-        addressed_until=utcnow() + rebook_window if draft.addressed_to is not None else None,
+        addressed_until=exclusive_until(utcnow(), starts_at, rebook_window) if draft.addressed_to is not None else None,
         only_addressed=draft.only_addressed,
     )
     # One Core INSERT .. RETURNING id instead of the ORM's flush: posting is the hottest write path,

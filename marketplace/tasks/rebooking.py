@@ -1,6 +1,7 @@
 """Rebooking a tasker the client trusts: a posting addressed to a tasker who completed work for
 this client. It is priced like any posting (the floor in force, the client's offer); the addressed
-tasker alone sees it, at once, for the rebooking window (24 h from posting by default); they accept
+tasker alone sees it, at once, for the rebooking window (24 h from posting by default, and never
+past the task's start); they accept
 it as any task, or decline. Declined or lapsed, it opens to every tasker behind the usual priority
 windows, or, if the client chose "only this tasker", it is cancelled free of charge. Either way
 the client is told (`task.rebooking_closed`)."""
@@ -36,8 +37,17 @@ def worked_together(session: Session, client_id: int, tasker_id: int) -> bool:
     return session.exec(query).one() > 0
 
 
-def check_addressee(session: Session, client_id: int, tasker_id: int | None, only: bool) -> dict[str, list[str]]:
-    """Field errors for a rebooking's addressee (none when it is not a rebooking)."""
+def check_addressee(
+    session: Session,
+    client_id: int,
+    tasker_id: int | None,
+    only: bool,
+    category: str | None = None,
+    region: str | None = None,
+) -> dict[str, list[str]]:
+    """Field errors for a rebooking's addressee (none when it is not a rebooking); given the
+    task's category and region, a tasker who does not do that work there is refused too (they
+    could only decline it)."""
     if tasker_id is None:
         return {"only_addressed": ["Only with a tasker to address the task to."]} if only else {}
     tasker = session.get(User, tasker_id)
@@ -45,7 +55,28 @@ def check_addressee(session: Session, client_id: int, tasker_id: int | None, onl
         return {"addressed_to": [f"No tasker {tasker_id}."]}
     if not worked_together(session, client_id, tasker_id):
         return {"addressed_to": ["Rebook a tasker who has completed a task for you."]}
+    name = tasker.display_name or "This tasker"
+    if category is not None and session.get(TaskerSkill, (tasker_id, category)) is None:
+        return {"category": [f"{name} does not offer this category now: choose one they do, or post it to everyone."]}
+    if region is not None and session.get(TaskerRegion, (tasker_id, region)) is None:
+        place = session.get(Region, region)
+        where = place.name if place else region
+        return {
+            "region": [f"{name} does not work in {where} now: choose a region they work in, or post it to everyone."]
+        }
     return {}
+
+
+def regions_of(session: Session, tasker_id: int) -> list[str]:
+    """The regions a tasker works in, by slug (for "Book again": a region where they work)."""
+    query = select(TaskerRegion.region).where(col(TaskerRegion.tasker_id) == tasker_id)
+    return sorted(session.exec(query).all())
+
+
+def exclusive_until(posted_at: datetime, starts_at: datetime, window: timedelta = REBOOK_WINDOW) -> datetime:
+    """Until when a rebooking is its tasker's alone: the window from posting, but never past the
+    start (after it, nobody could take the task in time)."""
+    return min(posted_at + window, starts_at)
 
 
 def my_taskers(session: Session, client_id: int) -> list[dict]:
@@ -110,15 +141,13 @@ def addressee_rate_note(session: Session, tasker_id: int | None, category: str, 
     rate in the task's region is above its rate (or they do not work its category or region)."""
     if tasker_id is None:
         return None
-    skill = session.get(TaskerSkill, (tasker_id, category))
-    tasker = session.get(User, tasker_id)
-    name = (tasker.display_name if tasker else "") or "This tasker"
-    if skill is None or tasker is None:
-        return f"{name} does not offer this category now."
+    if problem := addressee_problem(session, tasker_id, category, region):
+        return problem
+    skill = session.get_one(TaskerSkill, (tasker_id, category))
+    tasker = session.get_one(User, tasker_id)
+    name = tasker.display_name or "This tasker"
     place = session.get(Region, region)
     where = place.name if place else region
-    if session.get(TaskerRegion, (tasker_id, region)) is None:
-        return f"{name} does not work in {where} now."
     theirs = own_rates_in(session, region, [skill])[tasker_id, category]
     if theirs <= rate:
         return None
@@ -126,6 +155,20 @@ def addressee_rate_note(session: Session, tasker_id: int | None, category: str, 
         f"{name}'s own rate for this work in {where} is {format_cents(theirs)}/h, above the "
         f"{format_cents(rate)}/h this task pays: offer {format_cents(theirs)}/h so they can take it."
     )
+
+
+def addressee_problem(session: Session, tasker_id: int | None, category: str, region: str) -> str | None:
+    """Why the addressed tasker could not take this task at all (posting it is refused), or None."""
+    if tasker_id is None:
+        return None
+    tasker = session.get(User, tasker_id)
+    name = (tasker.display_name if tasker else "") or "This tasker"
+    if tasker is None or session.get(TaskerSkill, (tasker_id, category)) is None:
+        return f"{name} does not offer this category now."
+    if session.get(TaskerRegion, (tasker_id, region)) is None:
+        place = session.get(Region, region)
+        return f"{name} does not work in {place.name if place else region} now."
+    return None
 
 
 def _close(uow: UnitOfWork, task: Task, reason: str, now: datetime) -> None:
@@ -149,7 +192,9 @@ def _close(uow: UnitOfWork, task: Task, reason: str, now: datetime) -> None:
     words = "declined" if reason == "declined" else "did not answer in time"
     if only:
         move(task, Action.client_cancels)
-        task.cancelled_at, task.cancelled_by = now, Role.client
+        # The platform closed it, not the client: the task says so (its event keeps "client", the
+        # side whose hold is released and who owes nothing).
+        task.cancelled_at, task.cancelled_by = now, "platform"
         note = f"The tasker you rebooked {words}; you asked for them only, so it is cancelled free of charge."
         uow.emit(
             CloudEvent(

@@ -121,7 +121,7 @@ def test_only_this_tasker_lapsed_is_cancelled_free_and_the_hold_released(market)
     pipeline.drain()
     with platform.uow() as uow:
         task = uow.session.get_one(Task, task_id)
-        assert (task.status, task.cancelled_by, task.addressed_to_id) == (TaskStatus.cancelled, "client", None)
+        assert (task.status, task.cancelled_by, task.addressed_to_id) == (TaskStatus.cancelled, "platform", None)
         assert task.payment_status == "released"
     [closed] = _events(platform, "task.rebooking_closed")
     assert (closed["reason"], closed["reopened"]) == ("lapsed", False)
