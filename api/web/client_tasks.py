@@ -35,16 +35,17 @@ from marketplace.floors.published import floor_version
 from marketplace.floors.zones import LocalTimeError, from_local, zone_of
 from marketplace.payments.models import Payment
 from marketplace.taskers.reach import reach_view
-from marketplace.tasks.adjustments import approve_adjustment, dispute_adjustment
+from marketplace.tasks.adjustments import approve_adjustment, dispute_adjustment, ruling_figures
 from marketplace.tasks.lifecycle import cancel_by_client, cancellation_terms
 from marketplace.tasks.models import Adjustment, Review, Task
 from marketplace.tasks.parties import may_book, may_cancel
 from marketplace.tasks.posting import TaskDraft, post_task, post_task_idempotently
 from marketplace.tasks.pricing_stage import offer_notes, preview_quote
-from marketplace.tasks.quotes import quotes_for, quotes_of
+from marketplace.tasks.quotes import quotes_for, quotes_of, task_rule
 from marketplace.tasks.rebooking import addressee_problem, addressee_rate_note, regions_of, worked_together
 from marketplace.tasks.reviews import review_task, task_reviews
 from marketplace.tasks.steps import steps_of
+from pricing import cancellation_fee
 from pricing.money import format_cents
 
 
@@ -255,6 +256,12 @@ def _task_context(s, task: Task) -> dict:
     message_form = MessageForm()
     message_form.body.label.text = message_label(task.status, platform().settings.mask_contact_details)
     addressee = s.get(User, task.addressed_to_id) if task.addressed_to_id and task.status == "priced" else None
+    claim = s.get(Adjustment, task.id)
+    # A claim left unanswered keeps the booked amount only when that pays the legal minimum;
+    # otherwise an operator decides (the page must not promise the booked amount).
+    below_minimum = bool(
+        claim and claim.status == "pending" and ruling_figures(s, task, claim).client_ruling_short_by > 0
+    )
     return {
         "task": task,
         "addressee": addressee,
@@ -268,8 +275,10 @@ def _task_context(s, task: Task) -> dict:
         "floor": floor_version(s, task.category, task.region, task.rule_version) if task.rule_version else None,
         "tasker": tasker,
         "fee_due": fee_due,
+        "fee": cancellation_fee(task_rule(s, task), task.offered_rate) if fee_due else None,
+        "below_minimum": below_minimum,
         "payment": payment,
-        "claim": s.get(Adjustment, task.id),
+        "claim": claim,
         "test_mode": platform().gateway.name != "stripe",
         "bookable": may_book(task),
         "policy": policy,

@@ -10,7 +10,7 @@ from api.platform import platform, unit_of_work
 from api.web.forms import MessageForm
 from api.web.sign_in import signed_in, web_requires, web_user
 from api.web.site import bp, own_task
-from marketplace.conversations.messages import send_message, unread
+from marketplace.conversations.messages import description_for, send_message, unread
 from marketplace.errors import DomainError
 
 
@@ -24,6 +24,13 @@ def unread_messages() -> int:
             with unit_of_work() as unit:
                 g.unread_messages = unread(unit.session, user)["total"]
     return g.unread_messages
+
+
+@bp.app_template_global()
+def public_description(task) -> str:
+    """A task's description as the signed-in reader may read it (contact details masked as in
+    messages: see `description_for`). Every page showing a description to a tasker uses this."""
+    return description_for(task, web_user(), platform().settings.mask_contact_details)
 
 
 @bp.post("/tasks/<int:task_id>/messages")

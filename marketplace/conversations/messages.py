@@ -54,6 +54,24 @@ def mask_contact_details(text: str) -> tuple[str, bool]:
     return masked, masked != text
 
 
+HELD_AND_STARTED = {TaskStatus.in_progress, TaskStatus.awaiting_approval, TaskStatus.completed}
+
+
+def description_for(task: Task, reader: User | None, mask: bool = True) -> str:
+    """A task's public description as `reader` reads it: phone numbers and email addresses masked
+    as in messages (`mask_contact_details`, when the setting `mask` asks for it), so a posting does
+    not carry what a message may not. Its client reads their own text; the tasker holding it reads
+    it whole once the task has started, as messages are sent whole from then on."""
+    text = task.description or ""
+    if not mask or not text:
+        return text
+    if reader is not None and reader.role == Role.client and task.client_id == reader.id:
+        return text
+    if reader is not None and task.tasker_id == reader.id and task.status in HELD_AND_STARTED:
+        return text
+    return mask_contact_details(text)[0]
+
+
 def _task(session: Session, task_id: int) -> Task:
     task = session.get(Task, task_id)
     if task is None:

@@ -164,7 +164,7 @@ def test_cancellation_policy_is_applied_and_explained(web, platform):
     assert "Cancelled, free of charge." in r.get_data(as_text=True)
 
     page = web.get(f"/tasks/{late}").get_data(as_text=True)
-    assert "pays the tasker one billable hour" in page and "Cancel and pay the fee" in page
+    assert "pays the tasker one billable hour" in page and "Cancel and pay the 24.00 USD fee" in page
     r = web.post(f"/tasks/{late}/cancel", data={"csrf_token": csrf(page)}, follow_redirects=True)
     text = r.get_data(as_text=True)
     assert "The tasker is paid 24.00 USD for the late cancellation." in text
