@@ -187,5 +187,5 @@ def _in_words(seconds: int) -> str:
     for size, unit in ((86_400, "day"), (3_600, "hour"), (60, "minute")):
         if seconds >= size:
             n = round(seconds / size)
-            return "a " + unit if n == 1 else f"{n} {unit}s"
+            return ("an " if unit == "hour" else "a ") + unit if n == 1 else f"{n} {unit}s"
     return f"{seconds} seconds"

@@ -80,3 +80,12 @@ def own_task(s, task_id: int) -> Task:
     if task is None or not is_client(signed_in(), task):
         abort(404, description=f"No task {task_id} of yours.")
     return task
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The site's icon where browsers look for it on every page (base.html names no other): the
+    SVG in api/static, cached for a day."""
+    with current_app.open_resource("static/favicon.svg") as svg:
+        icon = svg.read()
+    return icon, 200, {"Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=86400"}

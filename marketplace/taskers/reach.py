@@ -41,14 +41,19 @@ class Reach:
             )
         elif self.taskers == 0 and self.lowest_asked is not None:
             said.append(
-                f"No tasker in {region} works {category} at this task's rate of {format_cents(rate)}/h: "
-                f"{self.asking_more} tasker(s) with the skill ask {format_cents(self.lowest_asked)}/h or more. "
-                f"An offer of at least {format_cents(self.lowest_asked)}/h would open it to them: cancel this "
+                f"No tasker with the skill “{category}” in {region} works at this task's rate of "
+                f"{format_cents(rate)}/h: "
+                + (
+                    f"the one tasker with it asks {format_cents(self.lowest_asked)}/h. "
+                    if self.asking_more == 1
+                    else f"the {self.asking_more} taskers with it ask {format_cents(self.lowest_asked)}/h or more. "
+                )
+                + f"An offer of at least {format_cents(self.lowest_asked)}/h would open it to them: cancel this "
                 "task (free: nobody accepted it) and post it again with that offer."
             )
         elif self.taskers == 0:
             said.append(
-                f"No tasker works {category} in {region} yet. The task stays open and the first tasker who "
+                f"No tasker has the skill “{category}” in {region} yet. The task stays open and the first tasker who "
                 "adds the skill will see it; a later start gives them more time to."
             )
         return said

@@ -76,6 +76,7 @@ MATRIX: list[tuple[str, str, dict | None, dict]] = [
     ("POST", "/me/webhooks/{endpoint}/deliveries/{delivery}/redeliver", {}, TASKER_ACTS),
     ("POST", "/me/webhooks/{endpoint}/delete", {}, TASKER_ACTS),
     ("GET", "/boards", None, ANYONE),
+    ("GET", "/favicon.ico", None, ANYONE),
     ("GET", "/boards/yard-work", None, ANYONE),
     ("GET", "/taskers/{tasker}", None, ANYONE),
     ("GET", "/questions/{question}", None, ANYONE),
