@@ -7,7 +7,7 @@ from sqlmodel import col, select
 
 from api.platform import unit_of_work
 from api.web.questions import QuestionForm
-from api.web.sign_in import web_user
+from api.web.sign_in import safe_next, web_user
 from api.web.site import bp, render_page
 from api.web.tasker_network import EndorseForm, profile_panel
 from marketplace.community.boards import board_page
@@ -50,10 +50,25 @@ def tasker_profile(tasker_id: int):
     """A tasker's public profile: tier, rating, reliability and categories, the tips they wrote,
     the endorsements they hold, how many connections they have, and (to a signed-in tasker) the
     connections you share, where you stand with them, and the Endorse form."""
-    return profile_page(tasker_id)
+    return profile_page(tasker_id, back=back_from(request.args.get("from")))
 
 
-def profile_page(tasker_id: int, status: int = 200, endorse_form: EndorseForm | None = None):
+def back_from(target: str | None) -> dict | None:
+    """The way back to the page a profile was opened from (`?from=`, a same-site path only), and
+    what to call it: a task, the offers, or the page before."""
+    path = safe_next(target, "")
+    if not path or path.startswith(("/taskers/", "/login")):
+        return None
+    if path.startswith(("/work/", "/tasks/")):
+        said = "Back to the task"
+    elif path.startswith("/handoffs"):
+        said = "Back to the offers" if path.rstrip("/") == "/handoffs" else "Back to the offer"
+    else:
+        said = "Back"
+    return {"path": path, "said": said}
+
+
+def profile_page(tasker_id: int, status: int = 200, endorse_form: EndorseForm | None = None, back: dict | None = None):
     """The profile page; `endorse_form` is a refused endorsement, shown again with its errors."""
     viewer = web_user()  # looked up before the unit of work: SQLite takes one writer at a time
     with unit_of_work() as unit:
@@ -75,5 +90,6 @@ def profile_page(tasker_id: int, status: int = 200, endorse_form: EndorseForm | 
         endorsements=endorsements,
         rebook=rebook,
         viewer=viewer,
+        back=back,
         **panel,
     )

@@ -4,9 +4,13 @@ webhooks (/me/webhooks). The same use cases as the API's, called directly."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, session, url_for
 from sqlmodel import col, func, select
 
 from api.platform import platform, unit_of_work
@@ -64,11 +68,6 @@ class Refused(Exception):
     def __init__(self, problem: Problem):
         super().__init__(problem.form)
         self.problem = problem
-
-
-def _said(changes: Changes) -> None:
-    for line in changes.summary:
-        flash(line)
 
 
 def _skill_spec(form_name: str, category: str, regions: list[str]) -> SkillSpec:
@@ -169,10 +168,23 @@ def my_skills():
             except Refused as refused:
                 problem, status = refused.problem, refused.problem.status
             else:
-                _said(changes)
+                # What changed is said beside the form that was sent (the page opens at that form, so
+                # a confirmation at the top of the page would be off-screen on a phone).
+                session["skills_said"] = {"part": part, "lines": list(changes.summary)}
                 return redirect(url_for("web.my_skills") + f"#{part}", 303)
+    said = session.pop("skills_said", None) if request.method == "GET" else None
     context = _skills_context(signed_in().id)
-    return render_page("web/skills.html", status, form=form, problem=problem, dollars=dollars, **context)
+    return render_page(
+        "web/skills.html", status, form=form, problem=problem, dollars=dollars, said=_said_at(said), **context
+    )
+
+
+def _said_at(said: object) -> dict[str, list[str]]:
+    """The confirmation a redirect carried, by the page's part it belongs beside."""
+    if not isinstance(said, dict) or not isinstance(said.get("part"), str):
+        return {}
+    lines = [str(line) for line in said.get("lines", []) if isinstance(line, str)]
+    return {said["part"]: lines} if lines else {}
 
 
 # Earnings and payouts ------------------------------------------------------------------------------
@@ -263,6 +275,7 @@ def earnings():
         form=CsrfForm(),
         onboarding=onboarding if onboarding in ("done", "expired") else None,
         test_mode=platform().gateway.name != "stripe",
+        clock=_clock(signed_in().id),
         **_earnings(signed_in().id),
     )
 
@@ -290,7 +303,8 @@ def loopback_allowed() -> bool:
 
 
 def _clock(me_id: int) -> str:
-    """The region whose clock a tasker's own times are shown on: their first region (UTC if none)."""
+    """The region whose clock a tasker's own times (about their account, not a task) are shown on:
+    their first region ("" if none: the times are then in UTC, and say so)."""
     with unit_of_work() as unit:
         regions = skills_view(unit.session, me_id)["regions"]
     return regions[0] if regions else ""
@@ -339,20 +353,114 @@ def webhooks():
     return _webhooks_page(WebhookForm(formdata=None), 201, created)
 
 
-def _webhook_page(endpoint_id: int, status: int = 200, secret: str | None = None):
+_HTTP_STATUS = re.compile(r"^HTTP (\d{3})$")
+
+
+def plain_reason(last_error: str, status_code: int | None, timeout_s: float) -> str:
+    """Why a delivery did not arrive, as its owner reads it: the stored error (an exception's name
+    and text, or "HTTP 500") in plain words. "" when nothing went wrong."""
+    error = (last_error or "").strip()
+    if not error:
+        return f"Your URL answered {status_code}" if status_code and not 200 <= status_code < 300 else ""
+    name = error.split(":", 1)[0].strip()
+    lowered = error.lower()
+    if found := _HTTP_STATUS.match(error):
+        return f"Your URL answered {found.group(1)}"
+    if error.startswith("410 Gone"):
+        return "Your URL answered 410 Gone, so the endpoint was disabled"
+    if name == "ConnectionRefusedError" or "connection refused" in lowered:
+        return "Your URL refused the connection"
+    if name in ("TimeoutError", "timeout", "socket.timeout") or "timed out" in lowered:
+        return f"It timed out after {timeout_s:g} s"
+    if name in ("gaierror", "HostUnresolved") or "name or service not known" in lowered:
+        return "Your URL's host name could not be found"
+    if name in ("SSLError", "SSLCertVerificationError") or "certificate" in lowered:
+        return "Your URL's HTTPS certificate was not accepted"
+    if name in ("ConnectionResetError", "RemoteDisconnected", "BrokenPipeError", "IncompleteRead"):
+        return "Your URL closed the connection before answering"
+    if name == "BlockedAddress":
+        return "Your URL's address is private or loopback, where deliveries never go"
+    if name == "UnusableUrl":
+        return "Your URL can not be used for deliveries"
+    if error == "The endpoint is disabled.":
+        return "Not sent: the endpoint is disabled"
+    if error.startswith("Unreachable"):
+        return "Not sent yet: Floorboard could not reach its own database; it tries again shortly"
+    if isinstance(status_code, int):
+        return f"Your URL answered {status_code}"
+    return "It could not be delivered"
+
+
+_STATES = {"pending": "waiting to be sent", "sending": "being sent", "sent": "delivered", "failed": "given up"}
+
+
+def _delivery_rows(s, deliveries: list, clock: str, timeout_s: float) -> list[dict]:
+    """Each delivery as its owner reads it: its kind in words, the task it is about (by title, with
+    the clock of the task's region), its state and why it failed in plain words."""
+    about: dict[int, int] = {}
+    for d in deliveries:
+        try:
+            data = json.loads(d.payload).get("data") or {}
+        except (ValueError, AttributeError):
+            data = {}
+        task_id = data.get("task_id") if isinstance(data, dict) else None
+        if isinstance(task_id, int):
+            about[d.id] = task_id
+    tasks = {t.id: t for t in s.exec(select(Task).where(col(Task.id).in_(set(about.values()))))} if about else {}
+    rows = []
+    for d in deliveries:
+        task = tasks.get(about.get(d.id, -1))
+        rows.append(
+            {
+                "delivery": d,
+                "kind": hooks.KINDS.get(d.kind, d.kind),
+                "task": task,
+                "clock": task.region if task is not None else clock,
+                "state": _STATES.get(d.status, d.status),
+                "reason": plain_reason(d.last_error, d.last_status_code, timeout_s),
+            }
+        )
+    return rows
+
+
+_SHOW_SECRET = "webhook_secret_once"
+SHOW_SECRET_FOR = timedelta(minutes=10)
+
+
+def _fingerprint(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
+def _secret_to_show(endpoint) -> str | None:
+    """The new secret, on the first view after rotating only. The browser's session holds no secret,
+    only which endpoint was rotated, when, and a fingerprint of the secret then made: the secret
+    itself is read from the endpoint, and shown once (the mark is gone after this read)."""
+    mark = session.get(_SHOW_SECRET)
+    if not isinstance(mark, dict) or mark.get("endpoint") != endpoint.id:
+        return None
+    session.pop(_SHOW_SECRET, None)
+    at = mark.get("at")
+    fresh = isinstance(at, (int, float)) and utcnow().timestamp() - at <= SHOW_SECRET_FOR.total_seconds()
+    return endpoint.secret if fresh and mark.get("print") == _fingerprint(endpoint.secret) else None
+
+
+def _webhook_page(endpoint_id: int, status: int = 200, confirm_rotate: bool = False):
     me = signed_in()
+    clock = _clock(me.id)
     with unit_of_work() as unit:
         deliveries = hooks.deliveries(unit.session, me, endpoint_id)  # NotFound: not theirs
         endpoint = hooks.own_endpoint(unit.session, me, endpoint_id)
+        rows = _delivery_rows(unit.session, deliveries, clock, platform().settings.webhook_timeout_s)
     return render_page(
         "web/webhook.html",
         status,
         endpoint=endpoint,
-        deliveries=deliveries,
+        rows=rows,
         kinds=hooks.KINDS,
-        secret=secret,
+        secret=None if confirm_rotate else _secret_to_show(endpoint),
+        confirm_rotate=confirm_rotate,
         actions=CsrfForm(),
-        clock=_clock(me.id),
+        clock=clock,
     )
 
 
@@ -379,15 +487,24 @@ def webhook_delete(endpoint_id: int):
     return redirect(url_for("web.webhooks"), 303)
 
 
+@bp.get("/me/webhooks/<int:endpoint_id>/rotate")
+@web_requires("tasker")
+def webhook_rotate_confirm(endpoint_id: int):
+    """Asks first: a new signing secret stops the old one at once, so the app must be updated."""
+    return _webhook_page(endpoint_id, confirm_rotate=True)
+
+
 @bp.post("/me/webhooks/<int:endpoint_id>/rotate")
 @web_requires("tasker")
 def webhook_rotate(endpoint_id: int):
-    """A new signing secret, shown on the page this once; the old one stops at once."""
+    """A new signing secret; the old one stops at once. The endpoint's page shows it on the next
+    view only (a reload after that does not, and nothing is sent twice)."""
     _checked()
     with unit_of_work() as unit:
         secret = hooks.rotate(unit, signed_in(), endpoint_id).secret
         unit.commit()
-    return _webhook_page(endpoint_id, 200, secret)
+    session[_SHOW_SECRET] = {"endpoint": endpoint_id, "print": _fingerprint(secret), "at": utcnow().timestamp()}
+    return redirect(url_for("web.webhook_page", endpoint_id=endpoint_id), 303)
 
 
 @bp.post("/me/webhooks/<int:endpoint_id>/enable")
@@ -408,5 +525,5 @@ def webhook_redeliver(endpoint_id: int, delivery_id: int):
     with unit_of_work() as unit:
         hooks.redeliver(unit, signed_in(), endpoint_id, delivery_id)
         unit.commit()
-    flash(f"Delivery {delivery_id} goes again within a few seconds, with the same webhook-id.")
+    flash("The delivery goes again within a few seconds, with the same webhook-id.")
     return redirect(url_for("web.webhook_page", endpoint_id=endpoint_id), 303)

@@ -26,6 +26,7 @@ from marketplace.accounts.models import User
 from marketplace.clock import utcnow
 from marketplace.conversations.messages import READABLE, send_message, thread, unread
 from marketplace.errors import DomainError, Invalid
+from marketplace.floors.zones import UTC, label, zones_of
 from marketplace.network.context import client_context
 from marketplace.network.handoffs import candidates, my_offers, offer_handoff, offers_of_task
 from marketplace.payments.models import Payment
@@ -230,6 +231,8 @@ def _context(s, task: Task, relation: str, offer_id: int | None, now, forms: dic
         "conversation": conversation,
         "start_opens": opens,
         "start_closes": closes,
+        "start_when": "soon" if now < opens else ("now" if now <= closes else "past"),
+        "start_in": in_words(opens - now) if now < opens else "",
         "startable": held and allowed(task.status, Action.start),
         "completable": held and allowed(task.status, Action.complete),
         "give_back": held and may_cancel(me, task),
@@ -247,6 +250,16 @@ def _context(s, task: Task, relation: str, offer_id: int | None, now, forms: dic
         "handoff_form": handoff_form,
         "review_form": forms.get("review_form") or ClientReviewForm(formdata=None),
     }
+
+
+def in_words(span: timedelta) -> str:
+    """How long until something, as people say it: "in 2 days", "in 3 hours", "in 20 minutes"."""
+    minutes = max(1, int(span.total_seconds() // 60))
+    for size, unit in ((24 * 60, "day"), (60, "hour"), (1, "minute")):
+        if minutes >= size:
+            count = minutes // size
+            return f"in {count} {unit}{'' if count == 1 else 's'}"
+    return "in 1 minute"
 
 
 def _peer_label(peer: dict) -> str:
@@ -360,7 +373,20 @@ def work_start(task_id: int):
     settings = platform().settings
     early, late = timedelta(seconds=settings.start_early_s), timedelta(seconds=settings.start_late_s)
     with unit_of_work() as unit:
-        _held(unit.session, task_id, utcnow())
+        now = utcnow()
+        task = _held(unit.session, task_id, now)
+        opens, closes = start_window(task, early, late)
+        if allowed(task.status, Action.start) and not opens <= now <= closes:
+            # Said here by the task's title (the use case's refusal names it by its number).
+            zone = zones_of(unit.session).get(task.region, UTC)
+            if now < opens:
+                flash(
+                    f"“{task.title}” can not be started yet: you can start it from {label(opens, zone)} "
+                    f"({in_words(opens - now)}) to {label(closes, zone)}."
+                )
+            else:
+                flash(f"“{task.title}” can no longer be started: its start window closed at {label(closes, zone)}.")
+            return _back(task_id)
         _run(unit, lambda: start_task(unit, signed_in(), task_id, early, late), "Started. Complete it here when done.")
     return _back(task_id)
 

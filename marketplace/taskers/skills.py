@@ -164,7 +164,8 @@ def _plan(names: _Names, spec: SkillSpec, regions: list[str], before: _State) ->
             region_errors[region] = [problem]
         elif floor is not None and rate < floor:
             region_errors[region] = [
-                f"{money(rate)} is below the floor of {money(floor)} ({floor} cents) for {category} in {region}."
+                f"{money(rate)} is below the floor of {money(floor)} for {names.category(category)} in "
+                f"{names.region(region)}."
             ]
         elif old is not None and old.chosen and old.rate == rate:
             rows[region] = _Row(rate, True, old.raised_from, old.raised_at)
@@ -186,8 +187,8 @@ def _plan(names: _Names, spec: SkillSpec, regions: list[str], before: _State) ->
             rows[region] = _Row(lifted, False, old.raised_from, old.raised_at if lifted == old.rate else utcnow())
         elif floor is not None and spec.rate < floor:
             under.append(
-                f"{money(spec.rate)} is below the floor of {money(floor)} ({floor} cents) for {category} in "
-                f"{region}: raise it, or give {names.region(region)} a rate of its own."
+                f"{money(spec.rate)} is below the floor of {money(floor)} for {names.category(category)} in "
+                f"{names.region(region)}: raise it, or give {names.region(region)} a rate of its own."
             )
     if under:
         errors["rate"] = under

@@ -302,8 +302,9 @@ def test_webhooks_added_rotated_disabled_enabled_redelivered_and_deleted(platfor
     assert 'data-delivery="' in shown and "It answered 410 Gone." in shown and secret not in shown
     token = token_of(rita, f"/me/webhooks/{endpoint_id}")
     rotated = rita.post(f"/me/webhooks/{endpoint_id}/rotate", data={"csrf_token": token})
-    fresh = re.search(r"data-secret>(whsec_[^<]+)<", rotated.get_data(as_text=True)).group(1)
-    assert rotated.status_code == 200 and fresh != secret
+    assert rotated.status_code == 303 and rotated.headers["Location"] == f"/me/webhooks/{endpoint_id}"
+    fresh = re.search(r"data-secret>(whsec_[^<]+)<", rita.get(f"/me/webhooks/{endpoint_id}").get_data(as_text=True))
+    assert fresh is not None and fresh.group(1) != secret
     assert flashes(rita, rita.post(f"/me/webhooks/{endpoint_id}/enable", data={"csrf_token": token})) == [
         "Enabled: deliveries to this endpoint start again."
     ]

@@ -25,7 +25,7 @@ def test_rates_per_region_and_a_replacement_that_says_what_it_replaced(api):
     refused = put_all(api, tasker, ["springfield", "seattle"], [{"category": "yard-work", "rate": 2600}])
     assert refused.status_code == 422
     (message,) = refused.json["errors"]["json"]["skills"]["0"]["rate"]
-    assert "27.00 USD/h" in message and "seattle" in message
+    assert "27.00 USD/h" in message and "Seattle, WA" in message and "cents" not in message
     body = [
         {"category": "yard-work", "rate": 2600, "region_rates": [{"region": "seattle", "rate": 2700}]},
         {"category": "moving-help", "rate": 2500, "region_rates": [{"region": "seattle", "rate": 2800}]},

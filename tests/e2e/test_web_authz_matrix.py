@@ -58,7 +58,7 @@ MATRIX: list[tuple[str, str, dict | None, dict]] = [
     ("POST", "/account/notifications", {}, codes(LOGIN, DONE, DONE, DONE, DONE, DONE)),
     ("GET", "/me", None, TASKERS),
     # The tasker's account: skills and rates, earnings and onboarding (a redirect to Stripe's link),
-    # webhooks ({endpoint}: the tasker's, with {delivery}; a new secret is shown on the page, once).
+    # webhooks ({endpoint}: the tasker's, with {delivery}; a new secret is asked for, then shown on the page once).
     ("GET", "/me/skills", None, TASKERS),
     ("POST", "/me/skills", {"action": "skill", "category": "yard-work", "rate": "25.00"}, TASKERS_ACT),
     ("GET", "/me/earnings", None, TASKERS),
@@ -71,7 +71,8 @@ MATRIX: list[tuple[str, str, dict | None, dict]] = [
         codes(LOGIN, 403, 403, "refused", "refused", 403),
     ),
     ("GET", "/me/webhooks/{endpoint}", None, THE_TASKER),
-    ("POST", "/me/webhooks/{endpoint}/rotate", {}, codes(LOGIN, 403, 403, 200, 404, 403)),
+    ("GET", "/me/webhooks/{endpoint}/rotate", None, THE_TASKER),  # asks first
+    ("POST", "/me/webhooks/{endpoint}/rotate", {}, TASKER_ACTS),
     ("POST", "/me/webhooks/{endpoint}/enable", {}, TASKER_ACTS),
     ("POST", "/me/webhooks/{endpoint}/deliveries/{delivery}/redeliver", {}, TASKER_ACTS),
     ("POST", "/me/webhooks/{endpoint}/delete", {}, TASKER_ACTS),
