@@ -3,8 +3,6 @@ scheduling optional), the audit history, and a what-if simulation drawn as a ser
 
 from __future__ import annotations
 
-from datetime import timezone
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlmodel import col, select
@@ -33,7 +31,7 @@ from marketplace.floors.versions import (
     set_floor,
     shown_value,
 )
-from marketplace.floors.zones import zone_of
+from marketplace.floors.zones import LocalTimeError, from_local, zone_name, zone_of
 from marketplace.market.compliance import report as compliance_report
 from marketplace.tasks.adjustments import disputes as open_disputes
 from marketplace.tasks.adjustments import resolve_dispute
@@ -42,6 +40,16 @@ from pricing.money import format_cents
 from pricing.rules import MAX_BPS, MAX_FLOOR_CENTS, MAX_RULE_MINUTES
 
 bp = Blueprint("console", __name__, url_prefix="/console")
+
+
+@bp.app_template_filter("zone_name")
+def zone_name_filter(zone_key: str) -> str:
+    """A region's zone as people name it, now: "Eastern time (EST)", never "America/New_York"."""
+    try:
+        return zone_name(zone_key, utcnow())
+    except KeyError:
+        return zone_key
+
 
 LABELS = {
     "hourly_floor": "Hourly floor (cents)",
@@ -60,7 +68,7 @@ class FloorForm(FlaskForm):
         "Public summary (optional; written from the change if left empty)", validators=[Length(max=200)]
     )
     effective_from = DateTimeLocalField(
-        "Takes effect (UTC; empty = now)", validators=[Optional()], format="%Y-%m-%dT%H:%M"
+        "Takes effect (the region's clock; empty = now)", validators=[Optional()], format="%Y-%m-%dT%H:%M"
     )
     confirm = BooleanField(f"Confirm a change beyond {SANITY_FACTOR}x the current floor")
 
@@ -133,14 +141,23 @@ def edit(category: str, region: str):
         rule = current_rule(unit.session, category, region)
     form = FloorForm(data={name: getattr(rule, name) for name in RULE_FIELDS} if rule else None)
     status = 200
-    if form.validate_on_submit():
-        when = form.effective_from.data
+    with unit_of_work() as unit:
+        tz = zone_of(unit.session, region)
+    form.effective_from.label.text = f"Takes effect (on this region's clock, {zone_name(tz, utcnow())}; empty = now)"
+    valid, when = form.validate_on_submit(), None
+    if valid and form.effective_from.data is not None:
+        try:  # the operator enters the region's wall-clock time
+            when = from_local(form.effective_from.data, tz)
+        except LocalTimeError as exc:
+            form.effective_from.errors = [str(exc)]
+            valid = False
+    if valid:
         change = FloorChange(
             category,
             region,
             form.reason.data,
             {name: getattr(form, name).data for name in RULE_FIELDS},
-            when.replace(tzinfo=timezone.utc) if when else None,
+            when,
             bool(form.confirm.data),
             form.summary.data or "",
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
+from sqlmodel import col, select
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
@@ -16,6 +17,7 @@ from api.web.sign_in import signed_in, web_requires
 from marketplace.conversations.messages import operator_reads, thread
 from marketplace.errors import DomainError
 from marketplace.network.endorsements import all_endorsements, revoke
+from marketplace.tasks.models import Task
 
 
 class RevokeForm(FlaskForm):
@@ -84,4 +86,8 @@ def read_conversation(task_id: int):
 def conversation_reads():
     with unit_of_work() as unit:
         rows = operator_reads(unit.session)
+        ids = {r["task_id"] for r in rows}
+        regions = dict(unit.session.exec(select(Task.id, Task.region).where(col(Task.id).in_(ids)))) if ids else {}
+    for r in rows:  # each read on the clock of its task's region
+        r["region"] = regions.get(r["task_id"], "")
     return render_template("console/conversation_reads.html", rows=rows, user=signed_in())

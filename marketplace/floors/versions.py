@@ -20,6 +20,8 @@ from marketplace.clock import to_utc, utcnow
 from marketplace.db import UnitOfWork
 from marketplace.floors.legal import binding_from, validate_against
 from marketplace.floors.models import Category, FloorRuleVersion, Region
+from marketplace.floors.zones import label as clock_label
+from marketplace.floors.zones import zone_of
 from pricing import FloorRule, FloorRuleError
 from pricing.money import format_cents
 from pricing.rules import MONEY_FIELDS, rule_in_force
@@ -283,6 +285,7 @@ def change_sentence(session: Session, row: FloorRuleVersion, now: datetime | Non
     region = session.get(Region, row.region)
     where = f"{category.name if category else row.category} in {region.name if region else row.region}"
     effective = to_utc(row.effective_from) or row.effective_from
+    when = clock_label(effective, zone_of(session, row.region))  # on the region's clock, the zone named
     if effective > (now or utcnow()):
-        return f"{where}: version {row.version} will take effect on {effective:%Y-%m-%d %H:%M} UTC."
-    return f"{where}: version {row.version} is now the floor, in force since {effective:%Y-%m-%d %H:%M} UTC."
+        return f"{where}: version {row.version} will take effect on {when}."
+    return f"{where}: version {row.version} is now the floor, in force since {when}."

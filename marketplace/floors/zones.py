@@ -120,3 +120,38 @@ def month_days(month: str) -> tuple[date, date]:
         raise ValueError(f"{month!r} is outside the years 2000 to 2100.")
     following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
     return first, following - timedelta(days=1)
+
+
+# What people call the zones the regions use; any other is named by its city ("Lisbon time").
+FRIENDLY = {
+    "America/New_York": "Eastern time",
+    "America/Detroit": "Eastern time",
+    "America/Toronto": "Eastern time",
+    "America/Chicago": "Central time",
+    "America/Denver": "Mountain time",
+    "America/Phoenix": "Mountain time (Arizona)",
+    "America/Los_Angeles": "Pacific time",
+    "America/Vancouver": "Pacific time",
+    "America/Anchorage": "Alaska time",
+    "Pacific/Honolulu": "Hawaii time",
+    "Europe/London": "UK time",
+    "Europe/Dublin": "Irish time",
+    "Europe/Berlin": "Central European time",
+    "Europe/Paris": "Central European time",
+    "Europe/Madrid": "Central European time",
+    "Europe/Amsterdam": "Central European time",
+    "Europe/Rome": "Central European time",
+    "Australia/Sydney": "Sydney time",
+    "UTC": "UTC",
+}
+
+
+def zone_name(zone_key: str | ZoneInfo, at: datetime) -> str:
+    """A zone as people name it, with its abbreviation at `at`: "Eastern time (EST)", "Central
+    European time (CET)", "Lisbon time (WET)", or "UTC" (never "America/New_York")."""
+    tz = zone_key if isinstance(zone_key, ZoneInfo) else zone(zone_key)
+    name = FRIENDLY.get(tz.key) or f"{tz.key.rsplit('/', 1)[-1].replace('_', ' ')} time"
+    abbreviation = at.astimezone(tz).tzname() or ""
+    if not abbreviation or abbreviation == name or abbreviation[0] in "+-":  # "+03" says nothing more
+        return name
+    return f"{name} ({abbreviation})"

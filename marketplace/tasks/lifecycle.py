@@ -163,7 +163,7 @@ def complete_task(
             "Check the minutes worked.", {"minutes_worked": [f"Must be between 1 and {MAX_ESTIMATED_MINUTES}."]}
         )
     now = utcnow()
-    _check_time_passed(task, minutes_worked, now, tolerance)
+    _check_time_passed(session, task, minutes_worked, now, tolerance)
     final = quote(task_rule(session, task), minutes_worked, task.offered_rate)
     booked = quotes_of(session, task.id)["posted"]
     if final.total > booked.total:
@@ -205,8 +205,9 @@ def complete_task(
     return task
 
 
-def _check_time_passed(task: Task, minutes_worked: int, now: datetime, tolerance: timedelta) -> None:
-    """Nobody works longer than the time since they started (give or take `tolerance`)."""
+def _check_time_passed(session: Session, task: Task, minutes_worked: int, now: datetime, tolerance: timedelta) -> None:
+    """Nobody works longer than the time since they started (give or take `tolerance`). The start
+    is named on the clock of the task's region."""
     if task.started_at is None:
         return
     since = now - task.started_at
@@ -217,7 +218,8 @@ def _check_time_passed(task: Task, minutes_worked: int, now: datetime, tolerance
             "Check the minutes worked.",
             {
                 "minutes_worked": [
-                    f"The task started {_duration(elapsed)} ago (at {task.started_at:%Y-%m-%d %H:%M} UTC), so at most "
+                    f"The task started {_duration(elapsed)} ago "
+                    f"(at {label(task.started_at, zone_of(session, task.region))}), so at most "
                     f"{allowed} minutes can be claimed now, not {minutes_worked}."
                 ]
             },

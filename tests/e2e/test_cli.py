@@ -194,7 +194,7 @@ def test_floors_list_shows_scheduled_changes(run):
         "floors", "set", "yard-work", "nyc", "hourly_floor=2600", "--reason", "review",
         "--effective-from", "2031-01-01T09:00:00+00:00",
     )  # fmt: skip
-    assert r.exit_code == 0 and "will take effect on 2031-01-01 09:00 UTC" in r.output
+    assert r.exit_code == 0 and "will take effect on 2031-01-01 04:00 EST" in r.output
     listing = run("floors", "list", "--region", "nyc")
     assert listing.exit_code == 0 and "v2 26.00 USD from 2031-01-01 09:00" in listing.output
     as_json = run("floors", "list", "--region", "nyc", "--json")

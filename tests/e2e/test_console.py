@@ -77,7 +77,7 @@ def test_operator_sees_floors_changes_one_and_reads_history(browser):
     )
     assert r.status_code == 302
     table = browser.get("/console/floors").get_data(as_text=True)
-    assert "Yard work in New York City, NY: version 2 will take effect on 2031-01-01 09:00 UTC." in table
+    assert "Yard work in New York City, NY: version 2 will take effect on 2031-01-01 09:00 EST." in table
     assert "version 2" in table and "is now version" not in table
     history = browser.get("/console/history").get_data(as_text=True)
     assert "Review" in history and "hourly floor: 24.00 USD/h → 26.00 USD/h" in history
@@ -142,7 +142,9 @@ def test_scheduled_changes_show_in_the_floors_table_and_a_big_jump_needs_confirm
     }
     assert browser.post("/console/floors/yard-work/springfield", data=form).status_code == 302
     table = browser.get("/console/floors").get_data(as_text=True)
-    assert "then 26.00 USD/h from 2030-01-01 00:00 UTC" in table and "data-scheduled" in table
+    # entered on Springfield's clock (America/Chicago): 06:00 UTC, shown as the operator entered it
+    assert '26.00 USD/h from <time datetime="2030-01-01T06:00:00+00:00">2030-01-01 00:00 CST</time>' in table
+    assert "data-scheduled" in table
 
     jump = {**form, "hourly_floor": "240000", "effective_from": "", "reason": "typo"}
     r = browser.post("/console/floors/yard-work/springfield", data=jump)
