@@ -35,6 +35,7 @@ from api.rest.tasks_schemas import (
 )
 from marketplace.accounts.models import Role
 from marketplace.clock import utcnow
+from marketplace.conversations.messages import description_for
 from marketplace.floors.published import floor_versions
 from marketplace.network.context import client_context
 from marketplace.payments.models import Payment
@@ -77,6 +78,7 @@ def task_views(session, tasks: list[Task]) -> list[dict]:
     private details are shown only to those `may_read_private` allows, and the reach (who could
     see a waiting task) to its client and operators."""
     viewer, now = getattr(g, "user", None), utcnow()
+    mask = platform().settings.mask_contact_details  # contact details in a description, as in messages
     reach_cache: dict = {}  # the taskers of each category and region, looked up once per page
     ids = [t.id for t in tasks]
     quotes = quotes_for(session, ids)
@@ -103,6 +105,7 @@ def task_views(session, tasks: list[Task]) -> list[dict]:
             "adjustment": claims.get(t.id),
             "client_record": records.get(t.client_id),
             **_private(t, viewer, now),
+            "description": description_for(t, viewer, mask),
             "reach": reach_view(session, t, now, _posted_rate(quotes[t.id]), reach_cache)
             if viewer is not None and (viewer.role == Role.operator or is_client(viewer, t))
             else None,
