@@ -167,9 +167,17 @@ def complete_task(
     final = quote(task_rule(session, task), minutes_worked, task.offered_rate)
     booked = quotes_of(session, task.id)["posted"]
     if final.total > booked.total:
-        reason = (reason or "").strip()  # may stay empty: the page then says so in its own words
-        if len(reason) > MAX_REASON:
-            raise Invalid("Check the reason.", {"reason": [f"At most {MAX_REASON} characters."]})
+        reason = (reason or "").strip()
+        if not reason or len(reason) > MAX_REASON:  # the client reads it before answering the claim
+            raise Invalid(
+                "Say why the task took longer than booked.",
+                {
+                    "reason": [
+                        f"{minutes_worked} minutes come to more than the {task.estimated_minutes} the client booked: "
+                        f"say why, in at most {MAX_REASON} characters (the client reads it before answering)."
+                    ]
+                },
+            )
         move(task, Action.claim)
         task.completed_at, task.minutes_worked = now, minutes_worked
         session.add(task)

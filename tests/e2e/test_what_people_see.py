@@ -107,7 +107,7 @@ def _disputed(platform, people) -> int:
     task_id = booked_task(platform, people, minutes=120)
     act(platform, accept_task, people["ann"], task_id, NO_WINDOW)
     act(platform, start_task, people["ann"], task_id, early=ANY_TIME)
-    act(platform, complete_task, people["ann"], task_id, 180, "", tolerance=ANY_TIME)
+    act(platform, complete_task, people["ann"], task_id, 180, "The back hedge too", tolerance=ANY_TIME)
     from marketplace.tasks.adjustments import dispute_adjustment
 
     act(platform, dispute_adjustment, people["casey"], task_id, "We agreed on two hours")
@@ -138,15 +138,17 @@ def test_a_ruling_for_the_tasker_shows_the_charged_price_everywhere(web, app, pl
     assert seen["final_quote"]["payout"] == seen["claimed_quote"]["payout"]
 
 
-def test_a_claim_without_a_reason_says_so_in_the_pages_own_words(web, platform, people):
+def test_a_claim_shows_the_client_the_taskers_own_words(web, platform, people):
+    """A claim beyond the booking always carries the tasker's reason (one without is refused), and
+    the client reads it, escaped, before answering."""
     task_id = booked_task(platform, people)
     act(platform, accept_task, people["ann"], task_id, NO_WINDOW)
     act(platform, start_task, people["ann"], task_id, early=ANY_TIME)
-    act(platform, complete_task, people["ann"], task_id, 240, "", tolerance=ANY_TIME)
+    act(platform, complete_task, people["ann"], task_id, 240, "The <b>roots</b> went deep", tolerance=ANY_TIME)
     sign_in(web, "casey@example.test")
     page = web.get(f"/tasks/{task_id}").get_data(as_text=True)
-    assert "No reason given." in page and "no reason given" in page  # the claim card and the timeline
-    assert "The tasker gave no reason" not in page and "Their reason" not in page
+    assert "The &lt;b&gt;roots&lt;/b&gt; went deep" in page and "<b>roots</b>" not in page
+    assert "No reason given." not in page
 
 
 def test_minutes_worked_past_the_time_since_the_start_get_a_422(make_platform, sqlite_url):

@@ -122,7 +122,9 @@ def test_authorize_then_capture_the_final_amount(market):
     m.book(long_task)
     for step in ("accept", "start"):
         assert m.call(m.tasker, "POST", f"/tasks/{long_task}/{step}").status_code == 200
-    claim = m.call(m.tasker, "POST", f"/tasks/{long_task}/complete", {"minutes_worked": 240})
+    claim = m.call(
+        m.tasker, "POST", f"/tasks/{long_task}/complete", {"minutes_worked": 240, "reason": "The shed was full"}
+    )
     assert claim.status_code == 200 and claim.json["status"] == "awaiting_approval"
     assert claim.json["adjustment"]["reason"] == ""  # none given: the client's page says so in its own words
     m.drain()

@@ -158,17 +158,21 @@ def test_minutes_worked_cannot_exceed_the_time_since_the_start(market):
         assert uow.session.get_one(Task, task_id).status == TaskStatus.completed
 
 
-def test_a_claim_without_a_reason_stores_no_invented_words(market):
+def test_a_claim_without_a_reason_is_refused_and_stores_nothing(market):
+    """A claim beyond the booking needs the tasker's words (the client reads them before answering):
+    without them the completion is refused on its reason, and no claim with invented words is kept."""
     platform, _, people = market
     task_id = priced_and_booked(market, minutes=60)
     ann = who(platform, people["ann"])
     run(platform, accept_task, ann, task_id, NO_WINDOW)
     run(platform, start_task, ann, task_id, ANY_TIME)
-    run(platform, complete_task, ann, task_id, 240, "", ANY_TIME, ANY_TIME)
+    with pytest.raises(Invalid) as refused:
+        run(platform, complete_task, ann, task_id, 240, "", ANY_TIME, ANY_TIME)
+    assert set(refused.value.errors) == {"reason"}
     with platform.uow() as uow:
         from marketplace.tasks.models import Adjustment
 
-        assert uow.session.get_one(Adjustment, task_id).reason == ""
+        assert uow.session.get(Adjustment, task_id) is None
 
 
 def test_the_history_keeps_an_accept_and_a_tasker_cancel_with_their_real_times(market):
