@@ -84,19 +84,18 @@ def accept_task(uow: UnitOfWork, tasker: User, task_id: int, window: Window) -> 
     task = get_task(session, task_id)
     now = utcnow()
     if not allowed(task.status, Action.accept):
-        raise Conflict(f"Task {task_id} is no longer open (it is {task.status}).")
+        raise Conflict(f"This task is no longer open (it is {task.status}).")  # no title: not theirs to read
     if not is_open_to(session, tasker.id, task_id, window, now, unclaimed=False):
         waiting = opens_to_you_at(session, tasker.id, task_id, window, now)
         if waiting is not None:  # for them, but not yet: say when, on the region's clock
             first = " (higher tiers see it first)" if waiting.higher_tiers_first else ""
             raise NotOpenYet(
-                f"Task {task_id} is not open to you yet: it opens to you at "
+                f"“{task.title}” is not open to you yet: it opens to you at "
                 f"{label(waiting.opens_at, zone_of(session, task.region))}{first}.",
                 waiting.opens_at,
             )
         raise Forbidden(
-            f"Task {task_id} is not open to you: check your skills, regions, level and rate "
-            "against your feed of open tasks."
+            "This task is not open to you: check your skills, regions, level and rate against your feed of open tasks."
         )
     won = session.exec(
         update(Task)
@@ -104,7 +103,7 @@ def accept_task(uow: UnitOfWork, tasker: User, task_id: int, window: Window) -> 
         .values(status=target(TaskStatus.priced, Action.accept), tasker_id=tasker.id, accepted_at=now)
     )
     if won.rowcount != 1:
-        raise Conflict(f"Task {task_id} was just taken by another tasker.")
+        raise Conflict(f"“{task.title}” was just taken by another tasker.")
     session.refresh(task)
     _lifecycle(uow, "accepted", task, now)
     record_step(session, task.id, "accepted", now, tasker.id, "tasker")
@@ -126,11 +125,11 @@ def start_task(
     now = utcnow()
     opens, closes = start_window(task, early, late)
     if not opens <= now <= closes:
-        when = "not yet" if now < opens else "no longer"
+        when = "not be started yet" if now < opens else "no longer be started"
         tz = zone_of(uow.session, task.region)
         raise Conflict(
-            f"Task {task_id} starts at {label(task.starts_at, tz)}, so it can {when} be started: "
-            f"from {label(opens, tz)} to {label(closes, tz)}."
+            f"“{task.title}” can {when}: its start window runs from {label(opens, tz)} "
+            f"to {label(closes, tz)} (it starts at {label(task.starts_at, tz)})."
         )
     move(task, Action.start)
     task.started_at = now

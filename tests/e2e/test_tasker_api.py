@@ -318,5 +318,5 @@ def test_a_task_cannot_be_started_days_before_it_starts_and_the_409_says_when(ma
     chicago = ZoneInfo("America/Chicago")  # Springfield's clock: the message speaks its time
     local = starts.astimezone(chicago)
     assert f"starts at {local:%Y-%m-%d %H:%M} {local.tzname()}" in early.json["message"]
-    assert "not yet" in early.json["message"]
+    assert "” can not be started yet: " in early.json["message"] and f"Task {task_id}" not in early.json["message"]
     assert f"from {(starts - timedelta(hours=2)).astimezone(chicago):%Y-%m-%d %H:%M}" in early.json["message"]

@@ -143,6 +143,6 @@ def test_a_task_starts_only_in_the_window_around_its_start_time(market):
     with pytest.raises(Conflict) as early:
         run(platform, start_task, ann, far)  # the default window: from two hours before the start
     assert (
-        "not yet be started" in early.value.message and "CST" in early.value.message
+        "can not be started yet: its start window runs from" in early.value.message and "CST" in early.value.message
     )  # Springfield keeps Chicago time
     assert run(platform, start_task, ann, soon).status == TaskStatus.in_progress

@@ -24,6 +24,12 @@ def _title(task: Task) -> str:
     return f"“{task.title}”"
 
 
+def _quoted(said: str) -> str:
+    """Someone's words in quotes, ending a sentence: no second full stop after their own . ! or ?"""
+    said = said.strip()
+    return f"“{said}”" if said.endswith((".", "!", "?", "…")) else f"“{said}”."
+
+
 def _priced(e: TaskPriced, task: Task, f: Facts, to: Reader) -> Draft:
     page = f.links.task(task.id, "client")
     if e.status == "priced" and e.quote:
@@ -105,7 +111,7 @@ def _cancelled(e: TaskCancelled, task: Task, f: Facts, to: Reader) -> Draft:
     return Draft(
         f"Your tasker gave {_title(task)} back",
         [
-            f"{f.name(e.tasker_id)} gave your task {_title(task)} back: “{e.reason}”.",
+            f"{f.name(e.tasker_id)} gave your task {_title(task)} back: {_quoted(e.reason)}",
             "It is on offer to other taskers again.",
         ],
         f.links.task(task.id, "client"),

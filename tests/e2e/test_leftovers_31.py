@@ -1,0 +1,162 @@
+"""Issue 31's leftovers: the give-back email's full stop, the start and accept refusals naming the
+task by its title (never its number), the tasker's profile linking back to the task, and the
+console's endorsement and tip times on a region's clock. SQLite only."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from datetime import timedelta
+
+import pytest
+
+from marketplace.accounts.models import User
+from marketplace.bootstrap import bootstrap
+from marketplace.clock import utcnow
+from marketplace.errors import Conflict, Forbidden
+from marketplace.tasks.lifecycle import accept_task, cancel_by_tasker, start_task
+from marketplace.tasks.posting import TaskDraft, post_task
+from tests.conftest import settings_for
+from tests.e2e.test_tasker_network_web import START, connect, offer, signed_in, world  # noqa: F401
+from tests.e2e.test_truths_two_emails import _emails, _people, _run
+from tests.service.test_task_use_cases import draft
+from tests.support import NO_WINDOW, Pipeline, book, seeded
+
+
+@pytest.fixture
+def market(sqlite_template, tmp_path):
+    path = tmp_path / "floorboard.db"
+    shutil.copy(sqlite_template, path)
+    platform = seeded(bootstrap(settings_for(f"sqlite:///{path}", priority_window=NO_WINDOW)))
+    try:
+        yield platform
+    finally:
+        platform.close()
+
+
+def _priced(platform) -> None:
+    pipeline = Pipeline(platform, ["pricing"])
+    pipeline.drain()
+    pipeline.close()
+
+
+def _booked(platform, cara: User, **changes) -> int:
+    task_id = _run(platform, post_task, cara.id, draft(title="Trim the hedge", **changes)).id
+    _priced(platform)
+    book(platform, task_id)
+    return task_id
+
+
+def _given_back_line(platform, ann: User, task_id: int, reason: str) -> str:
+    _run(platform, cancel_by_tasker, ann, task_id, reason)
+    pipeline = Pipeline(platform, ["notifications"])
+    pipeline.drain()
+    pipeline.close()
+    said = [text for kind, _, subject, text in _emails(platform) if "gave" in subject and "back" in subject]
+    assert said, _emails(platform)
+    return next(line for line in said[-1].splitlines() if "gave your task" in line)
+
+
+@pytest.mark.parametrize(
+    ("reason", "ends"),
+    [
+        ("Sorry, I broke my arm.", "“Sorry, I broke my arm.”"),
+        ("Can someone else do it?", "“Can someone else do it?”"),
+        ("Too far for me!", "“Too far for me!”"),
+        ("My van broke down", "“My van broke down”."),
+        ("", "“Cancelled by the tasker.”"),  # the default reason ends a sentence of its own
+    ],
+)
+def test_the_give_back_email_puts_no_second_full_stop_after_the_reason(market, reason, ends):
+    cara, ann = _people(market)
+    task_id = _booked(market, cara)
+    _run(market, accept_task, ann, task_id, NO_WINDOW)
+    line = _given_back_line(market, ann, task_id, reason)
+    assert line.rstrip().endswith(ends), line
+    assert not line.rstrip().endswith(("..", ".”.", "?”.", "!”.")), line
+
+
+def test_a_start_refused_names_the_task_by_its_title_not_its_number(market):
+    cara, ann = _people(market)
+    task_id = _booked(market, cara, starts=utcnow() + timedelta(days=11))
+    _run(market, accept_task, ann, task_id, NO_WINDOW)
+    with pytest.raises(Conflict) as early:
+        _run(market, start_task, ann, task_id)
+    said = early.value.message
+    assert said.startswith("“Trim the hedge” can not be started yet: its start window runs from "), said
+    assert f"Task {task_id}" not in said and "C" in said.split("(it starts at ")[1]  # on Springfield's clock
+    with pytest.raises(Conflict) as late:
+        _run(market, start_task, ann, task_id, timedelta(days=30), timedelta(days=-20))
+    assert late.value.message.startswith("“Trim the hedge” can no longer be started: "), late.value.message
+
+
+def test_an_accept_refused_names_no_task_number(market):
+    cara, ann = _people(market)
+    task_id = _booked(market, cara)
+    _run(market, accept_task, ann, task_id, NO_WINDOW)
+    with pytest.raises(Conflict) as taken:
+        _run(market, accept_task, ann, task_id, NO_WINDOW)
+    # Not open any more: said without the title, since whoever asks may have no right to read it.
+    assert taken.value.message == "This task is no longer open (it is accepted).", taken.value.message
+    other = _run(market, post_task, cara.id, draft(title="Paint the shed", category="moving-help")).id
+    _priced(market)
+    book(market, other)
+    with pytest.raises(Forbidden) as not_for_her:
+        _run(market, accept_task, ann, other, NO_WINDOW)
+    assert not_for_her.value.message.startswith("This task is not open to you: "), not_for_her.value.message
+    assert f"Task {other}" not in not_for_her.value.message
+
+
+def _held(platform, client_id: int, holder_id: int) -> int:
+    """A booked task `holder_id` accepted (no description: the profile links are what is read here)."""
+    spec = TaskDraft(
+        category="yard-work",
+        region="springfield",
+        title="Rake the leaves",
+        description="",
+        estimated_minutes=60,
+        starts_at=START,
+    )
+    task_id = _run(platform, post_task, client_id, spec).id
+    _priced(platform)
+    book(platform, task_id)
+    with platform.uow() as uow:
+        accept_task(uow, uow.session.get_one(User, holder_id), task_id, NO_WINDOW)
+        uow.commit()
+    return task_id
+
+
+def _profile_links(page: str, tasker_id: int) -> list[str]:
+    return [html.unescape(h) for h in re.findall(rf'href="(/taskers/{tasker_id}\?[^"]*)"', page)]
+
+
+def _back_link(web, href: str) -> tuple[str, str]:
+    profile = web.get(href).get_data(as_text=True)
+    found = re.search(r'<a href="([^"]+)" data-back>([^<]+)</a>', profile)
+    assert found, profile
+    return found.group(1), found.group(2)
+
+
+def test_a_tasker_profile_opened_from_a_task_or_an_offer_links_back_to_it(world):  # noqa: F811
+    app, platform, ids = world
+    connect(platform, ids["ann"], ids["bob"])
+    task_id = _held(platform, ids["casey"], ids["ann"])
+    [offer_id] = offer(platform, task_id, ids["ann"], [ids["bob"]])
+    bob, token = signed_in(app, "bob")
+    ann, _ = signed_in(app, "ann")
+
+    # The offer's page, from both sides: back to this offer, not to the list of offers.
+    to_bob = _profile_links(bob.get(f"/handoffs/{offer_id}").get_data(as_text=True), ids["ann"])
+    assert to_bob == [f"/taskers/{ids['ann']}?from=/handoffs/{offer_id}"], to_bob
+    assert _back_link(bob, to_bob[0]) == (f"/handoffs/{offer_id}", "Back to the offer")
+    from_ann = _profile_links(ann.get(f"/handoffs/{offer_id}").get_data(as_text=True), ids["bob"])
+    assert from_ann == [f"/taskers/{ids['bob']}?from=/handoffs/{offer_id}"], from_ann
+
+    # Bob takes it: Ann's acceptance in his timeline links to her profile, and back to the task,
+    # from the page and from the status fragment the page polls (served at /work/<id>/status).
+    assert bob.post(f"/handoffs/{offer_id}/accept", data={"csrf_token": token}).status_code == 303
+    for path in (f"/work/{task_id}", f"/work/{task_id}/status"):
+        links = _profile_links(bob.get(path).get_data(as_text=True), ids["ann"])
+        assert links and set(links) == {f"/taskers/{ids['ann']}?from=/work/{task_id}"}, (path, links)
+        assert _back_link(bob, links[0]) == (f"/work/{task_id}", "Back to the task")
