@@ -5,7 +5,7 @@ claim or a dispute with a recorded reason; and the audit of those reads."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from sqlmodel import col, select
 from wtforms import StringField
@@ -17,7 +17,21 @@ from api.web.sign_in import signed_in, web_requires
 from marketplace.conversations.messages import operator_reads, thread
 from marketplace.errors import DomainError
 from marketplace.network.endorsements import all_endorsements, revoke
+from marketplace.taskers.skills import skills_view
 from marketplace.tasks.models import Task
+
+
+@bp.app_template_global()
+def first_region(tasker_id: int) -> str:
+    """The region on whose clock the console shows a tasker's doings (an endorsement they hold, a
+    tip they wrote): their first region, or "" when they have none (then `local_time` says UTC).
+    Looked up once per tasker a request."""
+    known: dict[int, str] = g.setdefault("first_regions", {})
+    if tasker_id not in known:
+        with unit_of_work() as unit:
+            regions = skills_view(unit.session, tasker_id)["regions"]
+        known[tasker_id] = regions[0] if regions else ""
+    return known[tasker_id]
 
 
 class RevokeForm(FlaskForm):

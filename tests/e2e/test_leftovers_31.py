@@ -7,18 +7,25 @@ from __future__ import annotations
 import html
 import re
 import shutil
-from datetime import timedelta
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from marketplace.accounts.models import User
+from marketplace.accounts.users import create_user
 from marketplace.bootstrap import bootstrap
 from marketplace.clock import utcnow
+from marketplace.community.models import Reputation
+from marketplace.community.tips import post_tip
 from marketplace.errors import Conflict, Forbidden
+from marketplace.floors.zones import label
+from marketplace.network.connections import accept_connection, request_connection
+from marketplace.network.endorsements import endorse
 from marketplace.tasks.lifecycle import accept_task, cancel_by_tasker, start_task
 from marketplace.tasks.posting import TaskDraft, post_task
 from tests.conftest import settings_for
-from tests.e2e.test_tasker_network_web import START, connect, offer, signed_in, world  # noqa: F401
+from tests.e2e.test_tasker_network_web import PASSWORD, START, connect, offer, signed_in, world  # noqa: F401
 from tests.e2e.test_truths_two_emails import _emails, _people, _run
 from tests.service.test_task_use_cases import draft
 from tests.support import NO_WINDOW, Pipeline, book, seeded
@@ -160,3 +167,44 @@ def test_a_tasker_profile_opened_from_a_task_or_an_offer_links_back_to_it(world)
         links = _profile_links(bob.get(path).get_data(as_text=True), ids["ann"])
         assert links and set(links) == {f"/taskers/{ids['ann']}?from=/work/{task_id}"}, (path, links)
         assert _back_link(bob, links[0]) == (f"/work/{task_id}", "Back to the task")
+
+
+def _operator(app, platform):
+    with platform.uow() as uow:
+        create_user(uow.session, "ops@example.test", PASSWORD, "operator")
+        uow.commit()
+    return signed_in(app, "ops")[0]
+
+
+def _card(page: str, attribute: str, row_id: int) -> str:
+    return page.split(f'{attribute}="{row_id}"')[1].split("</section>")[0]
+
+
+def test_console_endorsement_and_tip_times_are_on_the_taskers_first_region_clock(world):  # noqa: F811
+    app, platform, ids = world
+    chicago = ZoneInfo("America/Chicago")  # Springfield's clock
+    with platform.uow() as uow:
+        ann, bob = uow.session.get_one(User, ids["ann"]), uow.session.get_one(User, ids["bob"])
+        nomad = create_user(uow.session, "nomad@example.test", PASSWORD, "tasker", "Nomad")  # no region
+        request_connection(uow, bob, ann.id)
+        accept_connection(uow, ann, bob.id)
+        uow.session.add(Reputation(tasker_id=bob.id, category="yard-work", completed=3, accepted=3))
+        uow.session.flush()
+        endorsement = endorse(uow, bob, ann.id, "yard-work", "Knows hedges")
+        local_tip = post_tip(uow, ann, "yard-work", "Edges first", "Then the middle.")
+        far_tip = post_tip(uow, nomad, "yard-work", "Oil the shears", "Every spring.")
+        uow.commit()
+        given, written, far = endorsement.given_at, local_tip.created_at, far_tip.created_at
+        endorsement_id, local_id, far_id = endorsement.id, local_tip.id, far_tip.id
+    ops = _operator(app, platform)
+
+    page = ops.get("/console/endorsements").get_data(as_text=True)
+    card = _card(page, "data-endorsement", endorsement_id)
+    assert f">{label(given, chicago)}</time>" in card and 'data-clock="springfield"' in card, card
+    assert label(given, chicago).endswith(("CST", "CDT")) and " UTC" not in card
+
+    page = ops.get("/console/tips").get_data(as_text=True)
+    here = _card(page, "data-tip", local_id)
+    assert f">{label(written, chicago)}</time>" in here and 'data-clock="springfield"' in here, here
+    there = _card(page, "data-tip", far_id)  # an author with no region: UTC, and said so
+    assert f">{label(far, UTC)}</time>" in there and label(far, UTC).endswith(" UTC") and "data-clock" not in there
