@@ -10,8 +10,9 @@ from api.platform import platform, unit_of_work
 from api.web.forms import MessageForm
 from api.web.sign_in import signed_in, web_requires, web_user
 from api.web.site import bp, own_task
-from marketplace.conversations.messages import description_for, send_message, unread
+from marketplace.conversations.messages import description_for, mask_contact_details, send_message, unread
 from marketplace.errors import DomainError
+from marketplace.tasks.models import Task
 
 
 @bp.app_template_global()
@@ -30,7 +31,12 @@ def unread_messages() -> int:
 def public_description(task) -> str:
     """A task's description as the signed-in reader may read it (contact details masked as in
     messages: see `description_for`). Every page showing a description to a tasker uses this."""
-    return description_for(task, web_user(), platform().settings.mask_contact_details)
+    mask = platform().settings.mask_contact_details
+    if isinstance(task, Task):
+        return description_for(task, web_user(), mask)
+    # A task's public fields only (a hand-off offer's page): nothing says the reader may read it whole.
+    text = task.get("description") or ""
+    return mask_contact_details(text)[0] if mask and text else text
 
 
 @bp.post("/tasks/<int:task_id>/messages")
