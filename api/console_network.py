@@ -101,7 +101,8 @@ def conversation_reads():
     with unit_of_work() as unit:
         rows = operator_reads(unit.session)
         ids = {r["task_id"] for r in rows}
-        regions = dict(unit.session.exec(select(Task.id, Task.region).where(col(Task.id).in_(ids)))) if ids else {}
+        found = unit.session.exec(select(Task.id, Task.region).where(col(Task.id).in_(ids))).all() if ids else []
+        regions = dict(found)
     for r in rows:  # each read on the clock of its task's region
         r["region"] = regions.get(r["task_id"], "")
     return render_template("console/conversation_reads.html", rows=rows, user=signed_in())

@@ -80,7 +80,7 @@ def test_a_rate_under_a_regions_floor_is_refused_on_its_field_and_a_regions_own_
     with platform.uow() as uow, pytest.raises(Invalid) as refused:
         set_skills(uow, rita, ["springfield", "seattle"], [SkillSpec("yard-work", 2600)])
     (message,) = refused.value.errors["skills"]["0"]["rate"]
-    assert "27.00 USD/h" in message and "seattle" in message and "a rate of its own" in message
+    assert "27.00 USD/h" in message and "Seattle, WA" in message and "a rate of its own" in message
     with platform.uow() as uow, pytest.raises(Invalid) as refused:
         set_skills(uow, rita, ["springfield", "seattle"], [SkillSpec("yard-work", 2600, {"seattle": 2650})])
     assert "seattle" in refused.value.errors["skills"]["0"]["region_rates"]
