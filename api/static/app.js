@@ -1,6 +1,6 @@
 // Progressive enhancement only: every page works without this file.
 // 1. The live quote preview on "Post a task": refreshed from the server as the client types.
-// 2. A task page's status: polled until the task reaches an end state.
+// 2. A task page's status (the client's or the tasker's): polled until the task reaches an end state.
 (function () {
   "use strict";
 
@@ -45,7 +45,10 @@
           box.replaceWith(fresh);
           pollStatus(fresh);
         })
-        .catch(function () { pollStatus(box); });
+        .catch(function (status) {
+          if (status === 404 || status === 403) return;  // no longer theirs to follow: stop asking
+          pollStatus(box);
+        });
     }, 2000);
   }
 
@@ -97,7 +100,8 @@
     if (pay) stripePayment(pay);
     var form = document.getElementById("task-form");
     if (form) livePreview(form);
-    var box = document.getElementById("task-status");
+    // A task's status box: the client's page or the tasker's (the same fragment protocol).
+    var box = document.getElementById("task-status") || document.getElementById("work-status");
     if (box) pollStatus(box);
   });
 })();
