@@ -17,7 +17,9 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+    """Up to `revision`; "head" means every head, so that two branches made side by side apply
+    together until a merge revision joins them."""
+    command.upgrade(alembic_config(database_url), "heads" if revision == "head" else revision)
 
 
 def downgrade(database_url: str, revision: str = "base") -> None:

@@ -20,6 +20,7 @@ import shutil
 import pytest
 
 from api import create_app
+from tests.e2e.authz_rows import web_rows
 from tests.e2e.test_authz_matrix import PERSONAS, world  # noqa: F401 - the shared world fixture
 from tests.support import NO_WINDOW
 
@@ -143,6 +144,7 @@ MATRIX: list[tuple[str, str, dict | None, dict]] = [
     ("POST", "/console/answers/{answer}/hide", {"reason": "spam"}, codes(LOGIN, 403, 403, 403, 403, DONE)),
     ("POST", "/console/questions/{question}/hide", {"reason": "spam"}, codes(LOGIN, 403, 403, 403, 403, DONE)),
 ]
+MATRIX += web_rows()  # each area's own rows (tests/e2e/authz_rows)
 
 
 def _status(client, method: str, url: str, form: dict | None) -> int | str:
