@@ -230,13 +230,28 @@ def _retention_ms(name: str) -> str:
     return "-1" if seconds is None else str(seconds * 1000)
 
 
+def min_insync_replicas(replication: int) -> int:
+    """2 with three copies or more: an acknowledged write (the relay sends with acks=all) is on two
+    brokers, and a partition still takes writes with one broker down. With fewer copies, 1: two copies
+    needing two in sync would stop every write whenever either broker is away."""
+    return 2 if replication >= 3 else 1
+
+
 class KafkaTransport:
     name = "kafka"
 
-    def __init__(self, bootstrap: str, partitions: int = 6, session_timeout_ms: int = 10_000, prefix: str = ""):
+    def __init__(
+        self,
+        bootstrap: str,
+        partitions: int = 6,
+        session_timeout_ms: int = 10_000,
+        prefix: str = "",
+        replication: int = 1,
+    ):
         self.bootstrap = bootstrap
         self.prefix = prefix
         self.partitions = partitions
+        self.replication = replication
         self.session_timeout_ms = session_timeout_ms
         self._admin: KafkaAdminClient | None = None
         self._reader: KafkaConsumer | None = None
@@ -268,7 +283,12 @@ class KafkaTransport:
             configs = (
                 {"cleanup.policy": "compact"} if topic and topic.compacted else {"retention.ms": _retention_ms(name)}
             )
-            missing[self.prefix + name] = {"num_partitions": self.partitions, "configs": configs}
+            configs["min.insync.replicas"] = str(min_insync_replicas(self.replication))
+            missing[self.prefix + name] = {
+                "num_partitions": self.partitions,
+                "replication_factor": self.replication,
+                "configs": configs,
+            }
         if missing:
             self.admin.create_topics(missing, timeout_ms=30_000, raise_errors=False, wait_for_metadata=True)
             log.info("created topics: %s", ", ".join(sorted(missing)))
@@ -341,6 +361,9 @@ class KafkaPublisher:
             # broker that comes back is retried within a second, not kafka-python's 30 s.
             max_block_ms=10_000,
             reconnect_backoff_max_ms=1_000,
+            # On a cluster, a partition's leader moves when its broker dies: an error from the old
+            # leader refreshes the metadata at once; this bounds how stale it can be otherwise.
+            metadata_max_age_ms=5_000,
         )
         KafkaLogs.install()
 

@@ -57,6 +57,7 @@ def bootstrap(settings: Settings | None = None) -> Platform:
             settings.topic_partitions,
             settings.kafka_session_timeout_ms,
             settings.topic_prefix,
+            replication=settings.topic_replication,
         )
     else:
         transport = EmbeddedTransport(engine, settings.topic_partitions, settings.kafka_session_timeout_ms / 1000)

@@ -21,6 +21,9 @@ class Settings:
     secret_key: str | None
     topic_partitions: int = 6
     topic_prefix: str = ""  # Kafka only: namespaces the topics, e.g. per environment on a shared cluster
+    # Kafka only: copies of each partition the topics are created with (3 on a production cluster;
+    # min.insync.replicas is then 2, so an acknowledged event is on two brokers). 1 for one broker.
+    topic_replication: int = 1
     kafka_session_timeout_ms: int = 10_000
     consumer_batch_size: int = 500
     consumer_max_attempts: int = 3
@@ -116,6 +119,7 @@ class Settings:
             secret_key=env.get("SECRET_KEY") or None,
             topic_partitions=_number(env, "FLOORBOARD_TOPIC_PARTITIONS", 6, int),
             topic_prefix=env.get("FLOORBOARD_TOPIC_PREFIX", ""),
+            topic_replication=_number(env, "FLOORBOARD_TOPIC_REPLICATION", 1, int),
             kafka_session_timeout_ms=_number(env, "FLOORBOARD_KAFKA_SESSION_TIMEOUT_MS", 10_000, int),
             consumer_batch_size=_number(env, "FLOORBOARD_CONSUMER_BATCH_SIZE", 500, int),
             consumer_max_attempts=_number(env, "FLOORBOARD_CONSUMER_MAX_ATTEMPTS", 3, int),
