@@ -16,6 +16,7 @@ from events.outages import describe
 from events.outbox import Outbox
 from events.transport import Transport
 from marketplace.accounts.passwords import use_password_hashing
+from marketplace.accounts.two_factor import use_two_factor_key
 from marketplace.db import UnitOfWork, durability_problem, make_engine
 from marketplace.payments.gateway import NullGateway, PaymentGateway
 from marketplace.settings import Settings
@@ -45,6 +46,7 @@ class Platform:
 def bootstrap(settings: Settings | None = None) -> Platform:
     settings = settings or Settings.from_env()
     use_password_hashing(settings.password_hashing)
+    use_two_factor_key(settings.two_factor_key or settings.secret_key)
     engine = make_engine(
         settings.database_url,
         lock_timeout_ms=settings.db_lock_timeout_ms,

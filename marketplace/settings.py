@@ -102,6 +102,9 @@ class Settings:
     # Behind HTTPS (`floorboard serve`): Secure session cookies and HSTS.
     https_only: bool = False
     password_hashing: str = "standard"  # or "cheapest-for-tests" (refused by `floorboard serve`)
+    # Two-factor secrets are encrypted with a key derived from this (comma-separated: the first
+    # encrypts, each decrypts), or from secret_key when unset (docs/two-factor.md).
+    two_factor_key: str | None = None
 
     @property
     def database_shown(self) -> str:
@@ -167,6 +170,7 @@ class Settings:
             webhook_timeout_s=_number(env, "FLOORBOARD_WEBHOOK_TIMEOUT_S", 10.0, float),
             https_only=env.get("FLOORBOARD_HTTPS_ONLY", "") == "1",
             password_hashing=env.get("FLOORBOARD_PASSWORD_HASHING", "standard"),
+            two_factor_key=env.get("FLOORBOARD_TWO_FACTOR_KEY") or None,
             priority_window=parse_priority_window(
                 env.get("FLOORBOARD_PRIORITY_WINDOW", "elite=0,trusted=60,newcomer=180")
             ),

@@ -1,4 +1,5 @@
-"""Accounts' tables: users and their roles, hashed API tokens, server-side web sessions."""
+"""Accounts' tables: users and their roles, hashed API tokens, server-side web sessions, two-factor
+secrets (encrypted) and recovery codes (hashed)."""
 
 from __future__ import annotations
 
@@ -48,3 +49,27 @@ class WebSession(SQLModel, table=True):
     id_hash: str = Field(primary_key=True, max_length=64)
     user_id: int = Field(foreign_key="users.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TwoFactor(SQLModel, table=True):
+    """A user's TOTP secret, encrypted (marketplace/accounts/two_factor.py). `confirmed_at` is None
+    while enrolment waits for its first code; `last_step` is the last time step a code was accepted
+    for, so no code works twice."""
+
+    __tablename__ = "two_factor"
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    secret_encrypted: str = Field(max_length=255)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_step: int | None = None
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A one-time recovery code, stored as its SHA-256 (with the user's id); the code is shown once."""
+
+    __tablename__ = "recovery_codes"
+    id: int = Field(default=None, primary_key=True)  # assigned on insert; code only sees stored rows
+    user_id: int = Field(foreign_key="users.id", index=True)
+    code_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
