@@ -14,8 +14,9 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 ## run: the web app and every worker in one process, on SQLite and the embedded event log
+##      (options go through ARGS, e.g. make run ARGS="--port 5001 --mail-port 8026")
 run: install
-	$(BIN)/floorboard dev
+	$(BIN)/floorboard dev $(ARGS)
 
 ## test: lint and typecheck, then start PostgreSQL, Kafka, Redis and the Stripe API servers on 127.0.0.1, run the whole suite, stop them
 test: install lint typecheck

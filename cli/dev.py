@@ -92,6 +92,7 @@ def _in_use(host: str, port: int, what: str, option: str) -> str:
         except OSError as exc:
             return (
                 f"port {port} ({what}) is in use on {host}: {exc.strerror}. Stop what uses it, or choose "
-                f"another port: `.venv/bin/floorboard dev {option} {port + 1}` (`make run` runs `floorboard dev`)."
+                f'another port: `make run ARGS="{option} {port + 1}"` '
+                f"(or `.venv/bin/floorboard dev {option} {port + 1}`)."
             )
     return ""

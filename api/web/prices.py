@@ -15,14 +15,16 @@ from api.platform import unit_of_work
 from api.web.sign_in import web_user
 from marketplace.clock import utcnow
 from marketplace.floors.legal import history, in_force
-from marketplace.floors.models import Region
+from marketplace.floors.models import FloorRuleVersion, Region
 from marketplace.floors.published import floor_timeline, published_floors
 from pricing.money import format_cents
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 bp = Blueprint("prices", __name__, url_prefix="/prices")
 
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP, RIGHT = 640, 240, 76, 28, 12, 16
+HEIGHT, LEFT, BOTTOM, TOP, RIGHT = 240, 76, 28, 12, 16
+WIDE, NARROW = 640, 360  # drawn once for each: a phone shows the narrow one at about its own size
+LABEL_HALF = 34  # about half a date label's width at font size 11, in the chart's units
 COLOURS = ("#1f6feb", "#d1242f", "#1a7f37", "#9a6700", "#8250df", "#bf3989", "#0969da", "#57606a")
 
 
@@ -38,8 +40,10 @@ class Line:
 class Chart:
     lines: list[Line]
     y_ticks: list[tuple[float, str]]
-    x_ticks: list[tuple[float, str]]
+    x_ticks: list[tuple[float, str, str]]  # x, label, text-anchor (a label near an edge leans inward)
     now_x: float
+    now_anchor: str
+    width: int
 
 
 def nice_step(top: int, ticks: int = 4) -> int:
@@ -76,7 +80,16 @@ def date_ticks(start: datetime, end: datetime) -> list[datetime]:
     return out
 
 
-def draw(timeline: dict[str, list[tuple[datetime, int]]], names: dict[str, str], currency: str) -> Chart | None:
+def anchor(x: float, width: int) -> str:
+    """How a label centred on `x` stays inside a chart `width` wide."""
+    if x - LABEL_HALF < 0:
+        return "start"
+    return "end" if x + LABEL_HALF > width else "middle"
+
+
+def draw(
+    timeline: dict[str, list[tuple[datetime, int]]], names: dict[str, str], currency: str, width: int = WIDE
+) -> Chart | None:
     """Step lines of each category's hourly floor, from its first version to past the last change."""
     if not timeline:
         return None
@@ -90,7 +103,7 @@ def draw(timeline: dict[str, list[tuple[datetime, int]]], names: dict[str, str],
     span = (end - start).total_seconds() or 1.0
 
     def x(when: datetime) -> float:
-        return round(LEFT + (WIDTH - LEFT - RIGHT) * (when - start).total_seconds() / span, 1)
+        return round(LEFT + (width - LEFT - RIGHT) * (when - start).total_seconds() / span, 1)
 
     def y(cents: int) -> float:
         return round(HEIGHT - BOTTOM - (HEIGHT - BOTTOM - TOP) * cents / top, 1)
@@ -107,8 +120,24 @@ def draw(timeline: dict[str, list[tuple[datetime, int]]], names: dict[str, str],
         for i, (points, together) in enumerate(shared.items())
     ]
     y_ticks = [(y(v), format_cents(v, currency)) for v in range(0, top + 1, step)]
-    x_ticks = [(x(when), f"{when:%Y-%m-%d}") for when in date_ticks(start, end)]
-    return Chart(lines, y_ticks, x_ticks, x(now))
+    dates = date_ticks(start, end)
+    if width < WIDE:
+        dates = dates[:: -(-len(dates) // 3)]  # at most three labels fit a phone's chart
+    x_ticks = [(x(when), f"{when:%Y-%m-%d}", anchor(x(when), width)) for when in dates]
+    now_anchor = "end" if x(now) + 4 + 2 * LABEL_HALF // 3 > width else "start"
+    return Chart(lines, y_ticks, x_ticks, x(now), now_anchor, width)
+
+
+def commissions(session, region: str, floors: list[dict]) -> dict[str, int]:
+    """The tasker commission (bps) of each category's version in force, by category name, for the
+    categories that take one: the published figures leave it out, but the page says who is paid what."""
+    wanted = {(f["category"], f["version"]): f["category_name"] for f in floors}
+    rows = session.exec(select(FloorRuleVersion).where(col(FloorRuleVersion.region) == region))
+    return {
+        wanted[(r.category, r.version)]: r.tasker_commission_bps
+        for r in rows
+        if (r.category, r.version) in wanted and r.tasker_commission_bps
+    }
 
 
 @bp.get("")
@@ -129,15 +158,16 @@ def region_page(region: str):
         floors = published_floors(unit.session, region)
         timeline = floor_timeline(unit.session, region)
         legal = in_force(history(unit.session, region), utcnow())
+        commission = commissions(unit.session, region, floors)
     names = {f["category"]: f["category_name"] for f in floors}
-    chart = draw(timeline, names, place.currency)
+    charts = [c for c in (draw(timeline, names, place.currency, w) for w in (WIDE, NARROW)) if c is not None]
     return render_template(
         "web/prices.html",
         region=place,
         legal=legal,
         floors=floors,
-        chart=chart,
-        width=WIDTH,
+        charts=charts,
+        commission=commission,
         height=HEIGHT,
         left=LEFT,
         bottom=BOTTOM,

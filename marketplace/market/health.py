@@ -137,14 +137,15 @@ def _rows(session: Session, model, category: str, region: str | None, first: dat
     return list(session.exec(query))
 
 
-def _days(session: Session, category: str, region: str, first: date, last: date) -> dict[date, Day]:
+def _days(session: Session, category: str, region: str, first: date, last: date, clock: str) -> dict[date, Day]:
     span = [first + timedelta(days=k) for k in range((last - first).days + 1)]
     found = {day: Day(day, dict.fromkeys(COUNTERS, 0), Counter()) for day in span}
     for row in _rows(session, MarketDay, category, region, first, last):
         found[row.day].counts = {name: getattr(row, name) for name in COUNTERS}
     for b in _rows(session, MarketAcceptBucket, category, region, first, last):
         found[b.day].buckets[b.upper_s] += b.count
-    for c in _rows(session, MarketCommunityDay, category, None, first, last):
+    community = _rows(session, MarketCommunityDay, category, None, first, last)
+    for c in (c for c in community if c.zone == clock):  # the board's days on this region's clock
         day = found[c.day]
         day.tips, day.tip_votes, day.questions, day.answers = c.tips, c.tip_votes, c.questions, c.answers
         day.endorsements = c.endorsements
@@ -166,7 +167,7 @@ def series(session: Session, category: str, region: str, first: date, last: date
     place = check_place(session, category, region)
     check_span(first, last)
     tz = zone(place.timezone) if place.timezone else UTC
-    days = _days(session, category, region, first, last)
+    days = _days(session, category, region, first, last, tz.key)
     versions = _versions(session, category, region)
     legal = legal_history(session, region)
     for d in days.values():

@@ -70,10 +70,12 @@ class MarketAcceptBucket(SQLModel, table=True):
 
 class MarketCommunityDay(SQLModel, table=True):
     """A board's activity. Tips, questions, answers and endorsements belong to a category, not a
-    region, so they are counted per category and UTC day."""
+    region, so they are counted per category and local day on each regions' clock (`zone`, an IANA
+    name): a region's market page reads its own zone's days, like every other figure on it."""
 
     __tablename__ = "market_community_days"
     category: str = Field(primary_key=True, max_length=64)
+    zone: str = Field(primary_key=True, max_length=64)
     day: date = Field(primary_key=True)
     tips: int = 0
     tip_votes: int = 0

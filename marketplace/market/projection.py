@@ -21,7 +21,7 @@ from events.envelope import CloudEvent
 from events.payloads import TaskAdjustment, TaskCancelled, TaskCompleted, view_of
 from marketplace.db import UnitOfWork, insert_many_if_absent
 from marketplace.floors.published import floor_versions
-from marketplace.floors.zones import UTC, local_day, zones_of
+from marketplace.floors.zones import UTC, local_day, zone, zones_of
 from marketplace.market.models import (
     ACCEPT_BUCKETS_S,
     COUNTERS,
@@ -69,8 +69,9 @@ class _Fold:
     def __init__(self, session: Session, events: list[CloudEvent]):
         self.days: dict[DayKey, Counter[str]] = defaultdict(Counter)
         self.buckets: Counter[tuple[str, str, date, int]] = Counter()
-        self.community: dict[tuple[str, date], Counter[str]] = defaultdict(Counter)
+        self.community: dict[tuple[str, str, date], Counter[str]] = defaultdict(Counter)
         self.zones = zones_of(session)
+        self.clocks = sorted({z.key for z in self.zones.values()} or {"UTC"})
         ids = sorted(
             {int(e.data["task_id"]) for e in events if e.type in _TASK_FACTS and e.data.get("status") != "rejected"}
         )
@@ -89,7 +90,8 @@ class _Fold:
     def add(self, event: CloudEvent) -> None:
         kind, data = event.type, event.data
         if kind in COMMUNITY:
-            self.community[(data["category"], data["at"].astimezone(UTC).date())][COMMUNITY[kind]] += 1
+            for clock in self.clocks:  # one count per regions' clock: each region reads its own days
+                self.community[(data["category"], clock, local_day(data["at"], zone(clock)))][COMMUNITY[kind]] += 1
         elif kind == "task.priced":
             self._priced(data)
         elif kind == "task.accepted":
@@ -236,7 +238,7 @@ def project_market_events(uow: UnitOfWork, events: list[CloudEvent]) -> None:
     _add_counts(session, MarketAcceptBucket, buckets, ("count",), added)
     # A bucket a give-back emptied goes, as if never filled (so replay and live agree).
     _drop_empty(session, MarketAcceptBucket, buckets, [key for key, n in fold.buckets.items() if n < 0])
-    _add_counts(session, MarketCommunityDay, ("category", "day"), tuple(COMMUNITY.values()), fold.community)
+    _add_counts(session, MarketCommunityDay, ("category", "zone", "day"), tuple(COMMUNITY.values()), fold.community)
 
 
 def project_market_event(uow: UnitOfWork, event: CloudEvent) -> None:

@@ -56,6 +56,12 @@ class Letter:
         return cls(recipient_id, kind, subject_of(draft.subject), draft.lines, draft.link, draft.link_text, draft.api)
 
 
+def quoted(said: str) -> str:
+    """Someone's words in quotes, ending a sentence: no second full stop after their own . ! or ?"""
+    said = said.strip()
+    return f"“{said}”" if said.endswith((".", "!", "?", "…")) else f"“{said}”."
+
+
 def subject_of(text: str) -> str:
     """A Subject header's text: one line (a title stored before titles were checked may hold a
     line break, which the mail library refuses), and no longer than the row holds."""

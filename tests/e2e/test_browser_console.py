@@ -7,6 +7,7 @@ the disputes and compliance pages fit too. Screenshots go to test-artifacts/."""
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 from sqlmodel import select
@@ -14,6 +15,7 @@ from sqlmodel import select
 from marketplace.accounts.models import User
 from marketplace.clock import utcnow
 from marketplace.floors.versions import FloorChange, set_floor
+from marketplace.floors.zones import local_day
 from marketplace.market.models import MarketCommunityDay
 from marketplace.tasks.adjustments import dispute_adjustment
 from marketplace.tasks.lifecycle import accept_task, cancel_by_tasker, complete_task, start_task
@@ -74,7 +76,13 @@ def _market(platform) -> None:
         set_floor(uow, change, None, "ops@example.test")
         uow.session.add(
             MarketCommunityDay(
-                category="yard-work", day=utcnow().date(), tips=1, questions=1, answers=1, endorsements=1
+                category="yard-work",
+                zone="America/Chicago",  # Springfield's clock
+                day=local_day(utcnow(), ZoneInfo("America/Chicago")),
+                tips=1,
+                questions=1,
+                answers=1,
+                endorsements=1,
             )
         )
         uow.commit()

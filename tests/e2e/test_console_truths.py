@@ -350,14 +350,20 @@ def test_equal_series_stay_visible_and_tomorrow_is_never_drawn(operator, platfor
     people, pipeline = market
     _posted(platform, pipeline, people["client"])
     pipeline.drain()
-    with platform.uow() as uow:  # one tip, one question, one answer and one endorsement today (UTC)
+    today = local_day(utcnow(), ZoneInfo("America/Chicago"))
+    with platform.uow() as uow:  # one tip, one question, one answer and one endorsement today (Springfield's day)
         uow.session.add(
             MarketCommunityDay(
-                category="yard-work", day=utcnow().date(), tips=1, questions=1, answers=1, endorsements=1
+                category="yard-work",
+                zone="America/Chicago",
+                day=today,
+                tips=1,
+                questions=1,
+                answers=1,
+                endorsements=1,
             )
         )
         uow.commit()
-    today = local_day(utcnow(), ZoneInfo("America/Chicago"))
     span = f"&first={today - timedelta(days=1)}&to={today + timedelta(days=1)}"
     html = operator.get(f"/console/market?category=yard-work&region=springfield{span}").get_data(as_text=True)
     community = _chart(html, "community")
@@ -368,8 +374,7 @@ def test_equal_series_stay_visible_and_tomorrow_is_never_drawn(operator, platfor
         width = re.search(r'stroke-width="([0-9.]+)"', line).group(1)
         dash = re.search(r'stroke-dasharray="([^"]*)"', line)
         styles.add((width, dash.group(1) if dash else ""))
-        if utcnow().date() == today:
-            assert _points(community, name) == [50.0]  # ...and marked on today
+        assert _points(community, name) == [50.0]  # ...and marked on today
     assert len(styles) == 4  # four widths and dashes: a later line runs inside an earlier one, never hides it
     # Three days, tomorrow the last: its middle (83.3%) carries no value, not even 0.
     postings = _chart(html, "postings")

@@ -208,3 +208,117 @@ def test_console_endorsement_and_tip_times_are_on_the_taskers_first_region_clock
     assert f">{label(written, chicago)}</time>" in here and 'data-clock="springfield"' in here, here
     there = _card(page, "data-tip", far_id)  # an author with no region: UTC, and said so
     assert f">{label(far, UTC)}</time>" in there and label(far, UTC).endswith(" UTC") and "data-clock" not in there
+
+
+def test_the_priced_email_names_the_clients_offer_when_the_offer_set_the_rate(market):
+    cara, _ = _people(market)
+    _run(market, post_task, cara.id, draft(title="Mow the lawn", offered_rate=4000))  # floor: 24.00 an hour
+    _run(market, post_task, cara.id, draft(title="Weed the beds"))
+    _priced(market)
+    pipeline = Pipeline(market, ["notifications"])
+    pipeline.drain()
+    pipeline.close()
+    priced = {subject: text for _, _, subject, text in _emails(market) if "is priced" in subject}
+    offer = next(text for subject, text in priced.items() if "Mow the lawn" in subject)
+    floor = next(text for subject, text in priced.items() if "Weed the beds" in subject)
+    assert "from your offer of 40.00 USD an hour." in offer and "floor" not in offer, offer
+    assert "from the category's floor." in floor and "your offer" not in floor, floor
+
+
+@pytest.mark.parametrize(
+    ("reason", "ends"),
+    [
+        ("Not this week", "“Not this week”."),
+        ("Can't, sorry!", "“Can't, sorry!”"),
+        ("", "your offer of “Rake the leaves”."),
+    ],
+)
+def test_the_hand_off_declined_email_ends_its_sentence_once(world, reason, ends):  # noqa: F811
+    from marketplace.network.handoffs import decline_handoff
+    from tests.e2e.test_tasker_network_web import held_task
+
+    _, platform, ids = world
+    connect(platform, ids["ann"], ids["bob"])
+    task_id = held_task(platform, ids["casey"], ids["ann"])
+    (offer_id,) = offer(platform, task_id, ids["ann"], [ids["bob"]])
+    with platform.uow() as uow:
+        decline_handoff(uow, uow.session.get_one(User, ids["bob"]), offer_id, reason)
+        uow.commit()
+    pipeline = Pipeline(platform, ["notifications"])
+    pipeline.drain()
+    pipeline.close()
+    (text,) = [text for _, _, subject, text in _emails(platform) if "declined" in subject]
+    line = next(line for line in text.splitlines() if "declined your offer" in line).rstrip()
+    assert line.endswith(ends), line
+    assert not line.endswith(("..", "”.”", "!”.", "?”.")), line
+
+
+def test_make_run_passes_its_options_to_floorboard_dev():
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    dry = subprocess.run(
+        ["make", "-n", "-o", ".venv/.installed", "run", "ARGS=--port 5001 --mail-port 8026"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "floorboard dev --port 5001 --mail-port 8026" in dry.stdout, dry.stdout
+
+
+def test_the_prices_page_says_who_takes_a_commission(market):
+    from api import create_app
+    from marketplace.floors.versions import FloorChange, set_floor
+
+    web = create_app({"TESTING": True}, platform=market).test_client()
+    text = html.unescape(re.sub(r"\s+", " ", web.get("/prices/springfield").get_data(as_text=True)))
+    assert "the tasker is paid the whole price: no commission is taken here." in text
+    assert "less the commission" not in text
+    with market.uow() as uow:
+        set_floor(uow, FloorChange("yard-work", "springfield", "test", {"tasker_commission_bps": 1000}), None, "ops")
+        uow.commit()
+    text = html.unescape(re.sub(r"\s+", " ", web.get("/prices/springfield").get_data(as_text=True)))
+    assert (
+        "the tasker is paid the price less the platform's commission (Yard work 10%; none in the other categories)."
+        in text
+    )
+
+
+def test_the_price_charts_keep_every_label_inside_and_the_phone_chart_has_few():
+    from datetime import datetime
+
+    from api.web.prices import LABEL_HALF, NARROW, WIDE, draw
+
+    start = datetime(2026, 1, 5, tzinfo=UTC)
+    timeline = {"yard-work": [(start, 2400), (start + timedelta(days=200), 2600)]}
+    for width in (WIDE, NARROW):
+        chart = draw(timeline, {"yard-work": "Yard work"}, "USD", width)
+        assert chart is not None and chart.width == width
+        for x, _, anchor in chart.x_ticks:
+            left = {"start": x, "middle": x - LABEL_HALF, "end": x - 2 * LABEL_HALF}[anchor]
+            assert 0 <= left and left + 2 * LABEL_HALF <= width, (width, x, anchor)
+        if width == NARROW:
+            assert 1 <= len(chart.x_ticks) <= 3, chart.x_ticks
+
+
+def test_the_boards_activity_is_counted_on_the_regions_day(market):
+    """A tip at 03:00 UTC is the evening before in Springfield (Chicago): Springfield's market page
+    shows it on that local day, not on the UTC day."""
+    from events.envelope import CloudEvent
+    from marketplace.market.health import series
+    from marketplace.market.projection import project_market_event
+
+    late = utcnow().replace(hour=3, minute=0, second=0, microsecond=0) - timedelta(days=2)
+    event = CloudEvent("tip.posted", "tip/1", {"category": "yard-work", "at": late, "tip_id": 1, "tasker_id": 1})
+    with market.uow() as uow:
+        project_market_event(uow, event)
+        uow.commit()
+    chicago = late.astimezone(ZoneInfo("America/Chicago")).date()
+    assert chicago != late.date()
+    with market.uow() as uow:
+        days = {
+            d.day: d for d in series(uow.session, "yard-work", "springfield", chicago - timedelta(days=1), late.date())
+        }
+    assert days[chicago].tips == 1 and days[late.date()].tips == 0

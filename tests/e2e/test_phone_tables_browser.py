@@ -63,3 +63,42 @@ def test_the_four_tables_fit_a_phone_without_sideways_scrolling(site, browser): 
     expect(page.locator("main table tbody tr").first).to_be_visible()
     _fits(page, "main table", {"Category", "Postings", "Affected", "Avg client Δ", "Total client Δ", "Avg payout Δ"})
     page.close()
+
+
+TEXTS = """(selector) => [...document.querySelectorAll(selector)].map(t => {
+  const box = t.getBoundingClientRect();
+  return {text: t.textContent.trim(), left: box.left, right: box.right, height: box.height};
+})"""
+
+
+def test_the_price_chart_and_the_markets_days_fit_a_phone(site, browser):  # noqa: F811
+    base, logins, platform = site
+    _market(platform)
+    page = browser.new_page(viewport={"width": WIDTH, "height": 844})
+    page.goto(f"{base}/prices/springfield")
+    expect(page.locator("figure.chart svg.narrow")).to_be_visible()
+    expect(page.locator("figure.chart svg.wide")).to_be_hidden()
+    texts = page.evaluate(TEXTS, "figure.chart svg.narrow text")
+    assert any(t["text"] == "now" for t in texts) and len(texts) >= 4, texts
+    clipped = [t for t in texts if t["left"] < 0 or t["right"] > WIDTH]
+    assert not clipped, clipped
+    small = [t for t in texts if t["height"] < 9]  # drawn at its own size, not squeezed to a few pixels
+    assert not small, small
+    scroll_width, inner_width = page.evaluate(PAGE_WIDTH)
+    assert scroll_width <= inner_width + 1
+
+    wide = browser.new_page(viewport={"width": 1280, "height": 900})
+    wide.goto(f"{base}/prices/springfield")
+    expect(wide.locator("figure.chart svg.wide")).to_be_visible()
+    expect(wide.locator("figure.chart svg.narrow")).to_be_hidden()
+    texts = wide.evaluate(TEXTS, "figure.chart svg.wide text")
+    svg = wide.locator("figure.chart svg.wide").bounding_box()
+    assert svg is not None
+    clipped = [t for t in texts if t["left"] < svg["x"] - 0.5 or t["right"] > svg["x"] + svg["width"] + 0.5]
+    assert not clipped, clipped
+    wide.close()
+
+    _sign_in(page, base, *logins["operator"])
+    page.goto(f"{base}/console/market?category=yard-work&region=springfield")
+    _fits(page, 'table[aria-label="Per local day"]', {"Priced", "Fill rate", "Legal min. per hour"})
+    page.close()

@@ -9,7 +9,7 @@ from events.payloads import HandedOff, HandoffClosed, HandoffOffered, RebookingC
 from marketplace.network.models import OfferStatus
 from marketplace.notifications.facts import Facts
 from marketplace.notifications.kinds.kind import Kind, Webhook
-from marketplace.notifications.letters import Draft
+from marketplace.notifications.letters import Draft, quoted
 from marketplace.notifications.links import Reader
 from marketplace.tasks.models import Task
 
@@ -147,7 +147,7 @@ def _taken_data(e: HandedOff, f: Facts) -> dict[str, Any]:
 
 def _declined(e: HandoffClosed, task: Task, f: Facts, to: Reader) -> Draft:
     peer = f.name(e.to_tasker_id)
-    said = f": “{e.reason}”" if e.reason and e.reason != "Declined." else "."
+    said = f": {quoted(e.reason)}" if e.reason and e.reason != "Declined." else "."
     return Draft(
         f"{peer} declined {_title(task)}",
         [

@@ -7,7 +7,7 @@ from typing import Any
 from events.payloads import TaskAdjustment, TaskCancelled, TaskCompleted, TaskLifecycle, TaskPriced
 from marketplace.notifications.facts import Facts
 from marketplace.notifications.kinds.kind import Kind, Webhook
-from marketplace.notifications.letters import Draft
+from marketplace.notifications.letters import Draft, quoted
 from marketplace.notifications.links import Reader
 from marketplace.tasks.models import Task
 
@@ -24,20 +24,21 @@ def _title(task: Task) -> str:
     return f"“{task.title}”"
 
 
-def _quoted(said: str) -> str:
-    """Someone's words in quotes, ending a sentence: no second full stop after their own . ! or ?"""
-    said = said.strip()
-    return f"“{said}”" if said.endswith((".", "!", "?", "…")) else f"“{said}”."
-
-
 def _priced(e: TaskPriced, task: Task, f: Facts, to: Reader) -> Draft:
     page = f.links.task(task.id, "client")
     if e.status == "priced" and e.quote:
         total = f.money(task, e.quote["total"])
+        rate = e.quote.get("rate")
+        offered = task.offered_rate is not None and rate == task.offered_rate
+        source = (
+            f"from your offer of {f.money(task, rate)} an hour"
+            if offered and isinstance(rate, int)
+            else "from the category's floor"
+        )
         return Draft(
             f"Your task {_title(task)} is priced: {total}",
             [
-                f"Your task {_title(task)} is priced at {total}, from the category's floor.",
+                f"Your task {_title(task)} is priced at {total}, {source}.",
                 "Book it to offer it to taskers.",
             ],
             page,
@@ -111,7 +112,7 @@ def _cancelled(e: TaskCancelled, task: Task, f: Facts, to: Reader) -> Draft:
     return Draft(
         f"Your tasker gave {_title(task)} back",
         [
-            f"{f.name(e.tasker_id)} gave your task {_title(task)} back: {_quoted(e.reason)}",
+            f"{f.name(e.tasker_id)} gave your task {_title(task)} back: {quoted(e.reason)}",
             "It is on offer to other taskers again.",
         ],
         f.links.task(task.id, "client"),
