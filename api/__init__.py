@@ -69,6 +69,7 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
     )
     from api.input import init_app as refuse_unstorable_text
     from api.rest import (
+        account_sessions,
         accounts,
         boards,
         catalog,
@@ -93,6 +94,7 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
     api.register_converter(RowId, lambda _: {"type": "integer", "minimum": 0, "maximum": RowId.MAX})
     modules = (
         accounts,
+        account_sessions,
         catalog,
         clients,
         floors,

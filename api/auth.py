@@ -22,10 +22,12 @@ def bearer_user() -> User | None:
         return g.user
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    user = None
+    user, g.token_id = None, None
     if scheme.lower() == "bearer" and token.strip():
         engine = platform().engine
-        user = TOKENS.user(lambda: Session(engine, expire_on_commit=False), token.strip())
+        found = TOKENS.check(lambda: Session(engine, expire_on_commit=False), token.strip())
+        if found is not None:
+            g.token_id, user = found[0].id, found[1]  # the token's id: "this one" in lists of tokens
     g.user = user
     return user
 

@@ -91,6 +91,14 @@ posting_limit = _limit("RATELIMIT_POSTING", key_func=_user_key, deduct_when=lamb
 tips_limit = _limit("RATELIMIT_TIPS", key_func=_user_key, deduct_when=lambda r: r.status_code < 400)
 # Per sender, on the API and the task page alike (one key per user).
 messages_limit = _limit("RATELIMIT_MESSAGES", key_func=_user_key, deduct_when=lambda r: r.status_code < 400)
+# A password change refused (a wrong current password) counts like a failed sign-in, per person,
+# on the page and the API together: a stolen session must not be a way to guess the password.
+password_limit = limiter.shared_limit(
+    lambda: current_app.config["RATELIMIT_LOGIN"],
+    scope="password-change",
+    key_func=_user_key,
+    deduct_when=lambda r: bool(g.get("wrong_password")),  # set by the view: the current password was wrong
+)
 
 
 def init_app(app) -> None:

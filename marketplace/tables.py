@@ -1,6 +1,7 @@
 """Every table, imported once so the metadata is whole: for Alembic, and for anything that needs
 every table at once (the tests, `bootstrap`)."""
 
+from marketplace.accounts.devices import KnownDevice
 from marketplace.accounts.models import ApiToken, Role, User, WebSession
 from marketplace.community.models import (
     Answer,
@@ -79,6 +80,7 @@ __all__ = [
     "FloorRuleVersion",
     "IdempotencyKey",
     "KarmaTip",
+    "KnownDevice",
     "LegalMinimumVersion",
     "MarketAcceptBucket",
     "MarketCommunityDay",

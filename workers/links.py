@@ -63,6 +63,9 @@ class SiteLinks:
     def unsubscribe(self, token: str) -> str:
         return self._page(f"/unsubscribe/{token}")
 
+    def account_sessions(self) -> str:
+        return self._page("/account/sessions")
+
     # For apps: a method and a path of the API, shown as text (never a link).
 
     def api_task(self, task_id: int) -> str:

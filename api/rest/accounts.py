@@ -9,6 +9,7 @@ from flask import g, request
 from flask.views import MethodView
 
 from api.auth import SECURITY, requires
+from api.devices import note_api_sign_in, request_client
 from api.errors import refuse
 from api.input import Blueprint
 from api.limits import login_limit, signup_limit
@@ -59,8 +60,10 @@ class Tokens(MethodView):
             user = authenticate(unit.session, data["email"], data["password"])
             if user is None:
                 refuse(401, "Wrong email or password.")
-            token = issue_token(unit.session, user, timedelta(seconds=platform().settings.api_token_ttl_s))
+            ttl = timedelta(seconds=platform().settings.api_token_ttl_s)
+            token = issue_token(unit.session, user, ttl, request_client(), data.get("name", ""))
             row = token_row(unit.session, token)
+            note_api_sign_in(unit, user)  # an app new to the person: an email, sent after commit
             unit.commit()
         assert row is not None  # the token just issued
         return {"token": token, "token_type": "Bearer", "id": row.id, "expires_at": row.expires_at, "user": user}

@@ -29,6 +29,10 @@ class UserSchema(ApiSchema):
 class TokenRequestSchema(ApiSchema):
     email = fields.String(required=True, validate=validate.Length(min=1, max=254))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(
+        validate=[validate.Length(max=80), one_line],
+        metadata={"description": "Your app's name for the token, shown in your list of sessions and tokens"},
+    )
 
 
 class SignupAnswerSchema(ApiSchema):
@@ -49,6 +53,9 @@ class TokenInfoSchema(ApiSchema):
     id = fields.Integer()
     created_at = fields.AwareDateTime()
     expires_at = fields.AwareDateTime(allow_none=True)
+    last_used_at = fields.AwareDateTime(allow_none=True, metadata={"description": "To the minute"})
+    client = fields.String(metadata={"description": 'Who asked for it, readable: "Python Requests"'})
+    name = fields.String(metadata={"description": "The name the app gave it"})
 
 
 # Examples for the API docs, one per request body (each loads cleanly: tests/unit/test_api_examples.py).

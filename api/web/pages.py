@@ -6,6 +6,7 @@ works without it. One blueprint ("web"), its routes in a module per area."""
 from __future__ import annotations
 
 from api.web import (  # noqa: F401 - each adds routes to bp
+    account,
     accounts,
     checkout,
     client_tasks,

@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from api.devices import note_web_sign_in, request_client
 from api.limits import login_limit
 from api.platform import unit_of_work
 from marketplace.accounts.models import User
@@ -59,7 +60,8 @@ def signed_in() -> User:
 def sign_in(user: User) -> None:
     """A fresh session (never one an attacker could have planted) for this browser."""
     with unit_of_work() as unit:
-        sid = start_web_session(unit.session, user)
+        sid = start_web_session(unit.session, user, request_client())
+        note_web_sign_in(unit, user)  # a device new to the person: an email, sent after commit
         unit.commit()
     session.clear()
     session["sid"] = sid

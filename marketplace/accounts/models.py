@@ -39,6 +39,10 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Written at most once a minute (tokens.LAST_USE_EVERY), never once per request.
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    client: str = Field(default="", max_length=120, sa_column_kwargs={"server_default": ""})  # "Firefox on Android"
+    name: str = Field(default="", max_length=80, sa_column_kwargs={"server_default": ""})  # the app's own name for it
 
 
 class WebSession(SQLModel, table=True):
@@ -49,6 +53,10 @@ class WebSession(SQLModel, table=True):
     id_hash: str = Field(primary_key=True, max_length=64)
     user_id: int = Field(foreign_key="users.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # What lists and ends a session (a page, the API): random and not secret, never the cookie's value.
+    public_id: str = Field(max_length=32, unique=True, index=True)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # at most once a minute
+    client: str = Field(default="", max_length=120, sa_column_kwargs={"server_default": ""})
 
 
 class TwoFactor(SQLModel, table=True):

@@ -81,6 +81,10 @@ class Links(Protocol):
         """The one-click unsubscribe link for a signed token (prefs.unsubscribe_token)."""
         ...
 
+    def account_sessions(self) -> str:
+        """The reader's web sessions and API tokens, where they end one (kinds/account_security.py)."""
+        ...
+
     # For apps: the API call behind the same thing ("GET /api/v1/tasks/12"), a method and a path.
 
     def api_task(self, task_id: int) -> str: ...

@@ -32,6 +32,7 @@ PAGES = [
     ("a question", LINKS.question(4)),
     ("email preferences", LINKS.notification_prefs()),
     ("unsubscribe, the page", LINKS.unsubscribe("abc.def")),
+    ("sessions and tokens", LINKS.account_sessions()),
 ]
 WEB = {"web", "unsubscribe"}  # the blueprints of pages (the JSON API's are the others)
 API = [

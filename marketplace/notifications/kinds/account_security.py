@@ -1,0 +1,122 @@
+"""Account mail about signing in, written where it happens (no event brings it) and never switched
+off: a sign-in from a device the person has not used before, and a changed password. Each is an
+email row written in the transaction of what it reports and sent by the mailer after commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from marketplace.accounts.models import User
+from marketplace.clock import utcnow
+from marketplace.db import UnitOfWork, insert_if_absent
+from marketplace.floors.zones import UTC, zone_name, zone_of
+from marketplace.notifications.letters import Draft, Letter, kept
+from marketplace.notifications.models import Notification
+from marketplace.taskers.models import TaskerRegion
+from marketplace.tasks.models import Task
+
+NEW_SIGN_IN = "account.new_sign_in"
+PASSWORD_CHANGED = "account.password_changed"
+API_SESSIONS = "GET /api/v1/me/sessions"
+
+
+class SecurityLinks(Protocol):
+    """The pages these letters send their reader to (links.Links has them too)."""
+
+    def account_sessions(self) -> str:
+        """The reader's sessions and tokens, where they end one."""
+        ...
+
+
+def reader_region(session: Session, user: User) -> str:
+    """The region on whose clock a person reads times about their account: a tasker's first region,
+    a client's latest task's; "" for anyone else (then UTC, and said so)."""
+    if user.role == "tasker":
+        query = select(TaskerRegion.region).where(col(TaskerRegion.tasker_id) == user.id).order_by(TaskerRegion.region)
+        return session.exec(query.limit(1)).first() or ""
+    if user.role == "client":
+        query = select(Task.region).where(col(Task.client_id) == user.id).order_by(col(Task.id).desc())
+        return session.exec(query.limit(1)).first() or ""
+    return ""
+
+
+def said_when(at: datetime, tz: ZoneInfo) -> str:
+    """A moment in a letter: "2026-12-07 at 14:03 Pacific time (PST)", "2026-12-07 at 20:03 UTC"."""
+    return f"{at.astimezone(tz):%Y-%m-%d at %H:%M} {zone_name(tz, at)}"
+
+
+def _clock(session: Session, user: User) -> ZoneInfo:
+    region = reader_region(session, user)
+    return zone_of(session, region) if region else UTC
+
+
+def new_sign_in(links: SecurityLinks, when: str, client: str, how: str) -> Draft:
+    """To a person who just signed in from a device they had not used before."""
+    return Draft(
+        "A new sign-in to your Floorboard account",
+        [
+            f"Your account was signed in to {how} on {when}, from {client or 'a client that did not say what it is'}.",
+            "It was the first sign-in from this device. If it was you, there is nothing to do.",
+            "If it was not you, end that session on the page below, then change your password at once.",
+        ],
+        links.account_sessions(),
+        "Your sessions and tokens",
+        API_SESSIONS,
+    )
+
+
+def password_changed(links: SecurityLinks, when: str, client: str) -> Draft:
+    """To a person whose password was just changed (every other session and token ended with it)."""
+    return Draft(
+        "Your Floorboard password was changed",
+        [
+            f"Your password was changed on {when}, from {client or 'a client that did not say what it is'}.",
+            "Every other session and every API token of yours was ended with it: sign in again with the new password.",
+            "If you did not change it, someone else knew your password: tell the people who run Floorboard at once.",
+        ],
+        links.account_sessions(),
+        "Your sessions and tokens",
+        API_SESSIONS,
+    )
+
+
+def mail_new_sign_in(uow: UnitOfWork, links: SecurityLinks, user: User, client: str, how: str) -> None:
+    now = utcnow()
+    draft = new_sign_in(links, said_when(now, _clock(uow.session, user)), client, how)
+    _write(uow, user, NEW_SIGN_IN, draft, f"sign-in:{user.id}:{now:%Y%m%d%H%M%S%f}")
+
+
+def mail_password_changed(uow: UnitOfWork, links: SecurityLinks, user: User, client: str) -> None:
+    now = utcnow()
+    draft = password_changed(links, said_when(now, _clock(uow.session, user)), client)
+    _write(uow, user, PASSWORD_CHANGED, draft, f"password:{user.id}:{now:%Y%m%d%H%M%S%f}")
+
+
+def _write(uow: UnitOfWork, user: User, kind: str, draft: Draft, event_id: str) -> None:
+    """An email row (account mail: no unsubscribe link), rendered by the mailer when it sends it."""
+    letter = Letter.to(user.id, kind, draft)
+    now = utcnow()
+    insert_if_absent(
+        uow.session,
+        Notification,
+        event_id=event_id,
+        recipient_id=user.id,
+        channel="email",
+        kind=kind,
+        to_address=user.email,
+        subject=letter.subject,
+        text_body="",
+        html_body="",
+        letter=kept(letter, user),
+        status="pending",
+        attempts=0,
+        next_attempt_at=now,
+        last_error="",
+        unsubscribe_url="",
+        created_at=now,
+    )
+    uow.wake_on_commit(Notification.__tablename__)  # the mailer
