@@ -161,9 +161,9 @@ class EndorsementEvent(Payload):
 
 class EndorsementGiven(EndorsementEvent):
     """The endorser's standing in the category when they gave it, and the monthly allowance of
-    mentoring endorsements then in force: the projection decides from these alone."""
+    mentoring endorsements then in force: the projection decides from these alone. What the
+    endorser wrote stays in the endorsement's row (read by its id), not in the log."""
 
-    text = fields.String(required=True, validate=validate.Length(max=500))
     endorser_tier = fields.String(required=True, validate=validate.OneOf(["newcomer", "trusted", "elite"]))
     endorser_completed = whole(required=True, validate=validate.Range(min=0))
     mentor_cap = whole(required=True, validate=validate.Range(min=0))
@@ -183,14 +183,14 @@ class ConnectionEvent(Payload):
 
 
 class MessageSent(Payload):
-    """A message on a task's thread, as its recipient reads it (contact details already masked
-    when the task had not started). Private: only the task's two parties are ever shown it."""
+    """A message was written on a task's thread. Its words are not in the event: the log keeps no
+    private text it cannot forget (docs/privacy.md); a consumer that needs them reads the message
+    by its id, and finds nothing once it is deleted (an account closed)."""
 
     message_id = whole(required=True)
     task_id = whole(required=True)
     sender_id = whole(required=True)
     recipient_id = whole(required=True)
-    body = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     masked = fields.Boolean(required=True)
     at = fields.AwareDateTime(required=True)
 
@@ -198,7 +198,7 @@ class MessageSent(Payload):
 class ReviewSubmitted(Payload):
     """A review was written. Since double-blind reviews it says who wrote it (`by`) and never what
     it says: the stars travel only in `review.revealed`. An event from before (no `by`) carries the
-    client's rating and was shown at once."""
+    client's rating and was shown at once; its comment, if any, is forgotten (FORGOTTEN)."""
 
     review_id = whole(required=True)
     task_id = whole(required=True)
@@ -207,7 +207,6 @@ class ReviewSubmitted(Payload):
     category = slug(required=True)
     by = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["client", "tasker"]))
     rating = whole(load_default=None, allow_none=True, validate=validate.Range(1, 5))
-    comment = fields.String(load_default=None, allow_none=True)
     at = fields.AwareDateTime(required=True)
 
 
@@ -375,6 +374,26 @@ EVENT_TYPES: dict[str, EventType] = {
 }
 
 
+# Private words that events written before docs/privacy.md carried, per type. No producer may write
+# them (encode refuses them, as it refuses any unknown field); a consumer reading old history (a
+# replay, a Kafka topic not yet past its retention, a dead letter) drops them before the schema
+# loads the rest, so such an event decodes and nothing downstream ever sees the words. Migration
+# 0022 removed them from the embedded log's rows.
+FORGOTTEN: dict[str, frozenset[str]] = {
+    "message.sent": frozenset({"body"}),
+    "endorsement.given": frozenset({"text"}),
+    "review.submitted": frozenset({"comment"}),
+}
+
+
+def forget(type_name: str, data: Any) -> Any:
+    """`data` without the words FORGOTTEN names for its type (the same dict when there are none)."""
+    dropped = FORGOTTEN.get(type_name)
+    if not dropped or not isinstance(data, dict) or dropped.isdisjoint(data):
+        return data
+    return {k: v for k, v in data.items() if k not in dropped}
+
+
 _SCHEMAS: dict[str, tuple[Payload, Callable[[Any], dict[str, Any]]]] = {}
 
 
@@ -426,7 +445,7 @@ def decode(raw: bytes) -> CloudEvent:
         )
     try:
         _, load = _built(etype)
-        data = load(doc["data"])
+        data = load(forget(etype.name, doc["data"]))
     except ValidationError as exc:
         raise InvalidEvent(f"{doc['type']} payload invalid: {exc.messages}") from None
     return CloudEvent(

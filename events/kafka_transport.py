@@ -12,6 +12,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
+from kafka.admin import ConfigResource
 from kafka.errors import IllegalStateError, KafkaError
 
 from events.outages import ThrottledLog
@@ -292,6 +293,16 @@ class KafkaTransport:
         if missing:
             self.admin.create_topics(missing, timeout_ms=30_000, raise_errors=False, wait_for_metadata=True)
             log.info("created topics: %s", ", ".join(sorted(missing)))
+        self._apply_retention([name for name in DEFAULT_TOPIC_RETENTION_S if self.prefix + name in existing])
+
+    def _apply_retention(self, names: list[str]) -> None:
+        """A topic created before its retention was set (`messages`, which kept private words
+        until docs/privacy.md) gets it now: the broker then deletes its old segments, so history
+        written before goes within the window. An incremental change: other settings stay."""
+        if names:
+            self.admin.alter_configs(
+                [ConfigResource("TOPIC", self.prefix + n, configs={"retention.ms": _retention_ms(n)}) for n in names]
+            )
 
     def consumer(self, group: str, topics: list[str]) -> KafkaGroupConsumer:
         return KafkaGroupConsumer(self.bootstrap, group, topics, self.session_timeout_ms, self.prefix)

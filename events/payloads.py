@@ -128,7 +128,6 @@ class EndorsementEvent(_View):
 
 @dataclass(frozen=True)
 class EndorsementGiven(EndorsementEvent):
-    text: str
     endorser_tier: str
     endorser_completed: int
     mentor_cap: int
@@ -153,8 +152,7 @@ class MessageSent(_View):
     task_id: int
     sender_id: int
     recipient_id: int
-    body: str
-    masked: bool
+    masked: bool  # the words are read by message_id (docs/privacy.md)
     at: datetime
 
 
@@ -194,7 +192,6 @@ class ReviewSubmitted(_View):
     at: datetime
     by: str | None = None  # None: from before double-blind reviews, shown at once with its rating
     rating: int | None = None
-    comment: str | None = None
 
 
 @dataclass(frozen=True)

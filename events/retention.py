@@ -31,6 +31,7 @@ from events.tables import ConsumerOffset, EventLogRow, ProcessedEvent
 from events.topics import CONSUMER_GROUPS, TOPICS
 
 DAY = 24 * 3600
+MESSAGES_RETENTION_S = 30 * DAY
 # Seconds per topic (the embedded log's default, and the retention.ms new Kafka topics get); a
 # topic not named here is kept. The projections are rebuilt (`floorboard replay`) from
 # tasks.priced, tasks.lifecycle, payments.events, reviews.submitted, tips.activity and
@@ -38,6 +39,10 @@ DAY = 24 * 3600
 DEFAULT_TOPIC_RETENTION_S: dict[str, int] = {
     "tasks.posted": 7 * DAY,
     "reputation.changes": 7 * DAY,
+    # Read only by the notifications group, within seconds; 30 days covers any outage of it. Its
+    # events carry ids, never words (docs/privacy.md), and its dead letters go as soon.
+    "messages": MESSAGES_RETENTION_S,
+    "messages.dlq": MESSAGES_RETENTION_S,
 }
 COMPACTED = tuple(name for name, topic in TOPICS.items() if topic.compacted)
 

@@ -33,6 +33,7 @@ from marketplace.payments.models import (
     StripeCustomer,
     StripeEventSeen,
 )
+from marketplace.privacy.models import ClosedAccount
 from marketplace.taskers.models import TaskerLicense, TaskerRegion, TaskerSkill
 from marketplace.tasks.models import (
     Adjustment,
@@ -64,6 +65,7 @@ __all__ = [
     "Block",
     "BoardEntry",
     "Category",
+    "ClosedAccount",
     "Connection",
     "Endorsement",
     "HandoffCredit",

@@ -3,7 +3,8 @@
 Plain text, at most 2,000 characters, shown escaped (no HTML; a link stays text). Before the task
 starts, phone numbers and email addresses are masked when the setting asks for it (payment stays
 on the platform); the raw text is never stored. Each message is announced as `message.sent` on
-the `messages` topic in the same unit of work. An operator may read a thread only when the task has
+the `messages` topic in the same unit of work, by its id: the words stay in this table alone, so
+deleting a message (an account closed) forgets them everywhere. An operator may read a thread only when the task has
 a claim for extra time (pending or decided), and every such read is recorded with its reason.
 The client sees every message of their task; a tasker only the messages they sent or received
 (a tasker who took the task over, by a hand-off or after another gave it back, does not read
@@ -145,8 +146,7 @@ def send_message(uow: UnitOfWork, sender: User, task_id: int, body: str, mask: b
                 "task_id": task.id,
                 "sender_id": sender.id,
                 "recipient_id": recipient,
-                "body": body,
-                "masked": masked,
+                "masked": masked,  # the words stay in the row: the log keeps no private text
                 "at": now,
             },
         ),

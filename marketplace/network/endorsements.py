@@ -106,7 +106,6 @@ def endorse(
         "given",
         row,
         now,
-        text=text,
         endorser_tier=tier,
         endorser_completed=completed,
         mentor_cap=mentor_cap,

@@ -14,9 +14,10 @@ from events.envelope import CloudEvent
 from events.payloads import view_of
 from marketplace.accounts.models import User
 from marketplace.community.models import Question
+from marketplace.conversations.models import Message
 from marketplace.floors.models import Category, Region
 from marketplace.floors.zones import label, zone_of
-from marketplace.network.models import HandoffOffer
+from marketplace.network.models import Endorsement, HandoffOffer
 from marketplace.notifications.links import Links
 from marketplace.tasks.models import ClientReview, Review, Task, TaskQuote
 from pricing.money import format_cents
@@ -75,6 +76,16 @@ class Facts:
 
     def task(self, task_id: int) -> Task | None:
         return held(self.session, ("task", task_id), lambda: self.session.get(Task, task_id))
+
+    def message(self, message_id: int) -> Message | None:
+        """A message's row: its words are there, never in its event (None once it is deleted)."""
+        return held(self.session, ("message", message_id), lambda: self.session.get(Message, message_id))
+
+    def endorsement(self, endorsement_id: int) -> Endorsement | None:
+        """An endorsement's row, with what its endorser wrote (never in its event)."""
+        return held(
+            self.session, ("endorsement", endorsement_id), lambda: self.session.get(Endorsement, endorsement_id)
+        )
 
     def load_payouts(self, task_ids: set[int]) -> None:
         """Read what these tasks pay, in one query (a sweep's letters each name theirs)."""

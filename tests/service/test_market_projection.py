@@ -141,7 +141,6 @@ def events_for(stories, board) -> list[tuple[CloudEvent, datetime]]:
                 "endorsee_id": 8,
                 "category": "yard-work",
                 "at": at,
-                "text": "good",
                 "endorser_tier": "elite",
                 "endorser_completed": 12,
                 "mentor_cap": 3,

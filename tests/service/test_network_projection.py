@@ -62,7 +62,7 @@ def events_for(history) -> list[CloudEvent]:
             "at": START + timedelta(minutes=minute),
         }
         if kind == "given":
-            data |= {"text": "ready", "endorser_tier": step[3], "endorser_completed": step[4], "mentor_cap": step[5]}
+            data |= {"endorser_tier": step[3], "endorser_completed": step[4], "mentor_cap": step[5]}
         else:
             data |= {"revoked_by": 1 if kind == "revoked" else None, "reason": kind}
         events.append(CloudEvent(type=f"endorsement.{kind}", subject=str(endorser), data=data))

@@ -68,7 +68,7 @@ def event_for(n: int, step: tuple, minute: int) -> tuple[CloudEvent, str]:
     if kind == "review.submitted":
         _, tasker, category, rating = step
         data = {"review_id": n, "task_id": n, "tasker_id": tasker, "client_id": 1, "category": category}
-        data |= {"rating": rating, "comment": "", "at": at}
+        data |= {"rating": rating, "at": at}
         return CloudEvent(type=kind, subject=str(n), data=data), str(tasker)
     tasker, category, task_id = step[1], step[2], 1000 + step[-1] if kind != "task.handed_off" else 1000 + step[3]
     data = {"task_id": task_id, "client_id": 1, "tasker_id": tasker, "category": category}

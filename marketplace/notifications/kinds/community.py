@@ -52,11 +52,18 @@ def _endorser(e: EndorsementGiven, f: Facts) -> User | None:
     return user if user is not None and user.is_active else None
 
 
+def _text(e: EndorsementGiven, f: Facts) -> str:
+    """What the endorser wrote: in the endorsement's row, not in the event ("" once it is gone)."""
+    row = f.endorsement(e.endorsement_id)
+    return row.text if row is not None else ""
+
+
 def _endorsed(e: EndorsementGiven, who: User, f: Facts, to: Reader) -> Draft:
     name, category = f.name(who.id), f.category_name(e.category)
-    lines = [f"{name} endorsed your work in {category}" + (":" if e.text else ".")]
-    if e.text:
-        lines.append(f"“{e.text}”")
+    text = _text(e, f)
+    lines = [f"{name} endorsed your work in {category}" + (":" if text else ".")]
+    if text:
+        lines.append(f"“{text}”")
     lines.append("It shows on your public profile, and counts towards the path to better-paid work.")
     return Draft(
         f"{name} endorsed you for {category}",
@@ -72,7 +79,7 @@ def _endorsed_data(e: EndorsementGiven, f: Facts) -> dict[str, Any]:
         "endorsement_id": e.endorsement_id,
         "endorser_id": e.endorser_id,
         "category": e.category,
-        "text": e.text,
+        "text": _text(e, f),
         "given_at": e.at,
     }
 

@@ -10,7 +10,7 @@ from marketplace.notifications.facts import Facts
 from marketplace.notifications.kinds.kind import Kind
 from marketplace.notifications.letters import Draft
 from marketplace.notifications.links import Reader
-from marketplace.tasks.models import Task
+from marketplace.tasks.models import Review, Task
 
 
 def _stars(rating: int) -> str:
@@ -28,10 +28,17 @@ def _submitted_hears(e: ReviewSubmitted, task: Task, f: Facts) -> dict[Reader, i
     return {other: e.client_id if other == "client" else e.tasker_id}
 
 
+def _comment(e: ReviewSubmitted, f: Facts) -> str:
+    """A client's comment, from the review's row: the event never carries it (docs/privacy.md)."""
+    row = f.session.get(Review, e.review_id)
+    return row.comment if row is not None else ""
+
+
 def _submitted(e: ReviewSubmitted, task: Task, f: Facts, to: Reader) -> Draft:
     if e.by is None:  # from before double-blind reviews: shown at once, with its stars
         assert e.rating is not None  # such an event always carries the client's rating
-        lines = [f"A client reviewed your work: {_stars(e.rating)}"] + ([f"“{e.comment}”"] if e.comment else [])
+        comment = _comment(e, f)
+        lines = [f"A client reviewed your work: {_stars(e.rating)}"] + ([f"“{comment}”"] if comment else [])
         return Draft(
             f"A new review: {e.rating} of 5",
             lines,
