@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "users": ("marketplace.accounts.cli", "users", "Accounts: create an operator."),
     "payments": ("marketplace.payments.cli", "payments", "Reconcile the ledger with Stripe."),
     "audit": ("marketplace.audit.cli", "audit", "Check that nothing accepted was lost; exit 1 on a miss."),
+    "deploy": ("cli.deploy", "deploy", "The deployment files (Procfile, systemd, Kubernetes) from the workers."),
 }
 
 
