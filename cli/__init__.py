@@ -17,30 +17,30 @@ import click
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "dev": ("cli.dev", "dev", "The web app and every worker in one process (SQLite and the embedded log)."),
     "serve": ("api.cli", "serve", "The web app under gunicorn, for production."),
-    "worker": ("workers.cli", "worker", "Run one worker (a consumer group, or the relay) until SIGTERM."),
+    "worker": ("cli.workers", "worker", "Run one worker (a consumer group, or the relay) until SIGTERM."),
     "replay": (
-        "workers.cli",
+        "cli.replay",
         "replay",
         "Rebuild a projection (reputation, tips, network, market, reviews) from the log.",
     ),
-    "dlq": ("workers.cli", "dlq", "Dead letters: list them, replay them."),
-    "topics": ("workers.cli", "topics", "Kafka topics: create them."),
+    "dlq": ("cli.workers", "dlq", "Dead letters: list them, replay them."),
+    "topics": ("cli.workers", "topics", "Kafka topics: create them."),
     "db": ("migrations.cli", "db", "The database schema: apply the migrations."),
     "seed": ("cli.demo", "seed", "Regions, categories and first floors (--demo adds the demo logins)."),
-    "floors": ("marketplace.floors.cli", "floors", "Fee floors: list, set, history, simulate, import, export."),
+    "floors": ("cli.floors", "floors", "Fee floors: list, set, history, simulate, import, export."),
     "legal-minimum": (
-        "marketplace.market.cli",
+        "cli.market",
         "legal_minimum",
         "Legal minimums by region: list, set (dated versions).",
     ),
     "compliance": (
-        "marketplace.market.cli",
+        "cli.market",
         "compliance",
         "Tasks paid under the legal minimum in a month; exit 1 if any.",
     ),
-    "users": ("marketplace.accounts.cli", "users", "Accounts: create an operator."),
-    "payments": ("marketplace.payments.cli", "payments", "Reconcile the ledger with Stripe."),
-    "audit": ("marketplace.audit.cli", "audit", "Check that nothing accepted was lost; exit 1 on a miss."),
+    "users": ("cli.users", "users", "Accounts: create an operator."),
+    "payments": ("cli.payments", "payments", "Reconcile the ledger with Stripe."),
+    "audit": ("cli.audit", "audit", "Check that nothing accepted was lost; exit 1 on a miss."),
     "deploy": ("cli.deploy", "deploy", "The deployment files (Procfile, systemd, Kubernetes) from the workers."),
 }
 
@@ -76,8 +76,8 @@ class _Root(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except click.ClickException:
-            raise  # a command's own message
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # a command's own message, `--help`'s exit, or ^C: nothing to describe (and nothing to import)
         except Exception as exc:
             from kafka.errors import KafkaError
 

@@ -19,6 +19,7 @@ from events.envelope import CloudEvent
 from marketplace.clock import to_utc, utcnow
 from marketplace.db import UnitOfWork
 from marketplace.floors.legal import binding_from, validate_against
+from marketplace.floors.limits import SANITY_FACTOR
 from marketplace.floors.models import Category, FloorRuleVersion, Region
 from marketplace.floors.zones import label as clock_label
 from marketplace.floors.zones import zone_of
@@ -29,8 +30,6 @@ from pricing.rules import MONEY_FIELDS, rule_in_force
 log = logging.getLogger(__name__)
 
 MAX_SCHEDULE_AHEAD = timedelta(days=5 * 365)
-
-SANITY_FACTOR = 3
 
 RULE_FIELDS = (
     "hourly_floor",
@@ -150,17 +149,16 @@ def changes_nothing(session: Session, change: FloorChange) -> bool:
 
 
 def _check_sanity(current: FloorRule, proposed: FloorRule) -> None:
-    """A floor that jumps past SANITY_FACTOR times the current one, or falls under a SANITY_FACTOR-th
-    of it, is much more often a typo (an extra zero, a lost one) than a decision; it goes through
-    only when the operator confirms it. A cut is the graver typo: it lowers every tasker's pay."""
+    """A floor that jumps past SANITY_FACTOR times the current one is much more often a typo (an
+    extra zero) than a decision; it goes through only when the operator confirms it."""
     errors = {}
-    confirm = "If you mean it, confirm the change (confirm: true, or --confirm on the command line)."
     for name in MONEY_FIELDS:
         old, new = getattr(current, name), getattr(proposed, name)
         if old > 0 and new > SANITY_FACTOR * old:
-            errors[name] = [f"{new} is more than {SANITY_FACTOR}x the current {old}. {confirm}"]
-        elif old > 0 and new * SANITY_FACTOR < old:
-            errors[name] = [f"{new} is under a third of the current {old} (a cut past {SANITY_FACTOR}x). {confirm}"]
+            errors[name] = [
+                f"{new} is more than {SANITY_FACTOR}x the current {old}. If you mean it, confirm the "
+                "change (confirm: true, or --confirm on the command line)."
+            ]
     if errors:
         raise FloorRuleError(errors)
 

@@ -1,5 +1,8 @@
-"""`floorboard worker NAME | replay PROJECTION | dlq list|replay TOPIC | topics create`: running the
-consumers, rebuilding their projections, and looking after the events they could not process."""
+"""`floorboard worker NAME | dlq list|replay TOPIC | topics create`: running the consumers, and looking
+after the events they could not process.
+
+Each command imports what it drives when it runs, so its `--help` answers without loading the
+database layer or kafka-python."""
 
 from __future__ import annotations
 
@@ -9,16 +12,8 @@ import threading
 
 import click
 from rich.console import Console
-from rich.progress import Progress
 
-from events.dlq import list_dead_letters, replay_dead_letters
-from events.outages import describe, is_temporary
-from events.topics import DLQ_SUFFIX, TOPICS
-from marketplace.bootstrap import bootstrap, refuse_to_start
-from marketplace.cli_output import listing_options, print_listing
-from workers import registry
-from workers.replay import PROJECTIONS
-from workers.replay import replay as run_replay
+from cli.output import listing_options, print_listing
 
 console = Console()
 log = logging.getLogger("floorboard.worker")
@@ -43,6 +38,9 @@ def _stop_on_signals() -> threading.Event:
 @click.option("--metrics-host", default="127.0.0.1", show_default=True, help="The address the metrics listen on.")
 def worker(name, metrics_port, metrics_host):
     """Run one worker (a consumer group, or the relay) until SIGTERM."""
+    from marketplace.bootstrap import bootstrap, refuse_to_start
+    from workers import registry
+
     specs = registry()
     if name not in specs:
         raise click.ClickException(f"no worker named {name!r}; choose one of: {', '.join(sorted(specs))}")
@@ -72,30 +70,6 @@ def worker(name, metrics_port, metrics_host):
     spec.build(platform).run(stop)
 
 
-@click.command()
-@click.argument("projection", type=click.Choice(sorted(PROJECTIONS)))
-def replay(projection):
-    """Rebuild PROJECTION (reputation or tips) from the event log. Stop its worker first."""
-    platform = bootstrap()
-    with Progress(console=console) as progress:
-        bar = progress.add_task(f"replaying {projection}", total=None)
-        try:
-            result = run_replay(
-                platform, projection, on_progress=lambda done, total: progress.update(bar, completed=done, total=total)
-            )
-        except Exception as exc:
-            if not is_temporary(exc):
-                raise
-            raise click.ClickException(
-                f"{describe(exc)}\nThe replay rolled back and the projection is as it was: run it again once the "
-                "database is back."
-            ) from None
-    console.print(
-        f"{projection}: {result.events} events read, {result.applied} applied, "
-        f"{result.skipped} skipped (undecodable or failing; see `floorboard dlq list`)"
-    )
-
-
 @click.group()
 def topics():
     """Kafka topics."""
@@ -104,6 +78,8 @@ def topics():
 @topics.command("create")
 def topics_create():
     """Create every topic (6 partitions; pricing.floors compacted). Safe to run twice."""
+    from marketplace.bootstrap import bootstrap
+
     platform = bootstrap()
     if platform.transport.name != "kafka":
         raise click.ClickException("KAFKA_BOOTSTRAP_SERVERS is not set: the embedded log needs no topics.")
@@ -117,6 +93,8 @@ def dlq():
 
 
 def _check_topic(topic: str) -> str:
+    from events.topics import DLQ_SUFFIX, TOPICS
+
     base = topic.removesuffix(DLQ_SUFFIX)
     if base not in TOPICS:
         raise click.ClickException(f"unknown topic {topic!r}; topics are: {', '.join(TOPICS)}")
@@ -128,6 +106,9 @@ def _check_topic(topic: str) -> str:
 @listing_options
 def dlq_list(topic, as_csv, as_json):
     """Show the dead letters of TOPIC (e.g. tasks.posted)."""
+    from events.dlq import list_dead_letters
+    from marketplace.bootstrap import bootstrap
+
     base = _check_topic(topic)
     letters = list_dead_letters(bootstrap().transport, base)
     records = [
@@ -143,6 +124,11 @@ def dlq_list(topic, as_csv, as_json):
 @click.argument("topic")
 def dlq_replay(topic):
     """Put TOPIC's dead letters back on TOPIC, once each."""
+    from rich.progress import Progress
+
+    from events.dlq import list_dead_letters, replay_dead_letters
+    from marketplace.bootstrap import bootstrap
+
     base = _check_topic(topic)
     platform = bootstrap()
     total = len(list_dead_letters(platform.transport, base))

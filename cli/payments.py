@@ -1,4 +1,7 @@
-"""`floorboard payments reconcile`: the ledger against Stripe's own objects, with a progress bar."""
+"""`floorboard payments reconcile`: the ledger against Stripe's own objects, with a progress bar.
+
+The command imports the domain when it runs, so its `--help` answers without loading the database
+layer or Stripe."""
 
 from __future__ import annotations
 
@@ -6,13 +9,8 @@ import sys
 
 import click
 from rich.console import Console
-from rich.progress import Progress
-from sqlmodel import func, select
 
-from marketplace.bootstrap import bootstrap
-from marketplace.cli_output import listing_options, print_listing
-from marketplace.payments.models import Payment
-from marketplace.payments.reconcile import reconcile
+from cli.output import listing_options, print_listing
 
 console = Console()
 progress_console = Console(stderr=True)  # so --csv and --json leave stdout to the records
@@ -27,6 +25,13 @@ def payments():
 @listing_options
 def payments_reconcile(as_csv, as_json):
     """Compare every task's ledger with its PaymentIntent and transfer at Stripe; exit 1 on any difference."""
+    from rich.progress import Progress
+    from sqlmodel import func, select
+
+    from marketplace.bootstrap import bootstrap
+    from marketplace.payments.models import Payment
+    from marketplace.payments.reconcile import reconcile
+
     platform = bootstrap()
     try:
         if platform.gateway.name != "stripe":

@@ -1,4 +1,7 @@
-"""`floorboard audit`: check the invariants across the database and the log; exit 1 on any miss."""
+"""`floorboard audit`: check the invariants across the database and the log; exit 1 on any miss.
+
+The command imports the domain when it runs, so its `--help` answers without loading the database
+layer or the event log."""
 
 from __future__ import annotations
 
@@ -7,10 +10,7 @@ import sys
 import click
 from rich.console import Console
 
-from events.retention import policy_from
-from marketplace.audit import audit as run_audit
-from marketplace.bootstrap import bootstrap
-from marketplace.cli_output import listing_options, print_listing
+from cli.output import listing_options, print_listing
 
 progress_console = Console(stderr=True)  # so --csv and --json leave stdout to the records
 
@@ -27,6 +27,10 @@ progress_console = Console(stderr=True)  # so --csv and --json leave stdout to t
 @listing_options
 def audit(dlq_max_age_hours, show, as_csv, as_json):
     """Check that nothing accepted was lost: pricing, quotes, ledgers, the log, the DLQs. Exit 1 on a miss."""
+    from events.retention import policy_from
+    from marketplace.audit import audit as run_audit
+    from marketplace.bootstrap import bootstrap
+
     platform = bootstrap()
     try:
         with progress_console.status("auditing") as status:

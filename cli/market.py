@@ -1,22 +1,22 @@
-"""`floorboard compliance report` and `floorboard legal-minimum list | set`."""
+"""`floorboard compliance report` and `floorboard legal-minimum list | set`.
+
+Each command imports the domain when it runs, so its `--help` answers without loading the database
+layer."""
 
 from __future__ import annotations
 
 import json
 import sys
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
-from sqlmodel import select
 
-from marketplace.bootstrap import bootstrap
-from marketplace.cli_output import listing_options, print_listing
-from marketplace.errors import DomainError
-from marketplace.floors.legal import MinimumChange, history, set_minimum
-from marketplace.floors.models import Region
-from marketplace.market.compliance import report as compliance_report
-from pricing.money import format_cents
+from cli.output import listing_options, print_listing
+
+if TYPE_CHECKING:
+    from marketplace.errors import DomainError
 
 err = Console(stderr=True)
 
@@ -41,6 +41,11 @@ def report_command(region, month, as_csv, as_json):
     """Every task completed in the month whose pay per minute worked, per hour worked or per task
     fell under the legal minimum in force when it was completed. Exit 0 when clean, 1 when not
     (2 for a region or month that is not one)."""
+    from marketplace.bootstrap import bootstrap
+    from marketplace.errors import DomainError
+    from marketplace.market.compliance import report as compliance_report
+    from pricing.money import format_cents
+
     if as_csv and as_json:
         raise click.UsageError("choose one of --csv and --json")
     platform = bootstrap()
@@ -104,6 +109,13 @@ def legal_minimum():
 @listing_options
 def list_command(region, as_csv, as_json):
     """Every version of every region's legal minimum, oldest first."""
+    from sqlmodel import select
+
+    from marketplace.bootstrap import bootstrap
+    from marketplace.floors.legal import history
+    from marketplace.floors.models import Region
+    from pricing.money import format_cents
+
     platform = bootstrap()
     with platform.uow() as uow:
         session = uow.session
@@ -154,6 +166,10 @@ def list_command(region, as_csv, as_json):
 @click.option("--author", default="cli", show_default=True)
 def set_command(region, effective_from, per_hour, per_minute, per_task, source, author):
     """Record a new version of a region's legal minimum (past versions are kept)."""
+    from marketplace.bootstrap import bootstrap
+    from marketplace.errors import DomainError
+    from marketplace.floors.legal import MinimumChange, set_minimum
+
     try:
         when = datetime.fromisoformat(effective_from)
     except ValueError:

@@ -1,12 +1,11 @@
-"""`floorboard users create-operator EMAIL`: operators are never created through the web."""
+"""`floorboard users create-operator EMAIL`: operators are never created through the web.
+
+The command imports the domain when it runs, so its `--help` answers without loading the database
+layer."""
 
 from __future__ import annotations
 
 import click
-
-from marketplace.accounts.users import create_user
-from marketplace.bootstrap import bootstrap
-from marketplace.errors import DomainError
 
 
 @click.group()
@@ -21,6 +20,10 @@ def users():
 )
 def create_operator(email, password):
     """Create an operator account."""
+    from marketplace.accounts.users import create_user
+    from marketplace.bootstrap import bootstrap
+    from marketplace.errors import DomainError
+
     platform = bootstrap()
     with platform.uow() as uow:
         try:

@@ -1,4 +1,4 @@
-"""How every CLI listing prints: a table on a terminal, the whole table (never cut at 80 columns) when
+"""How every listing of the command line prints: a table on a terminal, the whole table (never cut at 80 columns) when
 the output is piped, or, with --csv or --json, the raw records for a spreadsheet or a script."""
 
 from __future__ import annotations

@@ -1,34 +1,23 @@
-"""`floorboard floors list | set | history | simulate | import FILE.csv | export`."""
+"""`floorboard floors list | set | history | simulate | import FILE.csv | export`.
+
+Each command imports the domain when it runs, so `floorboard floors --help` (and every command's
+`--help`) answers without loading the database layer."""
 
 from __future__ import annotations
 
 import json
 import sys
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
-from rich.progress import Progress
-from sqlmodel import col, func, select
 
-from marketplace.bootstrap import bootstrap
-from marketplace.cli_output import listing_options, print_listing
-from marketplace.floors.csv_files import CsvImportError, export_csv, import_floors, parse_floor_csv
-from marketplace.floors.history import floor_history
-from marketplace.floors.models import Category, Region
-from marketplace.floors.simulation import ProposedFloor, simulate_proposals
-from marketplace.floors.versions import (
-    RULE_FIELDS,
-    SANITY_FACTOR,
-    FloorChange,
-    change_sentence,
-    current_rule,
-    scheduled_changes,
-    set_floor,
-)
-from marketplace.tasks.models import Task
-from pricing import FloorRuleError
-from pricing.money import format_cents
+from cli.output import listing_options, print_listing
+from marketplace.floors.limits import SANITY_FACTOR
+
+if TYPE_CHECKING:
+    from pricing import FloorRuleError
 
 console = Console()
 err = Console(stderr=True)
@@ -45,6 +34,8 @@ def _field_errors(exc: FloorRuleError) -> list[str]:
 
 
 def _values(pairs: tuple[str, ...]) -> dict:
+    from marketplace.floors.versions import RULE_FIELDS
+
     values = {}
     for pair in pairs:
         name, _, raw = pair.partition("=")
@@ -67,6 +58,13 @@ def floors():
 @listing_options
 def list_floors(region, as_csv, as_json):
     """The rules in force now, and the changes scheduled after them."""
+    from sqlmodel import col, select
+
+    from marketplace.bootstrap import bootstrap
+    from marketplace.floors.models import Category, Region
+    from marketplace.floors.versions import RULE_FIELDS, current_rule, scheduled_changes
+    from pricing.money import format_cents
+
     platform = bootstrap()
     records, rows = [], []
     with platform.uow() as uow:
@@ -115,6 +113,8 @@ def list_floors(region, as_csv, as_json):
 
 
 def _scheduled(later: list, currency: str) -> str:
+    from pricing.money import format_cents
+
     return (
         "; ".join(
             f"v{v.version} {format_cents(v.hourly_floor, currency)} from {v.effective_from:%Y-%m-%d %H:%M}"
@@ -131,10 +131,16 @@ def _scheduled(later: list, currency: str) -> str:
 @click.option("--reason", required=True, help="Why: kept in the audit history.")
 @click.option("--effective-from", help="ISO 8601 time with a zone; default now.")
 @click.option("--author", default="cli", show_default=True)
-@click.option("--confirm", is_flag=True, help=f"Apply a change beyond {SANITY_FACTOR}x the current floor.")
+@click.option(
+    "--confirm", is_flag=True, help=f"Apply a change beyond {SANITY_FACTOR}x (or under a third of) the current floor."
+)
 @click.option("--summary", default="", help="The public line for this change (written from the change if omitted).")
 def set_command(category, region, values, reason, effective_from, author, confirm, summary):
     """Create a new version, e.g. `floors set yard-work nyc hourly_floor=2600 --reason "..."`."""
+    from marketplace.bootstrap import bootstrap
+    from marketplace.floors.versions import FloorChange, change_sentence, set_floor
+    from pricing import FloorRuleError
+
     when = None
     if effective_from:
         try:
@@ -160,6 +166,9 @@ def set_command(category, region, values, reason, effective_from, author, confir
 @listing_options
 def history(category, region, limit, as_csv, as_json):
     """Who changed what, when and why."""
+    from marketplace.bootstrap import bootstrap
+    from marketplace.floors.history import floor_history
+
     platform = bootstrap()
     with platform.uow() as uow:
         entries = floor_history(uow.session, category, region, limit)
@@ -190,6 +199,15 @@ def history(category, region, limit, as_csv, as_json):
 @listing_options
 def simulate(values, category, region, days, as_csv, as_json):
     """What-if: replay the last DAYS of postings under the proposed values, old against new."""
+    from rich.progress import Progress
+    from sqlmodel import func, select
+
+    from marketplace.bootstrap import bootstrap
+    from marketplace.floors.simulation import ProposedFloor, simulate_proposals
+    from marketplace.tasks.models import Task
+    from pricing import FloorRuleError
+    from pricing.money import format_cents
+
     platform = bootstrap()
     with platform.uow() as uow:
         total = uow.session.exec(select(func.count()).select_from(Task)).one()
@@ -236,9 +254,16 @@ def simulate(values, category, region, days, as_csv, as_json):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--reason", help="For rows with no reason column.")
 @click.option("--author", default="cli import", show_default=True)
-@click.option("--confirm", is_flag=True, help=f"Apply changes beyond {SANITY_FACTOR}x the current floors.")
+@click.option(
+    "--confirm", is_flag=True, help=f"Apply changes beyond {SANITY_FACTOR}x (or under a third of) the current floors."
+)
 def import_command(path, reason, author, confirm):
     """Apply a CSV (as `export` writes it), all rows or none. Rows that change nothing make no version."""
+    from rich.progress import Progress
+
+    from marketplace.bootstrap import bootstrap
+    from marketplace.floors.csv_files import CsvImportError, import_floors, parse_floor_csv
+
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
@@ -259,6 +284,9 @@ def import_command(path, reason, author, confirm):
 @floors.command()
 def export():
     """The rules in force now, as CSV on standard output."""
+    from marketplace.bootstrap import bootstrap
+    from marketplace.floors.csv_files import export_csv
+
     platform = bootstrap()
     with platform.uow() as uow:
         click.echo(export_csv(uow.session), nl=False)
