@@ -101,13 +101,9 @@ def end_session(public_id: str):
         flash("The form expired: send it again.")
         return redirect(url_for("web.account_sessions")), 303
     current = _this_session()
-    try:
-        with unit_of_work() as unit:
-            end_web_session_by_id(unit.session, signed_in().id, public_id[:64])
-            unit.commit()
-    except DomainError as exc:
-        flash(exc.message)
-        return redirect(url_for("web.account_sessions")), 303
+    with unit_of_work() as unit:  # not one of theirs (or ended already): a 404
+        end_web_session_by_id(unit.session, signed_in().id, public_id[:64])
+        unit.commit()
     if public_id == current:  # this browser's own: signed out
         session.clear()
         flash("Signed out.")
@@ -122,14 +118,10 @@ def revoke_token(token_id: int):
     if not CsrfForm().validate_on_submit():
         flash("The form expired: send it again.")
         return redirect(url_for("web.account_sessions")), 303
-    try:
-        with unit_of_work() as unit:
-            revoke_token_id(unit.session, signed_in(), token_id)
-            unit.commit()
-    except DomainError as exc:
-        flash(exc.message)
-    else:
-        flash("Token revoked: the next request with it is refused.")
+    with unit_of_work() as unit:  # not one of theirs: a 404
+        revoke_token_id(unit.session, signed_in(), token_id)
+        unit.commit()
+    flash("Token revoked: the next request with it is refused.")
     return redirect(url_for("web.account_sessions")), 303
 
 

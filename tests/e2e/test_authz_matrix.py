@@ -18,6 +18,7 @@ from cli.demo import seed_demo
 from marketplace.accounts.models import User
 from marketplace.accounts.tokens import issue_token, token_row
 from marketplace.accounts.users import create_user
+from marketplace.accounts.web_sessions import start_web_session, web_session_of
 from marketplace.bootstrap import bootstrap
 from marketplace.community.guides import create_guide
 from marketplace.community.models import Reputation
@@ -330,6 +331,8 @@ def world(sqlite_template, tmp_path_factory):
         uow.session.add(delivery)
         uow.session.flush()
         ids["endpoint"], ids["delivery"] = hook.id, delivery.id
+        client_sid = start_web_session(uow.session, uow.session.get(User, ids["client"]))  # a browser of the client's
+        ids["web_session"] = web_session_of(uow.session, client_sid).public_id
         uow.commit()
     payments = Pipeline(platform, ["pricing", "payments"])  # prices the rebooking; captures the completed task
     payments.drain()

@@ -69,6 +69,10 @@ FORMS = {  # path -> the fields its form has
     "/console/questions/1/hide": ["reason"],
     "/console/answers/1/hide": ["reason"],
     "/account/notifications": ["mode-message.sent", "mode-payment.captured", "mode-task.started"],
+    "/account/password": ["current_password", "new_password", "confirm"],
+    "/account/sessions/end-others": ["what"],
+    "/account/sessions/nosuchsession/end": ["what"],
+    "/account/tokens/1/revoke": ["what"],
     "/console/floors/yard-work/springfield": [
         "hourly_floor",
         "per_task_floor",
