@@ -106,7 +106,8 @@ class TaskCompleted(TaskLifecycle):
 
 
 class TaskCancelled(TaskLifecycle):
-    cancelled_by = fields.String(required=True, validate=validate.OneOf(["client", "tasker"]))
+    # "platform": the system closed an only-this-tasker rebooking nobody took (free; the hold released)
+    cancelled_by = fields.String(required=True, validate=validate.OneOf(["client", "tasker", "platform"]))
     reason = fields.String(required=True)
     fee = fields.Nested(QuotePayload, required=True, allow_none=True)  # a late client cancellation
     reopened = fields.Boolean(required=True)  # a tasker's cancellation puts the task back on offer

@@ -80,7 +80,7 @@ class TaskCompleted(TaskLifecycle):
 
 @dataclass(frozen=True)
 class TaskCancelled(TaskLifecycle):
-    cancelled_by: str  # client or tasker
+    cancelled_by: str  # client, tasker, or platform (an only-this-tasker rebooking nobody took)
     reason: str
     fee: dict[str, int] | None  # a late client cancellation's fee
     reopened: bool  # a tasker's cancellation puts the task back on offer

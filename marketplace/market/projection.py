@@ -158,7 +158,8 @@ class _Fold:
         view = view_of(event)
         counts = self.days[(view.category, view.region, self.day(view.region, view.at))]
         if isinstance(view, TaskCancelled):
-            counts["cancelled_by_tasker" if view.cancelled_by == "tasker" else "cancelled_by_client"] += 1
+            if view.cancelled_by in ("client", "tasker"):  # the platform's own closing is neither side's
+                counts[f"cancelled_by_{view.cancelled_by}"] += 1
             if view.cancelled_by == "tasker":
                 self._given_back(view.task_id)
         elif isinstance(view, TaskCompleted):

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, func, select, update
 
-from events.envelope import CloudEvent
 from marketplace.accounts.models import Role, User
 from marketplace.clock import utcnow
 from marketplace.community.models import Reputation
@@ -24,7 +23,9 @@ from marketplace.taskers.feed import is_open_to
 from marketplace.taskers.levels import Window
 from marketplace.taskers.models import TaskerRegion, TaskerSkill
 from marketplace.taskers.rates import own_rates_in
+from marketplace.tasks.events import emit_task_event
 from marketplace.tasks.models import Task, TaskQuote, TaskStatus
+from marketplace.tasks.shared_writes import hand_over
 from marketplace.tasks.steps import record_step
 from marketplace.tasks.transitions import Action, target
 
@@ -35,17 +36,7 @@ MAX_NOTE = 500
 
 
 def _event(uow: UnitOfWork, kind: str, task: Task, offer: HandoffOffer, at: datetime, **extra) -> None:
-    data = {
-        "task_id": task.id,
-        "client_id": task.client_id,
-        "tasker_id": offer.from_tasker_id,
-        "category": task.category,
-        "region": task.region,
-        "at": at,
-        "offer_id": offer.id,
-        **extra,
-    }
-    uow.emit(CloudEvent(type=f"task.{kind}", subject=str(task.id), data=data), key=str(task.id))
+    emit_task_event(uow, kind, task, at, **{"tasker_id": offer.from_tasker_id, "offer_id": offer.id, **extra})
 
 
 def _close(uow: UnitOfWork, task: Task, offer: HandoffOffer, status: OfferStatus, reason: str, now: datetime) -> bool:
@@ -209,17 +200,8 @@ def accept_handoff(uow: UnitOfWork, peer: User, offer_id: int, window: Window) -
     why = why_not_eligible(session, task, offer.from_tasker_id, peer.id, window, now, to_peer=True)
     if why:
         raise Forbidden(f"You cannot take task {task.id} now: {why}")
-    won = session.exec(
-        update(Task)
-        .where(
-            col(Task.id) == task.id,
-            col(Task.status) == TaskStatus.accepted,
-            col(Task.tasker_id) == offer.from_tasker_id,
-        )
-        .values(tasker_id=peer.id, accepted_at=now, handed_off_at=now, handed_from_id=offer.from_tasker_id)
-    )
-    if won.rowcount != 1:
-        raise Conflict(f"Task {task.id} was just taken by another tasker, or its holder gave it up.")
+    if not hand_over(session, task, offer.from_tasker_id, peer.id, now):
+        raise Conflict(f"“{task.title}” was just taken by another tasker, or its holder gave it up.")
     taken = session.exec(
         update(HandoffOffer)
         .where(col(HandoffOffer.id) == offer.id, col(HandoffOffer.status) == OfferStatus.open)
@@ -227,7 +209,6 @@ def accept_handoff(uow: UnitOfWork, peer: User, offer_id: int, window: Window) -
     )
     if taken.rowcount != 1:  # withdrawn or lapsed a moment ago: the task UPDATE rolls back with this
         raise Conflict("This offer was just withdrawn or lapsed.")
-    session.refresh(task)
     session.refresh(offer)
     for other in open_offers(session, task.id):
         _close(uow, task, other, OfferStatus.withdrawn, "Another tasker took the task.", now)

@@ -203,7 +203,7 @@ MONEY_FIELDS = tuple(name for name in Quote._fields if name != "rule_version")  
 
 def settle_cancellation(uow: UnitOfWork, event: CloudEvent) -> None:
     cancelled = TaskCancelled.of(event)
-    if cancelled.cancelled_by != "client":
+    if cancelled.cancelled_by == "tasker":
         return  # a tasker's cancel reopens the task; the hold stays for the next tasker
     task = uow.session.get_one(Task, cancelled.task_id)
     payment = uow.session.get(Payment, task.id)

@@ -10,7 +10,7 @@ from marketplace.db import UnitOfWork
 from marketplace.payments.models import (
     Payment,
 )
-from marketplace.tasks.models import Task
+from marketplace.tasks.shared_writes import note_payment_status
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +44,9 @@ def emit_payment_event(
 
 
 def set_status(uow: UnitOfWork, payment: Payment, status: str, emit: bool = True, reference: str = "") -> None:
-    task = uow.session.get_one(Task, payment.task_id)
-    payment.status, task.payment_status, payment.updated_at = status, status, utcnow()
-    uow.session.add_all([payment, task])
+    payment.status, payment.updated_at = status, utcnow()
+    uow.session.add(payment)
+    note_payment_status(uow.session, payment.task_id, status)
     if emit and status in ("authorized", "failed", "captured", "released", "refunded"):
         amount = {"captured": payment.amount_captured, "refunded": payment.amount_refunded}.get(
             status, payment.amount_authorized

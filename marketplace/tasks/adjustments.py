@@ -16,7 +16,6 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from events.envelope import CloudEvent
 from marketplace.accounts.models import Role, User
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork
@@ -25,6 +24,7 @@ from marketplace.floors.legal import history as legal_history
 from marketplace.floors.legal import in_force
 from marketplace.floors.models import LegalMinimumVersion, Region
 from marketplace.market.compliance import required_pay
+from marketplace.tasks.events import emit_task_event
 from marketplace.tasks.lifecycle import MAX_REASON, settle_task
 from marketplace.tasks.models import Adjustment, AdjustmentStatus, Task, TaskQuote
 from marketplace.tasks.quotes import as_price, quotes_of, replace_quote
@@ -48,26 +48,17 @@ def _decided(
     uow.session.add(claim)
     record_step(uow.session, task.id, f"claim_{status}", claim.decided_at, by, role, note)
     quotes = quotes_of(uow.session, task.id)
-    uow.emit(
-        CloudEvent(
-            type="task.adjustment_decided",
-            subject=str(task.id),
-            data={
-                "task_id": task.id,
-                "client_id": task.client_id,
-                "tasker_id": task.tasker_id,
-                "category": task.category,
-                "region": task.region,
-                "at": claim.decided_at,
-                "minutes_worked": claim.minutes_claimed,
-                "reason": claim.reason,
-                "booked": as_price(quotes["posted"]).as_dict(),
-                "claimed": as_price(quotes["claimed"]).as_dict(),
-                "status": status,
-                "due_at": claim.due_at,
-            },
-        ),
-        key=str(task.id),
+    emit_task_event(
+        uow,
+        "adjustment_decided",
+        task,
+        claim.decided_at,
+        minutes_worked=claim.minutes_claimed,
+        reason=claim.reason,
+        booked=as_price(quotes["posted"]).as_dict(),
+        claimed=as_price(quotes["claimed"]).as_dict(),
+        status=status,
+        due_at=claim.due_at,
     )
 
 

@@ -7,9 +7,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, update
+from sqlmodel import Session
 
-from events.envelope import CloudEvent
 from marketplace.accounts.models import Role, User
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork
@@ -18,10 +17,11 @@ from marketplace.floors.zones import UTC, label, zone_of
 from marketplace.network.handoffs import close_open_offers
 from marketplace.taskers.feed import is_open_to, opens_to_you_at
 from marketplace.taskers.levels import Window
+from marketplace.tasks.events import emit_task_event
 from marketplace.tasks.models import Adjustment, Task, TaskStatus
 from marketplace.tasks.quotes import quote_dict, quotes_of, save_quote, task_rule
 from marketplace.tasks.steps import record_step
-from marketplace.tasks.transitions import Action, allowed, move, target
+from marketplace.tasks.transitions import Action, allowed, compare_and_set, move, target
 from pricing import Quote, cancellation_fee, quote
 from pricing.quote import MAX_ESTIMATED_MINUTES
 
@@ -38,19 +38,6 @@ ADJUSTMENT_WINDOW = timedelta(hours=72)
 COMPLETION_TOLERANCE = timedelta(minutes=10)
 
 MAX_REASON = 500
-
-
-def _lifecycle(uow: UnitOfWork, kind: str, task: Task, at: datetime, tasker_id: int | None = None, **extra) -> None:
-    data = {
-        "task_id": task.id,
-        "client_id": task.client_id,
-        "tasker_id": task.tasker_id if tasker_id is None else tasker_id,
-        "category": task.category,
-        "region": task.region,
-        "at": at,
-        **extra,
-    }
-    uow.emit(CloudEvent(type=f"task.{kind}", subject=str(task.id), data=data), key=str(task.id))
 
 
 def get_task(session: Session, task_id: int) -> Task:
@@ -97,15 +84,9 @@ def accept_task(uow: UnitOfWork, tasker: User, task_id: int, window: Window) -> 
         raise Forbidden(
             "This task is not open to you: check your skills, regions, level and rate against your feed of open tasks."
         )
-    won = session.exec(
-        update(Task)
-        .where(col(Task.id) == task_id, col(Task.status) == TaskStatus.priced)
-        .values(status=target(TaskStatus.priced, Action.accept), tasker_id=tasker.id, accepted_at=now)
-    )
-    if won.rowcount != 1:
+    if not compare_and_set(session, task, Action.accept, tasker_id=tasker.id, accepted_at=now):
         raise Conflict(f"“{task.title}” was just taken by another tasker.")
-    session.refresh(task)
-    _lifecycle(uow, "accepted", task, now)
+    emit_task_event(uow, "accepted", task, now)
     record_step(session, task.id, "accepted", now, tasker.id, "tasker")
     return task
 
@@ -135,7 +116,7 @@ def start_task(
     task.started_at = now
     uow.session.add(task)
     close_open_offers(uow, task, "The task has started.", now)
-    _lifecycle(uow, "started", task, task.started_at)
+    emit_task_event(uow, "started", task, task.started_at)
     record_step(uow.session, task.id, "started", now, tasker.id, "tasker")
     return task
 
@@ -192,7 +173,7 @@ def complete_task(
             due_at=now + answer_within,
         )
         session.add(claim)
-        _lifecycle(
+        emit_task_event(
             uow,
             "adjustment_requested",
             task,
@@ -248,7 +229,7 @@ def settle_task(uow: UnitOfWork, task: Task, final: Quote, action: Action) -> No
     move(task, action)
     uow.session.add(task)
     save_quote(uow.session, task, "final", final)
-    _lifecycle(uow, "completed", task, utcnow(), minutes_worked=task.minutes_worked, quote=final.as_dict())
+    emit_task_event(uow, "completed", task, utcnow(), minutes_worked=task.minutes_worked, quote=final.as_dict())
 
 
 def free_cancellation_ends(task: Task) -> datetime:
@@ -302,7 +283,7 @@ def cancel_by_client(
     task.cancelled_at, task.cancelled_by = now, Role.client
     session.add(task)
     close_open_offers(uow, task, "The client cancelled the task.", now)
-    _lifecycle(
+    emit_task_event(
         uow,
         "cancelled",
         task,
@@ -329,7 +310,7 @@ def cancel_by_tasker(uow: UnitOfWork, tasker: User, task_id: int, reason: str = 
     task.tasker_id, task.accepted_at, task.started_at = None, None, None
     task.priced_at = now  # back in the feed, behind the priority window again
     session.add(task)
-    _lifecycle(
+    emit_task_event(
         uow,
         "cancelled",
         task,

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
-from events.envelope import CloudEvent
 from marketplace.accounts.models import Role, User
 from marketplace.community.models import Reputation
 from marketplace.community.scoring import TIER_ORDER
@@ -22,6 +21,7 @@ from marketplace.floors.models import Region
 from marketplace.taskers.feed import own_rate
 from marketplace.taskers.models import TaskerRegion, TaskerSkill
 from marketplace.taskers.rates import own_rates_in
+from marketplace.tasks.events import emit_task_event
 from marketplace.tasks.models import Task, TaskStatus
 from marketplace.tasks.steps import record_step
 from marketplace.tasks.transitions import Action, move
@@ -172,39 +172,22 @@ def addressee_problem(session: Session, tasker_id: int | None, category: str, re
 
 
 def _close(uow: UnitOfWork, task: Task, reason: str, now: datetime) -> None:
-    """The addressed tasker declined (or let it lapse): open the task to everyone, or cancel it
-    free of charge when the client asked for this tasker only."""
-    addressee = task.addressed_to_id
-    only = task.only_addressed
+    """The addressed tasker declined (or let it lapse): open the task to everyone, or, when the
+    client asked for this tasker only, the platform cancels it free of charge (its own action, not
+    the client's: the event says `cancelled_by: platform`, and the hold is released)."""
+    addressee, only = task.addressed_to_id, task.only_addressed
     task.addressed_to_id, task.addressed_until = None, None
-    data = {
-        "task_id": task.id,
-        "client_id": task.client_id,
-        "tasker_id": None,
-        "category": task.category,
-        "region": task.region,
-        "at": now,
-        "addressed_to_id": addressee,
-        "reason": reason,
-        "reopened": not only,
-    }
-    uow.emit(CloudEvent(type="task.rebooking_closed", subject=str(task.id), data=data), key=str(task.id))
+    emit_task_event(
+        uow, "rebooking_closed", task, now, tasker_id=None, addressed_to_id=addressee, reason=reason, reopened=not only
+    )
     words = "declined" if reason == "declined" else "did not answer in time"
     if only:
-        move(task, Action.client_cancels)
-        # The platform closed it, not the client: the task says so (its event keeps "client", the
-        # side whose hold is released and who owes nothing).
+        move(task, Action.platform_cancels)
         task.cancelled_at, task.cancelled_by = now, "platform"
         note = f"The tasker you rebooked {words}; you asked for them only, so it is cancelled free of charge."
-        uow.emit(
-            CloudEvent(
-                type="task.cancelled",
-                subject=str(task.id),
-                data={**{k: data[k] for k in ("task_id", "client_id", "tasker_id", "category", "region", "at")},
-                      "cancelled_by": "client", "reason": note, "fee": None, "reopened": False},
-            ),
-            key=str(task.id),
-        )  # fmt: skip
+        emit_task_event(
+            uow, "cancelled", task, now, tasker_id=None, cancelled_by="platform", reason=note, fee=None, reopened=False
+        )
         record_step(uow.session, task.id, "cancelled", now, None, "", note)
     else:
         task.priced_at = now  # in the open feed from now, behind the priority windows

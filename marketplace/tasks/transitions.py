@@ -1,11 +1,16 @@
 """Every change of a task's status, in one table. A use case asks `move` for the status an action
 leads to; an action the table does not allow from the task's status is a Conflict that says why.
+Where two people may race for a task, `compare_and_set` writes the change as one UPDATE whose
+WHERE is the status the table allows the action from, so a source status is never written by hand.
 A test walks every (status, action) pair against the use cases (tests/service/test_transitions.py).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Session, col, update
 
 from marketplace.errors import Conflict
 from marketplace.tasks.models import Task, TaskStatus
@@ -25,6 +30,7 @@ class Action(StrEnum):
     dispute = "dispute"  # the client disputes it: the booking is settled, an operator rules later
     lapse = "lapse"  # the client did not answer in time: the booking stands
     client_cancels = "client_cancels"
+    platform_cancels = "platform_cancels"  # the system closes an only-this-tasker rebooking nobody took
     tasker_cancels = "tasker_cancels"  # the task goes back on offer
     review = "review"  # the client reviews the tasker (the status stays)
     hand_off = "hand_off"  # the holder offers the task to peers, and one takes it (the status stays)
@@ -45,6 +51,7 @@ TRANSITIONS: dict[tuple[TaskStatus, Action], TaskStatus] = {
     (S.priced, Action.client_cancels): S.cancelled,
     (S.rejected, Action.client_cancels): S.cancelled,
     (S.accepted, Action.client_cancels): S.cancelled,
+    (S.priced, Action.platform_cancels): S.cancelled,
     (S.accepted, Action.tasker_cancels): S.priced,
     (S.in_progress, Action.tasker_cancels): S.priced,
     (S.completed, Action.review): S.completed,
@@ -64,6 +71,7 @@ _REFUSALS = {
     Action.dispute: "Only a claim waiting for you can be disputed",
     Action.lapse: "Only a claim waiting for an answer can lapse",
     Action.client_cancels: "A task that is in progress or done cannot be cancelled",
+    Action.platform_cancels: "Only a priced task nobody holds is closed by the platform",
     Action.tasker_cancels: "Only a task you accepted and have not finished can be given back",
     Action.review: "You can review a tasker once the task is completed",
     Action.hand_off: "Only an accepted task that has not started can be handed to a peer",
@@ -86,3 +94,18 @@ def move(task: Task, action: Action) -> TaskStatus:
     """Set the task's status to where `action` leads (refusing what the table does not allow)."""
     task.status = target(task.status, action)
     return task.status
+
+
+def compare_and_set(
+    session: Session, task: Task, action: Action, expect: dict[str, Any] | None = None, **values
+) -> bool:
+    """Write `action` on the task as one UPDATE that matches only while the task is still at the
+    status it was read at (and that status allows the action), with `expect`'s columns still at
+    their values; set the table's target status and `values`. True if this call won the row; the
+    task object is refreshed either way. A refused action raises, as `target` does."""
+    to = target(task.status, action)
+    conditions = [col(Task.id) == task.id, col(Task.status) == task.status]
+    conditions += [getattr(Task, name) == value for name, value in (expect or {}).items()]
+    won = session.exec(update(Task).where(*conditions).values(status=to, **values))
+    session.refresh(task)
+    return won.rowcount == 1

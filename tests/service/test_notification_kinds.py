@@ -128,7 +128,7 @@ def test_the_network_notices_go_to_the_tasker_they_concern_and_name_the_other(ma
     with_reason, plain = by_kind["task.handoff_declined"]
     assert (
         with_reason.recipient_id == ann
-        and "Bob declined your offer of “Rake & <mow>”: “Away that week”" in with_reason.lines
+        and "Bob declined your offer of “Rake & <mow>”: “Away that week”." in with_reason.lines
     )
     assert plain.lines[0] == "Bob declined your offer of “Rake & <mow>”."
     [lapsed] = by_kind["task.handoff_lapsed"]

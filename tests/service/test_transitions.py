@@ -21,6 +21,7 @@ from marketplace.tasks.lifecycle import accept_task, cancel_by_client, cancel_by
 from marketplace.tasks.models import Task, TaskStatus
 from marketplace.tasks.posting import post_task, posted_event
 from marketplace.tasks.pricing_stage import price_posted_task
+from marketplace.tasks.rebooking import decline_rebooking
 from marketplace.tasks.reviews import review_task
 from marketplace.tasks.transitions import TRANSITIONS, Action, allowed
 from tests.service.test_task_use_cases import draft, who
@@ -90,6 +91,14 @@ def act(market, action: Action, task_id: int) -> None:
         return
     if action == Action.book:
         book_task(platform.uow, platform.gateway, client, task_id, "pm_null")
+        return
+    if action == Action.platform_cancels:  # a rebooking for ann only, which she declines
+        with platform.uow() as uow:
+            uow.session.exec(
+                update(Task).where(col(Task.id) == task_id).values(addressed_to_id=ann.id, only_addressed=True)
+            )
+            uow.commit()
+        _in(platform, lambda uow: decline_rebooking(uow, ann, task_id, utcnow()))
         return
     if action == Action.hand_off:  # ann offers the task to bob, and bob takes it
         bob = who(platform, people["bob"])

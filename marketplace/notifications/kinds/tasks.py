@@ -94,6 +94,8 @@ def _completed(e: TaskCompleted, task: Task, f: Facts, to: Reader) -> Draft:
 def _cancelled_hears(e: TaskCancelled, task: Task, f: Facts) -> dict[Reader, int | None]:
     if e.cancelled_by == "client":
         return {"tasker": e.tasker_id}
+    if e.cancelled_by == "platform":  # a rebooking nobody took: the client hears of it as task.rebooking_closed
+        return {}
     return {"client": task.client_id}
 
 
