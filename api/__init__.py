@@ -82,6 +82,7 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
         payments,
         taskers,
         tasks,
+        two_factor,
         webhooks,
     )
     from api.web import pages, prices, sign_in, unsubscribe
@@ -107,6 +108,7 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
         webhooks,
         boards,
         payments,
+        two_factor,
     )
     for module in modules:
         api.register_blueprint(module.blp)

@@ -9,6 +9,7 @@ import click
 from sqlmodel import col, select
 
 from marketplace.accounts.models import Role, User
+from marketplace.accounts.two_factor import enrol_with_secret, is_enrolled
 from marketplace.accounts.users import create_user
 from marketplace.bootstrap import bootstrap
 from marketplace.clock import utcnow
@@ -72,6 +73,9 @@ DEMO_USERS = [
     ("tasker@demo.floorboard.test", "demo-tasker-password", Role.tasker, "Taylor Tasker"),
     ("operator@demo.floorboard.test", "demo-operator-password", Role.operator, "Olivia Operator"),
 ]
+# Operators must sign in with two-factor, so the demo operator comes enrolled, with this secret
+# published like its password (`floorboard dev` prints it and how to make a code from it).
+DEMO_OPERATOR_TOTP_SECRET = "FLOORBOARDDEMOOPERATORSECRETABCD"
 
 
 def seed_demo(uow, demo_users: bool = True) -> list[tuple[str, str, str]]:
@@ -99,6 +103,8 @@ def seed_demo(uow, demo_users: bool = True) -> list[tuple[str, str, str]]:
             if session.exec(select(User).where(col(User.email) == email)).first() is None:
                 create_user(session, email, password, role, name)
     operator = session.exec(select(User).where(col(User.email) == DEMO_USERS[2][0])).first()
+    if demo_users and operator is not None and not is_enrolled(session, operator.id):
+        enrol_with_secret(session, operator, DEMO_OPERATOR_TOTP_SECRET)
     author_id, author = (operator.id, operator.email) if operator else (None, "system (seed)")
 
     for category in CATEGORIES:

@@ -19,7 +19,7 @@ from rich.table import Table
 from werkzeug.serving import run_simple
 
 from api import create_app
-from cli.demo import seed_platform
+from cli.demo import DEMO_OPERATOR_TOTP_SECRET, seed_platform
 from marketplace.bootstrap import bootstrap
 from marketplace.settings import Settings, dev_secret_key
 from migrations import upgrade
@@ -76,6 +76,12 @@ def dev(host, port, no_workers, mail_port):
         console.print(f"  mail:     http://{host}:{port}/dev/mail (a local SMTP server on 127.0.0.1:{mail_port})")
     console.print("  webhooks: loopback endpoints accepted (http://127.0.0.1:PORT/), on this development server only")
     console.print(table)
+    console.print(
+        "  The demo operator signs in with two-factor (operators must): after the password, type a code from an "
+        f"authenticator app given the key [bold]{DEMO_OPERATOR_TOTP_SECRET}[/bold], or from\n"
+        f"    .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{DEMO_OPERATOR_TOTP_SECRET}').now())\"\n"
+        "  (docs/two-factor.md)"
+    )
     try:
         # app.run() refuses to run inside the flask CLI; run_simple is what it would call.
         run_simple(host, port, app, threaded=True, use_reloader=False)

@@ -105,9 +105,95 @@ def effect_count(platform) -> int:
 
 
 def login(client, email: str, password: str) -> dict:
-    """Bearer headers for an account, through POST /api/v1/auth/token."""
-    token = client.post("/api/v1/auth/token", json={"email": email, "password": password}).json["token"]
+    """Bearer headers for an account, through POST /api/v1/auth/token (with a two-factor code when
+    the account has two-factor sign-in)."""
+    answer = client.post("/api/v1/auth/token", json={"email": email, "password": password})
+    if answer.status_code == 401 and "code" in answer.json.get("errors", {}).get("json", {}):
+        code = two_factor_code(client.application.extensions["floorboard"], email)
+        answer = client.post("/api/v1/auth/token", json={"email": email, "password": password, "code": code})
+    token = answer.json["token"]
     return {"Authorization": f"Bearer {token}"}
+
+
+def enrol_two_factor(platform, email: str, secret: str | None = None) -> str:
+    """Turn two-factor sign-in on for an account (as if enrolled, no step used yet); its secret."""
+    import pyotp
+    from sqlmodel import col
+    from sqlmodel import select as select_model
+
+    from marketplace.accounts.models import User
+    from marketplace.accounts.two_factor import enrol_with_secret
+
+    secret = secret or pyotp.random_base32()
+    with platform.uow() as uow:
+        user = uow.session.exec(select_model(User).where(col(User.email) == email.lower())).one()
+        enrol_with_secret(uow.session, user, secret)
+        uow.commit()
+    return secret
+
+
+def make_operator(platform, email: str, password: str = "correct horse battery", display_name: str = "") -> int:
+    """An operator account with two-factor sign-in on (operators must have it); its id."""
+    from marketplace.accounts.users import create_user
+
+    with platform.uow() as uow:
+        user_id = create_user(uow.session, email, password, "operator", display_name).id
+        uow.commit()
+    enrol_two_factor(platform, email)
+    return user_id
+
+
+def two_factor_code(platform, email: str) -> str:
+    """A TOTP code the app accepts now for this account: for a time step after the last one used
+    (codes never work twice), within the one-step window. Waits for the next step when the window
+    is used up (three sign-ins of one account within 30 seconds)."""
+    from sqlmodel import col
+    from sqlmodel import select as select_model
+
+    from marketplace.accounts import two_factor
+    from marketplace.accounts.models import TwoFactor, User
+
+    while True:
+        with platform.uow() as uow:
+            user = uow.session.exec(select_model(User).where(col(User.email) == email.lower())).one()
+            row = uow.session.get(TwoFactor, user.id)
+            assert row is not None and row.confirmed_at is not None, f"{email} has no two-factor sign-in"
+            secret, last = two_factor._open(row.secret_encrypted), row.last_step
+        now_s = time.time()
+        now = int(now_s) // two_factor.STEP_S
+        # The step before now only while it stays in the window until the code is checked.
+        first = now - 1 if now_s % two_factor.STEP_S < two_factor.STEP_S - 5 else now
+        step = first if last is None else max(first, last + 1)
+        if step <= now + 1:
+            return two_factor.code_for_step(secret, step)
+        time.sleep(two_factor.STEP_S - now_s % two_factor.STEP_S + 0.2)
+
+
+def pass_two_factor(client, answer, platform=None):
+    """Given the answer to a sign-in form (a Flask test client's), finish the second step when it
+    asks for a code; the answer that follows (or `answer` itself when no code was asked)."""
+    location = answer.headers.get("Location", "") if answer.status_code in (302, 303) else ""
+    if not location.startswith("/login/code"):
+        return answer
+    platform = platform or client.application.extensions["floorboard"]
+    with client.session_transaction() as cookie:
+        user_id = cookie["two_factor"]["user"]
+    from marketplace.accounts.models import User
+
+    with platform.uow() as uow:
+        email = uow.session.get(User, user_id).email
+    page = client.get(location)
+    form = {"code": two_factor_code(platform, email)}
+    if 'name="csrf_token"' in page.get_data(as_text=True):
+        form["csrf_token"] = csrf(page.get_data(as_text=True))
+    return client.post(location, data=form)
+
+
+def browser_two_factor(page, platform, email: str) -> None:
+    """In a Playwright page just past the password: type a code when the second step asks for one."""
+    if "/login/code" in page.url:
+        page.fill("input[name=code]", two_factor_code(platform, email))
+        page.click("main button[type=submit]")
 
 
 def wait_until(condition, timeout: float = 60, step=None, message: str = "condition") -> None:
@@ -249,16 +335,14 @@ class ApiHelper:
     def signup(self, role: str = "client", email: str | None = None) -> dict:
         email = email or f"{role}-{uuid.uuid4().hex[:8]}@example.test"
         password = "correct horse battery"
+        body = {"email": email, "password": password}
         if role == "operator":
-            from marketplace.accounts.users import create_user
-
-            with self.platform.uow() as uow:
-                create_user(uow.session, email, password, "operator")
-                uow.commit()
+            make_operator(self.platform, email, password)  # with two-factor: operators must have it
+            body["code"] = two_factor_code(self.platform, email)
         else:
             r = self.client.post("/api/v1/users", json={"email": email, "password": password, "role": role})
             assert r.status_code == 201, r.json
-        r = self.client.post("/api/v1/auth/token", json={"email": email, "password": password})
+        r = self.client.post("/api/v1/auth/token", json=body)
         assert r.status_code == 201, r.json
         return {"Authorization": f"Bearer {r.json['token']}", "id": r.json["user"]["id"], "email": email}
 

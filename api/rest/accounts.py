@@ -22,6 +22,7 @@ from api.rest.accounts_schemas import (
     TokenRequestSchema,
     TokenSchema,
 )
+from api.rest.two_factor import second_factor
 from marketplace.accounts.tokens import issue_token, revoke_token, revoke_token_id, token_row, tokens_of
 from marketplace.accounts.users import authenticate, normalize_email, sign_up
 
@@ -51,15 +52,18 @@ class Users(MethodView):
 class Tokens(MethodView):
     @blp.arguments(TokenRequestSchema, example=EXAMPLES[TokenRequestSchema])
     @blp.response(201, TokenSchema)
-    @blp.alt_response(401, description="Wrong email or password")
+    @blp.alt_response(401, description="Wrong email or password, or a two-factor code missing or wrong")
+    @blp.alt_response(403, description="An operator without two-factor sign-in (set it up on the web first)")
     @blp.alt_response(429, description="Too many failed sign-ins for this email from this address")
     @login_limit
     def post(self, data):
-        """Exchange an email and password for a bearer token (shown once; stored hashed)"""
+        """Exchange an email and password for a bearer token (shown once; stored hashed). An account
+        with two-factor sign-in also sends `code`; operators must have it"""
         with unit_of_work() as unit:
             user = authenticate(unit.session, data["email"], data["password"])
             if user is None:
                 refuse(401, "Wrong email or password.")
+            second_factor(unit.session, user, data.get("code"))
             ttl = timedelta(seconds=platform().settings.api_token_ttl_s)
             token = issue_token(unit.session, user, ttl, request_client(), data.get("name", ""))
             row = token_row(unit.session, token)

@@ -33,6 +33,14 @@ class TokenRequestSchema(ApiSchema):
         validate=[validate.Length(max=80), one_line],
         metadata={"description": "Your app's name for the token, shown in your list of sessions and tokens"},
     )
+    code = fields.String(
+        load_only=True,
+        validate=validate.Length(max=40),
+        metadata={
+            "description": "For an account with two-factor sign-in: the 6-digit code from its authenticator "
+            "app, or one of its recovery codes (each works once)"
+        },
+    )
 
 
 class SignupAnswerSchema(ApiSchema):

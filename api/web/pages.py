@@ -17,6 +17,7 @@ from api.web import (  # noqa: F401 - each adds routes to bp
     tasker_account,
     tasker_network,
     tasker_work,
+    two_factor,
 )
 from api.web.site import bp
 

@@ -1,11 +1,14 @@
 """Web sessions: sign in with a form (CSRF-protected), a signed session cookie that carries a
 server-side session id (signing out deletes it, so a copied cookie dies with it), a role check,
-and redirects after sign-in that never leave the site."""
+and redirects after sign-in that never leave the site. An account with two-factor sign-in is
+signed in only after a code (the second step, /login/code, is in api/web/two_factor.py); an
+operator without it is sent to set it up, and the console's pages refuse them until then."""
 
 from __future__ import annotations
 
 import functools
 import re
+import time
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
@@ -15,6 +18,7 @@ from wtforms.validators import DataRequired, Length
 from api.devices import note_web_sign_in, request_client
 from api.limits import login_limit
 from api.platform import unit_of_work
+from marketplace.accounts import two_factor
 from marketplace.accounts.models import User
 from marketplace.accounts.users import authenticate
 from marketplace.accounts.web_sessions import end_web_session, start_web_session, user_for_web_session
@@ -78,6 +82,21 @@ def safe_next(target: str | None, fallback: str) -> str:
     return target if target and len(target) <= 2000 and _SAFE_PATH.match(target) else fallback
 
 
+OPERATORS_ENROL = (
+    "Operators must sign in with two-factor: set it up here (a code from an authenticator app) "
+    "before the console opens."
+)
+
+
+def has_two_factor(user: User) -> bool:
+    """Whether the account has two-factor sign-in on (asked once a request)."""
+    if g.get("two_factor_of") != user.id:
+        with unit_of_work() as unit:
+            g.two_factor_on = two_factor.is_enrolled(unit.session, user.id)
+        g.two_factor_of = user.id
+    return bool(g.two_factor_on)
+
+
 def web_requires(*roles: str):
     def decorate(view):
         @functools.wraps(view)
@@ -87,6 +106,9 @@ def web_requires(*roles: str):
                 return redirect(url_for("web_auth.login", next=request.path))
             if roles and user.role not in roles:
                 abort(403, description=f"This page is for the {' or '.join(roles)} role.")
+            if "operator" in roles and not has_two_factor(user):
+                flash(OPERATORS_ENROL)
+                return redirect(url_for("web.two_factor"))
             return view(*args, **kwargs)
 
         return wrapped
@@ -106,8 +128,16 @@ def login():
             unit.commit()
         if user is None:
             form.password.errors.append("Wrong email or password.")
+        elif has_two_factor(user):
+            # The password was right; the browser is not signed in until a code is (api/web/two_factor.py).
+            session.clear()
+            session["two_factor"] = {"user": user.id, "at": int(time.time())}
+            return redirect(url_for("web_auth.login_code", next=request.args.get("next")))
         else:
             sign_in(user)
+            if two_factor.required_for(user):
+                flash(OPERATORS_ENROL)
+                return redirect(url_for("web.two_factor"))
             home = url_for("console.floors") if user.role == "operator" else "/"
             return redirect(safe_next(request.args.get("next"), home))
     return render_template("login.html", form=form), 400 if request.method == "POST" else 200

@@ -13,7 +13,7 @@ from marketplace.accounts.users import create_user
 from marketplace.clock import utcnow
 from marketplace.tasks.lifecycle import accept_task, complete_task, start_task
 from marketplace.tasks.posting import TaskDraft, post_task
-from tests.support import ANY_TIME, NO_WINDOW, Pipeline, book, csrf
+from tests.support import ANY_TIME, NO_WINDOW, Pipeline, book, csrf, enrol_two_factor, pass_two_factor
 
 PASSWORD = "correct horse battery"
 
@@ -26,7 +26,7 @@ def web(app):
 
 def sign_in(client, email):
     token = csrf(client.get("/login").get_data(as_text=True))
-    client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    pass_two_factor(client, client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token}))
     return client
 
 
@@ -52,6 +52,7 @@ def claim(platform):
             uow, client.id, TaskDraft("yard-work", "springfield", "Hedge", "", 60, utcnow() + timedelta(days=3))
         ).id
         uow.commit()
+    enrol_two_factor(platform, "ops@example.test")  # operators must have it
     drain(platform, "pricing")
     book(platform, task_id)
     with platform.uow() as uow:

@@ -33,7 +33,7 @@ from marketplace.tasks.lifecycle import accept_task, complete_task, start_task
 from marketplace.tasks.posting import TaskDraft, post_task
 from tests import conftest
 from tests.e2e.authz_rows import api_rows
-from tests.support import ANY_TIME, NO_WINDOW, Pipeline, book
+from tests.support import ANY_TIME, NO_WINDOW, Pipeline, book, enrol_two_factor
 
 PERSONAS = ["anonymous", "client", "other_client", "tasker", "other_tasker", "operator"]
 SKILLS = {"regions": ["springfield"], "skills": [{"category": "yard-work", "rate": 2500}]}
@@ -334,6 +334,7 @@ def world(sqlite_template, tmp_path_factory):
         client_sid = start_web_session(uow.session, uow.session.get(User, ids["client"]))  # a browser of the client's
         ids["web_session"] = web_session_of(uow.session, client_sid).public_id
         uow.commit()
+    enrol_two_factor(platform, "operator@example.test")  # operators must have it (the web matrix signs in with a code)
     payments = Pipeline(platform, ["pricing", "payments"])  # prices the rebooking; captures the completed task
     payments.drain()
     payments.close()

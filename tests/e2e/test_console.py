@@ -7,7 +7,7 @@ import re
 import pytest
 
 from marketplace.accounts.users import create_user
-from tests.support import csrf
+from tests.support import csrf, enrol_two_factor, pass_two_factor
 
 PASSWORD = "a long operator password"
 
@@ -24,12 +24,15 @@ def browser(csrf_app, platform):
         create_user(uow.session, "ops@example.test", PASSWORD, "operator")
         create_user(uow.session, "client@example.test", PASSWORD, "client")
         uow.commit()
+    enrol_two_factor(platform, "ops@example.test")  # operators must have it
     return csrf_app.test_client()
 
 
 def sign_in(browser, email):
     token = csrf(browser.get("/login").get_data(as_text=True))
-    return browser.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    return pass_two_factor(
+        browser, browser.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    )
 
 
 def test_console_needs_an_operator_session(browser):

@@ -32,7 +32,7 @@ from marketplace.tasks.lifecycle import accept_task, cancel_by_tasker, complete_
 from marketplace.tasks.models import Task
 from marketplace.tasks.posting import TaskDraft, post_task
 from pricing.money import format_cents
-from tests.support import ANY_TIME, NO_WINDOW, Pipeline, book, csrf, seeded
+from tests.support import ANY_TIME, NO_WINDOW, Pipeline, book, csrf, enrol_two_factor, pass_two_factor, seeded
 
 PASSWORD = "a long operator password"
 
@@ -44,9 +44,11 @@ def operator(app, platform):
     with platform.uow() as uow:
         create_user(uow.session, "ops@example.test", PASSWORD, "operator")
         uow.commit()
+    enrol_two_factor(platform, "ops@example.test")  # operators must have it
     browser = app.test_client()
     token = csrf(browser.get("/login").get_data(as_text=True))
     r = browser.post("/login", data={"email": "ops@example.test", "password": PASSWORD, "csrf_token": token})
+    r = pass_two_factor(browser, r)
     assert r.status_code == 302
     yield browser
     app.config["WTF_CSRF_ENABLED"] = False

@@ -46,7 +46,17 @@ from marketplace.tasks.rebooking import decline_rebooking
 from marketplace.tasks.reviews import review_task
 from tests.conftest import settings_for
 from tests.service.test_task_use_cases import draft
-from tests.support import ANY_TIME, NO_WINDOW, UNLIMITED, Pipeline, book, csrf, seeded
+from tests.support import (
+    ANY_TIME,
+    NO_WINDOW,
+    UNLIMITED,
+    Pipeline,
+    book,
+    csrf,
+    enrol_two_factor,
+    pass_two_factor,
+    seeded,
+)
 from workers.links import SiteLinks
 
 BASE = "http://localhost"  # the Flask test client's site
@@ -110,6 +120,7 @@ def _build(platform) -> World:
             uow.session.add(PayoutAccount(tasker_id=people[name], account_id=f"acct_null_{name}"))
         uow.session.add(Reputation(tasker_id=people["bob"], category="yard-work", completed=3, accepted=3))
         uow.commit()
+    enrol_two_factor(platform, "olga@example.test")  # operators must have it
     cara, ann, bob, carl, dora, olga = (who(people[n]) for n in ("cara", "ann", "bob", "carl", "dora", "olga"))
     pipeline = Pipeline(platform, ["pricing", "payments", "reviews", "notifications"])
 
@@ -216,6 +227,7 @@ def signed_in(app, address: str):
     browser = app.test_client()
     form = browser.get("/login").get_data(as_text=True)
     done = browser.post("/login", data={"email": address, "password": PASSWORD, "csrf_token": csrf(form)})
+    done = pass_two_factor(browser, done)  # an operator's second step
     assert done.status_code in (302, 303), f"{address} could not sign in on the web"
     return browser
 

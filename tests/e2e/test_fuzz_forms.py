@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from api import create_app
 from marketplace.accounts.users import create_user
 from marketplace.community.questions import answer_question, ask_question
-from tests.support import UNLIMITED, csrf, seeded
+from tests.support import UNLIMITED, csrf, enrol_two_factor, pass_two_factor, seeded
 
 PASSWORD = "correct horse battery"
 WEIRD = [
@@ -73,6 +73,10 @@ FORMS = {  # path -> the fields its form has
     "/account/sessions/end-others": ["what"],
     "/account/sessions/nosuchsession/end": ["what"],
     "/account/tokens/1/revoke": ["what"],
+    "/account/two-factor/start": [],
+    "/account/two-factor/confirm": ["code"],
+    "/account/two-factor/recovery-codes": ["code"],
+    "/account/two-factor/off": ["password", "code"],  # (with two-factor on: test_two_factor.py fuzzes them too)
     "/console/floors/yard-work/springfield": [
         "hourly_floor",
         "per_task_floor",
@@ -107,6 +111,7 @@ def browser(make_platform, sqlite_url):
         question = ask_question(uow, made["tasker"], "yard-work", "Shears?", "Which ones?")  # question 1
         answer_question(uow, peer, question.id, "Topiary shears.")  # answer 1, which the asker may mark
         uow.commit()
+    enrol_two_factor(platform, "operator@example.test")  # operators must have it
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": True, **UNLIMITED}, platform=platform)
     return app
 
@@ -114,7 +119,7 @@ def browser(make_platform, sqlite_url):
 def signed_in(app, email: str):
     web = app.test_client()
     token = csrf(web.get("/login").get_data(as_text=True))
-    web.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    pass_two_factor(web, web.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token}))
     return web
 
 

@@ -13,7 +13,7 @@ from events.tables import EventLogRow
 from marketplace.accounts.users import create_user
 from marketplace.floors.models import FloorRuleVersion
 from marketplace.tasks.models import Task
-from tests.support import csrf
+from tests.support import csrf, enrol_two_factor, pass_two_factor
 
 DEEP = ("[" * 5000) + ("]" * 5000)
 SURROGATE = '"\\ud800"'  # a lone surrogate, as a JSON escape: valid JSON, not valid Unicode
@@ -126,13 +126,14 @@ def web(app):
 
 def sign_in(web, email: str, password: str = "correct horse battery"):
     token = csrf(web.get("/login").get_data(as_text=True))
-    return web.post("/login", data={"email": email, "password": password, "csrf_token": token})
+    return pass_two_factor(web, web.post("/login", data={"email": email, "password": password, "csrf_token": token}))
 
 
 def test_an_overflowing_floor_in_the_console_is_a_field_error_and_keeps_what_was_typed(web, platform):
     with platform.uow() as uow:
         create_user(uow.session, "ops@example.test", "correct horse battery", "operator")
         uow.commit()
+    enrol_two_factor(platform, "ops@example.test")  # operators must have it
     sign_in(web, "ops@example.test")
     page = web.get("/console/floors/yard-work/springfield").get_data(as_text=True)
     form = {

@@ -28,7 +28,7 @@ from tests.conftest import settings_for
 from tests.e2e.test_tasker_network_web import PASSWORD, START, connect, offer, signed_in, world  # noqa: F401
 from tests.e2e.test_truths_two_emails import _emails, _people, _run
 from tests.service.test_task_use_cases import draft
-from tests.support import NO_WINDOW, Pipeline, book, seeded
+from tests.support import NO_WINDOW, Pipeline, book, enrol_two_factor, seeded
 
 
 @pytest.fixture
@@ -173,6 +173,7 @@ def _operator(app, platform):
     with platform.uow() as uow:
         create_user(uow.session, "ops@example.test", PASSWORD, "operator")
         uow.commit()
+    enrol_two_factor(platform, "ops@example.test")  # operators must have it
     return signed_in(app, "ops")[0]
 
 

@@ -17,7 +17,7 @@ from marketplace.accounts.users import create_user
 from marketplace.clock import utcnow
 from marketplace.floors.zones import local_day, zone
 from marketplace.market.models import PROJECTION_TABLES
-from tests.support import NO_WINDOW, ApiHelper, Pipeline, csrf, seeded
+from tests.support import NO_WINDOW, ApiHelper, Pipeline, csrf, enrol_two_factor, pass_two_factor, seeded
 from workers.replay import replay
 
 PASSWORD = "a long operator password"
@@ -122,15 +122,12 @@ def test_the_console_charts_it_with_the_change_marked_and_exports_csv(marketplac
     with api.platform.uow() as uow:
         create_user(uow.session, "ops@example.test", PASSWORD, "operator")
         uow.commit()
+    enrol_two_factor(api.platform, "ops@example.test")  # operators must have it
     browser = api.client.application.test_client()
     browser.application.config["WTF_CSRF_ENABLED"] = True
     token = csrf(browser.get("/login").get_data(as_text=True))
-    assert (
-        browser.post(
-            "/login", data={"email": "ops@example.test", "password": PASSWORD, "csrf_token": token}
-        ).status_code
-        == 302
-    )
+    signed = browser.post("/login", data={"email": "ops@example.test", "password": PASSWORD, "csrf_token": token})
+    assert pass_two_factor(browser, signed).status_code == 302
     page = browser.get("/console/market?category=yard-work&region=springfield")
     html = page.get_data(as_text=True)
     assert page.status_code == 200

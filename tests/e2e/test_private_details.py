@@ -12,7 +12,7 @@ from sqlmodel import select
 from events.tables import EventLogRow
 from marketplace.clock import utcnow
 from marketplace.tasks.models import Task
-from tests.support import NO_WINDOW, ApiHelper
+from tests.support import NO_WINDOW, ApiHelper, pass_two_factor
 
 ADDRESS = "12 Elm Street, flat 3"
 NOTES = "Gate code 4711, key under the blue pot"
@@ -125,7 +125,7 @@ def app_for(world):
         answer = web.post(
             "/login", data={"email": who["email"], "password": "correct horse battery", "csrf_token": token}
         )
-        assert answer.status_code == 302
+        assert pass_two_factor(web, answer).status_code == 302  # an operator's second step
         return web
 
     return signed_in

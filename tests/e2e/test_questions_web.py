@@ -10,7 +10,7 @@ from marketplace.community.guides import create_guide
 from marketplace.community.models import Reputation
 from marketplace.community.questions import answer_question, ask_question
 from marketplace.community.tips import post_tip
-from tests.support import UNLIMITED, csrf, seeded
+from tests.support import UNLIMITED, csrf, enrol_two_factor, pass_two_factor, seeded
 
 PASSWORD = "a long web password"
 
@@ -18,7 +18,7 @@ PASSWORD = "a long web password"
 def _signed_in(app, email: str):
     web = app.test_client()
     token = csrf(web.get("/login").get_data(as_text=True))
-    web.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    pass_two_factor(web, web.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token}))
     return web, csrf(web.get("/login").get_data(as_text=True))  # signing in starts a new session
 
 
@@ -37,6 +37,7 @@ def test_the_forms_of_a_question_and_a_guide(make_platform, sqlite_url):
         ids = {"q": q.id, "a": a.id, "guide": guide.id}
         tip_id = tip.id
         uow.commit()
+    enrol_two_factor(platform, "ops@example.test")  # operators must have it
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": True, **UNLIMITED}, platform=platform)
 
     peer, token = _signed_in(app, "peer@example.test")

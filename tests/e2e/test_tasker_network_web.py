@@ -26,7 +26,7 @@ from marketplace.taskers.skills import SkillSpec, set_skills
 from marketplace.tasks.lifecycle import accept_task
 from marketplace.tasks.models import Task
 from marketplace.tasks.posting import TaskDraft, post_task
-from tests.support import NO_WINDOW, UNLIMITED, Pipeline, book, csrf, live_server, seeded
+from tests.support import NO_WINDOW, UNLIMITED, Pipeline, book, csrf, live_server, pass_two_factor, seeded
 
 PASSWORD = "a long web password"
 START = datetime(2031, 5, 1, 14, tzinfo=UTC)  # 09:00 CDT in Springfield
@@ -52,6 +52,7 @@ def signed_in(app, name: str):
     web = app.test_client()
     token = csrf(web.get("/login").get_data(as_text=True))
     r = web.post("/login", data={"email": f"{name}@example.test", "password": PASSWORD, "csrf_token": token})
+    r = pass_two_factor(web, r)  # an operator's second step
     assert r.status_code == 302, r.get_data(as_text=True)
     return web, csrf(web.get("/login").get_data(as_text=True))  # signing in starts a new session
 

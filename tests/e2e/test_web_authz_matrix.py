@@ -22,7 +22,7 @@ import pytest
 from api import create_app
 from tests.e2e.authz_rows import web_rows
 from tests.e2e.test_authz_matrix import PERSONAS, world  # noqa: F401 - the shared world fixture
-from tests.support import NO_WINDOW
+from tests.support import NO_WINDOW, pass_two_factor
 
 LOGIN = "login"
 DONE = "done"
@@ -165,6 +165,7 @@ def _sign_in(client, persona: str) -> None:
     if persona == "anonymous":
         return
     answer = client.post("/login", data={"email": f"{persona}@example.test", "password": "correct horse battery"})
+    answer = pass_two_factor(client, answer)  # the operator's second step
     assert answer.status_code == 302, answer.get_data(as_text=True)
 
 
