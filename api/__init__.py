@@ -69,6 +69,7 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
     )
     from api.input import init_app as refuse_unstorable_text
     from api.rest import (
+        account_closure,
         account_sessions,
         accounts,
         boards,
@@ -96,6 +97,7 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
     modules = (
         accounts,
         account_sessions,
+        account_closure,
         catalog,
         clients,
         floors,

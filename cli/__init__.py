@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Tasks paid under the legal minimum in a month; exit 1 if any.",
     ),
     "users": ("cli.users", "users", "Accounts: create an operator."),
+    "close-account": ("cli.privacy", "close_account", "Close an account for someone who asked (docs/privacy.md)."),
     "payments": ("cli.payments", "payments", "Reconcile the ledger with Stripe."),
     "audit": ("cli.audit", "audit", "Check that nothing accepted was lost; exit 1 on a miss."),
     "deploy": ("cli.deploy", "deploy", "The deployment files (Procfile, systemd, Kubernetes) from the workers."),

@@ -10,6 +10,7 @@ from api.web import (  # noqa: F401 - each adds routes to bp
     accounts,
     checkout,
     client_tasks,
+    close_account,
     community,
     conversation,
     email_prefs,

@@ -69,6 +69,7 @@ FORMS = {  # path -> the fields its form has
     "/console/questions/1/hide": ["reason"],
     "/console/answers/1/hide": ["reason"],
     "/account/notifications": ["mode-message.sent", "mode-payment.captured", "mode-task.started"],
+    "/account/close": ["password"],
     "/account/password": ["current_password", "new_password", "confirm"],
     "/account/sessions/end-others": ["what"],
     "/account/sessions/nosuchsession/end": ["what"],
