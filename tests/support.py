@@ -190,10 +190,13 @@ def pass_two_factor(client, answer, platform=None):
 
 
 def browser_two_factor(page, platform, email: str) -> None:
-    """In a Playwright page just past the password: type a code when the second step asks for one."""
+    """In a Playwright page whose sign-in form was just sent: type a code when the second step asks
+    for one (an operator's), and wait until the browser is past it."""
+    page.wait_for_url(lambda url: "/login" not in url or "/login/code" in url)
     if "/login/code" in page.url:
         page.fill("input[name=code]", two_factor_code(platform, email))
         page.click("main button[type=submit]")
+        page.wait_for_url(lambda url: "/login" not in url)
 
 
 def wait_until(condition, timeout: float = 60, step=None, message: str = "condition") -> None:

@@ -322,4 +322,4 @@ def qr_svg(enrolment: Enrolment) -> str:
     """The otpauth:// URI as an inline SVG QR code (no network, no image file)."""
     import segno
 
-    return segno.make(enrolment.uri, error="m").svg_inline(scale=4, title="QR code for your authenticator app")
+    return segno.make(enrolment.uri, error="m").svg_inline(scale=5, title="QR code for your authenticator app")

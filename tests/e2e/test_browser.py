@@ -20,7 +20,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from api import create_app
 from cli.demo import seed_demo
-from tests.support import NO_WINDOW, live_server, make_tasker, wait_until
+from tests.support import NO_WINDOW, browser_two_factor, live_server, make_tasker, wait_until
 from workers import registry, run_in_threads
 
 CHROMIUM = os.environ.get("FLOORBOARD_CHROMIUM", "/usr/bin/chromium")
@@ -143,13 +143,14 @@ def test_client_signs_up_previews_posts_and_sees_the_task_priced(site, browser):
 
 
 def test_operator_signs_in_to_the_console(site, browser):
-    base, logins, _ = site
+    base, logins, platform = site
     email, password = logins["operator"]
     page = browser.new_page()
     page.goto(f"{base}/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    browser_two_factor(page, platform, email)  # operators sign in with a code
     expect(page.get_by_role("heading", name="Fee floors in force")).to_be_visible()
     expect(page.locator("table")).to_contain_text("Yard work")
     shot(page, "operator-console")
@@ -509,13 +510,14 @@ def test_a_client_enters_the_start_on_the_regions_own_clock(site, browser):
 
 
 def test_the_operator_sees_a_floor_change_marked_on_the_market_chart(site, browser):
-    base, logins, _ = site
+    base, logins, platform = site
     page = browser.new_page()
     email, password = logins["operator"]
     page.goto(f"{base}/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    browser_two_factor(page, platform, email)  # operators sign in with a code
     page.goto(f"{base}/console/floors/yard-work/springfield")
     page.get_by_label("Hourly floor", exact=False).first.fill("2600")
     page.get_by_label("Reason (kept in the audit history)").fill("Autumn review")
@@ -530,6 +532,7 @@ def test_the_operator_sees_a_floor_change_marked_on_the_market_chart(site, brows
     dashboard.get_by_label("Email").fill(email)
     dashboard.get_by_label("Password").fill(password)
     dashboard.get_by_role("button", name="Sign in").click()
+    browser_two_factor(dashboard, platform, email)
     dashboard.get_by_role("link", name="Market").click()
     expect(dashboard.get_by_role("heading", name="Market health")).to_be_visible()
     dashboard.get_by_label("Category").select_option("yard-work")

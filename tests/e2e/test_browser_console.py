@@ -22,7 +22,7 @@ from marketplace.tasks.lifecycle import accept_task, cancel_by_tasker, complete_
 from marketplace.tasks.models import Task
 from marketplace.tasks.posting import TaskDraft, post_task
 from tests.e2e.test_browser import ARTIFACTS, browser, shot, site  # noqa: F401 - the fixtures
-from tests.support import NO_WINDOW, book, make_tasker, wait_until
+from tests.support import NO_WINDOW, book, browser_two_factor, make_tasker, wait_until
 
 # The drawn size of every chart text: an SVG text's font size times the scale it is drawn at (a
 # viewBox would shrink it), and the HTML y labels' own; with whether it lies inside its chart.
@@ -41,11 +41,13 @@ TEXTS = """() => [...document.querySelectorAll('figure.market-chart')].flatMap(f
 NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
 
 
-def _sign_in(page, base: str, email: str, password: str) -> None:
+def _sign_in(page, base: str, email: str, password: str, platform=None) -> None:
     page.goto(f"{base}/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    if platform is not None:
+        browser_two_factor(page, platform, email)  # operators sign in with a code
     expect(page.get_by_role("heading", name="Fee floors in force")).to_be_visible()
 
 
@@ -92,7 +94,7 @@ def test_the_market_charts_are_readable_at_390_px_and_nothing_is_clipped(site, b
     base, logins, platform = site
     _market(platform)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    _sign_in(page, base, *logins["operator"])
+    _sign_in(page, base, *logins["operator"], platform)
     page.get_by_role("link", name="Market").click()  # the header's link: no choice made
     expect(page.get_by_role("heading", name="Market health")).to_be_visible()
     expect(page.get_by_text("Not a valid choice")).to_have_count(0)
@@ -186,7 +188,7 @@ def test_the_simulation_and_a_dispute_read_at_390_px(site, browser):  # noqa: F8
         uow.commit()
 
     page = browser.new_page(viewport={"width": 390, "height": 844})
-    _sign_in(page, base, *logins["operator"])
+    _sign_in(page, base, *logins["operator"], platform)
     page.goto(f"{base}/console/disputes")
     card = page.locator(f"[data-dispute='{seattle}']")
     expect(card).to_contain_text("51 minutes between the two")

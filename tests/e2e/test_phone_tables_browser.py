@@ -47,7 +47,7 @@ def test_the_four_tables_fit_a_phone_without_sideways_scrolling(site, browser): 
     client.close()
 
     page = browser.new_page(viewport={"width": WIDTH, "height": 844})
-    _sign_in(page, base, *logins["operator"])  # lands on the floors
+    _sign_in(page, base, *logins["operator"], platform)  # lands on the floors
     _fits(page, "main table", {"Springfield"})
 
     page.goto(f"{base}/console/market?category=yard-work&region=springfield")
@@ -98,7 +98,7 @@ def test_the_price_chart_and_the_markets_days_fit_a_phone(site, browser):  # noq
     assert not clipped, clipped
     wide.close()
 
-    _sign_in(page, base, *logins["operator"])
+    _sign_in(page, base, *logins["operator"], platform)
     page.goto(f"{base}/console/market?category=yard-work&region=springfield")
     _fits(page, 'table[aria-label="Per local day"]', {"Priced", "Fill rate", "Legal min. per hour"})
     page.close()
