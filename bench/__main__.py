@@ -64,9 +64,20 @@ def main() -> int:
     parser.add_argument("--wakeups", type=int, default=200, help="events committed one at a time per wake-up figure")
     parser.add_argument(
         "--only",
-        choices=["all", "http", "replay", "cli", "network", "notifications", "announce", "idle"],
+        choices=["all", "http", "groups", "replay", "cli", "network", "notifications", "announce", "idle"],
         default="all",
         help="one group of figures only",
+    )
+    parser.add_argument(
+        "--group-postings",
+        type=int,
+        default=3000,
+        help="the backlog the pricing group's 1- and 2-process figures price",
+    )
+    parser.add_argument(
+        "--no-cluster",
+        action="store_true",
+        help="skip the HTTP figures on a three-broker cluster (measured beside the single broker's)",
     )
     args = parser.parse_args()
     if args.events < 1000 or args.rounds < 1:
@@ -123,7 +134,7 @@ def _drop_databases(pg: str, names: list[str]) -> None:
 
 
 def _run(args, replay_sizes: list[int], settings_for) -> int:
-    from bench import cli_bench, http_bench, idle_bench, pipeline, pricing_bench, replay_bench
+    from bench import cli_bench, group_bench, http_bench, idle_bench, pipeline, pricing_bench, replay_bench
     from marketplace.bootstrap import bootstrap
 
     with Progress(
@@ -165,6 +176,17 @@ def _run(args, replay_sizes: list[int], settings_for) -> int:
                 steps.finish()
                 _print_network(results["network"])
                 return _write(results)
+        if args.only in ("all", "groups"):
+            steps("pricing group: 1 and 2 processes on a backlog", None)
+            results["groups"] = group_bench.run(
+                lambda: settings_for("postgres", kafka=True, topic_prefix=f"grp{uuid.uuid4().hex[:6]}."),
+                args.group_postings,
+                steps,
+            )
+            if args.only == "groups":
+                steps.finish()
+                _print_groups(results["groups"])
+                return _write(results)
         if args.only == "replay":
             results["replay"] = replay_bench.run(settings_for, replay_sizes, steps)
             steps.finish()
@@ -172,9 +194,16 @@ def _run(args, replay_sizes: list[int], settings_for) -> int:
             return _write(results)
         http_settings = settings_for("postgres", kafka=True, topic_prefix=f"http{uuid.uuid4().hex[:6]}.")
         results["http"] = http_bench.run(http_settings, steps, seconds=args.http_seconds)
+        if not args.no_cluster:
+            results["http_cluster"] = http_bench.run_on_cluster(
+                settings_for("postgres", kafka=True, topic_prefix=f"httpc{uuid.uuid4().hex[:6]}."),
+                steps,
+                args.http_seconds,
+                results["http"]["bare_requests_per_s"],
+            )
         if args.only == "http":
             steps.finish()
-            _print_http(results["http"])
+            _print_http(results["http"], results.get("http_cluster"))
             return _write(results)
         results["pipeline"] = pipeline.run(settings_for, args.events, steps, args.rounds)
         steps("engine quotes against the inline formula", None)
@@ -228,7 +257,8 @@ def _run(args, replay_sizes: list[int], settings_for) -> int:
             ("floor propagation p99 (target < 1 s)", f"{f['p99_s'] * 1000:,.0f} ms"),
         ],
     )
-    _print_http(results["http"])
+    _print_http(results["http"], results.get("http_cluster"))
+    _print_groups(results["groups"])
     _print_replay(results["replay"])
     _print_network(results["network"])
     _print_notifications(results["notifications"])
@@ -419,21 +449,47 @@ def _print_replay(r: dict) -> None:
     )
 
 
-def _print_http(h: dict) -> None:
-    rows = [
-        ("bare Flask JSON endpoint", f"{h['bare_requests_per_s']:,.0f} req/s"),
-        ("floorboard serve (PostgreSQL + Kafka)", f"{h['floorboard_requests_per_s']:,.0f} req/s"),
-        ("floorboard / bare (bar >= 0.15, aim 0.25)", f"{h['ratio_floorboard_over_bare']:.3f}"),
-        ("errors (bare, floorboard)", f"{h['bare_errors']}, {h['floorboard_errors']}"),
-    ]
+def _print_http(h: dict, c: dict | None = None) -> None:
+    """The single broker's figures, and the three-broker cluster's beside them when measured."""
+
+    def column(x: dict) -> list[str]:
+        values = [
+            f"{x['floorboard_requests_per_s']:,.0f} req/s",
+            f"{x['ratio_floorboard_over_bare']:.3f}",
+            f"{x['floorboard_errors']}",
+        ]
+        if "posted_to_priced_p50_ms" in x:
+            values += [f"{x['posted_to_priced_p50_ms']:,.0f} ms", f"{x['posted_to_priced_p99_ms']:,.0f} ms"]
+        return values
+
+    names = ["floorboard serve (PostgreSQL + Kafka)", "floorboard / bare (bar >= 0.15, aim 0.25)", "errors"]
     if "posted_to_priced_p50_ms" in h:
-        rows.append((f"posted -> priced p50 ({h['priced']:,} tasks)", f"{h['posted_to_priced_p50_ms']:,.0f} ms"))
-        rows.append(("posted -> priced p99", f"{h['posted_to_priced_p99_ms']:,.0f} ms"))
+        names += [f"posted -> priced p50 ({h['priced']:,} tasks)", "posted -> priced p99 (aim < 250 ms)"]
+    table = Table(
+        title=f"HTTP: POST /api/v1/tasks, {h['clients']} clients for {h['seconds']:g} s each, gunicorn with "
+        f"{h['gunicorn_workers']} workers; bare Flask JSON endpoint {h['bare_requests_per_s']:,.0f} req/s "
+        f"({h['bare_errors']} errors)"
+    )
+    table.add_column("figure")
+    table.add_column("one broker", justify="right")
+    if c is not None:
+        table.add_column("3-broker cluster (rf 3)", justify="right")
+    single, cluster = column(h), column(c) if c is not None else []
+    for i, name in enumerate(names):
+        table.add_row(name, single[i], *([cluster[i] if i < len(cluster) else "-"] if c is not None else []))
+    console.print(table)
+
+
+def _print_groups(g: dict) -> None:
     _print_table(
-        f"HTTP: POST /api/v1/tasks, {h['clients']} clients for {h['seconds']:g} s each, "
-        f"gunicorn with {h['gunicorn_workers']} workers for both servers",
+        f"The pricing group on a backlog of {g['n']:,} real postings (two alternating rounds, means)",
         ("figure", "value"),
-        rows,
+        [
+            ("one `floorboard worker pricing`", f"{g['one_mean_per_s']:,.0f} postings/s"),
+            ("two, in one group", f"{g['two_mean_per_s']:,.0f} postings/s"),
+            ("two / one", f"{g['ratio_two_over_one']:.2f}"),
+            ("the relay on the same backlog (its start-up included)", f"{g['relay_mean_events_per_s']:,.0f} events/s"),
+        ],
     )
 
 

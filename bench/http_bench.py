@@ -82,8 +82,45 @@ def _load(url: str, headers: list[dict], seconds: float, tick) -> tuple[int, int
     return ok, errors
 
 
-def run(settings, steps, seconds: float = 20, clients: int = 16) -> dict:
-    """`settings`: a migrated PostgreSQL database with Kafka (bench.__main__.settings_for)."""
+def run_on_cluster(settings, steps, seconds: float, bare_requests_per_s: float, clients: int = 16) -> dict:
+    """The floorboard half of `run` on a three-broker cluster of the bench's own (services/kafka.sh
+    cluster-start: replication factor 3, min.insync.replicas 2), its ratio taken against the bare
+    Flask figure the single-broker run measured just before."""
+    from dataclasses import replace
+
+    from kafka import KafkaAdminClient
+
+    from tests.faults import PrivateCluster
+
+    cluster = PrivateCluster()
+    steps("a three-broker Kafka cluster (services/kafka.sh cluster-start)", None)
+    try:
+        cluster.start()
+        deadline = time.monotonic() + 120
+        while True:  # topics with three copies need all three brokers registered
+            try:
+                admin = KafkaAdminClient(bootstrap_servers=cluster.bootstrap, request_timeout_ms=10_000)
+                live = [b for b in admin.describe_cluster()["brokers"] if not b.get("is_fenced")]
+                admin.close()
+                if len(live) == 3:
+                    break
+            except Exception:  # noqa: BLE001 - still starting
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the three-broker cluster did not come up in 120 s")
+            time.sleep(1)
+        on_cluster = replace(settings, kafka_bootstrap_servers=cluster.bootstrap, topic_replication=3)
+        return run(on_cluster, steps, seconds, clients, bare_requests_per_s=bare_requests_per_s)
+    finally:
+        try:
+            cluster.stop()
+        finally:
+            cluster.remove()
+
+
+def run(settings, steps, seconds: float = 20, clients: int = 16, bare_requests_per_s: float | None = None) -> dict:
+    """`settings`: a migrated PostgreSQL database with Kafka (bench.__main__.settings_for).
+    `bare_requests_per_s`: the bare Flask figure already measured in this run (not measured again)."""
     from cli.demo import seed_demo
     from marketplace.bootstrap import bootstrap
 
@@ -99,6 +136,7 @@ def run(settings, steps, seconds: float = 20, clients: int = 16) -> dict:
         "DATABASE_URL": settings.database_url,
         "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers or "",
         "FLOORBOARD_TOPIC_PREFIX": settings.topic_prefix,
+        "FLOORBOARD_TOPIC_REPLICATION": str(settings.topic_replication),
         "SECRET_KEY": secrets.token_urlsafe(48),
         "FLOORBOARD_PASSWORD_HASHING": "standard",
         "RATELIMIT_POSTING": "100000000 per minute",
@@ -110,18 +148,21 @@ def run(settings, steps, seconds: float = 20, clients: int = 16) -> dict:
     gunicorn = [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--no-control-socket"]
     results: dict = {"seconds": seconds, "clients": clients, "gunicorn_workers": WORKERS}
 
-    steps(f"bare Flask JSON endpoint under gunicorn, {clients} clients", int(seconds))
-    port = free_port()
-    with _process(
-        [*gunicorn, "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "bench.bare_app:app"],
-        env,
-        tmp / "bare.log",
-    ) as bare:
-        base = f"http://127.0.0.1:{port}"
-        _wait_up(base, bare, tmp / "bare.log")
-        ok, errors = _load(base + "/api/v1/tasks", [{}] * clients, seconds, lambda: steps.advance(1))
-    results["bare_requests_per_s"] = ok / seconds
-    results["bare_errors"] = errors
+    if bare_requests_per_s is not None:
+        results["bare_requests_per_s"], results["bare_errors"] = bare_requests_per_s, 0
+    else:
+        steps(f"bare Flask JSON endpoint under gunicorn, {clients} clients", int(seconds))
+        port = free_port()
+        with _process(
+            [*gunicorn, "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "bench.bare_app:app"],
+            env,
+            tmp / "bare.log",
+        ) as bare:
+            base = f"http://127.0.0.1:{port}"
+            _wait_up(base, bare, tmp / "bare.log")
+            ok, errors = _load(base + "/api/v1/tasks", [{}] * clients, seconds, lambda: steps.advance(1))
+        results["bare_requests_per_s"] = ok / seconds
+        results["bare_errors"] = errors
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
