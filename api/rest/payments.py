@@ -17,7 +17,7 @@ from api.rest.tasks import task_view
 from api.rest.tasks_schemas import TaskSchema
 from marketplace.errors import PaymentDeclined
 from marketplace.payments.holds import book_task
-from marketplace.payments.models import PaymentStatus, PayoutAccount
+from marketplace.payments.models import PayoutAccount
 from marketplace.payments.payouts import onboard_tasker
 from marketplace.payments.settlement import refund
 from marketplace.payments.webhooks import handle_webhook
@@ -35,7 +35,7 @@ def gateway():
 def book(task_id: int, payment_method: str | None = None, token: str | None = None) -> dict:
     """Book for the signed-in client; a declined card is a 402 with the card's message."""
     payment, client_secret = book_task(unit_of_work, gateway(), g.user, task_id, payment_method, token)
-    if payment.status == PaymentStatus.failed:
+    if payment.is_failed:
         raise PaymentDeclined(
             payment.failure_message or "Your card was declined.",
             {"payment_method": [payment.failure_message or "Declined."]},

@@ -12,7 +12,6 @@ from api.web.site import bp, own_task
 from marketplace.errors import DomainError
 from marketplace.payments.gateway import GatewayError
 from marketplace.payments.holds import book_task, sync_payment
-from marketplace.payments.models import PaymentStatus
 
 
 def stripe_page_settings() -> dict | None:
@@ -55,9 +54,9 @@ def pay(task_id: int):
         if exc.temporary:
             raise  # the payment service is unreachable: a 503 page with Retry-After (api/errors.py)
         return _pay_answer(task_id, False, exc.message)
-    if payment.status == PaymentStatus.failed:
+    if payment.is_failed:
         return _pay_answer(task_id, False, f"{payment.failure_message} Try another card.")
-    if payment.status == PaymentStatus.pending:
+    if payment.is_pending:
         return _pay_answer(
             task_id,
             True,
@@ -85,7 +84,7 @@ def pay_sync(task_id: int):
         payment = sync_payment(unit_of_work, platform().gateway, task_id)
     except DomainError as exc:  # nothing was started to read back: say so on the task's page
         return _pay_answer(task_id, False, exc.message)
-    ok = payment.status == PaymentStatus.authorized
+    ok = payment.is_authorized
     return _pay_answer(
         task_id,
         ok,

@@ -26,7 +26,7 @@ from api.web.forms import (
     message_label,
 )
 from api.web.sign_in import signed_in, web_requires
-from api.web.site import TERMINAL, attempt, bp, own_task, render_page
+from api.web.site import attempt, bp, own_task, render_page
 from marketplace.accounts.models import User
 from marketplace.clock import utcnow
 from marketplace.conversations.messages import may_read, thread, unread
@@ -240,7 +240,7 @@ def _task_context(s, task: Task) -> dict:
     reviewed = s.exec(select(Review).where(col(Review.task_id) == task.id)).first()
     reviews = (
         task_reviews(s, task, signed_in(), timedelta(seconds=platform().settings.review_window_s))
-        if task.status == "completed"
+        if task.is_completed
         else None
     )
     steps = steps_of(s, task.id)
@@ -250,18 +250,16 @@ def _task_context(s, task: Task) -> dict:
     if task.handed_off_at is not None and task.handed_from_id is not None and tasker is not None:
         free_until = task.handed_off_at + _handoff_grace()
         handoff = {"from": s.get(User, task.handed_from_id), "to": tasker, "at": task.handed_off_at}
-        handoff["free_until"] = free_until if now < free_until and task.status == "accepted" else None
+        handoff["free_until"] = free_until if now < free_until and task.is_accepted else None
     reader = signed_in()
     conversation = thread(s, reader, task.id) if may_read(s, task, reader) else None
     message_form = MessageForm()
-    message_form.body.label.text = message_label(task.status, platform().settings.mask_contact_details)
-    addressee = s.get(User, task.addressed_to_id) if task.addressed_to_id and task.status == "priced" else None
+    message_form.body.label.text = message_label(task, platform().settings.mask_contact_details)
+    addressee = s.get(User, task.addressed_to_id) if task.addressed_to_id and task.is_priced else None
     claim = s.get(Adjustment, task.id)
     # A claim left unanswered keeps the booked amount only when that pays the legal minimum;
     # otherwise an operator decides (the page must not promise the booked amount).
-    below_minimum = bool(
-        claim and claim.status == "pending" and ruling_figures(s, task, claim).client_ruling_short_by > 0
-    )
+    below_minimum = bool(claim and claim.is_pending and ruling_figures(s, task, claim).client_ruling_short_by > 0)
     return {
         "task": task,
         "addressee": addressee,
@@ -284,7 +282,7 @@ def _task_context(s, task: Task) -> dict:
         "policy": policy,
         "review": reviewed,
         "reviews": reviews,
-        "terminal": task.status in TERMINAL,
+        "terminal": task.is_over,
         "cancellable": may_cancel(signed_in(), task),
     }
 

@@ -34,6 +34,7 @@ from wtforms.validators import (
 )
 
 from marketplace.floors.models import Category, Region
+from marketplace.tasks.models import Task
 from marketplace.text import line_problem
 from pricing.quote import MAX_ESTIMATED_MINUTES, MAX_OFFERED_RATE
 
@@ -126,11 +127,11 @@ class MessageForm(FlaskForm):
     )
 
 
-def message_label(status: str, masking: bool) -> str:
+def message_label(task: Task, masking: bool) -> str:
     """The message box's label as the task stands: details are hidden only before the start."""
-    if masking and status == "accepted":
+    if masking and task.is_accepted:
         return "Message (plain text; phone numbers and emails stay hidden until the task starts)"
-    if status == "completed":
+    if task.is_completed:
         return "Message (plain text; the task is done, so phone numbers and emails are shown as written)"
     return "Message (plain text; the task has started, so phone numbers and emails are shown as written)"
 

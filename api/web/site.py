@@ -15,13 +15,11 @@ from marketplace.community.tips import sanitize_html
 from marketplace.errors import DomainError
 from marketplace.floors.models import Category, Region
 from marketplace.floors.zones import UTC, label, zones_of
-from marketplace.tasks.models import Task, TaskStatus
+from marketplace.tasks.models import Task
 from marketplace.tasks.parties import is_client
 from pricing.money import format_cents
 
 bp = Blueprint("web", __name__)
-
-TERMINAL = {TaskStatus.completed, TaskStatus.cancelled, TaskStatus.rejected}
 
 
 @bp.app_template_global()

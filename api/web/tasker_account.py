@@ -26,12 +26,12 @@ from marketplace.network.connections import connections_view
 from marketplace.network.handoffs import my_offers
 from marketplace.network.path import path_view
 from marketplace.notifications import webhooks as hooks
-from marketplace.payments.calls import OPEN
 from marketplace.payments.models import LedgerEntry, PaymentCall, PayoutAccount
 from marketplace.payments.payouts import onboard_tasker
 from marketplace.taskers.skills import Changes, SkillSpec, put_skill, remove_skill, set_regions, skills_view
-from marketplace.tasks.models import Task, TaskStatus
+from marketplace.tasks.models import Task
 from marketplace.tasks.quotes import quotes_for
+from marketplace.tasks.worklists import earning_tasks
 
 __all__ = ["bp"]
 
@@ -195,15 +195,7 @@ def _earnings(me_id: int) -> dict:
     with what it pays and where that money is: paid out to their account, or still to come."""
     with unit_of_work() as unit:
         s = unit.session
-        held = [
-            task
-            for task in s.exec(
-                select(Task)
-                .where(col(Task.tasker_id) == me_id, col(Task.status).in_([TaskStatus.completed, TaskStatus.cancelled]))
-                .order_by(col(Task.completed_at).desc(), col(Task.id).desc())
-                .limit(200)
-            )
-        ]
+        held = earning_tasks(s, me_id)
         ids = [t.id for t in held]
         books: dict[int, dict[str, int]] = {}
         if ids:
@@ -224,9 +216,9 @@ def _earnings(me_id: int) -> dict:
                 .where(col(PaymentCall.task_id).in_(ids), col(PaymentCall.operation) == "transfer")
                 .order_by(col(PaymentCall.id))
             ):
-                if call.status in OPEN:
+                if call.is_in_flight:
                     in_flight.add(call.task_id)
-                elif call.status == "failed":
+                elif call.is_failed:
                     refused[call.task_id] = call.last_error
                 else:
                     refused.pop(call.task_id, None)
@@ -236,7 +228,7 @@ def _earnings(me_id: int) -> dict:
     for task in held:
         owed = books.get(task.id, {}).get("tasker_payable", 0)
         paid = books.get(task.id, {}).get("tasker_paid_out", 0)
-        if task.status == TaskStatus.cancelled and not owed and not paid:
+        if task.is_cancelled and not owed and not paid:
             continue  # cancelled before it paid anything
         final = quotes.get(task.id, {}).get("final")
         if paid and not owed:

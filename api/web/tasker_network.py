@@ -211,7 +211,7 @@ def connect(tasker_id: int):
         tasker_id,
         conn.request_connection,
         lambda row, name: f"You are now connected with {name}."
-        if row.status == "accepted"  # they had asked first: asking back accepts
+        if row.is_accepted  # they had asked first: asking back accepts
         else f"Request sent: {name} can accept it from their network page.",
     )
 

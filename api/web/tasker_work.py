@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from api.limits import messages_limit
 from api.platform import platform, unit_of_work
 from api.web.sign_in import signed_in, web_requires
-from api.web.site import TERMINAL, bp, render_page
+from api.web.site import bp, render_page
 from api.web.tasker_work_forms import (
     ActForm,
     ClientReviewForm,
@@ -24,7 +24,7 @@ from api.web.tasker_work_forms import (
 )
 from marketplace.accounts.models import User
 from marketplace.clock import utcnow
-from marketplace.conversations.messages import READABLE, send_message, thread, unread
+from marketplace.conversations.messages import may_read, send_message, thread, unread
 from marketplace.errors import DomainError, Invalid
 from marketplace.floors.zones import UTC, label, zones_of
 from marketplace.network.context import client_context
@@ -42,19 +42,19 @@ from marketplace.tasks.lifecycle import (
     start_task,
     start_window,
 )
-from marketplace.tasks.models import Adjustment, Task, TaskStatus
+from marketplace.tasks.models import Adjustment, Task
 from marketplace.tasks.parties import holds, may_cancel, may_read_private
 from marketplace.tasks.quotes import quotes_for, quotes_of
 from marketplace.tasks.rebooking import decline_rebooking
 from marketplace.tasks.reviews import review_task, task_reviews
 from marketplace.tasks.steps import steps_of
 from marketplace.tasks.transitions import Action, allowed
+from marketplace.tasks.worklists import completed_by, held_by, rebookings_for
 from pricing.money import format_cents
 
 __all__ = ["bp"]
 
 PAGE_SIZE = 20
-HELD = (TaskStatus.accepted, TaskStatus.in_progress, TaskStatus.awaiting_approval)
 
 
 def _window():
@@ -120,26 +120,8 @@ def my_work():
     me = signed_in()
     with unit_of_work() as unit:
         s, now = unit.session, utcnow()
-        held = s.exec(
-            select(Task)
-            .where(col(Task.tasker_id) == me.id, col(Task.status).in_(HELD))
-            .order_by(col(Task.starts_at), col(Task.id))
-        ).all()
-        done = s.exec(
-            select(Task)
-            .where(col(Task.tasker_id) == me.id, col(Task.status) == TaskStatus.completed)
-            .order_by(col(Task.completed_at).desc(), col(Task.id).desc())
-            .limit(20)
-        ).all()
-        rebookings = s.exec(
-            select(Task)
-            .where(
-                col(Task.addressed_to_id) == me.id,
-                col(Task.status) == TaskStatus.priced,
-                col(Task.addressed_until) > now,
-            )
-            .order_by(col(Task.addressed_until))
-        ).all()
+        held, done = held_by(s, me.id), completed_by(s, me.id)
+        rebookings = rebookings_for(s, me.id, now)
         offers = my_offers(s, me.id)["incoming"]
         offered = {t.id: t for t in s.exec(select(Task).where(col(Task.id).in_([o.task_id for o in offers])))}
         quotes = quotes_for(s, [t.id for t in [*held, *done, *rebookings, *offered.values()]])
@@ -164,7 +146,7 @@ def _relation(s, me: User, task: Task, now) -> tuple[str, int | None] | None:
         return "held", None
     if (
         task.addressed_to_id == me.id
-        and task.status == TaskStatus.priced
+        and task.is_priced
         and task.addressed_until is not None
         and task.addressed_until > now
     ):
@@ -198,7 +180,7 @@ def _context(s, task: Task, relation: str, offer_id: int | None, now, forms: dic
     settings = platform().settings
     held = relation == "held"
     record = client_records(s, [task.client_id], me).get(task.client_id)
-    conversation = thread(s, me, task.id) if held and task.status in READABLE else None
+    conversation = thread(s, me, task.id) if held and may_read(s, task, me) else None
     early, late = timedelta(seconds=settings.start_early_s), timedelta(seconds=settings.start_late_s)
     opens, closes = start_window(task, early, late)
     handing = (
@@ -240,8 +222,8 @@ def _context(s, task: Task, relation: str, offer_id: int | None, now, forms: dic
         "peers": peers,
         "offers": offers,
         "offer_names": names,
-        "reviews": task_reviews(s, task, me, review_window) if held and task.status == "completed" else None,
-        "terminal": task.status in TERMINAL,
+        "reviews": task_reviews(s, task, me, review_window) if held and task.is_completed else None,
+        "terminal": task.is_over,
         "now": now,
         "act_form": ActForm(),
         "complete_form": forms.get("complete_form") or CompleteForm(formdata=None),
@@ -418,7 +400,7 @@ def work_complete(task_id: int):
                 flash(exc.message)
                 return _back(task_id)
             else:
-                if task.status == TaskStatus.awaiting_approval:
+                if task.is_awaiting_approval:
                     flash(
                         "Completed. Your minutes come to more than the client booked: they approve or dispute "
                         "the extra, and if they do not answer in time the booked amount stands."

@@ -411,6 +411,7 @@ def _offer_views(session: Session, offers: list[HandoffOffer], now: datetime) ->
                 "offer": o,
                 "status": status,
                 "open": status == OfferStatus.open,
+                "lapsed": status == OfferStatus.lapsed,
                 "task": {name: getattr(task, name) for name in PUBLIC_TASK_FIELDS},
                 "payout": quote.payout if quote is not None else None,
                 "billable_minutes": quote.billable_minutes if quote is not None else None,

@@ -25,6 +25,10 @@ class Connection(SQLModel, table=True):
     requested_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
+    @property
+    def is_accepted(self) -> bool:
+        return self.status == "accepted"
+
 
 class Block(SQLModel, table=True):
     """`blocker_id` wants nothing more from `blocked_id`: no request, offer or endorsement, either way."""
@@ -58,6 +62,14 @@ class HandoffOffer(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reason: str = Field(default="", max_length=300)  # why it closed, for the people reading it
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == OfferStatus.open
+
+    @property
+    def is_lapsed(self) -> bool:
+        return self.status == OfferStatus.lapsed
 
 
 class Endorsement(SQLModel, table=True):

@@ -62,6 +62,10 @@ class WebhookEndpoint(SQLModel, table=True):
     def wants(self, kind: str) -> bool:
         return self.status == EndpointStatus.active and kind in self.kinds.split(",")
 
+    @property
+    def is_disabled(self) -> bool:
+        return self.status == EndpointStatus.disabled
+
 
 class WebhookDelivery(SQLModel, table=True):
     __tablename__ = "webhook_deliveries"
@@ -82,6 +86,10 @@ class WebhookDelivery(SQLModel, table=True):
     last_error: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == "pending"
 
 
 def new_secret() -> str:

@@ -46,6 +46,27 @@ class Payment(SQLModel, table=True):
     amount_extra: int = 0  # captured by that second intent (included in amount_captured)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
+    @property
+    def is_pending(self) -> bool:
+        return self.status == PaymentStatus.pending
+
+    @property
+    def is_authorized(self) -> bool:
+        return self.status == PaymentStatus.authorized
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == PaymentStatus.failed
+
+    @property
+    def is_released(self) -> bool:
+        return self.status == PaymentStatus.released
+
+    @property
+    def is_charged(self) -> bool:
+        """Captured, wholly or partly refunded since."""
+        return self.status in (PaymentStatus.captured, PaymentStatus.refunded)
+
 
 class PayoutAccount(SQLModel, table=True):
     """A tasker's Stripe connected account. Only its id is stored."""
@@ -107,3 +128,12 @@ class PaymentCall(SQLModel, table=True):
     last_error: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def is_in_flight(self) -> bool:
+        """Not answered yet: waiting for its turn, or being sent."""
+        return self.status in ("pending", "sending")
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == "failed"

@@ -24,6 +24,10 @@ class TaskStatus(StrEnum):
     cancelled = "cancelled"
 
 
+HELD_STATUSES = frozenset({TaskStatus.accepted, TaskStatus.in_progress, TaskStatus.awaiting_approval})
+FINAL_STATUSES = frozenset({TaskStatus.completed, TaskStatus.cancelled, TaskStatus.rejected})
+
+
 class Task(SQLModel, table=True):
     __tablename__ = "tasks"
     id: int = Field(default=None, primary_key=True)  # assigned on insert; code only sees stored rows
@@ -66,6 +70,50 @@ class Task(SQLModel, table=True):
     addressed_to_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     addressed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     only_addressed: bool = False
+
+    # What pages ask of a task's status (they never compare status strings themselves).
+
+    @property
+    def is_posted(self) -> bool:
+        return self.status == TaskStatus.posted
+
+    @property
+    def is_priced(self) -> bool:
+        return self.status == TaskStatus.priced
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == TaskStatus.rejected
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.status == TaskStatus.accepted
+
+    @property
+    def is_in_progress(self) -> bool:
+        return self.status == TaskStatus.in_progress
+
+    @property
+    def is_awaiting_approval(self) -> bool:
+        return self.status == TaskStatus.awaiting_approval
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == TaskStatus.completed
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == TaskStatus.cancelled
+
+    @property
+    def is_held(self) -> bool:
+        """A tasker holds it: accepted, in progress, or waiting for the client's answer to a claim."""
+        return self.status in HELD_STATUSES
+
+    @property
+    def is_over(self) -> bool:
+        """Nothing more happens to it: completed, cancelled, or never priced."""
+        return self.status in FINAL_STATUSES
 
 
 class TaskStep(SQLModel, table=True):
@@ -184,6 +232,30 @@ class Adjustment(SQLModel, table=True):
     @property
     def extra(self) -> int:
         return self.claimed_total - self.booked_total
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == AdjustmentStatus.pending
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == AdjustmentStatus.approved
+
+    @property
+    def is_disputed(self) -> bool:
+        return self.status == AdjustmentStatus.disputed
+
+    @property
+    def is_expired(self) -> bool:
+        return self.status == AdjustmentStatus.expired
+
+    @property
+    def is_upheld(self) -> bool:
+        return self.status == AdjustmentStatus.upheld
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == AdjustmentStatus.rejected
 
 
 class IdempotencyKey(SQLModel, table=True):
