@@ -38,7 +38,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "compliance",
         "Tasks paid under the legal minimum in a month; exit 1 if any.",
     ),
-    "users": ("cli.users", "users", "Accounts: create an operator."),
+    "users": ("cli.users", "users", "Accounts: create an operator, reset someone's two-factor sign-in."),
     "close-account": ("cli.privacy", "close_account", "Close an account for someone who asked (docs/privacy.md)."),
     "payments": ("cli.payments", "payments", "Reconcile the ledger with Stripe."),
     "audit": ("cli.audit", "audit", "Check that nothing accepted was lost; exit 1 on a miss."),

@@ -309,6 +309,20 @@ def _remove(session: Session, user_id: int) -> None:
     session.exec(delete(TwoFactor).where(col(TwoFactor.user_id) == user_id))
 
 
+def reset_two_factor(session: Session, user: User) -> dict[str, int]:
+    """For support, when someone lost both their phone and their recovery codes (`floorboard users
+    reset-two-factor`): two-factor off, and every session and API token ended, since whoever holds
+    the lost phone may hold them too. An operator is sent to set it up again at the next sign-in."""
+    from marketplace.accounts.tokens import revoke_all_tokens
+    from marketplace.accounts.web_sessions import end_other_web_sessions
+
+    _remove(session, user.id)
+    return {
+        "tokens": revoke_all_tokens(session, user.id),
+        "sessions": end_other_web_sessions(session, user.id),
+    }
+
+
 def enrol_with_secret(session: Session, user: User, secret: str) -> list[str]:
     """Two-factor on with a given secret, confirmed at once: for the demo operator (whose secret is
     published with its password, `floorboard dev` only) and for tests."""
