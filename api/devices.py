@@ -34,6 +34,9 @@ class AccountLinks:
     def account_sessions(self) -> str:
         return self.public_url + url_for("web.account_sessions")
 
+    def api_sessions(self) -> str:
+        return f"GET {url_for('account_sessions.SignedIn', _external=False)}"
+
 
 def account_links() -> AccountLinks:
     return AccountLinks(platform().settings.public_url.rstrip("/"))

@@ -94,3 +94,6 @@ class SiteLinks:
 
     def api_question(self, question_id: int) -> str:
         return f"GET /api/v1/questions/{question_id}"
+
+    def api_sessions(self) -> str:
+        return "GET /api/v1/me/sessions"

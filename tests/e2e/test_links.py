@@ -45,6 +45,7 @@ API = [
     LINKS.api_endorsements(5),
     LINKS.api_feed(),
     LINKS.api_question(4),
+    LINKS.api_sessions(),
 ]
 
 

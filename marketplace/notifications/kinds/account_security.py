@@ -21,7 +21,6 @@ from marketplace.tasks.models import Task
 
 NEW_SIGN_IN = "account.new_sign_in"
 PASSWORD_CHANGED = "account.password_changed"
-API_SESSIONS = "GET /api/v1/me/sessions"
 
 
 class SecurityLinks(Protocol):
@@ -29,6 +28,10 @@ class SecurityLinks(Protocol):
 
     def account_sessions(self) -> str:
         """The reader's sessions and tokens, where they end one."""
+        ...
+
+    def api_sessions(self) -> str:
+        """For apps: the API call that lists them ("GET /api/v1/me/sessions")."""
         ...
 
 
@@ -65,7 +68,7 @@ def new_sign_in(links: SecurityLinks, when: str, client: str, how: str) -> Draft
         ],
         links.account_sessions(),
         "Your sessions and tokens",
-        API_SESSIONS,
+        links.api_sessions(),
     )
 
 
@@ -80,7 +83,7 @@ def password_changed(links: SecurityLinks, when: str, client: str) -> Draft:
         ],
         links.account_sessions(),
         "Your sessions and tokens",
-        API_SESSIONS,
+        links.api_sessions(),
     )
 
 
