@@ -75,6 +75,7 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
         boards,
         catalog,
         clients,
+        data_export,
         floors,
         market,
         messages,
@@ -111,6 +112,7 @@ def create_app(test_config: dict | None = None, platform: Platform | None = None
         boards,
         payments,
         two_factor,
+        data_export,
     )
     for module in modules:
         api.register_blueprint(module.blp)

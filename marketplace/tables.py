@@ -19,6 +19,7 @@ from marketplace.community.models import (
     TipVote,
 )
 from marketplace.conversations.models import Message, OperatorRead, ThreadRead
+from marketplace.data_export.models import DataExport
 from marketplace.floors.models import Category, FloorRuleVersion, LegalMinimumVersion, Level, Region
 from marketplace.market.models import MarketAcceptBucket, MarketCommunityDay, MarketDay, MarketTask
 from marketplace.network.models import Block, Connection, Endorsement, HandoffOffer, MentoredUnlock, MentorSlot
@@ -67,6 +68,7 @@ __all__ = [
     "Category",
     "ClosedAccount",
     "Connection",
+    "DataExport",
     "Endorsement",
     "HandoffCredit",
     "HandoffOffer",

@@ -14,6 +14,7 @@ __all__ = ["WorkerSpec", "registry", "run_in_threads", "workers_for"]
 
 def registry() -> dict[str, WorkerSpec]:
     from workers import (  # each declares its SPEC
+        exports,
         market,
         network,
         notifications,
@@ -42,6 +43,7 @@ def registry() -> dict[str, WorkerSpec]:
         notifications.MAILER,
         notifications.WEBHOOKS,
         retention.SPEC,
+        exports.SPEC,
     )
     return {spec.name: spec for spec in specs}
 

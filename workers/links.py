@@ -66,6 +66,9 @@ class SiteLinks:
     def account_sessions(self) -> str:
         return self._page("/account/sessions")
 
+    def data_download(self, token: str) -> str:
+        return self._page(f"/account/data/download/{token}")
+
     # For apps: a method and a path of the API, shown as text (never a link).
 
     def api_task(self, task_id: int) -> str:

@@ -101,7 +101,8 @@
     var form = document.getElementById("task-form");
     if (form) livePreview(form);
     // A task's status box: the client's page or the tasker's (the same fragment protocol).
-    var box = document.getElementById("task-status") || document.getElementById("work-status");
+    var box = document.getElementById("task-status") || document.getElementById("work-status") ||
+      document.getElementById("export-status");  // a data archive being built (/account/data)
     if (box) pollStatus(box);
   });
 })();

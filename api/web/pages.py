@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from api.web import (  # noqa: F401 - each adds routes to bp
     account,
+    account_data,
     accounts,
     checkout,
     client_tasks,

@@ -85,6 +85,10 @@ class Links(Protocol):
         """The reader's web sessions and API tokens, where they end one (kinds/account_security.py)."""
         ...
 
+    def data_download(self, token: str) -> str:
+        """A data archive's one-time download page (kinds/data_export.py)."""
+        ...
+
     # For apps: the API call behind the same thing ("GET /api/v1/tasks/12"), a method and a path.
 
     def api_task(self, task_id: int) -> str: ...

@@ -33,6 +33,7 @@ from marketplace.tasks.lifecycle import accept_task, complete_task, start_task
 from marketplace.tasks.posting import TaskDraft, post_task
 from tests import conftest
 from tests.e2e.authz_rows import api_rows
+from tests.e2e.authz_rows.data_export import client_exports
 from tests.support import ANY_TIME, NO_WINDOW, Pipeline, book, enrol_two_factor
 
 PERSONAS = ["anonymous", "client", "other_client", "tasker", "other_tasker", "operator"]
@@ -333,6 +334,7 @@ def world(sqlite_template, tmp_path_factory):
         ids["endpoint"], ids["delivery"] = hook.id, delivery.id
         client_sid = start_web_session(uow.session, uow.session.get(User, ids["client"]))  # a browser of the client's
         ids["web_session"] = web_session_of(uow.session, client_sid).public_id
+        ids |= client_exports(uow.session, ids["client"])  # a downloaded export, and a ready one's link
         uow.commit()
     enrol_two_factor(platform, "operator@example.test")  # operators must have it (the web matrix signs in with a code)
     payments = Pipeline(platform, ["pricing", "payments"])  # prices the rebooking; captures the completed task

@@ -78,6 +78,8 @@ FORMS = {  # path -> the fields its form has
     "/account/two-factor/confirm": ["code"],
     "/account/two-factor/recovery-codes": ["code"],
     "/account/two-factor/off": ["password", "code"],  # (with two-factor on: test_two_factor.py fuzzes them too)
+    "/account/data": ["csrf_token", "action"],
+    "/account/data/download/nosuchtoken": ["csrf_token"],
     "/console/floors/yard-work/springfield": [
         "hourly_floor",
         "per_task_floor",

@@ -33,6 +33,7 @@ PAGES = [
     ("email preferences", LINKS.notification_prefs()),
     ("unsubscribe, the page", LINKS.unsubscribe("abc.def")),
     ("sessions and tokens", LINKS.account_sessions()),
+    ("a data archive's download", LINKS.data_download("tok3n")),
 ]
 WEB = {"web", "unsubscribe"}  # the blueprints of pages (the JSON API's are the others)
 API = [
