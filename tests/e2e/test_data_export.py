@@ -34,6 +34,7 @@ from marketplace.data_export.models import DataExport, ExportStatus
 from marketplace.network.connections import accept_connection, request_connection
 from marketplace.network.endorsements import endorse
 from marketplace.notifications.kinds.data_export import EXPORT_READY
+from marketplace.notifications.letters import render_row
 from marketplace.notifications.models import Notification
 from marketplace.payments.models import PayoutAccount
 from marketplace.taskers.skills import SkillSpec, set_skills
@@ -370,3 +371,35 @@ def test_someone_with_no_region_reads_utc_labelled(history):
     assert web.post("/account/data", data={"csrf_token": csrf(web.get("/account/data").get_data(as_text=True))})
     page = web.get("/account/data").get_data(as_text=True)
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", page), page
+
+
+def test_the_email_says_the_link_works_once_and_until_when_on_the_readers_clock(history):
+    platform, app, tokens, _ = history
+    tom = _user(platform, "tom@example.test")
+    _api(app, tokens["tom"]).post("/api/v1/me/data-exports")
+    _build(platform)
+    path = _link(platform, tom.id)
+    with platform.uow() as uow:
+        row = uow.session.exec(select(Notification).where(col(Notification.kind) == EXPORT_READY)).one()
+        subject, text, html = render_row(row)
+    assert row.to_address == "tom@example.test" and row.unsubscribe_url == ""  # account mail: always sent
+    assert subject == "Your Floorboard data is ready to download"
+    assert platform.settings.public_url + path in text and platform.settings.public_url + path in html
+    assert "works once" in text and "Central time (CST)" in text
+    assert "GET /api/v1/me/data-exports" in text
+
+
+def test_on_postgresql_the_archive_is_built_and_handed_over_once(make_platform, postgres_url):
+    platform = seeded(make_platform(postgres_url))
+    with platform.uow() as uow:
+        tasker = create_user(uow.session, "pg@example.test", PASSWORD, "tasker")
+        post_tip(uow, tasker, "yard-work", "PG-TIP", "Body")
+        token = issue_token(uow.session, tasker)
+        uow.commit()
+    api = _api(create_app({"TESTING": True}, platform=platform), token)
+    export_id = api.post("/api/v1/me/data-exports").json["id"]
+    assert api.post("/api/v1/me/data-exports").status_code == 409
+    assert _build(platform) == 1
+    first = api.post(f"/api/v1/me/data-exports/{export_id}/download")
+    assert first.status_code == 200 and [t["title"] for t in _archive(first.get_data())["tips"]["tips"]] == ["PG-TIP"]
+    assert api.post(f"/api/v1/me/data-exports/{export_id}/download").status_code == 410
