@@ -53,7 +53,7 @@ from marketplace.tasks.lifecycle import (
 )
 from marketplace.tasks.models import Adjustment, Task
 from marketplace.tasks.parties import is_client, may_read_private, may_see
-from marketplace.tasks.posting import TaskDraft, post_task, post_task_idempotently
+from marketplace.tasks.posting import TaskDraft, submit_posting
 from marketplace.tasks.quotes import quotes_for
 from marketplace.tasks.rebooking import decline_rebooking
 from marketplace.tasks.reviews import review_task, task_reviews
@@ -172,19 +172,16 @@ class TaskList(MethodView):
         Send an `Idempotency-Key` header (any unique string up to 255 characters) to make a retry
         safe: the same key gives back the first task instead of posting a second"""
         key = request.headers.get("Idempotency-Key")
-        rebook_window = timedelta(seconds=platform().settings.rebook_window_s)
-        if key is None:
-            with unit_of_work() as unit:
-                task = post_task(unit, g.user.id, TaskDraft(**data), rebook_window)
-                unit.commit()
-            return posted_view(task)
-        if not 1 <= len(key) <= 255 or not key.isascii() or not key.isprintable():
+        if key is not None and (not 1 <= len(key) <= 255 or not key.isascii() or not key.isprintable()):
             abort(
                 422,
                 message="Check the Idempotency-Key header.",
                 errors={"headers": {"Idempotency-Key": ["1 to 255 printable ASCII characters."]}},
             )
-        task, fresh = post_task_idempotently(unit_of_work, g.user.id, TaskDraft(**data), key, rebook_window)
+        rebook_window = timedelta(seconds=platform().settings.rebook_window_s)
+        task, fresh = submit_posting(unit_of_work, g.user.id, TaskDraft(**data), key, rebook_window)
+        if key is None:
+            return posted_view(task)
         if fresh:
             return posted_view(task), 202, {"Idempotent-Replayed": "false"}
         with unit_of_work() as unit:  # a replay: the task may have been priced and booked since

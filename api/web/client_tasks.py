@@ -32,17 +32,22 @@ from marketplace.clock import utcnow
 from marketplace.conversations.messages import may_read, thread, unread
 from marketplace.errors import DomainError
 from marketplace.floors.published import floor_version
-from marketplace.floors.zones import LocalTimeError, from_local, zone_of
+from marketplace.floors.zones import zone_of
 from marketplace.payments.models import Payment
 from marketplace.taskers.reach import reach_view
 from marketplace.tasks.adjustments import approve_adjustment, dispute_adjustment, ruling_figures
 from marketplace.tasks.lifecycle import cancel_by_client, cancellation_terms
 from marketplace.tasks.models import Adjustment, Review, Task
 from marketplace.tasks.parties import may_book, may_cancel
-from marketplace.tasks.posting import TaskDraft, post_task, post_task_idempotently
+from marketplace.tasks.posting import TaskDraft, submit_posting
 from marketplace.tasks.pricing_stage import offer_notes, preview_quote
 from marketplace.tasks.quotes import quotes_for, quotes_of, task_rule
-from marketplace.tasks.rebooking import addressee_problem, addressee_rate_note, regions_of, worked_together
+from marketplace.tasks.rebooking import (
+    addressee_problem,
+    addressee_rate_note,
+    rebooking_tasker,
+    region_for_rebooking,
+)
 from marketplace.tasks.reviews import review_task, task_reviews
 from marketplace.tasks.steps import steps_of
 from pricing import cancellation_fee
@@ -82,7 +87,7 @@ def _preview(s, form: TaskForm):
         return None, "Enter the time in whole minutes and the offer in dollars, e.g. 30.00."
     if not minutes or not form.category.data or not form.region.data:
         return None, "Choose a category and region and enter the time to see the price."
-    if _rebooking(s, signed_in().id, _addressee(form)) is not None:  # said before the price: posting is refused
+    if rebooking_tasker(s, signed_in().id, _addressee(form)) is not None:  # said before the price: posting is refused
         problem = addressee_problem(s, _addressee(form), form.category.data, form.region.data)
         g.addressee_warning = f"{problem} Choose another, or post the task to every tasker." if problem else None
     try:
@@ -132,19 +137,17 @@ def new_task():
             for name in ("category", "region"):
                 if request.args.get(name) in {c.value for c in getattr(form, name).choices}:
                     getattr(form, name).data = request.args[name]
-            _where_they_work(unit.session, form)
-        rebooking = _rebooking(unit.session, client.id, _addressee(form))
+            if (tasker_id := _addressee(form)) is not None:
+                offered = [c.value for c in form.region.choices]
+                form.region.data = region_for_rebooking(unit.session, tasker_id, form.region.data, offered) or (
+                    form.region.data
+                )
+        rebooking = rebooking_tasker(unit.session, client.id, _addressee(form))
         if form.addressed_to.data and rebooking is None:
             form.form_errors.append("You can book again only a tasker who completed a task for you.")
             form.addressed_to.data = ""
         posting = request.method == "POST" and request.form.get("action") != "preview"
-        starts_at = None
         if posting and form.validate_on_submit():
-            try:  # the client wrote the region's wall-clock time
-                starts_at = from_local(form.starts_at.data, zone_of(unit.session, form.region.data))
-            except LocalTimeError as exc:
-                form.starts_at.errors = [str(exc)]
-        if starts_at is not None:
             draft = TaskDraft(
                 category=form.category.data,
                 region=form.region.data,
@@ -155,20 +158,17 @@ def new_task():
                 access_notes=form.access_notes.data or "",
                 handoffs_allowed=not form.no_handoffs.data,
                 estimated_minutes=form.estimated_minutes.data,
-                starts_at=starts_at,
+                starts_at=form.starts_at.data,  # the region's wall-clock time, as the client wrote it
                 offered_rate=cents(form.offered_rate.data),
                 addressed_to=_addressee(form),
                 only_addressed=bool(form.only_addressed.data) and _addressee(form) is not None,
             )
-            window = timedelta(seconds=platform().settings.rebook_window_s)
             token = form.form_token.data or ""
+            # A client that does not send the form's token (a script) posts each time.
+            key = f"web:{token}" if FORM_TOKEN.match(token) else None
+            unit.rollback()  # end this read (on SQLite it holds the write lock) before posting in its own
             try:
-                if FORM_TOKEN.match(token):
-                    unit.rollback()  # end this read (on SQLite it holds the write lock) before posting in its own
-                    task, fresh = post_task_idempotently(unit_of_work, client.id, draft, f"web:{token}", window)
-                else:  # a client that does not send the form's token (a script) posts each time
-                    task, fresh = post_task(unit, client.id, draft, window), True
-                    unit.commit()
+                task, fresh = submit_posting(unit_of_work, client.id, draft, key, _rebook_window())
             except DomainError as exc:
                 for name, messages in exc.errors.items():
                     field = getattr(form, name, None) if name not in ("addressed_to", "only_addressed") else None
@@ -205,27 +205,8 @@ def _window_words(seconds: int) -> str:
     return f"{max(1, seconds // 60)} minutes"
 
 
-def _where_they_work(s, form: TaskForm) -> None:
-    """A "Book again" form opens on a region where the tasker works (the one asked for if they
-    work there, else their first), never on one where they could only decline."""
-    tasker_id = _addressee(form)
-    if tasker_id is None:
-        return
-    theirs = regions_of(s, tasker_id)
-    offered = [c.value for c in form.region.choices]
-    if form.region.data in theirs:
-        return
-    for region in offered:
-        if region in theirs:
-            form.region.data = region
-            return
-
-
-def _rebooking(s, client_id: int, tasker_id: int | None) -> User | None:
-    """The tasker a "Book again" form is for, if they did complete a task for this client."""
-    if tasker_id is None or not worked_together(s, client_id, tasker_id):
-        return None
-    return s.get(User, tasker_id)
+def _rebook_window() -> timedelta:
+    return timedelta(seconds=platform().settings.rebook_window_s)
 
 
 def _handoff_grace() -> timedelta:

@@ -4,7 +4,7 @@ per idempotency key."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert
@@ -15,6 +15,7 @@ from marketplace.clock import to_utc, utcnow
 from marketplace.db import UnitOfWork, UnitOfWorkFactory
 from marketplace.errors import Invalid
 from marketplace.floors.catalog import is_category, is_region
+from marketplace.floors.zones import LocalTimeError, from_local, zone_of
 from marketplace.tasks.models import IdempotencyKey, Task, TaskStatus
 from marketplace.tasks.rebooking import REBOOK_WINDOW, check_addressee, exclusive_until
 from marketplace.text import line_problem
@@ -170,3 +171,34 @@ def post_task_idempotently(
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+def submit_posting(
+    uow_factory: UnitOfWorkFactory,
+    client_id: int,
+    draft: TaskDraft,
+    key: str | None = None,
+    rebook_window: timedelta = REBOOK_WINDOW,
+) -> tuple[Task, bool]:
+    """The one way a client's posting comes in, from the web form and from the API alike: each in
+    its own unit of work. A start without a zone is the wall-clock time of the task's region (what
+    a person types on the form); with an idempotency key (the API's header, the form's single-use
+    token) a retry gives back the first task, and False; without one every call posts."""
+    if draft.starts_at.tzinfo is None:
+        with uow_factory() as uow:
+            draft = replace(draft, starts_at=region_time(uow.session, draft.region, draft.starts_at))
+    if key is None:
+        with uow_factory() as uow:
+            task = post_task(uow, client_id, draft, rebook_window)
+            uow.commit()
+        return task, True
+    return post_task_idempotently(uow_factory, client_id, draft, key, rebook_window)
+
+
+def region_time(session, region: str, wall: datetime) -> datetime:
+    """A wall-clock time in `region` as a UTC instant; a time its clocks skip is refused with the
+    field to fix (a time that happens twice is the first of the two)."""
+    try:
+        return from_local(wall, zone_of(session, region))
+    except LocalTimeError as exc:
+        raise Invalid("Check the start time.", {"starts_at": [str(exc)]}) from None

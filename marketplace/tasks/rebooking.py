@@ -67,6 +67,23 @@ def check_addressee(
     return {}
 
 
+def rebooking_tasker(session: Session, client_id: int, tasker_id: int | None) -> User | None:
+    """The tasker a "Book again" posting may be addressed to: one who completed a task for this
+    client (None for anyone else, or for no one)."""
+    if tasker_id is None or not worked_together(session, client_id, tasker_id):
+        return None
+    return session.get(User, tasker_id)
+
+
+def region_for_rebooking(session: Session, tasker_id: int, wanted: str | None, offered: list[str]) -> str | None:
+    """Where a "Book again" form opens: the region asked for if the tasker works there, else the
+    first of `offered` where they do (never one where they could only decline); None: keep it."""
+    theirs = regions_of(session, tasker_id)
+    if wanted in theirs:
+        return wanted
+    return next((region for region in offered if region in theirs), None)
+
+
 def regions_of(session: Session, tasker_id: int) -> list[str]:
     """The regions a tasker works in, by slug (for "Book again": a region where they work)."""
     query = select(TaskerRegion.region).where(col(TaskerRegion.tasker_id) == tasker_id)
