@@ -18,8 +18,9 @@ from typing import Any
 
 from sqlmodel import Session, col, or_, select
 
-from marketplace.accounts.models import ApiToken, User
-from marketplace.community.models import Answer, AnswerVote, Guide, GuideVote, Question, Tip, TipVote
+from marketplace.accounts.devices import KnownDevice
+from marketplace.accounts.models import ApiToken, TwoFactor, User, WebSession
+from marketplace.community.models import Answer, AnswerVote, Guide, GuideVote, Question, Reputation, Tip, TipVote
 from marketplace.conversations.models import Message
 from marketplace.network.models import Block, Connection, Endorsement, HandoffOffer
 from marketplace.notifications.models import Notification, NotificationPref
@@ -60,9 +61,25 @@ def profile(session: Session, user: User) -> Rows:
             _fields(p, "kind", "mode", "updated_at")
             for p in session.exec(select(NotificationPref).where(col(NotificationPref.user_id) == user.id))
         ],
-        # Never a token's hash or a webhook's signing secret: what they are and when, not the keys.
+        "reputation": [
+            _fields(r, "category", "rating_sum", "rating_count", "accepted", "completed", "tasker_cancelled", "tier")
+            | _fields(r, "score", "updated_at")
+            for r in session.exec(select(Reputation).where(col(Reputation.tasker_id) == user.id))
+        ],
+        # Never a token's hash, a session's cookie, a device's key, a two-factor secret or a
+        # webhook's signing secret: what they are and when, not the keys.
+        "two_factor_on": bool((two := session.get(TwoFactor, user.id)) and two.confirmed_at),
         "api_tokens": [
-            {"id": t.id, **{k: _plain(v) for k, v in t.model_dump().items() if k.endswith("_at")}} for t in tokens
+            {k: _plain(v) for k, v in t.model_dump().items() if k in ("id", "name", "client") or k.endswith("_at")}
+            for t in tokens
+        ],
+        "web_sessions": [
+            _fields(w, "created_at", "last_used_at", "client")
+            for w in session.exec(select(WebSession).where(col(WebSession.user_id) == user.id))
+        ],
+        "devices": [
+            _fields(d, "client", "first_seen_at", "last_seen_at")
+            for d in session.exec(select(KnownDevice).where(col(KnownDevice.user_id) == user.id))
         ],
         "webhook_endpoints": [
             _fields(w, "id", "url", "kinds", "status", "disabled_reason", "created_at")

@@ -199,6 +199,9 @@ def test_a_taskers_archive_holds_every_kind_and_nothing_of_anyone_else(history):
         assert secret not in flat, secret
     assert parts["profile"]["account"]["email"] == "tom@example.test"
     assert parts["profile"]["skills"] == [{"category": "yard-work", "rate": 2400}]
+    assert [r["tier"] for r in parts["profile"]["reputation"]] == ["trusted"]
+    assert parts["profile"]["two_factor_on"] is False and len(parts["profile"]["api_tokens"]) == 1
+    assert not re.search(r"token_hash|id_hash|device_hash|secret", flat)  # never a key, only what and when
     assert {t["id"] for t in parts["tasks"]} == {tasks["first"], tasks["second"]}
     assert all(t["you_were"] == "tasker" and "title" not in t for t in parts["tasks"])
     sent = {m["body"] for m in parts["messages"] if m["direction"] == "sent"}
