@@ -106,18 +106,19 @@ class TaskCompleted(TaskLifecycle):
 
 
 class TaskCancelled(TaskLifecycle):
+    """Who cancelled; their reason, in their words, stays in the task's steps (task_steps.note)."""
+
     # "platform": the system closed an only-this-tasker rebooking nobody took (free; the hold released)
     cancelled_by = fields.String(required=True, validate=validate.OneOf(["client", "tasker", "platform"]))
-    reason = fields.String(required=True)
     fee = fields.Nested(QuotePayload, required=True, allow_none=True)  # a late client cancellation
     reopened = fields.Boolean(required=True)  # a tasker's cancellation puts the task back on offer
 
 
 class TaskAdjustment(TaskLifecycle):
-    """A tasker's claim beyond the booked amount (`pending`), and how it was decided."""
+    """A tasker's claim beyond the booked amount (`pending`), and how it was decided. The tasker's
+    reason is in the claim's row (adjustments.reason), not here."""
 
     minutes_worked = whole(required=True, validate=validate.Range(min=1))
-    reason = fields.String(required=True)
     booked = fields.Nested(QuotePayload, required=True)
     claimed = fields.Nested(QuotePayload, required=True)
     status = fields.String(
@@ -136,11 +137,11 @@ class HandoffOffered(TaskLifecycle):
 
 class HandoffClosed(TaskLifecycle):
     """An offer declined by the peer, withdrawn (by the first tasker, or because the task moved on)
-    or lapsed unanswered; `tasker_id` still holds the task."""
+    or lapsed unanswered; `tasker_id` still holds the task. The peer's reason is in the offer's
+    row (handoff_offers.reason), read by `offer_id`."""
 
     offer_id = whole(required=True)
     to_tasker_id = whole(required=True)
-    reason = fields.String(required=True)
 
 
 class HandedOff(TaskLifecycle):
@@ -171,10 +172,10 @@ class EndorsementGiven(EndorsementEvent):
 
 
 class EndorsementWithdrawn(EndorsementEvent):
-    """Withdrawn by the endorser (`revoked_by` None) or revoked by an operator, with a reason."""
+    """Withdrawn by the endorser (`revoked_by` None) or revoked by an operator (whose reason is
+    in the endorsement's row)."""
 
     revoked_by = whole(required=True, allow_none=True)
-    reason = fields.String(required=True)
 
 
 class ConnectionEvent(Payload):
@@ -384,6 +385,13 @@ FORGOTTEN: dict[str, frozenset[str]] = {
     "message.sent": frozenset({"body"}),
     "endorsement.given": frozenset({"text"}),
     "review.submitted": frozenset({"comment"}),
+    # The reasons people give each other (a give-back, a claim, a declined hand-off, a withdrawal).
+    "task.cancelled": frozenset({"reason"}),
+    "task.adjustment_requested": frozenset({"reason"}),
+    "task.adjustment_decided": frozenset({"reason"}),
+    **{f"task.handoff_{kind}": frozenset({"reason"}) for kind in ("declined", "withdrawn", "lapsed")},
+    "endorsement.withdrawn": frozenset({"reason"}),
+    "endorsement.revoked": frozenset({"reason"}),
 }
 
 

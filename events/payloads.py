@@ -81,15 +81,13 @@ class TaskCompleted(TaskLifecycle):
 @dataclass(frozen=True)
 class TaskCancelled(TaskLifecycle):
     cancelled_by: str  # client, tasker, or platform (an only-this-tasker rebooking nobody took)
-    reason: str
     fee: dict[str, int] | None  # a late client cancellation's fee
     reopened: bool  # a tasker's cancellation puts the task back on offer
 
 
 @dataclass(frozen=True)
 class TaskAdjustment(TaskLifecycle):
-    minutes_worked: int
-    reason: str
+    minutes_worked: int  # (the tasker's reason: adjustments.reason)
     booked: dict[str, int]
     claimed: dict[str, int]
     status: str  # pending, approved, disputed, expired, upheld or rejected
@@ -105,9 +103,8 @@ class HandoffOffered(TaskLifecycle):
 
 @dataclass(frozen=True)
 class HandoffClosed(TaskLifecycle):
-    offer_id: int
+    offer_id: int  # (the peer's reason: handoff_offers.reason)
     to_tasker_id: int
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -136,7 +133,6 @@ class EndorsementGiven(EndorsementEvent):
 @dataclass(frozen=True)
 class EndorsementWithdrawn(EndorsementEvent):
     revoked_by: int | None  # None: the endorser withdrew it
-    reason: str
 
 
 @dataclass(frozen=True)

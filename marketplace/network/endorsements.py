@@ -151,7 +151,7 @@ def withdraw(uow: UnitOfWork, endorser: User, endorsement_id: int) -> Endorsemen
     row.active, row.withdrawn_at = False, now
     session.add(row)
     session.flush()
-    _emit(uow, "withdrawn", row, now, revoked_by=None, reason="Withdrawn by the endorser.")
+    _emit(uow, "withdrawn", row, now, revoked_by=None)
     return row
 
 
@@ -173,7 +173,7 @@ def revoke(uow: UnitOfWork, operator: User, endorsement_id: int, reason: str) ->
     session.add(row)
     session.flush()
     if was_active:  # a withdrawn one is already out of the projection; the row keeps the ruling
-        _emit(uow, "revoked", row, now, revoked_by=operator.id, reason=reason)
+        _emit(uow, "revoked", row, now, revoked_by=operator.id)  # the reason stays in the row
     return row
 
 

@@ -51,7 +51,7 @@ def _close(uow: UnitOfWork, task: Task, offer: HandoffOffer, status: OfferStatus
     kind = {OfferStatus.declined: "handoff_declined", OfferStatus.lapsed: "handoff_lapsed"}.get(
         status, "handoff_withdrawn"
     )
-    _event(uow, kind, task, offer, now, to_tasker_id=offer.to_tasker_id, reason=reason)
+    _event(uow, kind, task, offer, now, to_tasker_id=offer.to_tasker_id)  # the reason stays in the row
     return True
 
 

@@ -208,8 +208,9 @@ def _clear_private_text(session: Session, user: User) -> list[str]:
     else:  # what clients wrote of them
         session.execute(update(Review).where(col(Review.tasker_id) == user.id).values(comment=""))
     session.execute(update(Endorsement).where(col(Endorsement.endorsee_id) == user.id).values(text=""))
+    # Their claims' reasons stay with the payment record; what they told the other side otherwise goes.
     offers = or_(col(HandoffOffer.from_tasker_id) == user.id, col(HandoffOffer.to_tasker_id) == user.id)
-    session.execute(update(HandoffOffer).where(offers).values(note=""))
+    session.execute(update(HandoffOffer).where(offers).values(note="", reason=""))
     return said
 
 

@@ -54,7 +54,6 @@ def _decided(
         task,
         claim.decided_at,
         minutes_worked=claim.minutes_claimed,
-        reason=claim.reason,
         booked=as_price(quotes["posted"]).as_dict(),
         claimed=as_price(quotes["claimed"]).as_dict(),
         status=status,

@@ -179,7 +179,6 @@ def complete_task(
             task,
             now,
             minutes_worked=minutes_worked,
-            reason=reason,
             booked=quote_dict(booked),
             claimed=final.as_dict(),
             status=claim.status,
@@ -275,7 +274,7 @@ def cancel_by_client(
         raise NotFound(f"No task {task_id} of yours.")
     target(task.status, Action.client_cancels)
     now = utcnow()
-    fee_due, policy = cancellation_terms(task, now, handoff_grace, zone_of(session, task.region))
+    fee_due, _ = cancellation_terms(task, now, handoff_grace, zone_of(session, task.region))
     fee = cancellation_fee(task_rule(session, task), task.offered_rate) if fee_due else None
     if fee is not None:
         save_quote(session, task, "cancellation", fee)
@@ -289,7 +288,6 @@ def cancel_by_client(
         task,
         now,
         cancelled_by="client",
-        reason=reason or policy,
         fee=fee.as_dict() if fee else None,
         reopened=False,
     )
@@ -317,7 +315,6 @@ def cancel_by_tasker(uow: UnitOfWork, tasker: User, task_id: int, reason: str = 
         now,
         tasker_id=tasker.id,
         cancelled_by="tasker",
-        reason=reason or "Cancelled by the tasker.",
         fee=None,
         reopened=True,
     )

@@ -202,9 +202,7 @@ def _close(uow: UnitOfWork, task: Task, reason: str, now: datetime) -> None:
         move(task, Action.platform_cancels)
         task.cancelled_at, task.cancelled_by = now, "platform"
         note = f"The tasker you rebooked {words}; you asked for them only, so it is cancelled free of charge."
-        emit_task_event(
-            uow, "cancelled", task, now, tasker_id=None, cancelled_by="platform", reason=note, fee=None, reopened=False
-        )
+        emit_task_event(uow, "cancelled", task, now, tasker_id=None, cancelled_by="platform", fee=None, reopened=False)
         record_step(uow.session, task.id, "cancelled", now, None, "", note)
     else:
         task.priced_at = now  # in the open feed from now, behind the priority windows

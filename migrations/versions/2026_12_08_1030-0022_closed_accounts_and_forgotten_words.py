@@ -4,11 +4,13 @@
 keep of it is kept for a period counted from then.
 
 Events written before this revision carried private words: `message.sent` its message's body,
-`endorsement.given` the endorser's text, and a `review.submitted` from before double-blind reviews
-its comment. Upgrading removes those fields from every row of the embedded log (the outbox, on
-Kafka), and from the events kept inside dead letters, so a replay can never bring them back. The
-words stay where they belong, in their rows (messages, endorsements, reviews), which account
-closure deletes. What Kafka already holds is not rewritten here: see docs/privacy.md (the
+`endorsement.given` the endorser's text, a `review.submitted` from before double-blind reviews
+its comment, and the reasons people give each other (a task given back or cancelled, a claim for
+extra time, a declined hand-off, a withdrawn or revoked endorsement). Upgrading removes those
+fields from every row of the embedded log (the outbox, on Kafka), and from the events kept inside
+dead letters, so a replay can never bring them back. The words stay where they belong, in their
+rows (messages, endorsements, reviews, task steps, claims, hand-off offers), which account closure
+deletes or clears. What Kafka already holds is not rewritten here: see docs/privacy.md (the
 `messages` topic now has a retention, applied to an existing topic when the workers start).
 Downgrading drops the table; the words are not restored.
 
@@ -35,8 +37,16 @@ FORGOTTEN = {
     "message.sent": ("body",),
     "endorsement.given": ("text",),
     "review.submitted": ("comment",),
+    "task.cancelled": ("reason",),
+    "task.adjustment_requested": ("reason",),
+    "task.adjustment_decided": ("reason",),
+    "task.handoff_declined": ("reason",),
+    "task.handoff_withdrawn": ("reason",),
+    "task.handoff_lapsed": ("reason",),
+    "endorsement.withdrawn": ("reason",),
+    "endorsement.revoked": ("reason",),
 }
-TOPICS = ("messages", "community.activity", "reviews.submitted")
+TOPICS = ("messages", "community.activity", "reviews.submitted", "tasks.lifecycle")
 BATCH = 1000
 
 

@@ -55,9 +55,16 @@ def test_the_log_forgets_the_words_events_carried_before(database, request, make
         | {"error": "boom", "attempts": 5, "failed_at": AT},
         "ev-3",
     )
+    given_back = envelope(
+        "task.cancelled",
+        {"task_id": 2, "client_id": 3, "tasker_id": 4, "category": "yard-work", "region": "springfield", "at": AT}
+        | {"cancelled_by": "tasker", "reason": WORDS, "fee": None, "reopened": True},
+        "ev-5",
+    )
     other = envelope("tip.hidden", {"tip_id": 1, "category": "yard-work", "author_id": 2, "at": AT}, "ev-4")
     other["data"] |= {"hidden_by": 1, "reason": "spam"}
     rows = [("messages", sent), ("community.activity", endorsed), ("messages.dlq", dead), ("tips.activity", other)]
+    rows.append(("tasks.lifecycle", given_back))
     with platform.engine.begin() as conn:
         for topic, doc in rows:
             conn.execute(
@@ -73,6 +80,7 @@ def test_the_log_forgets_the_words_events_carried_before(database, request, make
     assert all(WORDS.encode() not in value for value in stored.values())
     assert decode(stored["ev-1"]).data["message_id"] == 1
     assert decode(stored["ev-2"]).data["endorser_tier"] == "trusted"
+    assert decode(stored["ev-5"]).data["cancelled_by"] == "tasker"
     inner = orjson.loads(decode(stored["ev-3"]).data["original_value"])
     assert inner["data"] == MESSAGE and decode(orjson.dumps(inner)).id == "ev-1"
     assert orjson.loads(stored["ev-4"]) == other  # nothing private: untouched

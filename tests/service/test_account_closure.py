@@ -37,9 +37,33 @@ def test_no_producer_may_write_a_message_body_into_the_log():
     assert b"Elm" not in encode(CloudEvent(type="message.sent", subject="2", data=MESSAGE))
 
 
+QUOTE = {
+    "rate": 2400,
+    "billable_minutes": 60,
+    "subtotal": 2400,
+    "service_fee": 240,
+    "trust_fee": 100,
+    "commission": 0,
+    "total": 2740,
+    "payout": 2400,
+    "platform": 340,
+    "rule_version": 1,
+}
+LIFECYCLE = {"task_id": 2, "client_id": 3, "tasker_id": 4, "category": "yard-work", "region": "springfield", "at": AT}
+ADJUSTMENT = {**LIFECYCLE, "minutes_worked": 90, "booked": QUOTE, "claimed": QUOTE, "due_at": AT}
+HANDOFF = {**LIFECYCLE, "offer_id": 5, "to_tasker_id": 6}
+WITHDRAWN = {"endorsement_id": 1, "endorser_id": 2, "endorsee_id": 3, "category": "yard-work", "at": AT}
+
+
 @pytest.mark.parametrize("kind", sorted(FORGOTTEN))
 def test_an_event_from_before_with_private_words_decodes_without_them(kind):
     data = {
+        "task.cancelled": {**LIFECYCLE, "cancelled_by": "tasker", "fee": None, "reopened": True},
+        "task.adjustment_requested": {**ADJUSTMENT, "status": "pending"},
+        "task.adjustment_decided": {**ADJUSTMENT, "status": "approved"},
+        **{f"task.handoff_{kind}": HANDOFF for kind in ("declined", "withdrawn", "lapsed")},
+        "endorsement.withdrawn": {**WITHDRAWN, "revoked_by": None},
+        "endorsement.revoked": {**WITHDRAWN, "revoked_by": 1},
         "message.sent": MESSAGE,
         "endorsement.given": {"endorsement_id": 1, "endorser_id": 2, "endorsee_id": 3, "category": "yard-work"}
         | {"at": AT, "endorser_tier": "trusted", "endorser_completed": 3, "mentor_cap": 3},

@@ -98,9 +98,9 @@ def events_for(stories, board) -> list[tuple[CloudEvent, datetime]]:
             if step == "accepted":
                 event = _lifecycle("accepted", n, at)
             elif step == "tasker_cancel":
-                event = _lifecycle("cancelled", n, at, cancelled_by="tasker", reason="sick", fee=None, reopened=True)
+                event = _lifecycle("cancelled", n, at, cancelled_by="tasker", fee=None, reopened=True)
             elif step == "client_cancel":
-                event = _lifecycle("cancelled", n, at, cancelled_by="client", reason="", fee=None, reopened=False)
+                event = _lifecycle("cancelled", n, at, cancelled_by="client", fee=None, reopened=False)
             elif step == "handed_off":
                 event = _lifecycle("handed_off", n, at, offer_id=n, from_tasker_id=8, late=False)
             elif step == "completed":
@@ -113,7 +113,6 @@ def events_for(stories, board) -> list[tuple[CloudEvent, datetime]]:
                     n,
                     at,
                     minutes_worked=120,
-                    reason="more",
                     booked=QUOTE,
                     claimed=QUOTE,
                     status=status,

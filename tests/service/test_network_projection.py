@@ -64,7 +64,7 @@ def events_for(history) -> list[CloudEvent]:
         if kind == "given":
             data |= {"endorser_tier": step[3], "endorser_completed": step[4], "mentor_cap": step[5]}
         else:
-            data |= {"revoked_by": 1 if kind == "revoked" else None, "reason": kind}
+            data |= {"revoked_by": 1 if kind == "revoked" else None}
         events.append(CloudEvent(type=f"endorsement.{kind}", subject=str(endorser), data=data))
     return events
 

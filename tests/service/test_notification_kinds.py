@@ -181,7 +181,7 @@ def test_offers_made_together_that_all_lapse_make_one_letter(market):
 
     def lapsed(offer_id: int) -> CloudEvent:
         data = {"task_id": task_id, "client_id": people["client"], "tasker_id": people["ann"], "category": "yard-work"}
-        data |= {"region": "springfield", "at": AT, "offer_id": offer_id, "to_tasker_id": people["bob"], "reason": "-"}
+        data |= {"region": "springfield", "at": AT, "offer_id": offer_id, "to_tasker_id": people["bob"]}
         return decode(encode(CloudEvent(type="task.handoff_lapsed", subject=str(task_id), data=data)))
 
     def letters() -> list[Letter]:

@@ -79,7 +79,7 @@ def event_for(n: int, step: tuple, minute: int) -> tuple[CloudEvent, str]:
         data |= {"minutes_worked": 60, "quote": QUOTE}
     elif kind == "task.cancelled":
         by_tasker = step[3] and tasker is not None
-        data |= {"cancelled_by": "tasker" if by_tasker else "client", "reason": "x", "fee": None, "reopened": True}
+        data |= {"cancelled_by": "tasker" if by_tasker else "client", "fee": None, "reopened": True}
     return CloudEvent(type=kind, subject=str(task_id), data=data), str(task_id)
 
 

@@ -19,6 +19,7 @@ from marketplace.tasks.lifecycle import accept_task, complete_task, start_task
 from marketplace.tasks.models import Task, TaskStatus
 from marketplace.tasks.posting import post_task
 from marketplace.tasks.rebooking import addressee_rate_note, decline_rebooking, lapse_rebookings, my_taskers
+from marketplace.tasks.steps import steps_of
 from tests.service.test_task_use_cases import draft, priced_and_booked, run, who
 from tests.support import ANY_TIME, NO_WINDOW, book
 
@@ -126,7 +127,9 @@ def test_only_this_tasker_lapsed_is_cancelled_free_and_the_hold_released(market)
     [closed] = _events(platform, "task.rebooking_closed")
     assert (closed["reason"], closed["reopened"]) == ("lapsed", False)
     cancelled = [c for c in _events(platform, "task.cancelled") if c["task_id"] == task_id]
-    assert cancelled and cancelled[0]["fee"] is None and "free of charge" in cancelled[0]["reason"]
+    assert cancelled and cancelled[0]["fee"] is None and "reason" not in cancelled[0]  # the words are in the steps
+    with platform.uow() as uow:
+        assert "free of charge" in steps_of(uow.session, task_id)[-1].note
 
 
 def test_the_preview_says_when_the_taskers_own_rate_is_above_the_task(market):

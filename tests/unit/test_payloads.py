@@ -44,7 +44,6 @@ def test_a_view_reads_a_decoded_event():
             "region": "springfield",
             "at": at,
             "cancelled_by": "tasker",
-            "reason": "van broke",
             "fee": None,
             "reopened": True,
         },

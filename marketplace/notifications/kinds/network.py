@@ -145,9 +145,15 @@ def _taken_data(e: HandedOff, f: Facts) -> dict[str, Any]:
     return {"offer_id": e.offer_id, "task_id": e.task_id, "to_tasker_id": e.tasker_id, "late": e.late, "taken_at": e.at}
 
 
+def _why(e: HandoffClosed, f: Facts) -> str:
+    """The peer's reason, from the offer's row: the event never carries people's words."""
+    offer = f.offer(e.offer_id)
+    return offer.reason if offer is not None else ""
+
+
 def _declined(e: HandoffClosed, task: Task, f: Facts, to: Reader) -> Draft:
-    peer = f.name(e.to_tasker_id)
-    said = f": {quoted(e.reason)}" if e.reason and e.reason != "Declined." else "."
+    peer, why = f.name(e.to_tasker_id), _why(e, f)
+    said = f": {quoted(why)}" if why and why != "Declined." else "."
     return Draft(
         f"{peer} declined {_title(task)}",
         [
@@ -166,7 +172,7 @@ def _declined_data(e: HandoffClosed, f: Facts) -> dict[str, Any]:
         "offer_id": e.offer_id,
         "task_id": e.task_id,
         "to_tasker_id": e.to_tasker_id,
-        "reason": e.reason,
+        "reason": _why(e, f),
         "declined_at": e.at,
     }
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import col, select
+
 from events.payloads import TaskAdjustment, TaskCancelled, TaskCompleted, TaskLifecycle, TaskPriced
 from marketplace.notifications.facts import Facts
 from marketplace.notifications.kinds.kind import Kind, Webhook
 from marketplace.notifications.letters import Draft, quoted
 from marketplace.notifications.links import Reader
-from marketplace.tasks.models import Task
+from marketplace.tasks.models import Task, TaskStep
 
 DECIDED = {
     "approved": "The client approved your claim for extra time",
@@ -99,6 +101,17 @@ def _cancelled_hears(e: TaskCancelled, task: Task, f: Facts) -> dict[Reader, int
     return {"client": task.client_id}
 
 
+def _given_back_why(e: TaskCancelled, f: Facts) -> str:
+    """The tasker's reason, from the task's steps: the event never carries people's words."""
+    query = (
+        select(TaskStep.note)
+        .where(col(TaskStep.task_id) == e.task_id, col(TaskStep.kind) == "cancelled", col(TaskStep.at) <= e.at)
+        .where(col(TaskStep.actor_id) == e.tasker_id)
+        .order_by(col(TaskStep.at).desc(), col(TaskStep.id).desc())
+    )
+    return f.session.exec(query).first() or "Cancelled by the tasker."
+
+
 def _cancelled(e: TaskCancelled, task: Task, f: Facts, to: Reader) -> Draft:
     if to == "tasker":  # the client cancelled the task this tasker held
         lines = [f"The client cancelled {_title(task)}."]
@@ -114,7 +127,7 @@ def _cancelled(e: TaskCancelled, task: Task, f: Facts, to: Reader) -> Draft:
     return Draft(
         f"Your tasker gave {_title(task)} back",
         [
-            f"{f.name(e.tasker_id)} gave your task {_title(task)} back: {quoted(e.reason)}",
+            f"{f.name(e.tasker_id)} gave your task {_title(task)} back: {quoted(_given_back_why(e, f))}",
             "It is on offer to other taskers again.",
         ],
         f.links.task(task.id, "client"),
