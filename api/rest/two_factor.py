@@ -127,7 +127,7 @@ class TwoFactor(MethodView):
 class Confirm(MethodView):
     @requires()
     @code_limit
-    @blp.arguments(CodeSchema)
+    @blp.arguments(CodeSchema, example={"code": "123456"})
     @blp.response(200, RecoveryCodesSchema)
     @blp.alt_response(409, description="No enrolment started, or already on")
     @blp.alt_response(422, description="The code does not match")
@@ -145,7 +145,7 @@ class Confirm(MethodView):
 class RecoveryCodes(MethodView):
     @requires()
     @code_limit
-    @blp.arguments(CodeSchema)
+    @blp.arguments(CodeSchema, example={"code": "123456"})
     @blp.response(200, RecoveryCodesSchema)
     @blp.alt_response(409, description="Two-factor sign-in is not on")
     @blp.alt_response(422, description="The code is wrong or already used")
@@ -163,7 +163,7 @@ class RecoveryCodes(MethodView):
 class TurnOff(MethodView):
     @requires()
     @code_limit
-    @blp.arguments(TurnOffSchema)
+    @blp.arguments(TurnOffSchema, example={"password": "correct horse battery staple", "code": "123456"})
     @blp.response(204)
     @blp.alt_response(403, description="Operators must keep two-factor sign-in on")
     @blp.alt_response(409, description="Two-factor sign-in is not on")
