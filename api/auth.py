@@ -10,7 +10,6 @@ import functools
 
 from flask import g, request
 from flask_smorest import abort
-from sqlmodel import Session
 
 from api.platform import platform
 from marketplace.accounts.models import User
@@ -25,9 +24,9 @@ def bearer_user() -> User | None:
     user, g.token_id = None, None
     if scheme.lower() == "bearer" and token.strip():
         engine = platform().engine
-        found = TOKENS.check(lambda: Session(engine, expire_on_commit=False), token.strip())
+        found = TOKENS.check(engine, token.strip())
         if found is not None:
-            g.token_id, user = found[0].id, found[1]  # the token's id: "this one" in lists of tokens
+            g.token_id, user = found  # the token's id: "this one" in lists of tokens
     g.user = user
     return user
 

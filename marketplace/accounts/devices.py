@@ -12,6 +12,7 @@ sign-in of an account that has no known device yet (just after signup) writes no
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import datetime
 from functools import lru_cache
@@ -54,6 +55,7 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+_PRODUCT = re.compile(r"([A-Za-z][A-Za-z0-9._-]{0,39})(?:/|\s|$)")
 _OS_NAMES = {"Mac OS X": "macOS", "Chrome OS": "ChromeOS"}
 
 
@@ -70,10 +72,11 @@ def client_name(user_agent: str | None) -> str:
     browser = parsed.user_agent.family if parsed.user_agent else ""
     system = parsed.os.family if parsed.os else ""
     browser = browser.removesuffix(" Mobile").removeprefix("Mobile ").strip()
-    if browser in ("", "Other"):
-        browser = ua.split("/", 1)[0].split(" ", 1)[0][:40]  # "Werkzeug/3.1" -> "Werkzeug"
+    if browser in ("", "Other"):  # a program the rules do not know: its product's name, if it reads as one
+        product = _PRODUCT.match(ua)  # "Werkzeug/3.1" -> "Werkzeug"
+        browser = product.group(1) if product else ""
     system = _OS_NAMES.get(system, system)
-    name = f"{browser} on {system}" if system and system != "Other" else browser
+    name = f"{browser} on {system}" if browser and system and system != "Other" else browser
     return "".join(ch for ch in name if ch.isprintable())[:CLIENT_MAX]
 
 
