@@ -21,7 +21,7 @@ from marketplace.tasks.adjustments import dispute_adjustment
 from marketplace.tasks.lifecycle import accept_task, cancel_by_tasker, complete_task, start_task
 from marketplace.tasks.models import Task
 from marketplace.tasks.posting import TaskDraft, post_task
-from tests.e2e.test_browser import ARTIFACTS, browser, shot, site  # noqa: F401 - the fixtures
+from tests.e2e.browsing import ARTIFACTS, browser, shot, site  # noqa: F401 - the fixtures
 from tests.support import NO_WINDOW, book, browser_two_factor, make_tasker, wait_until
 
 # The drawn size of every chart text: an SVG text's font size times the scale it is drawn at (a

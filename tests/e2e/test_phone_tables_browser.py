@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.e2e.test_browser import browser, site  # noqa: F401 - the fixtures
+from tests.e2e.browsing import browser, site  # noqa: F401 - the fixtures
 from tests.e2e.test_browser_console import _market, _sign_in
 
 WIDTH = 390

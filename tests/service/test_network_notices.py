@@ -20,7 +20,7 @@ from marketplace.network.handoffs import accept_handoff, decline_handoff, lapse_
 from marketplace.notifications.kinds import WEBHOOKS
 from marketplace.notifications.letters import render_row
 from marketplace.notifications.webhooks import WebhookDelivery, WebhookEndpoint, new_secret
-from tests.service.test_network import held_by_ann, offer, tasker, worked
+from tests.service.network_people import held_by_ann, offer, tasker, worked
 from tests.service.test_notifications import deliver_all, redeliver_all, rows
 from tests.service.test_task_use_cases import run, who
 from tests.support import NO_WINDOW
