@@ -6,7 +6,10 @@ change a marked line. The charts keep their text at its size at any width (the l
 text does not), and series with equal values stay visible (wider lines under narrower ones, each
 with its own dash and mark, named in a legend). A before/after panel per change compares the tasks
 priced under the version before it with those priced under it (split at the change itself, the
-counts behind each figure, "too few tasks" under the threshold); the series as CSV."""
+counts behind each figure, "too few tasks" under the threshold); the series as CSV.
+
+Over 400 lines on purpose: the SVG charts are drawn for this one page: their scales, steps and
+legend are read with the view that lays them out."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""python -m bench [--events N] [--rounds R]: run by `make bench` with the services up."""
+"""python -m bench [--events N] [--rounds R]: run by `make bench` with the services up.
+
+Over 400 lines on purpose: the benchmark runner: each bench's setup and report beside the others,
+run in one order."""
 
 from __future__ import annotations
 

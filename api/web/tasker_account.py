@@ -1,6 +1,9 @@
 """A tasker's own account on the web: the overview (/me, with the path to better-paid work), skills
 and rates per region (/me/skills), earnings and payouts with Stripe onboarding (/me/earnings), and
-webhooks (/me/webhooks). The same use cases as the API's, called directly."""
+webhooks (/me/webhooks). The same use cases as the API's, called directly.
+
+Over 400 lines on purpose: the pages of a tasker's own account share their forms and the skills
+view."""
 
 from __future__ import annotations
 

@@ -1,7 +1,10 @@
 """A tasker's work on the web: the feed (why each task is there, and an Accept button), the tasks
 they hold (start, complete with minutes and a reason, give back, hand off, the conversation) and
 the review of the client. Each action calls the use case the API calls; a refusal is flashed in
-the domain's words, and a form with bad input comes back with its field's error."""
+the domain's words, and a form with bad input comes back with its field's error.
+
+Over 400 lines on purpose: the views of a tasker's work share its forms and its way of showing a
+refusal."""
 
 from __future__ import annotations
 

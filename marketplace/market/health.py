@@ -1,6 +1,9 @@
 """What operators read from the market projection: a category's daily series in a region, the floor
 changes in it with what each did (14 days before against 14 after), and the figures /metrics
-exports for alerting. Every rate comes with the counts behind it."""
+exports for alerting. Every rate comes with the counts behind it.
+
+Over 400 lines on purpose: the series, the change windows and /metrics' figures are one read of the
+same projection rows, each rate with the counts behind it."""
 
 from __future__ import annotations
 

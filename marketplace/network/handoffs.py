@@ -2,7 +2,11 @@
 at once. The first peer to accept takes the task, atomically: every other open offer is withdrawn.
 An offer nobody answers lapses (the network worker's sweep), never later than the start; the task
 then stays with the first tasker. The price never changes: the task keeps its quote and rule
-version, and settlement pays whoever completes it."""
+version, and settlement pays whoever completes it.
+
+Over 400 lines on purpose: offering, taking, declining, withdrawing and lapsing are one state
+machine of the offer rows; issue 32's task-row owner (marketplace/tasks) will take its task write
+out of it."""
 
 from __future__ import annotations
 

@@ -2,7 +2,10 @@
 and token with its start, last use and client, on the reader's clock; ended one by one or all but
 this browser), the password change (the other sessions and every token end), the email a sign-in
 from an unseen device sends (and none for a known one), and the same on the API at
-/api/v1/me/sessions and /api/v1/me/password."""
+/api/v1/me/sessions and /api/v1/me/password.
+
+Over 400 lines on purpose: one feature, sessions and tokens on the web and the API; its tests share
+the signed-in people."""
 
 from __future__ import annotations
 

@@ -3,7 +3,10 @@ every page; /me/skills sets regions, skills and rates per region, each change sa
 changed and each refusal shown on its field; /me/earnings shows what each task paid and where the
 money is, and starts Stripe onboarding towards this site's public address; /me/webhooks adds,
 rotates, enables, deletes and redelivers. Role and ownership are checked; no input answers 5xx;
-every page fits 390 px."""
+every page fits 390 px.
+
+Over 400 lines on purpose: one feature, a tasker's own pages; its tests share a signed-in tasker and
+its setup."""
 
 from __future__ import annotations
 

@@ -1,7 +1,10 @@
 """The tasker's network on the web, with CSRF: a hand-off offer taken from the page an emailed
 link lands on (after sign-in), declined, withdrawn, lapsed or refused; connections requested,
 accepted, declined, removed, blocked and unblocked from /network and from a profile; endorsements
-given and withdrawn. Someone else's offer is a 404, a client gets 403, and bad form input a 4xx."""
+given and withdrawn. Someone else's offer is a 404, a client gets 403, and bad form input a 4xx.
+
+Over 400 lines on purpose: one feature, the network's pages; its three parts (offers, connections,
+endorsements) share the signed-in people and steps at its top."""
 
 from __future__ import annotations
 

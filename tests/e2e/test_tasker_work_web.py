@@ -2,7 +2,10 @@
 task is there, accepting, the held task's page (the address, start, the conversation, complete
 with minutes, review the client, give back, hand off), who may see and act on what, and the honest
 numbers (no rating without reviews, "opens to you at" before the tier's window, the tier note only
-when a higher tier sees the task sooner)."""
+when a higher tier sees the task sooner).
+
+Over 400 lines on purpose: one feature, a tasker's work pages; its tests share the held task's
+steps."""
 
 from __future__ import annotations
 

@@ -5,7 +5,10 @@ come back, tasks taken before the others' windows open, tasks given back, starts
 pause), the announcer tells exactly the (endpoint, task) pairs the feeds would have, and emails
 exactly the (tasker, task) pairs of the taskers who asked for feed emails, sweep after sweep, on
 SQLite and PostgreSQL; each once, with the same payload; and a sweep's statements do not grow
-with the subscribers."""
+with the subscribers.
+
+Over 400 lines on purpose: one property test and the generated marketplaces it needs; the generator
+and the checks are read together."""
 
 from __future__ import annotations
 

@@ -1,7 +1,10 @@
 """Payments against real Stripe API servers (never a patched SDK): card holds, captures,
 cancellations, refunds and webhooks on localstripe (stateful); Connect accounts and transfers on
 stripe-mock (which validates every request against Stripe's OpenAPI spec). After every step of
-every flow each task's ledger sums to zero, and reconcile reports no difference from Stripe."""
+every flow each task's ledger sums to zero, and reconcile reports no difference from Stripe.
+
+Over 400 lines on purpose: one harness (localstripe, stripe-mock, the ledger checked after every
+step) and the flows it runs."""
 
 from __future__ import annotations
 
