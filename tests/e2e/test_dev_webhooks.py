@@ -1,5 +1,5 @@
 """Webhooks under `make run`: `floorboard dev`, started as the Makefile starts it (no variable set),
-accepts a loopback endpoint, its webhooks page says so, and the README's
+accepts a loopback endpoint, its webhooks page says so, and docs/notifications.md's
 `examples/tasker_bot.py --webhook PORT` hears a new task from the dev server's own sender and
 accepts it. The served app's refusal is in test_tasker_account_web (the page) and here (the API)."""
 
