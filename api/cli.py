@@ -24,7 +24,15 @@ from marketplace.settings import Settings, is_dev_secret_key
     default=None,
     help="gunicorn's control socket, one path per instance (default: none, so two instances never share one).",
 )
-def serve(bind, processes, plain_http, control_socket):
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Serve /metrics (Prometheus) on this port, which answers nothing else but /healthz and /readyz; "
+    "the site's port never serves it (docs/metrics.md).",
+)
+@click.option("--metrics-host", default="127.0.0.1", show_default=True, help="The address the metrics listen on.")
+def serve(bind, processes, plain_http, control_socket, metrics_port, metrics_host):
     """The web app under gunicorn (set SECRET_KEY, DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS)."""
     key = os.environ.get("SECRET_KEY", "")
     if not key:
@@ -59,5 +67,12 @@ def serve(bind, processes, plain_http, control_socket):
         )
     env = {**os.environ, "FLOORBOARD_HTTPS_ONLY": "0" if plain_http else "1"}
     gunicorn = [sys.executable, "-m", "gunicorn", "--workers", str(processes), "--bind", bind]
+    if metrics_port is not None:
+        if bind.rpartition(":")[2] == str(metrics_port):
+            raise click.ClickException(f"--metrics-port {metrics_port} is the site's own port: choose another.")
+        # A second listener in the same workers; the app tells the two apart by the socket's port.
+        host = f"[{metrics_host}]" if ":" in metrics_host else metrics_host  # an IPv6 address
+        gunicorn += ["--bind", f"{host}:{metrics_port}"]
+        env["FLOORBOARD_METRICS_PORT"] = str(metrics_port)
     gunicorn += ["--control-socket", control_socket] if control_socket else ["--no-control-socket"]
     os.execvpe(sys.executable, [*gunicorn, "--access-logfile", "-", "api.wsgi:app"], env)

@@ -70,7 +70,7 @@ class FloorForm(FlaskForm):
     effective_from = DateTimeLocalField(
         "Takes effect (the region's clock; empty = now)", validators=[Optional()], format="%Y-%m-%dT%H:%M"
     )
-    confirm = BooleanField(f"Confirm a change beyond {SANITY_FACTOR}x the current floor")
+    confirm = BooleanField(f"Confirm a change beyond {SANITY_FACTOR}x (or under a third of) the current floor")
 
 
 # The same bounds as the engine's, so a typo is a message on its field and never reaches the database.

@@ -168,6 +168,16 @@ class Instant(fields.AwareDateTime):
         return when
 
 
+def whole_number(raw: str | None, most: int) -> int | None:
+    """A query or form value as a whole number from 1 to `most`, or None. ASCII digits only:
+    str.isdigit() also accepts "²", "①" and "¹²", which int() refuses (a 500), and int() accepts
+    other scripts' digits and "_" separators that nobody types into a page number."""
+    if not raw or not raw.isascii() or not raw.isdigit() or len(raw) > len(str(most)):
+        return None
+    number = int(raw)
+    return number if 0 < number <= most else None
+
+
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 

@@ -5,7 +5,8 @@ stopped without locking out everyone behind one address. They live in process me
 (`floorboard dev`, one process); with RATELIMIT_STORAGE_URI (e.g. redis://127.0.0.1:6379/0) they
 live in that shared store, so every gunicorn worker draws on the same counters: 10 failed sign-ins
 in total, not 10 per worker. `floorboard serve` warns when it runs several workers without one. Sign-in
-counts failures only, across the web form and the API together; signup counts every attempt. The
+counts failures only, across the web form and the API together; signup counts every attempt (a
+submission: opening a form never counts), posting every task posted. The
 limits are app config, so an operator can tune them: RATELIMIT_LOGIN, RATELIMIT_SIGNUP,
 RATELIMIT_POSTING, RATELIMIT_TIPS, RATELIMIT_MESSAGES.
 """
@@ -85,9 +86,17 @@ login_limit = limiter.shared_limit(
     key_func=_login_key,
     deduct_when=lambda r: r.status_code in (400, 401),
 )
-# Every signup attempt counts, failed ones included: signup must not be a cheap way to probe.
-signup_limit = _limit("RATELIMIT_SIGNUP")
-posting_limit = _limit("RATELIMIT_POSTING", key_func=_user_key, deduct_when=lambda r: r.status_code < 400)
+# Every signup attempt counts, failed ones included: signup must not be a cheap way to probe. Only
+# a submission is an attempt: opening the form (a GET) spends nothing.
+signup_limit = _limit("RATELIMIT_SIGNUP", methods=["POST"])
+
+
+def _posted(response) -> bool:
+    """A posting went through: not a refusal, and not the web form's no-JavaScript preview."""
+    return response.status_code < 400 and request.form.get("action") != "preview"
+
+
+posting_limit = _limit("RATELIMIT_POSTING", key_func=_user_key, methods=["POST"], deduct_when=_posted)
 tips_limit = _limit("RATELIMIT_TIPS", key_func=_user_key, deduct_when=lambda r: r.status_code < 400)
 # Per sender, on the API and the task page alike (one key per user).
 messages_limit = _limit("RATELIMIT_MESSAGES", key_func=_user_key, deduct_when=lambda r: r.status_code < 400)

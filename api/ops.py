@@ -1,18 +1,30 @@
 """Operations: /healthz (alive), /readyz (database and transport reachable), /metrics
-(Prometheus, including consumer lag and dead letters), and the API docs' assets, served locally."""
+(Prometheus, including consumer lag and dead letters), and the API docs' assets, served locally.
+
+/metrics carries the market's figures (fill rates, effective pay per category and region), which
+the API serves to operators only, so it is served only where an operator puts it (docs/metrics.md):
+on the metrics port (`floorboard serve --metrics-port`, FLOORBOARD_METRICS_PORT: a second listener
+that answers nothing but /metrics, /healthz and /readyz), or to a scraper that sends
+`Authorization: Bearer` with FLOORBOARD_METRICS_TOKEN. Anywhere else it is a 404. /healthz and
+/readyz stay open: they tell a load balancer only whether to send traffic.
+"""
 
 from __future__ import annotations
 
+import hmac
 import logging
+import os
 import time
 from pathlib import Path
 
 import swagger_ui
-from flask import Response, jsonify, request, send_from_directory
+from flask import Response, abort, current_app, jsonify, request, send_from_directory
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import text
 
+from api.errors import error_response
+from api.input import whole_number
 from api.platform import platform
 from events.dlq import count_dead_letters
 from events.outages import describe
@@ -115,9 +127,44 @@ def market_gauges(session, settings) -> list[GaugeMetricFamily]:
     return [fill, priced, pay, legal, low_fill, under_legal, threshold]
 
 
+ON_THE_METRICS_PORT = ("/metrics", "/healthz", "/readyz")
+
+
+def on_metrics_port() -> bool:
+    """The request came in on the metrics listener. SERVER_PORT is the listening socket's port
+    (gunicorn and werkzeug set it from the socket, not from the Host header a client sends)."""
+    port = current_app.config.get("METRICS_PORT")
+    return port is not None and request.environ.get("SERVER_PORT") == str(port)
+
+
+def _bearer_is_the_metrics_token() -> bool:
+    token = current_app.config.get("METRICS_TOKEN")
+    if not token:
+        return False
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), str(token).encode())
+
+
+def metrics_settings(environ=os.environ) -> dict:
+    """FLOORBOARD_METRICS_PORT and FLOORBOARD_METRICS_TOKEN as app config (ValueError naming a bad one)."""
+    port, token = environ.get("FLOORBOARD_METRICS_PORT") or None, environ.get("FLOORBOARD_METRICS_TOKEN") or None
+    if port is not None and whole_number(port, 65535) is None:
+        raise ValueError(f"FLOORBOARD_METRICS_PORT={port!r} is not a port number (1 to 65535)")
+    if token is not None and len(token) < 16:
+        raise ValueError("FLOORBOARD_METRICS_TOKEN must be a random secret of at least 16 characters")
+    return {"METRICS_PORT": whole_number(port, 65535) if port else None, "METRICS_TOKEN": token}
+
+
 def init_app(app) -> None:
+    for key, value in metrics_settings().items():
+        app.config.setdefault(key, value)
     pipeline_registry = CollectorRegistry()
     pipeline_registry.register(PipelineCollector(app))
+
+    @app.before_request
+    def _only_metrics_on_the_metrics_port():
+        if on_metrics_port() and request.path not in ON_THE_METRICS_PORT:
+            abort(404)
 
     @app.after_request
     def _count(response):
@@ -151,6 +198,12 @@ def init_app(app) -> None:
 
     @app.get("/metrics")
     def metrics():
+        if not (on_metrics_port() or _bearer_is_the_metrics_token()):
+            if not app.config.get("METRICS_TOKEN"):
+                return error_response(404, "No such page.")  # not served on this port: nothing to see
+            response, status = error_response(401, "Send the metrics token: Authorization: Bearer <token>.")
+            response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
+            return response, status
         body = generate_latest(REGISTRY) + generate_latest(pipeline_registry)
         return Response(body, mimetype="text/plain; version=0.0.4")
 

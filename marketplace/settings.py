@@ -200,7 +200,7 @@ def parse_seconds_map(variable: str, text: str) -> tuple[tuple[str, int], ...]:
     pairs = []
     for part in filter(None, (p.strip() for p in text.split(","))):
         name, _, seconds = part.partition("=")
-        if not seconds.strip().isdigit():
+        if not (seconds.strip().isascii() and seconds.strip().isdigit()):  # "²" is a digit to isdigit, not to int
             raise ValueError(f"{variable}: {part!r} is not name=seconds")
         pairs.append((name.strip(), int(seconds)))
     return tuple(pairs)

@@ -61,7 +61,10 @@ class FloorChangeSchema(ApiSchema):
     effective_from = Instant(load_default=None, allow_none=True)
     confirm = fields.Boolean(
         load_default=False,
-        metadata={"description": "Required to raise a floor past 3x its current value (a guard against an extra zero)"},
+        metadata={
+            "description": "Required to raise a money field past 3x its current value, or cut it under a third of it "
+            "(a guard against an extra zero, or a lost one)"
+        },
     )
     hourly_floor = cents(at_most=MAX_FLOOR_CENTS)
     per_task_floor = cents(at_most=MAX_FLOOR_CENTS)

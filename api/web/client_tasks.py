@@ -10,6 +10,7 @@ from decimal import Decimal
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlmodel import col, select
 
+from api.input import whole_number
 from api.limits import posting_limit
 from api.platform import platform, unit_of_work
 from api.web.checkout import stripe_page_settings
@@ -103,8 +104,7 @@ def _preview(s, form: TaskForm):
 
 
 def _addressee(form: TaskForm) -> int | None:
-    raw = form.addressed_to.data or ""
-    return int(raw) if raw.isdigit() and 0 < len(raw) <= 10 else None
+    return whole_number(form.addressed_to.data, 2**31 - 1)
 
 
 def _floor_of(session, form: TaskForm, result):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, request
 from sqlmodel import col, select
 
+from api.input import whole_number
 from api.platform import unit_of_work
 from api.web.questions import QuestionForm
 from api.web.sign_in import safe_next, web_user
@@ -31,8 +32,7 @@ def boards():
 
 @bp.get("/boards/<category>")
 def board(category: str):
-    asked = request.args.get("page", "1")
-    page = int(asked) if asked.isdigit() and 0 < int(asked) < 100_000 else 1
+    page = whole_number(request.args.get("page"), 99_999) or 1
     with unit_of_work() as unit:
         cat = unit.session.get(Category, category)
         if cat is None:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlmodel import col, select
 
+from api.input import whole_number
 from api.limits import messages_limit
 from api.platform import platform, unit_of_work
 from api.web.sign_in import signed_in, web_requires
@@ -65,8 +66,7 @@ def _window():
 
 
 def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < len(raw) <= 5 and int(raw) > 0 else 1
+    return whole_number(request.args.get("page"), 99_999) or 1
 
 
 def _missing_setup(s, tasker_id: int) -> list[str]:

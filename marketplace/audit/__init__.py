@@ -1,7 +1,8 @@
 """`floorboard audit`: the invariants that must hold across the database and the event log.
 
 - every posted task has exactly one tasks.priced (a task still `posted` past the sweeper's age
-  is a miss, and so is a task priced twice);
+  is a miss, and so is a task priced twice), except one its client cancelled before the pricing
+  stage reached it, which has none;
 - every priced task has one posted quote;
 - every task's ledger sums to zero;
 - every event a group marked processed is in the log, unless retention removed it by design;
@@ -71,17 +72,19 @@ def check_pricing(session, horizon: datetime | None, posted_grace_s: int) -> Che
             ).all()
         )
     )
-    query = select(Task.id, Task.status, Task.posted_at)
+    query = select(Task.id, Task.status, Task.posted_at, Task.priced_at)
     if horizon is not None:
         query = query.where(col(Task.posted_at) >= horizon)
     overdue = utcnow() - timedelta(seconds=posted_grace_s)
-    for task_id, status, posted_at in session.exec(query):
+    for task_id, status, posted_at, priced_at in session.exec(query):
         check.checked += 1
         n = priced.get(str(task_id), 0)
-        if status == TaskStatus.posted:
+        if status == TaskStatus.posted or (status == TaskStatus.cancelled and priced_at is None):
+            # A client may cancel a posting the pricing stage has not reached: it is never priced.
             if n:
-                check.misses.append(f"task {task_id} is posted but has {n} tasks.priced")
-            elif posted_at < overdue:
+                state = "posted" if status == TaskStatus.posted else "cancelled before it was priced"
+                check.misses.append(f"task {task_id} is {state} but has {n} tasks.priced")
+            elif status == TaskStatus.posted and posted_at < overdue:
                 check.misses.append(f"task {task_id} is still posted, {_age(posted_at)} after posting")
         elif n != 1:
             check.misses.append(f"task {task_id} ({status}) has {n} tasks.priced, not 1")

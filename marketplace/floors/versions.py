@@ -149,16 +149,17 @@ def changes_nothing(session: Session, change: FloorChange) -> bool:
 
 
 def _check_sanity(current: FloorRule, proposed: FloorRule) -> None:
-    """A floor that jumps past SANITY_FACTOR times the current one is much more often a typo (an
-    extra zero) than a decision; it goes through only when the operator confirms it."""
+    """A floor that jumps past SANITY_FACTOR times the current one, or falls under a SANITY_FACTOR-th
+    of it, is much more often a typo (an extra zero, a lost one) than a decision; it goes through
+    only when the operator confirms it. A cut is the graver typo: it lowers every tasker's pay."""
     errors = {}
+    confirm = "If you mean it, confirm the change (confirm: true, or --confirm on the command line)."
     for name in MONEY_FIELDS:
         old, new = getattr(current, name), getattr(proposed, name)
         if old > 0 and new > SANITY_FACTOR * old:
-            errors[name] = [
-                f"{new} is more than {SANITY_FACTOR}x the current {old}. If you mean it, confirm the "
-                "change (confirm: true, or --confirm on the command line)."
-            ]
+            errors[name] = [f"{new} is more than {SANITY_FACTOR}x the current {old}. {confirm}"]
+        elif old > 0 and new * SANITY_FACTOR < old:
+            errors[name] = [f"{new} is under a third of the current {old} (a cut past {SANITY_FACTOR}x). {confirm}"]
     if errors:
         raise FloorRuleError(errors)
 

@@ -136,7 +136,11 @@ def test_operational_endpoints(client, api):
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.json["checks"] == {"database": "ok", "transport": "ok"}
     api.post_task(api.signup("client"))
-    metrics = client.get("/metrics").get_data(as_text=True)
+    assert client.get("/metrics").status_code == 404  # not on the site's port without a token (docs/metrics.md)
+    client.application.config["METRICS_TOKEN"] = "a-token-for-this-test-only"
+    metrics = client.get("/metrics", headers={"Authorization": "Bearer a-token-for-this-test-only"}).get_data(
+        as_text=True
+    )
     assert 'floorboard_consumer_lag{group="pricing",topic="tasks.posted"} 1.0' in metrics
     assert "floorboard_http_requests_total" in metrics
     for spec_ in registry().values():  # every consumer group a worker runs reports its lag
@@ -169,7 +173,8 @@ def test_the_shipped_alert_rules_name_only_metrics_that_metrics_exports(client, 
     assert alerts and all({"alert", "expr", "labels", "annotations"} <= set(rule) for rule in alerts)
     assert all(rule["labels"]["severity"] in {"page", "ticket"} for rule in alerts)
     api.post_task(api.signup("client"))
-    exported = client.get("/metrics").get_data(as_text=True)
+    client.application.config["METRICS_PORT"] = 9464  # as `floorboard serve --metrics-port 9464` serves it
+    exported = client.get("/metrics", environ_overrides={"SERVER_PORT": "9464"}).get_data(as_text=True)
     from prometheus_client import REGISTRY, generate_latest
 
     import workers

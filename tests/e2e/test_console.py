@@ -134,7 +134,7 @@ def test_scheduled_changes_show_in_the_floors_table_and_a_big_jump_needs_confirm
     form = {
         "csrf_token": csrf(page),
         "hourly_floor": "2600",
-        "per_task_floor": "0",
+        "per_task_floor": "1500",  # as it is: a cut under a third needs the confirm box
         "min_billable_minutes": "60",
         "billing_increment_minutes": "15",
         "service_fee_bps": "1000",

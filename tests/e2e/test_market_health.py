@@ -148,7 +148,8 @@ def test_the_console_charts_it_with_the_change_marked_and_exports_csv(marketplac
 
 def test_metrics_and_replay(marketplace):
     api, _, _ = marketplace
-    metrics = api.client.get("/metrics").get_data(as_text=True)
+    api.client.application.config["METRICS_PORT"] = 9464  # the metrics port (docs/metrics.md)
+    metrics = api.client.get("/metrics", environ_overrides={"SERVER_PORT": "9464"}).get_data(as_text=True)
     assert 'floorboard_market_fill_rate{category="yard-work",region="springfield"} 0.5' in metrics
     assert 'floorboard_market_fill_rate_low{category="yard-work",region="springfield"} 0.0' in metrics
     assert "floorboard_market_fill_rate_threshold 0.5" in metrics

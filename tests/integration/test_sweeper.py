@@ -76,8 +76,8 @@ def test_a_posting_whose_pricing_was_lost_is_priced_once_by_the_sweeper(backbone
             assert uow.session.get(Task, lost).status == "posted"  # nothing else would ever price it
 
         _backdate(platform, lost, minutes=10)
-        app = create_app({"TESTING": True}, platform=platform)
-        metrics = app.test_client().get("/metrics").get_data(as_text=True)
+        app = create_app({"TESTING": True, "METRICS_PORT": 9464}, platform=platform)
+        metrics = app.test_client().get("/metrics", environ_overrides={"SERVER_PORT": "9464"}).get_data(as_text=True)
         assert "floorboard_postings_overdue 1.0" in metrics
 
         fine = _post(platform, client_id, "priced as usual")
