@@ -291,3 +291,42 @@ def _fuzz(browser, path: str, names: list[str], token: str) -> None:
         assert r.status_code in (200, 302, 400, 403, 422, 429), (path, fields, r.status_code)
 
     check()
+
+
+def test_every_console_page_sends_an_operator_without_two_factor_to_set_it_up(platform, people):
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, **UNLIMITED}, platform=platform)
+    web = app.test_client()
+    web.post("/login", data={"email": "operator@example.test", "password": PASSWORD})
+    pages = [
+        re.sub(r"<[^>]+>", "1", rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/console") and "GET" in (rule.methods or ())
+    ]
+    assert len(pages) >= 10
+    for path in pages:
+        r = web.get(path)
+        assert r.status_code == 302 and r.headers["Location"] == "/account/two-factor", path
+    assert "Operators must sign in with two-factor" in web.get("/account/two-factor").get_data(as_text=True)
+
+
+def test_wrong_codes_at_the_token_endpoint_count_as_failed_sign_ins(platform, people):
+    app = create_app({"TESTING": True, "RATELIMIT_LOGIN": "3 per minute"}, platform=platform)
+    client = app.test_client()
+    enrol_two_factor(platform, "client@example.test")
+    body = {"email": "client@example.test", "password": PASSWORD}
+    statuses = [client.post("/api/v1/auth/token", json={**body, "code": "999999"}).status_code for _ in range(4)]
+    assert statuses == [401, 401, 401, 429]
+    code = two_factor_code(platform, "client@example.test")
+    assert client.post("/api/v1/auth/token", json={**body, "code": code}).status_code == 429
+
+
+def test_wrong_codes_on_the_api_forms_are_limited_per_account(api, platform):
+    app = create_app({"TESTING": True, "RATELIMIT_TWO_FACTOR": "2 per minute"}, platform=platform)
+    client = app.test_client()
+    me = api.signup("tasker")
+    headers = api.headers(me)
+    secret = client.post("/api/v1/auth/two-factor", headers=headers).json["secret"]
+    wrong = [client.post("/api/v1/auth/two-factor/confirm", json={"code": "x"}, headers=headers) for _ in range(3)]
+    assert [r.status_code for r in wrong] == [422, 422, 429]
+    right = client.post("/api/v1/auth/two-factor/confirm", json={"code": pyotp.TOTP(secret).now()}, headers=headers)
+    assert right.status_code == 429
