@@ -76,11 +76,16 @@ def dev(host, port, no_workers, mail_port):
         console.print(f"  mail:     http://{host}:{port}/dev/mail (a local SMTP server on 127.0.0.1:{mail_port})")
     console.print("  webhooks: loopback endpoints accepted (http://127.0.0.1:PORT/), on this development server only")
     console.print(table)
+    # Unwrapped (soft_wrap), so the command stays one line to copy.
     console.print(
-        "  The demo operator signs in with two-factor (operators must): after the password, type a code from an "
-        f"authenticator app given the key [bold]{DEMO_OPERATOR_TOTP_SECRET}[/bold], or from\n"
-        f"    .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{DEMO_OPERATOR_TOTP_SECRET}').now())\"\n"
-        "  (docs/two-factor.md)"
+        "  The demo operator signs in with two-factor (operators must): after the password, a code from an "
+        f"authenticator app given the key [bold]{DEMO_OPERATOR_TOTP_SECRET}[/bold], or from (docs/two-factor.md):",
+        soft_wrap=True,
+    )
+    console.print(
+        f"    .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{DEMO_OPERATOR_TOTP_SECRET}').now())\"",
+        soft_wrap=True,
+        highlight=False,
     )
     try:
         # app.run() refuses to run inside the flask CLI; run_simple is what it would call.
