@@ -337,7 +337,7 @@ def _read(form: MarketForm, session):
     else:  # by default the days with data, so they are not squeezed against the right edge
         first, last = health.data_span(session, category, place.slug, now)
     days = health.series(session, category, place.slug, first, last)
-    threshold = platform().settings.market_too_few_tasks
+    threshold = platform().policy.market_too_few_tasks
     changes = health.floor_changes(session, category, place.slug, first, last, threshold)
     form.first.data, form.to.data = first, last
     form.first.raw_data = form.to.raw_data = []  # show the span used, not the empty fields sent

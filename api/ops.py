@@ -61,8 +61,10 @@ class PipelineCollector:
         found: list = [lag, dead]
         try:
             with self.app.app_context(), platform().uow() as unit:
-                overdue.add_metric([], count_overdue_postings(unit.session, platform().settings.sweep_posted_after_s))
-                market = market_gauges(unit.session, platform().settings)
+                overdue.add_metric(
+                    [], count_overdue_postings(unit.session, int(platform().policy.sweep_posted_after.total_seconds()))
+                )
+                market = market_gauges(unit.session, platform().settings, platform().policy.market_too_few_tasks)
             found.append(overdue)
             found.extend(market)
         except Exception as exc:  # noqa: BLE001 - a scrape must not fail because the database is down
@@ -81,7 +83,7 @@ class PipelineCollector:
         yield from self._cache[1]
 
 
-def market_gauges(session, settings) -> list[GaugeMetricFamily]:
+def market_gauges(session, settings, too_few: int) -> list[GaugeMetricFamily]:
     """Each category x region over the last FLOORBOARD_MARKET_ALERT_DAYS local days, and the
     thresholds from settings, so alert rules compare the two (deploy/prometheus-alerts.yml)."""
     labels = ["category", "region"]
@@ -118,7 +120,7 @@ def market_gauges(session, settings) -> list[GaugeMetricFamily]:
             pay.add_metric(key, g.effective_pay_per_hour)
         if g.legal_minimum_per_hour is not None:
             legal.add_metric(key, g.legal_minimum_per_hour)
-        enough = g.priced >= settings.market_too_few_tasks
+        enough = g.priced >= too_few
         low_fill.add_metric(
             key, int(enough and g.fill_rate is not None and g.fill_rate < settings.market_fill_rate_alert)
         )

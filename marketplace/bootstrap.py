@@ -19,6 +19,7 @@ from marketplace.accounts.passwords import use_password_hashing
 from marketplace.accounts.two_factor import use_two_factor_key
 from marketplace.db import UnitOfWork, durability_problem, make_engine
 from marketplace.payments.gateway import NullGateway, PaymentGateway
+from marketplace.policy import Policy, policy_of
 from marketplace.settings import Settings
 
 
@@ -32,6 +33,11 @@ class Platform:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.outbox)
+
+    @property
+    def policy(self) -> Policy:
+        """The rules the use cases take (durations, limits), built once from the settings."""
+        return policy_of(self.settings)
 
     def publisher(self):
         """The relay's producer (Kafka only: on the embedded log the outbox is already the log)."""

@@ -120,54 +120,85 @@ class Settings:
             database_url=env.get("DATABASE_URL") or f"sqlite:///{PROJECT_DIR / 'floorboard.db'}",
             kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
             secret_key=env.get("SECRET_KEY") or None,
-            topic_partitions=_number(env, "FLOORBOARD_TOPIC_PARTITIONS", 6, int),
+            topic_partitions=_number(env, "FLOORBOARD_TOPIC_PARTITIONS", _default("topic_partitions"), int),
             topic_prefix=env.get("FLOORBOARD_TOPIC_PREFIX", ""),
-            topic_replication=_number(env, "FLOORBOARD_TOPIC_REPLICATION", 1, int),
-            kafka_session_timeout_ms=_number(env, "FLOORBOARD_KAFKA_SESSION_TIMEOUT_MS", 10_000, int),
-            consumer_batch_size=_number(env, "FLOORBOARD_CONSUMER_BATCH_SIZE", 500, int),
-            consumer_max_attempts=_number(env, "FLOORBOARD_CONSUMER_MAX_ATTEMPTS", 3, int),
-            consumer_retry_backoff_s=_number(env, "FLOORBOARD_CONSUMER_RETRY_BACKOFF_S", 0.2, float),
-            consumer_retry_max_backoff_s=_number(env, "FLOORBOARD_CONSUMER_RETRY_MAX_BACKOFF_S", 10.0, float),
-            db_lock_timeout_ms=_number(env, "FLOORBOARD_DB_LOCK_TIMEOUT_MS", 5_000, int),
-            db_statement_timeout_ms=_number(env, "FLOORBOARD_DB_STATEMENT_TIMEOUT_MS", 30_000, int),
+            topic_replication=_number(env, "FLOORBOARD_TOPIC_REPLICATION", _default("topic_replication"), int),
+            kafka_session_timeout_ms=_number(
+                env, "FLOORBOARD_KAFKA_SESSION_TIMEOUT_MS", _default("kafka_session_timeout_ms"), int
+            ),
+            consumer_batch_size=_number(env, "FLOORBOARD_CONSUMER_BATCH_SIZE", _default("consumer_batch_size"), int),
+            consumer_max_attempts=_number(
+                env, "FLOORBOARD_CONSUMER_MAX_ATTEMPTS", _default("consumer_max_attempts"), int
+            ),
+            consumer_retry_backoff_s=_number(
+                env, "FLOORBOARD_CONSUMER_RETRY_BACKOFF_S", _default("consumer_retry_backoff_s"), float
+            ),
+            consumer_retry_max_backoff_s=_number(
+                env, "FLOORBOARD_CONSUMER_RETRY_MAX_BACKOFF_S", _default("consumer_retry_max_backoff_s"), float
+            ),
+            db_lock_timeout_ms=_number(env, "FLOORBOARD_DB_LOCK_TIMEOUT_MS", _default("db_lock_timeout_ms"), int),
+            db_statement_timeout_ms=_number(
+                env, "FLOORBOARD_DB_STATEMENT_TIMEOUT_MS", _default("db_statement_timeout_ms"), int
+            ),
             log_level=env.get("LOG_LEVEL", "INFO"),
             allow_async_commit=env.get("FLOORBOARD_ALLOW_ASYNC_COMMIT", "") == "1",
-            sweep_posted_after_s=_number(env, "FLOORBOARD_SWEEP_POSTED_AFTER_S", 300, int),
-            sweep_every_s=_number(env, "FLOORBOARD_SWEEP_EVERY_S", 60, float),
-            processed_retention_s=_number(env, "FLOORBOARD_PROCESSED_RETENTION_S", 7 * 24 * 3600, int),
-            published_outbox_retention_s=_number(env, "FLOORBOARD_OUTBOX_RETENTION_S", 7 * 24 * 3600, int),
+            sweep_posted_after_s=_number(env, "FLOORBOARD_SWEEP_POSTED_AFTER_S", _default("sweep_posted_after_s"), int),
+            sweep_every_s=_number(env, "FLOORBOARD_SWEEP_EVERY_S", _default("sweep_every_s"), float),
+            processed_retention_s=_number(
+                env, "FLOORBOARD_PROCESSED_RETENTION_S", _default("processed_retention_s"), int
+            ),
+            published_outbox_retention_s=_number(
+                env, "FLOORBOARD_OUTBOX_RETENTION_S", _default("published_outbox_retention_s"), int
+            ),
             log_retention=parse_seconds_map("FLOORBOARD_LOG_RETENTION", env.get("FLOORBOARD_LOG_RETENTION", "")),
-            retention_every_s=_number(env, "FLOORBOARD_RETENTION_EVERY_S", 600, float),
+            retention_every_s=_number(env, "FLOORBOARD_RETENTION_EVERY_S", _default("retention_every_s"), float),
             stripe_secret_key=env.get("STRIPE_SECRET_KEY") or None,
             stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or None,
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
             stripe_api_base=env.get("STRIPE_API_BASE") or None,
             stripe_connect_api_base=env.get("STRIPE_CONNECT_API_BASE") or None,
             stripe_js_url=env.get("STRIPE_JS_URL") or "https://js.stripe.com/v3/",
-            hold_reauthorize_after_s=_number(env, "FLOORBOARD_HOLD_REAUTHORIZE_AFTER_S", 6 * 24 * 3600, int),
-            adjustment_timeout_s=_number(env, "FLOORBOARD_ADJUSTMENT_TIMEOUT_S", 72 * 3600, int),
-            start_early_s=_number(env, "FLOORBOARD_START_EARLY_S", 2 * 3600, int),
-            start_late_s=_number(env, "FLOORBOARD_START_LATE_S", 24 * 3600, int),
-            completion_tolerance_s=_number(env, "FLOORBOARD_COMPLETION_TOLERANCE_S", 600, int),
-            api_token_ttl_s=_number(env, "FLOORBOARD_API_TOKEN_TTL_S", 30 * 24 * 3600, int),
-            handoff_offer_ttl_s=_number(env, "FLOORBOARD_HANDOFF_OFFER_TTL_S", 6 * 3600, int),
-            handoff_free_cancel_s=_number(env, "FLOORBOARD_HANDOFF_FREE_CANCEL_S", 12 * 3600, int),
-            mentor_monthly_cap=_number(env, "FLOORBOARD_MENTOR_MONTHLY_CAP", 3, int),
-            review_window_s=min(
-                90 * 24 * 3600, max(60, _number(env, "FLOORBOARD_REVIEW_WINDOW_S", 14 * 24 * 3600, int))
+            hold_reauthorize_after_s=_number(
+                env, "FLOORBOARD_HOLD_REAUTHORIZE_AFTER_S", _default("hold_reauthorize_after_s"), int
             ),
-            rebook_window_s=min(30 * 24 * 3600, max(60, _number(env, "FLOORBOARD_REBOOK_WINDOW_S", 24 * 3600, int))),
+            adjustment_timeout_s=_number(env, "FLOORBOARD_ADJUSTMENT_TIMEOUT_S", _default("adjustment_timeout_s"), int),
+            start_early_s=_number(env, "FLOORBOARD_START_EARLY_S", _default("start_early_s"), int),
+            start_late_s=_number(env, "FLOORBOARD_START_LATE_S", _default("start_late_s"), int),
+            completion_tolerance_s=_number(
+                env, "FLOORBOARD_COMPLETION_TOLERANCE_S", _default("completion_tolerance_s"), int
+            ),
+            api_token_ttl_s=_number(env, "FLOORBOARD_API_TOKEN_TTL_S", _default("api_token_ttl_s"), int),
+            handoff_offer_ttl_s=_number(env, "FLOORBOARD_HANDOFF_OFFER_TTL_S", _default("handoff_offer_ttl_s"), int),
+            handoff_free_cancel_s=_number(
+                env, "FLOORBOARD_HANDOFF_FREE_CANCEL_S", _default("handoff_free_cancel_s"), int
+            ),
+            mentor_monthly_cap=_number(env, "FLOORBOARD_MENTOR_MONTHLY_CAP", _default("mentor_monthly_cap"), int),
+            review_window_s=min(
+                90 * 24 * 3600, max(60, _number(env, "FLOORBOARD_REVIEW_WINDOW_S", _default("review_window_s"), int))
+            ),
+            rebook_window_s=min(
+                30 * 24 * 3600, max(60, _number(env, "FLOORBOARD_REBOOK_WINDOW_S", _default("rebook_window_s"), int))
+            ),
             mask_contact_details=env.get("FLOORBOARD_MASK_CONTACT_DETAILS", "1") != "0",
             smtp_url=env.get("SMTP_URL") or None,
             mail_from=env.get("FLOORBOARD_MAIL_FROM") or "Floorboard <no-reply@floorboard.invalid>",
             public_url=(env.get("FLOORBOARD_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
-            digest_hour=_hour(env, "FLOORBOARD_DIGEST_HOUR", 7),
-            feed_emails_per_day=min(1000, max(1, _number(env, "FLOORBOARD_FEED_EMAILS_PER_DAY", 10, int))),
-            market_too_few_tasks=max(1, _number(env, "FLOORBOARD_MARKET_TOO_FEW_TASKS", 20, int)),
-            market_fill_rate_alert=min(1.0, max(0.0, _number(env, "FLOORBOARD_MARKET_FILL_RATE_ALERT", 0.5, float))),
-            market_alert_days=min(90, max(1, _number(env, "FLOORBOARD_MARKET_ALERT_DAYS", 7, int))),
+            digest_hour=_hour(env, "FLOORBOARD_DIGEST_HOUR", _default("digest_hour")),
+            feed_emails_per_day=min(
+                1000, max(1, _number(env, "FLOORBOARD_FEED_EMAILS_PER_DAY", _default("feed_emails_per_day"), int))
+            ),
+            market_too_few_tasks=max(
+                1, _number(env, "FLOORBOARD_MARKET_TOO_FEW_TASKS", _default("market_too_few_tasks"), int)
+            ),
+            market_fill_rate_alert=min(
+                1.0,
+                max(0.0, _number(env, "FLOORBOARD_MARKET_FILL_RATE_ALERT", _default("market_fill_rate_alert"), float)),
+            ),
+            market_alert_days=min(
+                90, max(1, _number(env, "FLOORBOARD_MARKET_ALERT_DAYS", _default("market_alert_days"), int))
+            ),
             webhooks_allow_loopback=env.get("FLOORBOARD_WEBHOOKS_ALLOW_LOOPBACK", "") == "1",
-            webhook_timeout_s=_number(env, "FLOORBOARD_WEBHOOK_TIMEOUT_S", 10.0, float),
+            webhook_timeout_s=_number(env, "FLOORBOARD_WEBHOOK_TIMEOUT_S", _default("webhook_timeout_s"), float),
             https_only=env.get("FLOORBOARD_HTTPS_ONLY", "") == "1",
             password_hashing=env.get("FLOORBOARD_PASSWORD_HASHING", "standard"),
             two_factor_key=env.get("FLOORBOARD_TWO_FACTOR_KEY") or None,
@@ -175,6 +206,11 @@ class Settings:
                 env.get("FLOORBOARD_PRIORITY_WINDOW", "elite=0,trusted=60,newcomer=180")
             ),
         )
+
+
+def _default(name: str):
+    """A field's default, written once in the class above."""
+    return Settings.__dataclass_fields__[name].default
 
 
 def _hour(env, name: str, default: int) -> int:

@@ -3,8 +3,6 @@ own tokens at /api/v1/auth/tokens (listed and revocable by their owner)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import g, request
 from flask.views import MethodView
 
@@ -64,7 +62,7 @@ class Tokens(MethodView):
             if user is None:
                 refuse(401, "Wrong email or password.")
             second_factor(unit.session, user, data.get("code"))
-            ttl = timedelta(seconds=platform().settings.api_token_ttl_s)
+            ttl = platform().policy.api_token_ttl
             token = issue_token(unit.session, user, ttl, request_client(), data.get("name", ""))
             row = token_row(unit.session, token)
             note_api_sign_in(unit, user)  # an app new to the person: an email, sent after commit

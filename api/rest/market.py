@@ -49,7 +49,7 @@ class FloorChanges(MethodView):
         with fill rate, time to accept and effective pay over the 14 local days before it and the
         14 from it. A difference over fewer tasks than FLOORBOARD_MARKET_TOO_FEW_TASKS on either
         side is marked too_few_tasks and not computed."""
-        threshold = platform().settings.market_too_few_tasks
+        threshold = platform().policy.market_too_few_tasks
         with unit_of_work() as unit:
             session = unit.session
             place = health.check_place(session, args["category"], args["region"])

@@ -89,7 +89,7 @@ class TaskMessages(MethodView):
     def post(self, data, task_id: int):
         """Write to the other party of a task you take part in (plain text, at most 2,000
         characters). Before the task starts, phone numbers and email addresses are hidden"""
-        mask = platform().settings.mask_contact_details
+        mask = platform().policy.mask_contact_details
         with unit_of_work() as unit:
             message = send_message(unit, g.user, task_id, data["body"], mask)
             unit.commit()

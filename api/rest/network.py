@@ -4,8 +4,6 @@ role, and each use case checks ownership (the holder, the peer an offer was made
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import g
 from flask.views import MethodView
 
@@ -169,7 +167,7 @@ class TaskHandoff(MethodView):
         """Offer a task you hold (accepted, not started) to 1 to 5 eligible peers. The first to
         accept takes it; an offer lapses after 6 h by default, and never after the start. The price
         does not change"""
-        ttl = timedelta(seconds=platform().settings.handoff_offer_ttl_s)
+        ttl = platform().policy.handoff_offer_ttl
         with unit_of_work() as unit:
             offers = hand.offer_handoff(unit, g.user, task_id, data["tasker_ids"], data["note"], window(), ttl)
             unit.commit()
@@ -263,7 +261,7 @@ class TaskerEndorsements(MethodView):
     def post(self, data, tasker_id: int):
         """Endorse a connection for a category in which you have completed at least 3 tasks (plain
         text, at most 500 characters; one per tasker and category)"""
-        cap = platform().settings.mentor_monthly_cap
+        cap = platform().policy.mentor_monthly_cap
         with unit_of_work() as unit:
             row = endo.endorse(unit, g.user, tasker_id, data["category"], data["text"], cap)
             unit.commit()

@@ -38,7 +38,7 @@ class PreferencesSchema(ApiSchema):
 
 
 def _view(session, user) -> dict:
-    per_day = platform().settings.feed_emails_per_day
+    per_day = platform().policy.feed_emails_per_day
     return {"preferences": preferences(session, user.id, user.role, per_day), "feed_emails_per_day": per_day}
 
 

@@ -78,7 +78,7 @@ def task_views(session, tasks: list[Task]) -> list[dict]:
     private details are shown only to those `may_read_private` allows, and the reach (who could
     see a waiting task) to its client and operators."""
     viewer, now = getattr(g, "user", None), utcnow()
-    mask = platform().settings.mask_contact_details  # contact details in a description, as in messages
+    mask = platform().policy.mask_contact_details  # contact details in a description, as in messages
     reach_cache: dict = {}  # the taskers of each category and region, looked up once per page
     ids = [t.id for t in tasks]
     quotes = quotes_for(session, ids)
@@ -153,7 +153,7 @@ def waiting_view(session, tasker_id: int, now) -> dict:
 
 
 def window():
-    return platform().settings.priority_window
+    return platform().policy.priority_window
 
 
 def _page(args, items, total) -> dict:
@@ -178,7 +178,7 @@ class TaskList(MethodView):
                 message="Check the Idempotency-Key header.",
                 errors={"headers": {"Idempotency-Key": ["1 to 255 printable ASCII characters."]}},
             )
-        rebook_window = timedelta(seconds=platform().settings.rebook_window_s)
+        rebook_window = platform().policy.rebook_window
         task, fresh = submit_posting(unit_of_work, g.user.id, TaskDraft(**data), key, rebook_window)
         if key is None:
             return posted_view(task)
@@ -305,9 +305,9 @@ class Complete(MethodView):
         task's own rule version, and never goes below the floor. Beyond the booked amount, give a
         `reason`: the task waits for the client's approval (`awaiting_approval`). The minutes worked
         cannot exceed the time since the task started (plus a small tolerance, 10 minutes by default)"""
-        settings = platform().settings
-        answer_within = timedelta(seconds=settings.adjustment_timeout_s)
-        tolerance = timedelta(seconds=settings.completion_tolerance_s)
+        policy = platform().policy
+        answer_within = policy.adjustment_window
+        tolerance = policy.completion_tolerance
         return _act(complete_task, task_id, data["minutes_worked"], data["reason"], answer_within, tolerance)
 
 
@@ -323,7 +323,7 @@ class Cancel(MethodView):
         to the tasker. A tasker: the task goes back on offer, and
         it counts against your reliability"""
         if g.user.role == Role.client:
-            grace = timedelta(seconds=platform().settings.handoff_free_cancel_s)
+            grace = platform().policy.handoff_free_cancel
             return _act(lambda unit, user, tid: cancel_by_client(unit, user, tid, data["reason"], grace)[0], task_id)
         return _act(cancel_by_tasker, task_id, data["reason"])
 
@@ -339,7 +339,7 @@ class ReviewTask(MethodView):
         """Review the other side of your completed task, once: the client reviews the tasker, the
         tasker reviews the client (1 to 5 stars and a comment). Double-blind: no one reads either
         review until both are in or 14 days have passed since completion; then both are shown"""
-        window = timedelta(seconds=platform().settings.review_window_s)
+        window = platform().policy.review_window
         with unit_of_work() as unit:
             review = review_task(unit, g.user, task_id, data["rating"], data["comment"], window)
             unit.commit()
@@ -353,7 +353,7 @@ class TaskReviews(MethodView):
     @blp.doc(security=SECURITY)
     def get(self, task_id: int):
         """The task's reviews, for its client and its tasker: your own; the other side's once revealed"""
-        window = timedelta(seconds=platform().settings.review_window_s)
+        window = platform().policy.review_window
         with unit_of_work() as unit:
             task = unit.session.get(Task, task_id)
             if task is None or g.user.id not in (task.client_id, task.tasker_id):

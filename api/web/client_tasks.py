@@ -195,22 +195,23 @@ def new_task():
         problem=problem,
         floor=floor,
         rebooking=rebooking,
-        window=_window_words(platform().settings.rebook_window_s),
+        window=_window_words(_rebook_window()),
     )
 
 
-def _window_words(seconds: int) -> str:
+def _window_words(window: timedelta) -> str:
+    seconds = int(window.total_seconds())
     if seconds % 3600 == 0:
         return f"{seconds // 3600} hour{'' if seconds == 3600 else 's'}"
     return f"{max(1, seconds // 60)} minutes"
 
 
 def _rebook_window() -> timedelta:
-    return timedelta(seconds=platform().settings.rebook_window_s)
+    return platform().policy.rebook_window
 
 
 def _handoff_grace() -> timedelta:
-    return timedelta(seconds=platform().settings.handoff_free_cancel_s)
+    return platform().policy.handoff_free_cancel
 
 
 def _task_context(s, task: Task) -> dict:
@@ -219,11 +220,7 @@ def _task_context(s, task: Task) -> dict:
     now = utcnow()
     fee_due, policy = cancellation_terms(task, now, _handoff_grace(), zone_of(s, task.region))
     reviewed = s.exec(select(Review).where(col(Review.task_id) == task.id)).first()
-    reviews = (
-        task_reviews(s, task, signed_in(), timedelta(seconds=platform().settings.review_window_s))
-        if task.is_completed
-        else None
-    )
+    reviews = task_reviews(s, task, signed_in(), platform().policy.review_window) if task.is_completed else None
     steps = steps_of(s, task.id)
     actor_ids = {step.actor_id for step in steps if step.actor_id is not None}
     actors = {u.id: u for u in s.exec(select(User).where(col(User.id).in_(actor_ids)))} if actor_ids else {}
@@ -235,7 +232,7 @@ def _task_context(s, task: Task) -> dict:
     reader = signed_in()
     conversation = thread(s, reader, task.id) if may_read(s, task, reader) else None
     message_form = MessageForm()
-    message_form.body.label.text = message_label(task, platform().settings.mask_contact_details)
+    message_form.body.label.text = message_label(task, platform().policy.mask_contact_details)
     addressee = s.get(User, task.addressed_to_id) if task.addressed_to_id and task.is_priced else None
     claim = s.get(Adjustment, task.id)
     # A claim left unanswered keeps the booked amount only when that pays the legal minimum;
@@ -359,7 +356,7 @@ def review(task_id: int):
         task = own_task(unit.session, task_id)
         if form.validate_on_submit():
             rating, comment = int(form.rating.data), form.comment.data or ""
-            window = timedelta(seconds=platform().settings.review_window_s)
+            window = platform().policy.review_window
             attempt(
                 unit,
                 lambda: review_task(unit, signed_in(), task_id, rating, comment, window),

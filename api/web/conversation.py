@@ -31,7 +31,7 @@ def unread_messages() -> int:
 def public_description(task) -> str:
     """A task's description as the signed-in reader may read it (contact details masked as in
     messages: see `description_for`). Every page showing a description to a tasker uses this."""
-    mask = platform().settings.mask_contact_details
+    mask = platform().policy.mask_contact_details
     if isinstance(task, Task):
         return description_for(task, web_user(), mask)
     # A task's public fields only (a hand-off offer's page): nothing says the reader may read it whole.
@@ -52,7 +52,7 @@ def send(task_id: int):
     with unit_of_work() as unit:
         own_task(unit.session, task_id)
         try:
-            send_message(unit, signed_in(), task_id, form.body.data, platform().settings.mask_contact_details)
+            send_message(unit, signed_in(), task_id, form.body.data, platform().policy.mask_contact_details)
             unit.commit()
         except DomainError as exc:
             flash(exc.message)

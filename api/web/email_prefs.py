@@ -42,7 +42,7 @@ def email_preferences():
         else:
             flash("The form expired: send it again.")
             status = 400
-    per_day = platform().settings.feed_emails_per_day
+    per_day = platform().policy.feed_emails_per_day
     with unit_of_work() as unit:
         prefs = preferences(unit.session, signed_in().id, signed_in().role, per_day)
     return render_page("web/email_prefs.html", status, form=form, prefs=prefs, per_day=per_day)

@@ -51,7 +51,7 @@ class EndorseForm(FlaskForm):
 
 
 def _window():
-    return platform().settings.priority_window
+    return platform().policy.priority_window
 
 
 def _names(session, ids) -> dict[int, str]:
@@ -287,7 +287,7 @@ def endorse(tasker_id: int):
         form.category.choices = [SelectChoice(slug, slug) for slug in unit.session.exec(select(Category.slug))]
     if not form.validate_on_submit():
         return profile_page(tasker_id, 422, form)
-    me, cap = signed_in(), platform().settings.mentor_monthly_cap
+    me, cap = signed_in(), platform().policy.mentor_monthly_cap
     category, text = form.category.data, form.text.data
     outcome = _run(lambda unit: endo.endorse(unit, me, tasker_id, category, text, cap))
     if isinstance(outcome, Invalid) and {"category", "text"} & set(outcome.errors):

@@ -62,7 +62,7 @@ PAGE_SIZE = 20
 
 
 def _window():
-    return platform().settings.priority_window
+    return platform().policy.priority_window
 
 
 def _page_number() -> int:
@@ -180,11 +180,11 @@ def _held(s, task_id: int, now) -> Task:
 
 def _context(s, task: Task, relation: str, offer_id: int | None, now, forms: dict) -> dict:
     me = signed_in()
-    settings = platform().settings
+    policy = platform().policy
     held = relation == "held"
     record = client_records(s, [task.client_id], me).get(task.client_id)
     conversation = thread(s, me, task.id) if held and may_read(s, task, me) else None
-    early, late = timedelta(seconds=settings.start_early_s), timedelta(seconds=settings.start_late_s)
+    early, late = policy.start_early, policy.start_late
     opens, closes = start_window(task, early, late)
     handing = (
         held
@@ -200,7 +200,7 @@ def _context(s, task: Task, relation: str, offer_id: int | None, now, forms: dic
     )
     handoff_form = forms.get("handoff_form") or HandoffForm(formdata=None)
     handoff_form.tasker_ids.choices = [(p["id"], _peer_label(p)) for p in peers if not p["offered"]]
-    review_window = timedelta(seconds=settings.review_window_s)
+    review_window = policy.review_window
     return {
         "task": task,
         "relation": relation,
@@ -355,8 +355,8 @@ def work_decline(task_id: int):
 def work_start(task_id: int):
     if not ActForm().validate_on_submit():
         _expired()
-    settings = platform().settings
-    early, late = timedelta(seconds=settings.start_early_s), timedelta(seconds=settings.start_late_s)
+    policy = platform().policy
+    early, late = policy.start_early, policy.start_late
     with unit_of_work() as unit:
         now = utcnow()
         task = _held(unit.session, task_id, now)
@@ -380,7 +380,7 @@ def work_start(task_id: int):
 @web_requires("tasker")
 def work_complete(task_id: int):
     form = CompleteForm()
-    settings = platform().settings
+    policy = platform().policy
     with unit_of_work() as unit:
         _held(unit.session, task_id, utcnow())
         if form.validate_on_submit():
@@ -391,8 +391,8 @@ def work_complete(task_id: int):
                     task_id,
                     form.minutes_worked.data,
                     form.reason.data or "",
-                    timedelta(seconds=settings.adjustment_timeout_s),
-                    timedelta(seconds=settings.completion_tolerance_s),
+                    policy.adjustment_window,
+                    policy.completion_tolerance,
                 )
                 unit.commit()
             except Invalid as exc:
@@ -441,7 +441,7 @@ def work_messages(task_id: int):
     with unit_of_work() as unit:
         _held(unit.session, task_id, utcnow())
         if form.validate_on_submit():
-            mask = platform().settings.mask_contact_details
+            mask = platform().policy.mask_contact_details
             try:
                 send_message(unit, signed_in(), task_id, form.body.data, mask)
                 unit.commit()
@@ -467,7 +467,7 @@ def work_handoff(task_id: int):
         peers = candidates(unit.session, signed_in(), task, _window(), now)
         form.tasker_ids.choices = [(p["id"], _peer_label(p)) for p in peers if not p["offered"]]
         if form.validate_on_submit():
-            ttl = timedelta(seconds=platform().settings.handoff_offer_ttl_s)
+            ttl = platform().policy.handoff_offer_ttl
             try:
                 offers = offer_handoff(
                     unit, signed_in(), task_id, form.tasker_ids.data, form.note.data or "", _window(), ttl
@@ -493,7 +493,7 @@ def work_handoff(task_id: int):
 @web_requires("tasker")
 def work_review(task_id: int):
     form = ClientReviewForm()
-    window = timedelta(seconds=platform().settings.review_window_s)
+    window = platform().policy.review_window
     with unit_of_work() as unit:
         _held(unit.session, task_id, utcnow())
         if form.validate_on_submit():

@@ -22,8 +22,9 @@ from sqlmodel import Session, col, select, update
 from marketplace.accounts.models import ApiToken, User
 from marketplace.clock import utcnow
 from marketplace.errors import NotFound
+from marketplace.policy import DEFAULTS
 
-TOKEN_TTL = timedelta(days=30)
+TOKEN_TTL = DEFAULTS.api_token_ttl
 LAST_USE_EVERY = timedelta(seconds=60)  # a token's or session's last use is written at most this often
 
 

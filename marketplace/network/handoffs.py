@@ -23,6 +23,7 @@ from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.floors.zones import label, zone_of
 from marketplace.network.connections import blocked_either_way, blocked_ids, connected_ids
 from marketplace.network.models import HandoffOffer, OfferStatus
+from marketplace.policy import DEFAULTS
 from marketplace.taskers.feed import is_open_to
 from marketplace.taskers.levels import Window
 from marketplace.taskers.models import TaskerRegion, TaskerSkill
@@ -34,7 +35,7 @@ from marketplace.tasks.steps import record_step
 from marketplace.tasks.transitions import Action, target
 
 MAX_PEERS = 5  # open offers for one task at once
-OFFER_TTL = timedelta(hours=6)  # the default of settings.handoff_offer_ttl_s
+OFFER_TTL = DEFAULTS.handoff_offer_ttl
 LATE = timedelta(hours=24)  # a hand-off closer to the start than this counts half a cancellation
 MAX_NOTE = 500
 

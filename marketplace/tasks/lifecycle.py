@@ -15,6 +15,7 @@ from marketplace.db import UnitOfWork
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.floors.zones import UTC, label, zone_of
 from marketplace.network.handoffs import close_open_offers
+from marketplace.policy import DEFAULTS
 from marketplace.taskers.feed import is_open_to, opens_to_you_at
 from marketplace.taskers.levels import Window
 from marketplace.tasks.events import emit_task_event
@@ -27,15 +28,15 @@ from pricing.quote import MAX_ESTIMATED_MINUTES
 
 FREE_CANCELLATION = timedelta(hours=24)
 # After a hand-off the client may cancel free this long, even inside the 24 h: they did not choose
-# the new tasker (the default of settings.handoff_free_cancel_s).
-HANDOFF_FREE_CANCELLATION = timedelta(hours=12)
-START_EARLY = timedelta(hours=2)  # the defaults of settings.start_early_s and start_late_s
-START_LATE = timedelta(hours=24)
+# the new tasker. These defaults are the policy's (marketplace/policy.py): the settings' defaults.
+HANDOFF_FREE_CANCELLATION = DEFAULTS.handoff_free_cancel
+START_EARLY = DEFAULTS.start_early
+START_LATE = DEFAULTS.start_late
 
-ADJUSTMENT_WINDOW = timedelta(hours=72)
+ADJUSTMENT_WINDOW = DEFAULTS.adjustment_window
 # Minutes worked may exceed the time since the start by this much (a clock set a little wrong, a
-# task started in the app a few minutes late); the default of settings.completion_tolerance_s.
-COMPLETION_TOLERANCE = timedelta(minutes=10)
+# task started in the app a few minutes late).
+COMPLETION_TOLERANCE = DEFAULTS.completion_tolerance
 
 MAX_REASON = 500
 

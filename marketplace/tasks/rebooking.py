@@ -18,6 +18,7 @@ from marketplace.community.scoring import TIER_ORDER
 from marketplace.db import UnitOfWork
 from marketplace.errors import Conflict, NotFound
 from marketplace.floors.models import Region
+from marketplace.policy import DEFAULTS
 from marketplace.taskers.feed import own_rate
 from marketplace.taskers.models import TaskerRegion, TaskerSkill
 from marketplace.taskers.rates import own_rates_in
@@ -27,7 +28,7 @@ from marketplace.tasks.steps import record_step
 from marketplace.tasks.transitions import Action, move
 from pricing.money import format_cents
 
-REBOOK_WINDOW = timedelta(hours=24)  # the default of settings.rebook_window_s
+REBOOK_WINDOW = DEFAULTS.rebook_window
 
 
 def worked_together(session: Session, client_id: int, tasker_id: int) -> bool:

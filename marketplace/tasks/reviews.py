@@ -22,11 +22,12 @@ from marketplace.clock import utcnow
 from marketplace.community.scoring import bayesian_rating
 from marketplace.db import UnitOfWork, insert_if_absent
 from marketplace.errors import Conflict, Invalid, NotFound
+from marketplace.policy import DEFAULTS
 from marketplace.tasks.models import ClientReview, Review, ReviewPending, ReviewReveal, Task, TaskStatus
 from marketplace.tasks.transitions import Action, target
 
 MAX_COMMENT = 2000
-REVEAL_WINDOW = timedelta(days=14)  # the default of settings.review_window_s
+REVEAL_WINDOW = DEFAULTS.review_window
 
 
 def _locked_task(session: Session, task_id: int) -> Task | None:
