@@ -465,18 +465,21 @@ def _print_http(h: dict, c: dict | None = None) -> None:
             f"{x['floorboard_requests_per_s']:,.0f} req/s",
             f"{x['ratio_floorboard_over_bare']:.3f}",
             f"{x['floorboard_errors']}",
+            f"{x['floorboard_cpu_ms_per_request']:.2f} ms",
         ]
         if "posted_to_priced_p50_ms" in x:
             values += [f"{x['posted_to_priced_p50_ms']:,.0f} ms", f"{x['posted_to_priced_p99_ms']:,.0f} ms"]
         return values
 
     names = ["floorboard serve (PostgreSQL + Kafka)", "floorboard / bare (bar >= 0.15, aim 0.25)", "errors"]
+    names += ["serve's own CPU per request (gunicorn's processes)"]
     if "posted_to_priced_p50_ms" in h:
         names += [f"posted -> priced p50 ({h['priced']:,} tasks)", "posted -> priced p99 (aim < 250 ms)"]
     table = Table(
         title=f"HTTP: POST /api/v1/tasks, {h['clients']} clients for {h['seconds']:g} s each, gunicorn with "
         f"{h['gunicorn_workers']} workers; bare Flask JSON endpoint {h['bare_requests_per_s']:,.0f} req/s "
-        f"({h['bare_errors']} errors)"
+        f"({h['bare_errors']} errors, {h.get('bare_cpu_ms_per_request', 0):.2f} ms of CPU a request; bare/floorboard "
+        f"CPU per request {h.get('cpu_ratio_bare_over_floorboard', 0):.3f})"
     )
     table.add_column("figure")
     table.add_column("one broker", justify="right")
@@ -496,7 +499,9 @@ def _print_groups(g: dict) -> None:
             ("one `floorboard worker pricing`", f"{g['one_mean_per_s']:,.0f} postings/s"),
             ("two, in one group", f"{g['two_mean_per_s']:,.0f} postings/s"),
             ("two / one", f"{g['ratio_two_over_one']:.2f}"),
+            ("pricing members' postings per CPU second (all rounds)", f"{g['pricing_postings_mean_per_cpu_s']:,.0f}"),
             ("the relay on the same backlog (its start-up included)", f"{g['relay_mean_events_per_s']:,.0f} events/s"),
+            ("the relay's events per CPU second (start-up included)", f"{g['relay_events_mean_per_cpu_s']:,.0f}"),
         ],
     )
 

@@ -29,14 +29,21 @@ def _env(settings) -> dict:
     }
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used: its cost, whatever else shares the cores."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _count(platform, statement) -> int:
     with platform.uow() as uow:
         return uow.session.exec(statement).one()
 
 
-def one(settings, n: int, processes: int, advance) -> tuple[float, float]:
-    """(events the relay published per second, from its start to the last; postings priced per
-    second by `processes` pricing members, from the first to the last)."""
+def one(settings, n: int, processes: int, advance) -> tuple[float, float, float, float]:
+    """(events the relay published per second, from its start to the last; the relay's events per
+    CPU second; postings priced per second by `processes` pricing members, from the first to the
+    last; the members' postings per CPU second over the same span)."""
     from sqlmodel import col, func, select
 
     from cli.demo import seed_demo
@@ -69,6 +76,7 @@ def one(settings, n: int, processes: int, advance) -> tuple[float, float]:
         while _count(platform, unpublished) > 0:
             time.sleep(0.05)
         relayed = backlog / (time.monotonic() - relay_began)  # start-up included: a floor, not a ceiling
+        relayed_per_cpu = backlog / _cpu_s(relay.pid)
         relay.terminate()
         relay.wait(timeout=30)
         priced = select(func.count()).select_from(Task).where(col(Task.status) == TaskStatus.priced)
@@ -80,13 +88,15 @@ def one(settings, n: int, processes: int, advance) -> tuple[float, float]:
             while _count(platform, priced) == 0:  # from the first quote: start-up and the group's join are not pricing
                 time.sleep(0.05)
             began = time.monotonic()
+            cpu_at_start = sum(_cpu_s(m.pid) for m in members)
             first = done = _count(platform, priced)
             while (now := _count(platform, priced)) < n:
                 advance(now - done)
                 done = now
                 time.sleep(0.1)
             advance(n - done)
-            return relayed, (n - first) / (time.monotonic() - began)
+            elapsed, cpu = time.monotonic() - began, sum(_cpu_s(m.pid) for m in members) - cpu_at_start
+            return relayed, relayed_per_cpu, (n - first) / elapsed, (n - first) / cpu
         finally:
             for m in members:
                 m.terminate()
@@ -98,16 +108,27 @@ def one(settings, n: int, processes: int, advance) -> tuple[float, float]:
 
 def run(settings_for, n: int, steps) -> dict:
     """One and two processes, alternated twice each (the machine is shared): the means of two."""
-    results: dict = {"n": n, "one_process_per_s": [], "two_processes_per_s": [], "relay_events_per_s": []}
+    results: dict = {
+        "n": n,
+        "one_process_per_s": [],
+        "two_processes_per_s": [],
+        "relay_events_per_s": [],
+        "relay_events_per_cpu_s": [],
+        "pricing_postings_per_cpu_s": [],
+    }
     for _ in range(2):
         for processes, key in ((1, "one_process_per_s"), (2, "two_processes_per_s")):
             steps(f"pricing group, {processes} process(es), a backlog of {n:,} postings", n)
-            relayed, priced = one(settings_for(), n, processes, steps.advance)
+            relayed, relayed_per_cpu, priced, priced_per_cpu = one(settings_for(), n, processes, steps.advance)
             results[key].append(priced)
             results["relay_events_per_s"].append(relayed)
+            results["relay_events_per_cpu_s"].append(relayed_per_cpu)
+            results["pricing_postings_per_cpu_s"].append(priced_per_cpu)
     one_, two = results["one_process_per_s"], results["two_processes_per_s"]
     results["one_mean_per_s"] = sum(one_) / len(one_)
     results["two_mean_per_s"] = sum(two) / len(two)
     results["relay_mean_events_per_s"] = sum(results["relay_events_per_s"]) / len(results["relay_events_per_s"])
+    for key in ("relay_events_per_cpu_s", "pricing_postings_per_cpu_s"):
+        results[key.replace("_per_", "_mean_per_", 1)] = sum(results[key]) / len(results[key])
     results["ratio_two_over_one"] = results["two_mean_per_s"] / results["one_mean_per_s"]
     return results

@@ -50,6 +50,19 @@ def _process(args: list[str], env: dict, log: Path):
                 process.kill()
 
 
+def _tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used by a process and its living descendants (gunicorn's
+    workers): the server's cost per request, whatever else shares the machine's cores."""
+    total = 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return total
+    return total + sum(_tree_cpu_s(int(child)) for child in children)
+
+
 def _load(url: str, headers: list[dict], seconds: float, tick) -> tuple[int, int]:
     """One thread per header set, each posting BODY over a kept-alive connection until time is up."""
     ok = errors = 0
@@ -160,7 +173,9 @@ def run(settings, steps, seconds: float = 20, clients: int = 16, bare_requests_p
         ) as bare:
             base = f"http://127.0.0.1:{port}"
             _wait_up(base, bare, tmp / "bare.log")
+            cpu = _tree_cpu_s(bare.pid)
             ok, errors = _load(base + "/api/v1/tasks", [{}] * clients, seconds, lambda: steps.advance(1))
+            results["bare_cpu_ms_per_request"] = (_tree_cpu_s(bare.pid) - cpu) * 1000 / max(ok, 1)
         results["bare_requests_per_s"] = ok / seconds
         results["bare_errors"] = errors
 
@@ -184,13 +199,21 @@ def run(settings, steps, seconds: float = 20, clients: int = 16, bare_requests_p
             r.raise_for_status()
             headers.append({"Authorization": f"Bearer {r.json()['token']}"})
         steps(f"POST /api/v1/tasks under floorboard serve, {clients} clients", int(seconds))
+        cpu = _tree_cpu_s(server.pid)
         ok, errors = _load(base + "/api/v1/tasks", headers, seconds, lambda: steps.advance(1))
+        results["floorboard_cpu_ms_per_request"] = (_tree_cpu_s(server.pid) - cpu) * 1000 / max(ok, 1)
         results["floorboard_requests_per_s"] = ok / seconds
         results["floorboard_errors"] = errors
         steps("waiting for every posting to be priced", None)
         latencies = _pricing_latencies(platform, timeout_s=120)
     platform.close()
     results["ratio_floorboard_over_bare"] = results["floorboard_requests_per_s"] / results["bare_requests_per_s"]
+    if "bare_cpu_ms_per_request" in results:
+        # The same ratio from the servers' own CPU per request (not PostgreSQL's or the broker's):
+        # what the throughput ratio would be if the two servers had the cores to themselves.
+        results["cpu_ratio_bare_over_floorboard"] = (
+            results["bare_cpu_ms_per_request"] / results["floorboard_cpu_ms_per_request"]
+        )
     results["priced"] = len(latencies)
     if latencies:
         cuts = statistics.quantiles(latencies, n=100)
