@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from api import create_app
-from tests.support import NO_WINDOW, UNLIMITED, ApiHelper, csrf, seeded
+from tests.support import NO_WINDOW, UNLIMITED, ApiHelper, csrf, pass_two_factor, seeded
 
 
 def make_api(make_platform, sqlite_url, **config) -> ApiHelper:
@@ -39,6 +39,7 @@ def accepted(api, email: str = "client@example.test"):
 def web_sign_in(api, email: str) -> None:
     page = api.client.get("/login").get_data(as_text=True)
     r = api.client.post("/login", data={"email": email, "password": "correct horse battery", "csrf_token": csrf(page)})
+    r = pass_two_factor(api.client, r)  # an operator's second step
     assert r.status_code in (302, 303)
 
 

@@ -1,4 +1,4 @@
-"""Two-factor sign-in in a real browser (Playwright and Debian's Chromium, as in test_browser.py),
+"""Two-factor sign-in in a real browser (Playwright and Debian's Chromium, tests/e2e/browsing.py),
 on a phone's width and with JavaScript off: a new operator signs in, is sent to set it up (the
 console refuses them until then), reads the key off the page as a person without a camera would,
 turns it on with a code, and signs in again with a code. The code already used, and a stale one,
@@ -13,7 +13,7 @@ import pyotp
 from playwright.sync_api import expect
 
 from marketplace.accounts.users import create_user
-from tests.e2e.test_browser import browser, shot, site  # noqa: F401 - the fixtures
+from tests.e2e.browsing import browser, shot, site  # noqa: F401 - the fixtures
 
 EMAIL, PASSWORD = "new-operator@example.test", "a long operator password"
 NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
