@@ -27,6 +27,7 @@ PASSWORD = "correct horse battery"
 CLIENT_NAME, TASKER_NAME = "Zelda Quillfeather", "Quentin Marlowe-Vex"
 ADDRESS, ACCESS = "77 Wisteria Lane, Springfield", "the key is under the gnome"
 WORDS = ["the purple gate squeaks on Tuesdays", "bringing my own rake tomorrow"]
+DRAIN_S = 180  # eight groups on a shared machine: wait longer than the default (nothing asserts on time)
 GROUPS = ["pricing", "reputation", "tips", "payments", "reviews", "notifications", "network", "market"]
 
 
@@ -82,14 +83,24 @@ def _history(api, pipeline) -> tuple[dict, dict, int]:
         r = post(f"/api/v1/tasks/{task_id}/review", headers=api.headers(who), json={"rating": 5, "comment": "Good."})
         assert r.status_code in (200, 201), r.json
     post_tips(api, tasker, voter)
-    pipeline.drain()
+    pipeline.drain(timeout=DRAIN_S)
     with api.platform.uow() as uow:
         pay_outstanding(uow)
         uow.commit()
-    pipeline.drain()
+    pipeline.drain(timeout=DRAIN_S)
     with api.platform.uow() as uow:
         assert balances(uow.session, task_id).get("tasker_paid_out", 0) > 0, "the tasker was paid out"
     return client, tasker, task_id
+
+
+def _signed_in(app, email: str):
+    web = app.test_client()
+    login = web.get("/login")
+    answer = web.post(
+        "/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf(login.get_data(as_text=True))}
+    )
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    return web
 
 
 def _everything(platform) -> str:
@@ -131,18 +142,13 @@ def test_a_closed_account_leaves_no_email_name_address_or_words_in_any_table_or_
     r = api.client.post("/api/v1/me/close", headers=api.headers(tasker), json={"password": PASSWORD})
     assert r.status_code == 200 and r.json["records_kept_until"] > r.json["closed_at"]
     assert api.client.get("/api/v1/me/close", headers=api.headers(tasker)).status_code == 401  # the token is gone
-    web = app.test_client()
-    login = web.get("/login")
-    web.post(
-        "/login",
-        data={"email": client["email"], "password": PASSWORD, "csrf_token": csrf(login.get_data(as_text=True))},
-    )
+    web = _signed_in(app, client["email"])
     page = web.get("/account/close")
     assert page.status_code == 200 and "Close my account for good" in page.get_data(as_text=True)
     done = web.post("/account/close", data={"password": PASSWORD, "csrf_token": csrf(page.get_data(as_text=True))})
     assert done.status_code == 303, done.get_data(as_text=True)
     assert web.get("/account/close").status_code == 302  # signed out
-    pipeline.drain()
+    pipeline.drain(timeout=DRAIN_S)
 
     after = _everything(api.platform)
     assert [s for s in secrets if s.lower() in after.lower()] == []
@@ -189,12 +195,7 @@ def test_closure_is_refused_with_every_reason_while_a_task_is_open_and_money_is_
     with api.platform.uow() as uow:  # nothing was touched
         assert uow.session.get_one(User, client["id"]).email == client["email"]
     # The web page shows the same reasons and no form.
-    web = app.test_client()
-    login = web.get("/login")
-    web.post(
-        "/login",
-        data={"email": client["email"], "password": PASSWORD, "csrf_token": csrf(login.get_data(as_text=True))},
-    )
+    web = _signed_in(app, client["email"])
     page = web.get("/account/close").get_data(as_text=True)
     assert "It cannot be closed yet" in page and "Close my account for good" not in page
 
@@ -209,12 +210,7 @@ def test_an_operator_account_is_not_closed_here(market):
 def test_a_wrong_password_on_the_page_shows_the_form_again_with_the_field_error(market):
     api, _, app = market
     client = api.signup("client")
-    web = app.test_client()
-    login = web.get("/login")
-    web.post(
-        "/login",
-        data={"email": client["email"], "password": PASSWORD, "csrf_token": csrf(login.get_data(as_text=True))},
-    )
+    web = _signed_in(app, client["email"])
     page = web.get("/account/close").get_data(as_text=True)
     r = web.post("/account/close", data={"password": "nope nope nope", "csrf_token": csrf(page)})
     assert r.status_code == 422 and "That is not your password." in r.get_data(as_text=True)
@@ -244,3 +240,21 @@ def test_support_closes_an_account_from_the_command_line_with_the_same_refusals(
     with platform.uow() as uow:
         gone = uow.session.exec(select(User).where(User.email == "asked@example.test")).first()
         assert gone is None
+
+
+def test_wrong_passwords_are_limited_like_sign_ins_on_the_page_and_the_api_together(market):
+    api, _, app = market
+    client = api.signup("client")
+    web = _signed_in(app, client["email"])
+    token = csrf(web.get("/account/close").get_data(as_text=True))
+    answers = [
+        web.post("/account/close", data={"password": "guess", "csrf_token": token}).status_code for _ in range(5)
+    ]
+    for _ in range(5):
+        r = api.client.post("/api/v1/me/close", headers=api.headers(client), json={"password": "another guess"})
+        answers.append(r.status_code)
+    assert answers == [422] * 10  # RATELIMIT_LOGIN: 10 a minute
+    r = api.client.post("/api/v1/me/close", headers=api.headers(client), json={"password": PASSWORD})
+    assert r.status_code == 429  # even the right one, until the minute is over
+    with api.platform.uow() as uow:
+        assert uow.session.get_one(User, client["id"]).is_active
