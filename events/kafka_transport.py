@@ -105,6 +105,15 @@ def _record(msg: Any, prefix: str) -> Record:
 
 METADATA_WAIT_S = 10.0
 
+# Group-less readers: fresh metadata every 5 s (not kafka-python's 5 min), so a partition's new
+# leader is known soon after a broker dies, and a broker back is reconnected within a second.
+READER: dict[str, Any] = {
+    "group_id": None,
+    "enable_auto_commit": False,
+    "metadata_max_age_ms": 5_000,
+    "reconnect_backoff_max_ms": 1_000,
+}
+
 
 class KafkaGroupConsumer:
     def __init__(self, bootstrap: str, group: str, topics: list[str], session_timeout_ms: int, prefix: str = ""):
@@ -198,17 +207,33 @@ class KafkaTopicReader:
     def __init__(self, bootstrap: str, topic: str, prefix: str = ""):
         self.topic = topic
         self.prefix = prefix
-        topic = prefix + topic
-        self._consumer = KafkaConsumer(
-            bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, client_id="floorboard-topic-reader"
-        )
+        self.bootstrap = bootstrap
+        self._next: dict[TopicPartition, int] = {}  # the next offset to read, per partition read from
+        self._open()
+
+    def _open(self) -> None:
+        topic = self.prefix + self.topic
+        self._consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, client_id="floorboard-topic-reader", **READER)
         parts = self._consumer.partitions_for_topic(topic) or set()
         self._partitions = [TopicPartition(topic, p) for p in sorted(parts)]
         if self._partitions:
             self._consumer.assign(self._partitions)
             self._consumer.seek_to_beginning(*self._partitions)
+            for tp, offset in self._next.items():
+                self._consumer.seek(tp, offset)
 
     def read_new(self, max_records: int | None = None) -> list[Record]:
+        try:
+            return self._read(max_records)
+        except KafkaError:
+            # On a cluster, a broker that died may have left this client waiting on a leader that
+            # moved (seen: every end-offsets request timing out for minutes after a leader change).
+            # A fresh client, at the positions already read, asks the cluster anew on the next read.
+            self._consumer.close(autocommit=False)
+            self._open()
+            raise
+
+    def _read(self, max_records: int | None) -> list[Record]:
         if not self._partitions:
             return []
         end = self._consumer.end_offsets(self._partitions)
@@ -218,8 +243,9 @@ class KafkaTopicReader:
                 break
             # Messages fetched beyond max_records stay buffered in the consumer for the next call.
             want = None if max_records is None else max_records - len(records)
-            for messages in self._consumer.poll(timeout_ms=200, max_records=want).values():
+            for tp, messages in self._consumer.poll(timeout_ms=200, max_records=want).items():
                 records.extend(_record(m, self.prefix) for m in messages)
+                self._next[tp] = messages[-1].offset + 1
         return records
 
     def close(self) -> None:
@@ -272,9 +298,7 @@ class KafkaTransport:
     def reader(self) -> KafkaConsumer:
         """A group-less consumer for whole-topic reads and end offsets."""
         if self._reader is None:
-            self._reader = KafkaConsumer(
-                bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False, client_id="floorboard-reader"
-            )
+            self._reader = KafkaConsumer(bootstrap_servers=self.bootstrap, client_id="floorboard-reader", **READER)
         return self._reader
 
     def ensure_topics(self) -> None:

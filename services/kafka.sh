@@ -224,8 +224,19 @@ cluster_start() {
 }
 
 cluster_stop() {
-  local n
-  for n in 1 2 3; do node_stop "$n"; done
+  # All three at once: one by one, the last would wait for a controller quorum that is gone.
+  local n f pids=()
+  for n in 1 2 3; do
+    f="$(node_dir "$n")/kafka.pid"
+    if [ -f "$f" ]; then pids+=("$(cat "$f")"); kill "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; fi
+  done
+  for _ in $(seq 40); do
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    ((alive)) || break
+    sleep 0.5
+  done
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   log "kafka cluster stopped"
 }
 

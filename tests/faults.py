@@ -87,3 +87,50 @@ class PrivateKafka(PrivateService):
 
     def stop(self) -> None:
         self.run("stop")
+
+
+def free_ports(n: int) -> int:
+    """The first of `n` consecutive free ports on 127.0.0.1."""
+    import random
+
+    for _ in range(200):
+        base = random.randint(20_000, 60_000 - n)
+        try:
+            for port in range(base, base + n):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError(f"no {n} consecutive free ports")
+
+
+class PrivateCluster(PrivateService):
+    """Three Kafka brokers of the test's own (services/kafka.sh cluster-*), replicated: kill -9 or
+    restart one of them, by number (1-3), while the other two carry on."""
+
+    def __init__(self) -> None:
+        super().__init__("kafka.sh", ())
+        self.base = free_ports(6)
+        self.env["KAFKA_CLUSTER_PORT"] = str(self.base)
+        self.bootstrap = ",".join(f"127.0.0.1:{self.base + i}" for i in range(3))
+
+    def start(self) -> str:
+        self.run("cluster-start", timeout=300)
+        return self.bootstrap
+
+    def _node(self, command: str, broker: int) -> None:
+        done = subprocess.run(
+            [self.script, command, str(broker)], env=self.env, capture_output=True, text=True, timeout=300, check=False
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"kafka.sh {command} {broker} failed ({done.returncode}): {done.stderr[-2000:]}")
+
+    def kill(self, broker: int) -> None:
+        self._node("cluster-kill", broker)
+
+    def restart(self, broker: int) -> None:
+        self._node("cluster-restart", broker)
+
+    def stop(self) -> None:
+        self.run("cluster-stop")

@@ -1,0 +1,377 @@
+"""Broker faults on a replicated cluster lose nothing and repeat nothing.
+
+Three brokers of this module's own (`services/kafka.sh cluster-start`), topics with three copies
+and min.insync.replicas 2, and real processes throughout (`floorboard serve`, the relay, the
+pricing workers) on PostgreSQL:
+- 8 clients post while the broker leading most partitions of tasks.posted and tasks.lifecycle is
+  killed -9 and started again;
+- two pricing processes share the group and one is killed -9 mid-stream: the other takes over;
+- the three brokers are restarted one at a time while the clients post.
+Afterwards every accepted posting is in the database once, priced once, its events published, and
+`floorboard audit` is clean. The cluster runs for this module only; one that cannot start fails
+the tests (three JVMs on a small machine: kept to short loads)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from sqlmodel import col, func, select
+
+from cli.demo import seed_demo
+from events.tables import EventLogRow, ProcessedEvent
+from marketplace.accounts.users import create_user
+from marketplace.clock import utcnow
+from marketplace.tasks.models import Task, TaskStatus
+from marketplace.tasks.posting import TaskDraft, post_task
+from tests.faults import PrivateCluster, free_port
+from tests.support import TASK_BODY, wait_until
+
+FLOORBOARD = str(Path(sys.executable).parent / "floorboard")
+CLIENTS = 8
+HOT_TOPICS = ("tasks.posted", "tasks.lifecycle")
+
+
+@pytest.fixture(scope="module")
+def cluster(kafka_server):  # kafka_server: the suite's broker, whose start fetched Apache Kafka
+    brokers = PrivateCluster()
+    try:
+        brokers.start()
+        wait_until(lambda: len(_live_brokers(brokers.bootstrap)) == 3, timeout=120, step=_pause, message="3 brokers")
+        yield brokers
+    finally:
+        try:
+            brokers.stop()
+        finally:
+            brokers.remove()
+
+
+def _pause() -> None:
+    time.sleep(0.5)
+
+
+def _admin(bootstrap: str):
+    from kafka import KafkaAdminClient
+
+    return KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+
+
+def _live_brokers(bootstrap: str) -> set[int]:
+    try:
+        admin = _admin(bootstrap)
+    except Exception:  # noqa: BLE001 - not up yet
+        return set()
+    try:
+        return {b["broker_id"] for b in admin.describe_cluster()["brokers"] if not b.get("is_fenced")}
+    finally:
+        admin.close()
+
+
+def _partitions(platform, topics) -> list[dict]:
+    admin = _admin(platform.settings.kafka_bootstrap_servers)
+    try:
+        described = admin.describe_topics([platform.settings.topic_prefix + t for t in topics])
+    finally:
+        admin.close()
+    return [p for t in described for p in t["partitions"]]
+
+
+def _busiest_leader(platform) -> int:
+    leaders = Counter(p["leader_id"] for p in _partitions(platform, HOT_TOPICS))
+    return leaders.most_common(1)[0][0]
+
+
+def _fully_replicated(platform) -> bool:
+    try:
+        return all(len(p["isr_nodes"]) == 3 for p in _partitions(platform, HOT_TOPICS + ("tasks.priced",)))
+    except Exception:  # noqa: BLE001 - a broker is still coming back
+        return False
+
+
+def _env(platform) -> dict:
+    s = platform.settings
+    return {
+        **os.environ,
+        "DATABASE_URL": s.database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": s.kafka_bootstrap_servers or "",
+        "FLOORBOARD_TOPIC_PREFIX": s.topic_prefix,
+        "FLOORBOARD_TOPIC_REPLICATION": "3",
+        "FLOORBOARD_KAFKA_SESSION_TIMEOUT_MS": "6000",
+        "SECRET_KEY": "cluster-faults-" + "k" * 40,
+        "FLOORBOARD_PASSWORD_HASHING": "standard",  # serve refuses the suite's cheap hashing
+        "FLOORBOARD_ALLOW_ASYNC_COMMIT": "1",
+        "RATELIMIT_POSTING": "100000000 per minute",
+        "RATELIMIT_SIGNUP": "100000 per hour",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+class Fleet:
+    """Floorboard's processes for one test, each logging to a file of its own; all stopped at the end."""
+
+    def __init__(self, platform, log_dir: Path):
+        self.env = _env(platform)
+        self.log_dir = log_dir
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str, *args: str) -> subprocess.Popen:
+        with open(self.log_dir / f"{name}.log", "a") as log:  # the child keeps its own descriptor
+            self.processes[name] = subprocess.Popen(
+                [FLOORBOARD, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+        return self.processes[name]
+
+    def serve(self) -> str:
+        port = free_port()
+        process = self.start("serve", "serve", "--workers", "2", "--plain-http", "--bind", f"127.0.0.1:{port}")
+        base = f"http://127.0.0.1:{port}"
+
+        def up() -> bool:
+            assert process.poll() is None, (self.log_dir / "serve.log").read_text()[-3000:]
+            try:
+                return requests.get(base + "/healthz", timeout=2).status_code == 200
+            except requests.RequestException:
+                return False
+
+        wait_until(up, timeout=90, step=_pause, message="floorboard serve")
+        return base
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+class Posters:
+    """CLIENTS clients, each posting over its own connection until stopped: every status answered,
+    and the id of every posting accepted (202)."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.headers = []
+        for i in range(CLIENTS):
+            email = f"poster-{i}-{secrets.token_hex(4)}@example.test"
+            password = "correct horse battery staple"
+            requests.post(
+                base + "/api/v1/users", json={"email": email, "password": password, "role": "client"}, timeout=30
+            ).raise_for_status()
+            r = requests.post(base + "/api/v1/auth/token", json={"email": email, "password": password}, timeout=30)
+            r.raise_for_status()
+            self.headers.append({"Authorization": f"Bearer {r.json()['token']}"})
+        self.statuses: Counter = Counter()
+        self.ids: list[int] = []
+        self.failures: list[str] = []
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.threads = [threading.Thread(target=self._post, args=(h,), daemon=True) for h in self.headers]
+
+    def _post(self, headers: dict) -> None:
+        with requests.Session() as session:
+            while not self.stopping.is_set():
+                try:
+                    r = session.post(self.base + "/api/v1/tasks", json=TASK_BODY, headers=headers, timeout=60)
+                except requests.RequestException as exc:
+                    with self.lock:
+                        self.failures.append(repr(exc))
+                    continue
+                with self.lock:
+                    self.statuses[r.status_code] += 1
+                    if r.status_code == 202:
+                        self.ids.append(r.json()["id"])
+                    elif r.status_code == 503:
+                        time.sleep(0.2)
+
+    def accepted(self) -> int:
+        with self.lock:
+            return len(self.ids)
+
+    @contextmanager
+    def running(self):
+        for t in self.threads:
+            t.start()
+        try:
+            yield self
+        finally:
+            self.stopping.set()
+            for t in self.threads:
+                t.join(timeout=90)
+
+
+def _count(platform, statement) -> int:
+    with platform.uow() as uow:
+        return uow.session.exec(statement).one()
+
+
+def _priced(platform) -> int:
+    return _count(platform, select(func.count()).select_from(Task).where(col(Task.status) == TaskStatus.priced))
+
+
+def _published(platform) -> int:
+    return _count(
+        platform, select(func.count()).select_from(EventLogRow).where(col(EventLogRow.published_at).is_not(None))
+    )
+
+
+def _unpublished(platform) -> int:
+    return _count(
+        platform, select(func.count()).select_from(EventLogRow).where(col(EventLogRow.published_at).is_(None))
+    )
+
+
+def _accepted_more(posters: Posters, n: int, what: str) -> None:
+    target = posters.accepted() + n
+    wait_until(lambda: posters.accepted() >= target, timeout=180, step=_pause, message=f"{n} postings {what}")
+
+
+def _settled_exactly_once(platform, fleet: Fleet, expected_ids: set[int]) -> None:
+    """Every expected task priced once, no other task, every event published, audit clean."""
+    n = len(expected_ids)
+    wait_until(lambda: _priced(platform) >= n, timeout=300, step=_pause, message=f"all {n} postings priced")
+    wait_until(lambda: _unpublished(platform) == 0, timeout=120, step=_pause, message="every event published")
+    time.sleep(2)  # room for a late duplicate to show itself
+    with platform.uow() as uow:
+        ids = set(uow.session.exec(select(Task.id)).all())
+    assert ids == expected_ids, "a posting was lost, or one not accepted was stored"
+    assert _priced(platform) == n, "a posting is stuck unpriced"
+    priced_events = select(func.count()).select_from(EventLogRow).where(col(EventLogRow.topic) == "tasks.priced")
+    assert _count(platform, priced_events) == n, "a posting was priced twice, or not at all"
+    processed = select(func.count()).select_from(ProcessedEvent).where(col(ProcessedEvent.consumer) == "pricing")
+    assert _count(platform, processed) == n
+    assert platform.transport.count("tasks.posted") >= n  # on the cluster (a re-send may repeat one)
+    assert platform.transport.count("tasks.posted.dlq") == 0
+    audit = subprocess.run(
+        [FLOORBOARD, "audit"], env=fleet.env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert audit.returncode == 0, audit.stdout[-3000:] + audit.stderr[-3000:]
+
+
+def _seeded(make_platform, postgres_url, cluster):
+    platform = make_platform(postgres_url, cluster.bootstrap, topic_replication=3, kafka_session_timeout_ms=6000)
+    with platform.uow() as uow:
+        seed_demo(uow, demo_users=False)
+        uow.commit()
+    assert {len(p["replica_nodes"]) for p in _partitions(platform, HOT_TOPICS)} == {3}
+    return platform
+
+
+def _answers_only_202_or_503(posters: Posters) -> None:
+    assert posters.failures == [], posters.failures[:5]
+    assert set(posters.statuses) <= {202, 503}, posters.statuses
+    assert len(posters.ids) == len(set(posters.ids)) == posters.statuses[202]
+
+
+def test_killing_the_busiest_leader_under_load_loses_and_repeats_nothing(
+    cluster, make_platform, postgres_url, tmp_path
+):
+    platform = _seeded(make_platform, postgres_url, cluster)
+    fleet = Fleet(platform, tmp_path)
+    try:
+        base = fleet.serve()
+        fleet.start("relay", "worker", "relay")
+        fleet.start("pricing", "worker", "pricing")
+        posters = Posters(base)
+        with posters.running():
+            _accepted_more(posters, 150, "before the kill")
+            leader = _busiest_leader(platform)
+            cluster.kill(leader)
+            published_at_kill = _published(platform)
+            # Posting goes on while the broker is away; the relay publishes to the new leaders.
+            _accepted_more(posters, 150, "with the leader dead")
+            wait_until(
+                lambda: _published(platform) > published_at_kill + 100,
+                timeout=120,
+                step=_pause,
+                message="the relay publishing on two brokers",
+            )
+            assert leader not in {p["leader_id"] for p in _partitions(platform, HOT_TOPICS)}
+            cluster.restart(leader)
+            wait_until(lambda: _fully_replicated(platform), timeout=180, step=_pause, message="the broker back in sync")
+            _accepted_more(posters, 100, "after the restart")
+        _answers_only_202_or_503(posters)
+        _settled_exactly_once(platform, fleet, set(posters.ids))
+        assert all(p.poll() is None for p in fleet.processes.values()), "a process died on the leader change"
+    finally:
+        fleet.stop()
+
+
+def test_a_rolling_restart_of_every_broker_under_load_loses_nothing(cluster, make_platform, postgres_url, tmp_path):
+    platform = _seeded(make_platform, postgres_url, cluster)
+    fleet = Fleet(platform, tmp_path)
+    try:
+        base = fleet.serve()
+        fleet.start("relay", "worker", "relay")
+        fleet.start("pricing", "worker", "pricing")
+        posters = Posters(base)
+        with posters.running():
+            _accepted_more(posters, 100, "before the restarts")
+            for broker in (1, 2, 3):
+                cluster.restart(broker)  # a clean stop, then a start on its data
+                wait_until(
+                    lambda: _fully_replicated(platform), timeout=180, step=_pause, message=f"broker {broker} in sync"
+                )
+                _accepted_more(posters, 50, f"after broker {broker} restarted")
+        _answers_only_202_or_503(posters)
+        _settled_exactly_once(platform, fleet, set(posters.ids))
+        assert all(p.poll() is None for p in fleet.processes.values()), "a process died in the rolling restart"
+    finally:
+        fleet.stop()
+
+
+def test_two_processes_share_a_group_and_the_survivor_takes_over_from_a_killed_one(
+    cluster, make_platform, postgres_url, tmp_path
+):
+    n = 2000
+    platform = _seeded(make_platform, postgres_url, cluster)
+    with platform.uow() as uow:
+        client = create_user(uow.session, "client@example.test", "a long password", "client")
+        uow.commit()
+    starts_at = utcnow() + timedelta(days=2)
+    ids = set()
+    for i in range(n):
+        with platform.uow() as uow:
+            draft = TaskDraft("yard-work", "springfield", f"Rake leaves #{i}", "", 30 + i % 240, starts_at)
+            ids.add(post_task(uow, client.id, draft).id)
+            uow.commit()
+    fleet = Fleet(platform, tmp_path)
+    group = platform.settings.topic_prefix + "pricing"
+    try:
+        first = fleet.start("pricing-1", "worker", "pricing")
+        fleet.start("pricing-2", "worker", "pricing")
+
+        def both_members_assigned() -> bool:
+            admin = _admin(cluster.bootstrap)
+            try:
+                described = admin.describe_groups([group]).get(group) or {}
+            except Exception:  # noqa: BLE001 - the group is still forming
+                return False
+            finally:
+                admin.close()
+            members = described.get("members") or []
+            return described.get("group_state") == "Stable" and len(members) == 2
+
+        wait_until(both_members_assigned, timeout=120, step=_pause, message="two members in the pricing group")
+        fleet.start("relay", "worker", "relay")  # the stream starts once both share the partitions
+        wait_until(lambda: _priced(platform) >= n // 10, timeout=180, step=_pause, message="pricing under way")
+        first.send_signal(signal.SIGKILL)
+        assert first.wait(timeout=30) == -signal.SIGKILL
+        assert _priced(platform) < n, "the group finished before one member could be killed mid-stream"
+        _settled_exactly_once(platform, fleet, ids)
+        assert fleet.processes["pricing-2"].poll() is None
+    finally:
+        fleet.stop()
