@@ -19,6 +19,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from events.envelope import CloudEvent, InvalidEvent, envelope_from_json, envelope_to_json
 from events.fastload import loader_for
 from events.fields import cents, slug, whole
+from pricing.quote import Quote
 
 
 class Payload(Schema):
@@ -38,17 +39,15 @@ class TaskPosted(Payload):
     posted_at = fields.AwareDateTime(required=True)
 
 
-class QuotePayload(Payload):
-    rate = cents(required=True)
-    billable_minutes = whole(required=True)
-    subtotal = cents(required=True)
-    service_fee = cents(required=True)
-    trust_fee = cents(required=True)
-    commission = cents(required=True)
-    total = cents(required=True)
-    payout = cents(required=True)
-    platform = cents(required=True)
-    rule_version = whole(required=True)
+# A quote on an event is the engine's Quote, field for field: built from its fields, so the two
+# cannot drift (money in cents; the billable minutes and the rule's version as whole numbers).
+QuotePayload: type[Schema] = Payload.from_dict(
+    {
+        name: whole(required=True) if name in ("billable_minutes", "rule_version") else cents(required=True)
+        for name in Quote._fields
+    },
+    name="QuotePayload",
+)
 
 
 class TaskPriced(Payload):

@@ -31,14 +31,11 @@ log = logging.getLogger(__name__)
 
 MAX_SCHEDULE_AHEAD = timedelta(days=5 * 365)
 
-RULE_FIELDS = (
-    "hourly_floor",
-    "per_task_floor",
-    "min_billable_minutes",
-    "billing_increment_minutes",
-    "service_fee_bps",
-    "trust_fee_bps",
-    "tasker_commission_bps",
+# The figures an operator sets: the engine's FloorRule less what names, dates and explains a version.
+RULE_FIELDS = tuple(
+    f.name
+    for f in dc_fields(FloorRule)
+    if f.name not in ("category", "region", "effective_from", "version", "author", "reason")
 )
 
 DEFAULTS = {f.name: f.default for f in dc_fields(FloorRule) if f.name in RULE_FIELDS}
