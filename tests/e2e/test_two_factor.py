@@ -6,6 +6,7 @@ new recovery codes and turning off for apps."""
 
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import quote
 
@@ -13,6 +14,7 @@ import pyotp
 import pytest
 
 from api import create_app
+from marketplace.accounts import two_factor
 from marketplace.accounts.users import create_user
 from tests.support import UNLIMITED, csrf, enrol_two_factor, pass_two_factor, two_factor_code
 
@@ -52,6 +54,9 @@ def enrol_on_the_page(browser) -> tuple[str, list[str]]:
     assert "<svg" in page and "QR code for your authenticator app" in page  # the QR code, inline
     secret = re.search(r'data-secret="([A-Z2-7]+)"', page).group(1)
     assert " ".join(secret[i : i + 4] for i in range(0, 32, 4)) in page  # grouped, to type by hand
+    uri = html.unescape(re.search(r'href="(otpauth://[^"]+)"', page).group(1))
+    assert f"secret={secret}" in uri and "issuer=Floorboard" in uri
+    assert two_factor.qr_svg(two_factor.Enrolment(secret, uri)) in page  # the QR code draws that very URI
     r = form_post(browser, "/account/two-factor", "/account/two-factor/confirm", code=pyotp.TOTP(secret).now())
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and "Two-factor sign-in is on" in page

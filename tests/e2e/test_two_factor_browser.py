@@ -45,6 +45,9 @@ def test_an_operator_enrols_by_reading_the_key_and_signs_in_with_a_code(site, br
     typed = page.locator("#two-factor-secret").inner_text()  # as a person without a camera reads it
     secret = re.sub(r"\s", "", typed)
     assert re.fullmatch(r"[A-Z2-7]{32}", secret), typed
+    # The same key in the otpauth:// link the QR code draws, for an app on this very phone.
+    link = page.locator("#otpauth-link").get_attribute("href")
+    assert link.startswith("otpauth://totp/Floorboard:new-operator%40example.test?") and f"secret={secret}" in link
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
     shot(page, "two-factor-enrol-phone")
     totp = pyotp.TOTP(secret)
