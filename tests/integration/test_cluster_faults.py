@@ -336,6 +336,8 @@ def test_a_rolling_restart_of_every_broker_under_load_loses_nothing(cluster, mak
 def test_two_processes_share_a_group_and_the_survivor_takes_over_from_a_killed_one(
     cluster, make_platform, postgres_url, tmp_path
 ):
+    """Two groups, two members each: pricing (tasks.posted) and market (the tasks.priced that
+    pricing writes). One member of each is killed -9 while its group is part-way through."""
     n = 2000
     platform = _seeded(make_platform, postgres_url, cluster)
     with platform.uow() as uow:
@@ -349,29 +351,46 @@ def test_two_processes_share_a_group_and_the_survivor_takes_over_from_a_killed_o
             ids.add(post_task(uow, client.id, draft).id)
             uow.commit()
     fleet = Fleet(platform, tmp_path)
-    group = platform.settings.topic_prefix + "pricing"
+    groups = ("pricing", "market")
     try:
-        first = fleet.start("pricing-1", "worker", "pricing")
-        fleet.start("pricing-2", "worker", "pricing")
+        for name in groups:
+            fleet.start(f"{name}-1", "worker", name)
+            fleet.start(f"{name}-2", "worker", name)
 
-        def both_members_assigned() -> bool:
+        def two_members_each() -> bool:
+            names = [platform.settings.topic_prefix + g for g in groups]
             admin = _admin(cluster.bootstrap)
             try:
-                described = admin.describe_groups([group]).get(group) or {}
-            except Exception:  # noqa: BLE001 - the group is still forming
+                described = admin.describe_groups(names)
+            except Exception:  # noqa: BLE001 - the groups are still forming
                 return False
             finally:
                 admin.close()
-            members = described.get("members") or []
-            return described.get("group_state") == "Stable" and len(members) == 2
+            return all(
+                (described.get(g) or {}).get("group_state") == "Stable"
+                and len((described.get(g) or {}).get("members") or []) == 2
+                for g in names
+            )
 
-        wait_until(both_members_assigned, timeout=120, step=_pause, message="two members in the pricing group")
+        wait_until(two_members_each, timeout=120, step=_pause, message="two members in each group")
         fleet.start("relay", "worker", "relay")  # the stream starts once both share the partitions
         wait_until(lambda: _priced(platform) >= n // 10, timeout=180, step=_pause, message="pricing under way")
-        first.send_signal(signal.SIGKILL)
-        assert first.wait(timeout=30) == -signal.SIGKILL
+        wait_until(lambda: _processed(platform, "market") > 0, timeout=180, step=_pause, message="market under way")
+        for name in groups:
+            member = fleet.processes[f"{name}-1"]
+            member.send_signal(signal.SIGKILL)
+            assert member.wait(timeout=30) == -signal.SIGKILL
         assert _priced(platform) < n, "the group finished before one member could be killed mid-stream"
         _settled_exactly_once(platform, fleet, ids)
-        assert fleet.processes["pricing-2"].poll() is None
+        # market saw each tasks.priced once in effect: one processed row per event, none left over.
+        wait_until(lambda: _processed(platform, "market") >= n, timeout=300, step=_pause, message="market caught up")
+        time.sleep(2)
+        assert _processed(platform, "market") == n
+        assert all(fleet.processes[f"{name}-2"].poll() is None for name in groups)
     finally:
         fleet.stop()
+
+
+def _processed(platform, consumer: str) -> int:
+    statement = select(func.count()).select_from(ProcessedEvent).where(col(ProcessedEvent.consumer) == consumer)
+    return _count(platform, statement)
