@@ -70,10 +70,11 @@ def check_addressee(
 
 def rebooking_tasker(session: Session, client_id: int, tasker_id: int | None) -> User | None:
     """The tasker a "Book again" posting may be addressed to: one who completed a task for this
-    client (None for anyone else, or for no one)."""
+    client and still has an account (None for anyone else, for a closed account, or for no one)."""
     if tasker_id is None or not worked_together(session, client_id, tasker_id):
         return None
-    return session.get(User, tasker_id)
+    user = session.get(User, tasker_id)
+    return user if user is not None and user.is_active else None
 
 
 def region_for_rebooking(session: Session, tasker_id: int, wanted: str | None, offered: list[str]) -> str | None:
@@ -110,7 +111,8 @@ def my_taskers(session: Session, client_id: int) -> list[dict]:
     ids = [tasker_id for tasker_id, _, _ in rows if tasker_id is not None]
     if not ids:
         return []
-    users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids)))}
+    # A closed account (docs/privacy.md) is not offered: nobody answers for it any more.
+    users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids), col(User.is_active)))}
     categories: dict[int, list[str]] = {}
     for tasker_id, category in session.exec(
         select(Task.tasker_id, Task.category)

@@ -19,6 +19,7 @@ from marketplace.notifications.webhooks import WebhookEndpoint
 from marketplace.payments.ledger import balances, task_totals
 from marketplace.payments.payouts import pay_outstanding
 from marketplace.tasks.models import Task
+from marketplace.tasks.rebooking import my_taskers, rebooking_tasker
 from tests.e2e.test_marketplace_flow import post_tips, priced_and_booked, skilled
 from tests.support import NO_WINDOW, ApiHelper, Pipeline, csrf, seeded
 from workers.replay import PROJECTIONS, replay
@@ -258,3 +259,32 @@ def test_wrong_passwords_are_limited_like_sign_ins_on_the_page_and_the_api_toget
     assert r.status_code == 429  # even the right one, until the minute is over
     with api.platform.uow() as uow:
         assert uow.session.get_one(User, client["id"]).is_active
+
+
+def test_a_payout_still_owed_refuses_closure_and_a_closed_tasker_is_not_offered_for_booking_again(market):
+    api, pipeline, _ = market
+    client, tasker = api.signup("client"), api.signup("tasker")
+    skilled(api, tasker)
+    task_id, _ = priced_and_booked(api, pipeline, client, 60)
+    for step, body in (("accept", None), ("start", None), ("complete", {"minutes_worked": 60})):
+        r = api.client.post(f"/api/v1/tasks/{task_id}/{step}", headers=api.headers(tasker), json=body)
+        assert r.status_code == 200, (step, r.json)
+    pipeline.drain(timeout=DRAIN_S)
+    owed = api.client.get("/api/v1/me/close", headers=api.headers(tasker)).json
+    assert owed["can_close"] is False  # no payout account yet: the ledger still owes them
+    assert owed["reasons"] == [
+        "We still owe you the payout for “Rake the leaves”: set up payouts (or wait for the transfer) first."
+    ]
+    with api.platform.uow() as uow:
+        assert rebooking_tasker(uow.session, client["id"], tasker["id"]) is not None
+        assert [t["tasker_id"] for t in my_taskers(uow.session, client["id"])] == [tasker["id"]]
+    assert api.client.post("/api/v1/taskers/me/payouts", headers=api.headers(tasker)).status_code == 201
+    with api.platform.uow() as uow:
+        pay_outstanding(uow)
+        uow.commit()
+    pipeline.drain(timeout=DRAIN_S)
+    r = api.client.post("/api/v1/me/close", headers=api.headers(tasker), json={"password": PASSWORD})
+    assert r.status_code == 200, r.json
+    with api.platform.uow() as uow:
+        assert rebooking_tasker(uow.session, client["id"], tasker["id"]) is None
+        assert my_taskers(uow.session, client["id"]) == []
