@@ -8,7 +8,7 @@ in total, not 10 per worker. `floorboard serve` warns when it runs several worke
 counts failures only, across the web form and the API together; signup counts every attempt (a
 submission: opening a form never counts), posting every task posted. The
 limits are app config, so an operator can tune them: RATELIMIT_LOGIN, RATELIMIT_SIGNUP,
-RATELIMIT_POSTING, RATELIMIT_TIPS, RATELIMIT_MESSAGES.
+RATELIMIT_POSTING, RATELIMIT_TIPS, RATELIMIT_MESSAGES, RATELIMIT_TWO_FACTOR.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ DEFAULTS = {
     "RATELIMIT_POSTING": "30 per minute",
     "RATELIMIT_TIPS": "10 per minute",
     "RATELIMIT_MESSAGES": "20 per minute",
+    "RATELIMIT_TWO_FACTOR": "",  # wrong two-factor codes per account (api/web/two_factor.py); empty: RATELIMIT_LOGIN
     "RATELIMIT_STORAGE_URI": "floorboard-memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     # flask-limiter would set Retry-After on every limited response, to its window's reset; the
