@@ -18,7 +18,6 @@ from marketplace.errors import DomainError
 from marketplace.floors.history import floor_history
 from marketplace.floors.legal import all_histories, in_force
 from marketplace.floors.models import Category, Region
-from marketplace.floors.simulation import ProposedFloor, simulate_proposals
 from marketplace.floors.versions import (
     FIELD_LABELS,
     RULE_FIELDS,
@@ -33,6 +32,7 @@ from marketplace.floors.versions import (
 )
 from marketplace.floors.zones import LocalTimeError, from_local, zone_name, zone_of
 from marketplace.market.compliance import report as compliance_report
+from marketplace.market.simulation import ProposedFloor, simulate_proposals
 from marketplace.tasks.adjustments import disputes as open_disputes
 from marketplace.tasks.adjustments import resolve_dispute
 from pricing import FloorRuleError

@@ -203,7 +203,7 @@ def simulate(values, category, region, days, as_csv, as_json):
     from sqlmodel import func, select
 
     from marketplace.bootstrap import bootstrap
-    from marketplace.floors.simulation import ProposedFloor, simulate_proposals
+    from marketplace.market.simulation import ProposedFloor, simulate_proposals
     from marketplace.tasks.models import Task
     from pricing import FloorRuleError
     from pricing.money import format_cents

@@ -24,8 +24,8 @@ from api.rest.floors_schemas import (
 from marketplace.floors.history import floor_history
 from marketplace.floors.models import FloorRuleVersion, Region
 from marketplace.floors.published import floor_versions, published_floors
-from marketplace.floors.simulation import ProposedFloor, simulate_proposals
 from marketplace.floors.versions import FloorChange, set_floor
+from marketplace.market.simulation import ProposedFloor, simulate_proposals
 
 
 def floor_reference(row: FloorRuleVersion | None) -> dict | None:

@@ -12,9 +12,11 @@ from sqlmodel import Session, col, delete, func, select
 from events.envelope import CloudEvent
 from marketplace.accounts.models import Role, User
 from marketplace.clock import utcnow
+from marketplace.community.reputation import public_reputation
 from marketplace.db import UnitOfWork, insert_if_absent
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.network.models import Block, Connection
+from marketplace.taskers.models import TaskerRegion, TaskerSkill
 
 
 def pair(a: int, b: int) -> tuple[int, int]:
@@ -185,9 +187,6 @@ def blocks_of(session: Session, tasker_id: int) -> list[Block]:
 
 
 def _card(session: Session, user_id: int, since: datetime | None) -> dict:
-    from marketplace.community.reputation import public_reputation
-    from marketplace.taskers.models import TaskerRegion, TaskerSkill
-
     rep = public_reputation(session, user_id)
     return {
         "id": user_id,

@@ -1,4 +1,5 @@
-"""Simulating proposed floors on the postings of the last days, before anyone applies them."""
+"""Simulating proposed floors on the postings of the last days, before anyone applies them: it reads
+the market (the tasks posted) and the floors, so it lives with the market, above both."""
 
 from __future__ import annotations
 
