@@ -37,6 +37,9 @@ class AccountLinks:
     def api_sessions(self) -> str:
         return f"GET {url_for('account_sessions.SignedIn', _external=False)}"
 
+    def sign_in_link(self, token: str) -> str:
+        return self.public_url + url_for("web_auth.sign_in_link", token=token)
+
 
 def account_links() -> AccountLinks:
     return AccountLinks(platform().settings.public_url.rstrip("/"))

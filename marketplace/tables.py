@@ -3,6 +3,7 @@ every table at once (the tests, `bootstrap`)."""
 
 from marketplace.accounts.devices import KnownDevice
 from marketplace.accounts.models import ApiToken, Role, User, WebSession
+from marketplace.accounts.sign_in_links import SignInLink
 from marketplace.community.models import (
     Answer,
     AnswerVote,
@@ -115,4 +116,5 @@ __all__ = [
     "TipVote",
     "User",
     "WebSession",
+    "SignInLink",
 ]

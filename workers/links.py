@@ -66,6 +66,9 @@ class SiteLinks:
     def account_sessions(self) -> str:
         return self._page("/account/sessions")
 
+    def sign_in_link(self, token: str) -> str:
+        return self._page(f"/login/link/{token}")
+
     def data_download(self, token: str) -> str:
         return self._page(f"/account/data/download/{token}")
 

@@ -20,6 +20,7 @@ from api.limits import login_limit
 from api.platform import unit_of_work
 from marketplace.accounts import two_factor
 from marketplace.accounts.models import User
+from marketplace.accounts.sign_in_links import link_user, use_sign_in_link
 from marketplace.accounts.users import authenticate
 from marketplace.accounts.web_sessions import end_web_session, start_web_session, user_for_web_session
 
@@ -128,19 +129,48 @@ def login():
             unit.commit()
         if user is None:
             form.password.errors.append("Wrong email or password.")
-        elif has_two_factor(user):
-            # The password was right; the browser is not signed in until a code is (api/web/two_factor.py).
-            session.clear()
-            session["two_factor"] = {"user": user.id, "at": int(time.time())}
-            return redirect(url_for("web_auth.login_code", next=request.args.get("next")))
         else:
-            sign_in(user)
-            if two_factor.required_for(user):
-                flash(OPERATORS_ENROL)
-                return redirect(url_for("web.two_factor"))
-            home = url_for("console.floors") if user.role == "operator" else "/"
-            return redirect(safe_next(request.args.get("next"), home))
+            return _first_factor_passed(user, request.args.get("next"))
     return render_template("login.html", form=form), 400 if request.method == "POST" else 200
+
+
+def _first_factor_passed(user: User, next_page: str | None):
+    """The password (or a sign-in link) was right: sign in, or, with two-factor on, ask for a code
+    first (api/web/two_factor.py); an operator without two-factor is sent to set it up."""
+    if has_two_factor(user):
+        session.clear()  # the browser is not signed in until a code is
+        session["two_factor"] = {"user": user.id, "at": int(time.time())}
+        return redirect(url_for("web_auth.login_code", next=next_page))
+    sign_in(user)
+    if two_factor.required_for(user):
+        flash(OPERATORS_ENROL)
+        return redirect(url_for("web.two_factor"))
+    home = url_for("console.floors") if user.role == "operator" else "/"
+    return redirect(safe_next(next_page, home))
+
+
+_LINK_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+class LinkForm(FlaskForm):
+    """Only the CSRF token: the link is used by a button, never by opening it (mail scanners open links)."""
+
+
+@bp.route("/login/link/<token>", methods=["GET", "POST"])
+@login_limit
+def sign_in_link(token: str):
+    """A sign-in link from the signup email: opening it asks first, the button signs in (once)."""
+    form = LinkForm()
+    with unit_of_work() as unit:
+        user = link_user(unit.session, token) if _LINK_TOKEN.match(token) else None
+        if user is not None and form.validate_on_submit():
+            user = use_sign_in_link(unit.session, token)
+            unit.commit()
+            if user is not None:
+                return _first_factor_passed(user, None)
+    if user is None:
+        return render_template("web/sign_in_link.html", form=None), 410
+    return render_template("web/sign_in_link.html", form=form, email=user.email), 200
 
 
 @bp.post("/logout")

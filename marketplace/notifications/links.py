@@ -85,6 +85,10 @@ class Links(Protocol):
         """The reader's web sessions and API tokens, where they end one (kinds/account_security.py)."""
         ...
 
+    def sign_in_link(self, token: str) -> str:
+        """The page where a sign-in link emailed after signup signs its reader in, once."""
+        ...
+
     def data_download(self, token: str) -> str:
         """A data archive's one-time download page (kinds/data_export.py)."""
         ...

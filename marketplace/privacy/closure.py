@@ -62,6 +62,7 @@ USER_LINKED: dict[str, tuple[str, str]] = {
     "two_factor": (DELETE, ""),
     "recovery_codes": (DELETE, ""),
     "known_devices": (DELETE, ""),
+    "sign_in_links": (DELETE, ""),
     "notification_prefs": (DELETE, ""),
     "notifications": (DELETE, "their email rows; copies quoting them in others' rows are deleted too"),
     "webhook_endpoints": (DELETE, "with their secrets and deliveries"),

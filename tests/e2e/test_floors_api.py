@@ -207,7 +207,9 @@ def test_the_public_prices_page_shows_each_floor_its_next_change_and_a_chart(cli
     legend = html.split('class="legend"')[1].split("</ul>")[0]
     for name in ("Yard work", "Moving help", "Furniture assembly", "Electrical repair", "Mounting and lighting"):
         assert name in legend  # every category in the legend...
-    assert 2 <= html.count("<polyline") <= 5  # ...and those whose floors are equal all along share a line
+    wide = html.split('class="wide"')[1].split("</svg>")[0]  # the same chart is drawn again for phones
+    assert 2 <= wide.count("<polyline") <= 5  # ...and those whose floors are equal all along share a line
+    assert html.count("<polyline") == 2 * wide.count("<polyline")
     assert "internal" not in html and op["email"] not in html
     assert client.get("/prices").status_code == 200
     assert client.get("/prices/atlantis").status_code == 404

@@ -21,6 +21,7 @@ from marketplace.tasks.models import Task
 
 NEW_SIGN_IN = "account.new_sign_in"
 PASSWORD_CHANGED = "account.password_changed"
+SIGN_IN_LINK = "account.sign_in_link"
 
 
 class SecurityLinks(Protocol):
@@ -32,6 +33,10 @@ class SecurityLinks(Protocol):
 
     def api_sessions(self) -> str:
         """For apps: the API call that lists them ("GET /api/v1/me/sessions")."""
+        ...
+
+    def sign_in_link(self, token: str) -> str:
+        """The page where a sign-in link's reader signs in with it (once)."""
         ...
 
 
@@ -85,6 +90,42 @@ def password_changed(links: SecurityLinks, when: str, client: str) -> Draft:
         "Your sessions and tokens",
         links.api_sessions(),
     )
+
+
+def welcome(links: SecurityLinks, token: str, minutes: int) -> Draft:
+    """To a person who just signed up: the link that signs them in, so they need not type it all again."""
+    return Draft(
+        "Welcome to Floorboard: sign in",
+        [
+            "Your Floorboard account is ready.",
+            f"The link below signs you in once, in the next {minutes} minutes. After that, sign in with your "
+            "email and password.",
+            "If you did not sign up, ignore this email: nobody can use the account without this link or the password.",
+        ],
+        links.sign_in_link(token),
+        "Sign in to Floorboard",
+    )
+
+
+def already_signed_up(links: SecurityLinks, token: str, minutes: int) -> Draft:
+    """To the owner of an email someone tried to sign up with again (perhaps they forgot)."""
+    return Draft(
+        "You already have a Floorboard account",
+        [
+            "Someone (perhaps you) tried to sign up for Floorboard with this email, which already has an account.",
+            f"If it was you, the link below signs you in once, in the next {minutes} minutes; your password is "
+            "unchanged.",
+            "If it was not you, ignore this email: nothing about your account changed.",
+        ],
+        links.sign_in_link(token),
+        "Sign in to Floorboard",
+    )
+
+
+def mail_sign_in_link(uow: UnitOfWork, links: SecurityLinks, user: User, token: str, minutes: int, new: bool) -> None:
+    """The signup's email: a welcome for a new account, or "you already have one" for a known email."""
+    draft = (welcome if new else already_signed_up)(links, token, minutes)
+    _write(uow, user, SIGN_IN_LINK, draft, f"sign-in-link:{user.id}:{utcnow():%Y%m%d%H%M%S%f}")
 
 
 def mail_new_sign_in(uow: UnitOfWork, links: SecurityLinks, user: User, client: str, how: str) -> None:
