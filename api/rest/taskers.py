@@ -20,9 +20,9 @@ from api.rest.taskers_schemas import (
 )
 from api.rest.tasks import waiting_view
 from marketplace.clock import utcnow
-from marketplace.community.reputation import public_reputation
 from marketplace.network.connections import network_summary
 from marketplace.taskers.levels import verify_license
+from marketplace.taskers.profile import public_reputation
 from marketplace.taskers.skills import Changes, SkillSpec, put_skill, remove_skill, set_skills, skills_view
 
 blp = Blueprint("taskers", __name__, url_prefix="/api/v1/taskers", description="Taskers' skills and reputation")

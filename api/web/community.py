@@ -14,11 +14,11 @@ from api.web.tasker_network import EndorseForm, profile_panel
 from marketplace.community.boards import board_page
 from marketplace.community.guides import top_guides
 from marketplace.community.questions import board_questions
-from marketplace.community.reputation import public_reputation
 from marketplace.community.tips import tips_by
 from marketplace.floors.models import Category
 from marketplace.network.connections import network_summary
 from marketplace.network.endorsements import endorsements_for
+from marketplace.taskers.profile import public_reputation
 from marketplace.tasks.rebooking import worked_together
 from marketplace.tasks.reviews import reviews_of
 

@@ -21,7 +21,6 @@ from api.web.sign_in import signed_in, web_requires
 from api.web.site import bp, render_page
 from api.web.tasker_account_forms import CsrfForm, WebhookForm, dollars, dollars_to_cents
 from marketplace.clock import utcnow
-from marketplace.community.reputation import public_reputation
 from marketplace.errors import DomainError, Invalid
 from marketplace.floors.models import Category, Region
 from marketplace.floors.versions import rules_in_force
@@ -31,6 +30,7 @@ from marketplace.network.path import path_view
 from marketplace.notifications import webhooks as hooks
 from marketplace.payments.models import LedgerEntry, PaymentCall, PayoutAccount
 from marketplace.payments.payouts import onboard_tasker
+from marketplace.taskers.profile import public_reputation
 from marketplace.taskers.skills import Changes, SkillSpec, put_skill, remove_skill, set_regions, skills_view
 from marketplace.tasks.models import Task
 from marketplace.tasks.quotes import quotes_for

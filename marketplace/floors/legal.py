@@ -142,3 +142,18 @@ def floors_under(session: Session, region: str, minimum: LegalMinimum, at: datet
                 under.append(f"{category} (v{r.version})")
                 break
     return under
+
+
+def required_pay(
+    minutes: int, per_minute: int | None, per_hour: int | None, per_task: int | None
+) -> list[tuple[str, int]]:
+    """What each part of a minimum asks for a task of `minutes` worked, in whole cents rounded up
+    (a fraction of a cent owed is still owed)."""
+    rules = []
+    if per_minute:
+        rules.append(("per minute", per_minute * minutes))
+    if per_hour:
+        rules.append(("per hour", -(-per_hour * minutes // 60)))
+    if per_task:
+        rules.append(("per task", per_task))
+    return rules

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from marketplace.errors import Invalid, NotFound
-from marketplace.floors.legal import history, in_force
+from marketplace.floors.legal import history, in_force, required_pay
 from marketplace.floors.models import LegalMinimumVersion, Region
 from marketplace.floors.zones import day_bounds, label, month_days, zone_of
 from marketplace.tasks.models import Adjustment, AdjustmentStatus, Task, TaskQuote, TaskStatus
@@ -61,21 +61,6 @@ class Report:
     @property
     def clean(self) -> bool:
         return not self.shortfalls
-
-
-def required_pay(
-    minutes: int, per_minute: int | None, per_hour: int | None, per_task: int | None
-) -> list[tuple[str, int]]:
-    """What each part of a minimum asks for a task of `minutes` worked, in whole cents rounded up
-    (a fraction of a cent owed is still owed)."""
-    rules = []
-    if per_minute:
-        rules.append(("per minute", per_minute * minutes))
-    if per_hour:
-        rules.append(("per hour", -(-per_hour * minutes // 60)))
-    if per_task:
-        rules.append(("per task", per_task))
-    return rules
 
 
 def under_minimum(minutes: int, payout: int, minimum: LegalMinimumVersion) -> list[tuple[str, int]]:

@@ -12,11 +12,11 @@ from sqlmodel import Session, col, delete, func, select
 from events.envelope import CloudEvent
 from marketplace.accounts.models import Role, User
 from marketplace.clock import utcnow
-from marketplace.community.reputation import public_reputation
 from marketplace.db import UnitOfWork, insert_if_absent
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.network.models import Block, Connection
 from marketplace.taskers.models import TaskerRegion, TaskerSkill
+from marketplace.taskers.profile import public_reputation
 
 
 def pair(a: int, b: int) -> tuple[int, int]:

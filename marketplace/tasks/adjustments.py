@@ -21,9 +21,8 @@ from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.floors.legal import history as legal_history
-from marketplace.floors.legal import in_force
+from marketplace.floors.legal import in_force, required_pay
 from marketplace.floors.models import LegalMinimumVersion, Region
-from marketplace.market.compliance import required_pay
 from marketplace.tasks.events import emit_task_event
 from marketplace.tasks.lifecycle import MAX_REASON, settle_task
 from marketplace.tasks.models import Adjustment, AdjustmentStatus, Task, TaskQuote

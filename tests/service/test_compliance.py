@@ -13,9 +13,9 @@ from click.testing import CliRunner
 
 from cli import cli
 from marketplace.accounts.users import create_user
-from marketplace.floors.legal import MinimumChange, binding_from, minimum_at, set_minimum
+from marketplace.floors.legal import MinimumChange, binding_from, minimum_at, required_pay, set_minimum
 from marketplace.floors.versions import FloorChange, set_floor
-from marketplace.market.compliance import report, required_pay
+from marketplace.market.compliance import report
 from marketplace.tasks.models import Task, TaskQuote, TaskStatus
 from pricing import FloorRuleError
 

@@ -4,12 +4,13 @@ from counts by `scoring`, so `floorboard replay reputation` reproduces it exactl
 
 Its seams, one module each: `counts` (the batch projection: a run of events into each row's counts),
 `karma` (tips' and answers' vote counts, and the karma from them), `live` (the worker's path: one
-event, and the changes announced), `replay` (the rebuild from the log) and `public` (what anyone
-reads of a tasker). The names other packages use are these:
+event, and the changes announced), `replay` (the rebuild from the log) and `public` (the figures
+anyone may read of a row; a tasker's public profile is marketplace/taskers/profile.py). The names
+other packages use are these:
 """
 
 from marketplace.community.reputation.live import project_reputation_event
-from marketplace.community.reputation.public import figures, public_reputation
+from marketplace.community.reputation.public import figures
 from marketplace.community.reputation.replay import PROJECTION_TABLES, HeldReputation
 
-__all__ = ["PROJECTION_TABLES", "HeldReputation", "figures", "project_reputation_event", "public_reputation"]
+__all__ = ["PROJECTION_TABLES", "HeldReputation", "figures", "project_reputation_event"]
