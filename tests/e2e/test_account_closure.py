@@ -143,6 +143,11 @@ def test_a_closed_account_leaves_no_email_name_address_or_words_in_any_table_or_
     r = api.client.post("/api/v1/me/close", headers=api.headers(tasker), json={"password": PASSWORD})
     assert r.status_code == 200 and r.json["records_kept_until"] > r.json["closed_at"]
     assert api.client.get("/api/v1/me/close", headers=api.headers(tasker)).status_code == 401  # the token is gone
+    # The tasker alone is gone, with the conversation (both sides) and the copies that quoted them
+    # in the client's emails; the client, still here, is not touched.
+    between = _everything(api.platform)
+    assert [s for s in (tasker["email"], TASKER_NAME, *WORDS) if s.lower() in between.lower()] == []
+    assert client["email"] in between and ADDRESS in between and CLIENT_NAME in between
     web = _signed_in(app, client["email"])
     page = web.get("/account/close")
     assert page.status_code == 200 and "Close my account for good" in page.get_data(as_text=True)
