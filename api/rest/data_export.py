@@ -12,7 +12,6 @@ from api.errors import refuse
 from api.input import ApiSchema, Blueprint
 from api.platform import unit_of_work
 from marketplace.data_export.jobs import LinkUsed, export_of, exports_of, request_export, take
-from marketplace.data_export.models import ExportStatus
 
 blp = Blueprint(
     "data_export", __name__, url_prefix="/api/v1/me/data-exports", description="Download my data: archives of it"
@@ -44,7 +43,7 @@ class DataExportListSchema(ApiSchema):
 
 
 def _view(export) -> dict:
-    ready = export.status == ExportStatus.ready
+    ready = export.is_ready
     return {
         **export.model_dump(exclude={"archive", "token_hash", "user_id", "lease_until"}),
         "download": f"POST /api/v1/me/data-exports/{export.id}/download" if ready else None,

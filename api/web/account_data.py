@@ -15,7 +15,7 @@ from api.platform import unit_of_work
 from api.web.sign_in import signed_in, web_requires
 from api.web.site import bp, render_page
 from marketplace.data_export.jobs import LinkUsed, exports_of, peek, request_export, take
-from marketplace.data_export.models import WAITING, ExportStatus
+from marketplace.data_export.models import ExportStatus
 from marketplace.errors import Conflict, NotFound
 from marketplace.floors.zones import zone_name
 from marketplace.notifications.kinds.data_export import reader_clock
@@ -71,7 +71,7 @@ def account_data():
                 flash("Building your archive: this page shows how far it has got, and an email brings the link.")
                 return redirect(url_for("web.account_data")), 303
     rows = _exports()
-    waiting = any(e.status in WAITING for e in rows)
+    waiting = any(e.is_waiting for e in rows)
     return render_page(
         "web/account_data.html", status, form=form, exports=rows, waiting=waiting, said=SAID, when=_clock()
     )
@@ -82,7 +82,7 @@ def account_data():
 def account_data_status():
     """The status box alone, for app.js's poller (it reloads the page when a status changes)."""
     rows = _exports()
-    waiting = any(e.status in WAITING for e in rows)
+    waiting = any(e.is_waiting for e in rows)
     return render_template("web/_export_status.html", exports=rows, waiting=waiting, said=SAID)
 
 
@@ -120,7 +120,7 @@ def account_data_download(token: str):
         return response
     if request.method == "POST":
         flash("The form expired: send it again.")
-    if export.status != ExportStatus.ready:
+    if not export.is_ready:
         abort(410, description=f"This link works no more: the archive was {export.status}. Ask for a new one.")
     return render_page(
         "web/account_data_download.html",

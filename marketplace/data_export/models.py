@@ -43,3 +43,25 @@ class DataExport(SQLModel, table=True):
     archive: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     size_bytes: int = 0
     error: str = Field(default="", max_length=300)
+
+    # What pages ask of an export's status (they never compare status strings themselves).
+    @property
+    def is_waiting(self) -> bool:
+        """Asked for and not done yet: queued, or being built."""
+        return self.status in WAITING
+
+    @property
+    def is_building(self) -> bool:
+        return self.status == ExportStatus.building
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == ExportStatus.ready
+
+    @property
+    def is_downloaded(self) -> bool:
+        return self.status == ExportStatus.downloaded
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == ExportStatus.failed
