@@ -49,3 +49,12 @@ def test_upgrade_downgrade_upgrade(database, request):
         assert diff == [], f"models and migrations disagree: {diff}"
     finally:
         engine.dispose()
+
+
+def test_the_history_has_one_head():
+    """Branches made side by side are joined by a merge revision before they ship."""
+    from alembic.script import ScriptDirectory
+
+    from migrations import alembic_config
+
+    assert len(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()) == 1
