@@ -32,6 +32,7 @@ from api.rest.network_schemas import (
 from api.rest.tasks import task_view, window
 from api.rest.tasks_schemas import TaskSchema
 from marketplace.clock import utcnow
+from marketplace.network import blocking
 from marketplace.network import connections as conn
 from marketplace.network import endorsements as endo
 from marketplace.network import handoffs as hand
@@ -120,7 +121,7 @@ class MyBlocks(MethodView):
         """Block a tasker: your connection or request ends, open hand-off offers between you are
         withdrawn, and neither of you can send the other a request, an offer or an endorsement"""
         with unit_of_work() as unit:
-            row = conn.block(unit, g.user, data["tasker_id"])
+            row = blocking.block(unit, g.user, data["tasker_id"])
             unit.commit()
             return row
 

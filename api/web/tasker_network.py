@@ -24,6 +24,7 @@ from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork
 from marketplace.errors import DomainError, Invalid, NotFound
 from marketplace.floors.models import Category
+from marketplace.network import blocking
 from marketplace.network import connections as conn
 from marketplace.network import endorsements as endo
 from marketplace.network import handoffs as hand
@@ -245,7 +246,7 @@ def remove_connection(tasker_id: int):
 def block(tasker_id: int):
     return _connection_action(
         tasker_id,
-        conn.block,
+        blocking.block,
         lambda _, name: f"Blocked {name}: no requests, hand-off offers or endorsements between you.",
     )
 

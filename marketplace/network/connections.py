@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import and_, or_
-from sqlmodel import Session, col, delete, func, select
+from sqlmodel import Session, col, func, select
 
 from events.envelope import CloudEvent
 from marketplace.accounts.models import Role, User
@@ -85,7 +85,7 @@ def relationship(session: Session, viewer_id: int, other_id: int) -> dict:
     return {"connection": state, "you_blocked": session.get(Block, (viewer_id, other_id)) is not None}
 
 
-def _announce(uow: UnitOfWork, kind: str, actor: int, other: int, at: datetime) -> None:
+def announce(uow: UnitOfWork, kind: str, actor: int, other: int, at: datetime) -> None:
     uow.emit(
         CloudEvent(
             type=f"connection.{kind}", subject=str(actor), data={"tasker_id": actor, "other_id": other, "at": at}
@@ -115,7 +115,7 @@ def request_connection(uow: UnitOfWork, tasker: User, other_id: int) -> Connecti
         session, Connection, low_id=low, high_id=high, requested_by=tasker.id, status="pending", requested_at=now
     ):
         raise Conflict(f"A request between you and tasker {other_id} was just made.")
-    _announce(uow, "requested", tasker.id, other_id, now)
+    announce(uow, "requested", tasker.id, other_id, now)
     return session.get_one(Connection, (low, high))
 
 
@@ -130,7 +130,7 @@ def accept_connection(uow: UnitOfWork, tasker: User, other_id: int) -> Connectio
     row.status, row.accepted_at = "accepted", now
     session.add(row)
     session.flush()
-    _announce(uow, "accepted", tasker.id, other_id, now)
+    announce(uow, "accepted", tasker.id, other_id, now)
     return row
 
 
@@ -151,26 +151,7 @@ def remove_connection(uow: UnitOfWork, tasker: User, other_id: int) -> None:
         raise NotFound(f"No connection or request of yours with tasker {other_id}.")
     session.delete(row)
     session.flush()
-    _announce(uow, "removed", tasker.id, other_id, utcnow())
-
-
-def block(uow: UnitOfWork, tasker: User, other_id: int) -> Block:
-    """Block a tasker: the connection or request between you ends, and open hand-off offers
-    between you are withdrawn (by the caller, in the same unit of work)."""
-    from marketplace.network.handoffs import withdraw_between  # hand-offs build on connections
-
-    session = uow.session
-    if other_id == tasker.id:
-        raise Invalid("You cannot block yourself.", {"tasker_id": ["That is you."]})
-    tasker_or_404(session, other_id)
-    now = utcnow()
-    if not insert_if_absent(session, Block, blocker_id=tasker.id, blocked_id=other_id, created_at=now):
-        raise Conflict(f"You have already blocked tasker {other_id}.")
-    low, high = pair(tasker.id, other_id)
-    session.exec(delete(Connection).where(col(Connection.low_id) == low, col(Connection.high_id) == high))
-    withdraw_between(uow, tasker.id, other_id, now)
-    _announce(uow, "blocked", tasker.id, other_id, now)
-    return session.get_one(Block, (tasker.id, other_id))
+    announce(uow, "removed", tasker.id, other_id, utcnow())
 
 
 def unblock(uow: UnitOfWork, tasker: User, other_id: int) -> None:

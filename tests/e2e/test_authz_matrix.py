@@ -24,7 +24,8 @@ from marketplace.community.guides import create_guide
 from marketplace.community.models import Reputation
 from marketplace.community.questions import answer_question, ask_question
 from marketplace.community.tips import post_tip
-from marketplace.network.connections import accept_connection, block, request_connection
+from marketplace.network.blocking import block
+from marketplace.network.connections import accept_connection, request_connection
 from marketplace.network.endorsements import endorse
 from marketplace.network.handoffs import offer_handoff
 from marketplace.notifications.webhooks import WebhookDelivery, WebhookEndpoint, new_secret

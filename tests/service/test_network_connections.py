@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace.network import blocking
 from marketplace.network import connections as conn
 from marketplace.network import endorsements as endo
 from marketplace.network.models import HandoffOffer, OfferStatus
@@ -68,7 +69,7 @@ def test_a_block_ends_the_connection_and_stops_requests_offers_and_endorsements(
     connect(platform, ann, bob)
     task_id = held_by_ann(market)
     [open_offer] = offer(platform, ann, task_id, [bob])
-    run(platform, conn.block, who(platform, bob), ann)
+    run(platform, blocking.block, who(platform, bob), ann)
     with platform.uow() as uow:
         assert not conn.are_connected(uow.session, ann, bob)
         assert uow.session.get_one(HandoffOffer, open_offer.id).status == OfferStatus.withdrawn
@@ -80,6 +81,6 @@ def test_a_block_ends_the_connection_and_stops_requests_offers_and_endorsements(
     with pytest.raises(Forbidden):
         run(platform, endo.endorse, who(platform, ann), bob, "yard-work", "good")
     with pytest.raises(Conflict):
-        run(platform, conn.block, who(platform, bob), ann)
+        run(platform, blocking.block, who(platform, bob), ann)
     run(platform, conn.unblock, who(platform, bob), ann)
     run(platform, conn.request_connection, who(platform, ann), bob)
