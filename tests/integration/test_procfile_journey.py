@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 import requests
-from cli.deploy import DEPLOY_DIR
 
 from cli.demo import seed_demo
+from cli.deploy import DEPLOY_DIR
 from tests.faults import free_port
 from tests.support import TASK_BODY, wait_until
 from workers import registry
