@@ -100,7 +100,9 @@ def test_a_floor_typo_rolled_back_undoes_the_lift_it_made(platform):
     change(platform, "springfield", 500_000_00, confirmed=True)  # the typo, confirmed past the sanity bound
     drain(platform)
     assert rates(platform, tasker) == {"springfield": (500_000_00, 2500), "riverside": (2500, None)}
-    change(platform, "springfield", 2600)  # rolled back, to a little above the tasker's own rate
+    change(
+        platform, "springfield", 2600, confirmed=True
+    )  # rolled back (a cut past 3x: confirmed), a little above their rate
     drain(platform)
     assert rates(platform, tasker)["springfield"] == (2600, 2500)
     change(platform, "springfield", 2400)  # and back to where it was: the tasker's own rate again
