@@ -28,6 +28,7 @@ def test_post_over_http_is_priced_through_kafka(postgres_url, kafka_server, make
         "mailer",
         "webhooks",
         "retention",
+        "exports",
     }
     stop = threading.Event()
     threads = run_in_threads(platform, workers_for(platform), stop)
