@@ -12,10 +12,10 @@ from sqlmodel import Session, col, select
 
 from marketplace.accounts.models import User
 from marketplace.clock import utcnow
-from marketplace.db import UnitOfWork, insert_if_absent
+from marketplace.db import UnitOfWork
 from marketplace.floors.zones import UTC, zone_name, zone_of
-from marketplace.notifications.letters import Draft, Letter, kept
-from marketplace.notifications.models import Notification
+from marketplace.notifications.kinds.account import write_account_mail
+from marketplace.notifications.letters import Draft
 from marketplace.taskers.models import TaskerRegion
 from marketplace.tasks.models import Task
 
@@ -125,42 +125,16 @@ def already_signed_up(links: SecurityLinks, token: str, minutes: int) -> Draft:
 def mail_sign_in_link(uow: UnitOfWork, links: SecurityLinks, user: User, token: str, minutes: int, new: bool) -> None:
     """The signup's email: a welcome for a new account, or "you already have one" for a known email."""
     draft = (welcome if new else already_signed_up)(links, token, minutes)
-    _write(uow, user, SIGN_IN_LINK, draft, f"sign-in-link:{user.id}:{utcnow():%Y%m%d%H%M%S%f}")
+    write_account_mail(uow, user, SIGN_IN_LINK, draft, f"sign-in-link:{user.id}:{utcnow():%Y%m%d%H%M%S%f}")
 
 
 def mail_new_sign_in(uow: UnitOfWork, links: SecurityLinks, user: User, client: str, how: str) -> None:
     now = utcnow()
     draft = new_sign_in(links, said_when(now, _clock(uow.session, user)), client, how)
-    _write(uow, user, NEW_SIGN_IN, draft, f"sign-in:{user.id}:{now:%Y%m%d%H%M%S%f}")
+    write_account_mail(uow, user, NEW_SIGN_IN, draft, f"sign-in:{user.id}:{now:%Y%m%d%H%M%S%f}")
 
 
 def mail_password_changed(uow: UnitOfWork, links: SecurityLinks, user: User, client: str) -> None:
     now = utcnow()
     draft = password_changed(links, said_when(now, _clock(uow.session, user)), client)
-    _write(uow, user, PASSWORD_CHANGED, draft, f"password:{user.id}:{now:%Y%m%d%H%M%S%f}")
-
-
-def _write(uow: UnitOfWork, user: User, kind: str, draft: Draft, event_id: str) -> None:
-    """An email row (account mail: no unsubscribe link), rendered by the mailer when it sends it."""
-    letter = Letter.to(user.id, kind, draft)
-    now = utcnow()
-    insert_if_absent(
-        uow.session,
-        Notification,
-        event_id=event_id,
-        recipient_id=user.id,
-        channel="email",
-        kind=kind,
-        to_address=user.email,
-        subject=letter.subject,
-        text_body="",
-        html_body="",
-        letter=kept(letter, user),
-        status="pending",
-        attempts=0,
-        next_attempt_at=now,
-        last_error="",
-        unsubscribe_url="",
-        created_at=now,
-    )
-    uow.wake_on_commit(Notification.__tablename__)  # the mailer
+    write_account_mail(uow, user, PASSWORD_CHANGED, draft, f"password:{user.id}:{now:%Y%m%d%H%M%S%f}")

@@ -11,11 +11,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from marketplace.accounts.models import User
-from marketplace.clock import utcnow
-from marketplace.db import UnitOfWork, insert_if_absent
+from marketplace.db import UnitOfWork
 from marketplace.floors.zones import UTC, zone_name, zone_of
-from marketplace.notifications.letters import Draft, Letter, kept
-from marketplace.notifications.models import Notification
+from marketplace.notifications.kinds.account import write_account_mail
+from marketplace.notifications.letters import Draft
 from marketplace.taskers.models import TaskerRegion
 from marketplace.tasks.models import Task
 
@@ -60,25 +59,4 @@ def mail_export_ready(
 ) -> None:
     tz = reader_clock(uow.session, user)
     said = f"{until.astimezone(tz):%Y-%m-%d %H:%M} {zone_name(tz, until)}"
-    letter = Letter.to(user.id, EXPORT_READY, export_ready(links, token, said))
-    now = utcnow()
-    insert_if_absent(
-        uow.session,
-        Notification,
-        event_id=f"data-export:{export_id}",
-        recipient_id=user.id,
-        channel="email",
-        kind=EXPORT_READY,
-        to_address=user.email,
-        subject=letter.subject,
-        text_body="",
-        html_body="",
-        letter=kept(letter, user),
-        status="pending",
-        attempts=0,
-        next_attempt_at=now,
-        last_error="",
-        unsubscribe_url="",
-        created_at=now,
-    )
-    uow.wake_on_commit(Notification.__tablename__)  # the mailer
+    write_account_mail(uow, user, EXPORT_READY, export_ready(links, token, said), f"data-export:{export_id}")
