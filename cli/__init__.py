@@ -16,7 +16,7 @@ import click
 # name -> (module, attribute, the one line `floorboard --help` shows), in the order shown.
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "dev": ("cli.dev", "dev", "The web app and every worker in one process (SQLite and the embedded log)."),
-    "serve": ("api.cli", "serve", "The web app under gunicorn, for production."),
+    "serve": ("cli.serve", "serve", "The web app under gunicorn, for production."),
     "worker": ("cli.workers", "worker", "Run one worker (a consumer group, or the relay) until SIGTERM."),
     "replay": (
         "cli.replay",
@@ -25,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "dlq": ("cli.workers", "dlq", "Dead letters: list them, replay them."),
     "topics": ("cli.workers", "topics", "Kafka topics: create them."),
-    "db": ("migrations.cli", "db", "The database schema: apply the migrations."),
+    "db": ("cli.db", "db", "The database schema: apply the migrations."),
     "seed": ("cli.demo", "seed", "Regions, categories and first floors (--demo adds the demo logins)."),
     "floors": ("cli.floors", "floors", "Fee floors: list, set, history, simulate, import, export."),
     "legal-minimum": (

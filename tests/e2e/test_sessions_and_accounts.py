@@ -108,7 +108,7 @@ def test_every_answer_carries_the_security_headers(client):
 
 
 def test_serve_refuses_to_start_without_a_real_secret_key(monkeypatch, tmp_path):
-    from api import cli as cli_module
+    from cli import serve as cli_module
     from marketplace import settings
 
     monkeypatch.delenv("SECRET_KEY", raising=False)
