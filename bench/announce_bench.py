@@ -32,9 +32,9 @@ from marketplace.db import UnitOfWork
 from marketplace.notifications.announce import AnnouncedTask, AnnouncementSweep, announce_available
 from marketplace.notifications.webhooks import EndpointStatus, WebhookDelivery, WebhookEndpoint, new_secret, queue
 from marketplace.settings import Settings
-from marketplace.taskers.feed import feed
 from marketplace.taskers.levels import Window
 from marketplace.taskers.models import TaskerRegion, TaskerSkill
+from marketplace.tasks.feed import feed
 from marketplace.tasks.models import Task, TaskQuote
 
 TASKERS = 2_000

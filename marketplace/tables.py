@@ -23,7 +23,7 @@ from marketplace.conversations.models import Message, OperatorRead, ThreadRead
 from marketplace.data_export.models import DataExport
 from marketplace.floors.models import Category, FloorRuleVersion, LegalMinimumVersion, Level, Region
 from marketplace.market.models import MarketAcceptBucket, MarketCommunityDay, MarketDay, MarketTask
-from marketplace.network.models import Block, Connection, Endorsement, HandoffOffer, MentoredUnlock, MentorSlot
+from marketplace.network.models import Block, Connection, Endorsement, HandoffOffer
 from marketplace.notifications.announce import AnnouncedTask, AnnouncementSweep
 from marketplace.notifications.models import Notification, NotificationPref
 from marketplace.notifications.webhooks import WebhookDelivery, WebhookEndpoint
@@ -36,7 +36,7 @@ from marketplace.payments.models import (
     StripeEventSeen,
 )
 from marketplace.privacy.models import ClosedAccount
-from marketplace.taskers.models import TaskerLicense, TaskerRegion, TaskerSkill
+from marketplace.taskers.models import MentoredUnlock, MentorSlot, TaskerLicense, TaskerRegion, TaskerSkill
 from marketplace.tasks.models import (
     Adjustment,
     AdjustmentStatus,

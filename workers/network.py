@@ -6,8 +6,8 @@ pass (the task opens to everyone, or is cancelled free for "only this tasker")."
 from __future__ import annotations
 
 from marketplace.clock import utcnow
-from marketplace.network.endorsements import ENDORSEMENT_TYPES, project_endorsement_event
 from marketplace.network.handoffs import lapse_offers
+from marketplace.taskers.mentoring import ENDORSEMENT_TYPES, project_endorsement_event
 from marketplace.tasks.rebooking import lapse_rebookings
 from workers.consumer import build_runner, sweep_every
 from workers.spec import WorkerSpec

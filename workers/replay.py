@@ -35,7 +35,7 @@ from marketplace.community.models import BoardEntry
 from marketplace.community.reputation import HeldReputation
 from marketplace.market import models as market_models
 from marketplace.market.projection import project_market_events
-from marketplace.network import endorsements
+from marketplace.taskers import mentoring
 from marketplace.tasks import reviews as review_reveals
 
 log = logging.getLogger(__name__)
@@ -82,8 +82,8 @@ PROJECTIONS = {
     "network": Projection(
         "network",
         CONSUMER_GROUPS["network"],
-        endorsements.PROJECTION_TABLES,
-        lambda: Immediate(endorsements.project_endorsement_events),
+        mentoring.PROJECTION_TABLES,
+        lambda: Immediate(mentoring.project_endorsement_events),
     ),
     "reviews": Projection(
         "reviews",

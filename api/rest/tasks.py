@@ -39,10 +39,9 @@ from marketplace.conversations.messages import description_for
 from marketplace.floors.published import floor_versions
 from marketplace.network.context import client_context
 from marketplace.payments.models import Payment
-from marketplace.taskers.feed import feed, waiting_behind_window
-from marketplace.taskers.reach import reach_view
 from marketplace.tasks.adjustments import approve_adjustment, dispute_adjustment, resolve_dispute
 from marketplace.tasks.client_record import client_records
+from marketplace.tasks.feed import feed, waiting_behind_window
 from marketplace.tasks.lifecycle import (
     NotOpenYet,
     accept_task,
@@ -55,6 +54,7 @@ from marketplace.tasks.models import Adjustment, Task
 from marketplace.tasks.parties import is_client, may_read_private, may_see
 from marketplace.tasks.posting import TaskDraft, submit_posting
 from marketplace.tasks.quotes import quotes_for
+from marketplace.tasks.reach import reach_view
 from marketplace.tasks.rebooking import decline_rebooking
 from marketplace.tasks.reviews import review_task, task_reviews
 

@@ -35,7 +35,6 @@ from marketplace.errors import DomainError
 from marketplace.floors.published import floor_version
 from marketplace.floors.zones import zone_of
 from marketplace.payments.models import Payment
-from marketplace.taskers.reach import reach_view
 from marketplace.tasks.adjustments import approve_adjustment, dispute_adjustment, ruling_figures
 from marketplace.tasks.lifecycle import cancel_by_client, cancellation_terms
 from marketplace.tasks.models import Adjustment, Review, Task
@@ -43,6 +42,7 @@ from marketplace.tasks.parties import may_book, may_cancel
 from marketplace.tasks.posting import TaskDraft, submit_posting
 from marketplace.tasks.pricing_stage import offer_notes, preview_quote
 from marketplace.tasks.quotes import quotes_for, quotes_of, task_rule
+from marketplace.tasks.reach import reach_view
 from marketplace.tasks.rebooking import (
     addressee_problem,
     addressee_rate_note,

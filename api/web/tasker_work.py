@@ -34,10 +34,10 @@ from marketplace.floors.zones import UTC, label, zones_of
 from marketplace.network.context import client_context
 from marketplace.network.handoffs import candidates, my_offers, offer_handoff, offers_of_task
 from marketplace.payments.models import Payment
-from marketplace.taskers.feed import feed as open_feed
-from marketplace.taskers.feed import is_open_to, waiting_behind_window, waiting_tasks
 from marketplace.taskers.models import TaskerRegion, TaskerSkill
 from marketplace.tasks.client_record import client_records
+from marketplace.tasks.feed import feed as open_feed
+from marketplace.tasks.feed import is_open_to, waiting_behind_window, waiting_tasks
 from marketplace.tasks.lifecycle import (
     NotOpenYet,
     accept_task,

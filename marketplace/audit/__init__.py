@@ -41,8 +41,8 @@ from marketplace.clock import utcnow
 from marketplace.floors.models import FloorRuleVersion
 from marketplace.network.models import HandoffOffer, OfferStatus
 from marketplace.payments.ledger import task_totals
-from marketplace.taskers.reach import stranded_tasks
 from marketplace.tasks.models import Task, TaskQuote, TaskStatus
+from marketplace.tasks.reach import stranded_tasks
 
 
 @dataclass

@@ -24,11 +24,11 @@ from marketplace.floors.zones import label, zone_of
 from marketplace.network.connections import blocked_either_way, blocked_ids, connected_ids
 from marketplace.network.models import HandoffOffer, OfferStatus
 from marketplace.policy import DEFAULTS
-from marketplace.taskers.feed import is_open_to
 from marketplace.taskers.levels import Window
 from marketplace.taskers.models import TaskerRegion, TaskerSkill
 from marketplace.taskers.rates import own_rates_in
 from marketplace.tasks.events import emit_task_event
+from marketplace.tasks.feed import is_open_to
 from marketplace.tasks.models import Task, TaskQuote, TaskStatus
 from marketplace.tasks.shared_writes import hand_over
 from marketplace.tasks.steps import record_step

@@ -1,5 +1,5 @@
 """The taskers' network: connections, blocks, hand-off offers and endorsements (written by the
-use cases), and the endorsement projections rebuilt from community.activity (group "network")."""
+use cases). The mentoring projection the endorsements feed is the taskers' (taskers/models.py)."""
 
 from __future__ import annotations
 
@@ -90,28 +90,3 @@ class Endorsement(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_by: int | None = Field(default=None, foreign_key="users.id")
     revoke_reason: str = Field(default="", max_length=300)
-
-
-class MentorSlot(SQLModel, table=True):
-    """Projection: each endorsement given (each time it is given) and whether it counts towards a
-    mentored unlock: from an elite mentor with enough work in the category, within the mentor's
-    monthly allowance. Rebuilt from community.activity alone."""
-
-    __tablename__ = "mentor_slots"
-    event_id: str = Field(primary_key=True, max_length=64)
-    endorsement_id: int = Field(index=True)
-    endorser_id: int = Field(index=True)
-    endorsee_id: int = Field(index=True)
-    category: str = Field(max_length=64)
-    month: str = Field(max_length=7)  # YYYY-MM, UTC
-    counts: bool = False
-    active: bool = True
-
-
-class MentoredUnlock(SQLModel, table=True):
-    """Projection: a skilled category opened to a tasker by two counting endorsements."""
-
-    __tablename__ = "mentored_unlocks"
-    tasker_id: int = Field(primary_key=True)
-    category: str = Field(primary_key=True, max_length=64)
-    unlocked_at: datetime = Field(sa_type=UTCDateTime)

@@ -14,8 +14,9 @@ from marketplace.community.boards import ranked_board
 from marketplace.community.guides import top_guides
 from marketplace.community.scoring import SKILLED_MIN_COMPLETED, SKILLED_MIN_TIER, TIER_ORDER
 from marketplace.floors.models import Category, Level
-from marketplace.network.endorsements import MENTORS_NEEDED, endorsements_for
+from marketplace.network.endorsements import endorsements_for
 from marketplace.taskers.levels import standing
+from marketplace.taskers.mentoring import MENTORS_NEEDED
 from marketplace.taskers.models import TaskerRegion, TaskerRegionRate, TaskerSkill
 from marketplace.taskers.skills import binding_floors
 

@@ -50,8 +50,8 @@ from marketplace.notifications.links import Links
 from marketplace.notifications.models import Mode, Notification, NotificationPref
 from marketplace.notifications.plans import email_row, letters_of
 from marketplace.notifications.webhooks import EndpointStatus, WebhookDelivery, WebhookEndpoint
-from marketplace.taskers.feed import taskers_open_to
 from marketplace.taskers.levels import Window
+from marketplace.tasks.feed import taskers_open_to
 from marketplace.tasks.models import Task, TaskStatus
 
 KIND = AVAILABLE.name

@@ -19,8 +19,7 @@ from marketplace.community.scoring import SKILLED_MIN_COMPLETED, SKILLED_MIN_TIE
 from marketplace.db import UnitOfWork
 from marketplace.errors import Invalid, NotFound
 from marketplace.floors.models import Category, Level
-from marketplace.network.models import MentoredUnlock
-from marketplace.taskers.models import TaskerLicense
+from marketplace.taskers.models import MentoredUnlock, TaskerLicense
 
 Window = tuple[tuple[str, int], ...]  # (tier, seconds after pricing before that tier sees a task)
 

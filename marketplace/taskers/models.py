@@ -1,5 +1,6 @@
 """What a tasker does and where: skills with their own rates (one for every region, and a region's
-own where it differs), regions, verified licenses."""
+own where it differs), regions, verified licenses, and the skilled categories two mentors'
+endorsements opened (a projection of community.activity: taskers/mentoring.py)."""
 
 from __future__ import annotations
 
@@ -58,3 +59,28 @@ class TaskerLicense(SQLModel, table=True):
     verified_by: int = Field(foreign_key="users.id")
     note: str = Field(default="", max_length=300)
     verified_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class MentorSlot(SQLModel, table=True):
+    """Projection: each endorsement given (each time it is given) and whether it counts towards a
+    mentored unlock: from an elite mentor with enough work in the category, within the mentor's
+    monthly allowance. Rebuilt from community.activity alone."""
+
+    __tablename__ = "mentor_slots"
+    event_id: str = Field(primary_key=True, max_length=64)
+    endorsement_id: int = Field(index=True)
+    endorser_id: int = Field(index=True)
+    endorsee_id: int = Field(index=True)
+    category: str = Field(max_length=64)
+    month: str = Field(max_length=7)  # YYYY-MM, UTC
+    counts: bool = False
+    active: bool = True
+
+
+class MentoredUnlock(SQLModel, table=True):
+    """Projection: a skilled category opened to a tasker by two counting endorsements."""
+
+    __tablename__ = "mentored_unlocks"
+    tasker_id: int = Field(primary_key=True)
+    category: str = Field(primary_key=True, max_length=64)
+    unlocked_at: datetime = Field(sa_type=UTCDateTime)

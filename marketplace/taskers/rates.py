@@ -19,7 +19,6 @@ from sqlmodel import Session, col, select
 
 from marketplace.db import UnitOfWork
 from marketplace.floors.versions import rules_in_force
-from marketplace.taskers.feed import own_rate
 from marketplace.taskers.models import TaskerRegion, TaskerRegionRate, TaskerSkill
 
 
@@ -101,10 +100,18 @@ def _moved(
     return target
 
 
+def own_rate(rate: TaskerSkill | TaskerRegionRate) -> int:
+    """The rate the tasker chose, before any lift a floor rise made to it: a skill's rate (in each
+    region without one of its own, and never lifted), or a region's own rate (which a rise lifts)."""
+    if isinstance(rate, TaskerRegionRate) and rate.raised_from is not None:
+        return min(rate.rate, rate.raised_from)
+    return rate.rate
+
+
 def own_rates_in(session: Session, region: str, skills: Iterable[TaskerSkill]) -> dict[tuple[int, str], int]:
     """(tasker, category) -> the rate each of these skills' taskers chose for it in `region`: the
     region's own rate where there is one (before any lift a floor rise made to it), the skill's rate
-    elsewhere; as `feed.own_rate` reads it, for many taskers in one query."""
+    elsewhere; as `own_rate` reads it, for many taskers in one query."""
     skills = list(skills)
     found = {(s.tasker_id, s.category): s.rate for s in skills}
     if not found:

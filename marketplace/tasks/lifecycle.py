@@ -16,9 +16,9 @@ from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.floors.zones import UTC, label, zone_of
 from marketplace.network.handoffs import close_open_offers
 from marketplace.policy import DEFAULTS
-from marketplace.taskers.feed import is_open_to, opens_to_you_at
 from marketplace.taskers.levels import Window
 from marketplace.tasks.events import emit_task_event
+from marketplace.tasks.feed import is_open_to, opens_to_you_at
 from marketplace.tasks.models import Adjustment, Task, TaskStatus
 from marketplace.tasks.quotes import quote_dict, quotes_of, save_quote, task_rule
 from marketplace.tasks.steps import record_step

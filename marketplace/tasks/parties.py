@@ -9,8 +9,8 @@ from sqlmodel import Session
 
 from marketplace.accounts.models import Role, User
 from marketplace.network.handoffs import has_open_offer
-from marketplace.taskers.feed import is_open_to
 from marketplace.taskers.levels import Window
+from marketplace.tasks.feed import is_open_to
 from marketplace.tasks.models import Task, TaskStatus
 from marketplace.tasks.transitions import Action, allowed
 

@@ -19,9 +19,8 @@ from marketplace.db import UnitOfWork
 from marketplace.errors import Conflict, NotFound
 from marketplace.floors.models import Region
 from marketplace.policy import DEFAULTS
-from marketplace.taskers.feed import own_rate
 from marketplace.taskers.models import TaskerRegion, TaskerSkill
-from marketplace.taskers.rates import own_rates_in
+from marketplace.taskers.rates import own_rate, own_rates_in
 from marketplace.tasks.events import emit_task_event
 from marketplace.tasks.models import Task, TaskStatus
 from marketplace.tasks.steps import record_step

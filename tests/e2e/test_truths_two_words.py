@@ -10,7 +10,7 @@ from cli.dev_mail import start
 from marketplace.accounts.users import create_user
 from marketplace.notifications.prefs import unsubscribe_token
 from marketplace.notifications.sender import SmtpServer, send_due
-from marketplace.taskers.reach import Reach
+from marketplace.tasks.reach import Reach
 from tests.faults import free_port
 from tests.integration.test_mail import FROM, pending
 

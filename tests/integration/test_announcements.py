@@ -24,12 +24,11 @@ from sqlmodel import col, select
 from marketplace.accounts.models import User
 from marketplace.clock import utcnow
 from marketplace.community.models import Reputation
-from marketplace.network.models import MentoredUnlock
 from marketplace.notifications.announce import FeedMail, announce_available, available_data
 from marketplace.notifications.models import Notification, NotificationPref
 from marketplace.notifications.webhooks import WebhookDelivery, WebhookEndpoint, new_secret, queue
-from marketplace.taskers.feed import feed
-from marketplace.taskers.models import TaskerLicense, TaskerRegion, TaskerRegionRate, TaskerSkill
+from marketplace.taskers.models import MentoredUnlock, TaskerLicense, TaskerRegion, TaskerRegionRate, TaskerSkill
+from marketplace.tasks.feed import feed
 from marketplace.tasks.models import Task, TaskQuote
 from migrations import upgrade
 from tests.support import seeded

@@ -10,9 +10,9 @@ from marketplace.accounts.users import create_user
 from marketplace.clock import utcnow
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.network import endorsements as endo
-from marketplace.network.models import MentoredUnlock
 from marketplace.network.path import path_view
 from marketplace.taskers.levels import standing
+from marketplace.taskers.models import MentoredUnlock, MentorSlot
 from marketplace.taskers.skills import SkillSpec, set_skills
 from tests.service.network_people import (
     connect,
@@ -147,8 +147,6 @@ def test_an_operator_revokes_with_a_reason_and_replay_rebuilds_the_unlocks_equal
     project(platform)
 
     def both():
-        from marketplace.network.models import MentorSlot
-
         with platform.uow() as uow:
             slots = sorted((s.event_id, s.counts, s.active) for s in uow.session.exec(select(MentorSlot)))
             unlocks = sorted((u.tasker_id, u.category) for u in uow.session.exec(select(MentoredUnlock)))

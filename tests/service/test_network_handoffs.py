@@ -22,7 +22,7 @@ from marketplace.network.handoffs import (
 )
 from marketplace.network.models import HandoffOffer, OfferStatus
 from marketplace.payments.ledger import balances
-from marketplace.taskers.feed import is_open_to
+from marketplace.tasks.feed import is_open_to
 from marketplace.tasks.lifecycle import cancel_by_client, complete_task, start_task
 from marketplace.tasks.models import Task
 from marketplace.tasks.parties import may_read_private, may_see

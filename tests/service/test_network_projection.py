@@ -15,8 +15,8 @@ from sqlmodel import col, delete, select
 
 from events.envelope import CloudEvent
 from events.tables import EventLogRow
-from marketplace.network.endorsements import project_endorsement_event
-from marketplace.network.models import MentoredUnlock, MentorSlot
+from marketplace.taskers.mentoring import project_endorsement_event
+from marketplace.taskers.models import MentoredUnlock, MentorSlot
 from workers.replay import replay
 
 START = datetime(2026, 1, 28, tzinfo=UTC)

@@ -19,10 +19,10 @@ from marketplace.clock import utcnow
 from marketplace.errors import Invalid, NotFound
 from marketplace.floors.versions import FloorChange, current_rule, set_floor
 from marketplace.network.path import path_view
-from marketplace.taskers.feed import feed, taskers_open_to
 from marketplace.taskers.models import TaskerRegion, TaskerRegionRate, TaskerSkill
 from marketplace.taskers.rates import own_rates_in, raise_rates_to_floors
 from marketplace.taskers.skills import SkillSpec, put_skill, remove_skill, set_regions, set_skills, skills_view
+from marketplace.tasks.feed import feed, taskers_open_to
 from tests.service.test_task_use_cases import priced_and_booked, run
 from tests.support import NO_WINDOW
 

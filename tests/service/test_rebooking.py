@@ -14,7 +14,7 @@ from events.contracts import decode
 from events.tables import EventLogRow
 from marketplace.clock import utcnow
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
-from marketplace.taskers.feed import feed, is_open_to
+from marketplace.tasks.feed import feed, is_open_to
 from marketplace.tasks.lifecycle import accept_task, complete_task, start_task
 from marketplace.tasks.models import Task, TaskStatus
 from marketplace.tasks.posting import post_task

@@ -10,10 +10,10 @@ from marketplace.accounts.users import create_user
 from marketplace.clock import utcnow
 from marketplace.network.handoffs import candidates, offer_handoff
 from marketplace.payments.models import PayoutAccount
-from marketplace.taskers.reach import reach_view, stranded_tasks
 from marketplace.taskers.skills import SkillSpec, set_skills
 from marketplace.tasks.lifecycle import accept_task, complete_task, start_task
 from marketplace.tasks.models import Task
+from marketplace.tasks.reach import reach_view, stranded_tasks
 from marketplace.tasks.rebooking import addressee_rate_note, my_taskers
 from tests.service.test_task_use_cases import priced_and_booked, run, who
 from tests.support import ANY_TIME, NO_WINDOW

@@ -19,14 +19,14 @@ from marketplace.errors import Forbidden, Invalid
 from marketplace.floors.versions import FloorChange, set_floor
 from marketplace.payments.ledger import task_totals
 from marketplace.payments.models import Payment
-from marketplace.taskers.feed import feed
 from marketplace.taskers.models import TaskerRegionRate, TaskerSkill
 from marketplace.taskers.rates import raise_rates_to_floors
-from marketplace.taskers.reach import reach_view, stranded_tasks
 from marketplace.tasks.adjustments import dispute_adjustment, resolve_dispute
+from marketplace.tasks.feed import feed
 from marketplace.tasks.lifecycle import accept_task, cancel_by_tasker, complete_task, start_task
 from marketplace.tasks.models import Task, TaskStatus
 from marketplace.tasks.quotes import quotes_of
+from marketplace.tasks.reach import reach_view, stranded_tasks
 from marketplace.tasks.steps import steps_of
 from tests.service.test_task_use_cases import priced_and_booked, run, who
 from tests.support import ANY_TIME, NO_WINDOW, Pipeline

@@ -22,6 +22,7 @@ from marketplace.community.scoring import TIER_ORDER
 from marketplace.floors.models import Category
 from marketplace.taskers.levels import Window, delay_for, may_work_clause, standing
 from marketplace.taskers.models import TaskerRegion, TaskerRegionRate, TaskerSkill
+from marketplace.taskers.rates import own_rate
 from marketplace.tasks.models import Task, TaskQuote, TaskStatus
 
 
@@ -58,14 +59,6 @@ def _open_clauses(
         or_(*by_category),
     )
     return and_(col(Task.status) == TaskStatus.priced, clause) if unclaimed else clause
-
-
-def own_rate(rate: TaskerSkill | TaskerRegionRate) -> int:
-    """The rate the tasker chose, before any lift a floor rise made to it: a skill's rate (in each
-    region without one of its own, and never lifted), or a region's own rate (which a rise lifts)."""
-    if isinstance(rate, TaskerRegionRate) and rate.raised_from is not None:
-        return min(rate.rate, rate.raised_from)
-    return rate.rate
 
 
 def _rate_met(skill: TaskerSkill, own: list[TaskerRegionRate]):
