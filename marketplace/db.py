@@ -6,9 +6,12 @@ that raises leaves nothing behind.
 
 from __future__ import annotations
 
+import select
+import time
 from collections.abc import Callable
 
 from sqlalchemy import event as sa_event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -44,7 +47,64 @@ def make_engine(url: str, *, lock_timeout_ms: int = 0, statement_timeout_ms: int
         return engine
     options = f"-c lock_timeout={int(lock_timeout_ms)} -c statement_timeout={int(statement_timeout_ms)}"
     connect_args = {"connect_timeout": 5, "options": options}
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args, **kwargs)
+    pool = {"pool_size": 10, "max_overflow": 20, **kwargs}
+    engine = create_engine(url, connect_args=connect_args, **pool)
+    check_on_checkout(engine)
+    return engine
+
+
+PING_AFTER_IDLE_S = 5.0  # a pooled connection unused for longer is pinged before it is handed out
+_LAST_USE = "floorboard_last_use"
+
+
+def check_on_checkout(engine: Engine) -> None:
+    """Hand out no connection the server has dropped, without a round trip per checkout.
+
+    SQLAlchemy's pool_pre_ping sends a SELECT 1 at every checkout: with two checkouts a posting
+    (the token check, then the unit of work) that was two of its seven round trips. Instead:
+    - a server that ends a session (a restart, a crash, pg_terminate_backend, an idle timeout)
+      closes its socket, most often after a last error message; an idle connection has nothing
+      else to read, so a socket that polls readable (or hung up) is dropped at once, with every
+      other pooled connection, as pre-ping does when its ping fails;
+    - a connection idle for more than PING_AFTER_IDLE_S is pinged as before, for a peer that went
+      away without closing (a host gone, a network path cut): under load, connections come back to
+      the pool and go out again within milliseconds, so the busy path never pays for it.
+    A connection the pool discards is replaced by a new one in the same checkout."""
+
+    @sa_event.listens_for(engine, "connect")
+    def _connected(_dbapi_conn, record) -> None:
+        record.info[_LAST_USE] = time.monotonic()
+
+    @sa_event.listens_for(engine, "checkin")
+    def _returned(dbapi_conn, record) -> None:
+        if dbapi_conn is not None:
+            record.info[_LAST_USE] = time.monotonic()
+
+    @sa_event.listens_for(engine, "checkout")
+    def _check(dbapi_conn, record, _proxy) -> None:
+        if _hung_up(dbapi_conn):
+            raise sa_exc.InvalidatePoolError("the server closed this pooled connection")
+        if time.monotonic() - record.info.get(_LAST_USE, 0.0) <= PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_conn, None):
+                raise sa_exc.InvalidatePoolError(f"a pooled connection failed its ping: {error}") from error
+            raise
+
+
+def _hung_up(dbapi_conn) -> bool:
+    """The driver knows the connection is gone, or its socket has something to read (or hung up)
+    while nothing was asked of it: the server's goodbye."""
+    if dbapi_conn.closed or getattr(dbapi_conn, "broken", False):
+        return True
+    poller = select.poll()
+    try:
+        poller.register(dbapi_conn.fileno(), select.POLLIN | select.POLLPRI)
+    except (OSError, ValueError):
+        return True
+    return bool(poller.poll(0))
 
 
 def durability_problem(engine: Engine) -> str | None:
