@@ -19,8 +19,9 @@ from marketplace.accounts.devices import (
     new_device_id,
 )
 from marketplace.accounts.models import User
-from marketplace.accounts.sign_ins import API, WEB, note_sign_in
+from marketplace.accounts.sign_ins import API, WEB
 from marketplace.db import UnitOfWork
+from marketplace.notifications.sign_ins import note_sign_in
 
 _DEVICE_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 

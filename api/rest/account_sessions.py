@@ -26,9 +26,10 @@ from api.rest.account_sessions_schemas import (
     PasswordChangeSchema,
     SignedInSchema,
 )
-from marketplace.accounts.sign_ins import change_password, end_everything_else, signed_in_places
+from marketplace.accounts.sign_ins import end_everything_else, signed_in_places
 from marketplace.accounts.web_sessions import end_web_session_by_id
 from marketplace.errors import Invalid
+from marketplace.notifications.sign_ins import change_password
 
 blp = Blueprint("account_sessions", __name__, url_prefix="/api/v1/me", description="Your sessions, tokens and password")
 

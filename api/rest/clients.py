@@ -13,7 +13,7 @@ from api.input import ApiSchema, Blueprint
 from api.platform import unit_of_work
 from api.rest.tasks_schemas import ClientRecordSchema
 from marketplace.accounts.models import Role
-from marketplace.tasks.client_record import client_record
+from marketplace.network.client_record import client_record
 from marketplace.tasks.rebooking import my_taskers
 
 blp = Blueprint("clients", __name__, url_prefix="/api/v1/clients", description="Clients: rebooking, public records")

@@ -37,21 +37,15 @@ from marketplace.accounts.models import Role
 from marketplace.clock import utcnow
 from marketplace.conversations.messages import description_for
 from marketplace.floors.published import floor_versions
+from marketplace.network.client_record import client_records
 from marketplace.network.context import client_context
+from marketplace.network.holding import cancel_by_client, cancel_by_tasker, may_see, start_task
 from marketplace.payments.models import Payment
 from marketplace.tasks.adjustments import approve_adjustment, dispute_adjustment, resolve_dispute
-from marketplace.tasks.client_record import client_records
 from marketplace.tasks.feed import feed, waiting_behind_window
-from marketplace.tasks.lifecycle import (
-    NotOpenYet,
-    accept_task,
-    cancel_by_client,
-    cancel_by_tasker,
-    complete_task,
-    start_task,
-)
+from marketplace.tasks.lifecycle import NotOpenYet, accept_task, complete_task
 from marketplace.tasks.models import Adjustment, Task
-from marketplace.tasks.parties import is_client, may_read_private, may_see
+from marketplace.tasks.parties import is_client, may_read_private
 from marketplace.tasks.posting import TaskDraft, submit_posting
 from marketplace.tasks.quotes import quotes_for
 from marketplace.tasks.reach import reach_view

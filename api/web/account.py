@@ -15,13 +15,14 @@ from api.limits import password_limit
 from api.platform import unit_of_work
 from api.web.sign_in import signed_in, web_requires
 from api.web.site import bp, render_page
-from marketplace.accounts.sign_ins import change_password, end_everything_else, signed_in_places
+from marketplace.accounts.sign_ins import end_everything_else, signed_in_places
 from marketplace.accounts.tokens import revoke_token_id
 from marketplace.accounts.web_sessions import end_web_session_by_id, web_session_of
 from marketplace.clock import utcnow
 from marketplace.errors import DomainError, Invalid
 from marketplace.floors.zones import UTC, zone_name, zone_of
 from marketplace.notifications.kinds.account_security import reader_region
+from marketplace.notifications.sign_ins import change_password
 
 # The hub's sections, in order: (endpoint, title, what it is for). A section shows when this site
 # serves its endpoint (as base.html's links do), so a page added later appears by itself.

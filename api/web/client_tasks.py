@@ -34,9 +34,10 @@ from marketplace.conversations.messages import may_read, thread, unread
 from marketplace.errors import DomainError
 from marketplace.floors.published import floor_version
 from marketplace.floors.zones import zone_of
+from marketplace.network.holding import cancel_by_client
 from marketplace.payments.models import Payment
 from marketplace.tasks.adjustments import approve_adjustment, dispute_adjustment, ruling_figures
-from marketplace.tasks.lifecycle import cancel_by_client, cancellation_terms
+from marketplace.tasks.lifecycle import cancellation_terms
 from marketplace.tasks.models import Adjustment, Review, Task
 from marketplace.tasks.parties import may_book, may_cancel
 from marketplace.tasks.posting import TaskDraft, submit_posting

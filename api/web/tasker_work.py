@@ -31,21 +31,15 @@ from marketplace.clock import utcnow
 from marketplace.conversations.messages import may_read, send_message, thread, unread
 from marketplace.errors import DomainError, Invalid
 from marketplace.floors.zones import UTC, label, zones_of
+from marketplace.network.client_record import client_records
 from marketplace.network.context import client_context
 from marketplace.network.handoffs import candidates, my_offers, offer_handoff, offers_of_task
+from marketplace.network.holding import cancel_by_tasker, start_task
 from marketplace.payments.models import Payment
 from marketplace.taskers.models import TaskerRegion, TaskerSkill
-from marketplace.tasks.client_record import client_records
 from marketplace.tasks.feed import feed as open_feed
 from marketplace.tasks.feed import is_open_to, waiting_behind_window, waiting_tasks
-from marketplace.tasks.lifecycle import (
-    NotOpenYet,
-    accept_task,
-    cancel_by_tasker,
-    complete_task,
-    start_task,
-    start_window,
-)
+from marketplace.tasks.lifecycle import NotOpenYet, accept_task, complete_task, start_window
 from marketplace.tasks.models import Adjustment, Task
 from marketplace.tasks.parties import holds, may_cancel, may_read_private
 from marketplace.tasks.quotes import quotes_for, quotes_of

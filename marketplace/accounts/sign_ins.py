@@ -1,7 +1,8 @@
 """Where a person is signed in, and what they do about it: their web sessions and API tokens
-listed (with creation, last use and client), ended one by one or all but this one, a sign-in from
-a new device noted (and emailed), and a password change, which ends every other session and token
-and is emailed too. The emails are rows written in the same transaction, sent after commit."""
+listed (with creation, last use and client), ended one by one or all but this one, and a password
+change, which ends every other session and token. The letters that tell the person of a new
+device's sign-in or a changed password are the notifications' (marketplace/notifications/sign_ins.py
+runs these and writes them in the same unit of work)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,12 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from marketplace.accounts.devices import is_new_device
 from marketplace.accounts.models import User
 from marketplace.accounts.passwords import check_password, hash_password, password_problems
 from marketplace.accounts.tokens import revoke_all_tokens, tokens_of
 from marketplace.accounts.web_sessions import end_other_web_sessions, web_sessions_of
 from marketplace.db import UnitOfWork
 from marketplace.errors import Invalid, NotFound
-from marketplace.notifications.kinds.account_security import SecurityLinks, mail_new_sign_in, mail_password_changed
 
 WEB, API = "on the web", "through the API (a new token)"
 
@@ -67,28 +66,17 @@ def end_everything_else(
     return ended, revoked
 
 
-def note_sign_in(uow: UnitOfWork, links: SecurityLinks, user: User, device_key: str, client: str, how: str) -> bool:
-    """A sign-in happened from this device: remember it, and if it is new to the person (and not
-    their first sign-in of all), write them an email. True if one was written."""
-    if not is_new_device(uow.session, user, device_key, client):
-        return False
-    mail_new_sign_in(uow, links, user, client, how)
-    return True
-
-
 def change_password(
     uow: UnitOfWork,
-    links: SecurityLinks,
     user_id: int,
     current: str,
     new: str,
-    client: str = "",
     keep_session: str | None = None,
     keep_token: int | None = None,
 ) -> tuple[int, int]:
     """Set a new password, after the current one. Every other web session ends and every other
-    token is revoked (the session or token this request came with stays), and the person is told
-    by email. (sessions ended, tokens revoked); Invalid naming the field at fault otherwise."""
+    token is revoked (the session or token this request came with stays). (sessions ended, tokens
+    revoked); Invalid naming the field at fault otherwise."""
     user = uow.session.get(User, user_id)
     if user is None or not user.is_active:
         raise NotFound("No such account.")
@@ -101,6 +89,4 @@ def change_password(
         raise Invalid("The password was not changed.", {"new_password": problems})
     user.password_hash = hash_password(new)
     uow.session.add(user)
-    ended = end_everything_else(uow.session, user.id, keep_session, keep_token)
-    mail_password_changed(uow, links, user, client)
-    return ended
+    return end_everything_else(uow.session, user.id, keep_session, keep_token)

@@ -29,8 +29,11 @@ from sqlmodel import Session, col, delete, select, update
 
 from marketplace.accounts.models import RecoveryCode, Role, TwoFactor, User
 from marketplace.accounts.passwords import check_password
+from marketplace.accounts.tokens import revoke_all_tokens
+from marketplace.accounts.web_sessions import end_other_web_sessions
 from marketplace.clock import utcnow
 from marketplace.errors import Conflict, Forbidden, Invalid
+from marketplace.settings import Settings
 
 ISSUER = "Floorboard"
 STEP_S = 30
@@ -68,8 +71,6 @@ def _the_cipher():
         from cryptography.fernet import Fernet, MultiFernet
 
         if _keys is None:  # a process that did not bootstrap (a service test): the environment's
-            from marketplace.settings import Settings
-
             settings = Settings.from_env()
             use_two_factor_key(settings.two_factor_key or settings.secret_key)
         if not _keys:
@@ -313,9 +314,6 @@ def reset_two_factor(session: Session, user: User) -> dict[str, int]:
     """For support, when someone lost both their phone and their recovery codes (`floorboard users
     reset-two-factor`): two-factor off, and every session and API token ended, since whoever holds
     the lost phone may hold them too. An operator is sent to set it up again at the next sign-in."""
-    from marketplace.accounts.tokens import revoke_all_tokens
-    from marketplace.accounts.web_sessions import end_other_web_sessions
-
     _remove(session, user.id)
     return {
         "tokens": revoke_all_tokens(session, user.id),

@@ -1,6 +1,8 @@
 """A priced task's life: accept (atomic), start, complete (final price from the engine; beyond the
 booking, a claim for the client), and cancel (free more than 24 h ahead, then one billable hour).
-Each step changes the task and emits its tasks.lifecycle event in one unit of work."""
+Each step changes the task and emits its tasks.lifecycle event in one unit of work. Starting and
+cancelling take the task from its holder: the entry points call them through network/holding.py,
+which also withdraws the hand-off offers still open on the task."""
 
 from __future__ import annotations
 
@@ -14,7 +16,6 @@ from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.floors.zones import UTC, label, zone_of
-from marketplace.network.handoffs import close_open_offers
 from marketplace.policy import DEFAULTS
 from marketplace.taskers.levels import Window
 from marketplace.tasks.events import emit_task_event
@@ -116,7 +117,6 @@ def start_task(
     move(task, Action.start)
     task.started_at = now
     uow.session.add(task)
-    close_open_offers(uow, task, "The task has started.", now)
     emit_task_event(uow, "started", task, task.started_at)
     record_step(uow.session, task.id, "started", now, tasker.id, "tasker")
     return task
@@ -282,7 +282,6 @@ def cancel_by_client(
     move(task, Action.client_cancels)
     task.cancelled_at, task.cancelled_by = now, Role.client
     session.add(task)
-    close_open_offers(uow, task, "The client cancelled the task.", now)
     emit_task_event(
         uow,
         "cancelled",
@@ -305,7 +304,6 @@ def cancel_by_tasker(uow: UnitOfWork, tasker: User, task_id: int, reason: str = 
     reason = (reason or "").strip()
     now = utcnow()
     move(task, Action.tasker_cancels)
-    close_open_offers(uow, task, "The tasker gave the task back.", now)
     task.tasker_id, task.accepted_at, task.started_at = None, None, None
     task.priced_at = now  # back in the feed, behind the priority window again
     session.add(task)

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from marketplace.accounts.models import Role, User
-from marketplace.network.handoffs import has_open_offer
 from marketplace.taskers.levels import Window
 from marketplace.tasks.feed import is_open_to
 from marketplace.tasks.models import Task, TaskStatus
@@ -38,18 +37,15 @@ def may_read_private(user: User, task: Task, now: datetime) -> bool:
     return task.completed_at is None or now <= task.completed_at + PRIVATE_AFTER_COMPLETION
 
 
-def may_see(session: Session, user: User, task: Task, window: Window, now: datetime) -> bool:
-    """Operators see every task; a client their own; a tasker the tasks they hold, those open
-    to them in their feed now, and those a peer offers them (a hand-off offer still open)."""
+def may_see_as_party(session: Session, user: User, task: Task, window: Window, now: datetime) -> bool:
+    """Operators see every task; a client their own; a tasker the tasks they hold and those open
+    to them in their feed now. A peer offered the task sees it too: the network adds that
+    (network/holding.may_see, which the views ask)."""
     if user.role == Role.operator:
         return True
     if user.role == Role.client:
         return is_client(user, task)
-    return (
-        holds(user, task)
-        or is_open_to(session, user.id, task.id, window, now)
-        or has_open_offer(session, user.id, task.id)
-    )
+    return holds(user, task) or is_open_to(session, user.id, task.id, window, now)
 
 
 def may_book(task: Task) -> bool:

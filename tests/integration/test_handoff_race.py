@@ -15,10 +15,11 @@ from sqlmodel import col, select
 from events.tables import EventLogRow
 from marketplace.accounts.models import User
 from marketplace.network.handoffs import offer_handoff
+from marketplace.network.holding import start_task
 from marketplace.network.models import HandoffOffer, OfferStatus
 from marketplace.payments.ledger import balances
 from marketplace.payments.models import LedgerEntry, Payment, PayoutAccount
-from marketplace.tasks.lifecycle import accept_task, complete_task, start_task
+from marketplace.tasks.lifecycle import accept_task, complete_task
 from marketplace.tasks.models import Task
 from marketplace.tasks.quotes import quotes_of
 from tests.integration.test_accept_race import priced_task

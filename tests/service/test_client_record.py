@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from marketplace.accounts.users import create_user
 from marketplace.clock import utcnow
+from marketplace.network.client_record import client_record
 from marketplace.network.connections import accept_connection, request_connection
 from marketplace.tasks.adjustments import dispute_adjustment, resolve_dispute
-from marketplace.tasks.client_record import client_record
 from marketplace.tasks.lifecycle import accept_task, cancel_by_client, complete_task, start_task
 from marketplace.tasks.reviews import review_task
 from tests.service.test_task_use_cases import priced_and_booked, run, who

@@ -20,12 +20,13 @@ from marketplace.network.handoffs import (
     offer_handoff,
     withdraw_handoff,
 )
+from marketplace.network.holding import cancel_by_client, may_see, start_task
 from marketplace.network.models import HandoffOffer, OfferStatus
 from marketplace.payments.ledger import balances
 from marketplace.tasks.feed import is_open_to
-from marketplace.tasks.lifecycle import cancel_by_client, complete_task, start_task
+from marketplace.tasks.lifecycle import complete_task
 from marketplace.tasks.models import Task
-from marketplace.tasks.parties import may_read_private, may_see
+from marketplace.tasks.parties import may_read_private
 from marketplace.tasks.quotes import quotes_of
 from marketplace.tasks.steps import steps_of
 from tests.service.network_people import (

@@ -14,12 +14,7 @@ from sqlmodel import col, select, update
 from marketplace.accounts.devices import KnownDevice, client_name, is_new_device
 from marketplace.accounts.models import ApiToken, User, WebSession
 from marketplace.accounts.passwords import check_password
-from marketplace.accounts.sign_ins import (
-    change_password,
-    end_everything_else,
-    note_sign_in,
-    signed_in_places,
-)
+from marketplace.accounts.sign_ins import end_everything_else, signed_in_places
 from marketplace.accounts.tokens import TOKENS, issue_token, token_row, user_for_token
 from marketplace.accounts.users import create_user
 from marketplace.accounts.web_sessions import start_web_session, user_for_web_session, web_session_of
@@ -32,6 +27,7 @@ from marketplace.notifications.kinds.account_security import (
 )
 from marketplace.notifications.letters import render_row
 from marketplace.notifications.models import Notification
+from marketplace.notifications.sign_ins import change_password, note_sign_in
 from marketplace.tasks.posting import TaskDraft, post_task
 from tests.support import seeded
 
