@@ -1,31 +1,122 @@
-"""Typed views of the event payloads the handlers read: a handler writes `TaskPosted.of(event)` and
-its reader sees every field the event carries, with its type, instead of `event.data["..."]`.
+"""The typed events: one frozen dataclass per event type (events/typed.py), which its producer builds
+(`TaskCancelled(**head, cancelled_by="client", fee=None, reopened=False).event(subject=task.id)`)
+and its handlers read (`TaskCancelled.of(event)`, or `view_of(event)` for whichever type it is).
 
-Each view names exactly the fields of its marshmallow schema in `events.contracts` (a test holds
-them equal), and `of()` reads an event those schemas already validated, so a view never meets a
-missing or mistyped field. Nested quotes stay plain dicts of integer cents (`Quote(**q)` reads them).
+Each class names exactly the fields of its type's marshmallow schema in `events.contracts`, with the
+same required and optional ones, and each registered type has its class (tests/unit/test_payloads.py
+holds all three equal). `of()` reads an event those schemas already validated, so a view never meets
+a missing or mistyped field. Nested quotes stay plain dicts of integer cents (`Quote(**q)` reads them).
+
+The task's and the money's events are here; the community's (tips, questions, endorsements,
+connections, reputation) are in events/community_payloads.py. Both are registered below.
 """
 
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Self
+from typing import Any, TypedDict, TypeVar
 
+from events.community_payloads import (
+    AnswerAccepted,
+    AnswerEvent,
+    AnswerHead,
+    AnswerHidden,
+    AnswerPosted,
+    AnswerVoted,
+    ConnectionAccepted,
+    ConnectionBlocked,
+    ConnectionEvent,
+    ConnectionRemoved,
+    ConnectionRequested,
+    EndorsementEvent,
+    EndorsementGiven,
+    EndorsementHead,
+    EndorsementRevoked,
+    EndorsementWithdrawn,
+    QuestionAsked,
+    QuestionEvent,
+    QuestionHead,
+    QuestionHidden,
+    ReputationChanged,
+    TipEvent,
+    TipHead,
+    TipHidden,
+    TipPosted,
+    TipVoted,
+)
 from events.envelope import CloudEvent
+from events.typed import TypedEvent
+
+__all__ = [
+    "EVENTS",
+    "VIEWS",
+    "AnswerAccepted",
+    "AnswerEvent",
+    "AnswerHead",
+    "AnswerHidden",
+    "AnswerPosted",
+    "AnswerVoted",
+    "ConnectionAccepted",
+    "ConnectionBlocked",
+    "ConnectionEvent",
+    "ConnectionRemoved",
+    "ConnectionRequested",
+    "DeadLetter",
+    "EndorsementEvent",
+    "EndorsementGiven",
+    "EndorsementHead",
+    "EndorsementRevoked",
+    "EndorsementWithdrawn",
+    "FloorsChanged",
+    "HandedOff",
+    "HandoffClosed",
+    "HandoffDeclined",
+    "HandoffLapsed",
+    "HandoffOffered",
+    "HandoffWithdrawn",
+    "MessageSent",
+    "PAYMENTS",
+    "PaymentAuthorized",
+    "PaymentCaptured",
+    "PaymentEvent",
+    "PaymentFailed",
+    "PaymentRefunded",
+    "PaymentReleased",
+    "PaymentTransferred",
+    "QuestionAsked",
+    "QuestionEvent",
+    "QuestionHead",
+    "QuestionHidden",
+    "RebookingClosed",
+    "ReputationChanged",
+    "ReviewRevealed",
+    "ReviewSubmitted",
+    "TaskAccepted",
+    "TaskAdjustment",
+    "TaskAdjustmentDecided",
+    "TaskAdjustmentRequested",
+    "TaskCancelled",
+    "TaskCompleted",
+    "TaskHead",
+    "TaskLifecycle",
+    "TaskPosted",
+    "TaskPriced",
+    "TaskStarted",
+    "TipEvent",
+    "TipHead",
+    "TipHidden",
+    "TipPosted",
+    "TipVoted",
+    "TypedEvent",
+    "by_kind",
+    "view_of",
+]
 
 
-class _View:
-    @classmethod
-    def of(cls, event: CloudEvent) -> Self:
-        data = event.data
-        # A field with a default may be missing from an event written before it existed.
-        found = fields(cls)  # type: ignore[arg-type]  # every view is a dataclass
-        return cls(**{f.name: data[f.name] if f.name in data or f.default is MISSING else f.default for f in found})
-
-
-@dataclass(frozen=True)
-class TaskPosted(_View):
+@dataclass(frozen=True, kw_only=True)
+class TaskPosted(TypedEvent):
+    TYPE = "task.posted"
     task_id: int
     client_id: int
     category: str
@@ -37,8 +128,9 @@ class TaskPosted(_View):
     posted_at: datetime
 
 
-@dataclass(frozen=True)
-class TaskPriced(_View):
+@dataclass(frozen=True, kw_only=True)
+class TaskPriced(TypedEvent):
+    TYPE = "task.priced"
     task_id: int
     status: str  # priced or rejected
     category: str
@@ -48,15 +140,17 @@ class TaskPriced(_View):
     priced_at: datetime
 
 
-@dataclass(frozen=True)
-class FloorsChanged(_View):
+@dataclass(frozen=True, kw_only=True)
+class FloorsChanged(TypedEvent):
+    TYPE = "floors.changed"
     category: str
     region: str
     versions: list[dict[str, Any]]  # every version of the key, as FloorRulePayload loads it
 
 
-@dataclass(frozen=True)
-class TaskLifecycle(_View):
+class TaskHead(TypedDict):
+    """What every lifecycle event says first (TaskLifecycle's fields): `TaskStarted(**head)`."""
+
     task_id: int
     client_id: int
     tasker_id: int | None
@@ -65,28 +159,53 @@ class TaskLifecycle(_View):
     at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class TaskLifecycle(TypedEvent):
+    """The view of any event on tasks.lifecycle: whose task, held by whom, where, and when."""
+
+    task_id: int
+    client_id: int
+    tasker_id: int | None
+    category: str
+    region: str
+    at: datetime
+
+
+class TaskAccepted(TaskLifecycle):
+    TYPE = "task.accepted"
+
+
+class TaskStarted(TaskLifecycle):
+    TYPE = "task.started"
+
+
+@dataclass(frozen=True, kw_only=True)
 class RebookingClosed(TaskLifecycle):
+    TYPE = "task.rebooking_closed"
     addressed_to_id: int
     reason: str  # declined or lapsed
     reopened: bool  # False: "only this tasker", so it was cancelled free
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TaskCompleted(TaskLifecycle):
+    TYPE = "task.completed"
     minutes_worked: int
     quote: dict[str, int]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TaskCancelled(TaskLifecycle):
+    TYPE = "task.cancelled"
     cancelled_by: str  # client, tasker, or platform (an only-this-tasker rebooking nobody took)
     fee: dict[str, int] | None  # a late client cancellation's fee
     reopened: bool  # a tasker's cancellation puts the task back on offer
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TaskAdjustment(TaskLifecycle):
+    """A claim beyond the booked amount: asked for (`TaskAdjustmentRequested`), then decided."""
+
     minutes_worked: int  # (the tasker's reason: adjustments.reason)
     booked: dict[str, int]
     claimed: dict[str, int]
@@ -94,56 +213,53 @@ class TaskAdjustment(TaskLifecycle):
     due_at: datetime
 
 
-@dataclass(frozen=True)
+class TaskAdjustmentRequested(TaskAdjustment):
+    TYPE = "task.adjustment_requested"
+
+
+class TaskAdjustmentDecided(TaskAdjustment):
+    TYPE = "task.adjustment_decided"
+
+
+@dataclass(frozen=True, kw_only=True)
 class HandoffOffered(TaskLifecycle):
+    TYPE = "task.handoff_offered"
     offer_id: int
     to_tasker_id: int
     expires_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class HandoffClosed(TaskLifecycle):
+    """An offer declined, withdrawn or lapsed; `tasker_id` still holds the task."""
+
     offer_id: int  # (the peer's reason: handoff_offers.reason)
     to_tasker_id: int
 
 
-@dataclass(frozen=True)
+class HandoffDeclined(HandoffClosed):
+    TYPE = "task.handoff_declined"
+
+
+class HandoffWithdrawn(HandoffClosed):
+    TYPE = "task.handoff_withdrawn"
+
+
+class HandoffLapsed(HandoffClosed):
+    TYPE = "task.handoff_lapsed"
+
+
+@dataclass(frozen=True, kw_only=True)
 class HandedOff(TaskLifecycle):
+    TYPE = "task.handed_off"
     offer_id: int
     from_tasker_id: int
     late: bool  # less than 24 h before the start
 
 
-@dataclass(frozen=True)
-class EndorsementEvent(_View):
-    endorsement_id: int
-    endorser_id: int
-    endorsee_id: int
-    category: str
-    at: datetime
-
-
-@dataclass(frozen=True)
-class EndorsementGiven(EndorsementEvent):
-    endorser_tier: str
-    endorser_completed: int
-    mentor_cap: int
-
-
-@dataclass(frozen=True)
-class EndorsementWithdrawn(EndorsementEvent):
-    revoked_by: int | None  # None: the endorser withdrew it
-
-
-@dataclass(frozen=True)
-class ConnectionEvent(_View):
-    tasker_id: int
-    other_id: int
-    at: datetime
-
-
-@dataclass(frozen=True)
-class MessageSent(_View):
+@dataclass(frozen=True, kw_only=True)
+class MessageSent(TypedEvent):
+    TYPE = "message.sent"
     message_id: int
     task_id: int
     sender_id: int
@@ -152,34 +268,9 @@ class MessageSent(_View):
     at: datetime
 
 
-@dataclass(frozen=True)
-class TipEvent(_View):
-    tip_id: int
-    category: str
-    author_id: int
-    at: datetime
-
-
-@dataclass(frozen=True)
-class TipPosted(TipEvent):
-    title: str
-    body_html: str  # sanitized by the producer
-
-
-@dataclass(frozen=True)
-class TipVoted(TipEvent):
-    voter_id: int
-    helpful: bool
-
-
-@dataclass(frozen=True)
-class TipHidden(TipEvent):
-    hidden_by: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class ReviewSubmitted(_View):
+@dataclass(frozen=True, kw_only=True)
+class ReviewSubmitted(TypedEvent):
+    TYPE = "review.submitted"
     review_id: int
     task_id: int
     tasker_id: int
@@ -187,11 +278,12 @@ class ReviewSubmitted(_View):
     category: str
     at: datetime
     by: str | None = None  # None: from before double-blind reviews, shown at once with its rating
-    rating: int | None = None
+    rating: int | None = None  # only on those older events: a new one's stars travel in review.revealed
 
 
-@dataclass(frozen=True)
-class ReviewRevealed(_View):
+@dataclass(frozen=True, kw_only=True)
+class ReviewRevealed(TypedEvent):
+    TYPE = "review.revealed"
     task_id: int
     tasker_id: int
     client_id: int
@@ -202,8 +294,10 @@ class ReviewRevealed(_View):
     at: datetime
 
 
-@dataclass(frozen=True)
-class PaymentEvent(_View):
+@dataclass(frozen=True, kw_only=True)
+class PaymentEvent(TypedEvent):
+    """The view of any payment.* event; `by_kind(PAYMENTS)[status]` builds the one for a status."""
+
     task_id: int
     intent_id: str  # the client's PaymentIntent: internal, never shown to a tasker
     amount: int
@@ -213,69 +307,104 @@ class PaymentEvent(_View):
     at: datetime
 
 
-# The view of each event type a projection reads.
-@dataclass(frozen=True)
-class AnswerEvent(_View):
-    answer_id: int
-    question_id: int
-    category: str
-    author_id: int  # the answer's author
-    at: datetime
+class PaymentAuthorized(PaymentEvent):
+    TYPE = "payment.authorized"
 
 
-@dataclass(frozen=True)
-class AnswerVoted(AnswerEvent):
-    voter_id: int
-    helpful: bool
+class PaymentCaptured(PaymentEvent):
+    TYPE = "payment.captured"
 
 
-@dataclass(frozen=True)
-class AnswerAccepted(AnswerEvent):
-    accepted_by: int
+class PaymentFailed(PaymentEvent):
+    TYPE = "payment.failed"
 
 
-@dataclass(frozen=True)
-class AnswerHidden(AnswerEvent):
-    hidden_by: int
-    reason: str
+class PaymentRefunded(PaymentEvent):
+    TYPE = "payment.refunded"
 
 
-VIEWS: dict[str, type[_View]] = {
-    "task.posted": TaskPosted,
-    "task.priced": TaskPriced,
-    "task.accepted": TaskLifecycle,
-    "task.started": TaskLifecycle,
-    "task.completed": TaskCompleted,
-    "task.cancelled": TaskCancelled,
-    "task.adjustment_requested": TaskAdjustment,
-    "task.adjustment_decided": TaskAdjustment,
-    "task.handoff_offered": HandoffOffered,
-    "task.handoff_declined": HandoffClosed,
-    "task.handoff_withdrawn": HandoffClosed,
-    "task.handoff_lapsed": HandoffClosed,
-    "task.handed_off": HandedOff,
-    "task.rebooking_closed": RebookingClosed,
-    "review.submitted": ReviewSubmitted,
-    "review.revealed": ReviewRevealed,
-    "message.sent": MessageSent,
-    "endorsement.given": EndorsementGiven,
-    "endorsement.withdrawn": EndorsementWithdrawn,
-    "endorsement.revoked": EndorsementWithdrawn,
-    **{f"connection.{kind}": ConnectionEvent for kind in ("requested", "accepted", "removed", "blocked")},
-    "tip.posted": TipPosted,
-    "tip.voted": TipVoted,
-    "tip.hidden": TipHidden,
-    "answer.posted": AnswerEvent,
-    "answer.voted": AnswerVoted,
-    "answer.accepted": AnswerAccepted,
-    "answer.hidden": AnswerHidden,
-    **{
-        f"payment.{kind}": PaymentEvent
-        for kind in ("authorized", "captured", "failed", "refunded", "transferred", "released")
-    },
+class PaymentTransferred(PaymentEvent):
+    TYPE = "payment.transferred"
+
+
+class PaymentReleased(PaymentEvent):
+    TYPE = "payment.released"
+
+
+PAYMENTS = (PaymentAuthorized, PaymentCaptured, PaymentFailed, PaymentRefunded, PaymentTransferred, PaymentReleased)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeadLetter(TypedEvent):
+    """A record a consumer gave up on, on its topic's `.dlq` (events/runner.py)."""
+
+    TYPE = "deadletter"
+    original_topic: str
+    original_partition: int
+    original_offset: int
+    original_key: str | None
+    original_value: str  # the raw bytes as UTF-8 (replacement for junk)
+    original_event_id: str | None
+    consumer: str
+    error: str
+    attempts: int
+    failed_at: datetime
+
+
+E = TypeVar("E", bound=TypedEvent)
+
+
+def by_kind(classes: tuple[type[E], ...]) -> dict[str, type[E]]:
+    """Classes of one family by the kind their type names after its dot: {"captured": PaymentCaptured}."""
+    return {cls.TYPE.partition(".")[2]: cls for cls in classes}
+
+
+# Every event type's class, by its name.
+EVENTS: dict[str, type[TypedEvent]] = {
+    cls.TYPE: cls
+    for cls in (
+        TaskPosted,
+        TaskPriced,
+        FloorsChanged,
+        TaskAccepted,
+        TaskStarted,
+        TaskCompleted,
+        TaskCancelled,
+        TaskAdjustmentRequested,
+        TaskAdjustmentDecided,
+        HandoffOffered,
+        HandoffDeclined,
+        HandoffWithdrawn,
+        HandoffLapsed,
+        HandedOff,
+        RebookingClosed,
+        ReviewSubmitted,
+        ReviewRevealed,
+        MessageSent,
+        EndorsementGiven,
+        EndorsementWithdrawn,
+        EndorsementRevoked,
+        ConnectionRequested,
+        ConnectionAccepted,
+        ConnectionRemoved,
+        ConnectionBlocked,
+        TipPosted,
+        TipVoted,
+        TipHidden,
+        QuestionAsked,
+        QuestionHidden,
+        AnswerPosted,
+        AnswerVoted,
+        AnswerAccepted,
+        AnswerHidden,
+        ReputationChanged,
+        *PAYMENTS,
+        DeadLetter,
+    )
 }
+VIEWS = EVENTS  # the name the handlers' code knows them by
 
 
 def view_of(event: CloudEvent) -> Any:
-    """The typed view of an event whose type has one (VIEWS)."""
-    return VIEWS[event.type].of(event)
+    """The typed view of an event, as its own type's class."""
+    return EVENTS[event.type].of(event)

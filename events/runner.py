@@ -31,6 +31,7 @@ from sqlmodel import Session
 from events.contracts import decode
 from events.envelope import CloudEvent, InvalidEvent
 from events.outages import Outage, backoff_delay, describe, is_temporary
+from events.payloads import DeadLetter
 from events.sqltypes import utcnow
 from events.tables import ProcessedEvent
 from events.topics import dlq_topic
@@ -287,26 +288,19 @@ class ConsumerRunner:
         log.error("%s: dead-lettering %s/%d@%d: %s", self.group, record.topic, record.partition, record.offset, error)
         DEAD_LETTERED.labels(self.group, record.topic).inc()
         subject = record.key or f"{record.topic}/{record.partition}/{record.offset}"
-        uow.emit(
-            CloudEvent(
-                type="deadletter",
-                subject=subject,
-                data={
-                    "original_topic": record.topic,
-                    "original_partition": record.partition,
-                    "original_offset": record.offset,
-                    "original_key": record.key,
-                    "original_value": record.value.decode("utf-8", errors="replace"),
-                    "original_event_id": event_id,
-                    "consumer": self.group,
-                    "error": error[:2000],
-                    "attempts": attempts,
-                    "failed_at": utcnow(),
-                },
-            ),
-            key=record.key or subject,
-            topic=dlq_topic(record.topic),
+        letter = DeadLetter(
+            original_topic=record.topic,
+            original_partition=record.partition,
+            original_offset=record.offset,
+            original_key=record.key,
+            original_value=record.value.decode("utf-8", errors="replace"),
+            original_event_id=event_id,
+            consumer=self.group,
+            error=error[:2000],
+            attempts=attempts,
+            failed_at=utcnow(),
         )
+        uow.emit(letter.event(subject=subject), key=record.key or subject, topic=dlq_topic(record.topic))
 
     def run(self, stop: threading.Event) -> None:
         self._stop = stop

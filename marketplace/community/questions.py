@@ -7,11 +7,24 @@ projection turns votes and acceptances into the author's karma."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from events.envelope import CloudEvent
+from events.payloads import (
+    AnswerAccepted,
+    AnswerEvent,
+    AnswerHead,
+    AnswerHidden,
+    AnswerPosted,
+    AnswerVoted,
+    QuestionAsked,
+    QuestionEvent,
+    QuestionHead,
+    QuestionHidden,
+)
 from marketplace.accounts.models import Role, User
 from marketplace.clock import utcnow
 from marketplace.community.models import Answer, AnswerVote, Question, Reputation
@@ -22,13 +35,20 @@ from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.floors.models import Category
 
 
-def _emit(uow: UnitOfWork, kind: str, category: str, subject: int, data: dict) -> None:
-    uow.emit(CloudEvent(type=kind, subject=str(subject), data={"category": category, **data}), key=category)
+def _question(question: Question, at: datetime) -> QuestionHead:
+    return QuestionHead(question_id=question.id, category=question.category, author_id=question.author_id, at=at)
 
 
-def _answer_event(uow: UnitOfWork, kind: str, answer: Answer, **extra) -> None:
-    data = {"answer_id": answer.id, "question_id": answer.question_id, "author_id": answer.author_id, **extra}
-    _emit(uow, kind, answer.category, answer.id, data)
+def _answer(answer: Answer, at: datetime) -> AnswerHead:
+    return AnswerHead(
+        answer_id=answer.id, question_id=answer.question_id, category=answer.category, author_id=answer.author_id, at=at
+    )
+
+
+def _emit(uow: UnitOfWork, event: QuestionEvent | AnswerEvent) -> None:
+    """Emit a question's or an answer's event about it, keyed by its board (beside the board's tips)."""
+    subject = event.answer_id if isinstance(event, AnswerEvent) else event.question_id
+    uow.emit(event.event(subject=subject), key=event.category)
 
 
 def _body(body: str, errors: dict) -> None:
@@ -51,8 +71,7 @@ def ask_question(uow: UnitOfWork, author: User, category: str, title: str, body:
     )
     session.add(question)
     session.flush()
-    data = {"question_id": question.id, "author_id": author.id, "title": question.title, "at": question.created_at}
-    _emit(uow, "question.asked", category, question.id, data)
+    _emit(uow, QuestionAsked(**_question(question, question.created_at), title=question.title))
     return question
 
 
@@ -87,7 +106,7 @@ def answer_question(uow: UnitOfWork, author: User, question_id: int, body: str) 
     )
     session.add(answer)
     session.flush()
-    _answer_event(uow, "answer.posted", answer, at=answer.created_at)
+    _emit(uow, AnswerPosted(**_answer(answer, answer.created_at)))
     return answer
 
 
@@ -107,7 +126,7 @@ def vote_answer(uow: UnitOfWork, voter: User, answer_id: int, helpful: bool) -> 
         raise Conflict("You have already voted on this answer.") from None
     counter = Answer.helpful if helpful else Answer.unhelpful
     session.exec(update(Answer).where(col(Answer.id) == answer.id).values({counter: counter + 1}))
-    _answer_event(uow, "answer.voted", answer, voter_id=voter.id, helpful=helpful, at=vote.created_at)
+    _emit(uow, AnswerVoted(**_answer(answer, vote.created_at), voter_id=voter.id, helpful=helpful))
     return vote
 
 
@@ -125,7 +144,7 @@ def accept_answer(uow: UnitOfWork, asker: User, answer_id: int) -> Answer:
         raise Conflict(f"You already marked answer {question.accepted_answer_id} as the one that helped.")
     question.accepted_answer_id = answer.id
     session.add(question)
-    _answer_event(uow, "answer.accepted", answer, accepted_by=asker.id, at=utcnow())
+    _emit(uow, AnswerAccepted(**_answer(answer, utcnow()), accepted_by=asker.id))
     return answer
 
 
@@ -135,16 +154,11 @@ def hide_question(uow: UnitOfWork, operator: User, question_id: int, reason: str
     if not reason.strip():
         raise Invalid("Say why the question is hidden.", {"reason": ["Required."]})
     if not question.hidden:
-        question.hidden, question.hidden_reason = True, reason.strip()[:300]
+        why = reason.strip()[:300]
+        question.hidden, question.hidden_reason = True, why
         session.add(question)
-        data = {"question_id": question.id, "author_id": question.author_id, "hidden_by": operator.id}
-        _emit(
-            uow,
-            "question.hidden",
-            question.category,
-            question.id,
-            data | {"reason": question.hidden_reason, "at": utcnow()},
-        )
+        hidden = QuestionHidden(**_question(question, utcnow()), hidden_by=operator.id, reason=why)
+        _emit(uow, hidden)
     return question
 
 
@@ -154,9 +168,10 @@ def hide_answer(uow: UnitOfWork, operator: User, answer_id: int, reason: str) ->
     if not reason.strip():
         raise Invalid("Say why the answer is hidden.", {"reason": ["Required."]})
     if not answer.hidden:
-        answer.hidden, answer.hidden_reason = True, reason.strip()[:300]
+        why = reason.strip()[:300]
+        answer.hidden, answer.hidden_reason = True, why
         session.add(answer)
-        _answer_event(uow, "answer.hidden", answer, hidden_by=operator.id, reason=answer.hidden_reason, at=utcnow())
+        _emit(uow, AnswerHidden(**_answer(answer, utcnow()), hidden_by=operator.id, reason=why))
     return answer
 
 

@@ -4,12 +4,14 @@ operators hide them. These are the write side; the boards are a projection (`com
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import nh3
 from markdown_it import MarkdownIt
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from events.envelope import CloudEvent
+from events.payloads import TipEvent, TipHead, TipHidden, TipPosted, TipVoted
 from marketplace.accounts.models import Role, User
 from marketplace.clock import utcnow
 from marketplace.community.models import Tip, TipVote
@@ -64,20 +66,13 @@ def render_markdown(text: str) -> str:
     return sanitize_html(_MARKDOWN.render(text))
 
 
-def _emit(uow: UnitOfWork, kind: str, tip: Tip, **extra) -> None:
-    uow.emit(
-        CloudEvent(
-            type=f"tip.{kind}",
-            subject=str(tip.id),
-            data={
-                "tip_id": tip.id,
-                "category": tip.category,
-                "author_id": tip.author_id,
-                **extra,
-            },
-        ),
-        key=tip.category,
-    )
+def _head(tip: Tip, at: datetime) -> TipHead:
+    return TipHead(tip_id=tip.id, category=tip.category, author_id=tip.author_id, at=at)
+
+
+def _emit(uow: UnitOfWork, event: TipEvent) -> None:
+    """Emit a tip's event, keyed by its board (a board's events stay in order)."""
+    uow.emit(event.event(subject=event.tip_id), key=event.category)
 
 
 def post_tip(uow: UnitOfWork, author: User, category: str, title: str, body: str) -> Tip:
@@ -96,7 +91,7 @@ def post_tip(uow: UnitOfWork, author: User, category: str, title: str, body: str
     )
     session.add(tip)
     session.flush()
-    _emit(uow, "posted", tip, title=tip.title, body_html=tip.body_html, at=tip.created_at)
+    _emit(uow, TipPosted(**_head(tip, tip.created_at), title=tip.title, body_html=tip.body_html))
     return tip
 
 
@@ -120,7 +115,7 @@ def vote_tip(uow: UnitOfWork, voter: User, tip_id: int, helpful: bool) -> TipVot
         session.flush()  # the unique (tip, voter) index settles a race between two requests
     except IntegrityError:
         raise Conflict("You have already voted on this tip.") from None
-    _emit(uow, "voted", tip, voter_id=voter.id, helpful=helpful, at=vote.created_at)
+    _emit(uow, TipVoted(**_head(tip, vote.created_at), voter_id=voter.id, helpful=helpful))
     return vote
 
 
@@ -130,9 +125,10 @@ def hide_tip(uow: UnitOfWork, operator: User, tip_id: int, reason: str) -> Tip:
     if not reason.strip():
         raise Invalid("Say why the tip is hidden.", {"reason": ["Required."]})
     if not tip.hidden:
-        tip.hidden, tip.hidden_reason = True, reason.strip()[:300]
+        why = reason.strip()[:300]
+        tip.hidden, tip.hidden_reason = True, why
         session.add(tip)
-        _emit(uow, "hidden", tip, hidden_by=operator.id, reason=tip.hidden_reason, at=utcnow())
+        _emit(uow, TipHidden(**_head(tip, utcnow()), hidden_by=operator.id, reason=why))
     return tip
 
 

@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, func, select
 
-from events.envelope import CloudEvent
+from events.payloads import MessageSent
 from marketplace.accounts.models import Role, User
 from marketplace.clock import utcnow
 from marketplace.conversations.models import Message, OperatorRead, ThreadRead
@@ -137,21 +137,10 @@ def send_message(uow: UnitOfWork, sender: User, task_id: int, body: str, mask: b
     session.add(message)
     session.flush()
     _mark_read(session, task.id, sender.id, message.id, now)  # your own message is read
-    uow.emit(
-        CloudEvent(
-            type="message.sent",
-            subject=str(task.id),
-            data={
-                "message_id": message.id,
-                "task_id": task.id,
-                "sender_id": sender.id,
-                "recipient_id": recipient,
-                "masked": masked,  # the words stay in the row: the log keeps no private text
-                "at": now,
-            },
-        ),
-        key=str(task.id),
+    sent = MessageSent(  # the words stay in the row: the log keeps no private text
+        message_id=message.id, task_id=task.id, sender_id=sender.id, recipient_id=recipient, masked=masked, at=now
     )
+    uow.emit(sent.event(subject=task.id), key=str(task.id))
     return message
 
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, func, select
 
 from events.envelope import CloudEvent
+from events.payloads import FloorsChanged
 from marketplace.clock import to_utc, utcnow
 from marketplace.db import UnitOfWork
 from marketplace.floors.legal import binding_from, validate_against
@@ -103,24 +104,20 @@ def scheduled_changes(session: Session, at: datetime | None = None) -> dict[tupl
 
 
 def floors_changed_event(category: str, region: str, versions: list[FloorRuleVersion]) -> CloudEvent:
-    return CloudEvent(
-        type="floors.changed",
-        subject=floor_key(category, region),
-        data={
-            "category": category,
-            "region": region,
-            "versions": [
-                {
-                    "version": v.version,
-                    "effective_from": v.effective_from,
-                    "author": v.author,
-                    "reason": v.reason,
-                    **{name: getattr(v, name) for name in RULE_FIELDS},
-                }
-                for v in versions
-            ],
-        },
-    )
+    return FloorsChanged(
+        category=category,
+        region=region,
+        versions=[
+            {
+                "version": v.version,
+                "effective_from": v.effective_from,
+                "author": v.author,
+                "reason": v.reason,
+                **{name: getattr(v, name) for name in RULE_FIELDS},
+            }
+            for v in versions
+        ],
+    ).event(subject=floor_key(category, region))
 
 
 @dataclass(frozen=True)

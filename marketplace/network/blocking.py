@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlmodel import col, delete
 
+from events.payloads import ConnectionBlocked
 from marketplace.accounts.models import User
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork, insert_if_absent
@@ -28,5 +29,5 @@ def block(uow: UnitOfWork, tasker: User, other_id: int) -> Block:
     low, high = pair(tasker.id, other_id)
     session.exec(delete(Connection).where(col(Connection.low_id) == low, col(Connection.high_id) == high))
     withdraw_between(uow, tasker.id, other_id, now)
-    announce(uow, "blocked", tasker.id, other_id, now)
+    announce(uow, ConnectionBlocked(tasker_id=tasker.id, other_id=other_id, at=now))
     return session.get_one(Block, (tasker.id, other_id))

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, func, select
 
-from events.envelope import CloudEvent
+from events.payloads import ConnectionAccepted, ConnectionEvent, ConnectionRemoved, ConnectionRequested
 from marketplace.accounts.models import Role, User
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork, insert_if_absent
@@ -85,13 +85,9 @@ def relationship(session: Session, viewer_id: int, other_id: int) -> dict:
     return {"connection": state, "you_blocked": session.get(Block, (viewer_id, other_id)) is not None}
 
 
-def announce(uow: UnitOfWork, kind: str, actor: int, other: int, at: datetime) -> None:
-    uow.emit(
-        CloudEvent(
-            type=f"connection.{kind}", subject=str(actor), data={"tasker_id": actor, "other_id": other, "at": at}
-        ),
-        key=str(actor),
-    )
+def announce(uow: UnitOfWork, event: ConnectionEvent) -> None:
+    """Emit a connection's event, keyed by the tasker who acted (their events stay in order)."""
+    uow.emit(event.event(subject=event.tasker_id), key=str(event.tasker_id))
 
 
 def request_connection(uow: UnitOfWork, tasker: User, other_id: int) -> Connection:
@@ -115,7 +111,7 @@ def request_connection(uow: UnitOfWork, tasker: User, other_id: int) -> Connecti
         session, Connection, low_id=low, high_id=high, requested_by=tasker.id, status="pending", requested_at=now
     ):
         raise Conflict(f"A request between you and tasker {other_id} was just made.")
-    announce(uow, "requested", tasker.id, other_id, now)
+    announce(uow, ConnectionRequested(tasker_id=tasker.id, other_id=other_id, at=now))
     return session.get_one(Connection, (low, high))
 
 
@@ -130,7 +126,7 @@ def accept_connection(uow: UnitOfWork, tasker: User, other_id: int) -> Connectio
     row.status, row.accepted_at = "accepted", now
     session.add(row)
     session.flush()
-    announce(uow, "accepted", tasker.id, other_id, now)
+    announce(uow, ConnectionAccepted(tasker_id=tasker.id, other_id=other_id, at=now))
     return row
 
 
@@ -151,7 +147,7 @@ def remove_connection(uow: UnitOfWork, tasker: User, other_id: int) -> None:
         raise NotFound(f"No connection or request of yours with tasker {other_id}.")
     session.delete(row)
     session.flush()
-    announce(uow, "removed", tasker.id, other_id, utcnow())
+    announce(uow, ConnectionRemoved(tasker_id=tasker.id, other_id=other_id, at=utcnow()))
 
 
 def unblock(uow: UnitOfWork, tasker: User, other_id: int) -> None:

@@ -15,7 +15,13 @@ from datetime import datetime
 from sqlalchemy import or_
 from sqlmodel import Session, col, func, select
 
-from events.envelope import CloudEvent
+from events.payloads import (
+    EndorsementEvent,
+    EndorsementGiven,
+    EndorsementHead,
+    EndorsementRevoked,
+    EndorsementWithdrawn,
+)
 from marketplace.accounts.models import User
 from marketplace.clock import utcnow
 from marketplace.community.models import Reputation
@@ -36,16 +42,15 @@ def _completed_in(session: Session, tasker_id: int, category: str) -> tuple[str,
     return (rep.tier, rep.completed) if rep is not None else ("newcomer", 0)
 
 
-def _emit(uow: UnitOfWork, kind: str, row: Endorsement, at: datetime, **extra) -> None:
-    data = {
-        "endorsement_id": row.id,
-        "endorser_id": row.endorser_id,
-        "endorsee_id": row.endorsee_id,
-        "category": row.category,
-        "at": at,
-        **extra,
-    }
-    uow.emit(CloudEvent(type=f"endorsement.{kind}", subject=str(row.endorser_id), data=data), key=str(row.endorser_id))
+def _head(row: Endorsement, at: datetime) -> EndorsementHead:
+    return EndorsementHead(
+        endorsement_id=row.id, endorser_id=row.endorser_id, endorsee_id=row.endorsee_id, category=row.category, at=at
+    )
+
+
+def _emit(uow: UnitOfWork, event: EndorsementEvent) -> None:
+    """Emit an endorsement's event, keyed by its endorser (their events stay in order)."""
+    uow.emit(event.event(subject=event.endorser_id), key=str(event.endorser_id))
 
 
 def endorse(
@@ -93,12 +98,7 @@ def endorse(
     session.flush()
     _emit(
         uow,
-        "given",
-        row,
-        now,
-        endorser_tier=tier,
-        endorser_completed=completed,
-        mentor_cap=mentor_cap,
+        EndorsementGiven(**_head(row, now), endorser_tier=tier, endorser_completed=completed, mentor_cap=mentor_cap),
     )
     return row
 
@@ -141,7 +141,7 @@ def withdraw(uow: UnitOfWork, endorser: User, endorsement_id: int) -> Endorsemen
     row.active, row.withdrawn_at = False, now
     session.add(row)
     session.flush()
-    _emit(uow, "withdrawn", row, now, revoked_by=None)
+    _emit(uow, EndorsementWithdrawn(**_head(row, now), revoked_by=None))
     return row
 
 
@@ -163,7 +163,7 @@ def revoke(uow: UnitOfWork, operator: User, endorsement_id: int, reason: str) ->
     session.add(row)
     session.flush()
     if was_active:  # a withdrawn one is already out of the projection; the row keeps the ruling
-        _emit(uow, "revoked", row, now, revoked_by=operator.id)  # the reason stays in the row
+        _emit(uow, EndorsementRevoked(**_head(row, now), revoked_by=operator.id))  # the reason stays in the row
     return row
 
 

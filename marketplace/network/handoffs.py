@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, func, select, update
 
+from events.payloads import HandedOff, HandoffClosed, HandoffDeclined, HandoffLapsed, HandoffOffered, HandoffWithdrawn
 from marketplace.accounts.models import Role, User
 from marketplace.clock import utcnow
 from marketplace.community.models import Reputation
@@ -27,7 +28,7 @@ from marketplace.policy import DEFAULTS
 from marketplace.taskers.levels import Window
 from marketplace.taskers.models import TaskerRegion, TaskerSkill
 from marketplace.taskers.rates import own_rates_in
-from marketplace.tasks.events import emit_task_event
+from marketplace.tasks.events import emit_task_event, task_head
 from marketplace.tasks.feed import is_open_to
 from marketplace.tasks.models import Task, TaskQuote, TaskStatus
 from marketplace.tasks.shared_writes import hand_over
@@ -40,8 +41,11 @@ LATE = timedelta(hours=24)  # a hand-off closer to the start than this counts ha
 MAX_NOTE = 500
 
 
-def _event(uow: UnitOfWork, kind: str, task: Task, offer: HandoffOffer, at: datetime, **extra) -> None:
-    emit_task_event(uow, kind, task, at, **{"tasker_id": offer.from_tasker_id, "offer_id": offer.id, **extra})
+# How an offer closed, as its event (any other way out of `open` but acceptance is a withdrawal).
+_CLOSED: dict[OfferStatus, type[HandoffClosed]] = {
+    OfferStatus.declined: HandoffDeclined,
+    OfferStatus.lapsed: HandoffLapsed,
+}
 
 
 def _close(uow: UnitOfWork, task: Task, offer: HandoffOffer, status: OfferStatus, reason: str, now: datetime) -> bool:
@@ -53,10 +57,9 @@ def _close(uow: UnitOfWork, task: Task, offer: HandoffOffer, status: OfferStatus
     )
     if closed.rowcount != 1:
         return False
-    kind = {OfferStatus.declined: "handoff_declined", OfferStatus.lapsed: "handoff_lapsed"}.get(
-        status, "handoff_withdrawn"
-    )
-    _event(uow, kind, task, offer, now, to_tasker_id=offer.to_tasker_id)  # the reason stays in the row
+    closing = _CLOSED.get(status, HandoffWithdrawn)
+    held_by = task_head(task, now, tasker_id=offer.from_tasker_id)  # the reason stays in the row
+    emit_task_event(uow, closing(**held_by, offer_id=offer.id, to_tasker_id=offer.to_tasker_id))
     return True
 
 
@@ -172,8 +175,10 @@ def offer_handoff(
     ]
     session.add_all(offers)
     session.flush()
+    held_by = task_head(task, now, tasker_id=tasker.id)
     for offer in offers:
-        _event(uow, "handoff_offered", task, offer, now, to_tasker_id=offer.to_tasker_id, expires_at=expires)
+        offered = HandoffOffered(**held_by, offer_id=offer.id, to_tasker_id=offer.to_tasker_id, expires_at=expires)
+        emit_task_event(uow, offered)
     return offers
 
 
@@ -218,7 +223,8 @@ def accept_handoff(uow: UnitOfWork, peer: User, offer_id: int, window: Window) -
     for other in open_offers(session, task.id):
         _close(uow, task, other, OfferStatus.withdrawn, "Another tasker took the task.", now)
     late = task.starts_at - now < LATE
-    _event(uow, "handed_off", task, offer, now, tasker_id=peer.id, from_tasker_id=offer.from_tasker_id, late=late)
+    taken_by = task_head(task, now, tasker_id=peer.id)
+    emit_task_event(uow, HandedOff(**taken_by, offer_id=offer.id, from_tasker_id=offer.from_tasker_id, late=late))
     names = dict(
         session.exec(select(User.id, User.display_name).where(col(User.id).in_([offer.from_tasker_id, peer.id]))).all()
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from events.envelope import CloudEvent
+from events.payloads import PAYMENTS, by_kind
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork
 from marketplace.payments.models import (
@@ -13,6 +13,8 @@ from marketplace.payments.models import (
 from marketplace.tasks.shared_writes import note_payment_status
 
 log = logging.getLogger(__name__)
+
+_BY_KIND = by_kind(PAYMENTS)  # "captured": PaymentCaptured, ...
 
 
 def emit_payment_event(
@@ -25,22 +27,16 @@ def emit_payment_event(
     source: str = "api",
     stripe_event_id: str | None = None,
 ) -> None:
-    uow.emit(
-        CloudEvent(
-            type=f"payment.{kind}",
-            subject=str(task_id),
-            data={
-                "task_id": task_id,
-                "intent_id": intent_id,
-                "amount": amount,
-                "reference": reference,
-                "source": source,
-                "stripe_event_id": stripe_event_id,
-                "at": utcnow(),
-            },
-        ),
-        key=str(task_id),
+    event = _BY_KIND[kind](
+        task_id=task_id,
+        intent_id=intent_id,
+        amount=amount,
+        reference=reference,
+        source=source,
+        stripe_event_id=stripe_event_id,
+        at=utcnow(),
     )
+    uow.emit(event.event(subject=task_id), key=str(task_id))
 
 
 def set_status(uow: UnitOfWork, payment: Payment, status: str, emit: bool = True, reference: str = "") -> None:

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from events.payloads import TaskAdjustmentDecided
 from marketplace.accounts.models import Role, User
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork
@@ -23,7 +24,7 @@ from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.floors.legal import history as legal_history
 from marketplace.floors.legal import in_force, required_pay
 from marketplace.floors.models import LegalMinimumVersion, Region
-from marketplace.tasks.events import emit_task_event
+from marketplace.tasks.events import emit_task_event, task_head
 from marketplace.tasks.lifecycle import MAX_REASON, settle_task
 from marketplace.tasks.models import Adjustment, AdjustmentStatus, Task, TaskQuote
 from marketplace.tasks.quotes import as_price, quotes_of, replace_quote
@@ -43,20 +44,21 @@ def _claim(session, task_id: int) -> tuple[Task, Adjustment]:
 def _decided(
     uow: UnitOfWork, task: Task, claim: Adjustment, status: str, by: int | None, note: str, role: str = ""
 ) -> None:
-    claim.status, claim.decided_at, claim.decided_by, claim.note = status, utcnow(), by, note
+    now = utcnow()
+    claim.status, claim.decided_at, claim.decided_by, claim.note = status, now, by, note
     uow.session.add(claim)
-    record_step(uow.session, task.id, f"claim_{status}", claim.decided_at, by, role, note)
+    record_step(uow.session, task.id, f"claim_{status}", now, by, role, note)
     quotes = quotes_of(uow.session, task.id)
     emit_task_event(
         uow,
-        "adjustment_decided",
-        task,
-        claim.decided_at,
-        minutes_worked=claim.minutes_claimed,
-        booked=as_price(quotes["posted"]).as_dict(),
-        claimed=as_price(quotes["claimed"]).as_dict(),
-        status=status,
-        due_at=claim.due_at,
+        TaskAdjustmentDecided(
+            **task_head(task, now),
+            minutes_worked=claim.minutes_claimed,
+            booked=as_price(quotes["posted"]).as_dict(),
+            claimed=as_price(quotes["claimed"]).as_dict(),
+            status=status,
+            due_at=claim.due_at,
+        ),
     )
 
 

@@ -1,30 +1,35 @@
-"""The events on `tasks.lifecycle` share one envelope: the task, its client and tasker, its
-category and region, and when. Every producer of a task's event builds it here, so the common
-fields are written once (the consumers read them through events/payloads.py's TaskLifecycle)."""
+"""The events on `tasks.lifecycle` share one head: the task, its client and tasker, its category and
+region, and when. Every producer of a task's event fills it here (`task_head`) and builds its typed
+event from events/payloads.py (`TaskStarted(**task_head(task, now))`); `emit_task_event` sends it."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
+from typing import Literal
 
-from events.envelope import CloudEvent
+from events.payloads import TaskHead, TaskLifecycle
 from marketplace.db import UnitOfWork
 from marketplace.tasks.models import Task
 
-_UNSET = object()
+
+class _Holder(Enum):
+    TASKS = 0  # the task's own holder
 
 
-def emit_task_event(
-    uow: UnitOfWork, kind: str, task: Task, at: datetime, tasker_id: int | None | object = _UNSET, **extra
-) -> None:
-    """Emit `task.<kind>` about `task`, keyed by the task (so its events stay in order). The
-    tasker is the task's holder unless given (None for a task nobody holds)."""
-    data = {
-        "task_id": task.id,
-        "client_id": task.client_id,
-        "tasker_id": task.tasker_id if tasker_id is _UNSET else tasker_id,
-        "category": task.category,
-        "region": task.region,
-        "at": at,
-        **extra,
-    }
-    uow.emit(CloudEvent(type=f"task.{kind}", subject=str(task.id), data=data), key=str(task.id))
+def task_head(task: Task, at: datetime, tasker_id: int | None | Literal[_Holder.TASKS] = _Holder.TASKS) -> TaskHead:
+    """The head of an event about `task` at `at`. The tasker is the task's holder unless given
+    (None for a task nobody holds)."""
+    return TaskHead(
+        task_id=task.id,
+        client_id=task.client_id,
+        tasker_id=task.tasker_id if tasker_id is _Holder.TASKS else tasker_id,
+        category=task.category,
+        region=task.region,
+        at=at,
+    )
+
+
+def emit_task_event(uow: UnitOfWork, event: TaskLifecycle) -> None:
+    """Emit a task's event, keyed by the task (so its events stay in order)."""
+    uow.emit(event.event(subject=event.task_id), key=str(event.task_id))

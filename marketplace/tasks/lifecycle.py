@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from events.payloads import TaskAccepted, TaskAdjustmentRequested, TaskCancelled, TaskCompleted, TaskStarted
 from marketplace.accounts.models import Role, User
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork
@@ -18,7 +19,7 @@ from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.floors.zones import UTC, label, zone_of
 from marketplace.policy import DEFAULTS
 from marketplace.taskers.levels import Window
-from marketplace.tasks.events import emit_task_event
+from marketplace.tasks.events import emit_task_event, task_head
 from marketplace.tasks.feed import is_open_to, opens_to_you_at
 from marketplace.tasks.models import Adjustment, Task, TaskStatus
 from marketplace.tasks.quotes import quote_dict, quotes_of, save_quote, task_rule
@@ -88,7 +89,7 @@ def accept_task(uow: UnitOfWork, tasker: User, task_id: int, window: Window) -> 
         )
     if not compare_and_set(session, task, Action.accept, tasker_id=tasker.id, accepted_at=now):
         raise Conflict(f"“{task.title}” was just taken by another tasker.")
-    emit_task_event(uow, "accepted", task, now)
+    emit_task_event(uow, TaskAccepted(**task_head(task, now)))
     record_step(session, task.id, "accepted", now, tasker.id, "tasker")
     return task
 
@@ -117,7 +118,7 @@ def start_task(
     move(task, Action.start)
     task.started_at = now
     uow.session.add(task)
-    emit_task_event(uow, "started", task, task.started_at)
+    emit_task_event(uow, TaskStarted(**task_head(task, now)))
     record_step(uow.session, task.id, "started", now, tasker.id, "tasker")
     return task
 
@@ -176,14 +177,14 @@ def complete_task(
         session.add(claim)
         emit_task_event(
             uow,
-            "adjustment_requested",
-            task,
-            now,
-            minutes_worked=minutes_worked,
-            booked=quote_dict(booked),
-            claimed=final.as_dict(),
-            status=claim.status,
-            due_at=claim.due_at,
+            TaskAdjustmentRequested(
+                **task_head(task, now),
+                minutes_worked=minutes_worked,
+                booked=quote_dict(booked),
+                claimed=final.as_dict(),
+                status=claim.status,
+                due_at=claim.due_at,
+            ),
         )
         record_step(session, task.id, "claimed", now, tasker.id, "tasker", reason)
         return task
@@ -229,7 +230,9 @@ def settle_task(uow: UnitOfWork, task: Task, final: Quote, action: Action) -> No
     move(task, action)
     uow.session.add(task)
     save_quote(uow.session, task, "final", final)
-    emit_task_event(uow, "completed", task, utcnow(), minutes_worked=task.minutes_worked, quote=final.as_dict())
+    assert task.minutes_worked is not None  # recorded when the tasker marked it done
+    done = TaskCompleted(**task_head(task, utcnow()), minutes_worked=task.minutes_worked, quote=final.as_dict())
+    emit_task_event(uow, done)
 
 
 def free_cancellation_ends(task: Task) -> datetime:
@@ -282,15 +285,10 @@ def cancel_by_client(
     move(task, Action.client_cancels)
     task.cancelled_at, task.cancelled_by = now, Role.client
     session.add(task)
-    emit_task_event(
-        uow,
-        "cancelled",
-        task,
-        now,
-        cancelled_by="client",
-        fee=fee.as_dict() if fee else None,
-        reopened=False,
+    cancelled = TaskCancelled(
+        **task_head(task, now), cancelled_by="client", fee=fee.as_dict() if fee else None, reopened=False
     )
+    emit_task_event(uow, cancelled)
     record_step(session, task.id, "cancelled", now, client.id, "client", reason.strip())
     return task, fee
 
@@ -308,14 +306,7 @@ def cancel_by_tasker(uow: UnitOfWork, tasker: User, task_id: int, reason: str = 
     task.priced_at = now  # back in the feed, behind the priority window again
     session.add(task)
     emit_task_event(
-        uow,
-        "cancelled",
-        task,
-        now,
-        tasker_id=tasker.id,
-        cancelled_by="tasker",
-        fee=None,
-        reopened=True,
+        uow, TaskCancelled(**task_head(task, now, tasker_id=tasker.id), cancelled_by="tasker", fee=None, reopened=True)
     )
     record_step(session, task.id, "cancelled", now, tasker.id, "tasker", reason)
     record_step(session, task.id, "reopened", now)

@@ -11,6 +11,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from events.envelope import CloudEvent
+from events.payloads import TaskPosted
 from marketplace.clock import to_utc, utcnow
 from marketplace.db import UnitOfWork, UnitOfWorkFactory
 from marketplace.errors import Invalid
@@ -108,21 +109,17 @@ def post_task(uow: UnitOfWork, client_id: int, draft: TaskDraft, rebook_window: 
 
 def posted_event(task: Task) -> CloudEvent:
     """The task.posted event for a task (the sweeper rebuilds it from the task, too)."""
-    return CloudEvent(
-        type="task.posted",
-        subject=str(task.id),
-        data={
-            "task_id": task.id,
-            "client_id": task.client_id,
-            "category": task.category,
-            "region": task.region,
-            "title": task.title,
-            "estimated_minutes": task.estimated_minutes,
-            "starts_at": task.starts_at,
-            "offered_rate": task.offered_rate,
-            "posted_at": task.posted_at,
-        },
-    )
+    return TaskPosted(
+        task_id=task.id,
+        client_id=task.client_id,
+        category=task.category,
+        region=task.region,
+        title=task.title,
+        estimated_minutes=task.estimated_minutes,
+        starts_at=task.starts_at,
+        offered_rate=task.offered_rate,
+        posted_at=task.posted_at,
+    ).event(subject=task.id)
 
 
 def post_task_idempotently(

@@ -4,7 +4,7 @@ before posting."""
 from __future__ import annotations
 
 from events.envelope import CloudEvent
-from events.payloads import TaskPosted
+from events.payloads import TaskPosted, TaskPriced
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork
 from marketplace.errors import Invalid
@@ -46,22 +46,16 @@ def price_posted_task(uow: UnitOfWork, event: CloudEvent, floors: FloorTable) ->
         save_quote(uow.session, task, "posted", result)
     uow.session.add(task)
     record_step(uow.session, task.id, task.status, now, note=reason or "")
-    uow.emit(
-        CloudEvent(
-            type="task.priced",
-            subject=str(task.id),
-            data={
-                "task_id": task.id,
-                "status": task.status,
-                "category": task.category,
-                "region": task.region,
-                "quote": result.as_dict() if result else None,
-                "reason": reason,
-                "priced_at": now,
-            },
-        ),
-        key=str(task.id),
+    priced = TaskPriced(
+        task_id=task.id,
+        status=task.status,
+        category=task.category,
+        region=task.region,
+        quote=result.as_dict() if result else None,
+        reason=reason,
+        priced_at=now,
     )
+    uow.emit(priced.event(subject=task.id), key=str(task.id))
 
 
 def preview_quote(session, category: str, region: str, estimated_minutes: int, offered_rate: int | None) -> Quote:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
+from events.payloads import RebookingClosed, TaskCancelled
 from marketplace.accounts.models import Role, User
 from marketplace.community.models import Reputation
 from marketplace.community.scoring import TIER_ORDER
@@ -21,7 +22,7 @@ from marketplace.floors.models import Region
 from marketplace.policy import DEFAULTS
 from marketplace.taskers.models import TaskerRegion, TaskerSkill
 from marketplace.taskers.rates import own_rate, own_rates_in
-from marketplace.tasks.events import emit_task_event
+from marketplace.tasks.events import emit_task_event, task_head
 from marketplace.tasks.models import Task, TaskStatus
 from marketplace.tasks.steps import record_step
 from marketplace.tasks.transitions import Action, move
@@ -195,16 +196,16 @@ def _close(uow: UnitOfWork, task: Task, reason: str, now: datetime) -> None:
     client asked for this tasker only, the platform cancels it free of charge (its own action, not
     the client's: the event says `cancelled_by: platform`, and the hold is released)."""
     addressee, only = task.addressed_to_id, task.only_addressed
+    assert addressee is not None  # only an addressed task is closed
     task.addressed_to_id, task.addressed_until = None, None
-    emit_task_event(
-        uow, "rebooking_closed", task, now, tasker_id=None, addressed_to_id=addressee, reason=reason, reopened=not only
-    )
+    nobody = task_head(task, now, tasker_id=None)
+    emit_task_event(uow, RebookingClosed(**nobody, addressed_to_id=addressee, reason=reason, reopened=not only))
     words = "declined" if reason == "declined" else "did not answer in time"
     if only:
         move(task, Action.platform_cancels)
         task.cancelled_at, task.cancelled_by = now, "platform"
         note = f"The tasker you rebooked {words}; you asked for them only, so it is cancelled free of charge."
-        emit_task_event(uow, "cancelled", task, now, tasker_id=None, cancelled_by="platform", fee=None, reopened=False)
+        emit_task_event(uow, TaskCancelled(**nobody, cancelled_by="platform", fee=None, reopened=False))
         record_step(uow.session, task.id, "cancelled", now, None, "", note)
     else:
         task.priced_at = now  # in the open feed from now, behind the priority windows

@@ -64,22 +64,16 @@ def review_task(
     review = model(task_id=task_id, client_id=task.client_id, tasker_id=task.tasker_id, rating=rating, comment=comment)
     session.add(review)
     session.flush()
-    uow.emit(
-        CloudEvent(
-            type="review.submitted",
-            subject=str(task.tasker_id),
-            data={
-                "review_id": review.id,
-                "task_id": task_id,
-                "tasker_id": task.tasker_id,
-                "client_id": task.client_id,
-                "category": task.category,
-                "by": "client" if is_client else "tasker",
-                "at": review.created_at,
-            },
-        ),
-        key=str(task.tasker_id),
+    submitted = ReviewSubmitted(
+        review_id=review.id,
+        task_id=task_id,
+        tasker_id=task.tasker_id,
+        client_id=task.client_id,
+        category=task.category,
+        by="client" if is_client else "tasker",
+        at=review.created_at,
     )
+    uow.emit(submitted.event(subject=task.tasker_id), key=str(task.tasker_id))
     return review
 
 
@@ -139,23 +133,17 @@ def _reveal(uow: UnitOfWork, task_id: int, at: datetime, reason: str) -> None:
         if row is not None and row.revealed_at is None:
             row.revealed_at = at
             session.add(row)
-    uow.emit(
-        CloudEvent(
-            type="review.revealed",
-            subject=str(task.tasker_id),
-            data={
-                "task_id": task_id,
-                "tasker_id": task.tasker_id,
-                "client_id": task.client_id,
-                "category": task.category,
-                "reason": reason,
-                "tasker_rating": review.rating if review else None,
-                "client_rating": about_client.rating if about_client else None,
-                "at": at,
-            },
-        ),
-        key=str(task.tasker_id),
+    revealed = ReviewRevealed(
+        task_id=task_id,
+        tasker_id=task.tasker_id,
+        client_id=task.client_id,
+        category=task.category,
+        reason=reason,
+        tasker_rating=review.rating if review else None,
+        client_rating=about_client.rating if about_client else None,
+        at=at,
     )
+    uow.emit(revealed.event(subject=task.tasker_id), key=str(task.tasker_id))
 
 
 def lapse_reviews(uow: UnitOfWork, now: datetime, window: timedelta = REVEAL_WINDOW, limit: int = 200) -> int:

@@ -4,6 +4,7 @@ on reputation.changes."""
 from __future__ import annotations
 
 from events.envelope import CloudEvent
+from events.payloads import ReputationChanged
 from marketplace.community.models import Reputation
 from marketplace.community.reputation.counts import project_reputation_events
 from marketplace.community.reputation.public import figures
@@ -19,20 +20,14 @@ def project_reputation_event(uow: UnitOfWork, event: CloudEvent, emit: bool = Tr
     for before, rep in changed.values():
         if not emit or (rep.score, rep.tier) == before:
             continue
-        uow.emit(
-            CloudEvent(
-                type="reputation.changed",
-                subject=str(rep.tasker_id),
-                data={
-                    "tasker_id": rep.tasker_id,
-                    "category": rep.category,
-                    "score": rep.score,
-                    "tier": rep.tier,
-                    **figures(rep),
-                    "completed": rep.completed,
-                    "at": rep.updated_at,
-                },
-            ),
-            key=str(rep.tasker_id),
+        changed_to = ReputationChanged(
+            tasker_id=rep.tasker_id,
+            category=rep.category,
+            score=rep.score,
+            tier=rep.tier,
+            **figures(rep),  # the rating, the reliability and the karma, as the profile shows them
+            completed=rep.completed,
+            at=rep.updated_at,
         )
+        uow.emit(changed_to.event(subject=rep.tasker_id), key=str(rep.tasker_id))
     return [rep for _, rep in changed.values()]
