@@ -26,7 +26,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "dlq": ("cli.workers", "dlq", "Dead letters: list them, replay them."),
     "topics": ("cli.workers", "topics", "Kafka topics: create them."),
     "db": ("cli.db", "db", "The database schema: apply the migrations."),
-    "seed": ("cli.demo", "seed", "Regions, categories and first floors (--demo adds the demo logins)."),
+    "seed": ("cli.seed", "seed", "Regions, categories and first floors (--demo adds the demo logins)."),
     "floors": ("cli.floors", "floors", "Fee floors: list, set, history, simulate, import, export."),
     "legal-minimum": (
         "cli.market",

@@ -8,11 +8,8 @@ from __future__ import annotations
 import sys
 
 import click
-from rich.console import Console
 
-from cli.output import listing_options, print_listing
-
-progress_console = Console(stderr=True)  # so --csv and --json leave stdout to the records
+from cli.output import err, listing_options, print_listing
 
 
 @click.command()
@@ -33,7 +30,7 @@ def audit(dlq_max_age_hours, show, as_csv, as_json):
 
     platform = bootstrap()
     try:
-        with progress_console.status("auditing") as status:
+        with err().status("auditing") as status:
             checks = run_audit(
                 platform.uow,
                 platform.transport,

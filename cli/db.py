@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from marketplace.settings import Settings
-from migrations import downgrade, upgrade
 
 
 @click.group()
@@ -17,6 +16,8 @@ def db():
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision):
     """Apply the migrations up to REVISION."""
+    from migrations import upgrade  # Alembic and SQLAlchemy: loaded when it runs, not for --help
+
     settings = Settings.from_env()
     upgrade(settings.database_url, revision)
     click.echo(f"database at {settings.database_shown} is at {revision}")
@@ -26,6 +27,8 @@ def db_upgrade(revision):
 @click.argument("revision")
 def db_downgrade(revision):
     """Undo the migrations down to REVISION."""
+    from migrations import downgrade
+
     settings = Settings.from_env()
     downgrade(settings.database_url, revision)
     click.echo(f"database at {settings.database_shown} is at {revision}")

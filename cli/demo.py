@@ -1,17 +1,16 @@
-"""`floorboard seed`, and the demo data `floorboard dev` starts with: regions (two with real legal minimums),
-categories at each level, a floor for every pair, and one demo login per role."""
+"""The demo data `floorboard seed` and `floorboard dev` start with: regions (two with real legal minimums),
+categories at each level, a floor for every pair, and one demo login per role. The command is in
+`cli/seed.py`, so that its `--help` does not load the tables this module builds."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import click
 from sqlmodel import col, select
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.two_factor import enrol_with_secret, is_enrolled
 from marketplace.accounts.users import create_user
-from marketplace.bootstrap import bootstrap
 from marketplace.clock import utcnow
 from marketplace.floors.legal import binding_from, history
 from marketplace.floors.models import Category, LegalMinimumVersion, Level, Region
@@ -138,11 +137,3 @@ def seed_platform(platform, demo: bool) -> list[tuple[str, str, str]]:
         logins = seed_demo(uow, demo_users=demo)
         uow.commit()
     return logins
-
-
-@click.command()
-@click.option("--demo", is_flag=True, help="Also create the demo client, tasker and operator logins.")
-def seed(demo):
-    """Seed regions, categories and floors (idempotent)."""
-    logins = seed_platform(bootstrap(), demo)
-    click.echo("seeded regions, categories and floors" + (" and the demo logins" if logins else ""))

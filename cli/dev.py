@@ -14,18 +14,8 @@ import socket
 import threading
 
 import click
-from rich.console import Console
-from rich.table import Table
-from werkzeug.serving import run_simple
 
-from api import create_app
-from cli.demo import DEMO_OPERATOR_TOTP_SECRET, seed_platform
-from marketplace.bootstrap import bootstrap
-from marketplace.settings import Settings, dev_secret_key
-from migrations import upgrade
-from workers import run_in_threads, workers_for
-
-console = Console()
+from cli.output import out
 
 
 @click.command()
@@ -36,6 +26,17 @@ console = Console()
 def dev(host, port, no_workers, mail_port):
     """The web app and every worker in one process, seeded with demo data; mail goes to a local
     SMTP server and shows at /dev/mail (unless SMTP_URL names another server)."""
+    # Everything it runs, loaded when it runs: `floorboard dev --help` loads none of it.
+    from rich.table import Table
+    from werkzeug.serving import run_simple
+
+    from api import create_app
+    from cli.demo import DEMO_OPERATOR_TOTP_SECRET, seed_platform
+    from marketplace.bootstrap import bootstrap
+    from marketplace.settings import Settings, dev_secret_key
+    from migrations import upgrade
+    from workers import run_in_threads, workers_for
+
     in_use = _in_use(host, port, "the web app", "--port")
     if not os.environ.get("SMTP_URL"):
         in_use = in_use or _in_use("127.0.0.1", mail_port, "the local mail server", "--mail-port")
@@ -61,6 +62,7 @@ def dev(host, port, no_workers, mail_port):
         run_in_threads(platform, workers_for(platform), stop)
     app = create_app({"DEV_MAILBOX": mailbox, "DEV_SERVER": True}, platform=platform)
 
+    console = out()
     table = Table(title="Demo logins", show_lines=False)
     for column in ("role", "email", "password"):
         table.add_column(column)

@@ -11,21 +11,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
-from cli.output import listing_options, print_listing
+from cli.output import err, listing_options, out, print_listing
 from marketplace.floors.limits import SANITY_FACTOR
 
 if TYPE_CHECKING:
     from pricing import FloorRuleError
 
-console = Console()
-err = Console(stderr=True)
-
 
 def _refuse(errors) -> None:
     for line in errors:
-        err.print(f"[red]error:[/red] {line}")
+        err().print(f"[red]error:[/red] {line}")
     sys.exit(1)
 
 
@@ -211,7 +207,7 @@ def simulate(values, category, region, days, as_csv, as_json):
     platform = bootstrap()
     with platform.uow() as uow:
         total = uow.session.exec(select(func.count()).select_from(Task)).one()
-        with Progress(console=err) as progress:
+        with Progress(console=err()) as progress:
             bar = progress.add_task("replaying postings", total=total)
             try:
                 result = simulate_proposals(
@@ -272,13 +268,13 @@ def import_command(path, reason, author, confirm):
     platform = bootstrap()
     try:
         changes = parse_floor_csv(text, reason, confirm)
-        with platform.uow() as uow, Progress(console=err) as progress:
+        with platform.uow() as uow, Progress(console=err()) as progress:
             bar = progress.add_task("importing floors", total=len(changes))
             created, unchanged = import_floors(uow, changes, None, author, progress=lambda: progress.advance(bar))
             uow.commit()
     except CsvImportError as exc:
         _refuse(exc.errors + ["nothing was imported"])
-    console.print(f"imported {len(created)} floor versions ({unchanged} rows unchanged)")
+    out().print(f"imported {len(created)} floor versions ({unchanged} rows unchanged)")
 
 
 @floors.command()

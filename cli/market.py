@@ -11,20 +11,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
-from cli.output import listing_options, print_listing
+from cli.output import err, listing_options, print_listing
 
 if TYPE_CHECKING:
     from marketplace.errors import DomainError
-
-err = Console(stderr=True)
 
 
 def _refuse(exc: DomainError) -> None:
     lines = [f"{name}: {' '.join(messages)}" for name, messages in exc.errors.items()] or [exc.message]
     for line in lines:
-        err.print(f"[red]error:[/red] {line}", highlight=False)
+        err().print(f"[red]error:[/red] {line}", highlight=False)
     sys.exit(2)
 
 
@@ -183,7 +180,7 @@ def set_command(region, effective_from, per_hour, per_minute, per_task, source, 
         _refuse(exc)
     click.echo(f"{region}: legal minimum recorded from {row.effective_from:%Y-%m-%d %H:%M} UTC.")
     if under:
-        err.print(
+        err().print(
             "[yellow]warning:[/yellow] these floors pay under it from that date; raise them with "
             f"`floorboard floors set`: {', '.join(under)}",
             highlight=False,

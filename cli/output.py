@@ -4,15 +4,33 @@ the output is piped, or, with --csv or --json, the raw records for a spreadsheet
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+@functools.cache
+def out() -> Console:
+    """The console on stdout, made when first printed to: importing rich would cost every `--help` half
+    its time. Its file is whatever sys.stdout is when it prints."""
+    from rich.console import Console
+
+    return Console()
+
+
+@functools.cache
+def err() -> Console:
+    """The console on stderr (errors and progress), so --csv and --json leave stdout to the records."""
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def listing_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -39,6 +57,10 @@ def print_listing(
         writer.writeheader()
         writer.writerows({k: spreadsheet_safe(v) for k, v in record.items()} for record in records)
     else:
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
         table = Table(title=title)
         for column in columns:
             table.add_column(column)

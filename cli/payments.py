@@ -8,12 +8,8 @@ from __future__ import annotations
 import sys
 
 import click
-from rich.console import Console
 
-from cli.output import listing_options, print_listing
-
-console = Console()
-progress_console = Console(stderr=True)  # so --csv and --json leave stdout to the records
+from cli.output import err, listing_options, out, print_listing
 
 
 @click.group()
@@ -40,13 +36,13 @@ def payments_reconcile(as_csv, as_json):
             )
         with platform.uow() as uow:
             total = uow.session.exec(select(func.count()).select_from(Payment)).one()
-        with Progress(console=progress_console) as progress:
+        with Progress(console=err()) as progress:
             bar = progress.add_task("reconciling", total=total)
             differences = reconcile(platform.uow, platform.gateway, progress=lambda: progress.advance(bar))
     finally:
         platform.close()
     if not differences and not (as_csv or as_json):
-        console.print("ledger and Stripe agree: no differences")
+        out().print("ledger and Stripe agree: no differences")
         return
     records = [{"task_id": d.task_id, "what": d.what, "ledger": d.ledger, "stripe": d.stripe} for d in differences]
     rows = [[str(d.task_id), d.what, d.ledger, d.stripe] for d in differences]

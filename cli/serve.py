@@ -8,7 +8,6 @@ import sys
 
 import click
 
-from marketplace.bootstrap import refuse_to_start
 from marketplace.settings import Settings, is_dev_secret_key
 
 
@@ -54,6 +53,8 @@ def serve(bind, processes, plain_http, control_socket, metrics_port, metrics_hos
             "FLOORBOARD_WEBHOOKS_ALLOW_LOOPBACK is for test suites and `floorboard dev`; a served app never "
             "sends webhooks to this machine's own addresses."
         )
+    from marketplace.bootstrap import refuse_to_start  # the domain's wiring: loaded when serving, not for --help
+
     problem = refuse_to_start(Settings.from_env())
     if problem:
         raise click.ClickException(problem)

@@ -11,11 +11,9 @@ import signal
 import threading
 
 import click
-from rich.console import Console
 
-from cli.output import listing_options, print_listing
+from cli.output import listing_options, out, print_listing
 
-console = Console()
 log = logging.getLogger("floorboard.worker")
 
 
@@ -66,7 +64,7 @@ def worker(name, metrics_port, metrics_host):
             server, _ = start_http_server(metrics_port, addr=metrics_host)
         except OSError as exc:
             raise click.ClickException(f"cannot serve metrics on {metrics_host}:{metrics_port}: {exc}") from None
-        console.print(f"{name}: metrics on http://{metrics_host}:{server.server_port}/metrics", markup=False)
+        out().print(f"{name}: metrics on http://{metrics_host}:{server.server_port}/metrics", markup=False)
     spec.build(platform).run(stop)
 
 
@@ -84,7 +82,7 @@ def topics_create():
     if platform.transport.name != "kafka":
         raise click.ClickException("KAFKA_BOOTSTRAP_SERVERS is not set: the embedded log needs no topics.")
     platform.transport.ensure_topics()
-    console.print("topics are in place")
+    out().print("topics are in place")
 
 
 @click.group()
@@ -132,10 +130,10 @@ def dlq_replay(topic):
     base = _check_topic(topic)
     platform = bootstrap()
     total = len(list_dead_letters(platform.transport, base))
-    with Progress(console=console) as progress:
+    with Progress(console=out()) as progress:
         bar = progress.add_task(f"replaying {base}.dlq", total=total)
         result = replay_dead_letters(platform.transport, platform.uow, base, progress=lambda: progress.advance(bar))
-    console.print(
+    out().print(
         f"replayed {result.replayed}, already replayed {result.already_replayed}, "
         f"undecodable (left in the DLQ) {result.undecodable}"
     )
