@@ -3,6 +3,9 @@
 `encode()` validates the payload on the way out, `decode()` on the way in, so a malformed event
 is refused by its producer and, if one slips through, dead-lettered by its consumer.
 
+Producers do not write a payload by hand: each type has a typed class in events/payloads.py, which
+they build and handlers read, and tests/unit/test_payloads.py holds its fields equal to the schema's.
+
 Over 400 lines on purpose: it is the one table of event types and their schemas, meant to be read in
 one place.
 """
