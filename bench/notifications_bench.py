@@ -17,11 +17,12 @@ from datetime import timedelta
 from sqlalchemy import delete, insert
 
 from events.contracts import encode
-from events.envelope import CloudEvent
+from events.payloads import MessageSent
 from events.tables import EventLogRow
 from events.topics import partition_for
 from marketplace.accounts.models import User
 from marketplace.clock import utcnow
+from marketplace.conversations.models import Message
 from marketplace.notifications.models import Notification
 from marketplace.notifications.sender import SmtpServer, send_due
 from marketplace.notifications.webhooks import WebhookDelivery, WebhookEndpoint, new_secret
@@ -61,21 +62,17 @@ def _world(platform) -> tuple[int, int, int]:
 
 def _fill(platform, n: int, client_id: int, tasker_id: int, task_id: int) -> None:
     partitions = platform.settings.topic_partitions
-    rows = []
+    rows, messages = [], []
     for i in range(n):
-        event = CloudEvent(
-            type="message.sent",
-            subject=str(task_id),
-            data={
-                "message_id": i + 1,
-                "task_id": task_id,
-                "sender_id": client_id,
-                "recipient_id": tasker_id,
-                "body": f"Message {i}: the side gate sticks, lift it a little.",
-                "masked": False,
-                "at": utcnow(),
-            },
+        # The words are in the message's row, which the letter reads; the event carries none.
+        body = f"Message {i}: the side gate sticks, lift it a little."
+        messages.append(
+            {"id": i + 1, "task_id": task_id, "sender_id": client_id, "recipient_id": tasker_id, "body": body}
         )
+        sent = MessageSent(
+            message_id=i + 1, task_id=task_id, sender_id=client_id, recipient_id=tasker_id, masked=False, at=utcnow()
+        )
+        event = sent.event(subject=task_id)
         key = str(task_id if i % 2 else task_id + i)  # spread over the partitions
         rows.append(
             {
@@ -88,6 +85,7 @@ def _fill(platform, n: int, client_id: int, tasker_id: int, task_id: int) -> Non
         )
     with platform.engine.begin() as conn:
         for start in range(0, len(rows), 5000):
+            conn.execute(insert(Message), messages[start : start + 5000])
             conn.execute(insert(EventLogRow), rows[start : start + 5000])
 
 

@@ -24,7 +24,19 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from events.contracts import encode
-from events.envelope import CloudEvent
+from events.payloads import (
+    ReviewSubmitted,
+    TaskAccepted,
+    TaskCancelled,
+    TaskCompleted,
+    TaskHead,
+    TaskLifecycle,
+    TaskPriced,
+    TipEvent,
+    TipHead,
+    TipPosted,
+    TipVoted,
+)
 
 CATEGORIES = ("yard-work", "moving", "cleaning", "assembly")
 PROJECTIONS = ("reputation", "tips", "market")
@@ -44,7 +56,8 @@ QUOTE = {
 
 
 def history(n: int) -> Iterator[tuple[str, str, bytes]]:
-    """n events as (topic, key, value), in an order the live producers could have written."""
+    """n events as (topic, key, value), in an order the live producers could have written, built
+    from the same typed classes (events/payloads.py)."""
     taskers = max(10, n // 100)
     tip_id = 0
     for i in range(n):
@@ -52,49 +65,52 @@ def history(n: int) -> Iterator[tuple[str, str, bytes]]:
         tasker = 1 + unit % taskers
         category = CATEGORIES[unit % len(CATEGORIES)]
         at = START + timedelta(seconds=i)
+        task_id = unit + 1
         if step == 5:
-            priced = {"task_id": unit + 1, "status": "priced", "category": category, "region": "springfield"}
-            priced |= {"quote": QUOTE, "reason": None, "priced_at": at}
-            yield (
-                "tasks.priced",
-                str(unit + 1),
-                encode(CloudEvent(type="task.priced", subject=str(unit + 1), data=priced)),
+            priced = TaskPriced(
+                task_id=task_id,
+                status="priced",
+                category=category,
+                region="springfield",
+                quote=QUOTE,
+                reason=None,
+                priced_at=at,
             )
+            yield "tasks.priced", str(task_id), encode(priced.event(subject=task_id))
         elif step <= 4:
             if step == 0:
                 tip_id += 1
-                kind, extra = "tip.posted", {"title": f"tip {tip_id}", "body_html": "<p>Measure twice.</p>"}
+            head = TipHead(tip_id=tip_id, category=category, author_id=tasker, at=at)
+            tip: TipEvent
+            if step == 0:
+                tip = TipPosted(**head, title=f"tip {tip_id}", body_html="<p>Measure twice.</p>")
             else:
-                kind, extra = "tip.voted", {"voter_id": 1 + (tasker + step) % taskers, "helpful": step != 4}
-            tip = {"tip_id": tip_id, "category": category, "author_id": tasker, "at": at}
-            event = CloudEvent(type=kind, subject=str(tip_id), data=tip | extra)
-            yield "tips.activity", category, encode(event)
+                tip = TipVoted(**head, voter_id=1 + (tasker + step) % taskers, helpful=step != 4)
+            yield "tips.activity", category, encode(tip.event(subject=tip_id))
         elif step == 9:
-            review = {"review_id": unit + 1, "task_id": unit + 1, "tasker_id": tasker, "client_id": 1}
-            event = CloudEvent(
-                type="review.submitted",
-                subject=str(unit + 1),
-                data=review | {"category": category, "rating": 1 + unit % 5, "comment": "", "at": at},
+            # A review from before double-blind reviews: it carries its rating and counts at once.
+            review = ReviewSubmitted(
+                review_id=task_id,
+                task_id=task_id,
+                tasker_id=tasker,
+                client_id=1,
+                category=category,
+                rating=1 + unit % 5,
+                at=at,
             )
-            yield "reviews.submitted", str(tasker), encode(event)
+            yield "reviews.submitted", str(tasker), encode(review.event(subject=task_id))
         else:
-            task_id = unit + 1
-            lifecycle = {
-                "task_id": task_id,
-                "client_id": 1,
-                "tasker_id": tasker,
-                "category": category,
-                "region": "springfield",
-                "at": at,
-            }
-            kind = {6: "task.accepted", 7: "task.completed", 8: "task.cancelled"}[step]
-            extra: dict[str, object] = {}
-            if kind == "task.completed":
-                extra = {"minutes_worked": 60, "quote": QUOTE}
-            elif kind == "task.cancelled":
-                extra = {"cancelled_by": "tasker", "reason": "sick", "fee": None, "reopened": True}
-            event = CloudEvent(type=kind, subject=str(task_id), data=lifecycle | extra)
-            yield "tasks.lifecycle", str(task_id), encode(event)
+            lifecycle = TaskHead(
+                task_id=task_id, client_id=1, tasker_id=tasker, category=category, region="springfield", at=at
+            )
+            event: TaskLifecycle
+            if step == 6:
+                event = TaskAccepted(**lifecycle)
+            elif step == 7:
+                event = TaskCompleted(**lifecycle, minutes_worked=60, quote=QUOTE)
+            else:
+                event = TaskCancelled(**lifecycle, cancelled_by="tasker", fee=None, reopened=True)
+            yield "tasks.lifecycle", str(task_id), encode(event.event(subject=task_id))
 
 
 def write_history(platform, n: int, advance: Callable[[int], None]) -> None:
