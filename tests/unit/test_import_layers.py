@@ -3,6 +3,8 @@
 - No module of marketplace/ imports a marketplace module inside a function or a class: such an
   import is how a loop between two packages hides from the contract's reader (and from a newcomer
   reading the imports at the top). Module level only; no exceptions are needed today.
+- The use cases a layer above completes (a task's start closes its hand-off offers) are called
+  through that layer's wrapper, never imported from below by an entry point.
 - pyproject.toml's layers contract over marketplace/ is run by import-linter on a copy of the
   package: as it is, it is kept; with one upward import, one import between two members of a
   layer, or a package left out of the layers, it is broken and says where.
@@ -76,6 +78,34 @@ def test_the_check_sees_an_import_inside_a_function_or_a_class(tmp_path):
     module = _module_name(sample, tmp_path)
     assert module == "marketplace.tasks.sample"
     assert _nested_imports(sample, module) == [(5, "marketplace.network"), (9, "marketplace.tasks"), (12, "json")]
+
+
+# The task use cases a layer above wraps, and the wrapper the entry points must call instead.
+WRAPPED = {
+    ("marketplace.tasks.lifecycle", "start_task"): "marketplace.network.holding",
+    ("marketplace.tasks.lifecycle", "cancel_by_client"): "marketplace.network.holding",
+    ("marketplace.tasks.lifecycle", "cancel_by_tasker"): "marketplace.network.holding",
+    ("marketplace.tasks.parties", "may_see_as_party"): "marketplace.network.holding",
+    ("marketplace.accounts.sign_ins", "change_password"): "marketplace.notifications.sign_ins",
+}
+
+
+def test_the_entry_points_call_the_wrappers_of_use_cases_a_layer_above_completes():
+    """Starting or cancelling a task closes its hand-off offers, and a password change writes a
+    letter, only through the wrapper in the layer above: an entry point (or another package) that
+    imported the task's or the account's own use case would skip that."""
+    found = []
+    for folder in ("api", "cli", "workers", "marketplace"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            module = _module_name(path, ROOT)
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if not isinstance(node, ast.ImportFrom) or node.level:
+                    continue
+                for alias in node.names:
+                    wrapper = WRAPPED.get((node.module or "", alias.name))
+                    if wrapper is not None and module != wrapper:
+                        found.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {alias.name}: call {wrapper}'s")
+    assert found == []
 
 
 def _layers_contract() -> dict:
