@@ -469,12 +469,16 @@ def _print_http(h: dict, c: dict | None = None) -> None:
         ]
         if "posted_to_priced_p50_ms" in x:
             values += [f"{x['posted_to_priced_p50_ms']:,.0f} ms", f"{x['posted_to_priced_p99_ms']:,.0f} ms"]
+        if "posted_to_published_p50_ms" in x:
+            values += [f"{x['posted_to_published_p50_ms']:,.0f} / {x['posted_to_published_p99_ms']:,.0f} ms"]
         return values
 
     names = ["floorboard serve (PostgreSQL + Kafka)", "floorboard / bare (bar >= 0.15, aim 0.25)", "errors"]
     names += ["serve's own CPU per request (gunicorn's processes)"]
     if "posted_to_priced_p50_ms" in h:
         names += [f"posted -> priced p50 ({h['priced']:,} tasks)", "posted -> priced p99 (aim < 250 ms)"]
+    if "posted_to_published_p50_ms" in h:
+        names += ["of which posted -> on Kafka (the relay), p50 / p99"]
     table = Table(
         title=f"HTTP: POST /api/v1/tasks, {h['clients']} clients for {h['seconds']:g} s each, gunicorn with "
         f"{h['gunicorn_workers']} workers; bare Flask JSON endpoint {h['bare_requests_per_s']:,.0f} req/s "
