@@ -14,23 +14,24 @@ from wtforms.validators import DataRequired, Length
 from api.console import bp
 from api.platform import unit_of_work
 from api.web.sign_in import signed_in, web_requires
+from marketplace.accounts.models import User
 from marketplace.conversations.messages import operator_reads, thread
 from marketplace.errors import DomainError
 from marketplace.network.endorsements import all_endorsements, revoke
-from marketplace.taskers.skills import skills_view
 from marketplace.tasks.models import Task
+from marketplace.tasks.reader_clock import reader_region
 
 
 @bp.app_template_global()
 def first_region(tasker_id: int) -> str:
     """The region on whose clock the console shows a tasker's doings (an endorsement they hold, a
-    tip they wrote): their first region, or "" when they have none (then `local_time` says UTC).
+    tip they wrote): their reader's region, or "" when they have none (then `local_time` says UTC).
     Looked up once per tasker a request."""
     known: dict[int, str] = g.setdefault("first_regions", {})
     if tasker_id not in known:
         with unit_of_work() as unit:
-            regions = skills_view(unit.session, tasker_id)["regions"]
-        known[tasker_id] = regions[0] if regions else ""
+            tasker = unit.session.get(User, tasker_id)
+            known[tasker_id] = reader_region(unit.session, tasker) if tasker is not None else ""
     return known[tasker_id]
 
 

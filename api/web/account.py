@@ -20,9 +20,9 @@ from marketplace.accounts.tokens import revoke_token_id
 from marketplace.accounts.web_sessions import end_web_session_by_id, web_session_of
 from marketplace.clock import utcnow
 from marketplace.errors import DomainError, Invalid
-from marketplace.floors.zones import UTC, zone_name, zone_of
-from marketplace.notifications.kinds.account_security import reader_region
+from marketplace.floors.zones import zone_name, zone_of
 from marketplace.notifications.sign_ins import change_password
+from marketplace.tasks.reader_clock import reader_region
 
 # The hub's sections, in order: (endpoint, title, what it is for). A section shows when this site
 # serves its endpoint (as base.html's links do), so a page added later appears by itself.
@@ -84,7 +84,7 @@ def account_sessions():
     with unit_of_work() as unit:
         sessions, tokens = signed_in_places(unit.session, me.id, _this_session())
         clock = reader_region(unit.session, me)
-        tz = zone_of(unit.session, clock) if clock else UTC
+        tz = zone_of(unit.session, clock)  # UTC when there is none
     return render_page(
         "web/account_sessions.html",
         sessions=sessions,

@@ -18,7 +18,7 @@ from marketplace.data_export.jobs import LinkUsed, exports_of, peek, request_exp
 from marketplace.data_export.models import ExportStatus
 from marketplace.errors import Conflict, NotFound
 from marketplace.floors.zones import zone_name
-from marketplace.notifications.kinds.data_export import reader_clock
+from marketplace.tasks.reader_clock import reader_clock
 
 SAID = {
     ExportStatus.queued: "Waiting to start",

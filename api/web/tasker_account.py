@@ -34,6 +34,7 @@ from marketplace.taskers.profile import public_reputation
 from marketplace.taskers.skills import Changes, SkillSpec, put_skill, remove_skill, set_regions, skills_view
 from marketplace.tasks.models import Task
 from marketplace.tasks.quotes import quotes_for
+from marketplace.tasks.reader_clock import reader_region
 from marketplace.tasks.worklists import earning_tasks
 
 __all__ = ["bp"]
@@ -270,7 +271,7 @@ def earnings():
         form=CsrfForm(),
         onboarding=onboarding if onboarding in ("done", "expired") else None,
         test_mode=platform().gateway.name != "stripe",
-        clock=_clock(signed_in().id),
+        clock=_clock(),
         **_earnings(signed_in().id),
     )
 
@@ -297,12 +298,11 @@ def loopback_allowed() -> bool:
     return platform().settings.webhooks_allow_loopback and bool(app.testing or app.config.get("DEV_SERVER"))
 
 
-def _clock(me_id: int) -> str:
-    """The region whose clock a tasker's own times (about their account, not a task) are shown on:
-    their first region ("" if none: the times are then in UTC, and say so)."""
+def _clock() -> str:
+    """The region whose clock the signed-in tasker's own times (about their account, not a task) are
+    shown on ("" if none: the times are then in UTC, and say so)."""
     with unit_of_work() as unit:
-        regions = skills_view(unit.session, me_id)["regions"]
-    return regions[0] if regions else ""
+        return reader_region(unit.session, signed_in())
 
 
 def _webhooks_page(form: WebhookForm, status: int = 200, created: dict | None = None):
@@ -317,7 +317,7 @@ def _webhooks_page(form: WebhookForm, status: int = 200, created: dict | None = 
         kinds=hooks.KINDS,
         created=created,
         loopback=loopback_allowed(),
-        clock=_clock(me_id),
+        clock=_clock(),
         actions=CsrfForm(),
     )
 
@@ -441,7 +441,7 @@ def _secret_to_show(endpoint) -> str | None:
 
 def _webhook_page(endpoint_id: int, status: int = 200, confirm_rotate: bool = False):
     me = signed_in()
-    clock = _clock(me.id)
+    clock = _clock()
     with unit_of_work() as unit:
         deliveries = hooks.deliveries(unit.session, me, endpoint_id)  # NotFound: not theirs
         endpoint = hooks.own_endpoint(unit.session, me, endpoint_id)

@@ -1,7 +1,7 @@
 """Sessions and tokens in the domain (issue 34): readable clients, devices seen before, the
 sessions and tokens a person sees (theirs only, the current one first, never a revoked or expired
 token), ending all but this one, the password change (the other sessions and every other token
-end; emailed) and the clock account times are read on."""
+end; emailed). The clock account times are read on is tested in test_reader_clock.py."""
 
 from __future__ import annotations
 
@@ -20,15 +20,10 @@ from marketplace.accounts.users import create_user
 from marketplace.accounts.web_sessions import start_web_session, user_for_web_session, web_session_of
 from marketplace.clock import utcnow
 from marketplace.errors import Invalid, NotFound
-from marketplace.notifications.kinds.account_security import (
-    NEW_SIGN_IN,
-    PASSWORD_CHANGED,
-    reader_region,
-)
+from marketplace.notifications.kinds.account_security import NEW_SIGN_IN, PASSWORD_CHANGED
 from marketplace.notifications.letters import render_row
 from marketplace.notifications.models import Notification
 from marketplace.notifications.sign_ins import change_password, note_sign_in
-from marketplace.tasks.posting import TaskDraft, post_task
 from tests.support import seeded
 
 PASSWORD = "correct horse battery"
@@ -123,27 +118,6 @@ def test_a_new_device_writes_one_email_after_the_first_sign_in(platform):
     assert (
         "https://floorboard.example/account/sessions" in text and "https://floorboard.example/account/sessions" in html
     )
-
-
-def test_the_clock_is_a_taskers_first_region_a_clients_latest_task_else_none(platform):
-    from marketplace.taskers.skills import SkillSpec, set_skills
-
-    tasker, client, operator = (
-        someone(platform, "t@example.test", "tasker"),
-        someone(platform, "c@example.test", "client"),
-        someone(platform, "o@example.test", "operator"),
-    )
-    with platform.uow() as uow:
-        set_skills(uow, tasker, ["springfield", "riverside"], [SkillSpec("yard-work", 2500)])
-        get = uow.session.get
-        assert reader_region(uow.session, get(User, client)) == ""
-        post_task(uow, client, TaskDraft("yard-work", "riverside", "Rake", "", 60, utcnow() + timedelta(days=3)))
-        uow.commit()
-    with platform.uow() as uow:
-        get = uow.session.get
-        assert reader_region(uow.session, get(User, tasker)) == "riverside"  # the first by name
-        assert reader_region(uow.session, get(User, client)) == "riverside"
-        assert reader_region(uow.session, get(User, operator)) == ""
 
 
 def _tokens_and_sessions(platform, user_id: int, n: int = 2):

@@ -8,16 +8,13 @@ from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
-
 from marketplace.accounts.models import User
 from marketplace.clock import utcnow
 from marketplace.db import UnitOfWork
-from marketplace.floors.zones import UTC, zone_name, zone_of
+from marketplace.floors.zones import zone_name
 from marketplace.notifications.kinds.account import write_account_mail
 from marketplace.notifications.letters import Draft
-from marketplace.taskers.models import TaskerRegion
-from marketplace.tasks.models import Task
+from marketplace.tasks.reader_clock import reader_clock
 
 NEW_SIGN_IN = "account.new_sign_in"
 PASSWORD_CHANGED = "account.password_changed"
@@ -40,26 +37,9 @@ class SecurityLinks(Protocol):
         ...
 
 
-def reader_region(session: Session, user: User) -> str:
-    """The region on whose clock a person reads times about their account: a tasker's first region,
-    a client's latest task's; "" for anyone else (then UTC, and said so)."""
-    if user.role == "tasker":
-        query = select(TaskerRegion.region).where(col(TaskerRegion.tasker_id) == user.id).order_by(TaskerRegion.region)
-        return session.exec(query.limit(1)).first() or ""
-    if user.role == "client":
-        query = select(Task.region).where(col(Task.client_id) == user.id).order_by(col(Task.id).desc())
-        return session.exec(query.limit(1)).first() or ""
-    return ""
-
-
 def said_when(at: datetime, tz: ZoneInfo) -> str:
     """A moment in a letter: "2026-12-07 at 14:03 Pacific time (PST)", "2026-12-07 at 20:03 UTC"."""
     return f"{at.astimezone(tz):%Y-%m-%d at %H:%M} {zone_name(tz, at)}"
-
-
-def _clock(session: Session, user: User) -> ZoneInfo:
-    region = reader_region(session, user)
-    return zone_of(session, region) if region else UTC
 
 
 def new_sign_in(links: SecurityLinks, when: str, client: str, how: str) -> Draft:
@@ -130,11 +110,11 @@ def mail_sign_in_link(uow: UnitOfWork, links: SecurityLinks, user: User, token: 
 
 def mail_new_sign_in(uow: UnitOfWork, links: SecurityLinks, user: User, client: str, how: str) -> None:
     now = utcnow()
-    draft = new_sign_in(links, said_when(now, _clock(uow.session, user)), client, how)
+    draft = new_sign_in(links, said_when(now, reader_clock(uow.session, user)), client, how)
     write_account_mail(uow, user, NEW_SIGN_IN, draft, f"sign-in:{user.id}:{now:%Y%m%d%H%M%S%f}")
 
 
 def mail_password_changed(uow: UnitOfWork, links: SecurityLinks, user: User, client: str) -> None:
     now = utcnow()
-    draft = password_changed(links, said_when(now, _clock(uow.session, user)), client)
+    draft = password_changed(links, said_when(now, reader_clock(uow.session, user)), client)
     write_account_mail(uow, user, PASSWORD_CHANGED, draft, f"password:{user.id}:{now:%Y%m%d%H%M%S%f}")

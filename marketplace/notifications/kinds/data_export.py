@@ -6,17 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Protocol
-from zoneinfo import ZoneInfo
-
-from sqlmodel import Session, col, select
 
 from marketplace.accounts.models import User
 from marketplace.db import UnitOfWork
-from marketplace.floors.zones import UTC, zone_name, zone_of
+from marketplace.floors.zones import zone_name
 from marketplace.notifications.kinds.account import write_account_mail
 from marketplace.notifications.letters import Draft
-from marketplace.taskers.models import TaskerRegion
-from marketplace.tasks.models import Task
+from marketplace.tasks.reader_clock import reader_clock
 
 EXPORT_READY = "account.data_export_ready"
 API_EXPORTS = "GET /api/v1/me/data-exports"
@@ -28,16 +24,6 @@ class ExportLinks(Protocol):
     def data_download(self, token: str) -> str:
         """The one-time download of a data archive (a page with the button that downloads it)."""
         ...
-
-
-def reader_clock(session: Session, user: User) -> ZoneInfo:
-    """A tasker's first region's clock, a client's latest task's; UTC (named) for anyone else."""
-    if user.role == "tasker":
-        query = select(TaskerRegion.region).where(col(TaskerRegion.tasker_id) == user.id).order_by(TaskerRegion.region)
-    else:
-        query = select(Task.region).where(col(Task.client_id) == user.id).order_by(col(Task.id).desc())
-    region = session.exec(query.limit(1)).first()
-    return zone_of(session, region) if region else UTC
 
 
 def export_ready(links: ExportLinks, token: str, until: str) -> Draft:
