@@ -5,7 +5,8 @@ and min.insync.replicas 2, and real processes throughout (`floorboard serve`, th
 pricing workers) on PostgreSQL:
 - 8 clients post while the broker leading most partitions of tasks.posted and tasks.lifecycle is
   killed -9 and started again;
-- two pricing processes share the group and one is killed -9 mid-stream: the other takes over;
+- two processes share each consumer group the stream reaches and one of each is killed -9
+  mid-stream: the other takes over;
 - the three brokers are restarted one at a time while the clients post.
 Afterwards every accepted posting is in the database once, priced once, its events published, and
 `floorboard audit` is clean. The cluster runs for this module only; one that cannot start fails
@@ -22,7 +23,6 @@ import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -31,10 +31,10 @@ from sqlmodel import col, func, select
 
 from cli.demo import seed_demo
 from events.tables import EventLogRow, ProcessedEvent
-from marketplace.accounts.users import create_user
-from marketplace.clock import utcnow
+from events.topics import CONSUMER_GROUPS
+from marketplace.community.models import BoardEntry
 from marketplace.tasks.models import Task, TaskStatus
-from marketplace.tasks.posting import TaskDraft, post_task
+from tests.cluster_stream import STREAM_GROUPS, Stream
 from tests.faults import PrivateCluster, free_port
 from tests.support import TASK_BODY, wait_until
 
@@ -333,32 +333,24 @@ def test_a_rolling_restart_of_every_broker_under_load_loses_nothing(cluster, mak
         fleet.stop()
 
 
-def test_two_processes_share_a_group_and_the_survivor_takes_over_from_a_killed_one(
+def test_two_processes_share_each_group_and_the_survivor_takes_over_from_a_killed_one(
     cluster, make_platform, postgres_url, tmp_path
 ):
-    """Two groups, two members each: pricing (tasks.posted) and market (the tasks.priced that
-    pricing writes). One member of each is killed -9 while its group is part-way through."""
-    n = 2000
+    """Every group the stream reaches (tests/cluster_stream.py: pricing, market, notifications, tips,
+    reputation, tasker-rates), two members each. Once each group is part-way through the first half
+    of the stream, one member of every group is killed -9; the second half is then written, so the
+    survivor must take over the dead member's partitions. Each event is processed once per group."""
     platform = _seeded(make_platform, postgres_url, cluster)
-    with platform.uow() as uow:
-        client = create_user(uow.session, "client@example.test", "a long password", "client")
-        uow.commit()
-    starts_at = utcnow() + timedelta(days=2)
-    ids = set()
-    for i in range(n):
-        with platform.uow() as uow:
-            draft = TaskDraft("yard-work", "springfield", f"Rake leaves #{i}", "", 30 + i % 240, starts_at)
-            ids.add(post_task(uow, client.id, draft).id)
-            uow.commit()
+    stream = Stream(platform)
+    stream.write_half(postings=1000)
     fleet = Fleet(platform, tmp_path)
-    groups = ("pricing", "market")
+    names = [platform.settings.topic_prefix + g for g in STREAM_GROUPS]
     try:
-        for name in groups:
+        for name in STREAM_GROUPS:
             fleet.start(f"{name}-1", "worker", name)
             fleet.start(f"{name}-2", "worker", name)
 
         def two_members_each() -> bool:
-            names = [platform.settings.topic_prefix + g for g in groups]
             admin = _admin(cluster.bootstrap)
             try:
                 described = admin.describe_groups(names)
@@ -372,25 +364,36 @@ def test_two_processes_share_a_group_and_the_survivor_takes_over_from_a_killed_o
                 for g in names
             )
 
-        wait_until(two_members_each, timeout=120, step=_pause, message="two members in each group")
+        wait_until(two_members_each, timeout=180, step=_pause, message="two members in each group")
         fleet.start("relay", "worker", "relay")  # the stream starts once both share the partitions
-        wait_until(lambda: _priced(platform) >= n // 10, timeout=180, step=_pause, message="pricing under way")
-        wait_until(lambda: _processed(platform, "market") > 0, timeout=180, step=_pause, message="market under way")
-        for name in groups:
-            member = fleet.processes[f"{name}-1"]
-            member.send_signal(signal.SIGKILL)
-            assert member.wait(timeout=30) == -signal.SIGKILL
-        assert _priced(platform) < n, "the group finished before one member could be killed mid-stream"
-        _settled_exactly_once(platform, fleet, ids)
-        # market saw each tasks.priced once in effect: one processed row per event, none left over.
-        wait_until(lambda: _processed(platform, "market") >= n, timeout=300, step=_pause, message="market caught up")
-        time.sleep(2)
-        assert _processed(platform, "market") == n
-        assert all(fleet.processes[f"{name}-2"].poll() is None for name in groups)
+        under_way = set()
+
+        def kill_each_once_under_way() -> bool:
+            for name in set(STREAM_GROUPS) - under_way:
+                if stream.processed(name) > 0:
+                    member = fleet.processes[f"{name}-1"]
+                    member.send_signal(signal.SIGKILL)
+                    assert member.wait(timeout=30) == -signal.SIGKILL
+                    under_way.add(name)
+            return under_way == set(STREAM_GROUPS)
+
+        wait_until(kill_each_once_under_way, timeout=180, step=_pause, message="every group under way")
+        stream.write_half(postings=1000)
+        _settled_exactly_once(platform, fleet, stream.task_ids)
+        expected = {name: stream.events_for(name) for name in STREAM_GROUPS}
+
+        def caught_up() -> bool:
+            return all(stream.processed(name) >= expected[name] for name in STREAM_GROUPS)
+
+        wait_until(caught_up, timeout=300, step=_pause, message="every group caught up")
+        time.sleep(2)  # room for a late duplicate to show itself
+        assert {name: stream.processed(name) for name in STREAM_GROUPS} == expected
+        assert expected["pricing"] == len(stream.task_ids) and expected["tasker-rates"] >= stream.floor_changes
+        with platform.uow() as uow:  # the tips board counted every vote once
+            helpful = uow.session.exec(select(func.sum(BoardEntry.helpful))).one()
+        assert helpful == stream.helpful_votes
+        for topic in {t for name in STREAM_GROUPS for t in CONSUMER_GROUPS[name]}:
+            assert platform.transport.count(topic + ".dlq") == 0, topic
+        assert all(fleet.processes[f"{name}-2"].poll() is None for name in STREAM_GROUPS)
     finally:
         fleet.stop()
-
-
-def _processed(platform, consumer: str) -> int:
-    statement = select(func.count()).select_from(ProcessedEvent).where(col(ProcessedEvent.consumer) == consumer)
-    return _count(platform, statement)
