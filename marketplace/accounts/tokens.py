@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select, update
 
 from marketplace.accounts.models import ApiToken, User
 from marketplace.clock import utcnow
+from marketplace.db import construct
 from marketplace.errors import NotFound
 from marketplace.policy import DEFAULTS
 
@@ -118,7 +119,7 @@ class TokenCheck:
             return None
         if due_for_last_use(row.token_last_used_at, now):
             connection.execute(_touch(row.token_id, now))
-        user = User(**{column.name: getattr(row, column.name) for column in _USER_COLUMNS})
+        user = construct(User, **{column.name: getattr(row, column.name) for column in _USER_COLUMNS})
         make_transient_to_detached(user)  # as if loaded by a session that has closed
         return row.token_id, user
 

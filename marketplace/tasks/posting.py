@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from events.envelope import CloudEvent
 from events.payloads import TaskPosted
 from marketplace.clock import to_utc, utcnow
-from marketplace.db import UnitOfWork, UnitOfWorkFactory
+from marketplace.db import UnitOfWork, UnitOfWorkFactory, construct
 from marketplace.errors import Invalid
 from marketplace.floors.catalog import is_category, is_region
 from marketplace.floors.zones import LocalTimeError, from_local, zone_of
@@ -80,7 +80,8 @@ def post_task(uow: UnitOfWork, client_id: int, draft: TaskDraft, rebook_window: 
         errors.update(check_addressee(session, client_id, draft.addressed_to, draft.only_addressed))
     if errors or starts_at is None:
         raise Invalid("The task could not be posted.", errors)
-    task = Task(
+    task = construct(  # Task(...) without SQLModel's per-field __setattr__: the posting's hot path
+        Task,
         client_id=client_id,
         category=draft.category,
         region=draft.region,
