@@ -74,3 +74,18 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         user.password_hash = hash_password(password)
         session.add(user)
     return user
+
+
+FORMER = {Role.client: "A former client", Role.tasker: "A former tasker"}
+PLACEHOLDER_DOMAIN = "closed.invalid"  # RFC 2606: never delivered anywhere
+NO_PASSWORD = "!closed"  # no hash: check_password never matches it
+
+
+def make_tombstone(session: Session, user: User) -> None:
+    """A closed account's row (marketplace/privacy asks): it stays, so the kept rows still add up,
+    but it cannot sign in: no name, a unique undeliverable email, no password."""
+    user.email = f"closed-{user.id}@{PLACEHOLDER_DOMAIN}"
+    user.display_name = FORMER.get(Role(user.role), "A former member")
+    user.password_hash = NO_PASSWORD
+    user.is_active = False
+    session.add(user)

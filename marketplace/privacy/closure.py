@@ -22,36 +22,31 @@ projections and a replay agree before and after.
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import datetime, timedelta
 
-import orjson
-from sqlalchemy import Table, delete, or_, update
+from sqlalchemy import Table, delete, or_
 from sqlmodel import Session, SQLModel, col, func, select
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.passwords import check_password
+from marketplace.accounts.users import make_tombstone
 from marketplace.clock import utcnow
 from marketplace.conversations.models import Message
 from marketplace.db import UnitOfWork
 from marketplace.errors import Conflict, Invalid
-from marketplace.network.models import Endorsement, HandoffOffer
-from marketplace.notifications.models import Notification
-from marketplace.notifications.webhooks import WebhookDelivery, WebhookEndpoint
+from marketplace.network.forget import clear_words_about
+from marketplace.notifications.forget import delete_copies, delete_deliveries_to
 from marketplace.payments.calls import OPEN
 from marketplace.payments.models import LedgerEntry, Payment, PaymentCall, PaymentStatus
 from marketplace.privacy.models import ClosedAccount
-from marketplace.tasks.models import Adjustment, AdjustmentStatus, ClientReview, Review, Task, TaskStatus, TaskStep
+from marketplace.tasks.models import Adjustment, AdjustmentStatus, Task, TaskStatus
+from marketplace.tasks.shared_writes import clear_private_text
 
 # The ledger, payments and payouts are kept this long after closure (tax and payment records).
 KEEP_FOR = timedelta(days=7 * 365)
 FINAL = {TaskStatus.completed, TaskStatus.cancelled, TaskStatus.rejected}
 UNDECIDED = {AdjustmentStatus.pending, AdjustmentStatus.disputed}
 HELD = {PaymentStatus.pending, PaymentStatus.authorized}
-FORMER = {Role.client: "A former client", Role.tasker: "A former tasker"}
-PLACEHOLDER_DOMAIN = "closed.invalid"  # RFC 2606: never delivered anywhere
-NO_PASSWORD = "!closed"  # no hash: check_password never matches it
 
 DELETE, KEEP = "delete", "keep"
 # Every table with a column naming a user: what closure does with the rows naming the person, and
@@ -164,54 +159,11 @@ def refusals(session: Session, user: User) -> list[str]:
     return reasons
 
 
-def _forms(needle: str) -> set[str]:
-    """How a piece of text may be written in a stored copy: as it is, inside JSON, inside HTML."""
-    return {needle, orjson.dumps(needle).decode()[1:-1], html.escape(needle, quote=False), html.escape(needle)}
-
-
-def _like(needle: str) -> str:
-    return "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _mentions(text: str, needles: list[str]) -> bool:
-    return any(
-        re.search(r"(?<!\w)" + re.escape(form) + r"(?!\w)", text) for needle in needles for form in _forms(needle)
-    )
-
-
-def _delete_copies(session: Session, model: type[SQLModel], columns: list[str], needles: list[str], kinds=None) -> int:
-    """Delete the rows of `model` whose `columns` mention a needle as a whole word (a name is not
-    found inside another word), optionally only rows of `kinds`: a prefilter in SQL, the check here."""
-    if not needles:
-        return 0
-    table: Table = model.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes
-    forms = {form for needle in needles for form in _forms(needle)}
-    prefilter = or_(*(table.c[c].like(_like(form), escape="\\") for c in columns for form in forms))
-    query = select(table.c.id, *(table.c[c] for c in columns)).where(prefilter)
-    if kinds is not None:
-        query = query.where(table.c.kind.in_(kinds))
-    doomed = [row[0] for row in session.execute(query).all() if _mentions(" ".join(map(str, row[1:])), needles)]
-    for start in range(0, len(doomed), 500):
-        session.execute(delete(table).where(table.c.id.in_(doomed[start : start + 500])))
-    return len(doomed)
-
-
 def _clear_private_text(session: Session, user: User) -> list[str]:
-    """Clear the private text the kept rows hold about `user`; the text cleared (to find copies)."""
-    said: list[str] = []
-    for task in session.exec(select(Task).where(col(Task.client_id) == user.id)):
-        said += [t for t in (task.address, task.access_notes, task.description) if t.strip()]
-        task.address, task.access_notes, task.description, task.area = "", "", "", ""
-        session.add(task)
-    session.execute(update(TaskStep).where(col(TaskStep.actor_id) == user.id).values(note=""))
-    if user.role == Role.client:  # what taskers wrote of them
-        session.execute(update(ClientReview).where(col(ClientReview.client_id) == user.id).values(comment=""))
-    else:  # what clients wrote of them
-        session.execute(update(Review).where(col(Review.tasker_id) == user.id).values(comment=""))
-    session.execute(update(Endorsement).where(col(Endorsement.endorsee_id) == user.id).values(text=""))
-    # Their claims' reasons stay with the payment record; what they told the other side otherwise goes.
-    offers = or_(col(HandoffOffer.from_tasker_id) == user.id, col(HandoffOffer.to_tasker_id) == user.id)
-    session.execute(update(HandoffOffer).where(offers).values(note="", reason=""))
+    """Clear the private text the kept rows hold about `user`, each by the package owning the row;
+    the text cleared (to find copies)."""
+    said = clear_private_text(session, user)
+    clear_words_about(session, user.id)
     return said
 
 
@@ -219,8 +171,7 @@ def _delete_rows(session: Session, user: User, linked: dict[str, list[str]]) -> 
     """Delete every row naming `user` in the tables USER_LINKED deletes from (any other table with
     a user column too: deleting is the safe side, and the test names it), children first."""
     tables = {t.name: t for t in SQLModel.metadata.sorted_tables}
-    endpoints = select(WebhookEndpoint.id).where(col(WebhookEndpoint.tasker_id) == user.id)
-    session.execute(delete(WebhookDelivery).where(col(WebhookDelivery.endpoint_id).in_(endpoints)))
+    delete_deliveries_to(session, user.id)
     for table in reversed(SQLModel.metadata.sorted_tables):  # children before parents
         columns = linked.get(table.name)
         if not columns or USER_LINKED.get(table.name, (DELETE, ""))[0] != DELETE:
@@ -254,20 +205,12 @@ def _close(session: Session, user: User, keep_for: timedelta) -> ClosedAccount:
     said = _clear_private_text(session, user)
     name = user.display_name if user.display_name != f"{user.role.capitalize()} {user.id}" else ""
     who = [n for n in (user.email, name, *said) if n.strip()]
-    # Copies held for other people: their email rows and webhook deliveries.
-    text_columns = ["subject", "text_body", "html_body", "letter"]
-    _delete_copies(session, Notification, text_columns, who)
-    _delete_copies(session, Notification, text_columns, words, kinds=["message.sent", "digest"])
-    _delete_copies(session, WebhookDelivery, ["payload"], who)
-    _delete_copies(session, WebhookDelivery, ["payload"], words, kinds=["message.sent"])
+    delete_copies(session, who, words)  # copies held for other people: email rows, webhook deliveries
     _delete_rows(session, user, linked)
     now = utcnow()
     closed = ClosedAccount(user_id=user.id, role=user.role, closed_at=now, keep_until=now + keep_for)
-    user.email = f"closed-{user.id}@{PLACEHOLDER_DOMAIN}"
-    user.display_name = FORMER.get(Role(user.role), "A former member")
-    user.password_hash = NO_PASSWORD
-    user.is_active = False
-    session.add_all([user, closed])
+    make_tombstone(session, user)
+    session.add(closed)
     session.flush()
     return closed
 
