@@ -170,6 +170,18 @@ def _selected_model(names: _Names, node: ast.AST) -> Model | None:
     return None
 
 
+def _selected_models(names: _Names, node: ast.AST) -> list[Model | None]:
+    """The models of the first `select(A, B, ...)` inside an expression, one per column selected."""
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Call) and _func_name(inner) == "select" and inner.args:
+            return [names.model(arg) for arg in inner.args]
+    return []
+
+
+def _executed(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Call) and _func_name(n) == "exec" for n in ast.walk(node))
+
+
 def _bound_model(names: _Names, value: ast.AST) -> Model | None:
     """The model a value is a row of: `Model(...)`, `session.get(Model, ...)`,
     `....exec(select(Model)...).one()` (or first, one_or_none)."""
@@ -179,6 +191,8 @@ def _bound_model(names: _Names, value: ast.AST) -> Model | None:
     if direct is not None:
         return direct
     name = _func_name(value)
+    if name == "construct" and value.args:  # marketplace/db.construct(Task, ...): Task(...) built cheaply
+        return names.model(value.args[0])
     if name in ("get", "get_one") and value.args and isinstance(value.func, ast.Attribute):
         return names.model(value.args[0])
     if name in ROW_GETTERS and isinstance(value.func, ast.Attribute):
@@ -215,15 +229,20 @@ def writes_in(source: str, module: str, models: dict[tuple[str, str], Model]) ->
         nodes = _own_nodes(scope)
         bound: dict[str, Model] = {}  # a name -> the model it holds a row of
         tables: dict[str, Model] = {}  # a name -> the model whose table it holds (`Task.__table__`)
+        lists: dict[str, Model] = {}  # a name -> the model it holds a list of rows of
         if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
             arguments = scope.args.posonlyargs + scope.args.args + scope.args.kwonlyargs
             for argument in arguments:
                 model = names.model(argument.annotation)
                 if model is not None:
                     bound[argument.arg] = model
-        for node in nodes:
+        for node in nodes + nodes:  # twice: a loop over `rows` may come before rows is bound
             if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if isinstance(node.value, ast.Call) and _func_name(node.value) == "all" and _executed(node.value):
+                    model = _selected_model(names, node.value)  # rows = session.exec(select(Task)).all()
+                    if model is not None:
+                        lists.update({t.id: model for t in targets if isinstance(t, ast.Name)})
                 model = _bound_model(names, node.value)
                 if isinstance(node, ast.AnnAssign):
                     model = model or names.model(node.annotation)
@@ -232,12 +251,18 @@ def writes_in(source: str, module: str, models: dict[tuple[str, str], Model]) ->
                 table = names.model(node.value) if isinstance(node.value, ast.Attribute) else None
                 if table is not None and node.value.attr == "__table__":  # type: ignore[union-attr]
                     tables.update({t.id: table for t in targets if isinstance(t, ast.Name)})
-            elif isinstance(node, (ast.For, ast.AsyncFor)) and isinstance(node.target, ast.Name):
-                iterated = node.iter
-                if any(isinstance(n, ast.Call) and _func_name(n) == "exec" for n in ast.walk(iterated)):
+            elif isinstance(node, (ast.For, ast.AsyncFor)):
+                iterated, target = node.iter, node.target
+                if isinstance(target, ast.Name) and isinstance(iterated, ast.Name) and iterated.id in lists:
+                    bound[target.id] = lists[iterated.id]  # for row in rows
+                elif isinstance(target, ast.Name) and _executed(iterated):
                     model = _selected_model(names, iterated)
                     if model is not None:
-                        bound[node.target.id] = model
+                        bound[target.id] = model
+                elif isinstance(target, ast.Tuple) and _executed(iterated):  # for a, b in ...select(A, B)
+                    for element, model in zip(target.elts, _selected_models(names, iterated), strict=False):
+                        if isinstance(element, ast.Name) and model is not None:
+                            bound[element.id] = model
         for node in nodes:
             if isinstance(node, ast.Call):
                 name = _func_name(node)

@@ -179,3 +179,20 @@ def test_a_row_returned_by_a_function_annotated_with_its_model_is_a_row_of_the_t
 def test_a_statement_on_a_table_it_cannot_name_is_reported_by_its_function():
     body = "from sqlalchemy import delete\ndef wipe(session, model):\n    session.execute(delete(model))\n"
     assert writes_in(_TASK + body, "marketplace.payments.example", known_models()) == [(4, "wipe")]
+
+
+def test_rows_from_a_list_a_joined_select_or_construct_are_rows_of_the_table():
+    body = (
+        "from sqlmodel import select\n"
+        "from marketplace.db import construct\n"
+        "from marketplace.payments.models import Payment\n"
+        "def f(session):\n"
+        "    rows = session.exec(select(Task)).all()\n"
+        "    for row in rows:\n"
+        "        row.area = ''\n"
+        "    for task, payment in session.exec(select(Task, Payment)):\n"
+        "        task.payment_status = payment.status\n"
+        "    built = construct(Task, id=1)\n"
+        "    session.add(built)\n"
+    )
+    assert _check(body) == [(8, "tasks", "tasks"), (10, "tasks", "tasks"), (12, "tasks", "tasks")]
