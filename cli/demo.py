@@ -12,8 +12,9 @@ from marketplace.accounts.models import Role, User
 from marketplace.accounts.two_factor import enrol_with_secret, is_enrolled
 from marketplace.accounts.users import create_user
 from marketplace.clock import utcnow
-from marketplace.floors.legal import binding_from, history
+from marketplace.floors.legal import binding_from
 from marketplace.floors.models import Category, LegalMinimumVersion, Level, Region
+from marketplace.floors.seeding import add_missing
 from marketplace.floors.versions import FloorChange, set_floor, versions_of
 
 REGIONS = [
@@ -84,19 +85,7 @@ def seed_demo(uow, demo_users: bool = True) -> list[tuple[str, str, str]]:
     them the floors' author is the system.
     """
     session = uow.session
-    for region in REGIONS:
-        if session.get(Region, region.slug) is None:
-            session.add(Region(**region.model_dump()))
-    for category in CATEGORIES:
-        if session.get(Category, category.slug) is None:
-            session.add(Category(**category.model_dump()))
-    session.flush()
-    for legal in LEGAL_MINIMUMS:
-        if not any(r.effective_from == legal.effective_from for r in history(session, legal.region)):
-            session.add(
-                LegalMinimumVersion(**legal.model_dump(exclude={"id", "author", "created_at"}), author="system (seed)")
-            )
-    session.flush()
+    add_missing(session, REGIONS, CATEGORIES, LEGAL_MINIMUMS)
     if demo_users:
         for email, password, role, name in DEMO_USERS:
             if session.exec(select(User).where(col(User.email) == email)).first() is None:

@@ -336,3 +336,23 @@ def tree_foreign_writes() -> list[Write]:
     for file in sorted(PACKAGE.rglob("*.py")):
         found += foreign_writes(file.read_text(), str(file.relative_to(ROOT)), models)
     return found
+
+
+ENTRYPOINTS = ("api", "cli", "workers")
+
+
+def entrypoint_writes() -> list[tuple[str, int, str]]:
+    """(module, line, table or function) of every write api/, cli/ and workers/ make themselves to a
+    table of marketplace/ (or to one the checker cannot name): an entry point owns no table."""
+    models = known_models()
+    found = []
+    for top in ENTRYPOINTS:
+        for file in sorted((ROOT / top).rglob("*.py")):
+            path = str(file.relative_to(ROOT))
+            module = ".".join(Path(path).with_suffix("").parts).removesuffix(".__init__")
+            for line, model in writes_in(file.read_text(), module, models):
+                if isinstance(model, str):
+                    found.append((path, line, model))
+                elif model.owner != SHARED:
+                    found.append((path, line, model.table))
+    return found
