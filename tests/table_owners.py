@@ -4,6 +4,7 @@ writes, read with `ast` (what counts as a write is said there)."""
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ SHARED = "events"  # the owner named for the event backbone's tables: anyone may
 STATEMENTS = {"update", "delete", "insert"}
 HELPERS = {"insert_if_absent", "insert_many_if_absent", "_bulk_insert"}  # marketplace/db: (session, model, ...)
 ROW_GETTERS = {"one", "first", "one_or_none"}
+RAW_SQL = re.compile(r"\b(?:INSERT INTO|UPDATE|DELETE FROM)\s+\"?(\w+)")  # a table named in SQL text
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,7 @@ def writes_in(source: str, module: str, models: dict[tuple[str, str], Model]) ->
     _index_returns(models)
     tree = ast.parse(source)
     names = _Names(tree, module, models)
+    by_table = {model.table: model for model in models.values()}
     found: list[tuple[int, Model | str]] = []
     for scope in _scopes(tree):
         where = getattr(scope, "name", "<module>")
@@ -264,6 +267,8 @@ def writes_in(source: str, module: str, models: dict[tuple[str, str], Model]) ->
                         if isinstance(element, ast.Name) and model is not None:
                             bound[element.id] = model
         for node in nodes:
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found += [(node.lineno, by_table[t]) for t in RAW_SQL.findall(node.value) if t in by_table]
             if isinstance(node, ast.Call):
                 name = _func_name(node)
                 table_of = None

@@ -5,13 +5,17 @@ The owner of a table is the package of marketplace/ whose module defines its SQL
 tables of events/ (the outbox, processed events, offsets) are the event backbone's, written through
 the unit of work by everyone; they have no owner to respect.
 
-The checker reads every module of marketplace/ with `ast` and finds its writes:
-- `update(Model)`, `delete(Model)`, `insert(Model)` (sqlalchemy, sqlmodel, a dialect's insert);
+The checker (tests/table_owners.py) reads every module of marketplace/ with `ast` and finds its writes:
+- `update(Model)`, `delete(Model)`, `insert(Model)` (sqlalchemy, sqlmodel, a dialect's insert), also
+  on `Model.__table__`; the unit of work's `stage(Model.__table__, row)`; `insert_if_absent` and
+  `insert_many_if_absent` of a model; SQL text that says `INSERT INTO`, `UPDATE` or `DELETE FROM`
+  a table;
 - `.add(Model(...))`, `.add_all([Model(...), ...])`, `.merge(...)`, `.delete(x)` and `.add(x)` of a
   name bound to a model;
 - `x.field = ...` (and `x.field += ...`) where `x` is bound to a model: a parameter annotated with it,
-  `session.get(Model, ...)`, `....exec(select(Model)...).one()` / `.first()` / `.one_or_none()`,
-  a loop over `....exec(select(Model)...)`, or `Model(...)` itself.
+  `session.get(Model, ...)` / `get_one`, `....exec(select(Model)...).one()` / `.first()` /
+  `.one_or_none()`, a loop over `....exec(select(Model, ...))` or over a list of its `.all()`, a
+  call of a function annotated to return the model, `Model(...)` or `db.construct(Model, ...)`.
 A name is bound per function (and at module level), whatever the order of the lines: a checker that
 sees a little too much is better here than one that misses a write.
 
@@ -210,3 +214,13 @@ def test_rows_from_a_list_a_joined_select_or_construct_are_rows_of_the_table():
         "    session.add(built)\n"
     )
     assert _check(body) == [(8, "tasks", "tasks"), (10, "tasks", "tasks"), (12, "tasks", "tasks")]
+
+
+def test_a_table_named_in_sql_text_is_written_and_prose_is_not():
+    body = (
+        "def f(session):\n"
+        '    """One UPDATE that matches only while the task is still priced."""\n'
+        "    session.execute(text('UPDATE tasks SET status = :s WHERE id = :id'), {})\n"
+        "    session.execute(text('INSERT INTO task_steps (task_id) VALUES (1)'))\n"
+    )
+    assert _check(body) == [(4, "tasks", "tasks"), (5, "task_steps", "tasks")]
