@@ -4,6 +4,7 @@ writes, read with `ast` (what counts as a write is said there)."""
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ class Write:
     owner: str
 
 
+@functools.cache
 def known_models() -> dict[tuple[str, str], Model]:
     """(defining module, class name) -> the model, for every mapped table on SQLModel's metadata."""
     models: dict[tuple[str, str], Model] = {}
@@ -219,6 +221,17 @@ def _own_nodes(scope: ast.AST) -> list[ast.AST]:
     return found
 
 
+def _file_writes(file: Path) -> list[tuple[int, Model | str]]:
+    """writes_in for a file of the tree, read once per run (the tests ask several questions of it)."""
+    return _cached_writes(str(file))
+
+
+@functools.cache
+def _cached_writes(file: str) -> list[tuple[int, Model | str]]:
+    module = ".".join(Path(file).relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+    return writes_in(Path(file).read_text(), module, known_models())
+
+
 def writes_in(source: str, module: str, models: dict[tuple[str, str], Model]) -> list[tuple[int, Model | str]]:
     """(line, model) of every write the source of `module` (dotted) makes; for a statement whose
     table is a variable (`update(model)`, `delete(table)`), the name of its function instead."""
@@ -311,35 +324,36 @@ def writes_in(source: str, module: str, models: dict[tuple[str, str], Model]) ->
     return sorted(set(found), key=lambda w: (w[0], w[1] if isinstance(w[1], str) else w[1].table))
 
 
-def foreign_writes(source: str, path: str, models: dict[tuple[str, str], Model]) -> list[Write]:
-    """The writes of one module of marketplace/ to a table another package owns."""
-    module = ".".join(Path(path).with_suffix("").parts).removesuffix(".__init__")
-    parts = module.split(".")
-    package = parts[1] if len(parts) > 1 else ""  # marketplace/__init__.py belongs to no package
+def _foreign(path: str, writes: list[tuple[int, Model | str]]) -> list[Write]:
+    parts = Path(path).with_suffix("").parts
+    package = parts[1] if len(parts) > 1 and parts[1] != "__init__" else ""  # marketplace/__init__.py: none
     return [
         Write(path, line, model.table, model.owner)
-        for line, model in writes_in(source, module, models)
+        for line, model in writes
         if isinstance(model, Model) and model.owner not in (package, SHARED)
     ]
 
 
+def foreign_writes(source: str, path: str, models: dict[tuple[str, str], Model]) -> list[Write]:
+    """The writes of one module of marketplace/ (`path` relative to the repository) to a table
+    another package owns."""
+    module = ".".join(Path(path).with_suffix("").parts).removesuffix(".__init__")
+    return _foreign(path, writes_in(source, module, models))
+
+
 def tree_generic_writes() -> set[tuple[str, str]]:
     """(module, function) of every write in marketplace/ whose table the checker cannot name."""
-    models = known_models()
     found = set()
     for file in sorted(PACKAGE.rglob("*.py")):
-        path = str(file.relative_to(ROOT))
-        module = ".".join(Path(path).with_suffix("").parts).removesuffix(".__init__")
-        found |= {(path, where) for _, where in writes_in(file.read_text(), module, models) if isinstance(where, str)}
+        found |= {(str(file.relative_to(ROOT)), where) for _, where in _file_writes(file) if isinstance(where, str)}
     return found
 
 
 def tree_foreign_writes() -> list[Write]:
     """Every write in marketplace/ to a table another package owns."""
-    models = known_models()
     found: list[Write] = []
     for file in sorted(PACKAGE.rglob("*.py")):
-        found += foreign_writes(file.read_text(), str(file.relative_to(ROOT)), models)
+        found += _foreign(str(file.relative_to(ROOT)), _file_writes(file))
     return found
 
 
@@ -349,13 +363,11 @@ ENTRYPOINTS = ("api", "cli", "workers")
 def entrypoint_writes() -> list[tuple[str, int, str]]:
     """(module, line, table or function) of every write api/, cli/ and workers/ make themselves to a
     table of marketplace/ (or to one the checker cannot name): an entry point owns no table."""
-    models = known_models()
     found = []
     for top in ENTRYPOINTS:
         for file in sorted((ROOT / top).rglob("*.py")):
             path = str(file.relative_to(ROOT))
-            module = ".".join(Path(path).with_suffix("").parts).removesuffix(".__init__")
-            for line, model in writes_in(file.read_text(), module, models):
+            for line, model in _file_writes(file):
                 if isinstance(model, str):
                     found.append((path, line, model))
                 elif model.owner != SHARED:
