@@ -5,12 +5,14 @@ and min.insync.replicas 2, and real processes throughout (`floorboard serve`, th
 pricing workers) on PostgreSQL:
 - 8 clients post while the broker leading most partitions of tasks.posted and tasks.lifecycle is
   killed -9 and started again;
-- two processes share each consumer group the stream reaches and one of each is killed -9
-  mid-stream: the other takes over;
+- two processes share each consumer group and one of each is killed -9 mid-stream: the other
+  takes over;
 - the three brokers are restarted one at a time while the clients post.
 Afterwards every accepted posting is in the database once, priced once, its events published, and
 `floorboard audit` is clean. The cluster runs for this module only; one that cannot start fails
-the tests (three JVMs on a small machine: kept to short loads)."""
+the tests (three JVMs on a small machine: kept to short loads).
+
+Over 400 lines on purpose: one cluster and one fleet harness, and the three faults run on them."""
 
 from __future__ import annotations
 
@@ -33,7 +35,10 @@ from cli.demo import seed_demo
 from events.tables import EventLogRow, ProcessedEvent
 from events.topics import CONSUMER_GROUPS
 from marketplace.community.models import BoardEntry
-from marketplace.tasks.models import Task, TaskStatus
+from marketplace.payments.ledger import task_totals
+from marketplace.payments.models import Payment, PaymentCall
+from marketplace.taskers.models import MentorSlot
+from marketplace.tasks.models import ReviewPending, ReviewReveal, Task, TaskStatus
 from tests.cluster_stream import STREAM_GROUPS, Stream
 from tests.faults import PrivateCluster, free_port
 from tests.support import TASK_BODY, wait_until
@@ -114,6 +119,15 @@ def _env(platform) -> dict:
         "RATELIMIT_POSTING": "100000000 per minute",
         "RATELIMIT_SIGNUP": "100000 per hour",
         "LOG_LEVEL": "WARNING",
+        **{
+            name: value
+            for name, value in (
+                ("STRIPE_SECRET_KEY", s.stripe_secret_key),
+                ("STRIPE_API_BASE", s.stripe_api_base),
+                ("STRIPE_CONNECT_API_BASE", s.stripe_connect_api_base),
+            )
+            if value
+        },
     }
 
 
@@ -219,7 +233,9 @@ def _count(platform, statement) -> int:
 
 
 def _priced(platform) -> int:
-    return _count(platform, select(func.count()).select_from(Task).where(col(Task.status) == TaskStatus.priced))
+    """Tasks priced (and any booked and worked since)."""
+    unpriced = (TaskStatus.posted, TaskStatus.rejected)
+    return _count(platform, select(func.count()).select_from(Task).where(col(Task.status).not_in(unpriced)))
 
 
 def _published(platform) -> int:
@@ -261,8 +277,10 @@ def _settled_exactly_once(platform, fleet: Fleet, expected_ids: set[int]) -> Non
     assert audit.returncode == 0, audit.stdout[-3000:] + audit.stderr[-3000:]
 
 
-def _seeded(make_platform, postgres_url, cluster):
-    platform = make_platform(postgres_url, cluster.bootstrap, topic_replication=3, kafka_session_timeout_ms=6000)
+def _seeded(make_platform, postgres_url, cluster, **settings):
+    platform = make_platform(
+        postgres_url, cluster.bootstrap, topic_replication=3, kafka_session_timeout_ms=6000, **settings
+    )
     with platform.uow() as uow:
         seed_demo(uow, demo_users=False)
         uow.commit()
@@ -334,14 +352,17 @@ def test_a_rolling_restart_of_every_broker_under_load_loses_nothing(cluster, mak
 
 
 def test_two_processes_share_each_group_and_the_survivor_takes_over_from_a_killed_one(
-    cluster, make_platform, postgres_url, tmp_path
+    cluster, make_platform, postgres_url, stripe_settings, tmp_path
 ):
-    """Every group the stream reaches (tests/cluster_stream.py: pricing, market, notifications, tips,
-    reputation, tasker-rates), two members each. Once each group is part-way through the first half
-    of the stream, one member of every group is killed -9; the second half is then written, so the
-    survivor must take over the dead member's partitions. Each event is processed once per group."""
-    platform = _seeded(make_platform, postgres_url, cluster)
+    """Every consumer group (tests/cluster_stream.py), two members each. Once each group is
+    part-way through the first half of the stream, one member of every group is killed -9; the
+    second half is then written, so the survivor must take over the dead member's partitions. Each
+    event is processed once per group, and each group's effects happened once: one capture and one
+    transfer per completed task on the Stripe servers, one reveal per reviewed task, one mentor slot
+    per endorsement."""
+    platform = _seeded(make_platform, postgres_url, cluster, **stripe_settings)
     stream = Stream(platform)
+    stream.connect(step=1)
     stream.write_half(postings=1000)
     fleet = Fleet(platform, tmp_path)
     names = [platform.settings.topic_prefix + g for g in STREAM_GROUPS]
@@ -366,6 +387,10 @@ def test_two_processes_share_each_group_and_the_survivor_takes_over_from_a_kille
 
         wait_until(two_members_each, timeout=180, step=_pause, message="two members in each group")
         fleet.start("relay", "worker", "relay")  # the stream starts once both share the partitions
+        fleet.start("payment-calls", "worker", "payment-calls")  # makes the captures and transfers
+        worked = 3 * len(stream.people)  # three tasks each: enough to endorse for yard work
+        wait_until(lambda: _priced(platform) >= worked, timeout=180, step=_pause, message="tasks to work priced")
+        stream.work(worked)
         under_way = set()
 
         def kill_each_once_under_way() -> bool:
@@ -379,7 +404,12 @@ def test_two_processes_share_each_group_and_the_survivor_takes_over_from_a_kille
 
         wait_until(kill_each_once_under_way, timeout=180, step=_pause, message="every group under way")
         stream.write_half(postings=1000)
+        stream.work(worked)
+        wait_until(stream.can_endorse, timeout=180, step=_pause, message="the taskers' completions counted")
+        stream.endorse(step=1)
         _settled_exactly_once(platform, fleet, stream.task_ids)
+        _effects_once(platform, stream)
+        wait_until(lambda: _unpublished(platform) == 0, timeout=120, step=_pause, message="the effects' events out")
         expected = {name: stream.events_for(name) for name in STREAM_GROUPS}
 
         def caught_up() -> bool:
@@ -388,7 +418,8 @@ def test_two_processes_share_each_group_and_the_survivor_takes_over_from_a_kille
         wait_until(caught_up, timeout=300, step=_pause, message="every group caught up")
         time.sleep(2)  # room for a late duplicate to show itself
         assert {name: stream.processed(name) for name in STREAM_GROUPS} == expected
-        assert expected["pricing"] == len(stream.task_ids) and expected["tasker-rates"] >= stream.floor_changes
+        assert stream.events_for("pricing") == len(stream.task_ids)
+        assert expected["tasker-rates"] >= stream.floor_changes
         with platform.uow() as uow:  # the tips board counted every vote once
             helpful = uow.session.exec(select(func.sum(BoardEntry.helpful))).one()
         assert helpful == stream.helpful_votes
@@ -397,3 +428,42 @@ def test_two_processes_share_each_group_and_the_survivor_takes_over_from_a_kille
         assert all(fleet.processes[f"{name}-2"].poll() is None for name in STREAM_GROUPS)
     finally:
         fleet.stop()
+
+
+def _effects_once(platform, stream: Stream) -> None:
+    """payments: one capture and one transfer per completed task, both answered, and each task's
+    ledger sums to zero; reviews: one pending row and one reveal per task reviewed by both sides;
+    network: one mentor slot per endorsement."""
+    done = len(stream.completed)
+
+    def captured_and_paid() -> bool:
+        statement = select(func.count()).select_from(Payment).where(col(Payment.transfer_id).is_not(None))
+        return _count(platform, statement) >= done
+
+    wait_until(captured_and_paid, timeout=180, step=_pause, message="every completed task captured and paid out")
+    with platform.uow() as uow:
+        calls = uow.session.exec(select(PaymentCall.task_id, PaymentCall.operation, PaymentCall.status)).all()
+        assert Counter((task, op) for task, op, _ in calls) == Counter(
+            {(task, op): 1 for task in stream.completed for op in ("capture", "transfer")}
+        )
+        assert {status for _, _, status in calls} == {"sent"}
+        assert task_totals(uow.session) == dict.fromkeys(stream.completed, 0)
+        payments = uow.session.exec(select(Payment.status, func.count()).group_by(col(Payment.status))).all()
+        assert dict(payments) == {"captured": done}
+    wait_until(
+        lambda: _count(platform, select(func.count()).select_from(ReviewReveal)) >= len(stream.reviewed),
+        timeout=180,
+        step=_pause,
+        message="every reviewed task revealed",
+    )
+    with platform.uow() as uow:
+        pending = uow.session.exec(select(ReviewPending)).all()
+        assert {p.task_id for p in pending} == stream.reviewed and len(pending) == len(stream.reviewed)
+        assert all(p.client_at is not None and p.tasker_at is not None for p in pending)
+        reveals = uow.session.exec(select(ReviewReveal.task_id, ReviewReveal.reason)).all()
+        assert sorted(reveals) == sorted((task, "both") for task in stream.reviewed)
+    slots = select(func.count()).select_from(MentorSlot)
+    wait_until(lambda: _count(platform, slots) >= stream.endorsements, timeout=180, step=_pause, message="mentors")
+    assert _count(platform, slots) == stream.endorsements
+    distinct = select(func.count(func.distinct(MentorSlot.event_id)))
+    assert _count(platform, distinct) == stream.endorsements
