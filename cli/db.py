@@ -19,7 +19,7 @@ def db_upgrade(revision):
     from migrations import upgrade  # Alembic and SQLAlchemy: loaded when it runs, not for --help
 
     settings = Settings.from_env()
-    upgrade(settings.database_url, revision)
+    _run(upgrade, settings.database_url, revision)
     click.echo(f"database at {settings.database_shown} is at {revision}")
 
 
@@ -30,5 +30,17 @@ def db_downgrade(revision):
     from migrations import downgrade
 
     settings = Settings.from_env()
-    downgrade(settings.database_url, revision)
+    _run(downgrade, settings.database_url, revision)
     click.echo(f"database at {settings.database_shown} is at {revision}")
+
+
+def _run(step, database_url: str, revision: str) -> None:
+    """Run an upgrade or downgrade; a revision Alembic does not know is the user's typo, said in one
+    line with a non-zero exit, not a traceback."""
+    from alembic.util import CommandError
+
+    try:
+        step(database_url, revision)
+    except CommandError as error:
+        shown = revision.encode("utf-8", "backslashreplace").decode("utf-8")
+        raise click.ClickException(f"no such revision: {shown!r} (none of the migrations is named so)") from error

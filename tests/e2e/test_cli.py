@@ -231,3 +231,13 @@ def test_every_listed_command_is_the_command_it_names(name):
 
     command = cli.get_command(None, name)
     assert command is not None and command.name == name and name in COMMANDS
+
+
+@pytest.mark.parametrize("argv", [["db", "upgrade", "--revision", "nope"], ["db", "downgrade", "\udced\udca0\udc80"]])
+def test_an_unknown_revision_is_a_message_and_exit_1(tmp_path, monkeypatch, argv):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    result = CliRunner().invoke(cli, argv)
+    assert result.exit_code == 1
+    assert "no such revision" in result.output
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)  # click's own exit, not an error that escaped
